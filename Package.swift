@@ -1,0 +1,87 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// One set of Swift settings for every target, as swift-nio and hummingbird do.
+let swiftSettings: [SwiftSetting] = [
+  .enableUpcomingFeature("ExistentialAny"),
+  .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+  name: "sieve",
+  platforms: [.macOS(.v13)],
+  products: [
+    .library(name: "SieveCore", targets: ["SieveCore"]),
+    .library(name: "SieveImaging", targets: ["SieveImaging"]),
+    .library(name: "SieveHashing", targets: ["SieveHashing"]),
+    .library(name: "SievePipeline", targets: ["SievePipeline"]),
+    .executable(name: "sieve", targets: ["sieve"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+  ],
+  targets: [
+    // Hash values, hex codecs, Hamming distance. No C, no I/O.
+    .target(name: "SieveCore", swiftSettings: swiftSettings),
+
+    // Small C shims over the system codecs: they own setjmp/longjmp so that a
+    // libjpeg or libpng error never calls exit() and never unwinds through Swift.
+    .target(
+      name: "CJPEG",
+      linkerSettings: [.linkedLibrary("jpeg")]
+    ),
+    .target(
+      name: "CPNG",
+      linkerSettings: [.linkedLibrary("png16")]
+    ),
+
+    // Bytes -> pixel rows. The only importer of CJPEG and CPNG.
+    .target(name: "SieveImaging", dependencies: ["CJPEG", "CPNG"], swiftSettings: swiftSettings),
+
+    // Pixels -> hashes (PDQ, pHash). Pure Swift, no I/O.
+    .target(name: "SieveHashing", dependencies: ["SieveCore", "SieveImaging"], swiftSettings: swiftSettings),
+
+    // Files -> hash records: decoding + hashing, folder walking, parallel batches
+    // with a memory budget. Shared by the CLI, the scanner and the service.
+    .target(
+      name: "SievePipeline",
+      dependencies: ["SieveCore", "SieveImaging", "SieveHashing"],
+      swiftSettings: swiftSettings
+    ),
+
+    // The command-line tool: parse, call, print.
+    .executableTarget(
+      name: "sieve",
+      dependencies: [
+        "SieveCore", "SieveImaging", "SieveHashing", "SievePipeline",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
+      swiftSettings: swiftSettings
+    ),
+
+    // Helpers shared by the test targets: locating ../shared and the fixtures, CSV.
+    .target(name: "SieveTestSupport", path: "Tests/SieveTestSupport", swiftSettings: swiftSettings),
+
+    .testTarget(name: "SieveCoreTests", dependencies: ["SieveCore"], swiftSettings: swiftSettings),
+    .testTarget(
+      name: "SieveImagingTests",
+      dependencies: ["SieveImaging", "SieveTestSupport"],
+      swiftSettings: swiftSettings
+    ),
+    .testTarget(
+      name: "SieveHashingTests",
+      dependencies: ["SieveCore", "SieveHashing", "SieveImaging", "SieveTestSupport"],
+      swiftSettings: swiftSettings
+    ),
+    .testTarget(
+      name: "SievePipelineTests",
+      dependencies: ["SieveCore", "SieveImaging", "SieveHashing", "SievePipeline", "SieveTestSupport"],
+      swiftSettings: swiftSettings
+    ),
+    .testTarget(
+      name: "SieveCLITests",
+      dependencies: ["sieve", "SieveTestSupport"],
+      swiftSettings: swiftSettings
+    ),
+  ]
+)

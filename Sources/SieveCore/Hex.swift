@@ -1,0 +1,41 @@
+/// Hex digit helpers shared by the hash types' string forms.
+@usableFromInline
+enum Hex {
+  @usableFromInline
+  static let digits: [UInt8] = Array("0123456789abcdef".utf8)
+
+  /// Parses exactly `digitCount` hex digits (either case) into 64-bit words,
+  /// most significant word first.
+  static func parse(_ text: some StringProtocol, digitCount: Int) throws(HashParseError) -> [UInt64] {
+    let utf8 = Array(text.utf8)
+    guard utf8.count == digitCount else {
+      throw .wrongLength(expected: digitCount, actual: text.count)
+    }
+    var words: [UInt64] = []
+    words.reserveCapacity((digitCount + 15) / 16)
+    var current: UInt64 = 0
+    for (offset, byte) in utf8.enumerated() {
+      let nibble: UInt8
+      switch byte {
+      case UInt8(ascii: "0")...UInt8(ascii: "9"): nibble = byte &- UInt8(ascii: "0")
+      case UInt8(ascii: "a")...UInt8(ascii: "f"): nibble = byte &- UInt8(ascii: "a") &+ 10
+      case UInt8(ascii: "A")...UInt8(ascii: "F"): nibble = byte &- UInt8(ascii: "A") &+ 10
+      default:
+        throw .invalidCharacter(Character(Unicode.Scalar(byte)), offset: offset)
+      }
+      current = (current << 4) | UInt64(nibble)
+      if offset % 16 == 15 {
+        words.append(current)
+        current = 0
+      }
+    }
+    return words
+  }
+
+  /// Writes `word` as 16 lowercase hex digits.
+  static func append(_ word: UInt64, to bytes: inout [UInt8]) {
+    for shift in stride(from: 60, through: 0, by: -4) {
+      bytes.append(digits[Int((word >> UInt64(shift)) & 0xF)])
+    }
+  }
+}

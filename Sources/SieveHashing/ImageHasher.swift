@@ -1,0 +1,50 @@
+import SieveCore
+import SieveImaging
+
+/// Decodes image bytes and computes their perceptual hashes in one pass over the
+/// decoded rows.
+///
+/// ```swift
+/// var hasher = ImageHasher()
+/// let hashes = try hasher.hash(bytes)
+/// print(hashes.pdq!.hash, hashes.pdq!.quality, hashes.phash!)
+/// ```
+///
+/// A hasher reuses its scratch buffers between images: keep one per thread.
+public struct ImageHasher {
+  /// The decoder, with its limits.
+  public var decoder: ImageDecoder
+  /// What to compute.
+  public var options: HashOptions
+  private var pdqHasher = PDQHasher()
+
+  public init(decoder: ImageDecoder = ImageDecoder(), options: HashOptions = HashOptions()) {
+    self.decoder = decoder
+    self.options = options
+  }
+
+  /// Decodes and hashes `data`.
+  ///
+  /// - Returns: the hashes, and the header as decoded.
+  /// - Throws: ``ImagingError`` when the bytes are not a decodable image within the limits.
+  public mutating func hash(_ data: UnsafeRawBufferPointer) throws -> (hashes: ImageHashes, header: ImageHeader) {
+    var sink = HashingSink(options: options)
+    let header = try decoder.decode(data, into: &sink)
+    return (sink.finish(using: &pdqHasher), header)
+  }
+
+  /// Decodes and hashes `bytes`.
+  public mutating func hash(_ bytes: [UInt8]) throws -> ImageHashes {
+    try bytes.withUnsafeBytes { try hash($0).hashes }
+  }
+
+  /// Hashes an already decoded image.
+  public mutating func hash(_ image: PixelImage) -> ImageHashes {
+    var sink = HashingSink(options: options)
+    try? sink.begin(width: image.width, height: image.height, layout: image.layout)
+    image.pixels.withUnsafeBufferPointer {
+      sink.consume(rows: $0.baseAddress!, stride: image.rowBytes, firstRow: 0, count: image.height)
+    }
+    return sink.finish(using: &pdqHasher)
+  }
+}

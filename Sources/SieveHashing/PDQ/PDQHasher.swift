@@ -1,0 +1,189 @@
+import SieveCore
+
+/// The result of hashing one luma plane with PDQ.
+public struct PDQOutput: Sendable, Hashable {
+  /// The 256-bit hash of the image as stored.
+  public var hash: PDQHash
+  /// The reference's quality score, 0…100; hashes under 50 are too unreliable to match.
+  public var quality: Int
+  /// The eight dihedral hashes, when they were asked for.
+  public var dihedral: PDQDihedralHashes?
+
+  public init(hash: PDQHash, quality: Int, dihedral: PDQDihedralHashes? = nil) {
+    self.hash = hash
+    self.quality = quality
+    self.dihedral = dihedral
+  }
+}
+
+/// Computes PDQ hashes from a float32 luma plane, bit-exact with Meta's C++
+/// reference core (`pdqHash256FromFloatLuma`; facebook/ThreatExchange `pdq/cpp`).
+///
+/// Pipeline (spec §1): Jarosz blur, decimation to 64×64 by centre sampling, the
+/// quality metric, a partial 16×16 DCT with the reference's float32 matrix, the
+/// lower median of the 256 coefficients, and one bit per coefficient above it.
+/// All arithmetic is float32 in the reference's order with no fused multiply-add.
+///
+/// A hasher keeps scratch buffers between calls: reuse one per thread.
+public struct PDQHasher {
+  private var blur = JaroszBlur()
+  private var buffer64 = [Float](repeating: 0, count: 64 * 64)
+  private var dctRows = [Float](repeating: 0, count: 16 * 64)
+  private var dctBlock = [Float](repeating: 0, count: 256)
+  /// The DCT matrix transposed (64×16), for the second product.
+  private static let transposedMatrix: [Float] = {
+    var t = [Float](repeating: 0, count: 64 * 16)
+    for i in 0..<16 { for k in 0..<64 { t[k * 16 + i] = PDQDCTMatrix.values[i * 64 + k] } }
+    return t
+  }()
+
+  /// Creates a hasher with empty scratch buffers.
+  public init() {}
+
+  /// Hashes a luma plane, blurring it **in place**.
+  ///
+  /// - Parameters:
+  ///   - luma: `height` rows of `width` float32 luma values (0…255); overwritten.
+  ///   - width: plane width.
+  ///   - height: plane height.
+  ///   - dihedral: also compute the eight dihedral hashes.
+  /// - Returns: the hash and quality; an image under 5 pixels on a side gets the
+  ///   zero hash and quality 0, as in the reference.
+  /// - Complexity: O(width × height).
+  public mutating func hash(
+    luma: UnsafeMutableBufferPointer<Float>, width: Int, height: Int, dihedral: Bool = false
+  ) -> PDQOutput {
+    precondition(luma.count >= width * height, "luma plane is smaller than width × height")
+    if width < 5 || height < 5 {
+      let zero = PDQOutput(hash: .zero, quality: 0)
+      return dihedral
+        ? PDQOutput(hash: .zero, quality: 0, dihedral: PDQDihedralHashes(Array(repeating: .zero, count: 8)))
+        : zero
+    }
+    let plane = luma.baseAddress!
+    buffer64.withUnsafeMutableBufferPointer { out in
+      if width == 64 && height == 64 {
+        // The reference's plain entry point uses a 64×64 input as is (spec §5.1).
+        out.baseAddress!.update(from: plane, count: 64 * 64)
+      } else {
+        blur.apply(to: plane, width: width, height: height)
+        for r in 0..<64 {
+          let y = Int((Double(r) + 0.5) * Double(height) / 64.0)
+          for c in 0..<64 {
+            let x = Int((Double(c) + 0.5) * Double(width) / 64.0)
+            out[r * 64 + c] = plane[y * width + x]
+          }
+        }
+      }
+    }
+    let quality = Self.quality(buffer64)
+    computeDCT()
+    let hash = Self.bits(dctBlock)
+    guard dihedral else { return PDQOutput(hash: hash, quality: quality) }
+    let hashes = PDQOrientation.allCases.map { orientation in
+      orientation == .original ? hash : Self.bits(Self.transform(dctBlock, orientation))
+    }
+    return PDQOutput(hash: hash, quality: quality, dihedral: PDQDihedralHashes(hashes))
+  }
+
+  /// Hashes a luma array (copied; the caller's array is left as it was).
+  public mutating func hash(luma: [Float], width: Int, height: Int, dihedral: Bool = false) -> PDQOutput {
+    var copy = luma
+    return copy.withUnsafeMutableBufferPointer { hash(luma: $0, width: width, height: height, dihedral: dihedral) }
+  }
+
+  /// The reference's quality metric on the 64×64 buffer (spec §6).
+  static func quality(_ buffer: [Float]) -> Int {
+    var gradientSum = 0
+    for i in 0..<63 {
+      for j in 0..<64 {
+        let u = buffer[i * 64 + j]
+        let v = buffer[(i + 1) * 64 + j]
+        gradientSum += abs(Int(((u - v) * 100) / 255))
+      }
+    }
+    for i in 0..<64 {
+      for j in 0..<63 {
+        let u = buffer[i * 64 + j]
+        let v = buffer[i * 64 + j + 1]
+        gradientSum += abs(Int(((u - v) * 100) / 255))
+      }
+    }
+    return min(gradientSum / 90, 100)
+  }
+
+  /// B = D · A · Dᵀ, each sum in float32 with k ascending (vectorised across j only).
+  private mutating func computeDCT() {
+    let matrix = PDQDCTMatrix.values
+    let transposed = Self.transposedMatrix
+    buffer64.withUnsafeBufferPointer { a in
+      dctRows.withUnsafeMutableBufferPointer { t in
+        matrix.withUnsafeBufferPointer { d in
+          for i in 0..<16 {
+            let row = t.baseAddress! + i * 64
+            for j in 0..<64 { row[j] = 0 }
+            for k in 0..<64 {
+              let dik = d[i * 64 + k]
+              let ak = a.baseAddress! + k * 64
+              for j in 0..<64 { row[j] = row[j] + dik * ak[j] }
+            }
+          }
+        }
+      }
+    }
+    dctRows.withUnsafeBufferPointer { t in
+      dctBlock.withUnsafeMutableBufferPointer { b in
+        transposed.withUnsafeBufferPointer { dt in
+          for i in 0..<16 {
+            let row = b.baseAddress! + i * 16
+            for j in 0..<16 { row[j] = 0 }
+            for k in 0..<64 {
+              let tik = t[i * 64 + k]
+              let dk = dt.baseAddress! + k * 16
+              for j in 0..<16 { row[j] = row[j] + tik * dk[j] }
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /// One bit per coefficient strictly above the lower median (sorted[127]), bit
+  /// `k = 16i + j` for `B[i][j]` (spec §7.2–7.4).
+  static func bits(_ block: [Float]) -> PDQHash {
+    let median = block.sorted()[127]
+    var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+    for k in 0..<256 where block[k] > median {
+      let bit = UInt64(1) << UInt64(k & 63)
+      switch k >> 6 {
+      case 0: words.0 |= bit
+      case 1: words.1 |= bit
+      case 2: words.2 |= bit
+      default: words.3 |= bit
+      }
+    }
+    return PDQHash(w0: words.0, w1: words.1, w2: words.2, w3: words.3)
+  }
+
+  /// The DCT-domain sign and transpose tricks for the dihedral variants (spec §8).
+  static func transform(_ b: [Float], _ orientation: PDQOrientation) -> [Float] {
+    var out = [Float](repeating: 0, count: 256)
+    for a in 0..<16 {
+      for c in 0..<16 {
+        let value: Float
+        switch orientation {
+        case .original: value = b[a * 16 + c]
+        case .rotate90: value = a & 1 == 1 ? b[c * 16 + a] : -b[c * 16 + a]
+        case .rotate180: value = (a + c) & 1 == 0 ? b[a * 16 + c] : -b[a * 16 + c]
+        case .rotate270: value = c & 1 == 1 ? b[c * 16 + a] : -b[c * 16 + a]
+        case .flipX: value = a & 1 == 1 ? b[a * 16 + c] : -b[a * 16 + c]
+        case .flipY: value = c & 1 == 1 ? b[a * 16 + c] : -b[a * 16 + c]
+        case .flipPlus1: value = b[c * 16 + a]
+        case .flipMinus1: value = (a + c) & 1 == 0 ? b[c * 16 + a] : -b[c * 16 + a]
+        }
+        out[a * 16 + c] = value
+      }
+    }
+    return out
+  }
+}

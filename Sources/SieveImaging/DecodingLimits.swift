@@ -1,0 +1,43 @@
+/// The limits a decode must stay within; anything larger is refused with an error
+/// before a large allocation is made.
+public struct DecodingLimits: Sendable, Equatable {
+  /// The most pixels (`width × height`) an image may have. Default 250 million.
+  public var maxPixels: Int
+  /// The most bytes an encoded file may have. Default 512 MiB.
+  public var maxBytes: Int
+  /// The longest either side may be, in pixels. Default 65,535 (JPEG's own maximum).
+  public var maxDimension: Int
+  /// The longest one decode may take, in seconds; `nil` for no limit. Default 60.
+  public var maxSeconds: Double?
+  /// The most scans a progressive JPEG may have (libjpeg-turbo's advice against
+  /// scan-flooding files is a few hundred). Default 500.
+  public var maxProgressiveScans: Int
+
+  public init(
+    maxPixels: Int = 250_000_000, maxBytes: Int = 512 << 20, maxDimension: Int = 65_535,
+    maxSeconds: Double? = 60, maxProgressiveScans: Int = 500
+  ) {
+    self.maxPixels = maxPixels
+    self.maxBytes = maxBytes
+    self.maxDimension = maxDimension
+    self.maxSeconds = maxSeconds
+    self.maxProgressiveScans = maxProgressiveScans
+  }
+
+  /// The defaults described on each property.
+  public static let `default` = DecodingLimits()
+
+  /// Throws when `header` is over the pixel or dimension limits.
+  public func check(_ header: ImageHeader) throws(ImagingError) {
+    guard header.width > 0, header.height > 0 else {
+      throw .corrupt("the header gives an empty size (\(header.width)×\(header.height))")
+    }
+    if header.width > maxDimension || header.height > maxDimension {
+      throw .tooLarge(width: header.width, height: header.height, limit: "\(maxDimension) pixels a side")
+    }
+    let (pixels, overflow) = header.width.multipliedReportingOverflow(by: header.height)
+    if overflow || pixels > maxPixels {
+      throw .tooLarge(width: header.width, height: header.height, limit: "\(maxPixels) pixels")
+    }
+  }
+}

@@ -1,0 +1,33 @@
+/// What an image's header says, read before any pixel is decoded.
+public struct ImageHeader: Sendable, Equatable, Codable {
+  /// The recognised format.
+  public var format: ImageFormat
+  /// Width in pixels.
+  public var width: Int
+  /// Height in pixels.
+  public var height: Int
+  /// The colour model stored in the file, e.g. `"YCbCr"`, `"gray"`, `"CMYK"`, `"palette"`.
+  public var colorModel: String
+  /// Bits per sample as stored (8 for JPEG).
+  public var bitDepth: Int
+  /// Whether the file is progressive (JPEG) or interlaced (PNG).
+  public var isProgressive: Bool
+  /// How the decoder delivers pixels for this image.
+  public var layout: PixelLayout
+
+  /// The number of pixels, `width × height`.
+  public var pixelCount: Int { width * height }
+
+  public init(
+    format: ImageFormat, width: Int, height: Int, colorModel: String, bitDepth: Int,
+    isProgressive: Bool, layout: PixelLayout
+  ) {
+    self.format = format
+    self.width = width
+    self.height = height
+    self.colorModel = colorModel
+    self.bitDepth = bitDepth
+    self.isProgressive = isProgressive
+    self.layout = layout
+  }
+}

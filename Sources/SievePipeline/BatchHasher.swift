@@ -1,0 +1,153 @@
+import Dispatch
+import Foundation
+import SieveHashing
+import SieveImaging
+
+/// Hashes many files in parallel on every core with Dispatch, within a memory budget,
+/// and delivers the records in input order.
+///
+/// Each worker reads a file (read-only), reads its header, reserves the bytes the
+/// decode will need from a shared ``MemoryBudget`` (so that, say, two 100 MP images
+/// are decoded one after the other when both do not fit), then decodes and hashes it.
+/// Peak memory stays under the budget plus one file buffer per worker.
+public final class BatchHasher: @unchecked Sendable {
+  /// Settings for a batch.
+  public struct Configuration: Sendable {
+    /// What to compute.
+    public var options: HashOptions
+    /// Decoding limits (pixels, bytes, time).
+    public var limits: DecodingLimits
+    /// Parallel workers; defaults to the active processor count.
+    public var workers: Int
+    /// Bytes of decode working memory that may be in use at once.
+    public var memoryBudget: Int
+
+    public init(
+      options: HashOptions = HashOptions(), limits: DecodingLimits = .default,
+      workers: Int = ProcessInfo.processInfo.activeProcessorCount,
+      memoryBudget: Int = MemoryBudget.defaultCapacity
+    ) {
+      self.options = options
+      self.limits = limits
+      self.workers = max(1, workers)
+      self.memoryBudget = memoryBudget
+    }
+  }
+
+  public let configuration: Configuration
+  /// The budget shared by the workers (its peak is reported after a run).
+  public let budget: MemoryBudget
+
+  public init(configuration: Configuration) {
+    self.configuration = configuration
+    self.budget = MemoryBudget(capacity: configuration.memoryBudget)
+  }
+
+  /// The working memory one decode and hash of an image with this header needs,
+  /// beyond the encoded file itself.
+  public static func estimatedBytes(for header: ImageHeader, options: HashOptions) -> Int {
+    var bytes = HashingSink.estimatedBytes(width: header.width, height: header.height, options: options)
+    let pixels = header.width * header.height
+    switch header.format {
+    case .jpeg:
+      // A progressive JPEG keeps every DCT coefficient (2 bytes a sample) until the end.
+      let components = header.colorModel.hasPrefix("CMYK") || header.colorModel.hasPrefix("YCCK") ? 4 : 3
+      bytes += header.isProgressive ? pixels * components * 2 : header.width * components * 64
+    default:
+      // An interlaced PNG is assembled in one frame.
+      bytes += header.isProgressive ? pixels * header.layout.channels : header.width * 4 * 16
+    }
+    return bytes
+  }
+
+  /// Hashes one file with `hasher` (the caller's per-thread hasher).
+  ///
+  /// - Parameter explicit: the user named this file; when false, a file that is not an
+  ///   image is skipped rather than failed.
+  public func hashFile(_ path: String, explicit: Bool, using hasher: inout ImageHasher) -> HashRecord {
+    let bytes: [UInt8]
+    do {
+      bytes = try FileReader.read(path, maxBytes: configuration.limits.maxBytes)
+    } catch {
+      return HashRecord(path: path, outcome: .failed(error.description))
+    }
+    return bytes.withUnsafeBytes { data in
+      let header: ImageHeader
+      do throws(ImagingError) {
+        header = try hasher.decoder.header(of: data)
+      } catch {
+        if case .unrecognizedFormat = error, !explicit {
+          return HashRecord(path: path, outcome: .skipped(error.description))
+        }
+        return HashRecord(path: path, outcome: .failed(error.description))
+      }
+      let reservation = Self.estimatedBytes(for: header, options: configuration.options)
+      budget.reserve(reservation)
+      defer { budget.release(reservation) }
+      do {
+        let result = try hasher.hash(data)
+        return HashRecord(path: path, outcome: .hashed(result.hashes, result.header))
+      } catch let error as ImagingError {
+        return HashRecord(path: path, outcome: .failed(error.description))
+      } catch {
+        return HashRecord(path: path, outcome: .failed("\(error)"))
+      }
+    }
+  }
+
+  /// Hashes `files` in parallel and calls `deliver` once per file, serially and in
+  /// the order of `files`, as soon as each record and all before it are ready.
+  ///
+  /// - Parameter files: paths, each with whether the user named it directly.
+  public func run(_ files: [(path: String, explicit: Bool)], deliver: @escaping (Int, HashRecord) -> Void) {
+    let state = DeliveryState(deliver: deliver)
+    let configuration = self.configuration
+    let decoder = ImageDecoder(limits: configuration.limits)
+    let files = files.map { FileTask(path: $0.path, explicit: $0.explicit) }
+    DispatchQueue.concurrentPerform(iterations: min(configuration.workers, max(files.count, 1))) { _ in
+      var hasher = ImageHasher(decoder: decoder, options: configuration.options)
+      while let index = state.claim(below: files.count) {
+        let record = self.hashFile(files[index].path, explicit: files[index].explicit, using: &hasher)
+        state.finish(index, record)
+      }
+    }
+  }
+}
+
+private struct FileTask: Sendable {
+  var path: String
+  var explicit: Bool
+}
+
+/// The shared work counter and the in-order delivery of finished records.
+private final class DeliveryState: @unchecked Sendable {
+  private let lock = NSLock()
+  private var next = 0
+  private var emitted = 0
+  private var pending: [Int: HashRecord] = [:]
+  private let deliver: (Int, HashRecord) -> Void
+
+  init(deliver: @escaping (Int, HashRecord) -> Void) {
+    self.deliver = deliver
+  }
+
+  /// The next index to work on, or `nil` when all are taken.
+  func claim(below count: Int) -> Int? {
+    lock.lock()
+    defer { lock.unlock() }
+    guard next < count else { return nil }
+    next += 1
+    return next - 1
+  }
+
+  /// Stores a finished record and delivers every record now ready, in order.
+  func finish(_ index: Int, _ record: HashRecord) {
+    lock.lock()
+    defer { lock.unlock() }
+    pending[index] = record
+    while let ready = pending.removeValue(forKey: emitted) {
+      deliver(emitted, ready)
+      emitted += 1
+    }
+  }
+}

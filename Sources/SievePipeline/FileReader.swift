@@ -1,0 +1,79 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Reads files read-only, never changing them or their access time where the
+/// system allows (`open(2)` with `O_RDONLY | O_NOATIME`, retried without
+/// `O_NOATIME` when the caller does not own the file).
+public enum FileReader {
+  /// Why a file could not be read.
+  public enum Failure: Error, Equatable, Sendable, CustomStringConvertible {
+    /// `open`, `fstat` or `read` failed with this message.
+    case system(String)
+    /// The file is larger than the byte limit.
+    case tooLarge(bytes: Int, limit: Int)
+    /// The file is not a regular file.
+    case notRegular
+    /// The file changed size while it was read.
+    case changed
+
+    public var description: String {
+      switch self {
+      case .system(let message): return message
+      case .tooLarge(let bytes, let limit): return "file is \(bytes) bytes, over the \(limit)-byte limit (see --max-bytes)"
+      case .notRegular: return "not a regular file"
+      case .changed: return "the file changed while it was read"
+      }
+    }
+  }
+
+  /// Reads the whole file at `path`, refusing it from its size before reading when it
+  /// is over `maxBytes`.
+  public static func read(_ path: String, maxBytes: Int) throws(Failure) -> [UInt8] {
+    #if os(Linux)
+    var fd = open(path, O_RDONLY | O_CLOEXEC | linuxNoAtime)
+    if fd < 0 && errno == EPERM { fd = open(path, O_RDONLY | O_CLOEXEC) }
+    #else
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    #endif
+    guard fd >= 0 else { throw .system(String(cString: strerror(errno))) }
+    defer { close(fd) }
+    var info = stat()
+    guard fstat(fd, &info) == 0 else { throw .system(String(cString: strerror(errno))) }
+    guard info.st_mode & S_IFMT == S_IFREG else { throw .notRegular }
+    let size = Int(info.st_size)
+    guard size <= maxBytes else { throw .tooLarge(bytes: size, limit: maxBytes) }
+    var bytes = [UInt8](repeating: 0, count: size)
+    var done = 0
+    let failure: Failure? = bytes.withUnsafeMutableBytes { buffer in
+      while done < size {
+        let n = systemRead(fd, buffer.baseAddress! + done, size - done)
+        if n < 0 {
+          if errno == EINTR { continue }
+          return .system(String(cString: strerror(errno)))
+        }
+        if n == 0 { return .changed }  // shorter than fstat said
+        done += n
+      }
+      return nil
+    }
+    if let failure { throw failure }
+    return bytes
+  }
+}
+
+@inline(__always)
+private func systemRead(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int) -> Int {
+  #if canImport(Glibc)
+  return Glibc.read(fd, buffer, count)
+  #else
+  return Darwin.read(fd, buffer, count)
+  #endif
+}
+
+#if os(Linux)
+/// `O_NOATIME` (0o1000000 on x86-64 and AArch64 Linux); Glibc hides it behind `_GNU_SOURCE`.
+private let linuxNoAtime: Int32 = 0o1000000
+#endif

@@ -1,0 +1,25 @@
+import SieveHashing
+import SieveImaging
+
+/// What happened to one file of a batch.
+public struct HashRecord: Sendable {
+  /// The file's path, as walked.
+  public var path: String
+  /// The outcome.
+  public var outcome: Outcome
+
+  /// The outcome for one file.
+  public enum Outcome: Sendable {
+    /// Hashed: the hashes and the header as decoded.
+    case hashed(ImageHashes, ImageHeader)
+    /// Could not be read or decoded; the reason is for a person.
+    case failed(String)
+    /// Not an image (found in a folder, so not an error).
+    case skipped(String)
+  }
+
+  public init(path: String, outcome: Outcome) {
+    self.path = path
+    self.outcome = outcome
+  }
+}

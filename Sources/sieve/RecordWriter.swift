@@ -1,0 +1,106 @@
+import Foundation
+import SieveCore
+import SieveHashing
+import SieveImaging
+
+/// Formats hash records as text, CSV or JSON Lines.
+struct RecordWriter {
+  let format: OutputFormat
+  let options: HashOptions
+
+  static let dihedralNames = PDQOrientation.allCases.dropFirst().map(\.name)
+
+  /// The header line, for formats that have one.
+  var header: String? {
+    guard format == .csv else { return nil }
+    var columns = ["path", "pdq", "pdq_quality", "phash", "width", "height", "format", "pdq_mode"]
+    if options.dihedral { columns += Self.dihedralNames.map { "pdq_" + $0 } }
+    return columns.joined(separator: ",")
+  }
+
+  func line(path: String, hashes: ImageHashes, header: ImageHeader) -> String {
+    let pdq = hashes.pdq?.hash.hexString ?? ""
+    let quality = hashes.pdq.map { String($0.quality) } ?? ""
+    let phash = hashes.phash?.hexString ?? ""
+    let dihedral = hashes.pdq?.dihedral?.hashes.dropFirst().map(\.hexString) ?? []
+    switch format {
+    case .text:
+      var fields = [pdq, "q" + quality.padding(toLength: 3, withPad: " ", startingAt: 0), phash]
+      fields.append("\(hashes.width)x\(hashes.height)".padding(toLength: 11, withPad: " ", startingAt: 0))
+      fields.append(header.format.rawValue.padding(toLength: 4, withPad: " ", startingAt: 0))
+      fields.append(hashes.pdqMode.rawValue)
+      if !dihedral.isEmpty { fields.append(dihedral.joined(separator: ",")) }
+      fields.append(path)
+      return fields.filter { !$0.isEmpty }.joined(separator: "  ")
+    case .csv:
+      var fields = [
+        CSV.quote(path), pdq, quality, phash, String(hashes.width), String(hashes.height),
+        header.format.rawValue, hashes.pdqMode.rawValue,
+      ]
+      if options.dihedral { fields += dihedral }
+      return fields.joined(separator: ",")
+    case .jsonl:
+      var object = JSONObject()
+      object.add("path", path)
+      object.add("pdq", pdq)
+      object.add("pdq_quality", hashes.pdq?.quality)
+      object.add("pdq_mode", hashes.pdqMode.rawValue)
+      if options.dihedral, let set = hashes.pdq?.dihedral {
+        var inner = JSONObject()
+        for orientation in PDQOrientation.allCases.dropFirst() { inner.add(orientation.name, set[orientation].hexString) }
+        object.addRaw("pdq_dihedral", inner.text)
+      }
+      if let phash = hashes.phash { object.add("phash", phash.hexString) }
+      object.add("width", hashes.width)
+      object.add("height", hashes.height)
+      object.add("format", header.format.rawValue)
+      return object.text
+    }
+  }
+}
+
+/// CSV quoting (RFC 4180): a field with a comma, quote or line break is quoted.
+enum CSV {
+  static func quote(_ field: String) -> String {
+    guard field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return field }
+    return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+  }
+}
+
+/// A JSON object built in insertion order (stable field order for diffing and grepping).
+struct JSONObject {
+  private var fields: [String] = []
+
+  mutating func add(_ key: String, _ value: String) {
+    fields.append(Self.string(key) + ":" + Self.string(value))
+  }
+
+  mutating func add(_ key: String, _ value: Int?) {
+    fields.append(Self.string(key) + ":" + (value.map(String.init) ?? "null"))
+  }
+
+  mutating func addRaw(_ key: String, _ json: String) {
+    fields.append(Self.string(key) + ":" + json)
+  }
+
+  var text: String { "{" + fields.joined(separator: ",") + "}" }
+
+  /// A JSON string literal; control characters and invalid UTF-8 are escaped.
+  static func string(_ value: String) -> String {
+    var out = "\""
+    for scalar in value.unicodeScalars {
+      switch scalar {
+      case "\"": out += "\\\""
+      case "\\": out += "\\\\"
+      case "\n": out += "\\n"
+      case "\r": out += "\\r"
+      case "\t": out += "\\t"
+      case _ where scalar.value < 0x20:
+        let hex = String(scalar.value, radix: 16)
+        out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+      default: out.unicodeScalars.append(scalar)
+      }
+    }
+    return out + "\""
+  }
+}
