@@ -62,7 +62,7 @@ let package = Package(
     // Helpers shared by the test targets: locating ../shared and the fixtures, CSV.
     .target(name: "SieveTestSupport", path: "Tests/SieveTestSupport", swiftSettings: swiftSettings),
 
-    .testTarget(name: "SieveCoreTests", dependencies: ["SieveCore"], swiftSettings: swiftSettings),
+    .testTarget(name: "SieveCoreTests", dependencies: ["SieveCore", "SieveTestSupport"], swiftSettings: swiftSettings),
     .testTarget(
       name: "SieveImagingTests",
       dependencies: ["SieveImaging", "SieveTestSupport"],

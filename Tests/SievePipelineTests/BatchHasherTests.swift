@@ -1,0 +1,112 @@
+import Foundation
+import SieveHashing
+import SieveImaging
+import SievePipeline
+import SieveTestSupport
+import Testing
+
+@Suite struct BatchHasherTests {
+  static let images = TestData.fixtureVectors.appendingPathComponent("pdq/images")
+  static let jpegs = [
+    "reg-test-input/labelme-subset/q0122.jpg", "reg-test-input/labelme-subset/q2821.jpg",
+    "reg-test-input/labelme-subset/q1050.jpg", "misc-images/wee.jpg", "bridge-mods/shrink-a-little.jpg",
+    "bridge-mods/square-128x128.jpg",
+  ]
+
+  /// A folder of real images plus files that are not images, or are broken.
+  static func makeTree() throws -> TemporaryDirectory {
+    let dir = try TemporaryDirectory("sieve-batch")
+    for (i, name) in jpegs.enumerated() {
+      // Renamed extensions: recognition is by content.
+      try dir.write("set\(i % 2)/image\(i).\(i % 3 == 0 ? "dat" : "jpg")", TestData.bytes(images.appendingPathComponent(name)))
+    }
+    try dir.write("notes.txt", Array("not an image".utf8))
+    let jpeg = try TestData.bytes(images.appendingPathComponent(jpegs[0]))
+    try dir.write("set0/truncated.jpg", Array(jpeg.prefix(jpeg.count / 2)))
+    try dir.write("set1/empty.png", [])
+    return dir
+  }
+
+  static func run(_ batch: BatchHasher, _ paths: [String]) -> [HashRecord] {
+    var files: [(path: String, explicit: Bool)] = []
+    FileWalker().walk(paths) { if case .file(let p, let e) = $0 { files.append((p, e)) } }
+    var records: [HashRecord] = []
+    var indices: [Int] = []
+    batch.run(files) { index, record in
+      indices.append(index)
+      records.append(record)
+    }
+    #expect(indices == Array(0..<files.count), "records arrive in input order")
+    return records
+  }
+
+  @Test func parallelResultsEqualSequentialAndFailuresAreReported() throws {
+    let dir = try Self.makeTree()
+    defer { dir.remove() }
+    let parallel = Self.run(BatchHasher(configuration: .init(workers: 4)), [dir.path])
+    let sequential = Self.run(BatchHasher(configuration: .init(workers: 1)), [dir.path])
+    #expect(parallel.count == 9)
+
+    var hashed = 0
+    var failed: [String: String] = [:]
+    var skipped: [String] = []
+    for (p, s) in zip(parallel, sequential) {
+      #expect(p.path == s.path)
+      switch (p.outcome, s.outcome) {
+      case (.hashed(let a, _), .hashed(let b, _)):
+        #expect(a == b, "\(p.path)")
+        hashed += 1
+      case (.failed(let reason), .failed):
+        failed[URL(fileURLWithPath: p.path).lastPathComponent] = reason
+      case (.skipped, .skipped):
+        skipped.append(URL(fileURLWithPath: p.path).lastPathComponent)
+      default:
+        Issue.record("outcomes differ for \(p.path)")
+      }
+    }
+    #expect(hashed == Self.jpegs.count)
+    #expect(skipped == ["notes.txt"])
+    #expect(failed["truncated.jpg"]?.hasPrefix("truncated") == true, "\(failed)")
+    #expect(failed["empty.png"] == "empty file (0 bytes)")
+  }
+
+  @Test func hashesMatchTheSingleImageAPI() throws {
+    var hasher = ImageHasher()
+    let url = Self.images.appendingPathComponent(Self.jpegs[4])
+    let direct = try hasher.hash(TestData.bytes(url))
+    let records = Self.run(BatchHasher(configuration: .init()), [url.path])
+    guard case .hashed(let viaBatch, let header) = records.first?.outcome else {
+      Issue.record("not hashed: \(String(describing: records.first?.outcome))")
+      return
+    }
+    #expect(viaBatch == direct)
+    #expect(header.width == 1152 && header.height == 723 && header.format == .jpeg)
+  }
+
+  @Test func aTinyMemoryBudgetStillFinishesEveryImage() throws {
+    let dir = try Self.makeTree()
+    defer { dir.remove() }
+    // Every image is larger than the budget, so each must run alone; none is refused.
+    let batch = BatchHasher(configuration: .init(workers: 2, memoryBudget: 1024))
+    let records = Self.run(batch, [dir.path])
+    let hashed = records.filter { if case .hashed = $0.outcome { return true } else { return false } }
+    #expect(hashed.count == Self.jpegs.count)
+    #expect(batch.budget.peakReserved < 2 * BatchHasher.estimatedBytes(
+      for: ImageHeader(format: .jpeg, width: 1152, height: 723, colorModel: "YCbCr", bitDepth: 8, isProgressive: false, layout: .rgb),
+      options: HashOptions()))
+  }
+
+  @Test func explicitNonImagesFailAndLimitsApply() throws {
+    let dir = try Self.makeTree()
+    defer { dir.remove() }
+    var limits = DecodingLimits.default
+    limits.maxPixels = 100 * 100
+    let batch = BatchHasher(configuration: .init(limits: limits))
+    let records = Self.run(batch, [dir.path + "/notes.txt", dir.path + "/set0/image0.dat", dir.path + "/set1/image3.dat"])
+    guard case .failed(let text) = records[0].outcome else { Issue.record("text file not failed"); return }
+    #expect(text.hasPrefix("not a recognised image"))
+    guard case .failed(let big) = records[1].outcome else { Issue.record("large image not refused"); return }
+    #expect(big.contains("over the limit of 10000 pixels"))
+    guard case .hashed = records[2].outcome else { Issue.record("small image not hashed"); return }
+  }
+}
