@@ -44,8 +44,16 @@ uint64_t sieve_monotonic_ns(void) {
 
 static void sieve_error_exit(j_common_ptr cinfo) {
   struct sieve_error_mgr *err = (struct sieve_error_mgr *)cinfo->err;
-  (*cinfo->err->format_message)(cinfo, err->message);
-  if (err->status == SIEVE_JPEG_OK) err->status = SIEVE_JPEG_ERROR;
+  char detail[JMSG_LENGTH_MAX];
+  (*cinfo->err->format_message)(cinfo, detail);
+  if (err->premature_eof) {
+    // The data ran out first; what libjpeg then read was its fake EOI, not the file.
+    snprintf(err->message, sizeof err->message, "the JPEG data ends early (then: %s)", detail);
+    if (err->status == SIEVE_JPEG_OK) err->status = SIEVE_JPEG_TRUNCATED;
+  } else {
+    memcpy(err->message, detail, sizeof detail);
+    if (err->status == SIEVE_JPEG_OK) err->status = SIEVE_JPEG_ERROR;
+  }
   longjmp(err->jump, 1);
 }
 
@@ -211,3 +219,48 @@ int sieve_jpeg_turbo_version(void) {
 }
 
 int sieve_jpeg_lib_version(void) { return JPEG_LIB_VERSION; }
+
+int sieve_jpeg_encode(const uint8_t *pixels, uint32_t width, uint32_t height, int components,
+                      int quality, int progressive, int restart_rows, uint8_t **output,
+                      size_t *output_length, char *message, size_t message_length) {
+  struct jpeg_compress_struct cinfo;
+  struct sieve_error_mgr err;
+  memset(&err, 0, sizeof err);
+  unsigned char *buffer = NULL;
+  unsigned long length = 0;
+  *output = NULL;
+  *output_length = 0;
+  cinfo.err = jpeg_std_error(&err.pub);
+  err.pub.error_exit = sieve_error_exit;
+  err.pub.emit_message = sieve_emit_message;
+  err.pub.output_message = sieve_output_message;
+  if (setjmp(err.jump)) {
+    if (message != NULL && message_length > 0) snprintf(message, message_length, "%s", err.message);
+    jpeg_destroy_compress(&cinfo);
+    free(buffer);
+    return SIEVE_JPEG_ERROR;
+  }
+  jpeg_create_compress(&cinfo);
+  jpeg_mem_dest(&cinfo, &buffer, &length);
+  cinfo.image_width = width;
+  cinfo.image_height = height;
+  cinfo.input_components = components;
+  cinfo.in_color_space = components == 1 ? JCS_GRAYSCALE : JCS_RGB;
+  jpeg_set_defaults(&cinfo);
+  jpeg_set_quality(&cinfo, quality, TRUE);
+  if (progressive) jpeg_simple_progression(&cinfo);
+  if (restart_rows > 0) cinfo.restart_in_rows = restart_rows;
+  jpeg_start_compress(&cinfo, TRUE);
+  size_t stride = (size_t)width * (size_t)components;
+  while (cinfo.next_scanline < cinfo.image_height) {
+    JSAMPROW row = (JSAMPROW)(pixels + (size_t)cinfo.next_scanline * stride);
+    jpeg_write_scanlines(&cinfo, &row, 1);
+  }
+  jpeg_finish_compress(&cinfo);
+  jpeg_destroy_compress(&cinfo);
+  *output = buffer;
+  *output_length = length;
+  return SIEVE_JPEG_OK;
+}
+
+void sieve_jpeg_free(uint8_t *buffer) { free(buffer); }

@@ -67,53 +67,101 @@ public struct HashingSink: PixelRowSink {
     }
   }
 
+  /// The reference's per-channel products, `Float(v) * 0.299f` etc., each rounded to
+  /// float32 exactly as the C++ core computes them; luma is `(R + G) + B` of these.
+  private static let lumaR: [Float] = (0..<256).map { Float($0) * (0.299 as Float) }
+  private static let lumaG: [Float] = (0..<256).map { Float($0) * (0.587 as Float) }
+  private static let lumaB: [Float] = (0..<256).map { Float($0) * (0.114 as Float) }
+
   @inline(__always)
-  private static func luma(_ p: UnsafePointer<UInt8>) -> Float {
-    // Each product and sum rounded to float32, left to right (spec §3).
-    let r = Float(p[0]) * 0.299 as Float
-    let g = Float(p[1]) * 0.587 as Float
-    let b = Float(p[2]) * 0.114 as Float
-    return (r + g) + b
+  private static func luma(
+    _ p: UnsafePointer<UInt8>, _ r: UnsafePointer<Float>, _ g: UnsafePointer<Float>, _ b: UnsafePointer<Float>
+  ) -> Float {
+    (r[Int(p[0])] + g[Int(p[1])]) + b[Int(p[2])]
+  }
+
+  /// Pillow's `convert("L")` of one pixel.
+  @inline(__always)
+  private static func pillowGray(_ p: UnsafePointer<UInt8>) -> UInt8 {
+    let r = UInt32(p[0]), g = UInt32(p[1]), b = UInt32(p[2])
+    return UInt8(truncatingIfNeeded: (r &* 19595 &+ g &* 38470 &+ b &* 7471 &+ 0x8000) >> 16)
   }
 
   public mutating func consume(rows: UnsafePointer<UInt8>, stride: Int, firstRow: Int, count: Int) {
-    for i in 0..<count {
-      let row = rows + i * stride
-      let y = firstRow + i
-      if layout == .rgb && allGray {
-        for x in 0..<width where row[3 * x] != row[3 * x + 1] || row[3 * x] != row[3 * x + 2] {
-          allGray = false
-          break
-        }
-      }
-      if options.pdq { lumaRow(row, y) }
-      if options.phash {
-        if layout == .gray {
-          phasher.consume(grayRow: row, row: y)
-        } else {
-          grayRow.withUnsafeMutableBufferPointer { PHasher.grayFromRGB(row, into: $0.baseAddress!, count: width) }
-          grayRow.withUnsafeBufferPointer { phasher.consume(grayRow: $0.baseAddress!, row: y) }
+    let width = width
+    let fullPlane = options.pdq && sourceColumns.isEmpty
+    // Take the gray scratch row out of self, so that it and self can be used together.
+    var grayScratch = grayRow
+    grayRow = []
+    defer { grayRow = grayScratch }
+    Self.lumaR.withUnsafeBufferPointer { lr in
+      Self.lumaG.withUnsafeBufferPointer { lg in
+        Self.lumaB.withUnsafeBufferPointer { lb in
+          let (tr, tg, tb) = (lr.baseAddress!, lg.baseAddress!, lb.baseAddress!)
+          for i in 0..<count {
+            let row = rows + i * stride
+            let y = firstRow + i
+            if layout == .gray {
+              if fullPlane {
+                luma.withUnsafeMutableBufferPointer { plane in
+                  let out = plane.baseAddress! + y * width
+                  for x in 0..<width { out[x] = Float(row[x]) }
+                }
+              } else if options.pdq {
+                squashRow(row, y, tr, tg, tb)
+              }
+              if options.phash { phasher.consume(grayRow: row, row: y) }
+              continue
+            }
+            // RGB: one pass computes luma, Pillow's gray and the all-gray check.
+            var difference: UInt8 = 0
+            grayScratch.withUnsafeMutableBufferPointer { grayBuffer in
+              let gray = options.phash ? grayBuffer.baseAddress : nil
+              if fullPlane {
+                luma.withUnsafeMutableBufferPointer { plane in
+                  let out = plane.baseAddress! + y * width
+                  if options.phash, let gray {
+                    for x in 0..<width {
+                      let p = row + 3 * x
+                      difference |= (p[0] ^ p[1]) | (p[0] ^ p[2])
+                      out[x] = Self.luma(p, tr, tg, tb)
+                      gray[x] = Self.pillowGray(p)
+                    }
+                  } else {
+                    for x in 0..<width {
+                      let p = row + 3 * x
+                      difference |= (p[0] ^ p[1]) | (p[0] ^ p[2])
+                      out[x] = Self.luma(p, tr, tg, tb)
+                    }
+                  }
+                }
+              } else {
+                for x in 0..<width {
+                  let p = row + 3 * x
+                  difference |= (p[0] ^ p[1]) | (p[0] ^ p[2])
+                  if let gray { gray[x] = Self.pillowGray(p) }
+                }
+                if options.pdq { squashRow(row, y, tr, tg, tb) }
+              }
+            }
+            if difference != 0 { allGray = false }
+            if options.phash {
+              grayScratch.withUnsafeBufferPointer { phasher.consume(grayRow: $0.baseAddress!, row: y) }
+            }
+          }
         }
       }
     }
   }
 
-  private mutating func lumaRow(_ row: UnsafePointer<UInt8>, _ y: Int) {
+  /// Reference-CLI squash: fills every destination row that samples source row `y`.
+  private mutating func squashRow(
+    _ row: UnsafePointer<UInt8>, _ y: Int,
+    _ tr: UnsafePointer<Float>, _ tg: UnsafePointer<Float>, _ tb: UnsafePointer<Float>
+  ) {
     let channels = layout.channels
     let planeWidth = planeWidth
     let rgb = layout == .rgb
-    if sourceColumns.isEmpty {
-      luma.withUnsafeMutableBufferPointer { plane in
-        let out = plane.baseAddress! + y * planeWidth
-        if rgb {
-          for x in 0..<planeWidth { out[x] = Self.luma(row + 3 * x) }
-        } else {
-          for x in 0..<planeWidth { out[x] = Float(row[x]) }
-        }
-      }
-      return
-    }
-    // Nearest-neighbour squash: every destination row that samples source row y.
     while nextSquashRow < 512 && sourceRowOf[nextSquashRow] == y {
       let dy = nextSquashRow
       sourceColumns.withUnsafeBufferPointer { columns in
@@ -121,7 +169,7 @@ public struct HashingSink: PixelRowSink {
           let out = plane.baseAddress! + dy * planeWidth
           for x in 0..<planeWidth {
             let p = row + columns[x] * channels
-            out[x] = rgb ? Self.luma(p) : Float(p[0])
+            out[x] = rgb ? Self.luma(p, tr, tg, tb) : Float(p[0])
           }
         }
       }

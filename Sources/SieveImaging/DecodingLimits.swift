@@ -5,7 +5,8 @@ public struct DecodingLimits: Sendable, Equatable {
   public var maxPixels: Int
   /// The most bytes an encoded file may have. Default 512 MiB.
   public var maxBytes: Int
-  /// The longest either side may be, in pixels. Default 65,535 (JPEG's own maximum).
+  /// The longest either side may be, in pixels. Default 1,000,000 (libpng's own default
+  /// limit; JPEG cannot exceed 65,535).
   public var maxDimension: Int
   /// The longest one decode may take, in seconds; `nil` for no limit. Default 60.
   public var maxSeconds: Double?
@@ -14,7 +15,7 @@ public struct DecodingLimits: Sendable, Equatable {
   public var maxProgressiveScans: Int
 
   public init(
-    maxPixels: Int = 250_000_000, maxBytes: Int = 512 << 20, maxDimension: Int = 65_535,
+    maxPixels: Int = 250_000_000, maxBytes: Int = 512 << 20, maxDimension: Int = 1_000_000,
     maxSeconds: Double? = 60, maxProgressiveScans: Int = 500
   ) {
     self.maxPixels = maxPixels

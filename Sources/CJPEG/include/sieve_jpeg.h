@@ -67,6 +67,17 @@ const char *sieve_jpeg_message(const sieve_jpeg *decoder);
 int sieve_jpeg_turbo_version(void);
 int sieve_jpeg_lib_version(void);
 
+/// Encodes 8-bit gray (components 1) or RGB (components 3) pixels as a baseline or
+/// progressive JPEG in memory. On success returns SIEVE_JPEG_OK and sets *output to a
+/// malloc'd buffer of *output_length bytes, which the caller frees with sieve_jpeg_free.
+/// `restart_rows` > 0 writes a restart marker every that many MCU rows.
+int sieve_jpeg_encode(const uint8_t *pixels, uint32_t width, uint32_t height, int components,
+                      int quality, int progressive, int restart_rows, uint8_t **output,
+                      size_t *output_length, char *message, size_t message_length);
+
+/// Frees a buffer returned by sieve_jpeg_encode.
+void sieve_jpeg_free(uint8_t *buffer);
+
 /// Monotonic clock in nanoseconds, for deadlines.
 uint64_t sieve_monotonic_ns(void);
 

@@ -16,11 +16,14 @@ struct LanczosResampler: Sendable {
   let kernelSize: Int
   /// Whether the axis changes size at all (Pillow skips an unchanged axis).
   let isIdentity: Bool
+  /// The input length this resampler was built for.
+  let inputSize: Int
 
   static let precisionBits = 22
 
   init(inputSize: Int, outputSize: Int) {
     isIdentity = inputSize == outputSize
+    self.inputSize = inputSize
     let scale = Double(inputSize) / Double(outputSize)
     let filterScale = max(scale, 1.0)
     let support = 3.0 * filterScale
@@ -64,6 +67,22 @@ struct LanczosResampler: Sendable {
   @inline(__always)
   static func clip8(_ sum: Int32) -> UInt8 {
     UInt8(clamping: sum >> Int32(precisionBits))
+  }
+
+  /// Resamples one contiguous line (a row) into `output[0..<outputSize]`.
+  @inline(__always)
+  func resampleRow(_ input: UnsafePointer<UInt8>, into output: UnsafeMutablePointer<UInt8>) {
+    weights.withUnsafeBufferPointer { w in
+      for (out, bound) in bounds.enumerated() {
+        let k = w.baseAddress! + out * kernelSize
+        let base = input + bound.first
+        var sum: Int32 = 0
+        for x in 0..<bound.count {
+          sum &+= Int32(base[x]) &* k[x]
+        }
+        output[out] = Self.clip8(sum &+ (1 << Int32(Self.precisionBits - 1)))
+      }
+    }
   }
 
   /// Resamples one line of `stride`-spaced samples into `output[0..<outputSize]`.

@@ -24,6 +24,7 @@ public struct PHasher: Sendable {
   private var width = 0
   private var height = 0
   private var horizontal: LanczosResampler?
+  private var vertical: LanczosResampler?
   private var columns: [UInt8] = []
 
   /// The side of the square the image is reduced to.
@@ -35,7 +36,11 @@ public struct PHasher: Sendable {
   public mutating func begin(width: Int, height: Int) {
     self.width = width
     self.height = height
-    horizontal = width == Self.size ? nil : LanczosResampler(inputSize: width, outputSize: Self.size)
+    if width == Self.size {
+      horizontal = nil
+    } else if horizontal?.inputSize != width {
+      horizontal = LanczosResampler(inputSize: width, outputSize: Self.size)
+    }
     columns = [UInt8](repeating: 0, count: Self.size * height)
   }
 
@@ -44,7 +49,7 @@ public struct PHasher: Sendable {
     columns.withUnsafeMutableBufferPointer { out in
       let dst = out.baseAddress! + row * Self.size
       if let horizontal {
-        horizontal.resample(grayRow, stride: 1, into: dst, outputStride: 1)
+        horizontal.resampleRow(grayRow, into: dst)
       } else {
         dst.update(from: grayRow, count: Self.size)
       }
@@ -57,7 +62,8 @@ public struct PHasher: Sendable {
     if height == Self.size {
       small = columns
     } else {
-      let vertical = LanczosResampler(inputSize: height, outputSize: Self.size)
+      if vertical?.inputSize != height { vertical = LanczosResampler(inputSize: height, outputSize: Self.size) }
+      let vertical = vertical!
       columns.withUnsafeBufferPointer { input in
         small.withUnsafeMutableBufferPointer { output in
           for x in 0..<Self.size {

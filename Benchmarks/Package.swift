@@ -1,0 +1,26 @@
+// swift-tools-version: 6.1
+// Benchmarks live in their own package so that `swift build` and `swift test` of Sieve
+// never build the benchmark tool. Run from the repository root:
+//   swift package --package-path Benchmarks benchmark
+import PackageDescription
+
+let package = Package(
+  name: "SieveBenchmarks",
+  platforms: [.macOS(.v13)],
+  dependencies: [
+    .package(name: "sieve", path: "../"),
+    .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.1", traits: ["MallocInterposer"]),
+  ],
+  targets: [
+    .executableTarget(
+      name: "HashingBenchmarks",
+      dependencies: [
+        .product(name: "Benchmark", package: "benchmark"),
+        .product(name: "SieveImaging", package: "sieve"),
+        .product(name: "SieveHashing", package: "sieve"),
+      ],
+      path: "Benchmarks/HashingBenchmarks",
+      plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+    )
+  ]
+)
