@@ -1,11 +1,23 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
+/// Code generation for the CPU: on x86-64, Nehalem (x86-64-v2: 2008 and later, SSE4.2
+/// and POPCNT), so that Hamming distances use the hardware `popcnt` instruction instead
+/// of a bit-twiddling fallback. Nehalem has no FMA, and Swift never contracts
+/// `a * b + c` anyway, so float results (PDQ) are unchanged; the vector tests check it.
+/// Set SIEVE_PORTABLE=1 to build for the x86-64 baseline instead.
+#if arch(x86_64)
+let cpuFlags: [SwiftSetting] =
+  Context.environment["SIEVE_PORTABLE"] == nil ? [.unsafeFlags(["-target-cpu", "nehalem"])] : []
+#else
+let cpuFlags: [SwiftSetting] = []
+#endif
+
 /// One set of Swift settings for every target, as swift-nio and hummingbird do.
 let swiftSettings: [SwiftSetting] = [
   .enableUpcomingFeature("ExistentialAny"),
   .enableUpcomingFeature("MemberImportVisibility"),
-]
+] + cpuFlags
 
 let package = Package(
   name: "sieve",

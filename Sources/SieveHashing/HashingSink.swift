@@ -25,8 +25,25 @@ public struct HashingSink: PixelRowSink {
   private var phasher = PHasher()
   private var grayRow: [UInt8] = []
 
-  public init(options: HashOptions) {
+  /// Creates a sink.
+  ///
+  /// - Parameter lumaStorage: a buffer from an earlier image (``takeLumaStorage()``) to
+  ///   reuse for the luma plane when it is large enough, saving an allocation and the
+  ///   page faults of fresh memory.
+  public init(options: HashOptions, lumaStorage: [Float] = []) {
     self.options = options
+    self.luma = lumaStorage
+  }
+
+  /// The most luma storage worth keeping for the next image: 64 MiB (a 16 MP plane).
+  /// Larger planes are freed at once, so that the memory budget stays honest.
+  public static let reusableLumaBytes = 64 << 20
+
+  /// Hands the luma buffer back for reuse by the next sink, or an empty array when it
+  /// is larger than ``reusableLumaBytes``.
+  public mutating func takeLumaStorage() -> [Float] {
+    defer { luma = [] }
+    return luma.count * MemoryLayout<Float>.size <= Self.reusableLumaBytes ? luma : []
   }
 
   /// Bytes this sink will hold for an image of the given size (for memory budgets).
@@ -59,7 +76,12 @@ public struct HashingSink: PixelRowSink {
         sourceColumns = []
         sourceRowOf = []
       }
-      luma = [Float](repeating: 0, count: planeWidth * planeHeight)
+      // Every cell is written by consume() before it is read, so a reused buffer's
+      // old contents do not matter.
+      if luma.count < planeWidth * planeHeight {
+        luma = []
+        luma = [Float](repeating: 0, count: planeWidth * planeHeight)
+      }
     }
     if options.phash {
       phasher.begin(width: width, height: height)
@@ -186,13 +208,13 @@ public struct HashingSink: PixelRowSink {
       if layout == .rgb && allGray {
         // Every pixel was gray: luma is the gray value (float32 luma of (v,v,v) is
         // within 2e-5 of v, so rounding recovers v exactly).
+        let count = planeWidth * planeHeight
         luma.withUnsafeMutableBufferPointer { plane in
-          for i in 0..<plane.count { plane[i] = plane[i].rounded() }
+          for i in 0..<count { plane[i] = plane[i].rounded() }
         }
       }
       let w = planeWidth, h = planeHeight, dihedral = options.dihedral
       pdq = luma.withUnsafeMutableBufferPointer { pdqHasher.hash(luma: $0, width: w, height: h, dihedral: dihedral) }
-      luma = []
     }
     let phash = options.phash ? phasher.finish() : nil
     return ImageHashes(pdq: pdq, pdqMode: options.pdqMode, phash: phash, width: width, height: height)

@@ -17,6 +17,7 @@ public struct ImageHasher {
   /// What to compute.
   public var options: HashOptions
   private var pdqHasher = PDQHasher()
+  private var lumaStorage: [Float] = []
 
   public init(decoder: ImageDecoder = ImageDecoder(), options: HashOptions = HashOptions()) {
     self.decoder = decoder
@@ -28,9 +29,12 @@ public struct ImageHasher {
   /// - Returns: the hashes, and the header as decoded.
   /// - Throws: ``ImagingError`` when the bytes are not a decodable image within the limits.
   public mutating func hash(_ data: UnsafeRawBufferPointer) throws -> (hashes: ImageHashes, header: ImageHeader) {
-    var sink = HashingSink(options: options)
+    var sink = HashingSink(options: options, lumaStorage: lumaStorage)
+    lumaStorage = []
     let header = try decoder.decode(data, into: &sink)
-    return (sink.finish(using: &pdqHasher), header)
+    let hashes = sink.finish(using: &pdqHasher)
+    lumaStorage = sink.takeLumaStorage()
+    return (hashes, header)
   }
 
   /// Decodes and hashes `bytes`.
@@ -40,7 +44,9 @@ public struct ImageHasher {
 
   /// Hashes an already decoded image.
   public mutating func hash(_ image: PixelImage) -> ImageHashes {
-    var sink = HashingSink(options: options)
+    var sink = HashingSink(options: options, lumaStorage: lumaStorage)
+    lumaStorage = []
+    defer { lumaStorage = sink.takeLumaStorage() }
     try? sink.begin(width: image.width, height: image.height, layout: image.layout)
     image.pixels.withUnsafeBufferPointer {
       sink.consume(rows: $0.baseAddress!, stride: image.rowBytes, firstRow: 0, count: image.height)
