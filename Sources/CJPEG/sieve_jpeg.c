@@ -96,7 +96,8 @@ sieve_jpeg *sieve_jpeg_create(const uint8_t *data, size_t length) {
   decoder->err.pub.emit_message = sieve_emit_message;
   decoder->err.pub.output_message = sieve_output_message;
   if (setjmp(decoder->err.jump)) {
-    // jpeg_create_decompress only fails when memory is exhausted.
+    // Creation fails only when memory is exhausted (or jpeg_mem_src gets no data).
+    if (decoder->created) jpeg_destroy_decompress(&decoder->cinfo);
     free(decoder);
     return NULL;
   }
@@ -126,6 +127,7 @@ static void fill_info(const struct jpeg_decompress_struct *cinfo, sieve_jpeg_inf
   info->arithmetic = cinfo->arith_code ? 1 : 0;
   info->saw_adobe_marker = cinfo->saw_Adobe_marker ? 1 : 0;
   info->restart_interval = (int32_t)cinfo->restart_interval;
+  info->multiple_scans = (cinfo->global_state >= 202 /* DSTATE_READY */ && jpeg_has_multiple_scans((j_decompress_ptr)cinfo)) ? 1 : 0;
 }
 
 int sieve_jpeg_read_header(sieve_jpeg *decoder, sieve_jpeg_info *info) {
@@ -220,28 +222,65 @@ int sieve_jpeg_turbo_version(void) {
 
 int sieve_jpeg_lib_version(void) { return JPEG_LIB_VERSION; }
 
+/// A growing in-memory destination whose buffer the error path can always reach
+/// (libjpeg's own jpeg_mem_dest frees and replaces its buffer behind the caller's back).
+struct sieve_memory_destination {
+  struct jpeg_destination_mgr pub;
+  uint8_t *buffer;
+  size_t capacity;
+};
+
+static void sieve_dest_init(j_compress_ptr cinfo) {
+  struct sieve_memory_destination *dest = (struct sieve_memory_destination *)cinfo->dest;
+  dest->pub.next_output_byte = dest->buffer;
+  dest->pub.free_in_buffer = dest->capacity;
+}
+
+static boolean sieve_dest_empty(j_compress_ptr cinfo) {
+  struct sieve_memory_destination *dest = (struct sieve_memory_destination *)cinfo->dest;
+  size_t used = dest->capacity;
+  size_t grown = dest->capacity * 2;
+  uint8_t *bigger = realloc(dest->buffer, grown);
+  if (bigger == NULL) ERREXIT1(cinfo, JERR_OUT_OF_MEMORY, 10);
+  dest->buffer = bigger;
+  dest->capacity = grown;
+  dest->pub.next_output_byte = bigger + used;
+  dest->pub.free_in_buffer = grown - used;
+  return TRUE;
+}
+
+static void sieve_dest_term(j_compress_ptr cinfo) { (void)cinfo; }
+
 int sieve_jpeg_encode(const uint8_t *pixels, uint32_t width, uint32_t height, int components,
                       int quality, int progressive, int restart_rows, uint8_t **output,
                       size_t *output_length, char *message, size_t message_length) {
   struct jpeg_compress_struct cinfo;
   struct sieve_error_mgr err;
+  struct sieve_memory_destination dest;
   memset(&err, 0, sizeof err);
-  unsigned char *buffer = NULL;
-  unsigned long length = 0;
+  memset(&dest, 0, sizeof dest);
   *output = NULL;
   *output_length = 0;
+  dest.capacity = 65536;
+  dest.buffer = malloc(dest.capacity);
+  if (dest.buffer == NULL) return SIEVE_JPEG_ERROR;
+  dest.pub.init_destination = sieve_dest_init;
+  dest.pub.empty_output_buffer = sieve_dest_empty;
+  dest.pub.term_destination = sieve_dest_term;
   cinfo.err = jpeg_std_error(&err.pub);
   err.pub.error_exit = sieve_error_exit;
   err.pub.emit_message = sieve_emit_message;
   err.pub.output_message = sieve_output_message;
   if (setjmp(err.jump)) {
+    // `dest` lives in this frame and is only changed through cinfo.dest, so its
+    // buffer field is current here.
     if (message != NULL && message_length > 0) snprintf(message, message_length, "%s", err.message);
     jpeg_destroy_compress(&cinfo);
-    free(buffer);
+    free(dest.buffer);
     return SIEVE_JPEG_ERROR;
   }
   jpeg_create_compress(&cinfo);
-  jpeg_mem_dest(&cinfo, &buffer, &length);
+  cinfo.dest = &dest.pub;
   cinfo.image_width = width;
   cinfo.image_height = height;
   cinfo.input_components = components;
@@ -257,9 +296,9 @@ int sieve_jpeg_encode(const uint8_t *pixels, uint32_t width, uint32_t height, in
     jpeg_write_scanlines(&cinfo, &row, 1);
   }
   jpeg_finish_compress(&cinfo);
+  *output = dest.buffer;
+  *output_length = dest.capacity - dest.pub.free_in_buffer;
   jpeg_destroy_compress(&cinfo);
-  *output = buffer;
-  *output_length = length;
   return SIEVE_JPEG_OK;
 }
 

@@ -3,7 +3,7 @@
 /// To match an image that may have been rotated or flipped, compare all eight
 /// against stored original hashes and keep the smallest distance (spec §8; do not
 /// canonicalise by picking one of the eight).
-public struct PDQDihedralHashes: Hashable, Sendable, Codable {
+public struct PDQDihedralHashes: Hashable, Sendable {
   /// The hashes in ``PDQOrientation`` order.
   public private(set) var hashes: [PDQHash]
 
@@ -27,5 +27,24 @@ public struct PDQDihedralHashes: Hashable, Sendable, Codable {
       if d < best.distance { best = (d, orientation) }
     }
     return best
+  }
+}
+
+extension PDQDihedralHashes: Codable {
+  /// Decodes an array of exactly eight hashes.
+  public init(from decoder: any Decoder) throws {
+    let container = try decoder.singleValueContainer()
+    let hashes = try container.decode([PDQHash].self)
+    guard hashes.count == 8 else {
+      throw DecodingError.dataCorruptedError(
+        in: container, debugDescription: "a dihedral set has 8 hashes, found \(hashes.count)")
+    }
+    self.init(hashes)
+  }
+
+  /// Encodes the eight hashes as an array.
+  public func encode(to encoder: any Encoder) throws {
+    var container = encoder.singleValueContainer()
+    try container.encode(hashes)
   }
 }

@@ -51,10 +51,11 @@ public struct HashingSink: PixelRowSink {
     var bytes = 0
     if options.pdq {
       let squash = options.pdqMode == .referenceCLI && (width > 512 || height > 512)
-      let pixels = squash ? 512 * 512 : width * height
-      bytes += pixels * 4 + (squash ? 0 : ((width + 127) / 128) * width * 4)
+      let (w, h) = squash ? (512, 512) : (width, height)
+      // The luma plane, the blur's two rings of ceil(h/128) rows, its SIMD lanes.
+      bytes += w * h * 4 + 2 * ((h + 127) / 128) * w * 4 + w * 64
     }
-    if options.phash { bytes += height * 32 + width }
+    if options.phash { bytes += height * 32 + width * 2 }
     return bytes + 64 * 1024
   }
 
@@ -110,6 +111,8 @@ public struct HashingSink: PixelRowSink {
   }
 
   public mutating func consume(rows: UnsafePointer<UInt8>, stride: Int, firstRow: Int, count: Int) {
+    precondition(firstRow >= 0 && count >= 0 && firstRow + count <= height, "rows outside the image")
+    precondition(stride >= width * layout.channels, "row stride shorter than a row")
     let width = width
     let fullPlane = options.pdq && sourceColumns.isEmpty
     // Take the gray scratch row out of self, so that it and self can be used together.

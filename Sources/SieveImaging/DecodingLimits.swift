@@ -28,6 +28,18 @@ public struct DecodingLimits: Sendable, Equatable {
   /// The defaults described on each property.
   public static let `default` = DecodingLimits()
 
+  /// The monotonic-clock deadline for a decode starting at `now` (nanoseconds), or 0
+  /// for none. Saturates instead of overflowing; a negative or NaN limit means "now".
+  func deadline(fromNanoseconds now: UInt64) -> UInt64 {
+    guard let seconds = maxSeconds else { return 0 }
+    guard seconds.isFinite else { return seconds > 0 ? 0 : now }
+    let nanoseconds = seconds * 1e9
+    guard nanoseconds > 0 else { return now }
+    guard nanoseconds < Double(UInt64.max / 2) else { return 0 }
+    let (sum, overflow) = now.addingReportingOverflow(UInt64(nanoseconds))
+    return overflow ? 0 : max(sum, 1)
+  }
+
   /// Throws when `header` is over the pixel or dimension limits.
   public func check(_ header: ImageHeader) throws(ImagingError) {
     guard header.width > 0, header.height > 0 else {

@@ -10,7 +10,8 @@ public struct ImageHeader: Sendable, Equatable, Codable {
   public var colorModel: String
   /// Bits per sample as stored (8 for JPEG).
   public var bitDepth: Int
-  /// Whether the file is progressive (JPEG) or interlaced (PNG).
+  /// Whether the decoder must hold the whole image before the first row: a
+  /// progressive or other multi-scan JPEG, or an interlaced PNG.
   public var isProgressive: Bool
   /// How the decoder delivers pixels for this image.
   public var layout: PixelLayout

@@ -5,8 +5,8 @@ import CJPEG
 ///
 /// Output matches what ImageMagick and Pillow produce with the same library: ISLOW
 /// IDCT, fancy upsampling, RGB for colour files, gray for 1-component files, no
-/// colour management. CMYK and YCCK files come out of libjpeg as CMYK and are
-/// converted to RGB here (Adobe-inverted when an Adobe marker is present).
+/// colour management. CMYK and YCCK files come out of libjpeg as CMYK, are taken as
+/// Adobe-inverted (as Pillow and ImageMagick take them) and converted to RGB here.
 struct JPEGDecoder {
   let limits: DecodingLimits
 
@@ -38,7 +38,7 @@ struct JPEGDecoder {
     ImageHeader(
       format: .jpeg, width: Int(info.width), height: Int(info.height),
       colorModel: colorModel(info.color_space) + (info.arithmetic != 0 ? ", arithmetic" : ""),
-      bitDepth: 8, isProgressive: info.progressive != 0,
+      bitDepth: 8, isProgressive: info.progressive != 0 || info.multiple_scans != 0,
       layout: info.components == 1 ? .gray : .rgb)
   }
 
@@ -70,15 +70,18 @@ struct JPEGDecoder {
     let header = Self.header(from: info)
     try limits.check(header)
 
-    let deadline: UInt64 = limits.maxSeconds.map { sieve_monotonic_ns() &+ UInt64($0 * 1e9) } ?? 0
-    status = sieve_jpeg_start(decoder, Int32(scaleDenominator), deadline, Int32(limits.maxProgressiveScans), &info)
+    let deadline = limits.deadline(fromNanoseconds: sieve_monotonic_ns())
+    status = sieve_jpeg_start(
+      decoder, Int32(scaleDenominator), deadline, Int32(clamping: limits.maxProgressiveScans), &info)
     guard status == SIEVE_JPEG_OK else { throw Self.error(status, decoder, limits: limits) }
 
     let width = Int(info.output_width)
     let height = Int(info.output_height)
     let components = Int(info.output_components)
     let cmyk = components == 4
-    let inverted = cmyk && info.saw_adobe_marker != 0
+    // Pillow ("CMYK;I", "assume adobe conventions") and ImageMagick both invert every
+    // 4-component JPEG, marker or not; so does Sieve.
+    let inverted = cmyk
     let layout: PixelLayout = components == 1 ? .gray : .rgb
     try sink.begin(width: width, height: height, layout: layout)
 

@@ -69,7 +69,7 @@ struct PNGDecoder {
     let header = Self.header(from: info)
     try limits.check(header)
 
-    let deadline: UInt64 = limits.maxSeconds.map { CPNGClock.now() &+ UInt64($0 * 1e9) } ?? 0
+    let deadline = limits.deadline(fromNanoseconds: CPNGClock.now())
     status = sieve_png_start(decoder, deadline, &info)
     guard status == SIEVE_PNG_OK else { throw Self.error(status, decoder, limits: limits) }
     let layout: PixelLayout = info.output_channels == 1 ? .gray : .rgb

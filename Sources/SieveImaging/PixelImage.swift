@@ -1,13 +1,13 @@
 /// A whole decoded image: 8-bit gray or RGB samples, row-major, no padding.
 public struct PixelImage: Sendable, Equatable {
   /// Width in pixels.
-  public var width: Int
+  public private(set) var width: Int
   /// Height in pixels.
-  public var height: Int
+  public private(set) var height: Int
   /// Gray (1 byte per pixel) or RGB (3 bytes per pixel).
-  public var layout: PixelLayout
+  public private(set) var layout: PixelLayout
   /// `height` rows of `width × layout.channels` bytes.
-  public var pixels: [UInt8]
+  public private(set) var pixels: [UInt8]
 
   /// Creates an image; `pixels.count` must be `width × height × layout.channels`.
   public init(width: Int, height: Int, layout: PixelLayout, pixels: [UInt8]) {

@@ -50,7 +50,8 @@ public final class BatchHasher: @unchecked Sendable {
     let pixels = header.width * header.height
     switch header.format {
     case .jpeg:
-      // A progressive JPEG keeps every DCT coefficient (2 bytes a sample) until the end.
+      // A multi-scan JPEG (progressive or not) keeps every DCT coefficient (2 bytes a
+      // sample) until the end.
       let components = header.colorModel.hasPrefix("CMYK") || header.colorModel.hasPrefix("YCCK") ? 4 : 3
       bytes += header.isProgressive ? pixels * components * 2 : header.width * components * 64
     default:
@@ -64,7 +65,7 @@ public final class BatchHasher: @unchecked Sendable {
   ///
   /// - Parameter explicit: the user named this file; when false, a file that is not an
   ///   image is skipped rather than failed.
-  public func hashFile(_ path: String, explicit: Bool, using hasher: inout ImageHasher) -> HashRecord {
+  public func hashFile(_ path: RawPath, explicit: Bool, using hasher: inout ImageHasher) -> HashRecord {
     let bytes: [UInt8]
     do {
       bytes = try FileReader.read(path, maxBytes: configuration.limits.maxBytes)
@@ -79,6 +80,12 @@ public final class BatchHasher: @unchecked Sendable {
         if case .unrecognizedFormat = error, !explicit {
           return HashRecord(path: path, outcome: .skipped(error.description))
         }
+        return HashRecord(path: path, outcome: .failed(error.description))
+      }
+      // Refuse an over-limit header before reserving memory for it.
+      do throws(ImagingError) {
+        try configuration.limits.check(header)
+      } catch {
         return HashRecord(path: path, outcome: .failed(error.description))
       }
       let reservation = Self.estimatedBytes(for: header, options: configuration.options)
@@ -99,7 +106,7 @@ public final class BatchHasher: @unchecked Sendable {
   /// the order of `files`, as soon as each record and all before it are ready.
   ///
   /// - Parameter files: paths, each with whether the user named it directly.
-  public func run(_ files: [(path: String, explicit: Bool)], deliver: @escaping (Int, HashRecord) -> Void) {
+  public func run(_ files: [(path: RawPath, explicit: Bool)], deliver: @escaping (Int, HashRecord) -> Void) {
     let state = DeliveryState(deliver: deliver)
     let configuration = self.configuration
     let decoder = ImageDecoder(limits: configuration.limits)
@@ -115,7 +122,7 @@ public final class BatchHasher: @unchecked Sendable {
 }
 
 private struct FileTask: Sendable {
-  var path: String
+  var path: RawPath
   var explicit: Bool
 }
 

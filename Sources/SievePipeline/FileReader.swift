@@ -32,11 +32,19 @@ public enum FileReader {
   /// Reads the whole file at `path`, refusing it from its size before reading when it
   /// is over `maxBytes`.
   public static func read(_ path: String, maxBytes: Int) throws(Failure) -> [UInt8] {
+    try read(RawPath(path), maxBytes: maxBytes)
+  }
+
+  /// Reads the whole file at `path` (raw bytes), as ``read(_:maxBytes:)-(String,_)``.
+  public static func read(_ path: RawPath, maxBytes: Int) throws(Failure) -> [UInt8] {
+    // O_NONBLOCK: a FIFO swapped in after the walk must not block the read; it is
+    // refused below as not a regular file.
+    let flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK
     #if os(Linux)
-    var fd = open(path, O_RDONLY | O_CLOEXEC | linuxNoAtime)
-    if fd < 0 && errno == EPERM { fd = open(path, O_RDONLY | O_CLOEXEC) }
+    var fd = path.withCString { open($0, flags | linuxNoAtime) }
+    if fd < 0 && errno == EPERM { fd = path.withCString { open($0, flags) } }
     #else
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    let fd = path.withCString { open($0, flags) }
     #endif
     guard fd >= 0 else { throw .system(String(cString: strerror(errno))) }
     defer { close(fd) }

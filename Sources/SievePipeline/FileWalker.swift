@@ -14,9 +14,9 @@ public struct FileWalker: Sendable {
   /// One file found, or a path that could not be walked.
   public enum Entry: Sendable, Equatable {
     /// A regular file. `explicit` is true when the user named it directly.
-    case file(path: String, explicit: Bool)
+    case file(path: RawPath, explicit: Bool)
     /// A path that could not be listed or is not a regular file or folder.
-    case failure(path: String, reason: String)
+    case failure(path: RawPath, reason: String)
   }
 
   /// Whether to follow symbolic links found inside folders. Default `false`.
@@ -28,9 +28,15 @@ public struct FileWalker: Sendable {
 
   /// Walks `paths` and calls `visit` for each entry, in order.
   public func walk(_ paths: [String], visit: (Entry) -> Void) {
+    walk(paths.map(RawPath.init), visit: visit)
+  }
+
+  /// Walks `paths` (raw bytes, as the command line gave them) and calls `visit` for
+  /// each entry, in order.
+  public func walk(_ paths: [RawPath], visit: (Entry) -> Void) {
     for path in paths {
       var info = stat()
-      guard stat(path, &info) == 0 else {
+      guard path.withCString({ stat($0, &info) }) == 0 else {
         visit(.failure(path: path, reason: Self.errorText(errno)))
         continue
       }
@@ -43,33 +49,44 @@ public struct FileWalker: Sendable {
   }
 
   /// Collects every entry of ``walk(_:visit:)``.
+  public func entries(_ paths: [RawPath]) -> [Entry] {
+    var out: [Entry] = []
+    walk(paths) { out.append($0) }
+    return out
+  }
+
+  /// Collects every entry of ``walk(_:visit:)``.
   public func entries(_ paths: [String]) -> [Entry] {
     var out: [Entry] = []
     walk(paths) { out.append($0) }
     return out
   }
 
-  private func walkDirectory(_ root: String, visit: (Entry) -> Void) {
+  private func walkDirectory(_ root: RawPath, visit: (Entry) -> Void) {
+    // Folders already entered, by device and inode, so that followed links cannot loop.
+    var visited = Set<[UInt64]>()
     var stack = [root]
     while let directory = stack.popLast() {
-      guard let handle = opendir(directory) else {
+      var info = stat()
+      if directory.withCString({ stat($0, &info) }) == 0 {
+        guard visited.insert([UInt64(info.st_dev), UInt64(info.st_ino)]).inserted else { continue }
+      }
+      guard let handle = directory.withCString({ opendir($0) }) else {
         visit(.failure(path: directory, reason: Self.errorText(errno)))
         continue
       }
-      var names: [String] = []
+      var names: [[UInt8]] = []
       while let entry = readdir(handle) {
-        let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-          String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
-        }
-        if name != "." && name != ".." { names.append(name) }
+        let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in Array(raw.prefix { $0 != 0 }) }
+        if name != [0x2E] && name != [0x2E, 0x2E] { names.append(name) }
       }
       closedir(handle)
-      names.sort { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
-      var subdirectories: [String] = []
+      names.sort { $0.lexicographicallyPrecedes($1) }
+      var subdirectories: [RawPath] = []
       for name in names {
-        let path = directory.hasSuffix("/") ? directory + name : directory + "/" + name
+        let path = directory.appending(name)
         var info = stat()
-        let status = followSymlinks ? stat(path, &info) : lstat(path, &info)
+        let status = path.withCString { followSymlinks ? stat($0, &info) : lstat($0, &info) }
         guard status == 0 else {
           visit(.failure(path: path, reason: Self.errorText(errno)))
           continue

@@ -3,8 +3,8 @@ import SieveImaging
 
 /// What happened to one file of a batch.
 public struct HashRecord: Sendable {
-  /// The file's path, as walked.
-  public var path: String
+  /// The file's path, as walked (raw bytes; ``RawPath/description`` for output).
+  public var path: RawPath
   /// The outcome.
   public var outcome: Outcome
 
@@ -18,7 +18,7 @@ public struct HashRecord: Sendable {
     case skipped(String)
   }
 
-  public init(path: String, outcome: Outcome) {
+  public init(path: RawPath, outcome: Outcome) {
     self.path = path
     self.outcome = outcome
   }

@@ -10,6 +10,9 @@ public final class MemoryBudget: @unchecked Sendable {
   private let condition = NSCondition()
   private var reserved = 0
   private var peak = 0
+  /// First come, first served: a large reservation is not overtaken forever by small ones.
+  private var nextTicket = 0
+  private var serving = 0
 
   public init(capacity: Int) {
     precondition(capacity > 0, "a memory budget needs a positive capacity")
@@ -22,14 +25,19 @@ public final class MemoryBudget: @unchecked Sendable {
     return min(max(physical / 4, 1 << 30), 8 << 30)
   }
 
-  /// Blocks until `bytes` can be reserved, then reserves them.
+  /// Blocks until `bytes` can be reserved, then reserves them. Reservations are
+  /// granted in the order they were asked for.
   public func reserve(_ bytes: Int) {
     condition.lock()
-    while reserved > 0 && reserved + bytes > capacity {
+    let ticket = nextTicket
+    nextTicket += 1
+    while ticket != serving || (reserved > 0 && reserved + bytes > capacity) {
       condition.wait()
     }
+    serving += 1
     reserved += bytes
     peak = max(peak, reserved)
+    condition.broadcast()
     condition.unlock()
   }
 

@@ -58,11 +58,11 @@ struct HashCommand: ParsableCommand {
 
   func run() throws {
     let options = HashOptions(pdq: true, pdqMode: pdqMode, dihedral: dihedral, phash: !noPhash)
-    var files: [(path: String, explicit: Bool)] = []
+    var files: [(path: RawPath, explicit: Bool)] = []
     var failures = 0
     var skipped = 0
-    let errorOutput = LineWriter(handle: FileHandle.standardError)
-    FileWalker(followSymlinks: followSymlinks).walk(paths) { entry in
+    let errorOutput = LineWriter.standardError()
+    FileWalker(followSymlinks: followSymlinks).walk(CommandLineBytes.paths(for: paths)) { entry in
       switch entry {
       case .file(let path, let explicit): files.append((path, explicit))
       case .failure(let path, let reason):
@@ -72,7 +72,7 @@ struct HashCommand: ParsableCommand {
     }
 
     let batch = BatchHasher(configuration: try resources.configuration(options: options))
-    let output = LineWriter(handle: FileHandle.standardOutput)
+    let output = LineWriter.standardOutput()
     let writer = RecordWriter(format: format, options: options)
     if let header = writer.header { output.write(header) }
     let progress = Progress(total: files.count, enabled: !quiet)
@@ -81,7 +81,7 @@ struct HashCommand: ParsableCommand {
       switch record.outcome {
       case .hashed(let hashes, let header):
         hashed += 1
-        output.write(writer.line(path: record.path, hashes: hashes, header: header))
+        output.write(writer.line(path: record.path.description, hashes: hashes, header: header))
       case .failed(let reason):
         failures += 1
         progress.clearLine()
@@ -93,6 +93,10 @@ struct HashCommand: ParsableCommand {
     }
     output.flush()
     progress.finish(hashed: hashed, failed: failures, skipped: skipped)
+    if let failure = output.failure {
+      errorOutput.write("sieve: cannot write the output: \(failure)")
+      throw ExitCode(ExitStatus.someFailed)
+    }
     if failures > 0 { throw ExitCode(ExitStatus.someFailed) }
   }
 }

@@ -15,6 +15,7 @@ final class Progress {
   private let start = Date()
   private var lastDraw = Date.distantPast
   private var drawn = false
+  private let errors = LineWriter.standardError()
 
   init(total: Int, enabled: Bool) {
     self.total = total
@@ -32,13 +33,13 @@ final class Progress {
     let remaining = rate > 0 ? Double(total - done) / rate : 0
     let line = String(
       format: "\r%d/%d files  %.1f files/s  %d failed  ETA %@", done, total, rate, failed, Self.duration(remaining))
-    FileHandle.standardError.write(Data((line + "\u{1B}[K").utf8))
+    errors.writeNow(line + "\u{1B}[K")
     drawn = true
   }
 
   func clearLine() {
     guard live && drawn else { return }
-    FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+    errors.writeNow("\r\u{1B}[K")
     drawn = false
   }
 
@@ -50,7 +51,7 @@ final class Progress {
     if failed > 0 { summary += ", \(failed) failed" }
     if skipped > 0 { summary += ", \(skipped) skipped (not images)" }
     summary += String(format: " in %.2f s (%.1f images/s)", elapsed, Double(hashed) / max(elapsed, 1e-9))
-    FileHandle.standardError.write(Data((summary + "\n").utf8))
+    errors.writeNow(summary + "\n")
   }
 
   static func duration(_ seconds: Double) -> String {

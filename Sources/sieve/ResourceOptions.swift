@@ -24,7 +24,9 @@ struct ResourceOptions: ParsableArguments {
   func validate() throws {
     guard maxPixels > 0 else { throw ValidationError("--max-pixels must be positive") }
     guard maxBytes.bytes > 0 else { throw ValidationError("--max-bytes must be positive") }
-    guard maxSeconds >= 0 else { throw ValidationError("--max-seconds cannot be negative") }
+    guard maxSeconds.isFinite, maxSeconds >= 0, maxSeconds <= 1_000_000 else {
+      throw ValidationError("--max-seconds must be a number of seconds from 0 (no limit) to 1000000")
+    }
     guard memoryLimit.bytes > 0 else { throw ValidationError("--memory-limit must be positive") }
     guard jobs > 0 else { throw ValidationError("--jobs must be at least 1") }
   }

@@ -29,7 +29,7 @@ struct Sieve: ParsableCommand {
     } catch {
       let code = exitCode(for: error)
       if code == .validationFailure {
-        FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+        LineWriter.standardError().writeNow(fullMessage(for: error) + "\n")
         Foundation.exit(ExitStatus.usage)
       }
       exit(withError: error)

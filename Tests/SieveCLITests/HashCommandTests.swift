@@ -96,12 +96,28 @@ import Testing
 
   @Test(arguments: [
     ["hash", "--format", "xml", "a.jpg"], ["hash", "--bogus", "a.jpg"], ["hash"], ["hash", "--jobs", "0", "a.jpg"],
-    ["hash", "--memory-limit", "lots", "a.jpg"],
+    ["hash", "--memory-limit", "lots", "a.jpg"], ["hash", "--max-seconds", "inf", "a.jpg"],
+    ["hash", "--max-seconds", "-1", "a.jpg"],
   ])
   func usageErrorsExitWith2(arguments: [String]) throws {
     let result = try CommandRunner.run("sieve", arguments)
     #expect(result.status == 2, "\(arguments): \(result.stderr)")
     #expect(!result.stderr.isEmpty)
+  }
+
+  @Test func aFailedOutputWriteIsStatus1WithAMessage() throws {
+    // /dev/full: every write fails with ENOSPC.
+    let process = Process()
+    process.executableURL = CommandRunner.productsDirectory.appendingPathComponent("sieve")
+    process.arguments = ["hash", "--quiet", Self.q0122]
+    process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: "/dev/full"))
+    let errors = Pipe()
+    process.standardError = errors
+    try process.run()
+    let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    #expect(process.terminationStatus == 1)
+    #expect(text.contains("sieve: cannot write the output: No space left on device"), "\(text)")
   }
 
   @Test func helpTeachesAndExitsZero() throws {

@@ -80,3 +80,30 @@ import Testing
     }
   }
 }
+
+@Suite struct CMYKTests {
+  /// Removes every APP14 (Adobe) segment from a JPEG.
+  static func strippingAdobeMarker(_ jpeg: [UInt8]) -> [UInt8] {
+    var out: [UInt8] = [0xFF, 0xD8]
+    var i = 2
+    while i + 4 <= jpeg.count, jpeg[i] == 0xFF {
+      let marker = jpeg[i + 1]
+      if marker == 0xDA { break }  // start of scan: copy the rest as is
+      let length = Int(jpeg[i + 2]) << 8 | Int(jpeg[i + 3])
+      if marker != 0xEE { out += jpeg[i..<i + 2 + length] }
+      i += 2 + length
+    }
+    return out + jpeg[i...]
+  }
+
+  @Test func cmykIsInvertedWithOrWithoutTheAdobeMarker() throws {
+    let folder = DecoderFixtureTests.folder
+    let jpeg = try TestData.bytes(folder.appendingPathComponent("cmyk.jpg"))
+    let stripped = Self.strippingAdobeMarker(jpeg)
+    #expect(stripped.count < jpeg.count)
+    #expect(!stripped.indices.dropLast().contains { stripped[$0] == 0xFF && stripped[$0 + 1] == 0xEE })
+    let expected = try TestData.bytes(folder.appendingPathComponent("cmyk.jpg.rgb"))
+    #expect(try ImageDecoder().decodeImage(jpeg).pixels == expected)
+    #expect(try ImageDecoder().decodeImage(stripped).pixels == expected)
+  }
+}

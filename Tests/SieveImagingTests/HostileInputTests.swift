@@ -111,6 +111,15 @@ import Testing
     #expect(Self.decodeError(png, limits: DecodingLimits(maxSeconds: 1e-6)) == .timedOut(seconds: 1e-6))
   }
 
+  @Test func deadlinesSaturateInsteadOfTrapping() throws {
+    let jpeg = try JPEGEncoder.encode(Self.synthetic(width: 32, height: 32))
+    for seconds in [Double.infinity, .nan, -1, 1e300, 0] {
+      // Any of these must decode or time out, never trap.
+      _ = Self.decodeError(jpeg, limits: DecodingLimits(maxSeconds: seconds, maxProgressiveScans: .max))
+    }
+    #expect(Self.decodeError(jpeg, limits: DecodingLimits(maxSeconds: .infinity)) == nil)
+  }
+
   @Test func errorMessagesAreForPeople() {
     #expect(ImagingError.empty.description == "empty file (0 bytes)")
     #expect(ImagingError.unrecognizedFormat(signature: [0x68, 0x65]).description == "not a recognised image (first bytes: 68 65)")

@@ -28,7 +28,7 @@ import Testing
   }
 
   static func run(_ batch: BatchHasher, _ paths: [String]) -> [HashRecord] {
-    var files: [(path: String, explicit: Bool)] = []
+    var files: [(path: RawPath, explicit: Bool)] = []
     FileWalker().walk(paths) { if case .file(let p, let e) = $0 { files.append((p, e)) } }
     var records: [HashRecord] = []
     var indices: [Int] = []
@@ -57,9 +57,9 @@ import Testing
         #expect(a == b, "\(p.path)")
         hashed += 1
       case (.failed(let reason), .failed):
-        failed[URL(fileURLWithPath: p.path).lastPathComponent] = reason
+        failed[URL(fileURLWithPath: p.path.description).lastPathComponent] = reason
       case (.skipped, .skipped):
-        skipped.append(URL(fileURLWithPath: p.path).lastPathComponent)
+        skipped.append(URL(fileURLWithPath: p.path.description).lastPathComponent)
       default:
         Issue.record("outcomes differ for \(p.path)")
       }

@@ -20,6 +20,8 @@ typedef struct {
   int32_t arithmetic;        ///< 1 for arithmetic coding
   int32_t saw_adobe_marker;  ///< 1 when an Adobe APP14 marker was present
   int32_t restart_interval;  ///< MCUs per restart interval, 0 when none
+  int32_t multiple_scans;    ///< 1 when the file has several scans (progressive or
+                             ///< non-interleaved): libjpeg then buffers every coefficient
   uint32_t output_width;     ///< filled by sieve_jpeg_start
   uint32_t output_height;    ///< filled by sieve_jpeg_start
   int32_t output_components; ///< 1 (gray), 3 (RGB) or 4 (CMYK as stored)

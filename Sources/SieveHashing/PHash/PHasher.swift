@@ -46,6 +46,7 @@ public struct PHasher: Sendable {
 
   /// Takes row `row` of the gray image (`width` samples).
   public mutating func consume(grayRow: UnsafePointer<UInt8>, row: Int) {
+    precondition(row >= 0 && row < height, "row \(row) outside 0..<\(height)")
     columns.withUnsafeMutableBufferPointer { out in
       let dst = out.baseAddress! + row * Self.size
       if let horizontal {

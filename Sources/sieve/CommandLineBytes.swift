@@ -1,0 +1,23 @@
+import SievePipeline
+
+/// The command line's arguments as raw bytes, so that a path that is not valid UTF-8
+/// (argument-parser sees it with U+FFFD replacements) still names its file.
+enum CommandLineBytes {
+  /// The raw path for each parsed path argument: the argv entry that decodes to it.
+  static func paths(for parsed: [String]) -> [RawPath] {
+    var raw: [String: RawPath] = [:]
+    for index in 1..<Int(CommandLine.argc) {
+      guard let pointer = CommandLine.unsafeArgv[index] else { continue }
+      let bytes = RawPath(bytes: UnsafeBufferPointer(start: pointer, count: strlenOf(pointer)).map { UInt8(bitPattern: $0) })
+      let key = String(decoding: bytes.bytes, as: UTF8.self)
+      if raw[key] == nil { raw[key] = bytes }
+    }
+    return parsed.map { raw[$0] ?? RawPath($0) }
+  }
+
+  private static func strlenOf(_ pointer: UnsafePointer<CChar>) -> Int {
+    var n = 0
+    while pointer[n] != 0 { n += 1 }
+    return n
+  }
+}
