@@ -1,0 +1,136 @@
+/// Multi-index hashing (Norouzi, Punjani & Fleet, "Fast Search in Hamming Space with
+/// Multi-Index Hashing", CVPR 2012): exact radius search without looking at most of
+/// the entries.
+///
+/// Each hash is cut into m disjoint substrings and every substring value indexes a
+/// table. Two hashes within distance r differ by at most ⌊r/m⌋ bits in at least one
+/// substring (pigeonhole), so a query probes, in each table, every value within
+/// ⌊r/m⌋ bits of its own substring, and checks the full distance of the entries found.
+/// The substring width defaults to about log₂ n bits (8 to 20), which keeps buckets
+/// near one entry each.
+///
+/// Layout: per substring, a counting-sorted posting list (entry ids, ascending within
+/// each value) and the offsets of each value's run; the hashes themselves live in a
+/// ``LinearScanIndex`` used for verification.
+///
+/// - Complexity: a query costs m · Σ_{i≤⌊r/m⌋} C(b, i) probes plus one distance per
+///   candidate; memory is 4·m bytes a entry plus m · 2^b offsets.
+public struct MultiIndexHashTable<Hash: HammingHash>: HashIndex {
+  let hashes: LinearScanIndex<Hash>
+  /// First bit and width of each substring.
+  let substrings: [(start: Int, width: Int)]
+  /// Per substring: 2^width + 1 offsets into `postings`.
+  let offsets: [[Int32]]
+  /// Per substring: entry ids sorted by substring value (ids ascending within a value).
+  let postings: [[Int32]]
+
+  public var count: Int { hashes.count }
+
+  /// The default substring width for `count` entries: about log₂ n, from 8 to 20 bits.
+  public static func defaultSubstringBits(for count: Int) -> Int {
+    let log2 = count > 1 ? Int.bitWidth - (count - 1).leadingZeroBitCount : 1
+    return min(20, max(8, log2))
+  }
+
+  /// The number of substrings the hashes are cut into.
+  public var substringCount: Int { substrings.count }
+
+  /// Builds the tables; entry ids are positions in `hashes`.
+  ///
+  /// - Parameter substringBits: the substring width (at most 24); the default is
+  ///   ``defaultSubstringBits(for:)``. Widths differ by at most one bit.
+  /// - Complexity: O(m · (n + 2^b)).
+  public init(_ hashes: [Hash], substringBits: Int? = nil) {
+    precondition(hashes.count < Int(Int32.max), "at most 2^31 - 1 entries")
+    let bits = min(24, max(1, substringBits ?? Self.defaultSubstringBits(for: hashes.count)))
+    let m = (Hash.bitCount + bits - 1) / bits
+    var substrings: [(Int, Int)] = []
+    var start = 0
+    for j in 0..<m {
+      let width = Hash.bitCount / m + (j < Hash.bitCount % m ? 1 : 0)
+      substrings.append((start, width))
+      start += width
+    }
+    self.substrings = substrings
+    self.hashes = LinearScanIndex(hashes)
+    var offsets: [[Int32]] = []
+    var postings: [[Int32]] = []
+    for (start, width) in substrings {
+      var counts = [Int32](repeating: 0, count: (1 << width) + 1)
+      for hash in hashes { counts[Int(hash.bits(from: start, count: width)) + 1] += 1 }
+      for v in 0..<(1 << width) { counts[v + 1] += counts[v] }
+      var cursor = counts
+      var list = [Int32](repeating: 0, count: hashes.count)
+      for (id, hash) in hashes.enumerated() {
+        let v = Int(hash.bits(from: start, count: width))
+        list[Int(cursor[v])] = Int32(id)
+        cursor[v] += 1
+      }
+      offsets.append(counts)
+      postings.append(list)
+    }
+    self.offsets = offsets
+    self.postings = postings
+  }
+
+  /// Probes needed per query at `radius`: m · Σ_{i≤⌊r/m⌋} C(width, i).
+  public func probes(radius: Int) -> Int {
+    let s = max(radius, 0) / substrings.count
+    return substrings.reduce(0) { total, substring in
+      var sum = 0
+      var c = 1
+      for i in 0...min(s, substring.width) {
+        if i > 0 { c = c * (substring.width - i + 1) / i }
+        sum += c
+      }
+      return total + sum
+    }
+  }
+
+  public func matches(for query: Hash, within radius: Int) -> [IndexMatch] {
+    guard radius >= 0, count > 0 else { return [] }
+    if radius >= Hash.bitCount { return hashes.matches(for: query, within: radius) }
+    let s = radius / substrings.count
+    var found: [IndexMatch] = []
+    for (j, substring) in substrings.enumerated() {
+      let value = query.bits(from: substring.start, count: substring.width)
+      offsets[j].withUnsafeBufferPointer { offsets in
+        postings[j].withUnsafeBufferPointer { postings in
+          Self.enumerate(value, width: substring.width, flips: s) { probe in
+            let lower = Int(offsets[Int(probe)]), upper = Int(offsets[Int(probe) + 1])
+            for k in lower..<upper {
+              let id = Int(postings[k])
+              let d = query.distance(to: hashes[id])
+              if d <= radius { found.append(IndexMatch(id: id, distance: d)) }
+            }
+          }
+        }
+      }
+    }
+    // An entry can be found through several substrings.
+    found.sort()
+    var unique: [IndexMatch] = []
+    unique.reserveCapacity(found.count)
+    for match in found where unique.last != match { unique.append(match) }
+    return unique
+  }
+
+  /// Calls `body` with every `width`-bit value within `flips` bits of `value`.
+  static func enumerate(_ value: UInt32, width: Int, flips: Int, _ body: (UInt32) -> Void) {
+    body(value)
+    guard flips > 0 else { return }
+    // Flip positions in increasing order: each combination once.
+    func recurse(_ current: UInt32, from position: Int, left: Int) {
+      for bit in position..<width {
+        let next = current ^ (1 << UInt32(bit))
+        body(next)
+        if left > 1 { recurse(next, from: bit + 1, left: left - 1) }
+      }
+    }
+    recurse(value, from: 0, left: min(flips, width))
+  }
+
+  public func nearest(to query: Hash, count k: Int) -> [IndexMatch] {
+    nearestByRadius(to: query, count: k)
+  }
+}
