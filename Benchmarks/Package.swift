@@ -21,6 +21,15 @@ let package = Package(
       ],
       path: "Benchmarks/HashingBenchmarks",
       plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
-    )
+    ),
+    .executableTarget(
+      name: "IndexBenchmarks",
+      dependencies: [
+        .product(name: "Benchmark", package: "benchmark"),
+        .product(name: "SieveCore", package: "sieve"),
+      ],
+      path: "Benchmarks/IndexBenchmarks",
+      plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+    ),
   ]
 )

@@ -1,0 +1,89 @@
+import Benchmark
+import SieveCore
+
+/// Radius queries per index on random hashes (PDQ r = 31, pHash r = 8), each query
+/// with one planted match. Random PDQ hashes are spread like real ones (mean distance
+/// 128), the hard case for tree and multi-index methods.
+let benchmarks: @Sendable () -> Void = {
+  Benchmark.defaultConfiguration = .init(
+    metrics: [.wallClock, .throughput],
+    warmupIterations: 1,
+    scalingFactor: .one,
+    maxDuration: .seconds(2),
+    maxIterations: 200
+  )
+
+  var rng = BenchmarkRandom(seed: 7)
+  for n in [100_000, 1_000_000] {
+    let label = n >= 1_000_000 ? "\(n / 1_000_000)M" : "\(n / 1000)K"
+    let pdq = (0..<n).map { _ in PDQHash(w0: rng.next(), w1: rng.next(), w2: rng.next(), w3: rng.next()) }
+    let pdqQueries = (0..<64).map { i in rng.flip(pdq[(i * 7919) % n], bits: 20) }
+    let linear = LinearScanIndex(pdq)
+    let mih = MultiIndexHashTable(pdq)
+    let mih16 = MultiIndexHashTable(pdq, substringBits: 16)
+    let bk = BKTree(pdq)
+    // Sanity: every index must agree with the linear scan on the benchmark's queries.
+    for query in pdqQueries.prefix(4) {
+      let expected = linear.matches(for: query, within: 31)
+      precondition(bk.matches(for: query, within: 31) == expected, "BK-tree disagrees")
+      precondition(mih.matches(for: query, within: 31) == expected, "MIH disagrees")
+    }
+    let indexes: [(String, any HashIndex<PDQHash>)] = [
+      ("linear", linear), ("mih", mih), ("mih16", mih16), ("bk-tree", bk),
+    ]
+    for (name, index) in indexes {
+      Benchmark("PDQ r31 \(name) \(label) one query") { benchmark in
+        var i = 0
+        for _ in benchmark.scaledIterations {
+          blackHole(index.matches(for: pdqQueries[i % pdqQueries.count], within: 31))
+          i += 1
+        }
+      }
+    }
+    Benchmark("PDQ r31 linear \(label) block of 64 queries") { benchmark in
+      for _ in benchmark.scaledIterations { blackHole(linear.matches(for: pdqQueries, within: 31)) }
+    }
+    Benchmark("PDQ r4 bk-tree \(label) one query") { benchmark in
+      var i = 0
+      for _ in benchmark.scaledIterations {
+        blackHole(bk.matches(for: pdqQueries[i % pdqQueries.count], within: 4))
+        i += 1
+      }
+    }
+
+    let ph = (0..<n).map { _ in PHash(rng.next()) }
+    let phQueries = (0..<64).map { i in PHash(ph[(i * 7919) % n].value ^ 0b1011) }
+    let phIndexes: [(String, any HashIndex<PHash>)] = [
+      ("linear", LinearScanIndex(ph)), ("mih", MultiIndexHashTable(ph)), ("bk-tree", BKTree(ph)),
+    ]
+    for (name, index) in phIndexes {
+      Benchmark("pHash r8 \(name) \(label) one query") { benchmark in
+        var i = 0
+        for _ in benchmark.scaledIterations {
+          blackHole(index.matches(for: phQueries[i % phQueries.count], within: 8))
+          i += 1
+        }
+      }
+    }
+  }
+}
+
+struct BenchmarkRandom {
+  var state: UInt64
+  init(seed: UInt64) { state = seed }
+  mutating func next() -> UInt64 {
+    state &+= 0x9E37_79B9_7F4A_7C15
+    var z = state
+    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+    return z ^ (z >> 31)
+  }
+  mutating func flip(_ h: PDQHash, bits: Int) -> PDQHash {
+    var words = [h.w0, h.w1, h.w2, h.w3]
+    for _ in 0..<bits {
+      let b = Int(next() % 256)
+      words[b / 64] ^= 1 << UInt64(b % 64)
+    }
+    return PDQHash(w0: words[0], w1: words[1], w2: words[2], w3: words[3])
+  }
+}
