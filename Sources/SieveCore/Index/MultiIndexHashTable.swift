@@ -91,17 +91,25 @@ public struct MultiIndexHashTable<Hash: HammingHash>: HashIndex {
     guard radius >= 0, count > 0 else { return [] }
     if radius >= Hash.bitCount { return hashes.matches(for: query, within: radius) }
     let s = radius / substrings.count
+    let w = Hash.wordCount
+    let queryWords = (0..<w).map { query.word($0) }
     var found: [IndexMatch] = []
-    for (j, substring) in substrings.enumerated() {
-      let value = query.bits(from: substring.start, count: substring.width)
-      offsets[j].withUnsafeBufferPointer { offsets in
-        postings[j].withUnsafeBufferPointer { postings in
-          Self.enumerate(value, width: substring.width, flips: s) { probe in
-            let lower = Int(offsets[Int(probe)]), upper = Int(offsets[Int(probe) + 1])
-            for k in lower..<upper {
-              let id = Int(postings[k])
-              let d = query.distance(to: hashes[id])
-              if d <= radius { found.append(IndexMatch(id: id, distance: d)) }
+    hashes.words.withUnsafeBufferPointer { entryWords in
+      queryWords.withUnsafeBufferPointer { q in
+        let base = entryWords.baseAddress!
+        let qp = q.baseAddress!
+        for (j, substring) in substrings.enumerated() {
+          let value = query.bits(from: substring.start, count: substring.width)
+          offsets[j].withUnsafeBufferPointer { offsets in
+            postings[j].withUnsafeBufferPointer { postings in
+              Self.enumerate(value, width: substring.width, flips: s) { probe in
+                let lower = Int(offsets[Int(probe)]), upper = Int(offsets[Int(probe) + 1])
+                for k in lower..<upper {
+                  let id = Int(postings[k])
+                  let d = LinearScanIndex<Hash>.distance(base + id * w, qp)
+                  if d <= radius { found.append(IndexMatch(id: id, distance: d)) }
+                }
+              }
             }
           }
         }
