@@ -27,6 +27,8 @@ let package = Package(
     .library(name: "SieveImaging", targets: ["SieveImaging"]),
     .library(name: "SieveHashing", targets: ["SieveHashing"]),
     .library(name: "SievePipeline", targets: ["SievePipeline"]),
+    .library(name: "SieveHashSets", targets: ["SieveHashSets"]),
+    .library(name: "SieveMatching", targets: ["SieveMatching"]),
     .executable(name: "sieve", targets: ["sieve"]),
   ],
   dependencies: [
@@ -46,6 +48,12 @@ let package = Package(
       name: "CPNG",
       linkerSettings: [.linkedLibrary("png16")]
     ),
+
+    // Known-hash sets: the columnar in-memory set, text formats, Sieve's binary format.
+    .target(name: "SieveHashSets", dependencies: ["SieveCore"], swiftSettings: swiftSettings),
+
+    // Matching queries against hash sets: index choice, dihedral PDQ, exact digests.
+    .target(name: "SieveMatching", dependencies: ["SieveCore", "SieveHashSets"], swiftSettings: swiftSettings),
 
     // Bytes -> pixel rows. The only importer of CJPEG and CPNG.
     .target(name: "SieveImaging", dependencies: ["CJPEG", "CPNG"], swiftSettings: swiftSettings),
@@ -75,6 +83,12 @@ let package = Package(
     .target(name: "SieveTestSupport", path: "Tests/SieveTestSupport", swiftSettings: swiftSettings),
 
     .testTarget(name: "SieveCoreTests", dependencies: ["SieveCore", "SieveTestSupport"], swiftSettings: swiftSettings),
+    .testTarget(
+      name: "SieveHashSetsTests", dependencies: ["SieveCore", "SieveHashSets", "SieveTestSupport"],
+      swiftSettings: swiftSettings),
+    .testTarget(
+      name: "SieveMatchingTests", dependencies: ["SieveCore", "SieveHashSets", "SieveMatching", "SieveTestSupport"],
+      swiftSettings: swiftSettings),
     .testTarget(
       name: "SieveImagingTests",
       dependencies: ["SieveImaging", "SieveTestSupport"],

@@ -1,0 +1,355 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import SieveCore
+
+/// Sieve's binary hash-set format (`.sieveset`), version 1.
+///
+/// Layout, little-endian, every section 8-byte aligned:
+///
+/// | offset | size | field |
+/// |---|---|---|
+/// | 0 | 8 | magic `SIEVESET` |
+/// | 8 | 4 | format version (1) |
+/// | 12 | 4 | section count |
+/// | 16 | 8 | entry count |
+/// | 24 | 8 | payload length (bytes after the 64-byte header) |
+/// | 32 | 8 | checksum of bytes 0–31 and the payload (``Checksum64``) |
+/// | 40 | 24 | reserved, zero (checked) |
+///
+/// Then sections, each a 16-byte header (4-byte tag, 4 bytes zero, 8-byte length) and
+/// its payload padded to 8 bytes: `NAME` (UTF-8), `LABL` (label count, offsets, bytes),
+/// `ELBL` (one UInt32 label index per entry), `EIDS` (entry-count + 1 UInt64 offsets,
+/// then the UTF-8 id bytes), and per hash kind present: `PDQ ` (count, entry indices,
+/// then the hashes as 4 UInt64 words each in one contiguous block, then qualities),
+/// `PHSH` (count, entry indices, words), `MD5 `/`SHA1`/`S256` (count, entry indices,
+/// digest bytes). Unknown section tags are skipped, so later versions can add sections.
+public enum BinaryHashSet {
+  /// The file name extension.
+  public static let fileExtension = "sieveset"
+  static let magic: [UInt8] = Array("SIEVESET".utf8)
+  static let version: UInt32 = 1
+  static let headerSize = 64
+
+  /// Whether `bytes` start like a binary hash set.
+  public static func isBinary(_ prefix: some Collection<UInt8>) -> Bool {
+    Array(prefix.prefix(8)) == magic
+  }
+
+  // MARK: Writing
+
+  struct Writer {
+    var bytes: [UInt8] = []
+    mutating func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { bytes += $0 } }
+    mutating func u64(_ v: UInt64) { withUnsafeBytes(of: v.littleEndian) { bytes += $0 } }
+    mutating func pad() { while bytes.count % 8 != 0 { bytes.append(0) } }
+    mutating func array<T>(_ values: [T]) { values.withUnsafeBytes { bytes += $0 } }
+    mutating func section(_ tag: String, _ body: (inout Writer) -> Void) {
+      var inner = Writer()
+      body(&inner)
+      bytes += Array(tag.utf8)
+      u32(0)
+      u64(UInt64(inner.bytes.count))
+      bytes += inner.bytes
+      pad()
+    }
+  }
+
+  /// The file bytes for `set`.
+  public static func encode(_ set: HashSet) -> [UInt8] {
+    precondition(UInt32(1).littleEndian == 1, "binary hash sets are written on little-endian machines")
+    var payload = Writer()
+    var sections: UInt32 = 0
+    payload.section("NAME") { $0.bytes += Array(set.name.utf8) }
+    payload.section("LABL") { w in
+      w.u64(UInt64(set.labels.count))
+      var offsets: [UInt64] = [0]
+      var blob: [UInt8] = []
+      for label in set.labels {
+        blob += Array(label.utf8)
+        offsets.append(UInt64(blob.count))
+      }
+      w.array(offsets)
+      w.bytes += blob
+    }
+    payload.section("ELBL") { $0.array(set.labelIndex) }
+    payload.section("EIDS") { w in
+      w.array(set.idOffsets)
+      w.bytes += set.idBytes
+    }
+    sections = 4
+    if !set.pdqHashes.isEmpty {
+      payload.section("PDQ ") { w in
+        w.u64(UInt64(set.pdqHashes.count))
+        w.array(set.pdqEntries)
+        w.pad()
+        var words: [UInt64] = []
+        words.reserveCapacity(set.pdqHashes.count * 4)
+        for h in set.pdqHashes { words += [h.w0, h.w1, h.w2, h.w3] }
+        w.array(words)
+        w.array(set.pdqQualities)
+      }
+      sections += 1
+    }
+    if !set.phashes.isEmpty {
+      payload.section("PHSH") { w in
+        w.u64(UInt64(set.phashes.count))
+        w.array(set.phashEntries)
+        w.pad()
+        w.array(set.phashes.map(\.value))
+      }
+      sections += 1
+    }
+    for (kind, tag) in [(HashKind.md5, "MD5 "), (.sha1, "SHA1"), (.sha256, "S256")] {
+      guard let digests = set.digests[kind], !digests.isEmpty else { continue }
+      payload.section(tag) { w in
+        w.u64(UInt64(digests.count))
+        w.array(set.digestEntries[kind]!)
+        w.pad()
+        for d in digests { w.bytes += d.bytes }
+      }
+      sections += 1
+    }
+    var header = Writer()
+    header.bytes += magic
+    header.u32(version)
+    header.u32(sections)
+    header.u64(UInt64(set.count))
+    header.u64(UInt64(payload.bytes.count))
+    let sum = header.bytes.withUnsafeBytes { head in payload.bytes.withUnsafeBytes { checksum(head: head, payload: $0) } }
+    header.u64(sum)
+    header.bytes += [UInt8](repeating: 0, count: headerSize - header.bytes.count)
+    return header.bytes + payload.bytes
+  }
+
+  /// Writes `set` to `path` (through a temporary file renamed into place).
+  public static func write(_ set: HashSet, to path: String) throws(HashSetError) {
+    let bytes = encode(set)
+    let temporary = path + ".partial"
+    let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+    guard fd >= 0 else { throw .io(file: path, reason: String(cString: strerror(errno))) }
+    var written = 0
+    let failed: String? = bytes.withUnsafeBytes { raw in
+      while written < raw.count {
+        let n = systemWrite(fd, raw.baseAddress! + written, raw.count - written)
+        if n < 0 {
+          if errno == EINTR { continue }
+          return String(cString: strerror(errno))
+        }
+        written += n
+      }
+      return fsync(fd) == 0 ? nil : String(cString: strerror(errno))
+    }
+    _ = systemClose(fd)
+    if let failed {
+      unlink(temporary)
+      throw .io(file: path, reason: failed)
+    }
+    guard rename(temporary, path) == 0 else { throw .io(file: path, reason: String(cString: strerror(errno))) }
+  }
+
+  // MARK: Reading
+
+  /// The checksum of the first 32 header bytes and the payload.
+  static func checksum(head: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer) -> UInt64 {
+    var sum = Checksum64.of(payload)
+    for i in 0..<4 { sum = Checksum64.mix(sum, head.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self)) }
+    return sum
+  }
+
+  /// Summary of a binary file's header, without decoding the sections.
+  public struct Header: Sendable, Equatable {
+    public var version: Int
+    public var sectionCount: Int
+    public var entryCount: Int
+    public var payloadLength: Int
+    public var checksum: UInt64
+
+    /// The checksum as 16 hex digits: the set's version identifier.
+    public var checksumHex: String {
+      let hex = String(checksum, radix: 16)
+      return String(repeating: "0", count: 16 - hex.count) + hex
+    }
+  }
+
+  /// Decodes a whole file's bytes, verifying the checksum and every section's bounds.
+  public static func decode(_ bytes: [UInt8], file: String) throws(HashSetError) -> (HashSet, Header) {
+    do {
+      return try bytes.withUnsafeBytes { raw in try decode(raw, file: file) }
+    } catch let error as HashSetError {
+      throw error
+    } catch {
+      throw .badBinary(file: file, reason: "\(error)")
+    }
+  }
+
+  static func readHeader(_ raw: UnsafeRawBufferPointer, file: String) throws(HashSetError) -> Header {
+    guard raw.count >= headerSize, isBinary(raw) else {
+      throw .badBinary(file: file, reason: "no SIEVESET header")
+    }
+    func u32(_ at: Int) -> UInt32 { UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: at, as: UInt32.self)) }
+    func u64(_ at: Int) -> UInt64 { UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: at, as: UInt64.self)) }
+    let header = Header(
+      version: Int(u32(8)), sectionCount: Int(u32(12)), entryCount: Int(clamping: u64(16)),
+      payloadLength: Int(clamping: u64(24)), checksum: u64(32))
+    guard header.version == Int(version) else {
+      throw .badBinary(file: file, reason: "format version \(header.version); this Sieve reads version \(version)")
+    }
+    guard raw[40..<64].allSatisfy({ $0 == 0 }) else {
+      throw .badBinary(file: file, reason: "reserved header bytes are not zero (damaged, or a newer format)")
+    }
+    guard header.payloadLength == raw.count - headerSize else {
+      throw .badBinary(file: file, reason: "payload is \(raw.count - headerSize) bytes, header says \(header.payloadLength) (truncated?)")
+    }
+    return header
+  }
+
+  static func decode(_ raw: UnsafeRawBufferPointer, file: String) throws(HashSetError) -> (HashSet, Header) {
+    let header = try readHeader(raw, file: file)
+    let payload = UnsafeRawBufferPointer(rebasing: raw[headerSize...])
+    guard checksum(head: UnsafeRawBufferPointer(rebasing: raw[0..<32]), payload: payload) == header.checksum else {
+      throw .badBinary(file: file, reason: "checksum mismatch: the file is damaged or was altered")
+    }
+    var set = HashSet(name: "")
+    let n = header.entryCount
+    var cursor = 0
+    func fail(_ reason: String) -> HashSetError { .badBinary(file: file, reason: reason) }
+    func read<T>(_ type: T.Type, count: Int, from section: UnsafeRawBufferPointer, at offset: inout Int) throws(HashSetError) -> [T] {
+      let size = MemoryLayout<T>.stride
+      guard count >= 0, count <= (section.count - offset) / max(size, 1) else { throw fail("a section is shorter than its counts say") }
+      let out = [T](unsafeUninitializedCapacity: count) { buffer, initialized in
+        UnsafeMutableRawBufferPointer(buffer).copyMemory(from: UnsafeRawBufferPointer(rebasing: section[offset..<offset + count * size]))
+        initialized = count
+      }
+      offset += count * size
+      return out
+    }
+    func align(_ offset: inout Int) { offset = (offset + 7) & ~7 }
+    var seen = Set<String>()
+    for _ in 0..<header.sectionCount {
+      guard cursor + 16 <= payload.count else { throw fail("section table runs past the end") }
+      let tag = String(decoding: payload[cursor..<cursor + 4], as: UTF8.self)
+      let length = Int(clamping: UInt64(littleEndian: payload.loadUnaligned(fromByteOffset: cursor + 8, as: UInt64.self)))
+      cursor += 16
+      guard length >= 0, length <= payload.count - cursor else { throw fail("section \(tag) runs past the end") }
+      let body = UnsafeRawBufferPointer(rebasing: payload[cursor..<cursor + length])
+      cursor = (cursor + length + 7) & ~7
+      seen.insert(tag)
+      var at = 0
+      func count64() throws(HashSetError) -> Int {
+        guard body.count >= at + 8 else { throw fail("section \(tag) is too short") }
+        let value = Int(clamping: UInt64(littleEndian: body.loadUnaligned(fromByteOffset: at, as: UInt64.self)))
+        at += 8
+        return value
+      }
+      switch tag {
+      case "NAME":
+        set.name = String(decoding: body, as: UTF8.self)
+      case "LABL":
+        let count = try count64()
+        let offsets = try read(UInt64.self, count: count + 1, from: body, at: &at)
+        guard offsets.last.map({ Int($0) <= body.count - at }) == true, zip(offsets, offsets.dropFirst()).allSatisfy({ $0 <= $1 }) else {
+          throw fail("label table offsets are out of order or out of range")
+        }
+        set.labels = (0..<count).map { String(decoding: body[(at + Int(offsets[$0]))..<(at + Int(offsets[$0 + 1]))], as: UTF8.self) }
+      case "ELBL":
+        set.labelIndex = try read(UInt32.self, count: n, from: body, at: &at)
+      case "EIDS":
+        let offsets = try read(UInt64.self, count: n + 1, from: body, at: &at)
+        guard offsets.first == 0, Int(offsets.last ?? 0) == body.count - at,
+          zip(offsets, offsets.dropFirst()).allSatisfy({ $0 <= $1 })
+        else { throw fail("id offsets are out of order or out of range") }
+        set.idOffsets = offsets
+        set.idBytes = Array(body[at...])
+      case "PDQ ":
+        let count = try count64()
+        set.pdqEntries = try read(Int32.self, count: count, from: body, at: &at)
+        align(&at)
+        let words = try read(UInt64.self, count: count * 4, from: body, at: &at)
+        set.pdqHashes = (0..<count).map { PDQHash(w0: words[4 * $0], w1: words[4 * $0 + 1], w2: words[4 * $0 + 2], w3: words[4 * $0 + 3]) }
+        set.pdqQualities = try read(UInt8.self, count: count, from: body, at: &at)
+      case "PHSH":
+        let count = try count64()
+        set.phashEntries = try read(Int32.self, count: count, from: body, at: &at)
+        align(&at)
+        set.phashes = try read(UInt64.self, count: count, from: body, at: &at).map(PHash.init)
+      case "MD5 ", "SHA1", "S256":
+        let kind: HashKind = tag == "MD5 " ? .md5 : tag == "SHA1" ? .sha1 : .sha256
+        let count = try count64()
+        set.digestEntries[kind] = try read(Int32.self, count: count, from: body, at: &at)
+        align(&at)
+        let size = kind.hexDigits / 2
+        let flat = try read(UInt8.self, count: count * size, from: body, at: &at)
+        set.digests[kind] = (0..<count).map { ExactDigest(kind: kind, bytes: Array(flat[($0 * size)..<(($0 + 1) * size)])) }
+      default:
+        continue  // a section from a later version
+      }
+    }
+    for required in ["NAME", "LABL", "ELBL", "EIDS"] where !seen.contains(required) {
+      throw fail("section \(required) is missing")
+    }
+    // Cross-checks: every entry index and label index in range.
+    let entryLists = [set.pdqEntries, set.phashEntries] + Array(set.digestEntries.values)
+    for list in entryLists where list.contains(where: { $0 < 0 || Int($0) >= n }) {
+      throw fail("an entry index is out of range")
+    }
+    guard set.labelIndex.allSatisfy({ Int($0) < set.labels.count }), !set.labels.isEmpty else {
+      throw fail("a label index is out of range")
+    }
+    set.setCount(n)
+    set.rebuildLabelLookup()
+    return (set, header)
+  }
+
+  /// Reads and verifies a binary set file.
+  public static func read(_ path: String) throws(HashSetError) -> (HashSet, Header) {
+    let bytes = try readFile(path)
+    return try decode(bytes, file: path)
+  }
+
+  /// Reads a whole file.
+  static func readFile(_ path: String) throws(HashSetError) -> [UInt8] {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { throw .io(file: path, reason: String(cString: strerror(errno))) }
+    defer { _ = systemClose(fd) }
+    var info = stat()
+    guard fstat(fd, &info) == 0 else { throw .io(file: path, reason: String(cString: strerror(errno))) }
+    let size = Int(info.st_size)
+    var bytes = [UInt8](unsafeUninitializedCapacity: size) { _, initialized in initialized = size }
+    var done = 0
+    let failed: String? = bytes.withUnsafeMutableBytes { raw in
+      while done < size {
+        let n = Glibc.read(fd, raw.baseAddress! + done, size - done)
+        if n < 0 {
+          if errno == EINTR { continue }
+          return String(cString: strerror(errno))
+        }
+        if n == 0 { return "the file shrank while it was read" }
+        done += n
+      }
+      return nil
+    }
+    if let failed { throw .io(file: path, reason: failed) }
+    return bytes
+  }
+}
+
+@inline(__always)
+func systemWrite(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int {
+  #if canImport(Glibc)
+  return Glibc.write(fd, buffer, count)
+  #else
+  return Darwin.write(fd, buffer, count)
+  #endif
+}
+
+@inline(__always)
+func systemClose(_ fd: Int32) -> Int32 {
+  #if canImport(Glibc)
+  return Glibc.close(fd)
+  #else
+  return Darwin.close(fd)
+  #endif
+}

@@ -1,0 +1,35 @@
+/// A fast 64-bit checksum of a byte buffer (four independent multiply-xor lanes over
+/// 8-byte words, then the tail), for spotting damaged or altered hash-set files. It is
+/// not cryptographic: it detects accidents, not forgery.
+enum Checksum64 {
+  static let prime1: UInt64 = 0x9E37_79B9_7F4A_7C15
+  static let prime2: UInt64 = 0xC2B2_AE3D_27D4_EB4F
+
+  @inline(__always)
+  static func mix(_ h: UInt64, _ w: UInt64) -> UInt64 {
+    var x = (h ^ w) &* prime1
+    x ^= x >> 31
+    return x &* prime2
+  }
+
+  static func of(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+    var lanes: (UInt64, UInt64, UInt64, UInt64) = (1, 2, 3, 4)
+    let words = bytes.count / 8
+    var i = 0
+    while i + 4 <= words {
+      lanes.0 = mix(lanes.0, bytes.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self))
+      lanes.1 = mix(lanes.1, bytes.loadUnaligned(fromByteOffset: (i + 1) * 8, as: UInt64.self))
+      lanes.2 = mix(lanes.2, bytes.loadUnaligned(fromByteOffset: (i + 2) * 8, as: UInt64.self))
+      lanes.3 = mix(lanes.3, bytes.loadUnaligned(fromByteOffset: (i + 3) * 8, as: UInt64.self))
+      i += 4
+    }
+    var h = mix(mix(mix(lanes.0, lanes.1), lanes.2), lanes.3)
+    while i < words {
+      h = mix(h, bytes.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self))
+      i += 1
+    }
+    var tail: UInt64 = 0
+    for j in (words * 8)..<bytes.count { tail = tail << 8 | UInt64(bytes[j]) }
+    return mix(mix(h, tail), UInt64(bytes.count))
+  }
+}

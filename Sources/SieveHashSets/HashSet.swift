@@ -1,0 +1,122 @@
+import SieveCore
+
+/// A known-hash set held in columns, so that millions of entries load without one
+/// allocation per entry: one array per hash kind (with the entry each value belongs
+/// to), a label table, and the ids in one byte blob.
+public struct HashSet: Sendable {
+  /// The set's name (reported with every match).
+  public var name: String
+  /// The number of entries.
+  public private(set) var count = 0
+
+  /// PDQ hashes, the entry each belongs to, and its quality (255: unknown).
+  public internal(set) var pdqHashes: [PDQHash] = []
+  public internal(set) var pdqEntries: [Int32] = []
+  public internal(set) var pdqQualities: [UInt8] = []
+  /// pHashes and the entry each belongs to.
+  public internal(set) var phashes: [PHash] = []
+  public internal(set) var phashEntries: [Int32] = []
+  /// Exact digests by kind, and the entry each belongs to.
+  public internal(set) var digests: [HashKind: [ExactDigest]] = [:]
+  public internal(set) var digestEntries: [HashKind: [Int32]] = [:]
+
+  /// Distinct labels; entry `i` has label `labels[Int(labelIndex[i])]`.
+  public internal(set) var labels: [String] = [""]
+  public internal(set) var labelIndex: [UInt32] = []
+  private var labelLookup: [String: UInt32] = ["": 0]
+  /// Entry ids: entry `i`'s UTF-8 bytes are `idBytes[idOffsets[i]..<idOffsets[i + 1]]`.
+  public internal(set) var idOffsets: [UInt64] = [0]
+  public internal(set) var idBytes: [UInt8] = []
+
+  /// An empty set.
+  public init(name: String) {
+    self.name = name
+  }
+
+  /// A set of `entries`.
+  public init(name: String, entries: some Sequence<HashSetEntry>) {
+    self.init(name: name)
+    for entry in entries { append(entry) }
+  }
+
+  /// Adds an entry.
+  public mutating func append(_ entry: HashSetEntry) {
+    precondition(count < Int(Int32.max), "a hash set holds at most 2^31 - 1 entries")
+    let index = Int32(count)
+    if let pdq = entry.pdq {
+      pdqHashes.append(pdq)
+      pdqEntries.append(index)
+      pdqQualities.append(entry.pdqQuality.map { UInt8(clamping: $0) } ?? 255)
+    }
+    if let phash = entry.phash {
+      phashes.append(phash)
+      phashEntries.append(index)
+    }
+    for kind in [HashKind.md5, .sha1, .sha256] {
+      if let digest = entry.digest(kind) {
+        digests[kind, default: []].append(digest)
+        digestEntries[kind, default: []].append(index)
+      }
+    }
+    let label: UInt32
+    if let known = labelLookup[entry.label] {
+      label = known
+    } else {
+      label = UInt32(labels.count)
+      labels.append(entry.label)
+      labelLookup[entry.label] = label
+    }
+    labelIndex.append(label)
+    idBytes.append(contentsOf: entry.id.utf8)
+    idOffsets.append(UInt64(idBytes.count))
+    count += 1
+  }
+
+  /// Entry `index`'s id.
+  public func id(of index: Int) -> String {
+    String(decoding: idBytes[Int(idOffsets[index])..<Int(idOffsets[index + 1])], as: UTF8.self)
+  }
+
+  /// Entry `index`'s label.
+  public func label(of index: Int) -> String {
+    labels[Int(labelIndex[index])]
+  }
+
+  /// How many values of `kind` the set holds.
+  public func count(of kind: HashKind) -> Int {
+    switch kind {
+    case .pdq: return pdqHashes.count
+    case .phash: return phashes.count
+    default: return digests[kind]?.count ?? 0
+    }
+  }
+
+  /// Every entry, rebuilt from the columns (for export; O(n) with one allocation each).
+  public var entries: [HashSetEntry] {
+    var out = (0..<count).map { HashSetEntry(id: id(of: $0), label: label(of: $0)) }
+    for (i, e) in pdqEntries.enumerated() {
+      out[Int(e)].pdq = pdqHashes[i]
+      out[Int(e)].pdqQuality = pdqQualities[i] == 255 ? nil : Int(pdqQualities[i])
+    }
+    for (i, e) in phashEntries.enumerated() { out[Int(e)].phash = phashes[i] }
+    for (kind, list) in digestEntries {
+      for (i, e) in list.enumerated() {
+        let digest = digests[kind]![i]
+        switch kind {
+        case .md5: out[Int(e)].md5 = digest
+        case .sha1: out[Int(e)].sha1 = digest
+        default: out[Int(e)].sha256 = digest
+        }
+      }
+    }
+    return out
+  }
+
+  /// Rebuilds the label lookup after the columns were filled directly (binary load).
+  mutating func rebuildLabelLookup() {
+    labelLookup = Dictionary(labels.enumerated().map { ($0.element, UInt32($0.offset)) }, uniquingKeysWith: { a, _ in a })
+  }
+
+  /// Fills the columns directly (binary load); the caller guarantees consistency.
+  mutating func setCount(_ n: Int) { count = n }
+}

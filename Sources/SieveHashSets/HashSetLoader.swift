@@ -1,0 +1,41 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Loads a hash set from any file Sieve reads: its binary format, recognised by its
+/// magic bytes, or any text format of ``HashSetFormat``.
+public enum HashSetLoader {
+  /// A loaded set, with what is known of its file.
+  public struct Loaded: Sendable {
+    /// The set.
+    public var set: HashSet
+    /// The binary header, for binary files.
+    public var header: BinaryHashSet.Header?
+    /// What the text reader found, for text files.
+    public var report: TextHashSetReader.Report?
+  }
+
+  /// Loads `path`; a text set is named after the file unless `name` is given.
+  public static func load(_ path: String, name: String? = nil, text: TextHashSetReader = TextHashSetReader()) throws(HashSetError) -> Loaded {
+    if try isBinaryFile(path) {
+      var (set, header) = try BinaryHashSet.read(path)
+      if let name { set.name = name }
+      return Loaded(set: set, header: header, report: nil)
+    }
+    let base = path.split(separator: "/").last.map(String.init) ?? path
+    var set = HashSet(name: name ?? base)
+    let report = try text.read(path, into: &set)
+    return Loaded(set: set, header: nil, report: report)
+  }
+
+  static func isBinaryFile(_ path: String) throws(HashSetError) -> Bool {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { throw .io(file: path, reason: String(cString: strerror(errno))) }
+    defer { _ = systemClose(fd) }
+    var prefix = [UInt8](repeating: 0, count: 8)
+    let n = prefix.withUnsafeMutableBytes { read(fd, $0.baseAddress, 8) }
+    return n == 8 && BinaryHashSet.isBinary(prefix)
+  }
+}

@@ -1,0 +1,52 @@
+import SieveCore
+
+/// Writes a hash set as text, in the formats other tools read.
+public enum HashSetWriter {
+  /// Text formats for export.
+  public enum Format: String, Sendable, CaseIterable {
+    /// `id,label,pdq,pdq_quality,phash,md5,sha1,sha256` with a header (reads back losslessly).
+    case csv
+    /// One hex value of one kind per line.
+    case plain
+    /// The PDQ reference CLI's `hash,quality,filename`.
+    case pdqCLI = "pdq-cli"
+    /// ThreatExchange-style `signal_type,signal_str,collab,category,tags` (PDQ and MD5).
+    case threatExchange = "threatexchange"
+  }
+
+  /// Calls `emit` with each output line.
+  ///
+  /// - Parameter kind: the kind for ``Format/plain`` (required there).
+  public static func write(_ set: HashSet, format: Format, kind: HashKind? = nil, emit: (String) -> Void) {
+    switch format {
+    case .csv:
+      emit("id,label,pdq,pdq_quality,phash,md5,sha1,sha256")
+      for e in set.entries {
+        emit([
+          CSVLine.quote(e.id), CSVLine.quote(e.label), e.pdq?.hexString ?? "", e.pdqQuality.map(String.init) ?? "",
+          e.phash?.hexString ?? "", e.md5?.hexString ?? "", e.sha1?.hexString ?? "", e.sha256?.hexString ?? "",
+        ].joined(separator: ","))
+      }
+    case .plain:
+      switch kind ?? .pdq {
+      case .pdq: for h in set.pdqHashes { emit(h.hexString) }
+      case .phash: for h in set.phashes { emit(h.hexString) }
+      case let k: for d in set.digests[k] ?? [] { emit(d.hexString) }
+      }
+    case .pdqCLI:
+      for (i, h) in set.pdqHashes.enumerated() {
+        let q = set.pdqQualities[i]
+        emit("\(h.hexString),\(q == 255 ? 100 : Int(q)),\(set.id(of: Int(set.pdqEntries[i])))")
+      }
+    case .threatExchange:
+      emit("signal_type,signal_str,collab,category,tags")
+      for (i, h) in set.pdqHashes.enumerated() {
+        emit("pdq,\(h.hexString),\(CSVLine.quote(set.name)),\(CSVLine.quote(set.label(of: Int(set.pdqEntries[i])))),")
+      }
+      for (i, d) in (set.digests[.md5] ?? []).enumerated() {
+        let entry = Int(set.digestEntries[.md5]![i])
+        emit("photo_md5,\(d.hexString),\(CSVLine.quote(set.name)),\(CSVLine.quote(set.label(of: entry))),")
+      }
+    }
+  }
+}

@@ -1,0 +1,70 @@
+/// Text formats Sieve reads hash sets from (and writes them to).
+public enum HashSetFormat: String, Sendable, CaseIterable {
+  /// One hex value per line; the kind comes from `--type` (64 hex digits are PDQ or
+  /// SHA-256, never guessed). `#` starts a comment line.
+  case plain
+  /// `md5sum`/`sha1sum`/`sha256sum` output: `HEX  name` or `HEX *name`.
+  case md5sum
+  /// The PDQ reference CLI: `hash,quality,filename`.
+  case pdqCLI = "pdq-cli"
+  /// ThreatExchange-style CSV: `signal_type,signal_str,collab,category,tags`.
+  case threatExchange = "threatexchange"
+  /// The CSV `sieve hash --format csv` writes: `path,pdq,pdq_quality,phash,...`.
+  case sieveCSV = "sieve-csv"
+  /// Sieve's own export CSV: `id,label,pdq,pdq_quality,phash,md5,sha1,sha256`.
+  case setCSV = "set-csv"
+
+  /// Guesses the format from the first non-empty, non-comment line.
+  static func detect(firstLine line: String) -> HashSetFormat? {
+    let lower = line.lowercased()
+    if lower.hasPrefix("path,pdq") { return .sieveCSV }
+    if lower.hasPrefix("id,label,pdq") { return .setCSV }
+    if lower.hasPrefix("signal_type,signal_str") || lower.hasPrefix("pdq,") || lower.hasPrefix("photo_md5,") {
+      return .threatExchange
+    }
+    let fields = CSVLine.split(line)
+    if fields.count == 3, fields[0].count == 64, Int(fields[1]) != nil { return .pdqCLI }
+    let tokens = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
+    if tokens.count >= 2, tokens[0].allSatisfy(\.isHexDigit) { return .md5sum }
+    if tokens.count == 1, tokens[0].allSatisfy(\.isHexDigit) { return .plain }
+    return nil
+  }
+}
+
+/// Minimal RFC 4180 field splitting for one line.
+enum CSVLine {
+  static func split(_ line: some StringProtocol) -> [String] {
+    var out: [String] = []
+    var field = ""
+    var quoted = false
+    var previousQuote = false
+    for ch in line {
+      if quoted {
+        if ch == "\"" {
+          quoted = false
+          previousQuote = true
+          continue
+        }
+        field.append(ch)
+      } else if ch == "\"" {
+        if previousQuote { field.append("\"") }
+        quoted = true
+      } else if ch == "," {
+        out.append(field)
+        field = ""
+      } else {
+        field.append(ch)
+      }
+      previousQuote = false
+    }
+    out.append(field)
+    return out
+  }
+
+  static func quote(_ field: String) -> String {
+    guard field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return field }
+    var escaped = ""
+    for ch in field { escaped += ch == "\"" ? "\"\"" : String(ch) }
+    return "\"" + escaped + "\""
+  }
+}

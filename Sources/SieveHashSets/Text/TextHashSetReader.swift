@@ -1,0 +1,236 @@
+import SieveCore
+
+/// Reads hash sets from text files of any size, one line at a time, in every format of
+/// ``HashSetFormat``. A byte-order mark and CRLF line ends are accepted.
+///
+/// A line that cannot be read is an error naming the file and line number; with
+/// ``skipBadLines`` it is skipped, counted and listed in the ``Report`` instead, never
+/// silently. Lines of ThreatExchange signal types Sieve does not match (URLs, video
+/// hashes…) are counted by type.
+public struct TextHashSetReader: Sendable {
+  /// The format, or `nil` to recognise it from the first line.
+  public var format: HashSetFormat?
+  /// The kind of every value, for formats that do not say (plain lists and `md5sum`
+  /// lines). Required when values are 64 hex digits (PDQ and SHA-256 look alike).
+  public var type: HashKind?
+  /// The label for entries whose format carries none.
+  public var label: String
+  /// Skip (and report) bad lines instead of failing on the first.
+  public var skipBadLines: Bool
+
+  public init(format: HashSetFormat? = nil, type: HashKind? = nil, label: String = "", skipBadLines: Bool = false) {
+    self.format = format
+    self.type = type
+    self.label = label
+    self.skipBadLines = skipBadLines
+  }
+
+  /// What a read found.
+  public struct Report: Sendable, Equatable {
+    /// The format read.
+    public var format: HashSetFormat
+    /// Entries added.
+    public var entries = 0
+    /// Bad lines skipped (only with ``skipBadLines``): `file:line: reason`.
+    public var badLines: [String] = []
+    /// ThreatExchange lines of other signal types, by type.
+    public var otherSignals: [String: Int] = [:]
+  }
+
+  /// Reads `path` and appends its entries to `set`.
+  ///
+  /// - Throws: ``HashSetError`` for unreadable files, unknown formats, ambiguous kinds,
+  ///   and (without ``skipBadLines``) the first bad line.
+  public func read(_ path: String, into set: inout HashSet) throws(HashSetError) -> Report {
+    var lines = try LineReader(path: path)
+    defer { lines.close() }
+    var state = ParseState(reader: self, path: path)
+    var report: Report?
+    while let bytes = lines.next() {
+      let line = String(decoding: bytes, as: UTF8.self)
+      let number = lines.lineNumber
+      let trimmed = line.trimmingWhitespace()
+      if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
+      if report == nil {
+        guard let format = format ?? HashSetFormat.detect(firstLine: trimmed) else {
+          throw .unknownFormat(file: path, reason: "line \(number) matches no known format: \(trimmed.prefix(60))")
+        }
+        report = Report(format: format)
+        state.format = format
+      }
+      do {
+        switch try state.parse(trimmed, line: number) {
+        case .entry(let entry):
+          set.append(entry)
+          report!.entries += 1
+        case .skip:
+          break
+        case .otherSignal(let type):
+          report!.otherSignals[type, default: 0] += 1
+        }
+      } catch let failure as LineFailure {
+        if failure.fatal || !skipBadLines {
+          throw failure.fatal ? .needsType(file: path, reason: failure.reason)
+            : .badLine(file: path, line: number, reason: failure.reason)
+        }
+        report!.badLines.append("\(path):\(number): \(failure.reason)")
+      } catch {
+        throw .badLine(file: path, line: number, reason: "\(error)")
+      }
+    }
+    return report ?? Report(format: format ?? .plain)
+  }
+}
+
+/// Why one line failed; `fatal` when no later line could succeed either.
+struct LineFailure: Error {
+  var reason: String
+  var fatal = false
+}
+
+/// The outcome of parsing one line.
+enum LineOutcome {
+  case entry(HashSetEntry)
+  case skip
+  case otherSignal(String)
+}
+
+/// Per-file parsing state: the format, and the header columns of CSV formats.
+struct ParseState {
+  let reader: TextHashSetReader
+  let path: String
+  var format: HashSetFormat = .plain
+  var columns: [String: Int]?
+
+  init(reader: TextHashSetReader, path: String) {
+    self.reader = reader
+    self.path = path
+  }
+
+  /// The kind of a hex value whose format does not say.
+  func kind(of hex: Substring) throws -> HashKind {
+    if let type = reader.type { return type }
+    let candidates = HashKind.candidates(forHexDigits: hex.count)
+    switch candidates.count {
+    case 1: return candidates[0]
+    case 0: throw LineFailure(reason: "\(hex.count) hex digits is no known hash length")
+    default:
+      throw LineFailure(
+        reason: "\(hex.count) hex digits could be \(candidates.map(\.rawValue).joined(separator: " or ")); say which",
+        fatal: true)
+    }
+  }
+
+  /// Sets `kind`'s field of `entry` from `hex`.
+  func assign(_ hex: Substring, as kind: HashKind, to entry: inout HashSetEntry) throws {
+    do {
+      switch kind {
+      case .pdq: entry.pdq = try PDQHash(hex: hex)
+      case .phash: entry.phash = try PHash(hex: hex)
+      case .md5: entry.md5 = try ExactDigest(kind: .md5, hex: hex)
+      case .sha1: entry.sha1 = try ExactDigest(kind: .sha1, hex: hex)
+      case .sha256: entry.sha256 = try ExactDigest(kind: .sha256, hex: hex)
+      }
+    } catch {
+      throw LineFailure(reason: "\(kind) value: \(error)")
+    }
+  }
+
+  mutating func parse(_ line: String, line number: Int) throws -> LineOutcome {
+    switch format {
+    case .plain:
+      let token = Substring(line)
+      guard !token.contains(where: { $0 == " " || $0 == "\t" || $0 == "," }) else {
+        throw LineFailure(reason: "expected one hex value, found \"\(line.prefix(60))\"")
+      }
+      var entry = HashSetEntry(id: String(number), label: reader.label)
+      try assign(token, as: try kind(of: token), to: &entry)
+      return .entry(entry)
+
+    case .md5sum:
+      guard let space = line.firstIndex(where: { $0 == " " || $0 == "\t" }) else {
+        throw LineFailure(reason: "expected \"HASH  name\", found \"\(line.prefix(60))\"")
+      }
+      let hex = line[..<space]
+      var name = line[space...].drop { $0 == " " || $0 == "\t" }
+      if name.hasPrefix("*") { name = name.dropFirst() }
+      var entry = HashSetEntry(id: name.isEmpty ? String(number) : String(name), label: reader.label)
+      try assign(hex, as: try kind(of: hex), to: &entry)
+      return .entry(entry)
+
+    case .pdqCLI:
+      let parts = line.split(separator: ",", maxSplits: 2, omittingEmptySubsequences: false)
+      guard parts.count >= 2 else { throw LineFailure(reason: "expected \"hash,quality,filename\"") }
+      if parts[0].lowercased() == "hash" { return .skip }
+      var entry = HashSetEntry(id: parts.count > 2 ? String(parts[2]) : String(number), label: reader.label)
+      try assign(parts[0].trimmingWhitespace()[...], as: .pdq, to: &entry)
+      guard let quality = Int(parts[1].trimmingWhitespace()), (0...100).contains(quality) else {
+        throw LineFailure(reason: "quality \"\(parts[1])\" is not a number from 0 to 100")
+      }
+      entry.pdqQuality = quality
+      return .entry(entry)
+
+    case .threatExchange:
+      let fields = CSVLine.split(line)
+      if fields[0].lowercased() == "signal_type" { return .skip }
+      guard fields.count >= 2 else { throw LineFailure(reason: "expected signal_type,signal_str,collab,category,tags") }
+      let kind: HashKind
+      switch fields[0].lowercased() {
+      case "pdq": kind = .pdq
+      case "photo_md5", "md5": kind = .md5
+      case "phash": kind = .phash
+      default: return .otherSignal(fields[0].lowercased())
+      }
+      let category = fields.count > 3 ? fields[3] : ""
+      let tags = fields.count > 4 ? fields[4] : ""
+      let collab = fields.count > 2 ? fields[2] : ""
+      var entry = HashSetEntry(
+        id: collab.isEmpty ? String(number) : "\(collab):\(number)",
+        label: !category.isEmpty ? category : (!tags.isEmpty ? tags : reader.label))
+      try assign(fields[1].trimmingWhitespace()[...], as: kind, to: &entry)
+      return .entry(entry)
+
+    case .sieveCSV, .setCSV:
+      let fields = CSVLine.split(line)
+      guard let columns else {
+        let names = fields.map { $0.lowercased() }
+        let required = format == .sieveCSV ? ["path", "pdq"] : ["id", "label"]
+        guard required.allSatisfy(names.contains) else {
+          throw LineFailure(reason: "expected a header with \(required.joined(separator: ", ")), found \"\(line.prefix(60))\"", fatal: true)
+        }
+        self.columns = Dictionary(names.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+        return .skip
+      }
+      func field(_ name: String) -> String? {
+        guard let i = columns[name], i < fields.count else { return nil }
+        let value = fields[i].trimmingWhitespace()
+        return value.isEmpty ? nil : value
+      }
+      let id = field(format == .sieveCSV ? "path" : "id") ?? String(number)
+      var entry = HashSetEntry(id: id, label: field("label") ?? reader.label)
+      if let pdq = field("pdq") { try assign(pdq[...], as: .pdq, to: &entry) }
+      if let quality = field("pdq_quality") {
+        guard let q = Int(quality), (0...100).contains(q) else { throw LineFailure(reason: "pdq_quality \"\(quality)\" is not 0…100") }
+        entry.pdqQuality = q
+      }
+      if let phash = field("phash") { try assign(phash[...], as: .phash, to: &entry) }
+      for kind in [HashKind.md5, .sha1, .sha256] {
+        if let value = field(kind.rawValue) { try assign(value[...], as: kind, to: &entry) }
+      }
+      guard !entry.isEmpty else { throw LineFailure(reason: "no hash on this line") }
+      return .entry(entry)
+    }
+  }
+}
+
+extension StringProtocol {
+  /// The string without leading and trailing spaces and tabs.
+  func trimmingWhitespace() -> String {
+    let scalars = unicodeScalars
+    guard let first = scalars.firstIndex(where: { $0 != " " && $0 != "\t" }) else { return "" }
+    let last = scalars.lastIndex(where: { $0 != " " && $0 != "\t" })!
+    var out = ""
+    out.unicodeScalars.append(contentsOf: scalars[first...last])
+    return out
+  }
+}

@@ -1,0 +1,98 @@
+import Foundation
+import SieveCore
+import SieveHashSets
+import SieveTestSupport
+import Testing
+
+@Suite struct TextHashSetReaderTests {
+  static let pdqA = "d8f8f0cee0f4a84f0637022a078f67f0b36e2ed596621e1d33e6339c4e9c9b22"
+  static let pdqB = "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22"
+  static let md5 = "0123456789abcdef0123456789abcdef"
+  static let sha1 = "0123456789abcdef0123456789abcdef01234567"
+
+  /// Writes `text` (with a BOM and CRLF line ends) and reads it.
+  func read(_ text: String, reader: TextHashSetReader = TextHashSetReader(), bom: Bool = true) throws -> (HashSet, TextHashSetReader.Report) {
+    let dir = try TemporaryDirectory()
+    defer { dir.remove() }
+    let body = Array(text.replacingOccurrences(of: "\n", with: "\r\n").utf8)
+    let path = try dir.write("set.txt", (bom ? [0xEF, 0xBB, 0xBF] : []) + body)
+    var set = HashSet(name: "test")
+    let report = try reader.read(path, into: &set)
+    return (set, report)
+  }
+
+  @Test func plainNeedsATypeFor64HexDigits() throws {
+    #expect(throws: HashSetError.self) { try read("\(Self.pdqA)\n") }
+    do {
+      _ = try read("# comment\n\(Self.pdqA)\n")
+    } catch let error as HashSetError {
+      #expect("\(error)".contains("could be pdq or sha256"), "\(error)")
+    }
+    let (set, report) = try read("# comment\n\n\(Self.pdqA)\n\(Self.pdqB)\n", reader: TextHashSetReader(type: .pdq, label: "example"))
+    #expect(report.format == .plain && report.entries == 2)
+    #expect(set.pdqHashes.map(\.hexString) == [Self.pdqA, Self.pdqB])
+    #expect(set.id(of: 0) == "3" && set.label(of: 1) == "example")
+    let (sha, _) = try read("\(Self.pdqA)\n", reader: TextHashSetReader(type: .sha256))
+    #expect(sha.digests[.sha256]?.first?.hexString == Self.pdqA)
+  }
+
+  @Test func md5sumStyleFromItsLength() throws {
+    let (set, report) = try read("\(Self.md5)  photos/a b.jpg\n\(Self.sha1) *bin.jpg\n")
+    #expect(report.format == .md5sum && report.entries == 2)
+    #expect(set.id(of: 0) == "photos/a b.jpg" && set.id(of: 1) == "bin.jpg")
+    #expect(set.digests[.md5]?.first?.hexString == Self.md5)
+    #expect(set.digests[.sha1]?.first?.hexString == Self.sha1)
+  }
+
+  @Test func pdqReferenceCLIFormat() throws {
+    let (set, report) = try read("\(Self.pdqA),100,bridge-1.jpg\n\(Self.pdqB),87,dir/with,comma.jpg\n")
+    #expect(report.format == .pdqCLI)
+    #expect(set.pdqQualities == [100, 87])
+    #expect(set.id(of: 1) == "dir/with,comma.jpg")
+  }
+
+  @Test func threatExchangeCSVCountsOtherSignals() throws {
+    let text = """
+      signal_type,signal_str,collab,category,tags
+      pdq,\(Self.pdqA),example-collab,example-category,tag1 tag2
+      photo_md5,\(Self.md5),example-collab,,tagged
+      url,https://example.com/x,example-collab,,
+      video_md5,\(Self.md5),example-collab,,
+      """
+    let (set, report) = try read(text + "\n")
+    #expect(report.format == .threatExchange && report.entries == 2)
+    #expect(report.otherSignals == ["url": 1, "video_md5": 1])
+    #expect(set.label(of: 0) == "example-category" && set.label(of: 1) == "tagged")
+    #expect(set.id(of: 0) == "example-collab:2")
+  }
+
+  @Test func sieveHashCSVReadsBack() throws {
+    let path = TestData.repoRoot.appendingPathComponent("hashsets/sample-fixtures.sieve.csv").path
+    var set = HashSet(name: "sample")
+    let report = try TextHashSetReader().read(path, into: &set)
+    #expect(report.format == .sieveCSV)
+    #expect(set.count == 8 && set.pdqHashes.count == 8 && set.phashes.count == 8)
+    #expect(set.id(of: 0) == "fixtures/bridge-mods/shrink-a-little.jpg")
+  }
+
+  @Test func aBadLineNamesItsLineNumberOrIsReportedWhenSkipped() throws {
+    let text = "\(Self.pdqA),100,a.jpg\nnot-hex,100,b.jpg\n\(Self.pdqB),100,c.jpg\n\(Self.pdqB),500,d.jpg\n"
+    do {
+      _ = try read(text)
+      Issue.record("a bad line was accepted")
+    } catch let error as HashSetError {
+      guard case .badLine(_, let line, let reason) = error else { Issue.record("\(error)"); return }
+      #expect(line == 2)
+      #expect(reason.contains("pdq value"))
+    }
+    let (set, report) = try read(text, reader: TextHashSetReader(skipBadLines: true))
+    #expect(set.count == 2)
+    #expect(report.badLines.count == 2)
+    #expect(report.badLines[0].hasSuffix(":2: pdq value: expected 64 hex digits, found 7"))
+    #expect(report.badLines[1].contains(":4: quality \"500\""))
+  }
+
+  @Test func unknownFormatIsAnError() {
+    #expect(throws: HashSetError.self) { try read("hello world, this is prose\n") }
+  }
+}

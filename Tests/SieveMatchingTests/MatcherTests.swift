@@ -1,0 +1,71 @@
+import SieveCore
+import SieveHashSets
+import SieveMatching
+import SieveTestSupport
+import Testing
+
+@Suite struct MatcherTests {
+  static func flipping(_ h: PDQHash, _ bits: [Int]) -> PDQHash {
+    var w = [h.w0, h.w1, h.w2, h.w3]
+    for b in bits { w[b / 64] ^= 1 << UInt64(b % 64) }
+    return PDQHash(w0: w[0], w1: w[1], w2: w[2], w3: w[3])
+  }
+
+  static func sets(seed: UInt64) -> (HashSet, HashSet, PDQHash, PHash, ExactDigest) {
+    var rng = SplitMix64(seed: seed)
+    let target = PDQHash(w0: rng.next(), w1: rng.next(), w2: rng.next(), w3: rng.next())
+    let phash = PHash(rng.next())
+    let md5 = ExactDigest(kind: .md5, bytes: Array(repeating: 7, count: 16))
+    var a = HashSet(name: "set-a")
+    for i in 0..<3000 {
+      a.append(HashSetEntry(id: "a\(i)", label: "noise", pdq: PDQHash(w0: rng.next(), w1: rng.next(), w2: rng.next(), w3: rng.next()), phash: PHash(rng.next())))
+    }
+    a.append(HashSetEntry(id: "near", label: "example label", pdq: flipping(target, Array(0..<20)), pdqQuality: 90))
+    a.append(HashSetEntry(id: "edge", label: "example label", pdq: flipping(target, Array(100..<131))))
+    a.append(HashSetEntry(id: "too-far", label: "x", pdq: flipping(target, Array(200..<232))))
+    a.append(HashSetEntry(id: "ph", label: "p", phash: PHash(phash.value ^ 0xFF)))
+    var b = HashSet(name: "set-b")
+    b.append(HashSetEntry(id: "exact", label: "file", md5: md5))
+    b.append(HashSetEntry(id: "same", label: "dup", pdq: target))
+    return (a, b, target, phash, md5)
+  }
+
+  @Test(arguments: IndexKind.allCases)
+  func findsWhatIsWithinTheThresholds(index: IndexKind) {
+    let (a, b, target, phash, md5) = Self.sets(seed: 11)
+    let matcher = Matcher(sets: [a, b], options: MatchOptions(index: index))
+    let found = matcher.matches(for: MatchQuery(pdq: target, pdqQuality: 100, phash: phash, digests: [md5]))
+    let summary = found.map { "\($0.set)/\($0.id)/\($0.kind)/\($0.distance)" }
+    #expect(summary == ["set-a/near/pdq/20", "set-a/edge/pdq/31", "set-a/ph/phash/8", "set-b/same/pdq/0", "set-b/exact/md5/0"])
+    #expect(found[0].label == "example label" && found[0].orientation == nil)
+  }
+
+  @Test func lowQualityPDQIsNotMatched() {
+    let (a, b, target, _, _) = Self.sets(seed: 12)
+    let matcher = Matcher(sets: [a, b])
+    #expect(matcher.matches(for: MatchQuery(pdq: target, pdqQuality: 49)).isEmpty)
+    #expect(!matcher.matches(for: MatchQuery(pdq: target, pdqQuality: 50)).isEmpty)
+  }
+
+  @Test func dihedralQueriesReportTheOrientation() {
+    var rng = SplitMix64(seed: 13)
+    let hashes = (0..<8).map { _ in PDQHash(w0: rng.next(), w1: rng.next(), w2: rng.next(), w3: rng.next()) }
+    let dihedral = PDQDihedralHashes(hashes)
+    var set = HashSet(name: "s")
+    // The stored original equals the query's 90° rotation, 3 bits off.
+    set.append(HashSetEntry(id: "rotated", pdq: Self.flipping(hashes[1], [5, 70, 200])))
+    let matcher = Matcher(sets: [set])
+    let plain = matcher.matches(for: MatchQuery(pdq: hashes[0], pdqQuality: 100))
+    #expect(plain.isEmpty)
+    let found = matcher.matches(for: MatchQuery(pdq: hashes[0], pdqQuality: 100, pdqDihedral: dihedral))
+    #expect(found.count == 1)
+    #expect(found.first?.distance == 3 && found.first?.orientation == .rotate90)
+  }
+
+  @Test func autoChoosesByMeasuredCosts() {
+    #expect(IndexKind.choose(bits: 256, radius: 31, count: 1000) == .linear)
+    #expect(IndexKind.choose(bits: 256, radius: 31, count: 1_000_000) == .mih)
+    #expect(IndexKind.choose(bits: 256, radius: 80, count: 1_000_000) == .linear)
+    #expect(IndexKind.choose(bits: 64, radius: 8, count: 1_000_000) == .mih)
+  }
+}
