@@ -73,7 +73,7 @@ let package = Package(
     .executableTarget(
       name: "sieve",
       dependencies: [
-        "SieveCore", "SieveImaging", "SieveHashing", "SievePipeline",
+        "SieveCore", "SieveImaging", "SieveHashing", "SievePipeline", "SieveHashSets", "SieveMatching",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: swiftSettings

@@ -1,0 +1,214 @@
+import ArgumentParser
+import SieveCore
+import SieveHashSets
+
+/// `sieve hashset …`: convert, inspect and check known-hash sets.
+struct HashsetCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "hashset",
+    abstract: "Import, export, describe and verify known-hash sets.",
+    discussion: """
+      Sieve matches against sets in its binary format (.sieveset: versioned, checksummed,
+      fast to load) or directly against text lists. Text formats read (detected from the
+      first line, or named with --input-format):
+        plain           one hex value per line (--type says which kind)
+        md5sum          "HASH  name" lines, as md5sum/sha1sum/sha256sum print them
+        pdq-cli         "hash,quality,filename", as Meta's pdq-photo-hasher prints them
+        threatexchange  "signal_type,signal_str,collab,category,tags" (pdq, photo_md5)
+        sieve-csv       the CSV of `sieve hash --format csv`
+        set-csv         the CSV of `sieve hashset export --format csv`
+      64 hex digits could be PDQ or SHA-256 and are never guessed: give --type.
+      Lines starting with # are comments. A byte-order mark and CRLF are accepted.
+      """,
+    subcommands: [Import.self, Export.self, Info.self, Verify.self]
+  )
+}
+
+extension HashKind: ExpressibleByArgument {}
+extension HashSetFormat: ExpressibleByArgument {}
+extension HashSetWriter.Format: ExpressibleByArgument {}
+
+/// Options for reading text hash sets, shared by the commands that read them.
+struct TextSetOptions: ParsableArguments {
+  @Option(name: .customLong("input-format"), help: "Text format of hash lists read (default: detected from the first line).")
+  var format: HashSetFormat?
+
+  @Option(help: "Hash kind for plain and md5sum lists: pdq, phash, md5, sha1 or sha256.")
+  var type: HashKind?
+
+  @Option(help: "Label for entries whose format carries none.")
+  var label: String = ""
+
+  @Flag(help: "Skip bad lines (each is still reported, and the exit status is 1) instead of stopping at the first.")
+  var skipBadLines = false
+
+  var reader: TextHashSetReader {
+    TextHashSetReader(format: format, type: type, label: label, skipBadLines: skipBadLines)
+  }
+}
+
+extension HashsetCommand {
+  struct Import: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Read text hash lists into one binary .sieveset file.",
+      discussion: """
+        Examples:
+          sieve hashset import --type pdq --label example known-pdq.txt -o known.sieveset
+          sieve hashset import hashes.csv -o sample.sieveset      # from `sieve hash --format csv`
+        """)
+
+    @Argument(help: "Text hash lists to read (all go into one set).")
+    var inputs: [String]
+
+    @Option(name: [.short, .long], help: "The .sieveset file to write.")
+    var output: String
+
+    @Option(help: "The set's name, reported with every match (default: the output file's name).")
+    var name: String?
+
+    @OptionGroup var text: TextSetOptions
+
+    func run() throws {
+      let errors = LineWriter.standardError()
+      let setName = name ?? String((output.split(separator: "/").last ?? "set").split(separator: ".").first ?? "set")
+      var set = HashSet(name: setName)
+      var skipped = 0
+      for input in inputs {
+        do {
+          let report = try text.reader.read(input, into: &set)
+          for line in report.badLines { errors.write(line) }
+          skipped += report.badLines.count
+          let others = report.otherSignals.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }
+          errors.write(
+            "\(input): \(report.entries) entries (\(report.format.rawValue))"
+              + (report.badLines.isEmpty ? "" : ", \(report.badLines.count) bad lines skipped")
+              + (others.isEmpty ? "" : ", other signal types not imported: " + others.joined(separator: ", ")))
+        } catch {
+          errors.write("\(error)")
+          throw ExitCode(ExitStatus.someFailed)
+        }
+      }
+      do {
+        try BinaryHashSet.write(set, to: output)
+      } catch {
+        errors.write("\(error)")
+        throw ExitCode(ExitStatus.someFailed)
+      }
+      errors.write("\(output): \(SetSummary(set).text)")
+      if skipped > 0 { throw ExitCode(ExitStatus.someFailed) }
+    }
+  }
+
+  struct Export: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Write a hash set as text: csv, plain, pdq-cli or threatexchange.")
+
+    @Argument(help: "A .sieveset file (or any text set).")
+    var input: String
+
+    @Option(help: "Output format: csv, plain, pdq-cli or threatexchange.")
+    var format: HashSetWriter.Format = .csv
+
+    @Option(help: "With --format plain: the kind to write (pdq, phash, md5, sha1, sha256).")
+    var type: HashKind = .pdq
+
+    func run() throws {
+      let set = try loadSet(input)
+      let output = LineWriter.standardOutput()
+      HashSetWriter.write(set, format: format, kind: type) { output.write($0) }
+      output.flush()
+      if let failure = output.failure {
+        LineWriter.standardError().write("sieve: cannot write the output: \(failure)")
+        throw ExitCode(ExitStatus.someFailed)
+      }
+    }
+  }
+
+  struct Info: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Describe hash sets: name, counts by kind, labels, checksum.")
+
+    @Argument(help: "Hash set files.")
+    var inputs: [String]
+
+    @OptionGroup var text: TextSetOptions
+
+    func run() throws {
+      let output = LineWriter.standardOutput()
+      var failed = false
+      for input in inputs {
+        do {
+          let loaded = try HashSetLoader.load(input, text: text.reader)
+          let format = loaded.header.map { "sieveset v\($0.version), checksum \($0.checksumHex)" } ?? "text (\(loaded.report!.format.rawValue))"
+          output.write("\(input): \(format)")
+          output.write("  name: \(loaded.set.name)")
+          output.write("  \(SetSummary(loaded.set).text)")
+          let labels = loaded.set.labels.filter { !$0.isEmpty }
+          output.write("  labels: \(labels.isEmpty ? "none" : labels.prefix(20).joined(separator: ", ") + (labels.count > 20 ? ", … (\(labels.count))" : ""))")
+        } catch {
+          LineWriter.standardError().write("\(error)")
+          failed = true
+        }
+      }
+      output.flush()
+      if failed { throw ExitCode(ExitStatus.someFailed) }
+    }
+  }
+
+  struct Verify: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Check hash set files: structure and checksum (binary), every line (text).",
+      discussion: "Exit status 0 when every file is sound, 1 otherwise.")
+
+    @Argument(help: "Hash set files.")
+    var inputs: [String]
+
+    @OptionGroup var text: TextSetOptions
+
+    func run() throws {
+      var failed = false
+      let output = LineWriter.standardOutput()
+      for input in inputs {
+        var reader = text.reader
+        reader.skipBadLines = true
+        do {
+          let loaded = try HashSetLoader.load(input, text: reader)
+          if let report = loaded.report, !report.badLines.isEmpty {
+            for line in report.badLines { LineWriter.standardError().write(line) }
+            output.write("\(input): BAD (\(report.badLines.count) bad lines)")
+            failed = true
+          } else {
+            output.write("\(input): OK, \(loaded.set.count) entries" + (loaded.header.map { ", checksum \($0.checksumHex)" } ?? ""))
+          }
+        } catch {
+          LineWriter.standardError().write("\(error)")
+          output.write("\(input): BAD")
+          failed = true
+        }
+      }
+      output.flush()
+      if failed { throw ExitCode(ExitStatus.someFailed) }
+    }
+  }
+}
+
+/// "N entries: a pdq, b phash, …".
+struct SetSummary {
+  let text: String
+  init(_ set: HashSet) {
+    let kinds = HashKind.allCases.compactMap { kind -> String? in
+      let n = set.count(of: kind)
+      return n > 0 ? "\(n) \(kind)" : nil
+    }
+    text = "\(set.count) entries" + (kinds.isEmpty ? "" : ": " + kinds.joined(separator: ", "))
+  }
+}
+
+/// Loads a set for a command, mapping errors to a message and exit status 1.
+func loadSet(_ path: String, text: TextHashSetReader = TextHashSetReader()) throws -> HashSet {
+  do {
+    return try HashSetLoader.load(path, text: text).set
+  } catch {
+    LineWriter.standardError().write("\(error)")
+    throw ExitCode(ExitStatus.someFailed)
+  }
+}

@@ -1,0 +1,93 @@
+import Foundation
+import SieveTestSupport
+import Testing
+
+/// `sieve hashset …` and `sieve match`, run as the real binary.
+@Suite struct MatchCommandTests {
+  static let images = TestData.fixtureVectors.appendingPathComponent("pdq/images")
+  static let sample = TestData.repoRoot.appendingPathComponent("hashsets/sample-fixtures.sieve.csv").path
+  static let q0122 = images.appendingPathComponent("reg-test-input/labelme-subset/q0122.jpg").path
+
+  func sieve(_ arguments: [String]) throws -> CommandRunner.Result {
+    try CommandRunner.run("sieve", arguments)
+  }
+
+  @Test func importInfoVerifyExportRoundTrip() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.remove() }
+    let out = dir.path + "/sample.sieveset"
+    let imported = try sieve(["hashset", "import", Self.sample, "-o", out])
+    #expect(imported.status == 0, "\(imported.stderr)")
+    #expect(imported.stderr.contains("8 entries: 8 pdq, 8 phash"))
+    let info = try sieve(["hashset", "info", out])
+    #expect(info.stdout.contains("sieveset v1, checksum "))
+    let verify = try sieve(["hashset", "verify", out])
+    #expect(verify.status == 0 && verify.stdout.contains(": OK, 8 entries"))
+    let export = try sieve(["hashset", "export", out, "--format", "pdq-cli"])
+    #expect(export.stdout.split(separator: "\n").count == 8)
+    #expect(export.stdout.contains(",100,fixtures/misc-images/wee.jpg"))
+
+    // A damaged file fails verification with status 1.
+    var bytes = try TestData.bytes(URL(fileURLWithPath: out))
+    bytes[bytes.count - 3] ^= 0x40
+    try Data(bytes).write(to: URL(fileURLWithPath: out))
+    let bad = try sieve(["hashset", "verify", out])
+    #expect(bad.status == 1)
+    #expect(bad.stderr.contains("checksum mismatch"))
+  }
+
+  @Test func importNamesBadLinesAndNeedsATypeFor64Digits() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.remove() }
+    let list = try dir.write("list.txt", Array("cfb2009ddd21c6dab0046a7745b5984757a8a4535b3377aea2591d32b33ff940\nnothex\n".utf8))
+    let ambiguous = try sieve(["hashset", "import", list, "-o", dir.path + "/x.sieveset"])
+    #expect(ambiguous.status == 1)
+    #expect(ambiguous.stderr.contains("could be pdq or sha256"))
+    let strict = try sieve(["hashset", "import", "--type", "pdq", list, "-o", dir.path + "/x.sieveset"])
+    #expect(strict.status == 1)
+    #expect(strict.stderr.contains("list.txt:2: "))
+    let lenient = try sieve(["hashset", "import", "--type", "pdq", "--skip-bad-lines", list, "-o", dir.path + "/x.sieveset"])
+    #expect(lenient.status == 1)
+    #expect(lenient.stderr.contains("1 entries: 1 pdq"))
+  }
+
+  @Test func matchImagesWithOrientationAndFormats() throws {
+    let result = try sieve(["match", "--quiet", "--format", "jsonl", "--hashset", Self.sample, Self.q0122])
+    #expect(result.status == 0, "\(result.stderr)")
+    let rows = try result.stdout.split(separator: "\n").map {
+      try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+    }
+    let pdq = try #require(rows.first { $0["kind"] as? String == "pdq" })
+    #expect(pdq["id"] as? String == "fixtures/reg-test-input/labelme-subset/q0122.jpg")
+    #expect(pdq["distance"] as? Int == 0)
+    #expect(pdq["orientation"] as? String == "original")
+    #expect(pdq["set"] as? String == "sample-fixtures.sieve.csv")
+  }
+
+  @Test func matchPrecomputedHashes() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.remove() }
+    let hashed = try sieve(["hash", "--quiet", "--format", "csv", Self.q0122])
+    let hashes = try dir.write("h.csv", Array(hashed.stdout.utf8))
+    let result = try sieve(["match", "--format", "csv", "--hashset", Self.sample, "--hashes", hashes])
+    #expect(result.status == 0, "\(result.stderr)")
+    let lines = result.stdout.split(separator: "\n")
+    #expect(lines.first == "path,set,id,label,kind,distance,orientation")
+    #expect(lines.contains { $0.hasPrefix("\(Self.q0122),sample-fixtures.sieve.csv,fixtures/reg-test-input/labelme-subset/q0122.jpg,,pdq,0,") })
+    #expect(result.stderr.contains("1 of 1 hashes matched"))
+  }
+
+  @Test(arguments: [
+    ["match", "a.jpg"], ["match", "--hashset", "x.csv"], ["match", "--hashset", "x", "--hashes", "h", "a.jpg"],
+    ["match", "--hashset", "x", "--max-distance", "300", "a.jpg"],
+  ])
+  func matchUsageErrors(arguments: [String]) throws {
+    #expect(try sieve(arguments).status == 2)
+  }
+
+  @Test func helpStatesTheMeasuredFalseMatchRates() throws {
+    let help = try sieve(["match", "--help"])
+    #expect(help.stdout.contains("0 false matches in 11,325 pairs"))
+    #expect(help.stdout.contains("10 false matches in 11,325 pairs"))
+  }
+}
