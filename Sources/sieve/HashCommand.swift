@@ -50,26 +50,16 @@ struct HashCommand: ParsableCommand {
   @OptionGroup(title: "Limits and resources")
   var resources: ResourceOptions
 
-  @Flag(help: "Follow symbolic links found inside folders.")
-  var followSymlinks = false
+  @OptionGroup var walking: WalkOptions
 
   @Flag(name: .shortAndLong, help: "No progress line and no summary on standard error.")
   var quiet = false
 
   func run() throws {
     let options = HashOptions(pdq: true, pdqMode: pdqMode, dihedral: dihedral, phash: !noPhash)
-    var files: [(path: RawPath, explicit: Bool)] = []
-    var failures = 0
     var skipped = 0
     let errorOutput = LineWriter.standardError()
-    FileWalker(followSymlinks: followSymlinks).walk(CommandLineBytes.paths(for: paths)) { entry in
-      switch entry {
-      case .file(let path, let explicit): files.append((path, explicit))
-      case .failure(let path, let reason):
-        failures += 1
-        errorOutput.write("\(path): \(reason)")
-      }
-    }
+    var (files, failures) = walking.walk(paths, errors: errorOutput)
 
     let batch = BatchHasher(configuration: try resources.configuration(options: options))
     let output = LineWriter.standardOutput()

@@ -72,8 +72,7 @@ struct MatchCommand: ParsableCommand {
   @OptionGroup(title: "Limits and resources")
   var resources: ResourceOptions
 
-  @Flag(help: "Follow symbolic links found inside folders.")
-  var followSymlinks = false
+  @OptionGroup var walking: WalkOptions
 
   @Flag(name: .shortAndLong, help: "No progress line and no summary on standard error.")
   var quiet = false
@@ -138,15 +137,8 @@ struct MatchCommand: ParsableCommand {
     } else {
       let wantPHash = sets.contains { !$0.phashes.isEmpty }
       let options = HashOptions(pdq: true, dihedral: !noDihedral, phash: wantPHash)
-      var files: [(path: RawPath, explicit: Bool)] = []
-      FileWalker(followSymlinks: followSymlinks).walk(CommandLineBytes.paths(for: paths)) { entry in
-        switch entry {
-        case .file(let path, let explicit): files.append((path, explicit))
-        case .failure(let path, let reason):
-          failures += 1
-          errors.write("\(path): \(reason)")
-        }
-      }
+      let (files, walkFailures) = walking.walk(paths, errors: errors)
+      failures += walkFailures
       let batch = BatchHasher(configuration: try resources.configuration(options: options))
       let progress = Progress(total: files.count, enabled: !quiet)
       var done = 0
