@@ -31,5 +31,12 @@ let package = Package(
       path: "Benchmarks/IndexBenchmarks",
       plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
     ),
+    // A plain timing program over hash files shared with Scripts/bench_index_vs_faiss.py,
+    // so Sieve's indexes and faiss answer the same queries in one run.
+    .executableTarget(
+      name: "IndexCompare",
+      dependencies: [.product(name: "SieveCore", package: "sieve")],
+      path: "Benchmarks/IndexCompare"
+    ),
   ]
 )

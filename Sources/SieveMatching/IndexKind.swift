@@ -14,25 +14,28 @@ public enum IndexKind: String, Sendable, CaseIterable, CustomStringConvertible {
   public var description: String { rawValue }
 
   /// The index `auto` picks, from a cost model fitted to measurements on this
-  /// project's 2-core machine (`swift package --package-path Benchmarks benchmark
-  /// --target IndexBenchmarks`, 2026-11-23, random hashes, p50 per query):
+  /// project's 2-core machine (`python3 Scripts/bench_index_vs_faiss.py`, 2026-11-23,
+  /// random hashes, 200 queries half with a planted match, p50 per query; the linear
+  /// scan splits large sets over both cores, the others use one):
   ///
-  /// | query | N | linear | MIH (16-bit) | MIH (default) | BK-tree |
+  /// | query | N | linear | MIH (16-bit) | BK-tree | faiss flat, 1 thread |
   /// |---|---:|---:|---:|---:|---:|
-  /// | PDQ r31 | 100K | 112 µs | 14 µs | 24 µs | 1116 µs |
-  /// | PDQ r31 | 1M | 701 µs | 376 µs | 478 µs | 22 ms |
-  /// | PDQ r4 | 1M | — | — | — | 194 µs |
-  /// | pHash r8 | 100K | 182 µs | — | 20 µs | 623 µs |
-  /// | pHash r8 | 1M | 1054 µs | — | 204 µs | 6390 µs |
+  /// | PDQ r31 | 100K | 74 µs | 40 µs | 1109 µs | 63 µs |
+  /// | PDQ r31 | 1M | 797 µs | 200 µs | 19.9 ms | 915 µs |
+  /// | PDQ r31 | 10M | 7300 µs | 1693 µs | 201 ms | 10246 µs |
+  /// | pHash r8 | 100K | 33 µs | 17 µs | 645 µs | 41 µs |
+  /// | pHash r8 | 1M | 283 µs | 164 µs | 8.1 ms | 336 µs |
+  /// | pHash r8 | 10M | 2277 µs | 2261 µs | 78 ms | 3482 µs |
   ///
-  /// The linear scan costs about 0.7 ns an entry (PDQ) and 1.05 ns (pHash); MIH
-  /// costs about 90 ns per candidate it verifies (a cache miss into the hash array)
-  /// plus 30 ns per probe. The BK-tree lost everywhere it was measured (it visits
-  /// nearly every node at PDQ's radius 31 on photo-like data), so `auto` never picks it.
+  /// Model: the linear scan costs about 0.75 ns an entry (PDQ) or 0.25 ns (pHash); MIH
+  /// about 30 ns a probe plus 45 ns (PDQ) or 25 ns (pHash) a candidate verified (mostly
+  /// a cache miss into the hash array). The BK-tree lost everywhere (on hashes spread
+  /// like real PDQ it visits nearly every node at radius 31), so `auto` never picks it;
+  /// it stays available for small-radius deduplication.
   public static func choose(bits: Int, radius: Int, count: Int) -> IndexKind {
     guard count >= 2048, radius >= 0, radius < bits / 4 else { return .linear }
-    let linearCost = Double(count) * (bits == 64 ? 1.05 : 0.7)
-    let substringBits = 16
+    let linearCost = Double(count) * (bits == 64 ? 0.25 : 0.75)
+    let substringBits = MultiIndexHashTable<PDQHash>.defaultSubstringBits(for: count)
     let m = (bits + substringBits - 1) / substringBits
     let flips = radius / m
     guard flips <= 3 else { return .linear }
@@ -44,7 +47,7 @@ public enum IndexKind: String, Sendable, CaseIterable, CustomStringConvertible {
     }
     let probes = probesPerTable * Double(m)
     let candidates = probes * Double(count) / Double(1 << substringBits)
-    let mihCost = probes * 30 + candidates * 90
+    let mihCost = probes * 30 + candidates * (bits == 64 ? 25 : 45)
     return mihCost < linearCost ? .mih : .linear
   }
 
@@ -52,7 +55,7 @@ public enum IndexKind: String, Sendable, CaseIterable, CustomStringConvertible {
   public func build<Hash: HammingHash>(_ hashes: [Hash], radius: Int) -> any HashIndex<Hash> {
     switch self == .auto ? Self.choose(bits: Hash.bitCount, radius: radius, count: hashes.count) : self {
     case .bkTree: return BKTree(hashes)
-    case .mih: return MultiIndexHashTable(hashes, substringBits: 16)
+    case .mih: return MultiIndexHashTable(hashes)
     default: return LinearScanIndex(hashes)
     }
   }

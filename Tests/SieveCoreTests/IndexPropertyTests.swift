@@ -133,7 +133,10 @@ import Testing
     #expect(LinearScanIndex<PDQHash>.bytesPerEntry == 32)
     #expect(BKTree<PDQHash>.bytesPerEntry == 40)
     #expect(BKTree<PHash>.bytesPerEntry == 16)
-    #expect(MultiIndexHashTable<PDQHash>.defaultSubstringBits(for: 1_000_000) == 20)
+    #expect(MultiIndexHashTable<PDQHash>.defaultSubstringBits(for: 1_000_000) == 16)
+    // The memory target for multi-index hashing: at most 96 bytes a PDQ entry.
+    #expect(MultiIndexHashTable<PDQHash>.bytesPerEntry(count: 1_000_000, substringBits: 16) <= 96)
+    #expect(MultiIndexHashTable<PDQHash>.bytesPerEntry(count: 10_000_000, substringBits: 16) <= 96)
     #expect(MultiIndexHashTable<PDQHash>.defaultSubstringBits(for: 100) == 8)
   }
 }

@@ -67,8 +67,18 @@ public struct LinearScanIndex<Hash: HammingHash>: HashIndex {
             let q0 = query[0], q1 = query[1], q2 = query[2], q3 = query[3]
             for id in start..<end {
               let e = base + id * 4
-              let d = (e[0] ^ q0).nonzeroBitCount &+ (e[1] ^ q1).nonzeroBitCount
-                &+ (e[2] ^ q2).nonzeroBitCount &+ (e[3] ^ q3).nonzeroBitCount
+              // Half the bits first: on unrelated hashes (≈64 of 128 differ) this
+              // already exceeds any useful radius and the rest is skipped. Exact,
+              // since the distance only grows with more words.
+              let half = (e[0] ^ q0).nonzeroBitCount &+ (e[1] ^ q1).nonzeroBitCount
+              if half > radius { continue }
+              let d = half &+ (e[2] ^ q2).nonzeroBitCount &+ (e[3] ^ q3).nonzeroBitCount
+              if d <= radius { results[q].append(IndexMatch(id: id, distance: d)) }
+            }
+          } else if w == 1 {
+            let q0 = query[0]
+            for id in start..<end {
+              let d = (base[id] ^ q0).nonzeroBitCount
               if d <= radius { results[q].append(IndexMatch(id: id, distance: d)) }
             }
           } else {

@@ -1,0 +1,79 @@
+#!/usr/bin/env python3
+"""Sieve's indexes against faiss on the same hashes and queries, in one run.
+
+For each N and kind (PDQ r=31, pHash r=8) it writes random hashes (seeded) and queries
+(half near planted entries, half random) as raw little-endian words, times faiss
+IndexBinaryFlat.range_search (one query at a time, and a block of queries), then runs
+Benchmarks' IndexCompare on the same files, and prints one table.
+
+Usage: python3 Scripts/bench_index_vs_faiss.py [--sizes 100000,1000000,10000000] [--queries 200]
+Needs: pip install faiss-cpu numpy; and
+       swift build -c release --package-path Benchmarks --product IndexCompare
+"""
+import argparse, json, os, pathlib, subprocess, sys, tempfile, time
+import numpy as np
+import faiss
+
+root = pathlib.Path(__file__).resolve().parent.parent
+parser = argparse.ArgumentParser()
+parser.add_argument("--sizes", default="100000,1000000,10000000")
+parser.add_argument("--queries", type=int, default=200)
+parser.add_argument("--kinds", default="pdq,phash")
+parser.add_argument("--indexes", default="linear,mih,bk-tree")
+args = parser.parse_args()
+tool = root / "Benchmarks/.build/release/IndexCompare"
+if not tool.exists():
+    sys.exit(f"build it first: swift build -c release --package-path Benchmarks --product IndexCompare")
+faiss.omp_set_num_threads(1)
+rng = np.random.default_rng(20261123)
+rows = []
+tmp = pathlib.Path(tempfile.mkdtemp())
+for kind in args.kinds.split(","):
+    bits, radius = (256, 31) if kind == "pdq" else (64, 8)
+    nbytes = bits // 8
+    for n in map(int, args.sizes.split(",")):
+        base = rng.integers(0, 256, size=(n, nbytes), dtype=np.uint8)
+        q = args.queries
+        queries = rng.integers(0, 256, size=(q, nbytes), dtype=np.uint8)
+        # Half the queries: an entry with a few bits flipped (a planted match).
+        for i in range(q // 2):
+            queries[i] = base[rng.integers(0, n)]
+            for b in rng.choice(bits, size=int(rng.integers(0, radius + 1)), replace=False):
+                queries[i, b // 8] ^= 1 << (b % 8)
+        (tmp / "h.bin").write_bytes(base.tobytes())
+        (tmp / "q.bin").write_bytes(queries.tobytes())
+        # faiss: bytes are the same words read as little-endian, so distances agree.
+        t0 = time.perf_counter()
+        index = faiss.IndexBinaryFlat(bits)
+        index.add(base)
+        build = time.perf_counter() - t0
+        times, total = [], 0
+        for i in range(q):
+            s = time.perf_counter()
+            lims, D, I = index.range_search(queries[i:i + 1], radius + 1)
+            times.append(time.perf_counter() - s)
+            total += len(I)
+        s = time.perf_counter()
+        lims, D, I = index.range_search(queries, radius + 1)
+        block = (time.perf_counter() - s) / q / n * 1e9
+        times.sort()
+        rows.append(dict(index="faiss-flat", n=n, bits=bits, radius=radius, build_s=build, bytes_per_entry=nbytes,
+                         p50_us=times[len(times) // 2] * 1e6, p99_us=times[min(len(times) - 1, int(len(times) * 0.99))] * 1e6,
+                         qps=len(times) / sum(times), block_ns_per_pair=block, matches=total))
+        out = subprocess.run([str(tool), str(tmp / "h.bin"), str(tmp / "q.bin"), str(bits), str(radius), *args.indexes.split(",")],
+                             capture_output=True, text=True, check=True)
+        for line in out.stdout.splitlines():
+            rows.append(json.loads(line))
+        del index, base
+print(f"faiss {faiss.__version__} (1 thread), numpy {np.__version__}, nproc {os.cpu_count()}, {args.queries} queries")
+print("| kind | N | index | build s | bytes/entry | p50 µs | p99 µs | queries/s | block ns/pair | matches | p50 vs faiss |")
+print("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+for r in rows:
+    faiss_row = next(x for x in rows if x["index"] == "faiss-flat" and x["n"] == r["n"] and x["bits"] == r["bits"])
+    if r.get("queries", args.queries) < args.queries:
+        ok = f" ({r['queries']} of {args.queries} queries in the 20 s cap)"
+    else:
+        ok = "" if r["matches"] == faiss_row["matches"] else " (MISMATCH)"
+    blk = f"{r['block_ns_per_pair']:.2f}" if r["block_ns_per_pair"] >= 0 else ""
+    print(f"| {'PDQ r31' if r['bits'] == 256 else 'pHash r8'} | {r['n']:,} | {r['index']} | {r['build_s']:.2f} | {r['bytes_per_entry']} | "
+          f"{r['p50_us']:.0f} | {r['p99_us']:.0f} | {r['qps']:.0f} | {blk} | {r['matches']}{ok} | {r['p50_us'] / faiss_row['p50_us']:.2f} |")
