@@ -20,21 +20,21 @@ public enum IndexKind: String, Sendable, CaseIterable, CustomStringConvertible {
   ///
   /// | query | N | linear | MIH (16-bit) | BK-tree | faiss flat, 1 thread |
   /// |---|---:|---:|---:|---:|---:|
-  /// | PDQ r31 | 100K | 74 µs | 40 µs | 1109 µs | 63 µs |
-  /// | PDQ r31 | 1M | 797 µs | 200 µs | 19.9 ms | 915 µs |
-  /// | PDQ r31 | 10M | 7300 µs | 1693 µs | 201 ms | 10246 µs |
-  /// | pHash r8 | 100K | 33 µs | 17 µs | 645 µs | 41 µs |
-  /// | pHash r8 | 1M | 283 µs | 164 µs | 8.1 ms | 336 µs |
-  /// | pHash r8 | 10M | 2277 µs | 2261 µs | 78 ms | 3482 µs |
+  /// | PDQ r31 | 100K | 78 µs | 33 µs | 1186 µs | 65 µs |
+  /// | PDQ r31 | 1M | 582 µs | 195 µs | 21.4 ms | 897 µs |
+  /// | PDQ r31 | 10M | 7881 µs | 1706 µs | 205 ms | 11477 µs |
+  /// | pHash r8 | 100K | 34 µs | 24 µs | 645 µs | 41 µs |
+  /// | pHash r8 | 1M | 217 µs | 186 µs | 8.4 ms | 350 µs |
+  /// | pHash r8 | 10M | 1937 µs | 2301 µs | 80 ms | 3590 µs |
   ///
-  /// Model: the linear scan costs about 0.75 ns an entry (PDQ) or 0.25 ns (pHash); MIH
+  /// Model: the linear scan costs about 0.75 ns an entry (PDQ) or 0.2 ns (pHash); MIH
   /// about 30 ns a probe plus 45 ns (PDQ) or 25 ns (pHash) a candidate verified (mostly
   /// a cache miss into the hash array). The BK-tree lost everywhere (on hashes spread
   /// like real PDQ it visits nearly every node at radius 31), so `auto` never picks it;
   /// it stays available for small-radius deduplication.
   public static func choose(bits: Int, radius: Int, count: Int) -> IndexKind {
     guard count >= 2048, radius >= 0, radius < bits / 4 else { return .linear }
-    let linearCost = Double(count) * (bits == 64 ? 0.25 : 0.75)
+    let linearCost = Double(count) * (bits == 64 ? 0.2 : 0.75)
     let substringBits = MultiIndexHashTable<PDQHash>.defaultSubstringBits(for: count)
     let m = (bits + substringBits - 1) / substringBits
     let flips = radius / m

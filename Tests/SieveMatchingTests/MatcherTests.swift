@@ -66,6 +66,7 @@ import Testing
     #expect(IndexKind.choose(bits: 256, radius: 31, count: 1000) == .linear)
     #expect(IndexKind.choose(bits: 256, radius: 31, count: 1_000_000) == .mih)
     #expect(IndexKind.choose(bits: 256, radius: 80, count: 1_000_000) == .linear)
-    #expect(IndexKind.choose(bits: 64, radius: 8, count: 1_000_000) == .mih)
+    #expect(IndexKind.choose(bits: 64, radius: 8, count: 10_000_000) == .linear)
+    #expect(IndexKind.choose(bits: 256, radius: 31, count: 10_000_000) == .mih)
   }
 }
