@@ -308,16 +308,11 @@ public enum BinaryHashSet {
   public static func read(_ path: String) throws(HashSetError) -> (HashSet, Header) {
     // Map the file rather than read it into fresh memory: the pages come straight from
     // the page cache, and only the columns are copied out.
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else { throw .io(file: path, reason: String(cString: strerror(errno))) }
+    let (fd, size) = try openForReading(path)
     defer { _ = systemClose(fd) }
-    var info = stat()
-    guard fstat(fd, &info) == 0 else { throw .io(file: path, reason: String(cString: strerror(errno))) }
-    let size = Int(info.st_size)
     guard size >= headerSize else { throw .badBinary(file: path, reason: "the file is only \(size) bytes") }
     guard let base = mmap(nil, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0), base != MAP_FAILED else {
-      let bytes = try readFile(path)
-      return try decode(bytes, file: path)
+      return try decode(readFile(path), file: path)
     }
     defer { munmap(base, size) }
     return try decode(UnsafeRawBufferPointer(start: base, count: size), file: path)
@@ -336,14 +331,23 @@ public enum BinaryHashSet {
     #endif
   }
 
-  /// Reads a whole file.
-  static func readFile(_ path: String) throws(HashSetError) -> [UInt8] {
+  /// Opens `path` read-only and returns the descriptor and the file's size.
+  static func openForReading(_ path: String) throws(HashSetError) -> (fd: Int32, size: Int) {
     let fd = open(path, O_RDONLY | O_CLOEXEC)
     guard fd >= 0 else { throw .io(file: path, reason: String(cString: strerror(errno))) }
-    defer { _ = systemClose(fd) }
     var info = stat()
-    guard fstat(fd, &info) == 0 else { throw .io(file: path, reason: String(cString: strerror(errno))) }
-    let size = Int(info.st_size)
+    guard fstat(fd, &info) == 0 else {
+      let reason = String(cString: strerror(errno))
+      _ = systemClose(fd)
+      throw .io(file: path, reason: reason)
+    }
+    return (fd, Int(info.st_size))
+  }
+
+  /// Reads a whole file.
+  static func readFile(_ path: String) throws(HashSetError) -> [UInt8] {
+    let (fd, size) = try openForReading(path)
+    defer { _ = systemClose(fd) }
     var bytes = [UInt8](unsafeUninitializedCapacity: size) { _, initialized in initialized = size }
     var done = 0
     let failed: String? = bytes.withUnsafeMutableBytes { raw in
