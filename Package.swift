@@ -32,7 +32,8 @@ let package = Package(
     .executable(name: "sieve", targets: ["sieve"]),
   ],
   dependencies: [
-    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
   ],
   targets: [
     // Hash values, hex codecs, Hamming distance. No C, no I/O.
@@ -65,7 +66,7 @@ let package = Package(
     // with a memory budget. Shared by the CLI, the scanner and the service.
     .target(
       name: "SievePipeline",
-      dependencies: ["SieveCore", "SieveImaging", "SieveHashing"],
+      dependencies: ["SieveCore", "SieveImaging", "SieveHashing", .product(name: "Crypto", package: "swift-crypto")],
       swiftSettings: swiftSettings
     ),
 

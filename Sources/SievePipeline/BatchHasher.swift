@@ -21,6 +21,8 @@ public final class BatchHasher: @unchecked Sendable {
     public var workers: Int
     /// Bytes of decode working memory that may be in use at once.
     public var memoryBudget: Int
+    /// Also compute MD5, SHA-1 and SHA-256 of every file read (images or not).
+    public var digests: Bool = false
 
     public init(
       options: HashOptions = HashOptions(), limits: DecodingLimits = .default,
@@ -73,32 +75,42 @@ public final class BatchHasher: @unchecked Sendable {
       return HashRecord(path: path, outcome: .failed(error.description))
     }
     return bytes.withUnsafeBytes { data in
-      let header: ImageHeader
-      do throws(ImagingError) {
-        header = try hasher.decoder.header(of: data)
-      } catch {
-        if case .unrecognizedFormat = error, !explicit {
-          return HashRecord(path: path, outcome: .skipped(error.description))
-        }
-        return HashRecord(path: path, outcome: .failed(error.description))
+      var record = hashImage(path, data, explicit: explicit, using: &hasher)
+      record.size = data.count
+      if configuration.digests { record.digests = FileDigests(of: data) }
+      return record
+    }
+  }
+
+  /// Decodes and hashes one file's bytes.
+  private func hashImage(
+    _ path: RawPath, _ data: UnsafeRawBufferPointer, explicit: Bool, using hasher: inout ImageHasher
+  ) -> HashRecord {
+    let header: ImageHeader
+    do throws(ImagingError) {
+      header = try hasher.decoder.header(of: data)
+    } catch {
+      if case .unrecognizedFormat = error, !explicit {
+        return HashRecord(path: path, outcome: .skipped(error.description))
       }
-      // Refuse an over-limit header before reserving memory for it.
-      do throws(ImagingError) {
-        try configuration.limits.check(header)
-      } catch {
-        return HashRecord(path: path, outcome: .failed(error.description))
-      }
-      let reservation = Self.estimatedBytes(for: header, options: configuration.options)
-      budget.reserve(reservation)
-      defer { budget.release(reservation) }
-      do {
-        let result = try hasher.hash(data)
-        return HashRecord(path: path, outcome: .hashed(result.hashes, result.header))
-      } catch let error as ImagingError {
-        return HashRecord(path: path, outcome: .failed(error.description))
-      } catch {
-        return HashRecord(path: path, outcome: .failed("\(error)"))
-      }
+      return HashRecord(path: path, outcome: .failed(error.description))
+    }
+    // Refuse an over-limit header before reserving memory for it.
+    do throws(ImagingError) {
+      try configuration.limits.check(header)
+    } catch {
+      return HashRecord(path: path, outcome: .failed(error.description))
+    }
+    let reservation = Self.estimatedBytes(for: header, options: configuration.options)
+    budget.reserve(reservation)
+    defer { budget.release(reservation) }
+    do {
+      let result = try hasher.hash(data)
+      return HashRecord(path: path, outcome: .hashed(result.hashes, result.header))
+    } catch let error as ImagingError {
+      return HashRecord(path: path, outcome: .failed(error.description))
+    } catch {
+      return HashRecord(path: path, outcome: .failed("\(error)"))
     }
   }
 

@@ -7,6 +7,11 @@ public struct HashRecord: Sendable {
   public var path: RawPath
   /// The outcome.
   public var outcome: Outcome
+  /// The file's size in bytes, when it was read.
+  public var size: Int?
+  /// MD5, SHA-1 and SHA-256 of the file, when asked for and the file was read
+  /// (images or not).
+  public var digests: FileDigests?
 
   /// The outcome for one file.
   public enum Outcome: Sendable {
@@ -18,8 +23,10 @@ public struct HashRecord: Sendable {
     case skipped(String)
   }
 
-  public init(path: RawPath, outcome: Outcome) {
+  public init(path: RawPath, outcome: Outcome, size: Int? = nil, digests: FileDigests? = nil) {
     self.path = path
     self.outcome = outcome
+    self.size = size
+    self.digests = digests
   }
 }

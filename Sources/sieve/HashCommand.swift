@@ -47,6 +47,9 @@ struct HashCommand: ParsableCommand {
   @Flag(help: "Do not compute the 64-bit pHash.")
   var noPhash = false
 
+  @Flag(help: "Also output MD5, SHA-1 and SHA-256 of each file (from the same read).")
+  var digests = false
+
   @OptionGroup(title: "Limits and resources")
   var resources: ResourceOptions
 
@@ -61,9 +64,11 @@ struct HashCommand: ParsableCommand {
     let errorOutput = LineWriter.standardError()
     var (files, failures) = walking.walk(paths, errors: errorOutput)
 
-    let batch = BatchHasher(configuration: try resources.configuration(options: options))
+    var configuration = try resources.configuration(options: options)
+    configuration.digests = digests
+    let batch = BatchHasher(configuration: configuration)
     let output = LineWriter.standardOutput()
-    let writer = RecordWriter(format: format, options: options)
+    let writer = RecordWriter(format: format, options: options, digests: digests)
     if let header = writer.header { output.write(header) }
     let progress = Progress(total: files.count, enabled: !quiet)
     var hashed = 0
@@ -71,7 +76,7 @@ struct HashCommand: ParsableCommand {
       switch record.outcome {
       case .hashed(let hashes, let header):
         hashed += 1
-        output.write(writer.line(path: record.path.description, hashes: hashes, header: header))
+        output.write(writer.line(path: record.path.description, hashes: hashes, header: header, digests: record.digests))
       case .failed(let reason):
         failures += 1
         progress.clearLine()

@@ -14,7 +14,8 @@ struct MatchCommand: ParsableCommand {
     discussion: """
       Images are hashed exactly as `sieve hash` hashes them, then compared with every set:
       PDQ by Hamming distance (all 8 rotations/flips of the image unless --no-dihedral),
-      pHash by Hamming distance, MD5/SHA-1/SHA-256 sets by exact digest (with --hashes).
+      pHash by Hamming distance, MD5/SHA-1/SHA-256 by exact digest (computed from the same
+      read of every file, images or not, when a set holds digests).
 
       Defaults and what they cost, measured on the benign dev corpus (151 distinct photos,
       11,325 pairs of different images):
@@ -139,7 +140,10 @@ struct MatchCommand: ParsableCommand {
       let options = HashOptions(pdq: true, dihedral: !noDihedral, phash: wantPHash)
       let (files, walkFailures) = walking.walk(paths, errors: errors)
       failures += walkFailures
-      let batch = BatchHasher(configuration: try resources.configuration(options: options))
+      var configuration = try resources.configuration(options: options)
+      // Exact-digest sets are matched on every file read, images or not.
+      configuration.digests = sets.contains { !$0.digests.isEmpty }
+      let batch = BatchHasher(configuration: configuration)
       let progress = Progress(total: files.count, enabled: !quiet)
       var done = 0
       batch.run(files) { _, record in
@@ -149,13 +153,17 @@ struct MatchCommand: ParsableCommand {
           handle(
             path: record.path.description,
             query: MatchQuery(
-              pdq: hashes.pdq?.hash, pdqQuality: hashes.pdq?.quality, pdqDihedral: hashes.pdq?.dihedral, phash: hashes.phash))
+              pdq: hashes.pdq?.hash, pdqQuality: hashes.pdq?.quality, pdqDihedral: hashes.pdq?.dihedral, phash: hashes.phash,
+              digests: record.digests?.all ?? []))
         case .failed(let reason):
           failures += 1
           progress.clearLine()
           errors.write("\(record.path): \(reason)")
         case .skipped:
-          break
+          // Not an image, but its digests may still be in a set.
+          if let digests = record.digests {
+            handle(path: record.path.description, query: MatchQuery(digests: digests.all))
+          }
         }
         progress.update(done: done, failed: failures)
       }

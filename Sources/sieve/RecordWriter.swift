@@ -2,11 +2,13 @@ import Foundation
 import SieveCore
 import SieveHashing
 import SieveImaging
+import SievePipeline
 
 /// Formats hash records as text, CSV or JSON Lines.
 struct RecordWriter {
   let format: OutputFormat
   let options: HashOptions
+  var digests = false
 
   static let dihedralNames = PDQOrientation.allCases.dropFirst().map(\.name)
 
@@ -15,10 +17,12 @@ struct RecordWriter {
     guard format == .csv else { return nil }
     var columns = ["path", "pdq", "pdq_quality", "phash", "width", "height", "format", "pdq_mode"]
     if options.dihedral { columns += Self.dihedralNames.map { "pdq_" + $0 } }
+    if digests { columns += ["md5", "sha1", "sha256"] }
     return columns.joined(separator: ",")
   }
 
-  func line(path: String, hashes: ImageHashes, header: ImageHeader) -> String {
+  func line(path: String, hashes: ImageHashes, header: ImageHeader, digests fileDigests: FileDigests? = nil) -> String {
+    let digestHex = digests ? (fileDigests?.all.map(\.hexString) ?? ["", "", ""]) : []
     let pdq = hashes.pdq?.hash.hexString ?? ""
     let quality = hashes.pdq.map { String($0.quality) } ?? ""
     let phash = hashes.phash?.hexString ?? ""
@@ -30,6 +34,7 @@ struct RecordWriter {
       fields.append(header.format.rawValue.padding(toLength: 4, withPad: " ", startingAt: 0))
       fields.append(hashes.pdqMode.rawValue)
       if !dihedral.isEmpty { fields.append(dihedral.joined(separator: ",")) }
+      if let md5 = digestHex.first { fields.append("md5=" + md5) }
       fields.append(path)
       return fields.filter { !$0.isEmpty }.joined(separator: "  ")
     case .csv:
@@ -38,6 +43,7 @@ struct RecordWriter {
         header.format.rawValue, hashes.pdqMode.rawValue,
       ]
       if options.dihedral { fields += dihedral }
+      fields += digestHex
       return fields.joined(separator: ",")
     case .jsonl:
       var object = JSONObject()
@@ -54,6 +60,11 @@ struct RecordWriter {
       object.add("width", hashes.width)
       object.add("height", hashes.height)
       object.add("format", header.format.rawValue)
+      if digests {
+        object.add("md5", digestHex[0])
+        object.add("sha1", digestHex[1])
+        object.add("sha256", digestHex[2])
+      }
       return object.text
     }
   }

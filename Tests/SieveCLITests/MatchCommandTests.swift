@@ -91,3 +91,25 @@ import Testing
     #expect(help.stdout.contains("10 false matches in 11,325 pairs"))
   }
 }
+
+@Suite struct DigestMatchTests {
+  @Test func hashDigestsEqualCoreutils() throws {
+    let wee = TestData.fixtureVectors.appendingPathComponent("pdq/images/misc-images/wee.jpg").path
+    let result = try CommandRunner.run("sieve", ["hash", "--quiet", "--digests", "--format", "csv", wee])
+    let lines = result.stdout.split(separator: "\n")
+    #expect(lines[0].hasSuffix(",pdq_mode,md5,sha1,sha256"))
+    // From hashsets/sample-fixtures.md5 (md5sum) and sha256sum of the same file.
+    #expect(lines[1].hasSuffix(
+      ",8bbbaa9540800e378beadc8bbef7bb32,7fdbc7fe30189f0a16fbaae7162c9c5eb3c7987c,05636c50d0c2ffe3a820f964eaba35b404deadd10538fe452ad9fb16fdd823d7"))
+  }
+
+  @Test func anyFileMatchesAnExactDigestSet() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.remove() }
+    let file = try dir.write("evidence/notes.txt", Array("benign example file\n".utf8))
+    let list = try dir.write("known.md5", Array("8df91469d8da3de6861636f15c491188  notes.txt\n".utf8))
+    let result = try CommandRunner.run("sieve", ["match", "--quiet", "--format", "csv", "--hashset", list, dir.path + "/evidence"])
+    #expect(result.status == 0, "\(result.stderr)")
+    #expect(result.stdout.contains("\(file),known.md5,notes.txt,,md5,0,"), "\(result.stdout)")
+  }
+}
