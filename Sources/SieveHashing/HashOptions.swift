@@ -8,11 +8,32 @@ public struct HashOptions: Sendable, Equatable {
   public var dihedral: Bool
   /// Compute the 64-bit pHash.
   public var phash: Bool
+  /// Fast mode: decode large JPEGs at 1/2, 1/4 or 1/8 scale in the DCT domain, keeping
+  /// the short side at least ``fastMinimumShortSide`` pixels. Much faster on large
+  /// photos; the hashes drift a few bits from exact mode (measured in the README).
+  public var fastJPEG: Bool
 
-  public init(pdq: Bool = true, pdqMode: PDQMode = .fullResolution, dihedral: Bool = false, phash: Bool = true) {
+  /// The smallest short side a fast-mode JPEG is decoded at.
+  public static let fastMinimumShortSide = 384
+
+  public init(
+    pdq: Bool = true, pdqMode: PDQMode = .fullResolution, dihedral: Bool = false, phash: Bool = true,
+    fastJPEG: Bool = false
+  ) {
     self.pdq = pdq
     self.pdqMode = pdqMode
     self.dihedral = dihedral
     self.phash = phash
+    self.fastJPEG = fastJPEG
+  }
+
+  /// The JPEG scale denominator fast mode uses for an image of this size: the largest
+  /// of 8, 4, 2 that keeps the decoded short side ≥ ``fastMinimumShortSide``, else 1.
+  public static func fastScaleDenominator(width: Int, height: Int) -> Int {
+    let shortSide = min(width, height)
+    for denominator in [8, 4, 2] where (shortSide + denominator - 1) / denominator >= fastMinimumShortSide {
+      return denominator
+    }
+    return 1
   }
 }

@@ -29,11 +29,21 @@ public struct ImageHasher {
   /// - Returns: the hashes, and the header as decoded.
   /// - Throws: ``ImagingError`` when the bytes are not a decodable image within the limits.
   public mutating func hash(_ data: UnsafeRawBufferPointer) throws -> (hashes: ImageHashes, header: ImageHeader) {
+    var denominator = 1
+    if options.fastJPEG, ImageFormat.detect(data) == .jpeg {
+      let header = try decoder.header(of: data)
+      denominator = HashOptions.fastScaleDenominator(width: header.width, height: header.height)
+    }
     var sink = HashingSink(options: options, lumaStorage: lumaStorage)
     lumaStorage = []
-    let header = try decoder.decode(data, into: &sink)
-    let hashes = sink.finish(using: &pdqHasher)
+    let header = try decoder.decode(data, jpegScaleDenominator: denominator, into: &sink)
+    var hashes = sink.finish(using: &pdqHasher)
     lumaStorage = sink.takeLumaStorage()
+    if denominator > 1 {
+      hashes.width = header.width
+      hashes.height = header.height
+      hashes.scaleDenominator = denominator
+    }
     return (hashes, header)
   }
 

@@ -12,6 +12,9 @@ public struct ImageHashes: Sendable, Hashable {
   public var width: Int
   /// Height of the decoded image.
   public var height: Int
+  /// 1 for an exact decode; 2, 4 or 8 when fast mode decoded a JPEG at that fraction
+  /// (`width` and `height` are still the image's own).
+  public var scaleDenominator: Int = 1
 
   public init(pdq: PDQOutput?, pdqMode: PDQMode, phash: PHash?, width: Int, height: Int) {
     self.pdq = pdq

@@ -50,6 +50,9 @@ struct HashCommand: ParsableCommand {
   @Flag(help: "Also output MD5, SHA-1 and SHA-256 of each file (from the same read).")
   var digests = false
 
+  @Flag(help: "Fast mode: decode large JPEGs at 1/2-1/8 scale (short side kept >= 384 px); hashes drift a few bits.")
+  var fast = false
+
   @OptionGroup(title: "Limits and resources")
   var resources: ResourceOptions
 
@@ -59,7 +62,7 @@ struct HashCommand: ParsableCommand {
   var quiet = false
 
   func run() throws {
-    let options = HashOptions(pdq: true, pdqMode: pdqMode, dihedral: dihedral, phash: !noPhash)
+    let options = HashOptions(pdq: true, pdqMode: pdqMode, dihedral: dihedral, phash: !noPhash, fastJPEG: fast)
     var skipped = 0
     let errorOutput = LineWriter.standardError()
     var (files, failures) = walking.walk(paths, errors: errorOutput)

@@ -18,6 +18,7 @@ struct RecordWriter {
     var columns = ["path", "pdq", "pdq_quality", "phash", "width", "height", "format", "pdq_mode"]
     if options.dihedral { columns += Self.dihedralNames.map { "pdq_" + $0 } }
     if digests { columns += ["md5", "sha1", "sha256"] }
+    if options.fastJPEG { columns.append("jpeg_scale") }
     return columns.joined(separator: ",")
   }
 
@@ -35,6 +36,7 @@ struct RecordWriter {
       fields.append(hashes.pdqMode.rawValue)
       if !dihedral.isEmpty { fields.append(dihedral.joined(separator: ",")) }
       if let md5 = digestHex.first { fields.append("md5=" + md5) }
+      if hashes.scaleDenominator > 1 { fields.append("fast-1/\(hashes.scaleDenominator)") }
       fields.append(path)
       return fields.filter { !$0.isEmpty }.joined(separator: "  ")
     case .csv:
@@ -44,6 +46,7 @@ struct RecordWriter {
       ]
       if options.dihedral { fields += dihedral }
       fields += digestHex
+      if options.fastJPEG { fields.append("1/\(hashes.scaleDenominator)") }
       return fields.joined(separator: ",")
     case .jsonl:
       var object = JSONObject()
@@ -60,6 +63,7 @@ struct RecordWriter {
       object.add("width", hashes.width)
       object.add("height", hashes.height)
       object.add("format", header.format.rawValue)
+      if options.fastJPEG { object.add("jpeg_scale", hashes.scaleDenominator) }
       if digests {
         object.add("md5", digestHex[0])
         object.add("sha1", digestHex[1])

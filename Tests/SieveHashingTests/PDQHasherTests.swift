@@ -76,3 +76,38 @@ import Testing
     #expect(full.hash(small).pdq == cli.hash(small).pdq)
   }
 }
+
+@Suite struct FastModeTests {
+  @Test func scaleKeepsTheShortSideAt384OrMore() {
+    #expect(HashOptions.fastScaleDenominator(width: 4032, height: 3024) == 4)  // 756 px
+    #expect(HashOptions.fastScaleDenominator(width: 10_000, height: 10_000) == 8)  // 1250 px
+    #expect(HashOptions.fastScaleDenominator(width: 1024, height: 768) == 2)  // 384 px
+    #expect(HashOptions.fastScaleDenominator(width: 1024, height: 767) == 2)  // ceil(767 / 2) = 384, as libjpeg sizes it
+    #expect(HashOptions.fastScaleDenominator(width: 1024, height: 765) == 1)
+    #expect(HashOptions.fastScaleDenominator(width: 300, height: 5000) == 1)
+  }
+
+  @Test func fastModeDecodesLargeJPEGsScaledAndReportsIt() throws {
+    var rng = SplitMix64(seed: 21)
+    let (w, h) = (1600, 1000)
+    var pixels = [UInt8](repeating: 0, count: w * h * 3)
+    for y in 0..<h {
+      for x in 0..<w {
+        let i = (y * w + x) * 3
+        pixels[i] = UInt8((x / 7 + y / 11) & 0xFF)
+        pixels[i + 1] = UInt8((x * y / 997) & 0xFF)
+        pixels[i + 2] = UInt8(truncatingIfNeeded: rng.next() % 16 + UInt64(y / 8))
+      }
+    }
+    let jpeg = try JPEGEncoder.encode(PixelImage(width: w, height: h, layout: .rgb, pixels: pixels), quality: 90)
+    var exact = ImageHasher()
+    var fast = ImageHasher(options: HashOptions(fastJPEG: true))
+    let e = try exact.hash(jpeg)
+    let f = try fast.hash(jpeg)
+    #expect(e.scaleDenominator == 1)
+    #expect(f.scaleDenominator == 2)  // short side 1000 -> 500
+    #expect(f.width == w && f.height == h)
+    let drift = try #require(f.pdq).hash.distance(to: try #require(e.pdq).hash)
+    #expect(drift <= 40, "PDQ drift \(drift)")
+  }
+}
