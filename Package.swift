@@ -29,11 +29,13 @@ let package = Package(
     .library(name: "SievePipeline", targets: ["SievePipeline"]),
     .library(name: "SieveHashSets", targets: ["SieveHashSets"]),
     .library(name: "SieveMatching", targets: ["SieveMatching"]),
+    .library(name: "SieveCase", targets: ["SieveCase"]),
     .executable(name: "sieve", targets: ["sieve"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+    .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
   ],
   targets: [
     // Hash values, hex codecs, Hamming distance. No C, no I/O.
@@ -56,6 +58,16 @@ let package = Package(
     // Matching queries against hash sets: index choice, dihedral PDQ, exact digests.
     .target(name: "SieveMatching", dependencies: ["SieveCore", "SieveHashSets"], swiftSettings: swiftSettings),
 
+    // The forensic case database (SQLite through GRDB): scan runs, files, matches.
+    .target(
+      name: "SieveCase",
+      dependencies: [
+        "SieveCore", "SieveHashSets", "SieveMatching", "SievePipeline",
+        .product(name: "GRDB", package: "GRDB.swift"),
+      ],
+      swiftSettings: swiftSettings
+    ),
+
     // Bytes -> pixel rows. The only importer of CJPEG and CPNG.
     .target(name: "SieveImaging", dependencies: ["CJPEG", "CPNG"], swiftSettings: swiftSettings),
 
@@ -74,7 +86,7 @@ let package = Package(
     .executableTarget(
       name: "sieve",
       dependencies: [
-        "SieveCore", "SieveImaging", "SieveHashing", "SievePipeline", "SieveHashSets", "SieveMatching",
+        "SieveCore", "SieveImaging", "SieveHashing", "SievePipeline", "SieveHashSets", "SieveMatching", "SieveCase",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: swiftSettings
@@ -107,7 +119,7 @@ let package = Package(
     ),
     .testTarget(
       name: "SieveCLITests",
-      dependencies: ["sieve", "SieveTestSupport"],
+      dependencies: ["sieve", "SieveTestSupport", "SieveCase", .product(name: "GRDB", package: "GRDB.swift")],
       swiftSettings: swiftSettings
     ),
   ]

@@ -1,0 +1,229 @@
+import Foundation
+import GRDB
+import SieveCore
+import SieveMatching
+import SievePipeline
+
+/// A forensic case's SQLite database (`case.sqlite` in the case folder), through GRDB.
+///
+/// It records every scan run (tool version, parameters, hash-set checksums, examiner,
+/// case id, host, start and end), every file (path, size, times, digests, type,
+/// dimensions, PDQ, quality, pHash, status, error) and every match. Files and their
+/// matches are written in the same transaction, in batches, and SQLite's write-ahead
+/// log makes each committed batch durable: a scan killed at any moment resumes from the
+/// last committed file, and no file is counted twice.
+public final class CaseDatabase: Sendable {
+  /// The database file.
+  public let path: String
+  let queue: DatabaseQueue
+
+  /// The database file name inside a case folder.
+  public static let fileName = "case.sqlite"
+
+  /// Opens (creating if needed) the case database in `folder`.
+  public init(folder: String) throws {
+    do {
+      try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    } catch {
+      throw CaseError.cannotOpen(path: folder, reason: "\(error)")
+    }
+    path = (folder as NSString).appendingPathComponent(Self.fileName)
+    do {
+      var configuration = Configuration()
+      configuration.prepareDatabase { db in
+        try db.execute(sql: "PRAGMA journal_mode = WAL")
+        try db.execute(sql: "PRAGMA synchronous = FULL")
+      }
+      queue = try DatabaseQueue(path: path, configuration: configuration)
+      try Self.migrator.migrate(queue)
+    } catch {
+      throw CaseError.cannotOpen(path: path, reason: "\(error)")
+    }
+  }
+
+  static var migrator: DatabaseMigrator {
+    var migrator = DatabaseMigrator()
+    migrator.registerMigration("v1") { db in
+      try db.execute(
+        sql: """
+          CREATE TABLE runs (
+            id INTEGER PRIMARY KEY,
+            status TEXT NOT NULL,            -- running | finished
+            started_at TEXT NOT NULL,
+            finished_at TEXT,
+            tool_version TEXT NOT NULL,
+            parameters TEXT NOT NULL,        -- JSON, compared on resume
+            hashsets TEXT NOT NULL,          -- JSON: name, path, checksum, entries
+            evidence TEXT NOT NULL,          -- JSON list of paths
+            examiner TEXT NOT NULL,
+            case_id TEXT NOT NULL,
+            host TEXT NOT NULL,
+            resumed INTEGER NOT NULL DEFAULT 0
+          );
+          CREATE TABLE files (
+            id INTEGER PRIMARY KEY,
+            run_id INTEGER NOT NULL REFERENCES runs(id),
+            path BLOB NOT NULL,              -- raw bytes, as the file system holds them
+            path_text TEXT NOT NULL,         -- for people: invalid UTF-8 bytes as \\xNN
+            size INTEGER,
+            modified REAL, changed REAL, accessed REAL,
+            md5 TEXT, sha1 TEXT, sha256 TEXT,
+            type TEXT,                       -- jpeg, png, gif, …, or NULL (not an image)
+            width INTEGER, height INTEGER,
+            pdq TEXT, pdq_quality INTEGER, phash TEXT,
+            status TEXT NOT NULL,            -- hashed | not_image | failed
+            error TEXT,
+            UNIQUE (run_id, path)
+          );
+          CREATE TABLE matches (
+            id INTEGER PRIMARY KEY,
+            file_id INTEGER NOT NULL REFERENCES files(id),
+            set_name TEXT NOT NULL, entry_id TEXT NOT NULL, label TEXT NOT NULL,
+            kind TEXT NOT NULL, distance INTEGER NOT NULL, orientation TEXT
+          );
+          CREATE INDEX matches_file ON matches(file_id);
+          """)
+    }
+    return migrator
+  }
+
+  /// What a scan run records about itself.
+  public struct RunInfo: Sendable, Codable, Equatable {
+    public var toolVersion: String
+    public var parameters: String
+    public var hashsets: String
+    public var evidence: String
+    public var examiner: String
+    public var caseID: String
+    public var host: String
+
+    public init(toolVersion: String, parameters: String, hashsets: String, evidence: String, examiner: String, caseID: String, host: String) {
+      self.toolVersion = toolVersion
+      self.parameters = parameters
+      self.hashsets = hashsets
+      self.evidence = evidence
+      self.examiner = examiner
+      self.caseID = caseID
+      self.host = host
+    }
+  }
+
+  /// Starts a run, or resumes the unfinished one when its parameters, sets and
+  /// evidence are the same. Returns the run id and the paths already recorded.
+  ///
+  /// - Throws: ``CaseError/parametersChanged(_:)`` when an unfinished run differs.
+  public func startOrResume(_ info: RunInfo) throws -> (run: Int64, done: Set<[UInt8]>, resumed: Bool) {
+    try queue.write { db in
+      if let row = try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE status = 'running' ORDER BY id DESC LIMIT 1") {
+        let run: Int64 = row["id"]
+        let same =
+          (row["parameters"] as String) == info.parameters && (row["hashsets"] as String) == info.hashsets
+          && (row["evidence"] as String) == info.evidence
+        guard same else {
+          throw CaseError.parametersChanged("run \(run) started \(row["started_at"] as String)")
+        }
+        try db.execute(sql: "UPDATE runs SET resumed = resumed + 1 WHERE id = ?", arguments: [run])
+        var done = Set<[UInt8]>()
+        let cursor = try Row.fetchCursor(db, sql: "SELECT path FROM files WHERE run_id = ?", arguments: [run])
+        while let file = try cursor.next() {
+          let data: Data = file["path"]
+          done.insert([UInt8](data))
+        }
+        return (run, done, true)
+      }
+      try db.execute(
+        sql: """
+          INSERT INTO runs (status, started_at, tool_version, parameters, hashsets, evidence, examiner, case_id, host)
+          VALUES ('running', ?, ?, ?, ?, ?, ?, ?, ?)
+          """,
+        arguments: [
+          Self.timestamp(Date()), info.toolVersion, info.parameters, info.hashsets, info.evidence, info.examiner,
+          info.caseID, info.host,
+        ])
+      return (db.lastInsertedRowID, [], false)
+    }
+  }
+
+  /// One file's row and its matches, ready to insert.
+  public struct FileRow: Sendable {
+    public var path: RawPath
+    public var size: Int?
+    public var modified: Double?
+    public var changed: Double?
+    public var accessed: Double?
+    public var digests: FileDigests?
+    public var type: String?
+    public var width: Int?
+    public var height: Int?
+    public var pdq: String?
+    public var pdqQuality: Int?
+    public var phash: String?
+    public var status: String
+    public var error: String?
+    public var matches: [Match]
+
+    public init(path: RawPath, status: String) {
+      self.path = path
+      self.status = status
+      self.matches = []
+    }
+  }
+
+  /// Inserts files and their matches in one transaction.
+  public func insert(_ rows: [FileRow], run: Int64) throws {
+    try queue.write { db in
+      for r in rows {
+        try db.execute(
+          sql: """
+            INSERT INTO files (run_id, path, path_text, size, modified, changed, accessed, md5, sha1, sha256,
+              type, width, height, pdq, pdq_quality, phash, status, error)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+          arguments: [
+            run, Data(r.path.bytes), r.path.description, r.size, r.modified, r.changed, r.accessed,
+            r.digests?.md5.hexString, r.digests?.sha1.hexString, r.digests?.sha256.hexString, r.type, r.width,
+            r.height, r.pdq, r.pdqQuality, r.phash, r.status, r.error,
+          ])
+        let file = db.lastInsertedRowID
+        for m in r.matches {
+          try db.execute(
+            sql: "INSERT INTO matches (file_id, set_name, entry_id, label, kind, distance, orientation) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            arguments: [file, m.set, m.id, m.label, m.kind.rawValue, m.distance, m.orientation?.name])
+        }
+      }
+    }
+  }
+
+  /// Marks a run finished.
+  public func finish(run: Int64) throws {
+    try queue.write { db in
+      try db.execute(
+        sql: "UPDATE runs SET status = 'finished', finished_at = ? WHERE id = ?", arguments: [Self.timestamp(Date()), run])
+    }
+  }
+
+  /// Counts of files by status and of matches, for one run.
+  public func summary(run: Int64) throws -> (files: [String: Int], matches: Int) {
+    try queue.read { db in
+      var files: [String: Int] = [:]
+      for row in try Row.fetchAll(db, sql: "SELECT status, COUNT(*) AS n FROM files WHERE run_id = ? GROUP BY status", arguments: [run]) {
+        files[row["status"]] = row["n"]
+      }
+      let matches = try Int.fetchOne(
+        db, sql: "SELECT COUNT(*) FROM matches JOIN files ON files.id = matches.file_id WHERE files.run_id = ?",
+        arguments: [run]) ?? 0
+      return (files, matches)
+    }
+  }
+
+  /// Runs a read-only query (for reports and tests).
+  public func read<T>(_ body: (Database) throws -> T) throws -> T {
+    try queue.read(body)
+  }
+
+  static func timestamp(_ date: Date) -> String {
+    let formatter = ISO8601DateFormatter()
+    formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+    return formatter.string(from: date)
+  }
+}

@@ -1,0 +1,238 @@
+import ArgumentParser
+import Foundation
+import SieveCase
+import SieveCore
+import SieveHashSets
+import SieveHashing
+import SieveImaging
+import SieveMatching
+import SievePipeline
+
+/// `sieve scan`: forensic triage of seized media into a resumable case database.
+struct ScanCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "scan",
+    abstract: "Scan evidence into a case database: digests of every file, perceptual matches of every image.",
+    discussion: """
+      Walks the evidence read-only (files opened O_RDONLY, with O_NOATIME where permitted;
+      nothing is written inside it), detects images by their signature whatever their
+      names, and records in CASE_DIR/case.sqlite every file's size, times, MD5, SHA-1 and
+      SHA-256 (one read), every image's type, size, PDQ (all 8 orientations matched), quality
+      and pHash, and every match against the hash sets. Unreadable, vanished and corrupt
+      files are recorded with the reason; the scan goes on.
+
+      Resumable: if the process is killed, run the same command again. The scan continues
+      from the last committed batch; the result equals an uninterrupted scan. A case folder
+      inside the evidence is refused.
+
+      Example:
+        sieve scan /mnt/evidence --hashset known.sieveset --case cases/2026-017 --examiner "A. Examiner" --case-id 2026-017
+      """
+  )
+
+  @Argument(help: "Evidence folders and files (for example a read-only mount).")
+  var evidence: [String]
+
+  @Option(name: .customLong("hashset"), help: "A hash set to match against; repeatable.")
+  var hashsets: [String] = []
+
+  @Option(name: .customLong("case"), help: "The case folder (created if needed; must be outside the evidence).")
+  var caseFolder: String
+
+  @Option(help: "The examiner's name, recorded with the run.")
+  var examiner: String = ""
+
+  @Option(help: "The case id, recorded with the run.")
+  var caseId: String = ""
+
+  @Option(help: "Largest PDQ distance that matches (0-256).")
+  var maxDistance: Int = 31
+
+  @Option(help: "Largest pHash distance that matches (0-64).")
+  var phashMaxDistance: Int = 8
+
+  @Option(help: "Smallest PDQ quality that is matched (0-100).")
+  var minQuality: Int = 50
+
+  @Option(help: ArgumentHelp("Files written to the database per transaction.", visibility: .hidden))
+  var commitEvery: Int = 256
+
+  @OptionGroup(title: "Reading text hash sets")
+  var text: TextSetOptions
+
+  @OptionGroup(title: "Limits and resources")
+  var resources: ResourceOptions
+
+  @OptionGroup var walking: WalkOptions
+
+  @Flag(name: .shortAndLong, help: "No progress line and no summary on standard error.")
+  var quiet = false
+
+  func validate() throws {
+    guard (0...256).contains(maxDistance), (0...64).contains(phashMaxDistance), (0...100).contains(minQuality) else {
+      throw ValidationError("--max-distance 0...256, --phash-max-distance 0...64, --min-quality 0...100")
+    }
+    guard commitEvery > 0 else { throw ValidationError("--commit-every must be positive") }
+    let caseURL = URL(fileURLWithPath: caseFolder).standardizedFileURL.resolvingSymlinksInPath()
+    for path in evidence {
+      let evidenceURL = URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath()
+      let e = evidenceURL.pathComponents, c = caseURL.pathComponents
+      if c.count >= e.count && Array(c.prefix(e.count)) == e {
+        throw ValidationError(CaseError.caseInsideEvidence(case: caseFolder, evidence: path).description)
+      }
+    }
+  }
+
+  func run() throws {
+    let errors = LineWriter.standardError()
+    let start = Date()
+    // Hash sets, each identified by the SHA-256 of its file.
+    var sets: [HashSet] = []
+    var setRecords: [[String: String]] = []
+    for path in hashsets {
+      do {
+        let loaded = try HashSetLoader.load(path, text: text.reader)
+        let bytes = try FileReader.read(path, maxBytes: .max)
+        let sha256 = bytes.withUnsafeBytes { FileDigests(of: $0).sha256.hexString }
+        sets.append(loaded.set)
+        setRecords.append(["path": path, "name": loaded.set.name, "sha256": sha256, "entries": String(loaded.set.count)])
+      } catch {
+        errors.write("\(error)")
+        throw ExitCode(ExitStatus.someFailed)
+      }
+    }
+    let matcher = Matcher(
+      sets: sets,
+      options: MatchOptions(pdqMaxDistance: maxDistance, pdqMinQuality: minQuality, phashMaxDistance: phashMaxDistance))
+
+    let database: CaseDatabase
+    let run: Int64
+    var done: Set<[UInt8]>
+    do {
+      database = try CaseDatabase(folder: caseFolder)
+      let parameters: [String: String] = [
+        "max_distance": String(maxDistance), "phash_max_distance": String(phashMaxDistance),
+        "min_quality": String(minQuality), "pdq_mode": PDQMode.fullResolution.rawValue, "dihedral": "true",
+        "max_pixels": String(resources.maxPixels), "max_bytes": String(resources.maxBytes.bytes),
+        "follow_symlinks": String(walking.followSymlinks),
+      ]
+      let info = CaseDatabase.RunInfo(
+        toolVersion: "sieve \(Sieve.version) (\(ImageDecoder.codecVersions.joined(separator: ", ")))",
+        parameters: Self.json(parameters), hashsets: Self.json(setRecords), evidence: Self.json(evidence),
+        examiner: examiner, caseID: caseId, host: ProcessInfo.processInfo.hostName)
+      let started = try database.startOrResume(info)
+      (run, done) = (started.run, started.done)
+      if started.resumed && !quiet { errors.write("sieve: resuming run \(run): \(done.count) files already recorded") }
+    } catch {
+      errors.write("\(error)")
+      throw ExitCode(ExitStatus.someFailed)
+    }
+
+    // Walk; walk failures become file rows too.
+    var pending: [CaseDatabase.FileRow] = []
+    var files: [(path: RawPath, explicit: Bool)] = []
+    FileWalker(followSymlinks: walking.followSymlinks).walk(CommandLineBytes.paths(for: evidence)) { entry in
+      switch entry {
+      case .file(let path, let explicit):
+        if !done.contains(path.bytes) { files.append((path, explicit)) }
+      case .failure(let path, let reason):
+        if !done.contains(path.bytes) {
+          var row = CaseDatabase.FileRow(path: path, status: "failed")
+          row.error = reason
+          pending.append(row)
+          done.insert(path.bytes)
+        }
+      }
+    }
+
+    var configuration = try resources.configuration(options: HashOptions(pdq: true, dihedral: true, phash: true))
+    configuration.digests = true
+    let batch = BatchHasher(configuration: configuration)
+    let progress = Progress(total: files.count, enabled: !quiet)
+    var processed = 0, failed = 0, matched = 0
+    var writeError: (any Error)?
+    var lastCommit = Date()
+
+    func commit() {
+      guard !pending.isEmpty, writeError == nil else { return }
+      do {
+        try database.insert(pending, run: run)
+      } catch {
+        writeError = error
+      }
+      pending.removeAll(keepingCapacity: true)
+      lastCommit = Date()
+    }
+
+    batch.run(files) { _, record in
+      processed += 1
+      var row = CaseDatabase.FileRow(path: record.path, status: "failed")
+      row.size = record.size
+      row.digests = record.digests
+      var info = stat()
+      if record.path.withCString({ lstat($0, &info) }) == 0 {
+        row.modified = Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9
+        row.changed = Double(info.st_ctim.tv_sec) + Double(info.st_ctim.tv_nsec) / 1e9
+        row.accessed = Double(info.st_atim.tv_sec) + Double(info.st_atim.tv_nsec) / 1e9
+      }
+      var query = MatchQuery(digests: record.digests?.all ?? [])
+      switch record.outcome {
+      case .hashed(let hashes, let header):
+        row.status = "hashed"
+        row.type = header.format.rawValue
+        row.width = hashes.width
+        row.height = hashes.height
+        row.pdq = hashes.pdq?.hash.hexString
+        row.pdqQuality = hashes.pdq?.quality
+        row.phash = hashes.phash?.hexString
+        query.pdq = hashes.pdq?.hash
+        query.pdqQuality = hashes.pdq?.quality
+        query.pdqDihedral = hashes.pdq?.dihedral
+        query.phash = hashes.phash
+      case .skipped:
+        row.status = "not_image"
+      case .failed(let reason):
+        failed += 1
+        row.error = reason
+        if let format = record.size != nil ? Self.format(of: record.path) : nil { row.type = format }
+      }
+      row.matches = matcher.matches(for: query)
+      if !row.matches.isEmpty { matched += 1 }
+      pending.append(row)
+      if pending.count >= commitEvery || Date().timeIntervalSince(lastCommit) >= 1 { commit() }
+      progress.update(done: processed, failed: failed)
+    }
+    commit()
+    progress.clearLine()
+    if let writeError {
+      errors.write("sieve: cannot write the case database: \(writeError)")
+      throw ExitCode(ExitStatus.someFailed)
+    }
+    do {
+      try database.finish(run: run)
+      let summary = try database.summary(run: run)
+      if !quiet {
+        let counts = summary.files.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+        errors.write(
+          "sieve: run \(run): \(counts); \(summary.matches) matches; this pass \(processed) files in "
+            + String(format: "%.1f s", Date().timeIntervalSince(start)) + "; database \(database.path)")
+      }
+    } catch {
+      errors.write("\(error)")
+      throw ExitCode(ExitStatus.someFailed)
+    }
+  }
+
+  /// The image format of a file from its first bytes, for failed decodes.
+  static func format(of path: RawPath) -> String? {
+    guard let bytes = try? FileReader.read(path, maxBytes: 64 << 20) else { return nil }
+    return ImageFormat.detect(bytes)?.rawValue
+  }
+
+  /// Stable JSON for what is compared on resume (sorted keys).
+  static func json(_ value: some Encodable) -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
+    return (try? String(decoding: encoder.encode(value), as: UTF8.self)) ?? ""
+  }
+}

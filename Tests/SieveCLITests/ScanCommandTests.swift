@@ -1,0 +1,143 @@
+import Foundation
+import GRDB
+import SieveTestSupport
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `sieve scan`, run as the real binary: the case database, and resuming after SIGKILL.
+@Suite(.serialized) struct ScanCommandTests {
+  static let images = TestData.fixtureVectors.appendingPathComponent("pdq/images")
+  static let sets = [
+    TestData.repoRoot.appendingPathComponent("hashsets/sample-fixtures.sieveset").path,
+    TestData.repoRoot.appendingPathComponent("hashsets/sample-fixtures-md5.sieveset").path,
+  ]
+
+  /// An evidence tree: many images under other names, nested folders, a truncated JPEG
+  /// named .txt, a zero-byte file, a text file.
+  static func makeEvidence(copies: Int) throws -> TemporaryDirectory {
+    let dir = try TemporaryDirectory("sieve-evidence")
+    let sources = try FileManager.default.subpathsOfDirectory(atPath: images.path).filter { $0.hasSuffix(".jpg") }.sorted()
+    for i in 0..<copies {
+      let source = sources[i % sources.count]
+      var bytes = try TestData.bytes(images.appendingPathComponent(source))
+      if i >= sources.count { bytes += [UInt8(i & 0xFF), 0xD9] }  // trailing bytes: a different file, same pixels
+      try dir.write("disk/folder\(i % 4)/deeper/IMG_\(i).\(i % 3 == 0 ? "dat" : "jpg")", bytes)
+    }
+    let jpeg = try TestData.bytes(images.appendingPathComponent(sources[0]))
+    try dir.write("disk/holiday.txt", Array(jpeg.prefix(jpeg.count / 2)))
+    try dir.write("disk/empty.bin", [])
+    try dir.write("disk/notes.txt", Array("benign notes\n".utf8))
+    return dir
+  }
+
+  func scanArguments(_ evidence: String, _ caseFolder: String) -> [String] {
+    ["scan", evidence, "--case", caseFolder, "--examiner", "Test Examiner", "--case-id", "T-1", "--commit-every", "4", "--quiet"]
+      + Self.sets.flatMap { ["--hashset", $0] }
+  }
+
+  /// The last run's files and matches, as sorted text rows.
+  static func contents(_ caseFolder: String) throws -> (files: [String], matches: [String], duplicates: Int) {
+    let queue = try DatabaseQueue(path: caseFolder + "/case.sqlite")
+    return try queue.read { db in
+      let run = try Int64.fetchOne(db, sql: "SELECT max(id) FROM runs")!
+      let files = try String.fetchAll(
+        db,
+        sql: """
+          SELECT path_text || '|' || status || '|' || ifnull(type,'') || '|' || ifnull(md5,'') || '|' || ifnull(sha256,'')
+            || '|' || ifnull(pdq,'') || '|' || ifnull(pdq_quality,'') || '|' || ifnull(phash,'') || '|' || ifnull(size,'')
+          FROM files WHERE run_id = ? ORDER BY path_text
+          """, arguments: [run])
+      let matches = try String.fetchAll(
+        db,
+        sql: """
+          SELECT f.path_text || '|' || m.set_name || '|' || m.entry_id || '|' || m.kind || '|' || m.distance || '|' || ifnull(m.orientation,'')
+          FROM matches m JOIN files f ON f.id = m.file_id WHERE f.run_id = ? ORDER BY 1
+          """, arguments: [run])
+      let duplicates = try Int.fetchOne(
+        db, sql: "SELECT COUNT(*) - COUNT(DISTINCT path) FROM files WHERE run_id = ?", arguments: [run])!
+      return (files, matches, duplicates)
+    }
+  }
+
+  @Test func scanRecordsEveryFileDigestsAndMatches() throws {
+    let evidence = try Self.makeEvidence(copies: 12)
+    defer { evidence.remove() }
+    let cases = try TemporaryDirectory("sieve-case")
+    defer { cases.remove() }
+    let result = try CommandRunner.run("sieve", scanArguments(evidence.path + "/disk", cases.path + "/c"))
+    #expect(result.status == 0, "\(result.stderr)")
+    let (files, matches, duplicates) = try Self.contents(cases.path + "/c")
+    #expect(files.count == 15 && duplicates == 0)
+    #expect(files.contains { $0.contains("/holiday.txt|failed|jpeg|") })
+    #expect(files.contains { $0.contains("/empty.bin|failed|") })
+    #expect(files.contains { $0.contains("/notes.txt|not_image||") })
+    #expect(files.filter { $0.contains("|hashed|jpeg|") }.count == 12)
+    // The first 8 copies are byte-identical to the set's files: exact MD5 matches.
+    #expect(matches.filter { $0.contains("|sample-fixtures-md5|") && $0.contains("|md5|0|") }.count == 8)
+    // Every image matches its own PDQ (distance 0, original orientation).
+    #expect(matches.filter { $0.contains("|pdq|0|original") }.count >= 12)
+    // The run records who, what and with which sets.
+    let queue = try DatabaseQueue(path: cases.path + "/c/case.sqlite")
+    let run = try queue.read { try Row.fetchOne($0, sql: "SELECT * FROM runs")! }
+    #expect(run["status"] as String == "finished")
+    #expect(run["examiner"] as String == "Test Examiner" && run["case_id"] as String == "T-1")
+    #expect((run["hashsets"] as String).contains("\"sha256\""))
+    #expect((run["tool_version"] as String).hasPrefix("sieve "))
+  }
+
+  @Test func aCaseInsideTheEvidenceIsRefused() throws {
+    let evidence = try Self.makeEvidence(copies: 1)
+    defer { evidence.remove() }
+    let result = try CommandRunner.run("sieve", scanArguments(evidence.path + "/disk", evidence.path + "/disk/case"))
+    #expect(result.status == 2)
+    #expect(result.stderr.contains("inside the evidence"))
+    #expect(!FileManager.default.fileExists(atPath: evidence.path + "/disk/case"))
+  }
+
+  @Test(arguments: [0, 9, 30])
+  func killedWithSIGKILLAndResumedEqualsAnUninterruptedScan(killAfter: Int) throws {
+    let evidence = try Self.makeEvidence(copies: 48)
+    defer { evidence.remove() }
+    let cases = try TemporaryDirectory("sieve-case")
+    defer { cases.remove() }
+    let reference = cases.path + "/reference"
+    #expect(try CommandRunner.run("sieve", scanArguments(evidence.path + "/disk", reference)).status == 0)
+    let expected = try Self.contents(reference)
+    #expect(expected.files.count == 51)
+
+    // Start a scan and kill it once `killAfter` files are committed (0: at once).
+    let resumed = cases.path + "/resumed"
+    let process = Process()
+    process.executableURL = CommandRunner.productsDirectory.appendingPathComponent("sieve")
+    process.arguments = scanArguments(evidence.path + "/disk", resumed) + ["--jobs", "1"]
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    let deadline = Date().addingTimeInterval(60)
+    var committedAtKill = 0
+    while killAfter > 0 && Date() < deadline && process.isRunning {
+      if let queue = try? DatabaseQueue(path: resumed + "/case.sqlite"),
+        let n = try? queue.read({ try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM files") ?? 0 })
+      {
+        committedAtKill = n
+        if n >= killAfter { break }
+      }
+      usleep(2_000)
+    }
+    kill(process.processIdentifier, SIGKILL)
+    process.waitUntilExit()
+    #expect(committedAtKill < 51, "the scan finished before it could be killed (\(committedAtKill) files)")
+
+    // The same command again continues and completes the same run.
+    let second = try CommandRunner.run("sieve", scanArguments(evidence.path + "/disk", resumed))
+    #expect(second.status == 0, "\(second.stderr)")
+    let actual = try Self.contents(resumed)
+    #expect(actual.duplicates == 0)
+    #expect(actual.files == expected.files, "killed after \(committedAtKill) files")
+    #expect(actual.matches == expected.matches)
+    let runs = try DatabaseQueue(path: resumed + "/case.sqlite").read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM runs")! }
+    #expect(runs == 1)
+  }
+}
