@@ -49,14 +49,8 @@ struct MatchCommand: ParsableCommand {
   @Argument(help: "Image files and folders to match.")
   var paths: [String] = []
 
-  @Option(help: "Largest PDQ distance that matches (0-256).")
-  var maxDistance: Int = 31
-
-  @Option(help: "Largest pHash distance that matches (0-64).")
-  var phashMaxDistance: Int = 8
-
-  @Option(help: "Smallest PDQ quality that is matched (0-100).")
-  var minQuality: Int = 50
+  @OptionGroup(title: "Match thresholds")
+  var thresholds: ThresholdOptions
 
   @Flag(help: "Match PDQ only as the image is stored, not its 8 rotations and flips.")
   var noDihedral = false
@@ -82,9 +76,6 @@ struct MatchCommand: ParsableCommand {
     guard !hashsets.isEmpty else { throw ValidationError("give at least one --hashset") }
     guard hashes != nil || !paths.isEmpty else { throw ValidationError("give images to match, or --hashes FILE") }
     guard hashes == nil || paths.isEmpty else { throw ValidationError("give either images or --hashes, not both") }
-    guard (0...256).contains(maxDistance) else { throw ValidationError("--max-distance must be 0...256") }
-    guard (0...64).contains(phashMaxDistance) else { throw ValidationError("--phash-max-distance must be 0...64") }
-    guard (0...100).contains(minQuality) else { throw ValidationError("--min-quality must be 0...100") }
   }
 
   func run() throws {
@@ -101,9 +92,7 @@ struct MatchCommand: ParsableCommand {
         throw ExitCode(ExitStatus.someFailed)
       }
     }
-    let matcher = Matcher(
-      sets: sets,
-      options: MatchOptions(pdqMaxDistance: maxDistance, pdqMinQuality: minQuality, phashMaxDistance: phashMaxDistance, index: index))
+    let matcher = Matcher(sets: sets, options: thresholds.matchOptions(index: index))
     let output = LineWriter.standardOutput()
     let writer = MatchWriter(format: format)
     if let header = writer.header { output.write(header) }
@@ -114,7 +103,7 @@ struct MatchCommand: ParsableCommand {
       if query.pdq != nil, !matcher.pdqQualityIsEnough(query.pdqQuality) {
         lowQuality += 1
         if !quiet {
-          errors.write("\(path): note: PDQ quality \(query.pdqQuality ?? 0) is below \(minQuality); PDQ not matched")
+          errors.write("\(path): note: PDQ quality \(query.pdqQuality ?? 0) is below \(thresholds.minQuality); PDQ not matched")
         }
       }
       let found = matcher.matches(for: query)

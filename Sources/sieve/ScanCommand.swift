@@ -45,14 +45,8 @@ struct ScanCommand: ParsableCommand {
   @Option(help: "The case id, recorded with the run.")
   var caseId: String = ""
 
-  @Option(help: "Largest PDQ distance that matches (0-256).")
-  var maxDistance: Int = 31
-
-  @Option(help: "Largest pHash distance that matches (0-64).")
-  var phashMaxDistance: Int = 8
-
-  @Option(help: "Smallest PDQ quality that is matched (0-100).")
-  var minQuality: Int = 50
+  @OptionGroup(title: "Match thresholds")
+  var thresholds: ThresholdOptions
 
   @Option(help: ArgumentHelp("Files written to the database per transaction.", visibility: .hidden))
   var commitEvery: Int = 256
@@ -69,9 +63,6 @@ struct ScanCommand: ParsableCommand {
   var quiet = false
 
   func validate() throws {
-    guard (0...256).contains(maxDistance), (0...64).contains(phashMaxDistance), (0...100).contains(minQuality) else {
-      throw ValidationError("--max-distance 0...256, --phash-max-distance 0...64, --min-quality 0...100")
-    }
     guard commitEvery > 0 else { throw ValidationError("--commit-every must be positive") }
     let caseURL = URL(fileURLWithPath: caseFolder).standardizedFileURL.resolvingSymlinksInPath()
     for path in evidence {
@@ -101,9 +92,7 @@ struct ScanCommand: ParsableCommand {
         throw ExitCode(ExitStatus.someFailed)
       }
     }
-    let matcher = Matcher(
-      sets: sets,
-      options: MatchOptions(pdqMaxDistance: maxDistance, pdqMinQuality: minQuality, phashMaxDistance: phashMaxDistance))
+    let matcher = Matcher(sets: sets, options: thresholds.matchOptions())
 
     let database: CaseDatabase
     let run: Int64
@@ -111,8 +100,8 @@ struct ScanCommand: ParsableCommand {
     do {
       database = try CaseDatabase(folder: caseFolder)
       let parameters: [String: String] = [
-        "max_distance": String(maxDistance), "phash_max_distance": String(phashMaxDistance),
-        "min_quality": String(minQuality), "pdq_mode": PDQMode.fullResolution.rawValue, "dihedral": "true",
+        "max_distance": String(thresholds.maxDistance), "phash_max_distance": String(thresholds.phashMaxDistance),
+        "min_quality": String(thresholds.minQuality), "pdq_mode": PDQMode.fullResolution.rawValue, "dihedral": "true",
         "max_pixels": String(resources.maxPixels), "max_bytes": String(resources.maxBytes.bytes),
         "follow_symlinks": String(walking.followSymlinks),
       ]
