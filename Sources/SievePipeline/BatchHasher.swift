@@ -72,6 +72,9 @@ public final class BatchHasher: @unchecked Sendable {
     do {
       bytes = try FileReader.read(path, maxBytes: configuration.limits.maxBytes)
     } catch {
+      if case .tooLarge = error, configuration.digests {
+        return digestsOnly(path, tooLarge: error.description)
+      }
       return HashRecord(path: path, outcome: .failed(error.description))
     }
     return bytes.withUnsafeBytes { data in
@@ -79,6 +82,19 @@ public final class BatchHasher: @unchecked Sendable {
       record.size = data.count
       if configuration.digests { record.digests = FileDigests(of: data) }
       return record
+    }
+  }
+
+  /// A file over the byte limit: its digests, streamed; an image among them is a
+  /// failure (too large to decode), anything else is simply not an image.
+  private func digestsOnly(_ path: RawPath, tooLarge reason: String) -> HashRecord {
+    do {
+      let (digests, prefix, size) = try FileDigests.streaming(path)
+      let outcome: HashRecord.Outcome =
+        ImageFormat.detect(prefix) != nil ? .failed(reason) : .skipped("not an image (digests streamed)")
+      return HashRecord(path: path, outcome: outcome, size: size, digests: digests)
+    } catch {
+      return HashRecord(path: path, outcome: .failed(error.description))
     }
   }
 

@@ -15,6 +15,34 @@ public struct FileDigests: Sendable, Hashable {
     sha256 = ExactDigest(kind: .sha256, bytes: Array(SHA256.hash(data: bytes)))
   }
 
+  /// Digests a file too large to hold in memory by reading it in 4 MiB chunks
+  /// (read-only, as ``FileReader`` opens files), and returns its first bytes too.
+  public static func streaming(_ path: RawPath) throws(FileReader.Failure) -> (digests: FileDigests, prefix: [UInt8], size: Int) {
+    var md5 = Insecure.MD5()
+    var sha1 = Insecure.SHA1()
+    var sha256 = SHA256()
+    var prefix: [UInt8] = []
+    var size = 0
+    try FileReader.forEachChunk(path, chunkSize: 4 << 20) { chunk in
+      md5.update(bufferPointer: chunk)
+      sha1.update(bufferPointer: chunk)
+      sha256.update(bufferPointer: chunk)
+      if prefix.count < 16 { prefix += chunk.prefix(16 - prefix.count) }
+      size += chunk.count
+    }
+    let digests = FileDigests(
+      md5: ExactDigest(kind: .md5, bytes: Array(md5.finalize())),
+      sha1: ExactDigest(kind: .sha1, bytes: Array(sha1.finalize())),
+      sha256: ExactDigest(kind: .sha256, bytes: Array(sha256.finalize())))
+    return (digests, prefix, size)
+  }
+
+  init(md5: ExactDigest, sha1: ExactDigest, sha256: ExactDigest) {
+    self.md5 = md5
+    self.sha1 = sha1
+    self.sha256 = sha256
+  }
+
   /// The three digests, MD5 first.
   public var all: [ExactDigest] { [md5, sha1, sha256] }
 }

@@ -35,10 +35,26 @@ public enum FileReader {
     try read(RawPath(path), maxBytes: maxBytes)
   }
 
-  /// Reads the whole file at `path` (raw bytes), as ``read(_:maxBytes:)-(String,_)``.
-  public static func read(_ path: RawPath, maxBytes: Int) throws(Failure) -> [UInt8] {
-    // O_NONBLOCK: a FIFO swapped in after the walk must not block the read; it is
-    // refused below as not a regular file.
+  /// Calls `body` with successive chunks of the file at `path`, whatever its size.
+  public static func forEachChunk(
+    _ path: RawPath, chunkSize: Int, _ body: (UnsafeRawBufferPointer) -> Void
+  ) throws(Failure) {
+    let fd = try openReadOnly(path)
+    defer { close(fd) }
+    var buffer = [UInt8](repeating: 0, count: chunkSize)
+    while true {
+      let n = buffer.withUnsafeMutableBytes { systemRead(fd, $0.baseAddress!, chunkSize) }
+      if n < 0 {
+        if errno == EINTR { continue }
+        throw .system(String(cString: strerror(errno)))
+      }
+      if n == 0 { return }
+      buffer.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+    }
+  }
+
+  /// Opens a regular file read-only (`O_NOATIME` where permitted, `O_NONBLOCK`).
+  static func openReadOnly(_ path: RawPath) throws(Failure) -> Int32 {
     let flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK
     #if os(Linux)
     var fd = path.withCString { open($0, flags | linuxNoAtime) }
@@ -47,10 +63,27 @@ public enum FileReader {
     let fd = path.withCString { open($0, flags) }
     #endif
     guard fd >= 0 else { throw .system(String(cString: strerror(errno))) }
+    var info = stat()
+    guard fstat(fd, &info) == 0 else {
+      let reason = String(cString: strerror(errno))
+      close(fd)
+      throw .system(reason)
+    }
+    guard info.st_mode & S_IFMT == S_IFREG else {
+      close(fd)
+      throw .notRegular
+    }
+    return fd
+  }
+
+  /// Reads the whole file at `path` (raw bytes), as ``read(_:maxBytes:)-(String,_)``.
+  public static func read(_ path: RawPath, maxBytes: Int) throws(Failure) -> [UInt8] {
+    // O_NONBLOCK: a FIFO swapped in after the walk must not block the read; it is
+    // refused as not a regular file.
+    let fd = try openReadOnly(path)
     defer { close(fd) }
     var info = stat()
     guard fstat(fd, &info) == 0 else { throw .system(String(cString: strerror(errno))) }
-    guard info.st_mode & S_IFMT == S_IFREG else { throw .notRegular }
     let size = Int(info.st_size)
     guard size <= maxBytes else { throw .tooLarge(bytes: size, limit: maxBytes) }
     var bytes = [UInt8](repeating: 0, count: size)

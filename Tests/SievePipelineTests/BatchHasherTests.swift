@@ -1,4 +1,5 @@
 import Foundation
+import SieveCore
 import SieveHashing
 import SieveImaging
 import SievePipeline
@@ -108,5 +109,41 @@ import Testing
     guard case .failed(let big) = records[1].outcome else { Issue.record("large image not refused"); return }
     #expect(big.contains("over the limit of 10000 pixels"))
     guard case .hashed = records[2].outcome else { Issue.record("small image not hashed"); return }
+  }
+}
+
+@Suite struct FileDigestsTests {
+  @Test func streamingEqualsInMemoryAndCoreutils() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.remove() }
+    var rng = SplitMix64(seed: 77)
+    let bytes = (0..<(9 << 20) + 12345).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+    let path = try dir.write("big.bin", bytes)
+    let inMemory = bytes.withUnsafeBytes { FileDigests(of: $0) }
+    let streamed = try FileDigests.streaming(RawPath(path))
+    #expect(streamed.digests == inMemory)
+    #expect(streamed.size == bytes.count && streamed.prefix == Array(bytes.prefix(16)))
+    let empty = [UInt8]().withUnsafeBytes { FileDigests(of: $0) }
+    #expect(empty.md5.hexString == "d41d8cd98f00b204e9800998ecf8427e")
+    #expect(empty.sha256.hexString == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+  }
+
+  @Test func filesOverTheByteLimitStillGetDigests() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.remove() }
+    let text = try dir.write("notes.txt", Array(repeating: 0x41, count: 5000))
+    let jpeg = try dir.write("photo.jpg", TestData.bytes(BatchHasherTests.images.appendingPathComponent(BatchHasherTests.jpegs[0])))
+    var limits = DecodingLimits.default
+    limits.maxBytes = 1000
+    var configuration = BatchHasher.Configuration(limits: limits)
+    configuration.digests = true
+    let records = BatchHasherTests.run(BatchHasher(configuration: configuration), [dir.path])
+    let byName = Dictionary(uniqueKeysWithValues: records.map { (URL(fileURLWithPath: $0.path.description).lastPathComponent, $0) })
+    guard case .skipped = byName["notes.txt"]?.outcome else { Issue.record("text file not skipped"); return }
+    #expect(byName["notes.txt"]?.digests != nil && byName["notes.txt"]?.size == 5000)
+    guard case .failed(let reason) = byName["photo.jpg"]?.outcome else { Issue.record("large JPEG not failed"); return }
+    #expect(reason.contains("over the 1000-byte limit"))
+    #expect(byName["photo.jpg"]?.digests != nil)
+    _ = (text, jpeg)
   }
 }
