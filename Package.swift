@@ -78,7 +78,9 @@ let package = Package(
     // with a memory budget. Shared by the CLI, the scanner and the service.
     .target(
       name: "SievePipeline",
-      dependencies: ["SieveCore", "SieveImaging", "SieveHashing", .product(name: "Crypto", package: "swift-crypto")],
+      dependencies: [
+        "SieveCore", "SieveImaging", "SieveHashing", "SieveHashSets", .product(name: "Crypto", package: "swift-crypto"),
+      ],
       swiftSettings: swiftSettings
     ),
 

@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import SieveHashSets
 import SieveHashing
 import SieveImaging
 
@@ -23,6 +24,8 @@ public final class BatchHasher: @unchecked Sendable {
     public var memoryBudget: Int
     /// Also compute MD5, SHA-1 and SHA-256 of every file read (images or not).
     public var digests: Bool = false
+    /// Files whose digest is in this set are recorded as known good, without decoding.
+    public var knownGood: KnownGoodSet?
 
     public init(
       options: HashOptions = HashOptions(), limits: DecodingLimits = .default,
@@ -72,15 +75,19 @@ public final class BatchHasher: @unchecked Sendable {
     do {
       bytes = try FileReader.read(path, maxBytes: configuration.limits.maxBytes)
     } catch {
-      if case .tooLarge = error, configuration.digests {
+      if case .tooLarge = error, configuration.digests || configuration.knownGood != nil {
         return digestsOnly(path, tooLarge: error.description)
       }
       return HashRecord(path: path, outcome: .failed(error.description))
     }
     return bytes.withUnsafeBytes { data in
+      let digests = configuration.digests || configuration.knownGood != nil ? FileDigests(of: data) : nil
+      if let knownGood = configuration.knownGood, let digests, digests.all.contains(where: knownGood.contains) {
+        return HashRecord(path: path, outcome: .knownGood, size: data.count, digests: digests)
+      }
       var record = hashImage(path, data, explicit: explicit, using: &hasher)
       record.size = data.count
-      if configuration.digests { record.digests = FileDigests(of: data) }
+      record.digests = digests
       return record
     }
   }
@@ -90,8 +97,9 @@ public final class BatchHasher: @unchecked Sendable {
   private func digestsOnly(_ path: RawPath, tooLarge reason: String) -> HashRecord {
     do {
       let (digests, prefix, size) = try FileDigests.streaming(path)
+      let known = configuration.knownGood.map { set in digests.all.contains(where: set.contains) } ?? false
       let outcome: HashRecord.Outcome =
-        ImageFormat.detect(prefix) != nil ? .failed(reason) : .skipped("not an image (digests streamed)")
+        known ? .knownGood : ImageFormat.detect(prefix) != nil ? .failed(reason) : .skipped("not an image (digests streamed)")
       return HashRecord(path: path, outcome: outcome, size: size, digests: digests)
     } catch {
       return HashRecord(path: path, outcome: .failed(error.description))

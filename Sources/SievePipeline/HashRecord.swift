@@ -21,6 +21,8 @@ public struct HashRecord: Sendable {
     case failed(String)
     /// Not an image (found in a folder, so not an error).
     case skipped(String)
+    /// In the known-good list: digests computed, no perceptual work done.
+    case knownGood
   }
 
   public init(path: RawPath, outcome: Outcome, size: Int? = nil, digests: FileDigests? = nil) {

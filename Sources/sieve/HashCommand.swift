@@ -84,7 +84,7 @@ struct HashCommand: ParsableCommand {
         failures += 1
         progress.clearLine()
         errorOutput.write("\(record.path): \(reason)")
-      case .skipped:
+      case .skipped, .knownGood:
         skipped += 1
       }
       progress.update(done: hashed + failures + skipped, failed: failures)

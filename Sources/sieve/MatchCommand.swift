@@ -148,6 +148,8 @@ struct MatchCommand: ParsableCommand {
           failures += 1
           progress.clearLine()
           errors.write("\(record.path): \(reason)")
+        case .knownGood:
+          break
         case .skipped:
           // Not an image, but its digests may still be in a set.
           if let digests = record.digests {

@@ -48,6 +48,11 @@ struct ScanCommand: ParsableCommand {
   @OptionGroup(title: "Match thresholds")
   var thresholds: ThresholdOptions
 
+  @Option(
+    name: .customLong("known-good"),
+    help: "Digests of files to skip (MD5/SHA-1/SHA-256 lists, md5sum output, NSRL RDS v2 NSRLFile.txt); repeatable.")
+  var knownGood: [String] = []
+
   @Option(help: ArgumentHelp("Files written to the database per transaction.", visibility: .hidden))
   var commitEvery: Int = 256
 
@@ -103,7 +108,7 @@ struct ScanCommand: ParsableCommand {
         "max_distance": String(thresholds.maxDistance), "phash_max_distance": String(thresholds.phashMaxDistance),
         "min_quality": String(thresholds.minQuality), "pdq_mode": PDQMode.fullResolution.rawValue, "dihedral": "true",
         "max_pixels": String(resources.maxPixels), "max_bytes": String(resources.maxBytes.bytes),
-        "follow_symlinks": String(walking.followSymlinks),
+        "follow_symlinks": String(walking.followSymlinks), "known_good": knownGood.joined(separator: "\n"),
       ]
       let info = CaseDatabase.RunInfo(
         toolVersion: "sieve \(Sieve.version) (\(ImageDecoder.codecVersions.joined(separator: ", ")))",
@@ -136,6 +141,16 @@ struct ScanCommand: ParsableCommand {
 
     var configuration = try resources.configuration(options: HashOptions(pdq: true, dihedral: true, phash: true))
     configuration.digests = true
+    if !knownGood.isEmpty {
+      do {
+        let set = try KnownGoodSet.load(knownGood)
+        configuration.knownGood = set
+        if !quiet { errors.write("sieve: \(set.count) known-good digests loaded") }
+      } catch {
+        errors.write("\(error)")
+        throw ExitCode(ExitStatus.someFailed)
+      }
+    }
     let batch = BatchHasher(configuration: configuration)
     let progress = Progress(total: files.count, enabled: !quiet)
     var processed = 0, failed = 0, matched = 0
@@ -180,12 +195,14 @@ struct ScanCommand: ParsableCommand {
         query.phash = hashes.phash
       case .skipped:
         row.status = "not_image"
+      case .knownGood:
+        row.status = "known_good"
       case .failed(let reason):
         failed += 1
         row.error = reason
         if let format = record.size != nil ? Self.format(of: record.path) : nil { row.type = format }
       }
-      row.matches = matcher.matches(for: query)
+      if row.status != "known_good" { row.matches = matcher.matches(for: query) }
       if !row.matches.isEmpty { matched += 1 }
       pending.append(row)
       if pending.count >= commitEvery || Date().timeIntervalSince(lastCommit) >= 1 { commit() }

@@ -88,6 +88,34 @@ import Glibc
     #expect((run["tool_version"] as String).hasPrefix("sieve "))
   }
 
+  @Test func knownGoodFilesAreCountedAndNotDecoded() throws {
+    let evidence = try Self.makeEvidence(copies: 12)
+    defer { evidence.remove() }
+    let cases = try TemporaryDirectory("sieve-case")
+    defer { cases.remove() }
+    // An NSRL RDS v2 NSRLFile.txt (benign: the digests of notes.txt) and an md5sum list
+    // of the sample images (the first 8 copies are byte-identical to them).
+    let nsrl = try cases.write(
+      "NSRLFile.txt",
+      Array("""
+        "SHA-1","MD5","CRC32","FileName","FileSize","ProductCode","OpSystemCode","SpecialCode"
+        "51AA69FA3F6624E512CFAF2504FACA8DB0FF30FC","9AB89EE6CD84C13AF5338D029444BC92","00000000","notes.txt",13,1,"358",""
+
+        """.utf8))
+    let md5 = TestData.repoRoot.appendingPathComponent("hashsets/sample-fixtures.md5").path
+    let result = try CommandRunner.run(
+      "sieve", scanArguments(evidence.path + "/disk", cases.path + "/c") + ["--known-good", nsrl, "--known-good", md5])
+    #expect(result.status == 0, "\(result.stderr)")
+    let (files, matches, _) = try Self.contents(cases.path + "/c")
+    let known = files.filter { $0.contains("|known_good|") }
+    #expect(known.count == 9, "\(files)")
+    #expect(known.contains { $0.contains("/notes.txt|known_good|") })
+    #expect(files.filter { $0.contains("|hashed|") }.count == 4)
+    // Known-good files are not decoded: no PDQ, and no matches recorded for them.
+    #expect(!matches.contains { $0.contains("/notes.txt|") })
+    #expect(known.allSatisfy { $0.split(separator: "|", omittingEmptySubsequences: false)[5].isEmpty })
+  }
+
   @Test func aCaseInsideTheEvidenceIsRefused() throws {
     let evidence = try Self.makeEvidence(copies: 1)
     defer { evidence.remove() }
