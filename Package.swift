@@ -121,7 +121,7 @@ let package = Package(
     ),
     .testTarget(
       name: "SieveCLITests",
-      dependencies: ["sieve", "SieveTestSupport", "SieveCase", .product(name: "GRDB", package: "GRDB.swift")],
+      dependencies: ["sieve", "SieveTestSupport", "SieveCase", "SievePipeline", "SieveCore", .product(name: "GRDB", package: "GRDB.swift")],
       swiftSettings: swiftSettings
     ),
   ]

@@ -84,7 +84,30 @@ public final class CaseDatabase: Sendable {
           CREATE INDEX matches_file ON matches(file_id);
           """)
     }
+    migrator.registerMigration("v2-reports") { db in
+      try db.execute(
+        sql: """
+          CREATE TABLE reports (
+            id INTEGER PRIMARY KEY,
+            run_id INTEGER NOT NULL REFERENCES runs(id),
+            created_at TEXT NOT NULL,
+            format TEXT NOT NULL,
+            path TEXT,                       -- where it was written (NULL: standard output)
+            sha256 TEXT NOT NULL,
+            bytes INTEGER NOT NULL
+          );
+          """)
+    }
     return migrator
+  }
+
+  /// Records a report's SHA-256, so a copy presented later can be checked against it.
+  public func recordReport(run: Int64, format: String, path: String?, sha256: String, bytes: Int) throws {
+    try queue.write { db in
+      try db.execute(
+        sql: "INSERT INTO reports (run_id, created_at, format, path, sha256, bytes) VALUES (?, ?, ?, ?, ?, ?)",
+        arguments: [run, Self.timestamp(Date()), format, path, sha256, bytes])
+    }
   }
 
   /// What a scan run records about itself.

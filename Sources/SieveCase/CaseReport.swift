@@ -1,0 +1,129 @@
+import Foundation
+import GRDB
+import SieveCore
+
+/// Everything a report shows, read from the case database (the latest run by default).
+public struct CaseReport: Sendable {
+  /// One scan run's record.
+  public struct Run: Sendable {
+    public var id: Int64
+    public var status: String
+    public var startedAt: String
+    public var finishedAt: String?
+    public var toolVersion: String
+    public var parameters: String
+    public var hashsets: String
+    public var evidence: String
+    public var examiner: String
+    public var caseID: String
+    public var host: String
+    public var resumed: Int
+  }
+
+  /// One match with its file's identity.
+  public struct MatchRow: Sendable {
+    public var path: String
+    public var size: Int?
+    public var md5: String?
+    public var sha1: String?
+    public var sha256: String?
+    public var set: String
+    public var entry: String
+    public var label: String
+    public var kind: String
+    public var distance: Int
+    public var orientation: String?
+  }
+
+  /// A group of near-duplicate images found within the evidence.
+  public struct Cluster: Sendable {
+    public var paths: [String]
+    /// The largest PDQ distance between two members linked directly (within the radius).
+    public var maxLinkDistance: Int
+  }
+
+  public var run: Run
+  /// File counts by status and by detected type.
+  public var byStatus: [(String, Int)]
+  public var byType: [(String, Int)]
+  public var matches: [MatchRow]
+  public var clusters: [Cluster]
+
+  /// Reads the report for `run` (default: the latest) from `database`.
+  ///
+  /// - Parameter clusterRadius: PDQ distance that links two images of the evidence into
+  ///   one near-duplicate group (quality ≥ `minQuality` only).
+  public static func load(from database: CaseDatabase, run requested: Int64? = nil, clusterRadius: Int = 31, minQuality: Int = 50) throws -> CaseReport {
+    try database.read { db in
+      guard let runID = try requested ?? Int64.fetchOne(db, sql: "SELECT max(id) FROM runs"),
+        let row = try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE id = ?", arguments: [runID])
+      else { throw CaseError.cannotOpen(path: database.path, reason: "the case has no scan run") }
+      let run = Run(
+        id: row["id"], status: row["status"], startedAt: row["started_at"], finishedAt: row["finished_at"],
+        toolVersion: row["tool_version"], parameters: row["parameters"], hashsets: row["hashsets"],
+        evidence: row["evidence"], examiner: row["examiner"], caseID: row["case_id"], host: row["host"],
+        resumed: row["resumed"])
+      let byStatus = try Row.fetchAll(
+        db, sql: "SELECT status, COUNT(*) AS n FROM files WHERE run_id = ? GROUP BY status ORDER BY status", arguments: [runID]
+      ).map { ($0["status"] as String, $0["n"] as Int) }
+      let byType = try Row.fetchAll(
+        db,
+        sql: "SELECT ifnull(type, 'other') AS t, COUNT(*) AS n FROM files WHERE run_id = ? GROUP BY t ORDER BY t",
+        arguments: [runID]
+      ).map { ($0["t"] as String, $0["n"] as Int) }
+      let matches = try Row.fetchAll(
+        db,
+        sql: """
+          SELECT f.path_text, f.size, f.md5, f.sha1, f.sha256, m.set_name, m.entry_id, m.label, m.kind, m.distance, m.orientation
+          FROM matches m JOIN files f ON f.id = m.file_id WHERE f.run_id = ?
+          ORDER BY m.set_name, m.label, f.path_text, m.distance, m.entry_id
+          """, arguments: [runID]
+      ).map {
+        MatchRow(
+          path: $0[0], size: $0[1], md5: $0[2], sha1: $0[3], sha256: $0[4], set: $0[5], entry: $0[6], label: $0[7],
+          kind: $0[8], distance: $0[9], orientation: $0[10])
+      }
+      let hashed = try Row.fetchAll(
+        db,
+        sql: "SELECT path_text, pdq FROM files WHERE run_id = ? AND pdq IS NOT NULL AND pdq_quality >= ? ORDER BY path_text",
+        arguments: [runID, minQuality]
+      ).compactMap { row -> (String, PDQHash)? in
+        guard let hash = PDQHash(row["pdq"] as String) else { return nil }
+        return (row["path_text"], hash)
+      }
+      return CaseReport(
+        run: run, byStatus: byStatus, byType: byType, matches: matches,
+        clusters: Self.clusters(hashed, radius: clusterRadius))
+    }
+  }
+
+  /// Groups images whose PDQ hashes are within `radius` (single linkage, through an
+  /// index), largest groups first; singletons are left out.
+  static func clusters(_ images: [(String, PDQHash)], radius: Int) -> [Cluster] {
+    let hashes = images.map(\.1)
+    let index: any HashIndex<PDQHash> =
+      hashes.count >= 4096 ? MultiIndexHashTable(hashes) : LinearScanIndex(hashes)
+    var parent = Array(0..<images.count)
+    func find(_ x: Int) -> Int {
+      var x = x
+      while parent[x] != x {
+        parent[x] = parent[parent[x]]
+        x = parent[x]
+      }
+      return x
+    }
+    var link = [Int](repeating: 0, count: images.count)
+    for (i, hash) in hashes.enumerated() {
+      for hit in index.matches(for: hash, within: radius) where hit.id != i {
+        let (a, b) = (find(i), find(hit.id))
+        if a != b { parent[max(a, b)] = min(a, b) }
+        link[i] = max(link[i], hit.distance)
+      }
+    }
+    var groups: [Int: [Int]] = [:]
+    for i in images.indices { groups[find(i), default: []].append(i) }
+    return groups.values.filter { $0.count > 1 }
+      .map { members in Cluster(paths: members.map { images[$0].0 }, maxLinkDistance: members.map { link[$0] }.max() ?? 0) }
+      .sorted { ($0.paths.count, $1.paths.first ?? "") > ($1.paths.count, $0.paths.first ?? "") }
+  }
+}

@@ -1,0 +1,136 @@
+import Foundation
+
+/// Renders a ``CaseReport`` as JSON Lines, CSV or one self-contained HTML file.
+public enum ReportWriter {
+  /// Report formats.
+  public enum Format: String, Sendable, CaseIterable {
+    case jsonl, csv, html
+  }
+
+  /// The report's bytes.
+  public static func render(_ report: CaseReport, format: Format) -> [UInt8] {
+    switch format {
+    case .jsonl: return Array(jsonl(report).utf8)
+    case .csv: return Array(csv(report).utf8)
+    case .html: return Array(html(report).utf8)
+    }
+  }
+
+  static func json(_ object: [String: Any]) -> String {
+    let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
+    return String(decoding: data, as: UTF8.self)
+  }
+
+  static func jsonl(_ r: CaseReport) -> String {
+    var lines: [String] = []
+    lines.append(
+      json([
+        "record": "run", "run": r.run.id, "status": r.run.status, "started_at": r.run.startedAt,
+        "finished_at": r.run.finishedAt ?? NSNull(), "tool_version": r.run.toolVersion, "examiner": r.run.examiner,
+        "case_id": r.run.caseID, "host": r.run.host, "resumed": r.run.resumed,
+        "parameters": (try? JSONSerialization.jsonObject(with: Data(r.run.parameters.utf8))) ?? r.run.parameters,
+        "hashsets": (try? JSONSerialization.jsonObject(with: Data(r.run.hashsets.utf8))) ?? r.run.hashsets,
+        "evidence": (try? JSONSerialization.jsonObject(with: Data(r.run.evidence.utf8))) ?? r.run.evidence,
+        "files_by_status": Dictionary(uniqueKeysWithValues: r.byStatus),
+        "files_by_type": Dictionary(uniqueKeysWithValues: r.byType),
+      ]))
+    for m in r.matches {
+      lines.append(
+        json([
+          "record": "match", "path": m.path, "size": m.size ?? NSNull(), "md5": m.md5 ?? NSNull(), "sha1": m.sha1 ?? NSNull(),
+          "sha256": m.sha256 ?? NSNull(), "set": m.set, "entry": m.entry, "label": m.label, "kind": m.kind,
+          "distance": m.distance, "orientation": m.orientation ?? NSNull(),
+        ]))
+    }
+    for (i, c) in r.clusters.enumerated() {
+      lines.append(json(["record": "cluster", "cluster": i + 1, "size": c.paths.count, "max_link_distance": c.maxLinkDistance, "paths": c.paths]))
+    }
+    return lines.joined(separator: "\n") + "\n"
+  }
+
+  static func csvField(_ s: String) -> String {
+    s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
+      ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+  }
+
+  static func csv(_ r: CaseReport) -> String {
+    var lines = ["path,size,md5,sha1,sha256,set,entry,label,kind,distance,orientation"]
+    for m in r.matches {
+      lines.append(
+        [m.path, m.size.map(String.init) ?? "", m.md5 ?? "", m.sha1 ?? "", m.sha256 ?? "", m.set, m.entry, m.label, m.kind,
+         String(m.distance), m.orientation ?? ""].map(csvField).joined(separator: ","))
+    }
+    return lines.joined(separator: "\n") + "\n"
+  }
+
+  static func escape(_ s: String) -> String {
+    var out = ""
+    for ch in s {
+      switch ch {
+      case "&": out += "&amp;"
+      case "<": out += "&lt;"
+      case ">": out += "&gt;"
+      case "\"": out += "&quot;"
+      case "'": out += "&#39;"
+      default: out.append(ch)
+      }
+    }
+    return out
+  }
+
+  static func html(_ r: CaseReport) -> String {
+    let e = escape
+    var h = """
+      <!DOCTYPE html>
+      <html lang="en"><head><meta charset="utf-8">
+      <title>Sieve case report \(e(r.run.caseID))</title>
+      <style>
+      body{font:14px/1.45 system-ui,sans-serif;margin:2em;color:#222;max-width:90em}
+      h1{font-size:1.5em}h2{font-size:1.2em;margin-top:2em;border-bottom:1px solid #ccc}
+      table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:.25em .5em;text-align:left;vertical-align:top}
+      th{background:#f3f3f3}code{font:12px ui-monospace,monospace;word-break:break-all}
+      .num{text-align:right}.muted{color:#666}
+      </style></head><body>
+      <h1>Sieve case report</h1>
+      <table>
+      <tr><th>Case id</th><td>\(e(r.run.caseID))</td></tr>
+      <tr><th>Examiner</th><td>\(e(r.run.examiner))</td></tr>
+      <tr><th>Scan run</th><td>\(r.run.id) (\(e(r.run.status)); resumed \(r.run.resumed)×)</td></tr>
+      <tr><th>Started / finished</th><td>\(e(r.run.startedAt)) / \(e(r.run.finishedAt ?? "—"))</td></tr>
+      <tr><th>Host</th><td>\(e(r.run.host))</td></tr>
+      <tr><th>Tool</th><td>\(e(r.run.toolVersion))</td></tr>
+      <tr><th>Evidence</th><td><code>\(e(r.run.evidence))</code></td></tr>
+      <tr><th>Parameters</th><td><code>\(e(r.run.parameters))</code></td></tr>
+      <tr><th>Hash sets</th><td><code>\(e(r.run.hashsets))</code></td></tr>
+      </table>
+      <h2>Files</h2>
+      <table><tr><th>Status</th><th>Files</th></tr>
+      """
+    for (status, n) in r.byStatus { h += "<tr><td>\(e(status))</td><td class=num>\(n)</td></tr>\n" }
+    h += "</table>\n<table><tr><th>Type</th><th>Files</th></tr>\n"
+    for (type, n) in r.byType { h += "<tr><td>\(e(type))</td><td class=num>\(n)</td></tr>\n" }
+    h += "</table>\n<h2>Matches (\(r.matches.count))</h2>\n"
+    var group: String?
+    for m in r.matches {
+      let key = m.set + "\u{0}" + m.label
+      if key != group {
+        if group != nil { h += "</table>\n" }
+        group = key
+        h += "<h3>\(e(m.set)) — \(m.label.isEmpty ? "<span class=muted>no label</span>" : e(m.label))</h3>\n"
+        h += "<table><tr><th>Path</th><th>Entry</th><th>Kind</th><th>Distance</th><th>Orientation</th><th>MD5 / SHA-1 / SHA-256</th></tr>\n"
+      }
+      h += "<tr><td><code>\(e(m.path))</code></td><td><code>\(e(m.entry))</code></td><td>\(e(m.kind))</td>"
+      h += "<td class=num>\(m.distance)</td><td>\(e(m.orientation ?? ""))</td>"
+      h += "<td><code>\(e(m.md5 ?? ""))<br>\(e(m.sha1 ?? ""))<br>\(e(m.sha256 ?? ""))</code></td></tr>\n"
+    }
+    if group != nil { h += "</table>\n" }
+    h += "<h2>Near-duplicate groups in the evidence (\(r.clusters.count))</h2>\n"
+    for (i, c) in r.clusters.enumerated() {
+      h += "<h3>Group \(i + 1): \(c.paths.count) images (PDQ links up to \(c.maxLinkDistance))</h3><ul>\n"
+      for p in c.paths { h += "<li><code>\(e(p))</code></li>\n" }
+      h += "</ul>\n"
+    }
+    h += "<p class=muted>Generated by \(e(r.run.toolVersion)). The SHA-256 of this file is recorded in the case database.</p>\n</body></html>\n"
+    return h
+  }
+}

@@ -1,0 +1,64 @@
+import ArgumentParser
+import Foundation
+import SieveCase
+import SieveCore
+import SievePipeline
+
+/// `sieve report CASE_DIR`: reports from a case database.
+struct ReportCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "report",
+    abstract: "Write a report of a scanned case: jsonl, csv or one self-contained html file.",
+    discussion: """
+      The report states the tool version, parameters, evidence and hash-set checksums of the
+      run; counts files by status and type; lists matches grouped by set and label with the
+      files' digests, distances and orientations; and groups near-duplicate images found in
+      the evidence (PDQ within --cluster-distance, quality >= 50). Its SHA-256 is printed on
+      standard error and recorded in the case database.
+      """
+  )
+
+  @Argument(help: "The case folder.")
+  var caseFolder: String
+
+  @Option(help: "Report format: jsonl, csv or html.")
+  var format: ReportWriter.Format = .html
+
+  @Option(name: [.short, .long], help: "Write the report to this file (default: standard output).")
+  var out: String?
+
+  @Option(name: .customLong("run"), help: "The run to report (default: the latest).")
+  var runID: Int64?
+
+  @Option(help: "PDQ distance that links two evidence images into a near-duplicate group.")
+  var clusterDistance: Int = 31
+
+  func run() throws {
+    let errors = LineWriter.standardError()
+    do {
+      guard FileManager.default.fileExists(atPath: (caseFolder as NSString).appendingPathComponent(CaseDatabase.fileName)) else {
+        throw CaseError.cannotOpen(path: caseFolder, reason: "no case database here (run `sieve scan` first)")
+      }
+      let database = try CaseDatabase(folder: caseFolder)
+      let report = try CaseReport.load(from: database, run: runID, clusterRadius: clusterDistance)
+      let bytes = ReportWriter.render(report, format: format)
+      if let out {
+        guard FileManager.default.createFile(atPath: out, contents: Data(bytes)) else {
+          throw CaseError.cannotOpen(path: out, reason: "cannot write the report")
+        }
+      } else {
+        let output = LineWriter.standardOutput()
+        output.writeNow(String(decoding: bytes, as: UTF8.self))
+        if let failure = output.failure { throw CaseError.cannotOpen(path: "standard output", reason: failure) }
+      }
+      let sha256 = bytes.withUnsafeBytes { FileDigests(of: $0).sha256.hexString }
+      try database.recordReport(run: report.run.id, format: format.rawValue, path: out, sha256: sha256, bytes: bytes.count)
+      errors.write("sieve: report SHA-256 \(sha256) (\(bytes.count) bytes\(out.map { ", " + $0 } ?? "")), recorded in the case")
+    } catch {
+      errors.write("\(error)")
+      throw ExitCode(ExitStatus.someFailed)
+    }
+  }
+}
+
+extension ReportWriter.Format: ExpressibleByArgument {}

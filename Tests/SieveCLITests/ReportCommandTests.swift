@@ -1,0 +1,84 @@
+import Foundation
+import GRDB
+import SieveCore
+import SievePipeline
+import SieveTestSupport
+import Testing
+
+/// `sieve report`, checked field by field against the case database it reads.
+@Suite(.serialized) struct ReportCommandTests {
+  /// A scanned case over an evidence tree with repeated images (near-duplicate groups).
+  static func scannedCase() throws -> (evidence: TemporaryDirectory, cases: TemporaryDirectory) {
+    let evidence = try ScanCommandTests.makeEvidence(copies: 12)
+    let cases = try TemporaryDirectory("sieve-case")
+    let result = try CommandRunner.run(
+      "sieve", ["scan", evidence.path + "/disk", "--case", cases.path + "/c", "--examiner", "Test <Examiner>", "--case-id", "T&1", "--quiet"]
+        + ScanCommandTests.sets.flatMap { ["--hashset", $0] })
+    #expect(result.status == 0, "\(result.stderr)")
+    return (evidence, cases)
+  }
+
+  @Test func jsonlCarriesTheRunMatchesAndClusters() throws {
+    let (evidence, cases) = try Self.scannedCase()
+    defer { evidence.remove(); cases.remove() }
+    let result = try CommandRunner.run("sieve", ["report", cases.path + "/c", "--format", "jsonl"])
+    #expect(result.status == 0, "\(result.stderr)")
+    let records = try result.stdout.split(separator: "\n").map {
+      try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+    }
+    let run = try #require(records.first)
+    #expect(run["record"] as? String == "run")
+    #expect(run["examiner"] as? String == "Test <Examiner>" && run["case_id"] as? String == "T&1")
+    #expect((run["files_by_status"] as? [String: Int])?["hashed"] == 12)
+    let sets = try #require(run["hashsets"] as? [[String: String]])
+    #expect(sets.count == 2 && sets.allSatisfy { ($0["sha256"] ?? "").count == 64 })
+    let matches = records.filter { $0["record"] as? String == "match" }
+    let dbMatches = try DatabaseQueue(path: cases.path + "/c/case.sqlite").read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM matches")! }
+    #expect(matches.count == dbMatches && dbMatches > 0)
+    let md5 = try #require(matches.first { $0["kind"] as? String == "md5" })
+    #expect((md5["md5"] as? String)?.count == 32 && (md5["sha256"] as? String)?.count == 64)
+    #expect(md5["distance"] as? Int == 0)
+    // 12 copies of 8 images: the repeats form near-duplicate groups.
+    let clusters = records.filter { $0["record"] as? String == "cluster" }
+    #expect(!clusters.isEmpty)
+    #expect(clusters.allSatisfy { ($0["size"] as? Int ?? 0) >= 2 && ($0["max_link_distance"] as? Int ?? 99) <= 31 })
+  }
+
+  @Test func htmlIsOneEscapedFileAndItsSHA256IsRecorded() throws {
+    let (evidence, cases) = try Self.scannedCase()
+    defer { evidence.remove(); cases.remove() }
+    let out = cases.path + "/report.html"
+    let result = try CommandRunner.run("sieve", ["report", cases.path + "/c", "--format", "html", "--out", out])
+    #expect(result.status == 0, "\(result.stderr)")
+    let html = try String(contentsOfFile: out, encoding: .utf8)
+    #expect(html.hasPrefix("<!DOCTYPE html>") && html.hasSuffix("</html>\n"))
+    #expect(html.contains("Test &lt;Examiner&gt;") && html.contains("T&amp;1"))
+    #expect(!html.contains("<script") && !html.contains("src=\"http"))
+    #expect(html.contains("Near-duplicate groups"))
+    let bytes = try TestData.bytes(URL(fileURLWithPath: out))
+    let sha256 = bytes.withUnsafeBytes { FileDigests(of: $0).sha256.hexString }
+    #expect(result.stderr.contains(sha256))
+    let recorded = try DatabaseQueue(path: cases.path + "/c/case.sqlite").read {
+      try String.fetchOne($0, sql: "SELECT sha256 FROM reports ORDER BY id DESC LIMIT 1")
+    }
+    #expect(recorded == sha256)
+  }
+
+  @Test func csvListsEveryMatchWithDigests() throws {
+    let (evidence, cases) = try Self.scannedCase()
+    defer { evidence.remove(); cases.remove() }
+    let result = try CommandRunner.run("sieve", ["report", cases.path + "/c", "--format", "csv"])
+    let lines = result.stdout.split(separator: "\n")
+    #expect(lines.first == "path,size,md5,sha1,sha256,set,entry,label,kind,distance,orientation")
+    let dbMatches = try DatabaseQueue(path: cases.path + "/c/case.sqlite").read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM matches")! }
+    #expect(lines.count == dbMatches + 1)
+  }
+
+  @Test func aFolderWithoutACaseIsAnError() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.remove() }
+    let result = try CommandRunner.run("sieve", ["report", dir.path])
+    #expect(result.status == 1)
+    #expect(result.stderr.contains("no case database here"))
+  }
+}
