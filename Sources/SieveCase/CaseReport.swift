@@ -10,14 +10,9 @@ public struct CaseReport: Sendable {
     public var status: String
     public var startedAt: String
     public var finishedAt: String?
-    public var toolVersion: String
-    public var parameters: String
-    public var hashsets: String
-    public var evidence: String
-    public var examiner: String
-    public var caseID: String
-    public var host: String
     public var resumed: Int
+    /// Tool version, parameters, sets, evidence, examiner, case id, host.
+    public var info: CaseDatabase.RunInfo
   }
 
   /// One match with its file's identity.
@@ -60,9 +55,10 @@ public struct CaseReport: Sendable {
       else { throw CaseError.cannotOpen(path: database.path, reason: "the case has no scan run") }
       let run = Run(
         id: row["id"], status: row["status"], startedAt: row["started_at"], finishedAt: row["finished_at"],
-        toolVersion: row["tool_version"], parameters: row["parameters"], hashsets: row["hashsets"],
-        evidence: row["evidence"], examiner: row["examiner"], caseID: row["case_id"], host: row["host"],
-        resumed: row["resumed"])
+        resumed: row["resumed"],
+        info: CaseDatabase.RunInfo(
+          toolVersion: row["tool_version"], parameters: row["parameters"], hashsets: row["hashsets"],
+          evidence: row["evidence"], examiner: row["examiner"], caseID: row["case_id"], host: row["host"]))
       let byStatus = try Row.fetchAll(
         db, sql: "SELECT status, COUNT(*) AS n FROM files WHERE run_id = ? GROUP BY status ORDER BY status", arguments: [runID]
       ).map { ($0["status"] as String, $0["n"] as Int) }

@@ -23,7 +23,7 @@ public enum HashSetWriter {
       emit("id,label,pdq,pdq_quality,phash,md5,sha1,sha256")
       for e in set.entries {
         emit([
-          CSVLine.quote(e.id), CSVLine.quote(e.label), e.pdq?.hexString ?? "", e.pdqQuality.map(String.init) ?? "",
+          CSVField.quote(e.id), CSVField.quote(e.label), e.pdq?.hexString ?? "", e.pdqQuality.map(String.init) ?? "",
           e.phash?.hexString ?? "", e.md5?.hexString ?? "", e.sha1?.hexString ?? "", e.sha256?.hexString ?? "",
         ].joined(separator: ","))
       }
@@ -41,11 +41,11 @@ public enum HashSetWriter {
     case .threatExchange:
       emit("signal_type,signal_str,collab,category,tags")
       for (i, h) in set.pdqHashes.enumerated() {
-        emit("pdq,\(h.hexString),\(CSVLine.quote(set.name)),\(CSVLine.quote(set.label(of: Int(set.pdqEntries[i])))),")
+        emit("pdq,\(h.hexString),\(CSVField.quote(set.name)),\(CSVField.quote(set.label(of: Int(set.pdqEntries[i])))),")
       }
       for (i, d) in (set.digests[.md5] ?? []).enumerated() {
         let entry = Int(set.digestEntries[.md5]![i])
-        emit("photo_md5,\(d.hexString),\(CSVLine.quote(set.name)),\(CSVLine.quote(set.label(of: entry))),")
+        emit("photo_md5,\(d.hexString),\(CSVField.quote(set.name)),\(CSVField.quote(set.label(of: entry))),")
       }
     }
   }

@@ -192,7 +192,7 @@ struct MatchWriter {
         + (orientation.isEmpty ? "" : " \(orientation)") + (match.label.isEmpty ? "" : "  [\(match.label)]")
     case .csv:
       return [path, match.set, match.id, match.label, match.kind.rawValue, String(match.distance), orientation]
-        .map(CSV.quote).joined(separator: ",")
+        .map(CSVField.quote).joined(separator: ",")
     case .jsonl:
       var object = JSONObject()
       object.add("path", path)

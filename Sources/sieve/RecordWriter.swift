@@ -41,7 +41,7 @@ struct RecordWriter {
       return fields.filter { !$0.isEmpty }.joined(separator: "  ")
     case .csv:
       var fields = [
-        CSV.quote(path), pdq, quality, phash, String(hashes.width), String(hashes.height),
+        CSVField.quote(path), pdq, quality, phash, String(hashes.width), String(hashes.height),
         header.format.rawValue, hashes.pdqMode.rawValue,
       ]
       if options.dihedral { fields += dihedral }
@@ -71,14 +71,6 @@ struct RecordWriter {
       }
       return object.text
     }
-  }
-}
-
-/// CSV quoting (RFC 4180): a field with a comma, quote or line break is quoted.
-enum CSV {
-  static func quote(_ field: String) -> String {
-    guard field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return field }
-    return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
   }
 }
 

@@ -61,10 +61,4 @@ enum CSVLine {
     return out
   }
 
-  static func quote(_ field: String) -> String {
-    guard field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return field }
-    var escaped = ""
-    for ch in field { escaped += ch == "\"" ? "\"\"" : String(ch) }
-    return "\"" + escaped + "\""
-  }
 }
