@@ -68,8 +68,12 @@ let package = Package(
       swiftSettings: swiftSettings
     ),
 
-    // Bytes -> pixel rows. The only importer of CJPEG and CPNG.
-    .target(name: "SieveImaging", dependencies: ["CJPEG", "CPNG"], swiftSettings: swiftSettings),
+    // libwebp and giflib report errors as return values: plain system-library modules.
+    .systemLibrary(name: "CWebP", providers: [.apt(["libwebp-dev"])]),
+    .systemLibrary(name: "CGIF", providers: [.apt(["libgif-dev"])]),
+
+    // Bytes -> pixel rows. The only importer of the C codec modules.
+    .target(name: "SieveImaging", dependencies: ["CJPEG", "CPNG", "CWebP", "CGIF"], swiftSettings: swiftSettings),
 
     // Pixels -> hashes (PDQ, pHash). Pure Swift, no I/O.
     .target(name: "SieveHashing", dependencies: ["SieveCore", "SieveImaging"], swiftSettings: swiftSettings),

@@ -14,9 +14,10 @@ printf 'module CPNG [system] {\n  header "%s"\n  link "png16"\n  export *\n}\n' 
 clang -c -g -O1 -fsanitize=fuzzer-no-link,address -ISources/CJPEG/include Sources/CJPEG/sieve_jpeg.c -o "$out/sieve_jpeg.o"
 clang -c -g -O1 -fsanitize=fuzzer-no-link,address -ISources/CPNG/include Sources/CPNG/sieve_png.c -o "$out/sieve_png.o"
 swiftc -sanitize=fuzzer,address -parse-as-library -O -g -module-name SieveImagingFuzz \
-  -I "$out/modules/CJPEG" -I "$out/modules/CPNG" \
+  -I "$out/modules/CJPEG" -I "$out/modules/CPNG" -I Sources/CWebP -I Sources/CGIF \
   Sources/SieveImaging/*.swift Fuzz/DecoderFuzzer.swift "$out/sieve_jpeg.o" "$out/sieve_png.o" \
-  -ljpeg -lpng16 -o "$out/decoder-fuzzer"
-cp Tests/Fixtures/decoding/*.jpg Tests/Fixtures/decoding/*.png Tests/Fixtures/vectors/pdq/images/misc-images/wee.jpg "$out/corpus/" 2>/dev/null || true
+  -ljpeg -lpng16 -lwebp -lgif -o "$out/decoder-fuzzer"
+cp Tests/Fixtures/decoding/*.jpg Tests/Fixtures/decoding/*.png Tests/Fixtures/formats/*.gif Tests/Fixtures/formats/*.webp \
+  Tests/Fixtures/vectors/pdq/images/misc-images/wee.jpg "$out/corpus/" 2>/dev/null || true
 "$out/decoder-fuzzer" -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=2048 -timeout=10 \
   -artifact_prefix="$out/crashes/" "$out/corpus"

@@ -585,10 +585,10 @@ def build(out: pathlib.Path):
     f.bad("bomb.jpg", "baseline JPEG whose SOF0 claims 60000x60000, 3 components; real tables, 24-byte scan",
           bytes(patched) + scan_bytes + b"\xff\xd9", "tooLarge", fmt="jpeg", width=60000, height=60000)
 
-    gif = io.BytesIO()
-    Image.fromarray(gray_picture(9, 7), "L").convert("P").save(gif, "GIF")
-    f.bad("gif_header.gif", "a valid 9x7 GIF written by Pillow: recognised, not decoded", gif.getvalue(),
-          "unsupportedFormat", fmt="gif", width=9, height=7)
+    tiff = io.BytesIO()
+    Image.fromarray(gray_picture(9, 7), "L").save(tiff, "TIFF")
+    f.bad("tiff_header.tif", "a valid 9x7 TIFF written by Pillow: recognised, not decoded (yet)", tiff.getvalue(),
+          "unsupportedFormat", fmt="tiff", width=9, height=7)
 
     return f.manifest
 

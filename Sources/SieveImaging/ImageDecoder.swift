@@ -21,7 +21,9 @@ public struct ImageDecoder: Sendable {
 
   /// The codec libraries in use, e.g. `["libjpeg-turbo 2.1.5 (API 62)", "libpng 1.6.39"]`.
   /// Golden hash values depend on the JPEG decoder: record this beside results.
-  public static var codecVersions: [String] { [JPEGDecoder.version, PNGDecoder.version] }
+  public static var codecVersions: [String] {
+    [JPEGDecoder.version, PNGDecoder.version, GIFDecoder.version, WebPDecoder.version]
+  }
 
   /// Recognises the format and checks the byte limit.
   private func format(of data: UnsafeRawBufferPointer) throws(ImagingError) -> ImageFormat {
@@ -40,6 +42,8 @@ public struct ImageDecoder: Sendable {
   public func header(of data: UnsafeRawBufferPointer) throws(ImagingError) -> ImageHeader {
     switch try format(of: data) {
     case .jpeg: return try JPEGDecoder(limits: limits).header(of: data)
+    case .gif: return try GIFDecoder(limits: limits).header(of: data)
+    case .webp: return try WebPDecoder(limits: limits).header(of: data)
     default: return try PNGDecoder(limits: limits).header(of: data)
     }
   }
@@ -70,6 +74,10 @@ public struct ImageDecoder: Sendable {
     switch try format(of: data) {
     case .jpeg:
       return try JPEGDecoder(limits: limits).decode(data, scaleDenominator: jpegScaleDenominator, into: &sink)
+    case .gif:
+      return try GIFDecoder(limits: limits).decode(data, into: &sink)
+    case .webp:
+      return try WebPDecoder(limits: limits).decode(data, into: &sink)
     default:
       return try PNGDecoder(limits: limits).decode(data, into: &sink)
     }

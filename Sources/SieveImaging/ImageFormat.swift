@@ -13,7 +13,7 @@ public enum ImageFormat: String, Sendable, Codable, CaseIterable {
   /// Whether this build of Sieve can decode the format.
   public var isDecodable: Bool {
     switch self {
-    case .jpeg, .png: return true
+    case .jpeg, .png, .gif, .webp: return true
     default: return false
     }
   }

@@ -59,6 +59,9 @@ public final class BatchHasher: @unchecked Sendable {
       // sample) until the end.
       let components = header.colorModel.hasPrefix("CMYK") || header.colorModel.hasPrefix("YCCK") ? 4 : 3
       bytes += header.isProgressive ? pixels * components * 2 : header.width * components * 64
+    case .gif, .webp:
+      // Decoded whole: an RGB frame (plus giflib's or libwebp's own buffers).
+      bytes += pixels * 4
     default:
       // An interlaced PNG is assembled in one frame.
       bytes += header.isProgressive ? pixels * header.layout.channels : header.width * 4 * 16

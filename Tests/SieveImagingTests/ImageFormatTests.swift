@@ -25,6 +25,6 @@ import Testing
   }
 
   @Test func onlyJPEGAndPNGAreDecodable() {
-    #expect(ImageFormat.allCases.filter(\.isDecodable) == [.jpeg, .png])
+    #expect(ImageFormat.allCases.filter(\.isDecodable) == [.jpeg, .png, .gif, .webp])
   }
 }

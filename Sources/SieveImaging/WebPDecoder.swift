@@ -1,0 +1,53 @@
+import CWebP
+
+/// Decodes WebP through libwebp's simple API (`WebPGetFeatures`, `WebPDecodeRGBInto`),
+/// which reports errors as return values. Output is 8-bit RGB; alpha is dropped, not
+/// composited, as for PNG. Animated WebP is refused for now (its first frame needs the
+/// demux API).
+struct WebPDecoder {
+  let limits: DecodingLimits
+
+  private func features(_ data: UnsafeRawBufferPointer) throws(ImagingError) -> WebPBitstreamFeatures {
+    var features = WebPBitstreamFeatures()
+    let status = WebPGetFeaturesInternal(
+      data.baseAddress?.assumingMemoryBound(to: UInt8.self), data.count, &features, WEBP_DECODER_ABI_VERSION)
+    switch status {
+    case VP8_STATUS_OK: return features
+    case VP8_STATUS_NOT_ENOUGH_DATA: throw .truncated("the WebP data ends inside its header")
+    case VP8_STATUS_UNSUPPORTED_FEATURE: throw .unsupported("WebP feature not supported by libwebp")
+    default: throw .corrupt("not a valid WebP header (libwebp status \(status.rawValue))")
+    }
+  }
+
+  func header(of data: UnsafeRawBufferPointer) throws(ImagingError) -> ImageHeader {
+    let f = try features(data)
+    return ImageHeader(
+      format: .webp, width: Int(f.width), height: Int(f.height),
+      colorModel: (f.format == 2 ? "lossless" : "lossy") + (f.has_alpha != 0 ? "+alpha" : "") + (f.has_animation != 0 ? ", animated" : ""),
+      bitDepth: 8, isProgressive: true, layout: .rgb)
+  }
+
+  func decode<Sink: PixelRowSink>(_ data: UnsafeRawBufferPointer, into sink: inout Sink) throws -> ImageHeader {
+    let header = try header(of: data)
+    try limits.check(header)
+    guard !header.colorModel.hasSuffix("animated") else {
+      throw ImagingError.unsupported("animated WebP (first-frame decoding is not implemented yet)")
+    }
+    let stride = header.width * 3
+    var pixels = [UInt8](repeating: 0, count: stride * header.height)
+    let decoded = pixels.withUnsafeMutableBufferPointer { out in
+      WebPDecodeRGBInto(
+        data.baseAddress?.assumingMemoryBound(to: UInt8.self), data.count, out.baseAddress, out.count, Int32(stride))
+    }
+    guard decoded != nil else { throw ImagingError.corrupt("libwebp could not decode the image data (damaged or truncated)") }
+    try sink.begin(width: header.width, height: header.height, layout: .rgb)
+    pixels.withUnsafeBufferPointer { sink.consume(rows: $0.baseAddress!, stride: stride, firstRow: 0, count: header.height) }
+    return header
+  }
+
+  /// The libwebp decoder version, e.g. `"libwebp 1.2.4"`.
+  static var version: String {
+    let v = WebPGetDecoderVersion()
+    return "libwebp \(v >> 16).\((v >> 8) & 0xFF).\(v & 0xFF)"
+  }
+}
