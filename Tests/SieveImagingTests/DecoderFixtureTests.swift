@@ -51,10 +51,8 @@ import Testing
     let image = try ImageDecoder().decodeImage(bytes)
     #expect(image.width == fixture.width && image.height == fixture.height)
     #expect((image.layout == .gray ? "gray" : "rgb") == fixture.layout)
-    let expected = try TestData.bytes(Self.folder.appendingPathComponent(try #require(fixture.expected)))
-    #expect(image.pixels.count == expected.count)
-    let worst = zip(image.pixels, expected).map { abs(Int($0) - Int($1)) }.max() ?? 0
-    #expect(worst <= fixture.maxDifference, "max difference \(worst)")
+    try PixelComparison.expect(
+      image, equals: Self.folder.appendingPathComponent(try #require(fixture.expected)), within: fixture.maxDifference)
   }
 
   @Test("bad input is a typed error", arguments: fixtures.filter { $0.expectError != nil })
