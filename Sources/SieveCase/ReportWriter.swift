@@ -6,6 +6,8 @@ public enum ReportWriter {
   /// Report formats.
   public enum Format: String, Sendable, CaseIterable {
     case jsonl, csv, html
+    /// Matched files as VICS-style JSON (Project VIC media records); see ``vics(_:)``.
+    case vics
   }
 
   /// The report's bytes.
@@ -14,6 +16,7 @@ public enum ReportWriter {
     case .jsonl: return Array(jsonl(report).utf8)
     case .csv: return Array(csv(report).utf8)
     case .html: return Array(html(report).utf8)
+    case .vics: return Array(vics(report).utf8)
     }
   }
 
@@ -47,6 +50,42 @@ public enum ReportWriter {
       lines.append(json(["record": "cluster", "cluster": i + 1, "size": c.paths.count, "max_link_distance": c.maxLinkDistance, "paths": c.paths]))
     }
     return lines.joined(separator: "\n") + "\n"
+  }
+
+  /// VICS-style JSON: one media record per matched file. Fields written (a subset of the
+  /// Project VIC data model): `MediaID` (1, 2, …), `Category` (the matched entry's label:
+  /// a number when the label is one, else the label text), `MD5`, `SHA1`, `MediaSize`,
+  /// `RelativeFilePath` (relative to the evidence path it was found under), `FileName`,
+  /// and `Comments` listing the matches (set, entry, kind, distance, orientation).
+  static func vics(_ r: CaseReport) -> String {
+    let roots = ((try? JSONSerialization.jsonObject(with: Data(r.run.info.evidence.utf8))) as? [String] ?? [])
+      .map { $0.hasSuffix("/") ? $0 : $0 + "/" }
+    var order: [String] = []
+    var byPath: [String: [CaseReport.MatchRow]] = [:]
+    for m in r.matches {
+      if byPath[m.path] == nil { order.append(m.path) }
+      byPath[m.path, default: []].append(m)
+    }
+    var media: [[String: Any]] = []
+    for (i, path) in order.enumerated() {
+      let rows = byPath[path]!
+      let first = rows[0]
+      let label = rows.first { !$0.label.isEmpty }?.label ?? ""
+      let relative = roots.first { path.hasPrefix($0) }.map { String(path.dropFirst($0.count)) } ?? path
+      var record: [String: Any] = [
+        "MediaID": i + 1, "MD5": (first.md5 ?? "").uppercased(), "SHA1": (first.sha1 ?? "").uppercased(),
+        "MediaSize": first.size ?? 0, "RelativeFilePath": relative, "FileName": (path as NSString).lastPathComponent,
+        "Comments": rows.map { "\($0.set):\($0.entry) \($0.kind) \($0.distance)\($0.orientation.map { " " + $0 } ?? "")" }
+          .joined(separator: "; "),
+      ]
+      if !label.isEmpty { record["Category"] = Int(label).map { $0 as Any } ?? label }
+      media.append(record)
+    }
+    let document: [String: Any] = [
+      "odata.metadata": "http://github.com/ICMEC/ProjectVic/DataModels/1.3.xml/$metadata#Media", "value": media,
+    ]
+    let data = (try? JSONSerialization.data(withJSONObject: document, options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes])) ?? Data()
+    return String(decoding: data, as: UTF8.self) + "\n"
   }
 
   static func csv(_ r: CaseReport) -> String {

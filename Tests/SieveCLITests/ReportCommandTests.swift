@@ -74,6 +74,27 @@ import Testing
     #expect(lines.count == dbMatches + 1)
   }
 
+  @Test func vicsExportHasOneMediaRecordPerMatchedFile() throws {
+    let (evidence, cases) = try Self.scannedCase()
+    defer { evidence.remove(); cases.remove() }
+    let result = try CommandRunner.run("sieve", ["report", cases.path + "/c", "--format", "vics"])
+    #expect(result.status == 0, "\(result.stderr)")
+    let document = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+    #expect((document["odata.metadata"] as? String)?.contains("ProjectVic") == true)
+    let media = try #require(document["value"] as? [[String: Any]])
+    let matchedFiles = try DatabaseQueue(path: cases.path + "/c/case.sqlite").read {
+      try Int.fetchOne($0, sql: "SELECT COUNT(DISTINCT file_id) FROM matches")!
+    }
+    #expect(media.count == matchedFiles && matchedFiles > 0)
+    for (i, record) in media.enumerated() {
+      #expect(record["MediaID"] as? Int == i + 1)
+      #expect((record["MD5"] as? String)?.count == 32 && (record["SHA1"] as? String)?.count == 40)
+      #expect((record["RelativeFilePath"] as? String)?.hasPrefix("folder") == true)
+      #expect(record["Category"] as? String == "example")
+      #expect((record["MediaSize"] as? Int ?? 0) > 0)
+    }
+  }
+
   @Test func aFolderWithoutACaseIsAnError() throws {
     let dir = try TemporaryDirectory()
     defer { dir.remove() }
