@@ -17,7 +17,7 @@ swiftc -sanitize=fuzzer,address -parse-as-library -O -g -module-name SieveImagin
   -I "$out/modules/CJPEG" -I "$out/modules/CPNG" -I Sources/CWebP -I Sources/CGIF \
   Sources/SieveImaging/*.swift Fuzz/DecoderFuzzer.swift "$out/sieve_jpeg.o" "$out/sieve_png.o" \
   -ljpeg -lpng16 -lwebp -lgif -o "$out/decoder-fuzzer"
-cp Tests/Fixtures/decoding/*.jpg Tests/Fixtures/decoding/*.png Tests/Fixtures/formats/*.gif Tests/Fixtures/formats/*.webp \
+cp Tests/Fixtures/decoding/*.jpg Tests/Fixtures/decoding/*.png Tests/Fixtures/formats/*.gif Tests/Fixtures/formats/*.webp Tests/Fixtures/formats/*.bmp \
   Tests/Fixtures/vectors/pdq/images/misc-images/wee.jpg "$out/corpus/" 2>/dev/null || true
 "$out/decoder-fuzzer" -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=2048 -timeout=10 \
   -artifact_prefix="$out/crashes/" "$out/corpus"

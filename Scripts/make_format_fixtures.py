@@ -56,5 +56,33 @@ manifest.append(dict(file="truncated.gif", expect_error="truncated_or_corrupt", 
 data = save(base, "WEBP", lossless=True)
 (out / "truncated.webp").write_bytes(data[: len(data) // 2])
 manifest.append(dict(file="truncated.webp", expect_error="truncated_or_corrupt", description="lossless.webp cut in half"))
+# BMP: Pillow writes 1, 8-bit palette, 24-bit and 32-bit; 16-bit and top-down are built by hand.
+import struct
+add("rgb24.bmp", save(base, "BMP"), "24-bit BMP, bottom-up, 45x31 (rows padded to 4 bytes)")
+add("pal8.bmp", save(base.quantize(200), "BMP"), "8-bit palette BMP")
+add("bilevel.bmp", save(base.convert("1"), "BMP"), "1-bit BMP")
+add("gray8.bmp", save(base.convert("L"), "BMP"), "8-bit grey-palette BMP")
+add("rgba32.bmp", save(Image.fromarray(np.dstack([picture(45, 31), np.full((31, 45), 77, np.uint8)]), "RGBA"), "BMP"),
+    "32-bit BMP with alpha (dropped)")
+def bmp16(w, h, pix):  # 5-5-5, bottom-up
+    stride = (w * 2 + 3) // 4 * 4
+    rows = b""
+    for y in range(h - 1, -1, -1):
+        r = b"".join(struct.pack("<H", ((int(p[0]) >> 3) << 10) | ((int(p[1]) >> 3) << 5) | (int(p[2]) >> 3)) for p in pix[y])
+        rows += r + b"\0" * (stride - len(r))
+    info = struct.pack("<IiiHHIIiiII", 40, w, h, 1, 16, 0, len(rows), 2835, 2835, 0, 0)
+    return b"BM" + struct.pack("<IHHI", 14 + 40 + len(rows), 0, 0, 54) + info + rows
+add("rgb16.bmp", bmp16(45, 31, picture(45, 31)), "16-bit (5-5-5) BMP, built by hand")
+data = bytearray(save(base, "BMP"))
+w, h = 45, 31
+stride = (w * 3 + 3) // 4 * 4
+off = struct.unpack_from("<I", data, 10)[0]
+rows = [bytes(data[off + i * stride: off + (i + 1) * stride]) for i in range(h)]
+data[off:] = b"".join(reversed(rows))
+struct.pack_into("<i", data, 22, -h)
+add("topdown.bmp", bytes(data), "24-bit BMP stored top-down (negative height), built by hand")
+(out / "truncated.bmp").write_bytes(save(base, "BMP")[:2000])
+manifest.append(dict(file="truncated.bmp", expect_error="truncated_or_corrupt", description="rgb24.bmp cut at 2000 bytes"))
+
 (out / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
 print(f"wrote {len(manifest)} fixtures to {out}")

@@ -44,6 +44,7 @@ public struct ImageDecoder: Sendable {
     case .jpeg: return try JPEGDecoder(limits: limits).header(of: data)
     case .gif: return try GIFDecoder(limits: limits).header(of: data)
     case .webp: return try WebPDecoder(limits: limits).header(of: data)
+    case .bmp: return try BMPDecoder(limits: limits).header(of: data)
     default: return try PNGDecoder(limits: limits).header(of: data)
     }
   }
@@ -78,6 +79,8 @@ public struct ImageDecoder: Sendable {
       return try GIFDecoder(limits: limits).decode(data, into: &sink)
     case .webp:
       return try WebPDecoder(limits: limits).decode(data, into: &sink)
+    case .bmp:
+      return try BMPDecoder(limits: limits).decode(data, into: &sink)
     default:
       return try PNGDecoder(limits: limits).decode(data, into: &sink)
     }

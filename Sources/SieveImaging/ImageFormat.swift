@@ -13,7 +13,7 @@ public enum ImageFormat: String, Sendable, Codable, CaseIterable {
   /// Whether this build of Sieve can decode the format.
   public var isDecodable: Bool {
     switch self {
-    case .jpeg, .png, .gif, .webp: return true
+    case .jpeg, .png, .gif, .webp, .bmp: return true
     default: return false
     }
   }
@@ -30,7 +30,12 @@ public enum ImageFormat: String, Sendable, Codable, CaseIterable {
     if starts([0xFF, 0xD8, 0xFF]) { return .jpeg }
     if starts([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) { return .png }
     if starts(Array("GIF87a".utf8)) || starts(Array("GIF89a".utf8)) { return .gif }
-    if starts(Array("BM".utf8)) && b.count >= 14 { return .bmp }
+    // "BM" alone is too weak (any text starting "BM…"): also require a known DIB header size.
+    if starts(Array("BM".utf8)) && bytes.count >= 18 {
+      let dib = Array(bytes.dropFirst(14).prefix(4))
+      let size = Int(dib[0]) | Int(dib[1]) << 8 | Int(dib[2]) << 16 | Int(dib[3]) << 24
+      if [12, 40, 52, 56, 64, 108, 124].contains(size) { return .bmp }
+    }
     if starts(Array("RIFF".utf8)) && starts(Array("WEBP".utf8), at: 8) { return .webp }
     if starts([0x49, 0x49, 0x2A, 0x00]) || starts([0x4D, 0x4D, 0x00, 0x2A]) { return .tiff }
     if starts(Array("ftyp".utf8), at: 4) {

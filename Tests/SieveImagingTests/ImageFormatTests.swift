@@ -11,7 +11,7 @@ import Testing
     ([0x4D, 0x4D, 0x00, 0x2A], .tiff),
     ([0, 0, 0, 0x18] + Array("ftypheic".utf8), .heif),
     ([0, 0, 0, 0x18] + Array("ftypavif".utf8), .heif),
-    (Array("BM".utf8) + [UInt8](repeating: 0, count: 14), .bmp),
+    (Array("BM".utf8) + [UInt8](repeating: 0, count: 12) + [40, 0, 0, 0], .bmp),
   ] as [([UInt8], ImageFormat)])
   func recognisesSignatures(bytes: [UInt8], format: ImageFormat) {
     #expect(ImageFormat.detect(bytes) == format)
@@ -22,9 +22,10 @@ import Testing
     #expect(ImageFormat.detect(Array("hello world".utf8)) == nil)
     #expect(ImageFormat.detect([0xFF, 0xD8]) == nil)  // too short to be sure
     #expect(ImageFormat.detect([0x89, 0x50, 0x4E, 0x47]) == nil)
+    #expect(ImageFormat.detect(Array("BMW owners' manual, chapter 1".utf8)) == nil)
   }
 
   @Test func onlyJPEGAndPNGAreDecodable() {
-    #expect(ImageFormat.allCases.filter(\.isDecodable) == [.jpeg, .png, .gif, .webp])
+    #expect(ImageFormat.allCases.filter(\.isDecodable) == [.jpeg, .png, .gif, .bmp, .webp])
   }
 }
