@@ -68,12 +68,14 @@ let package = Package(
       swiftSettings: swiftSettings
     ),
 
+    .target(name: "CTIFF", linkerSettings: [.linkedLibrary("tiff")]),
+
     // libwebp and giflib report errors as return values: plain system-library modules.
     .systemLibrary(name: "CWebP", providers: [.apt(["libwebp-dev"])]),
     .systemLibrary(name: "CGIF", providers: [.apt(["libgif-dev"])]),
 
     // Bytes -> pixel rows. The only importer of the C codec modules.
-    .target(name: "SieveImaging", dependencies: ["CJPEG", "CPNG", "CWebP", "CGIF"], swiftSettings: swiftSettings),
+    .target(name: "SieveImaging", dependencies: ["CJPEG", "CPNG", "CWebP", "CGIF", "CTIFF"], swiftSettings: swiftSettings),
 
     // Pixels -> hashes (PDQ, pHash). Pure Swift, no I/O.
     .target(name: "SieveHashing", dependencies: ["SieveCore", "SieveImaging"], swiftSettings: swiftSettings),

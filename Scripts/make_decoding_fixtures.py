@@ -585,10 +585,9 @@ def build(out: pathlib.Path):
     f.bad("bomb.jpg", "baseline JPEG whose SOF0 claims 60000x60000, 3 components; real tables, 24-byte scan",
           bytes(patched) + scan_bytes + b"\xff\xd9", "tooLarge", fmt="jpeg", width=60000, height=60000)
 
-    tiff = io.BytesIO()
-    Image.fromarray(gray_picture(9, 7), "L").save(tiff, "TIFF")
-    f.bad("tiff_header.tif", "a valid 9x7 TIFF written by Pillow: recognised, not decoded (yet)", tiff.getvalue(),
-          "unsupportedFormat", fmt="tiff", width=9, height=7)
+    # A JPEG 2000 signature box followed by filler: recognised, not decoded.
+    f.bad("jp2_header.jp2", "JPEG 2000 signature box (recognised, not decoded)",
+          b"\x00\x00\x00\x0cjP  \r\n\x87\n" + bytes(range(64)), "unsupportedFormat", fmt="jpeg2000")
 
     return f.manifest
 

@@ -84,5 +84,17 @@ add("topdown.bmp", bytes(data), "24-bit BMP stored top-down (negative height), b
 (out / "truncated.bmp").write_bytes(save(base, "BMP")[:2000])
 manifest.append(dict(file="truncated.bmp", expect_error="truncated_or_corrupt", description="rgb24.bmp cut at 2000 bytes"))
 
+# TIFF: Pillow writes uncompressed, LZW, deflate, JPEG-in-TIFF; grey, RGB, palette, 16-bit grey.
+add("rgb.tif", save(base, "TIFF"), "uncompressed RGB TIFF")
+add("lzw.tif", save(base, "TIFF", compression="tiff_lzw"), "LZW RGB TIFF")
+add("deflate.tif", save(base, "TIFF", compression="tiff_adobe_deflate"), "deflate RGB TIFF")
+add("gray.tif", save(base.convert("L"), "TIFF"), "8-bit grey TIFF")
+add("palette.tif", save(base.quantize(64), "TIFF"), "palette TIFF")
+multi = io.BytesIO()
+base.save(multi, "TIFF", save_all=True, append_images=[Image.fromarray(picture(45, 31, 9), "RGB")])
+add("multipage.tif", multi.getvalue(), "two-page TIFF: the first page is hashed")
+(out / "truncated.tif").write_bytes(save(base, "TIFF")[:1500])
+manifest.append(dict(file="truncated.tif", expect_error="truncated_or_corrupt", description="rgb.tif cut at 1500 bytes"))
+
 (out / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
 print(f"wrote {len(manifest)} fixtures to {out}")

@@ -25,7 +25,7 @@ import Testing
     #expect(ImageFormat.detect(Array("BMW owners' manual, chapter 1".utf8)) == nil)
   }
 
-  @Test func onlyJPEGAndPNGAreDecodable() {
-    #expect(ImageFormat.allCases.filter(\.isDecodable) == [.jpeg, .png, .gif, .bmp, .webp])
+  @Test func decodableFormats() {
+    #expect(ImageFormat.allCases.filter(\.isDecodable) == [.jpeg, .png, .gif, .bmp, .webp, .tiff])
   }
 }

@@ -1,0 +1,67 @@
+import CTIFF
+
+/// Decodes the first image of a TIFF through libtiff (`TIFFClientOpen` over memory,
+/// `TIFFReadRGBAImageOriented`), via the `CTIFF` shim, which captures libtiff's error
+/// messages per file. Every photometric interpretation and compression libtiff supports
+/// comes out as 8-bit RGB; alpha is dropped (libtiff premultiplies unassociated alpha
+/// before that, so partly transparent pixels can differ from Pillow's).
+struct TIFFDecoder {
+  let limits: DecodingLimits
+
+  private func open(_ data: UnsafeRawBufferPointer) throws(ImagingError) -> (OpaquePointer, sieve_tiff_info) {
+    var info = sieve_tiff_info()
+    var message = [CChar](repeating: 0, count: 256)
+    guard let tiff = sieve_tiff_open(data.baseAddress?.assumingMemoryBound(to: UInt8.self), data.count, &info, &message, 256) else {
+      let text = String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+      throw .corrupt(text)
+    }
+    return (tiff, info)
+  }
+
+  private static func header(_ info: sieve_tiff_info) -> ImageHeader {
+    ImageHeader(
+      format: .tiff, width: Int(info.width), height: Int(info.height),
+      colorModel: "photometric \(info.photometric), \(info.samples_per_pixel) samples"
+        + (info.pages > 1 ? ", \(info.pages) pages" : ""),
+      bitDepth: Int(info.bits_per_sample), isProgressive: true, layout: .rgb)
+  }
+
+  func header(of data: UnsafeRawBufferPointer) throws(ImagingError) -> ImageHeader {
+    let (tiff, info) = try open(data)
+    defer { sieve_tiff_close(tiff) }
+    return Self.header(info)
+  }
+
+  func decode<Sink: PixelRowSink>(_ data: UnsafeRawBufferPointer, into sink: inout Sink) throws -> ImageHeader {
+    let (tiff, info) = try open(data)
+    defer { sieve_tiff_close(tiff) }
+    let header = Self.header(info)
+    try limits.check(header)
+    let (width, height) = (header.width, header.height)
+    var raster = [UInt32](repeating: 0, count: width * height)
+    let status = raster.withUnsafeMutableBufferPointer { sieve_tiff_read_rgba(tiff, $0.baseAddress) }
+    guard status == 0 else { throw ImagingError.corrupt(String(cString: sieve_tiff_message(tiff))) }
+    try sink.begin(width: width, height: height, layout: .rgb)
+    var row = [UInt8](repeating: 0, count: width * 3)
+    raster.withUnsafeBufferPointer { pixels in
+      for y in 0..<height {
+        for x in 0..<width {
+          let p = pixels[y * width + x]  // ABGR: red in the low byte
+          row[3 * x] = UInt8(truncatingIfNeeded: p)
+          row[3 * x + 1] = UInt8(truncatingIfNeeded: p >> 8)
+          row[3 * x + 2] = UInt8(truncatingIfNeeded: p >> 16)
+        }
+        row.withUnsafeBufferPointer { sink.consume(rows: $0.baseAddress!, stride: width * 3, firstRow: y, count: 1) }
+      }
+    }
+    return header
+  }
+
+  /// "libtiff 4.5.0" from libtiff's banner.
+  static var version: String {
+    let banner = String(cString: sieve_tiff_version())
+    let first = banner.split(separator: "\n").first.map(String.init) ?? banner
+    let prefix = "LIBTIFF, Version "
+    return first.hasPrefix(prefix) ? "libtiff " + first.dropFirst(prefix.count) : first
+  }
+}
