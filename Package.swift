@@ -73,9 +73,10 @@ let package = Package(
     // libwebp and giflib report errors as return values: plain system-library modules.
     .systemLibrary(name: "CWebP", providers: [.apt(["libwebp-dev"])]),
     .systemLibrary(name: "CGIF", providers: [.apt(["libgif-dev"])]),
+    .systemLibrary(name: "CHeif", providers: [.apt(["libheif-dev"])]),
 
     // Bytes -> pixel rows. The only importer of the C codec modules.
-    .target(name: "SieveImaging", dependencies: ["CJPEG", "CPNG", "CWebP", "CGIF", "CTIFF"], swiftSettings: swiftSettings),
+    .target(name: "SieveImaging", dependencies: ["CJPEG", "CPNG", "CWebP", "CGIF", "CTIFF", "CHeif"], swiftSettings: swiftSettings),
 
     // Pixels -> hashes (PDQ, pHash). Pure Swift, no I/O.
     .target(name: "SieveHashing", dependencies: ["SieveCore", "SieveImaging"], swiftSettings: swiftSettings),

@@ -16,10 +16,10 @@ clang -c -g -O1 -fsanitize=fuzzer-no-link,address -ISources/CJPEG/include Source
 clang -c -g -O1 -fsanitize=fuzzer-no-link,address -ISources/CPNG/include Sources/CPNG/sieve_png.c -o "$out/sieve_png.o"
 clang -c -g -O1 -fsanitize=fuzzer-no-link,address -ISources/CTIFF/include Sources/CTIFF/sieve_tiff.c -o "$out/sieve_tiff.o"
 swiftc -sanitize=fuzzer,address -parse-as-library -O -g -module-name SieveImagingFuzz \
-  -I "$out/modules/CJPEG" -I "$out/modules/CPNG" -I "$out/modules/CTIFF" -I Sources/CWebP -I Sources/CGIF \
+  -I "$out/modules/CJPEG" -I "$out/modules/CPNG" -I "$out/modules/CTIFF" -I Sources/CWebP -I Sources/CGIF -I Sources/CHeif \
   Sources/SieveImaging/*.swift Fuzz/DecoderFuzzer.swift "$out/sieve_jpeg.o" "$out/sieve_png.o" "$out/sieve_tiff.o" \
-  -ljpeg -lpng16 -lwebp -lgif -ltiff -o "$out/decoder-fuzzer"
-cp Tests/Fixtures/decoding/*.jpg Tests/Fixtures/decoding/*.png Tests/Fixtures/formats/*.gif Tests/Fixtures/formats/*.webp Tests/Fixtures/formats/*.bmp Tests/Fixtures/formats/*.tif \
+  -ljpeg -lpng16 -lwebp -lgif -ltiff -lheif -o "$out/decoder-fuzzer"
+cp Tests/Fixtures/decoding/*.jpg Tests/Fixtures/decoding/*.png Tests/Fixtures/formats/*.gif Tests/Fixtures/formats/*.webp Tests/Fixtures/formats/*.bmp Tests/Fixtures/formats/*.tif Tests/Fixtures/formats/*.heic Tests/Fixtures/formats/*.avif \
   Tests/Fixtures/vectors/pdq/images/misc-images/wee.jpg "$out/corpus/" 2>/dev/null || true
 "$out/decoder-fuzzer" -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=2048 -timeout=10 \
   -artifact_prefix="$out/crashes/" "$out/corpus"

@@ -2,7 +2,7 @@
 # Installs the system libraries Sieve builds against (Debian/Ubuntu package names).
 # Idempotent: does nothing when they are already there. Needs root or sudo.
 set -euo pipefail
-packages=(libjpeg-dev libpng-dev libwebp-dev libgif-dev libtiff-dev)
+packages=(libjpeg-dev libpng-dev libwebp-dev libgif-dev libtiff-dev libheif-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

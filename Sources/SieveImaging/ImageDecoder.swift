@@ -22,7 +22,7 @@ public struct ImageDecoder: Sendable {
   /// The codec libraries in use, e.g. `["libjpeg-turbo 2.1.5 (API 62)", "libpng 1.6.39"]`.
   /// Golden hash values depend on the JPEG decoder: record this beside results.
   public static var codecVersions: [String] {
-    [JPEGDecoder.version, PNGDecoder.version, GIFDecoder.version, WebPDecoder.version, TIFFDecoder.version]
+    [JPEGDecoder.version, PNGDecoder.version, GIFDecoder.version, WebPDecoder.version, TIFFDecoder.version, HEIFDecoder.version]
   }
 
   /// Recognises the format and checks the byte limit.
@@ -46,6 +46,7 @@ public struct ImageDecoder: Sendable {
     case .webp: return try WebPDecoder(limits: limits).header(of: data)
     case .bmp: return try BMPDecoder(limits: limits).header(of: data)
     case .tiff: return try TIFFDecoder(limits: limits).header(of: data)
+    case .heif: return try HEIFDecoder(limits: limits).header(of: data)
     default: return try PNGDecoder(limits: limits).header(of: data)
     }
   }
@@ -84,6 +85,8 @@ public struct ImageDecoder: Sendable {
       return try BMPDecoder(limits: limits).decode(data, into: &sink)
     case .tiff:
       return try TIFFDecoder(limits: limits).decode(data, into: &sink)
+    case .heif:
+      return try HEIFDecoder(limits: limits).decode(data, into: &sink)
     default:
       return try PNGDecoder(limits: limits).decode(data, into: &sink)
     }

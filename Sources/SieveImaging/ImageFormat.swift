@@ -13,7 +13,7 @@ public enum ImageFormat: String, Sendable, Codable, CaseIterable {
   /// Whether this build of Sieve can decode the format.
   public var isDecodable: Bool {
     switch self {
-    case .jpeg, .png, .gif, .webp, .bmp, .tiff: return true
+    case .jpeg, .png, .gif, .webp, .bmp, .tiff, .heif: return true
     default: return false
     }
   }

@@ -14,6 +14,7 @@ import Testing
     var height: Int?
     var expected: String?
     var maxDifference: Int
+    var maxMean: Double?
     var expectError: String?
     var testDescription: String { file }
   }
@@ -25,7 +26,8 @@ import Testing
     return list.map {
       Fixture(
         file: $0["file"] as! String, width: $0["width"] as? Int, height: $0["height"] as? Int, expected: $0["expected"] as? String,
-        maxDifference: $0["max_abs_diff_allowed"] as? Int ?? 0, expectError: $0["expect_error"] as? String)
+        maxDifference: $0["max_abs_diff_allowed"] as? Int ?? 0, maxMean: $0["max_mean_diff"] as? Double,
+        expectError: $0["expect_error"] as? String)
     }
   }()
 
@@ -35,7 +37,8 @@ import Testing
     let image = try ImageDecoder().decodeImage(bytes)
     #expect(image.width == fixture.width && image.height == fixture.height && image.layout == .rgb)
     try PixelComparison.expect(
-      image, equals: Self.folder.appendingPathComponent(try #require(fixture.expected)), within: fixture.maxDifference)
+      image, equals: Self.folder.appendingPathComponent(try #require(fixture.expected)), within: fixture.maxDifference,
+      meanWithin: fixture.maxMean)
   }
 
   @Test("bad input is a typed error", arguments: fixtures.filter { $0.expectError != nil })

@@ -26,6 +26,6 @@ import Testing
   }
 
   @Test func decodableFormats() {
-    #expect(ImageFormat.allCases.filter(\.isDecodable) == [.jpeg, .png, .gif, .bmp, .webp, .tiff])
+    #expect(ImageFormat.allCases.filter(\.isDecodable) == [.jpeg, .png, .gif, .bmp, .webp, .tiff, .heif])
   }
 }

@@ -36,7 +36,7 @@ import Testing
   }
 
   @Test func versionsAreReported() {
-    #expect(ImageDecoder.codecVersions.count == 5)
+    #expect(ImageDecoder.codecVersions.count == 6)
     #expect(ImageDecoder.codecVersions.contains { $0.hasPrefix("libtiff 4.") })
     #expect(ImageDecoder.codecVersions[0].hasPrefix("libjpeg"))
     #expect(ImageDecoder.codecVersions[1].hasPrefix("libpng 1.6"))
