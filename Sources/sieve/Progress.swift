@@ -6,35 +6,56 @@ import Glibc
 import Darwin
 #endif
 
-/// A progress line on standard error while a long run goes on (only on a terminal),
-/// and a one-line summary at the end.
+/// Progress on standard error while a long run goes on: a line redrawn in place on a
+/// terminal (5 times a second), or a plain log line every `logInterval` seconds when
+/// standard error is a file or pipe; and a one-line summary at the end.
 final class Progress {
   private let total: Int
+  private let totalBytes: Int?
   private let enabled: Bool
   private let live: Bool
+  private let logInterval: TimeInterval
   private let start = Date()
   private var lastDraw = Date.distantPast
   private var drawn = false
   private let errors = LineWriter.standardError()
 
-  init(total: Int, enabled: Bool) {
+  /// - Parameter totalBytes: the bytes to process, from a pre-count, when known.
+  init(total: Int, totalBytes: Int? = nil, enabled: Bool, logInterval: TimeInterval = 10) {
     self.total = total
+    self.totalBytes = totalBytes
     self.enabled = enabled
     self.live = enabled && isatty(STDERR_FILENO) == 1
+    self.logInterval = logInterval
+    lastDraw = live ? .distantPast : Date()
   }
 
-  func update(done: Int, failed: Int) {
-    guard live else { return }
+  func update(done: Int, failed: Int, bytes: Int? = nil, matches: Int? = nil) {
+    guard enabled else { return }
     let now = Date()
-    guard now.timeIntervalSince(lastDraw) >= 0.2 || done == total else { return }
+    guard now.timeIntervalSince(lastDraw) >= (live ? 0.2 : logInterval) || (live && done == total) else { return }
     lastDraw = now
     let elapsed = max(now.timeIntervalSince(start), 1e-9)
-    let rate = Double(done) / elapsed
-    let remaining = rate > 0 ? Double(total - done) / rate : 0
-    let line = String(
-      format: "\r%d/%d files  %.1f files/s  %d failed  ETA %@", done, total, rate, failed, Self.duration(remaining))
-    errors.writeNow(line + "\u{1B}[K")
-    drawn = true
+    var parts = ["\(done)/\(total) files"]
+    var remaining = 0.0
+    if let bytes, let totalBytes, totalBytes > 0 {
+      let rate = Double(bytes) / elapsed
+      parts.append(String(format: "%.0f/%.0f MB  %.1f MB/s", Double(bytes) / 1e6, Double(totalBytes) / 1e6, rate / 1e6))
+      remaining = rate > 0 ? Double(totalBytes - bytes) / rate : 0
+    } else {
+      let rate = Double(done) / elapsed
+      remaining = rate > 0 ? Double(total - done) / rate : 0
+    }
+    parts.append(String(format: "%.1f files/s", Double(done) / elapsed))
+    if let matches { parts.append("\(matches) matched") }
+    parts.append("\(failed) failed")
+    parts.append("ETA " + Self.duration(remaining))
+    if live {
+      errors.writeNow("\r" + parts.joined(separator: "  ") + "\u{1B}[K")
+      drawn = true
+    } else {
+      errors.writeNow("sieve: progress: " + parts.joined(separator: ", ") + "\n")
+    }
   }
 
   func clearLine() {

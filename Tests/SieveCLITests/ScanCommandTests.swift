@@ -116,6 +116,21 @@ import Glibc
     #expect(known.allSatisfy { $0.split(separator: "|", omittingEmptySubsequences: false)[5].isEmpty })
   }
 
+  @Test func progressIsLoggedWhenNotATerminal() throws {
+    let evidence = try Self.makeEvidence(copies: 6)
+    defer { evidence.remove() }
+    let cases = try TemporaryDirectory("sieve-case")
+    defer { cases.remove() }
+    let arguments = ["scan", evidence.path + "/disk", "--case", cases.path + "/c", "--progress-interval", "0", "--fast"]
+      + Self.sets.flatMap { ["--hashset", $0] }
+    let result = try CommandRunner.run("sieve", arguments)
+    #expect(result.status == 0)
+    let lines = result.stderr.split(separator: "\n").filter { $0.hasPrefix("sieve: progress: ") }
+    #expect(lines.count >= 5, "\(result.stderr)")
+    #expect(lines.last?.contains("9/9 files") == true)
+    #expect(lines.last?.contains(" MB") == true && lines.last?.contains("matched") == true && lines.last?.contains("ETA") == true)
+  }
+
   @Test func aCaseInsideTheEvidenceIsRefused() throws {
     let evidence = try Self.makeEvidence(copies: 1)
     defer { evidence.remove() }
