@@ -17,13 +17,31 @@ public struct FileWalker: Sendable {
     case file(path: RawPath, explicit: Bool)
     /// A path that could not be listed or is not a regular file or folder.
     case failure(path: RawPath, reason: String)
+    /// A symbolic link (not followed), device, socket or FIFO inside a folder; reported
+    /// only when ``reportSpecialFiles`` is on. Nothing is read from it.
+    case special(path: RawPath, kind: String)
   }
 
   /// Whether to follow symbolic links found inside folders. Default `false`.
   public var followSymlinks: Bool
+  /// Whether to report links, devices, sockets and FIFOs found in folders (for a
+  /// forensic inventory). Default `false`: they are passed over.
+  public var reportSpecialFiles: Bool
 
-  public init(followSymlinks: Bool = false) {
+  public init(followSymlinks: Bool = false, reportSpecialFiles: Bool = false) {
     self.followSymlinks = followSymlinks
+    self.reportSpecialFiles = reportSpecialFiles
+  }
+
+  static func kind(of mode: mode_t) -> String {
+    switch mode & S_IFMT {
+    case S_IFLNK: return "symbolic link (not followed)"
+    case S_IFIFO: return "FIFO"
+    case S_IFSOCK: return "socket"
+    case S_IFCHR: return "character device"
+    case S_IFBLK: return "block device"
+    default: return "special file"
+    }
   }
 
   /// Walks `paths` and calls `visit` for each entry, in order.
@@ -94,7 +112,8 @@ public struct FileWalker: Sendable {
         switch info.st_mode & S_IFMT {
         case S_IFREG: visit(.file(path: path, explicit: false))
         case S_IFDIR: subdirectories.append(path)
-        default: continue  // links (when not followed), devices, sockets, FIFOs
+        default:  // links (when not followed), devices, sockets, FIFOs
+          if reportSpecialFiles { visit(.special(path: path, kind: Self.kind(of: info.st_mode))) }
         }
       }
       // Depth first, in name order: push in reverse so the first name pops first.

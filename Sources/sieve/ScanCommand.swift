@@ -132,7 +132,7 @@ struct ScanCommand: ParsableCommand {
     // Walk; walk failures become file rows too.
     var pending: [CaseDatabase.FileRow] = []
     var files: [(path: RawPath, explicit: Bool)] = []
-    FileWalker(followSymlinks: walking.followSymlinks).walk(CommandLineBytes.paths(for: evidence)) { entry in
+    FileWalker(followSymlinks: walking.followSymlinks, reportSpecialFiles: true).walk(CommandLineBytes.paths(for: evidence)) { entry in
       switch entry {
       case .file(let path, let explicit):
         if !done.contains(path.bytes) { files.append((path, explicit)) }
@@ -140,6 +140,13 @@ struct ScanCommand: ParsableCommand {
         if !done.contains(path.bytes) {
           var row = CaseDatabase.FileRow(path: path, status: "failed")
           row.error = reason
+          pending.append(row)
+          done.insert(path.bytes)
+        }
+      case .special(let path, let kind):
+        if !done.contains(path.bytes) {
+          var row = CaseDatabase.FileRow(path: path, status: "special")
+          row.error = kind
           pending.append(row)
           done.insert(path.bytes)
         }

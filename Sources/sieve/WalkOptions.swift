@@ -17,6 +17,8 @@ struct WalkOptions: ParsableArguments {
       case .failure(let path, let reason):
         failures += 1
         errors.write("\(path): \(reason)")
+      case .special:
+        break
       }
     }
     return (files, failures)
