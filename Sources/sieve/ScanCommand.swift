@@ -133,24 +133,20 @@ struct ScanCommand: ParsableCommand {
     var pending: [CaseDatabase.FileRow] = []
     var files: [(path: RawPath, explicit: Bool)] = []
     FileWalker(followSymlinks: walking.followSymlinks, reportSpecialFiles: true).walk(CommandLineBytes.paths(for: evidence)) { entry in
+      // Paths that are not read become rows at once: failures and special files.
+      let (path, status, reason): (RawPath, String, String)
       switch entry {
       case .file(let path, let explicit):
         if !done.contains(path.bytes) { files.append((path, explicit)) }
-      case .failure(let path, let reason):
-        if !done.contains(path.bytes) {
-          var row = CaseDatabase.FileRow(path: path, status: "failed")
-          row.error = reason
-          pending.append(row)
-          done.insert(path.bytes)
-        }
-      case .special(let path, let kind):
-        if !done.contains(path.bytes) {
-          var row = CaseDatabase.FileRow(path: path, status: "special")
-          row.error = kind
-          pending.append(row)
-          done.insert(path.bytes)
-        }
+        return
+      case .failure(let p, let r): (path, status, reason) = (p, "failed", r)
+      case .special(let p, let kind): (path, status, reason) = (p, "special", kind)
       }
+      guard !done.contains(path.bytes) else { return }
+      var row = CaseDatabase.FileRow(path: path, status: status)
+      row.error = reason
+      pending.append(row)
+      done.insert(path.bytes)
     }
 
     var configuration = try resources.configuration(
