@@ -18,6 +18,8 @@ public struct CaseReport: Sendable {
   /// One match with its file's identity.
   public struct MatchRow: Sendable {
     public var path: String
+    /// The path's raw bytes, to open the file again (thumbnails).
+    public var pathBytes: [UInt8]
     public var size: Int?
     public var md5: String?
     public var sha1: String?
@@ -70,13 +72,14 @@ public struct CaseReport: Sendable {
       let matches = try Row.fetchAll(
         db,
         sql: """
-          SELECT f.path_text, f.size, f.md5, f.sha1, f.sha256, m.set_name, m.entry_id, m.label, m.kind, m.distance, m.orientation
+          SELECT f.path_text, f.size, f.md5, f.sha1, f.sha256, m.set_name, m.entry_id, m.label, m.kind, m.distance, m.orientation,
+            f.path
           FROM matches m JOIN files f ON f.id = m.file_id WHERE f.run_id = ?
           ORDER BY m.set_name, m.label, f.path_text, m.distance, m.entry_id
           """, arguments: [runID]
       ).map {
         MatchRow(
-          path: $0[0], size: $0[1], md5: $0[2], sha1: $0[3], sha256: $0[4], set: $0[5], entry: $0[6], label: $0[7],
+          path: $0[0], pathBytes: [UInt8]($0[11] as Data), size: $0[1], md5: $0[2], sha1: $0[3], sha256: $0[4], set: $0[5], entry: $0[6], label: $0[7],
           kind: $0[8], distance: $0[9], orientation: $0[10])
       }
       let hashed = try Row.fetchAll(

@@ -1,5 +1,6 @@
 import Foundation
 import SieveCore
+import SievePipeline
 
 /// Renders a ``CaseReport`` as JSON Lines, CSV or one self-contained HTML file.
 public enum ReportWriter {
@@ -11,11 +12,14 @@ public enum ReportWriter {
   }
 
   /// The report's bytes.
-  public static func render(_ report: CaseReport, format: Format) -> [UInt8] {
+  ///
+  /// - Parameter thumbnails: HTML only: embed a small thumbnail of each matched image,
+  ///   blurred until clicked (examiner wellness); off by default.
+  public static func render(_ report: CaseReport, format: Format, thumbnails: Bool = false) -> [UInt8] {
     switch format {
     case .jsonl: return Array(jsonl(report).utf8)
     case .csv: return Array(csv(report).utf8)
-    case .html: return Array(html(report).utf8)
+    case .html: return Array(html(report, thumbnails: thumbnails).utf8)
     case .vics: return Array(vics(report).utf8)
     }
   }
@@ -113,7 +117,7 @@ public enum ReportWriter {
     return out
   }
 
-  static func html(_ r: CaseReport) -> String {
+  static func html(_ r: CaseReport, thumbnails: Bool = false) -> String {
     let e = escape
     var h = """
       <!DOCTYPE html>
@@ -125,6 +129,8 @@ public enum ReportWriter {
       table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:.25em .5em;text-align:left;vertical-align:top}
       th{background:#f3f3f3}code{font:12px ui-monospace,monospace;word-break:break-all}
       .num{text-align:right}.muted{color:#666}
+      .thumb input{display:none}.thumb img{filter:blur(14px);cursor:pointer;max-width:160px;max-height:160px}
+      .thumb input:checked+img{filter:none}
       </style></head><body>
       <h1>Sieve case report</h1>
       <table>
@@ -146,15 +152,27 @@ public enum ReportWriter {
     for (type, n) in r.byType { h += "<tr><td>\(e(type))</td><td class=num>\(n)</td></tr>\n" }
     h += "</table>\n<h2>Matches (\(r.matches.count))</h2>\n"
     var group: String?
+    var thumbnailCache: [String: String] = [:]
     for m in r.matches {
       let key = m.set + "\u{0}" + m.label
       if key != group {
         if group != nil { h += "</table>\n" }
         group = key
         h += "<h3>\(e(m.set)) — \(m.label.isEmpty ? "<span class=muted>no label</span>" : e(m.label))</h3>\n"
-        h += "<table><tr><th>Path</th><th>Entry</th><th>Kind</th><th>Distance</th><th>Orientation</th><th>MD5 / SHA-1 / SHA-256</th></tr>\n"
+        h += "<table><tr>" + (thumbnails ? "<th>Image (click)</th>" : "")
+          + "<th>Path</th><th>Entry</th><th>Kind</th><th>Distance</th><th>Orientation</th><th>MD5 / SHA-1 / SHA-256</th></tr>\n"
       }
-      h += "<tr><td><code>\(e(m.path))</code></td><td><code>\(e(m.entry))</code></td><td>\(e(m.kind))</td>"
+      h += "<tr>"
+      if thumbnails {
+        if thumbnailCache[m.path] == nil {
+          thumbnailCache[m.path] = Thumbnail.dataURI(for: RawPath(bytes: m.pathBytes)) ?? ""
+        }
+        let uri = thumbnailCache[m.path]!
+        h += uri.isEmpty
+          ? "<td class=muted>—</td>"
+          : "<td><label class=thumb><input type=checkbox><img alt=\"blurred thumbnail, click to show\" src=\"\(uri)\"></label></td>"
+      }
+      h += "<td><code>\(e(m.path))</code></td><td><code>\(e(m.entry))</code></td><td>\(e(m.kind))</td>"
       h += "<td class=num>\(m.distance)</td><td>\(e(m.orientation ?? ""))</td>"
       h += "<td><code>\(e(m.md5 ?? ""))<br>\(e(m.sha1 ?? ""))<br>\(e(m.sha256 ?? ""))</code></td></tr>\n"
     }

@@ -33,6 +33,9 @@ struct ReportCommand: ParsableCommand {
   @Option(help: "PDQ distance that links two evidence images into a near-duplicate group.")
   var clusterDistance: Int = 31
 
+  @Flag(help: "HTML only: embed small thumbnails of matched images, blurred until clicked (read from the evidence, read-only).")
+  var thumbnails = false
+
   func run() throws {
     let errors = LineWriter.standardError()
     do {
@@ -41,7 +44,7 @@ struct ReportCommand: ParsableCommand {
       }
       let database = try CaseDatabase(folder: caseFolder)
       let report = try CaseReport.load(from: database, run: runID, clusterRadius: clusterDistance)
-      let bytes = ReportWriter.render(report, format: format)
+      let bytes = ReportWriter.render(report, format: format, thumbnails: thumbnails)
       if let out {
         guard FileManager.default.createFile(atPath: out, contents: Data(bytes)) else {
           throw CaseError.cannotOpen(path: out, reason: "cannot write the report")

@@ -64,6 +64,19 @@ import Testing
     #expect(recorded == sha256)
   }
 
+  @Test func thumbnailsAreOffByDefaultAndBlurredWhenAskedFor() throws {
+    let (evidence, cases) = try Self.scannedCase()
+    defer { evidence.remove(); cases.remove() }
+    let plain = try CommandRunner.run("sieve", ["report", cases.path + "/c", "--format", "html"])
+    #expect(!plain.stdout.contains("data:image/jpeg;base64,"))
+    let withThumbnails = try CommandRunner.run("sieve", ["report", cases.path + "/c", "--format", "html", "--thumbnails"])
+    #expect(withThumbnails.status == 0, "\(withThumbnails.stderr)")
+    #expect(withThumbnails.stdout.contains("data:image/jpeg;base64,/9j/"))
+    #expect(withThumbnails.stdout.contains("filter:blur(14px)"))
+    #expect(withThumbnails.stdout.contains("<input type=checkbox><img"))
+    #expect(!withThumbnails.stdout.contains("<script"))
+  }
+
   @Test func csvListsEveryMatchWithDigests() throws {
     let (evidence, cases) = try Self.scannedCase()
     defer { evidence.remove(); cases.remove() }

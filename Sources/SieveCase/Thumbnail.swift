@@ -1,0 +1,37 @@
+import Foundation
+import SieveImaging
+import SievePipeline
+
+/// Small JPEG thumbnails of evidence images for the HTML report, made from the file
+/// itself (opened read-only) and embedded as data URIs.
+enum Thumbnail {
+  /// A `data:image/jpeg;base64,…` URI of `path` scaled to fit `side` pixels, or `nil`
+  /// when the file cannot be read or decoded.
+  static func dataURI(for path: RawPath, side: Int = 160, limits: DecodingLimits = .default) -> String? {
+    guard let bytes = try? FileReader.read(path, maxBytes: limits.maxBytes),
+      let image = try? ImageDecoder(limits: limits).decodeImage(bytes)
+    else { return nil }
+    let scale = max(1, (max(image.width, image.height) + side - 1) / side)
+    let width = max(1, image.width / scale), height = max(1, image.height / scale)
+    let channels = image.layout.channels
+    var pixels = [UInt8](repeating: 0, count: width * height * channels)
+    // Box average of each scale × scale block.
+    image.pixels.withUnsafeBufferPointer { source in
+      for y in 0..<height {
+        for x in 0..<width {
+          for c in 0..<channels {
+            var sum = 0
+            for dy in 0..<scale {
+              let row = (y * scale + dy) * image.width
+              for dx in 0..<scale { sum += Int(source[(row + x * scale + dx) * channels + c]) }
+            }
+            pixels[(y * width + x) * channels + c] = UInt8(sum / (scale * scale))
+          }
+        }
+      }
+    }
+    guard let jpeg = try? JPEGEncoder.encode(PixelImage(width: width, height: height, layout: image.layout, pixels: pixels), quality: 70)
+    else { return nil }
+    return "data:image/jpeg;base64," + Data(jpeg).base64EncodedString()
+  }
+}
