@@ -136,6 +136,73 @@ import Glibc
     #expect(lines.last?.contains(" MB") == true && lines.last?.contains("matched") == true && lines.last?.contains("ETA") == true)
   }
 
+  /// Every file's bytes, size and modification time, to show a scan changed nothing.
+  static func fingerprint(_ root: String) throws -> [String: String] {
+    var out: [String: String] = [:]
+    for relative in try FileManager.default.subpathsOfDirectory(atPath: root) {
+      var info = stat()
+      guard lstat(root + "/" + relative, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { continue }
+      let bytes = try TestData.bytes(URL(fileURLWithPath: root + "/" + relative))
+      out[relative] = "\(info.st_size) \(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec) \(bytes.hashValue)"
+    }
+    return out
+  }
+
+  @Test func evidenceIsNotModifiedAndUnreadableFilesAreRecorded() throws {
+    let evidence = try Self.makeEvidence(copies: 6)
+    defer { evidence.remove() }
+    let cases = try TemporaryDirectory("sieve-case")
+    defer { cases.remove() }
+    let secret = try evidence.write("disk/locked/secret.jpg", TestData.bytes(Self.images.appendingPathComponent("misc-images/wee.jpg")))
+    chmod(secret, 0o000)
+    let before = try Self.fingerprint(evidence.path)
+    var arguments = scanArguments(evidence.path + "/disk", cases.path + "/c")
+    // Root reads everything: run the scan as an unprivileged user when we are root.
+    var command = "sieve"
+    if getuid() == 0, FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv") {
+      chmod(cases.path, 0o777)
+      for dir in try FileManager.default.subpathsOfDirectory(atPath: evidence.path) + [""] {
+        var info = stat()
+        if lstat(evidence.path + "/" + dir, &info) == 0, info.st_mode & S_IFMT == S_IFDIR { chmod(evidence.path + "/" + dir, 0o755) }
+      }
+      for file in try FileManager.default.subpathsOfDirectory(atPath: evidence.path) where !file.hasSuffix("secret.jpg") {
+        var info = stat()
+        // Regular files only: chmod follows links, and one link points at a folder.
+        if lstat(evidence.path + "/" + file, &info) == 0, info.st_mode & S_IFMT == S_IFREG { chmod(evidence.path + "/" + file, 0o644) }
+      }
+      arguments = ["--reuid=nobody", "--regid=nogroup", "--clear-groups", CommandRunner.productsDirectory.appendingPathComponent("sieve").path] + arguments
+      command = "/usr/bin/setpriv"
+    }
+    let result = command == "sieve" ? try CommandRunner.run("sieve", arguments) : try Self.runAbsolute(command, arguments)
+    #expect(result.status == 0, "\(result.stderr)")
+    let (files, _, _) = try Self.contents(cases.path + "/c")
+    if command != "sieve" {
+      #expect(files.contains { $0.contains("/locked/secret.jpg|failed|") }, "\(files)")
+    }
+    // Nothing in the evidence changed: same files, sizes, times and bytes; no new files.
+    chmod(secret, 0o644)
+    var after = try Self.fingerprint(evidence.path)
+    after["disk/locked/secret.jpg"] = before["disk/locked/secret.jpg"] == nil ? nil : after["disk/locked/secret.jpg"]
+    #expect(Set(after.keys) == Set(before.keys).union(["disk/locked/secret.jpg"]).intersection(after.keys))
+    for (key, value) in before where key != "disk/locked/secret.jpg" { #expect(after[key] == value, "\(key) changed") }
+  }
+
+  static func runAbsolute(_ path: String, _ arguments: [String]) throws -> CommandRunner.Result {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: path)
+    process.arguments = arguments
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let errData = err.fileHandleForReading.readDataToEndOfFile()
+    let outData = out.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return CommandRunner.Result(
+      status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+      stderr: String(decoding: errData, as: UTF8.self))
+  }
+
   @Test func aCaseInsideTheEvidenceIsRefused() throws {
     let evidence = try Self.makeEvidence(copies: 1)
     defer { evidence.remove() }

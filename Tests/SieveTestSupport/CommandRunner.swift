@@ -13,6 +13,12 @@ public enum CommandRunner {
     public var status: Int32
     public var stdout: String
     public var stderr: String
+
+    public init(status: Int32, stdout: String, stderr: String) {
+      self.status = status
+      self.stdout = stdout
+      self.stderr = stderr
+    }
   }
 
   /// Runs `executable` (a product name) with `arguments`, standard input empty.
