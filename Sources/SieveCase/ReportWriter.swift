@@ -92,8 +92,17 @@ public enum ReportWriter {
     return String(decoding: data, as: UTF8.self) + "\n"
   }
 
+  /// CSV of the matches, after `#` lines stating the run: tool version, parameters,
+  /// hash sets with their SHA-256, evidence, examiner, case id (read it with a comment
+  /// character of `#`, e.g. pandas `comment="#"`).
   static func csv(_ r: CaseReport) -> String {
-    var lines = ["path,size,md5,sha1,sha256,set,entry,label,kind,distance,orientation"]
+    let i = r.run.info
+    var lines = [
+      "# sieve report, run \(r.run.id) (\(r.run.status)), \(r.run.startedAt) to \(r.run.finishedAt ?? "-")",
+      "# tool: \(i.toolVersion)", "# examiner: \(i.examiner); case id: \(i.caseID); host: \(i.host)",
+      "# evidence: \(i.evidence)", "# parameters: \(i.parameters)", "# hash sets: \(i.hashsets)",
+    ].map { $0.replacingOccurrences(of: "\n", with: " ") }
+    lines.append("path,size,md5,sha1,sha256,set,entry,label,kind,distance,orientation")
     for m in r.matches {
       lines.append(
         [m.path, m.size.map(String.init) ?? "", m.md5 ?? "", m.sha1 ?? "", m.sha256 ?? "", m.set, m.entry, m.label, m.kind,

@@ -81,7 +81,12 @@ import Testing
     let (evidence, cases) = try Self.scannedCase()
     defer { evidence.remove(); cases.remove() }
     let result = try CommandRunner.run("sieve", ["report", cases.path + "/c", "--format", "csv"])
-    let lines = result.stdout.split(separator: "\n")
+    let all = result.stdout.split(separator: "\n")
+    let preamble = all.prefix { $0.hasPrefix("#") }
+    #expect(preamble.contains { $0.hasPrefix("# tool: sieve ") })
+    #expect(preamble.contains { $0.hasPrefix("# hash sets: ") && $0.contains("sha256") })
+    #expect(preamble.contains { $0.hasPrefix("# parameters: ") && $0.contains("max_distance") })
+    let lines = all.dropFirst(preamble.count)
     #expect(lines.first == "path,size,md5,sha1,sha256,set,entry,label,kind,distance,orientation")
     let dbMatches = try DatabaseQueue(path: cases.path + "/c/case.sqlite").read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM matches")! }
     #expect(lines.count == dbMatches + 1)
