@@ -46,6 +46,10 @@ struct BMPDecoder {
       // Masks follow a 40-byte header, or sit inside a V2+ header.
       guard d.count >= 14 + 40 + 12 else { throw .truncated("the BMP data ends inside its colour masks") }
       layout.masks = (u32(d, 54), u32(d, 58), u32(d, 62))
+      for mask in [layout.masks.r, layout.masks.g, layout.masks.b] where mask != 0 {
+        let run = mask >> UInt32(mask.trailingZeroBitCount)
+        guard run & (run &+ 1) == 0 else { throw .corrupt("BMP colour mask 0x\(String(mask, radix: 16)) is not one run of bits") }
+      }
     case 1, 2: throw .unsupported("RLE-compressed BMP")
     default: throw .unsupported("BMP compression \(layout.compression)")
     }
@@ -78,7 +82,8 @@ struct BMPDecoder {
     let shift = mask.trailingZeroBitCount
     let bits = (mask >> UInt32(shift)).trailingZeroBitCount == 0 ? (mask >> UInt32(shift)).nonzeroBitCount : 0
     let v = (value & mask) >> UInt32(shift)
-    return bits >= 8 ? UInt8(truncatingIfNeeded: v >> UInt32(bits - 8)) : UInt8((Int(v) * 255) / ((1 << bits) - 1))
+    guard bits > 0 else { return 0 }
+    return bits >= 8 ? UInt8(truncatingIfNeeded: v >> UInt32(bits - 8)) : UInt8(clamping: (Int(v) * 255) / ((1 << bits) - 1))
   }
 
   func decode<Sink: PixelRowSink>(_ d: UnsafeRawBufferPointer, into sink: inout Sink) throws -> ImageHeader {

@@ -1,6 +1,6 @@
 import Foundation
 import SieveCore
-import SieveHashSets
+@testable import SieveHashSets
 import SieveTestSupport
 import Testing
 
@@ -83,5 +83,46 @@ import Testing
       let loaded = try HashSetLoader.load(path, text: TextHashSetReader(type: format == .plain ? .pdq : nil))
       #expect(loaded.set.pdqHashes == set.pdqHashes, "\(format)")
     }
+  }
+}
+
+/// Hostile files that pass the checksum (it detects accidents, not forgery) must still
+/// be refused with an error, never a trap.
+@Suite struct HostileBinaryHashSetTests {
+  static func resealed(_ bytes: [UInt8]) -> [UInt8] {
+    var out = bytes
+    let sum = out.withUnsafeBytes { raw in
+      BinaryHashSet.checksum(head: UnsafeRawBufferPointer(rebasing: raw[0..<32]), payload: UnsafeRawBufferPointer(rebasing: raw[64...]))
+    }
+    withUnsafeBytes(of: sum.littleEndian) { out.replaceSubrange(32..<40, with: $0) }
+    return out
+  }
+
+  static func put(_ value: UInt64, at offset: Int, in bytes: inout [UInt8]) {
+    withUnsafeBytes(of: value.littleEndian) { bytes.replaceSubrange(offset..<offset + 8, with: $0) }
+  }
+
+  @Test func hugeCountsAndOffsetsAreErrors() throws {
+    let good = BinaryHashSet.encode(BinaryHashSetTests.sample(count: 20, seed: 4))
+    // Header entry count 2^63.
+    var a = good
+    Self.put(1 << 63, at: 16, in: &a)
+    #expect((try? BinaryHashSet.decode(Self.resealed(a), file: "x")) == nil)
+    // Every 8-byte word of the payload set to UInt64.max, then 2^62, in turn: counts,
+    // offsets and lengths among them. Data words (hashes, names) may still decode;
+    // nothing may trap, and a decoded set must be self-consistent.
+    var refused = 0
+    for value: UInt64 in [.max, 1 << 62] {
+      for offset in stride(from: 64, to: good.count - 8, by: 8) {
+        var b = good
+        Self.put(value, at: offset, in: &b)
+        if let (set, _) = try? BinaryHashSet.decode(Self.resealed(b), file: "x") {
+          #expect(set.count == 20 && set.entries.count == 20)
+        } else {
+          refused += 1
+        }
+      }
+    }
+    #expect(refused > 10)
   }
 }

@@ -200,6 +200,10 @@ public enum BinaryHashSet {
     guard raw[40..<64].allSatisfy({ $0 == 0 }) else {
       throw .badBinary(file: file, reason: "reserved header bytes are not zero (damaged, or a newer format)")
     }
+    // Every entry needs at least a label index and an id offset (12 bytes).
+    guard header.entryCount >= 0, header.entryCount <= raw.count / 12 else {
+      throw .badBinary(file: file, reason: "the header claims \(header.entryCount) entries, more than the file can hold")
+    }
     guard header.payloadLength == raw.count - headerSize else {
       throw .badBinary(file: file, reason: "payload is \(raw.count - headerSize) bytes, header says \(header.payloadLength) (truncated?)")
     }
@@ -218,7 +222,9 @@ public enum BinaryHashSet {
     func fail(_ reason: String) -> HashSetError { .badBinary(file: file, reason: reason) }
     func read<T>(_ type: T.Type, count: Int, from section: UnsafeRawBufferPointer, at offset: inout Int) throws(HashSetError) -> [T] {
       let size = MemoryLayout<T>.stride
-      guard count >= 0, count <= (section.count - offset) / max(size, 1) else { throw fail("a section is shorter than its counts say") }
+      guard count >= 0, offset <= section.count, count <= (section.count - offset) / max(size, 1) else {
+        throw fail("a section is shorter than its counts say")
+      }
       let out = [T](unsafeUninitializedCapacity: count) { buffer, initialized in
         adviseHugePages(UnsafeMutableRawBufferPointer(buffer))
         UnsafeMutableRawBufferPointer(buffer).copyMemory(from: UnsafeRawBufferPointer(rebasing: section[offset..<offset + count * size]))
@@ -241,9 +247,15 @@ public enum BinaryHashSet {
       var at = 0
       func count64() throws(HashSetError) -> Int {
         guard body.count >= at + 8 else { throw fail("section \(tag) is too short") }
-        let value = Int(clamping: UInt64(littleEndian: body.loadUnaligned(fromByteOffset: at, as: UInt64.self)))
+        let raw = UInt64(littleEndian: body.loadUnaligned(fromByteOffset: at, as: UInt64.self))
         at += 8
-        return value
+        // No count can exceed the section's bytes; this also keeps count + 1 and
+        // count * 32 from overflowing.
+        guard raw <= UInt64(body.count) else { throw fail("section \(tag) claims \(raw) items in \(body.count) bytes") }
+        return Int(raw)
+      }
+      func offsetsInRange(_ offsets: [UInt64], limit: Int) -> Bool {
+        zip(offsets, offsets.dropFirst()).allSatisfy { $0 <= $1 } && (offsets.last ?? 0) <= UInt64(max(limit, 0))
       }
       switch tag {
       case "NAME":
@@ -251,7 +263,7 @@ public enum BinaryHashSet {
       case "LABL":
         let count = try count64()
         let offsets = try read(UInt64.self, count: count + 1, from: body, at: &at)
-        guard offsets.last.map({ Int($0) <= body.count - at }) == true, zip(offsets, offsets.dropFirst()).allSatisfy({ $0 <= $1 }) else {
+        guard offsetsInRange(offsets, limit: body.count - at) else {
           throw fail("label table offsets are out of order or out of range")
         }
         set.labels = (0..<count).map { String(decoding: body[(at + Int(offsets[$0]))..<(at + Int(offsets[$0 + 1]))], as: UTF8.self) }
@@ -259,8 +271,7 @@ public enum BinaryHashSet {
         set.labelIndex = try read(UInt32.self, count: n, from: body, at: &at)
       case "EIDS":
         let offsets = try read(UInt64.self, count: n + 1, from: body, at: &at)
-        guard offsets.first == 0, Int(offsets.last ?? 0) == body.count - at,
-          zip(offsets, offsets.dropFirst()).allSatisfy({ $0 <= $1 })
+        guard offsets.first == 0, offsetsInRange(offsets, limit: body.count - at), offsets.last == UInt64(body.count - at)
         else { throw fail("id offsets are out of order or out of range") }
         set.idOffsets = offsets
         set.idBytes = Array(body[at...])
