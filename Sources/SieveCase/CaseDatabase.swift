@@ -143,7 +143,7 @@ public final class CaseDatabase: Sendable {
           (row["parameters"] as String) == info.parameters && (row["hashsets"] as String) == info.hashsets
           && (row["evidence"] as String) == info.evidence
         guard same else {
-          throw CaseError.parametersChanged("run \(run) started \(row["started_at"] as String)")
+          throw CaseError.parametersChanged("run \(run) started \(row["started_at"] as String); --restart abandons it")
         }
         try db.execute(sql: "UPDATE runs SET resumed = resumed + 1 WHERE id = ?", arguments: [run])
         var done = Set<[UInt8]>()
@@ -164,6 +164,15 @@ public final class CaseDatabase: Sendable {
           info.caseID, info.host,
         ])
       return (db.lastInsertedRowID, [], false)
+    }
+  }
+
+  /// Marks every unfinished run abandoned, so the next scan starts a new run.
+  public func abandonUnfinishedRuns() throws {
+    try queue.write { db in
+      try db.execute(
+        sql: "UPDATE runs SET status = 'abandoned', finished_at = ? WHERE status = 'running'",
+        arguments: [Self.timestamp(Date())])
     }
   }
 

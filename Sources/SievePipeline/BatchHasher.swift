@@ -141,6 +141,14 @@ public final class BatchHasher: @unchecked Sendable {
     }
   }
 
+  /// Stops handing out files (those in progress finish); for a caller that can no
+  /// longer use the results.
+  public func cancel() {
+    cancelled.withLock { $0 = true }
+  }
+
+  private let cancelled = LockedFlag()
+
   /// Hashes `files` in parallel and calls `deliver` once per file, serially and in
   /// the order of `files`, as soon as each record and all before it are ready.
   ///
@@ -152,11 +160,22 @@ public final class BatchHasher: @unchecked Sendable {
     let files = files.map { FileTask(path: $0.path, explicit: $0.explicit) }
     DispatchQueue.concurrentPerform(iterations: min(configuration.workers, max(files.count, 1))) { _ in
       var hasher = ImageHasher(decoder: decoder, options: configuration.options)
-      while let index = state.claim(below: files.count) {
+      while !self.cancelled.withLock({ $0 }), let index = state.claim(below: files.count) {
         let record = self.hashFile(files[index].path, explicit: files[index].explicit, using: &hasher)
         state.finish(index, record)
       }
     }
+  }
+}
+
+/// A Boolean behind a lock.
+final class LockedFlag: @unchecked Sendable {
+  private let lock = NSLock()
+  private var value = false
+  func withLock<T>(_ body: (inout Bool) -> T) -> T {
+    lock.lock()
+    defer { lock.unlock() }
+    return body(&value)
   }
 }
 

@@ -52,6 +52,9 @@ public struct FileWalker: Sendable {
   /// Walks `paths` (raw bytes, as the command line gave them) and calls `visit` for
   /// each entry, in order.
   public func walk(_ paths: [RawPath], visit: (Entry) -> Void) {
+    // Folders already entered, by device and inode, across all the paths given: a folder
+    // named twice (or inside another named folder) is walked once.
+    var visited = Set<[UInt64]>()
     for path in paths {
       var info = stat()
       guard path.withCString({ stat($0, &info) }) == 0 else {
@@ -60,7 +63,7 @@ public struct FileWalker: Sendable {
       }
       switch info.st_mode & S_IFMT {
       case S_IFREG: visit(.file(path: path, explicit: true))
-      case S_IFDIR: walkDirectory(path, visit: visit)
+      case S_IFDIR: walkDirectory(path, visited: &visited, visit: visit)
       default: visit(.failure(path: path, reason: "not a regular file or folder"))
       }
     }
@@ -80,9 +83,7 @@ public struct FileWalker: Sendable {
     return out
   }
 
-  private func walkDirectory(_ root: RawPath, visit: (Entry) -> Void) {
-    // Folders already entered, by device and inode, so that followed links cannot loop.
-    var visited = Set<[UInt64]>()
+  private func walkDirectory(_ root: RawPath, visited: inout Set<[UInt64]>, visit: (Entry) -> Void) {
     var stack = [root]
     while let directory = stack.popLast() {
       var info = stat()

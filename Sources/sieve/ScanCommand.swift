@@ -53,6 +53,9 @@ struct ScanCommand: ParsableCommand {
     help: "Digests of files to skip (MD5/SHA-1/SHA-256 lists, md5sum output, NSRL RDS v2 NSRLFile.txt); repeatable.")
   var knownGood: [String] = []
 
+  @Flag(help: "Abandon an unfinished scan run in this case (recorded as abandoned) and start a new one.")
+  var restart = false
+
   @Option(help: ArgumentHelp("Seconds between progress lines when standard error is not a terminal.", visibility: .hidden))
   var progressInterval: Double = 10
 
@@ -75,10 +78,11 @@ struct ScanCommand: ParsableCommand {
 
   func validate() throws {
     guard commitEvery > 0 else { throw ValidationError("--commit-every must be positive") }
-    let caseURL = URL(fileURLWithPath: caseFolder).standardizedFileURL.resolvingSymlinksInPath()
+    // Resolve links in every part of the case path that exists (the rest does not exist
+    // yet, so it cannot be a link), and compare with each evidence path resolved.
+    let c = Self.resolved(caseFolder)
     for path in evidence {
-      let evidenceURL = URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath()
-      let e = evidenceURL.pathComponents, c = caseURL.pathComponents
+      let e = Self.resolved(path)
       if c.count >= e.count && Array(c.prefix(e.count)) == e {
         throw ValidationError(CaseError.caseInsideEvidence(case: caseFolder, evidence: path).description)
       }
@@ -94,8 +98,7 @@ struct ScanCommand: ParsableCommand {
     for path in hashsets {
       do {
         let loaded = try HashSetLoader.load(path, text: text.reader)
-        let bytes = try FileReader.read(path, maxBytes: .max)
-        let sha256 = bytes.withUnsafeBytes { FileDigests(of: $0).sha256.hexString }
+        let sha256 = try FileDigests.streaming(RawPath(path)).digests.sha256.hexString
         sets.append(loaded.set)
         setRecords.append(["path": path, "name": loaded.set.name, "sha256": sha256, "entries": String(loaded.set.count)])
       } catch {
@@ -121,6 +124,7 @@ struct ScanCommand: ParsableCommand {
         toolVersion: "sieve \(Sieve.version) (\(ImageDecoder.codecVersions.joined(separator: ", ")))",
         parameters: Self.json(parameters), hashsets: Self.json(setRecords), evidence: Self.json(evidence),
         examiner: examiner, caseID: caseId, host: ProcessInfo.processInfo.hostName)
+      if restart { try database.abandonUnfinishedRuns() }
       let started = try database.startOrResume(info)
       (run, done) = (started.run, started.done)
       if started.resumed && !quiet { errors.write("sieve: resuming run \(run): \(done.count) files already recorded") }
@@ -137,7 +141,8 @@ struct ScanCommand: ParsableCommand {
       let (path, status, reason): (RawPath, String, String)
       switch entry {
       case .file(let path, let explicit):
-        if !done.contains(path.bytes) { files.append((path, explicit)) }
+        // A file named twice (an explicit file inside a walked folder) is scanned once.
+        if done.insert(path.bytes).inserted { files.append((path, explicit)) }
         return
       case .failure(let p, let r): (path, status, reason) = (p, "failed", r)
       case .special(let p, let kind): (path, status, reason) = (p, "special", kind)
@@ -181,12 +186,14 @@ struct ScanCommand: ParsableCommand {
         try database.insert(pending, run: run)
       } catch {
         writeError = error
+        batch.cancel()  // nothing more can be recorded: stop decoding
       }
       pending.removeAll(keepingCapacity: true)
       lastCommit = Date()
     }
 
     batch.run(files) { index, record in
+      guard writeError == nil else { return }
       processed += 1
       bytesDone += sizes[index]
       var row = CaseDatabase.FileRow(path: record.path, status: "failed")
@@ -221,7 +228,9 @@ struct ScanCommand: ParsableCommand {
         row.error = reason
         if let format = record.size != nil ? Self.format(of: record.path) : nil { row.type = format }
       }
-      if row.status != "known_good" { row.matches = matcher.matches(for: query) }
+      // Known-good files skip perceptual work, but their digests are still checked: a
+      // known-good list says "known", not "harmless".
+      row.matches = matcher.matches(for: query)
       if !row.matches.isEmpty { matched += 1 }
       pending.append(row)
       if pending.count >= commitEvery || Date().timeIntervalSince(lastCommit) >= 1 { commit() }
@@ -233,9 +242,11 @@ struct ScanCommand: ParsableCommand {
       errors.write("sieve: cannot write the case database: \(writeError)")
       throw ExitCode(ExitStatus.someFailed)
     }
+    var runFailures = 0
     do {
       try database.finish(run: run)
       let summary = try database.summary(run: run)
+      runFailures = summary.files["failed"] ?? 0
       if !quiet {
         let counts = summary.files.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
         errors.write(
@@ -245,6 +256,25 @@ struct ScanCommand: ParsableCommand {
     } catch {
       errors.write("\(error)")
       throw ExitCode(ExitStatus.someFailed)
+    }
+    // Like `sieve hash`: 1 when some files of the run (this pass or an earlier one)
+    // could not be read or decoded; each is in the case database with its reason.
+    if runFailures > 0 { throw ExitCode(ExitStatus.someFailed) }
+  }
+
+  /// The path's components with every symbolic link resolved (`realpath` of the longest
+  /// existing prefix, then the parts that do not exist yet).
+  static func resolved(_ path: String) -> [String] {
+    var existing = URL(fileURLWithPath: path).standardizedFileURL
+    var missing: [String] = []
+    while true {
+      if let real = realpath(existing.path, nil) {
+        defer { free(real) }
+        return URL(fileURLWithPath: String(cString: real)).pathComponents + missing.reversed()
+      }
+      guard existing.pathComponents.count > 1 else { return URL(fileURLWithPath: path).standardizedFileURL.pathComponents }
+      missing.append(existing.lastPathComponent)
+      existing.deleteLastPathComponent()
     }
   }
 

@@ -73,7 +73,8 @@ import Glibc
     let cases = try TemporaryDirectory("sieve-case")
     defer { cases.remove() }
     let result = try CommandRunner.run("sieve", scanArguments(evidence.path + "/disk", cases.path + "/c"))
-    #expect(result.status == 0, "\(result.stderr)")
+    // 1: the evidence holds files that fail to decode (recorded in the case).
+    #expect(result.status == 1, "\(result.stderr)")
     let (files, matches, duplicates) = try Self.contents(cases.path + "/c")
     #expect(files.count == 18 && duplicates == 0)
     #expect(files.contains { $0.contains("/folder1/scan0001.dat|failed|png|") })
@@ -113,14 +114,18 @@ import Glibc
     let md5 = TestData.repoRoot.appendingPathComponent("hashsets/sample-fixtures.md5").path
     let result = try CommandRunner.run(
       "sieve", scanArguments(evidence.path + "/disk", cases.path + "/c") + ["--known-good", nsrl, "--known-good", md5])
-    #expect(result.status == 0, "\(result.stderr)")
+    #expect(result.status == 1, "\(result.stderr)")
     let (files, matches, _) = try Self.contents(cases.path + "/c")
     let known = files.filter { $0.contains("|known_good|") }
     #expect(known.count == 9, "\(files)")
     #expect(known.contains { $0.contains("/notes.txt|known_good|") })
     #expect(files.filter { $0.contains("|hashed|") }.count == 4)
-    // Known-good files are not decoded: no PDQ, and no matches recorded for them.
+    // Known-good files are not decoded (no PDQ), but their digests are still matched:
+    // the md5 set holds the first 8 copies, which are also on the known-good list.
     #expect(!matches.contains { $0.contains("/notes.txt|") })
+    #expect(matches.filter { $0.contains("|md5|0|") }.count == 8)
+    let knownPaths = Set(known.map { String($0.split(separator: "|")[0]) })
+    #expect(!matches.contains { match in match.contains("|pdq|") && knownPaths.contains(String(match.split(separator: "|")[0])) })
     #expect(known.allSatisfy { $0.split(separator: "|", omittingEmptySubsequences: false)[5].isEmpty })
   }
 
@@ -132,7 +137,7 @@ import Glibc
     let arguments = ["scan", evidence.path + "/disk", "--case", cases.path + "/c", "--progress-interval", "0", "--fast"]
       + Self.sets.flatMap { ["--hashset", $0] }
     let result = try CommandRunner.run("sieve", arguments)
-    #expect(result.status == 0)
+    #expect(result.status == 1)
     let lines = result.stderr.split(separator: "\n").filter { $0.hasPrefix("sieve: progress: ") }
     #expect(lines.count >= 5, "\(result.stderr)")
     #expect(lines.last?.contains("10/10 files") == true, "\(lines)")
@@ -177,7 +182,7 @@ import Glibc
       command = "/usr/bin/setpriv"
     }
     let result = command == "sieve" ? try CommandRunner.run("sieve", arguments) : try Self.runAbsolute(command, arguments)
-    #expect(result.status == 0, "\(result.stderr)")
+    #expect(result.status == 1, "\(result.stderr)")
     let (files, _, _) = try Self.contents(cases.path + "/c")
     if command != "sieve" {
       #expect(files.contains { $0.contains("/locked/secret.jpg|failed|") }, "\(files)")
@@ -206,6 +211,40 @@ import Glibc
       stderr: String(decoding: errData, as: UTF8.self))
   }
 
+  @Test func overlappingEvidenceIsScannedOnceAndRestartAbandonsARun() throws {
+    let evidence = try Self.makeEvidence(copies: 4)
+    defer { evidence.remove() }
+    let cases = try TemporaryDirectory("sieve-case")
+    defer { cases.remove() }
+    let disk = evidence.path + "/disk"
+    let first = try CommandRunner.run(
+      "sieve", ["scan", disk, disk + "/folder0", disk + "/notes.txt", "--case", cases.path + "/c", "--quiet"]
+        + Self.sets.flatMap { ["--hashset", $0] })
+    #expect(first.status == 1, "\(first.stderr)")  // the evidence holds undecodable files
+    let (files, _, duplicates) = try Self.contents(cases.path + "/c")
+    #expect(duplicates == 0 && files.count == 10, "\(files.count)")
+    // A new unfinished run with other parameters is refused until --restart.
+    let queue = try DatabaseQueue(path: cases.path + "/c/case.sqlite")
+    try queue.write { try $0.execute(sql: "UPDATE runs SET status = 'running'") }
+    let other = try CommandRunner.run("sieve", ["scan", disk, "--case", cases.path + "/c", "--quiet", "--max-distance", "10"])
+    #expect(other.status == 1 && other.stderr.contains("--restart abandons it"), "\(other.stderr)")
+    let restarted = try CommandRunner.run("sieve", ["scan", disk, "--case", cases.path + "/c", "--quiet", "--max-distance", "10", "--restart"])
+    #expect(restarted.status == 1, "\(restarted.stderr)")
+    let statuses = try queue.read { try String.fetchAll($0, sql: "SELECT status FROM runs ORDER BY id") }
+    #expect(statuses == ["abandoned", "finished"])
+  }
+
+  @Test func aCaseReachedThroughALinkIntoTheEvidenceIsRefused() throws {
+    let evidence = try Self.makeEvidence(copies: 1)
+    defer { evidence.remove() }
+    let cases = try TemporaryDirectory("sieve-case")
+    defer { cases.remove() }
+    try FileManager.default.createSymbolicLink(atPath: cases.path + "/link", withDestinationPath: evidence.path + "/disk")
+    let result = try CommandRunner.run("sieve", scanArguments(evidence.path + "/disk", cases.path + "/link/sub/case"))
+    #expect(result.status == 2, "\(result.stderr)")
+    #expect(!FileManager.default.fileExists(atPath: evidence.path + "/disk/sub"))
+  }
+
   @Test func aCaseInsideTheEvidenceIsRefused() throws {
     let evidence = try Self.makeEvidence(copies: 1)
     defer { evidence.remove() }
@@ -222,7 +261,7 @@ import Glibc
     let cases = try TemporaryDirectory("sieve-case")
     defer { cases.remove() }
     let reference = cases.path + "/reference"
-    #expect(try CommandRunner.run("sieve", scanArguments(evidence.path + "/disk", reference)).status == 0)
+    #expect(try CommandRunner.run("sieve", scanArguments(evidence.path + "/disk", reference)).status == 1)
     let expected = try Self.contents(reference)
     #expect(expected.files.count == 54)
 
@@ -250,7 +289,7 @@ import Glibc
 
     // The same command again continues and completes the same run.
     let second = try CommandRunner.run("sieve", scanArguments(evidence.path + "/disk", resumed))
-    #expect(second.status == 0, "\(second.stderr)")
+    #expect(second.status == 1, "\(second.stderr)")
     let actual = try Self.contents(resumed)
     #expect(actual.duplicates == 0)
     #expect(actual.files == expected.files, "killed after \(committedAtKill) files")
