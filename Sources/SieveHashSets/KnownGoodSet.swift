@@ -67,7 +67,10 @@ public struct KnownGoodSet: Sendable {
       var lines = try LineReader(path: path)
       defer { lines.close() }
       var nsrl = false
-      while let bytes = lines.next() {
+      while let (bytes, tooLong) = try lines.next() {
+        guard !tooLong else {
+          throw .badLine(file: path, line: lines.lineNumber, reason: "line longer than \(LineReader.maxLineLength) bytes")
+        }
         let line = String(decoding: bytes, as: UTF8.self).trimmingWhitespace()
         if line.isEmpty || line.hasPrefix("#") { continue }
         if !nsrl && (line.hasPrefix("\"SHA-1\"") || line.lowercased().hasPrefix("sha-1,")) {

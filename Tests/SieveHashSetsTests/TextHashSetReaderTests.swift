@@ -92,6 +92,20 @@ import Testing
     #expect(report.badLines[1].contains(":4: quality \"500\""))
   }
 
+  @Test func overlongLinesAreBadLinesAndReadErrorsAreErrors() throws {
+    let long = String(repeating: "a", count: 200_000)
+    let text = "\(Self.pdqA),100,a.jpg\n\(long),100,b.jpg\n\(Self.pdqB),100,c.jpg\n"
+    #expect(throws: HashSetError.self) { try read(text) }
+    let (set, report) = try read(text, reader: TextHashSetReader(skipBadLines: true))
+    #expect(set.count == 2)
+    #expect(report.badLines.count == 1 && report.badLines[0].contains(":2: line longer than 65536 bytes"))
+    // A folder is not a list (it used to read as an empty one).
+    let dir = try TemporaryDirectory()
+    defer { dir.remove() }
+    var empty = HashSet(name: "x")
+    #expect(throws: HashSetError.self) { try TextHashSetReader().read(dir.path, into: &empty) }
+  }
+
   @Test func unknownFormatIsAnError() {
     #expect(throws: HashSetError.self) { try read("hello world, this is prose\n") }
   }

@@ -5,45 +5,83 @@ import Darwin
 #endif
 
 /// Reads a text file line by line in 1 MiB chunks, whatever its size: strips a UTF-8
-/// byte-order mark at the start and the `\r` of CRLF line ends.
+/// byte-order mark at the start and the `\r` of CRLF line ends. A line longer than
+/// ``maxLineLength`` is returned as "too long" (its start only) rather than held whole,
+/// and a read error is an error, never a silent end of file.
 struct LineReader {
+  /// The longest line kept; hash-list lines are far shorter.
+  static let maxLineLength = 64 * 1024
+
   private let fd: Int32
+  private let path: String
   private var buffer: [UInt8] = []
   private var start = 0
+  private var searched = 0
   private var atEnd = false
   private var first = true
+  private var skippingLongLine = false
   /// The number of the line last returned (1-based).
   private(set) var lineNumber = 0
 
   init(path: String) throws(HashSetError) {
+    self.path = path
     fd = open(path, O_RDONLY | O_CLOEXEC)
     guard fd >= 0 else { throw .io(file: path, reason: String(cString: strerror(errno))) }
+    var info = stat()
+    guard fstat(fd, &info) == 0 else { throw .io(file: path, reason: String(cString: strerror(errno))) }
+    guard info.st_mode & S_IFMT == S_IFREG || info.st_mode & S_IFMT == S_IFIFO else {
+      _ = systemClose(fd)
+      throw .io(file: path, reason: "not a regular file")
+    }
   }
 
   func close() { _ = systemClose(fd) }
 
-  /// The next line's bytes, or `nil` at the end of the file.
-  mutating func next() -> ArraySlice<UInt8>? {
+  /// The next line's bytes and whether it was cut at ``maxLineLength``, or `nil` at the end.
+  mutating func next() throws(HashSetError) -> (bytes: ArraySlice<UInt8>, tooLong: Bool)? {
     while true {
-      if let newline = buffer[start...].firstIndex(of: 0x0A) {
+      if let newline = buffer[max(start, searched)...].firstIndex(of: 0x0A) {
         var line = buffer[start..<newline]
         start = newline + 1
-        return finish(&line)
+        searched = start
+        if skippingLongLine {
+          skippingLongLine = false
+          continue
+        }
+        return (finish(&line), false)
       }
+      searched = buffer.count
+      if buffer.count - start > Self.maxLineLength && !skippingLongLine {
+        var line = buffer[start..<start + Self.maxLineLength]
+        skippingLongLine = true
+        start = buffer.count
+        searched = start
+        return (finish(&line), true)
+      }
+      if skippingLongLine { start = buffer.count; searched = start }
       if atEnd {
         guard start < buffer.count else { return nil }
         var line = buffer[start...]
         start = buffer.count
-        return finish(&line)
+        return (finish(&line), false)
       }
       // Keep the partial line, read more.
       buffer.removeSubrange(0..<start)
+      searched -= start
       start = 0
       let old = buffer.count
       buffer.append(contentsOf: repeatElement(0, count: 1 << 20))
-      let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress! + old, 1 << 20) }
-      buffer.removeLast((1 << 20) - max(n, 0))
-      if n <= 0 { atEnd = true }
+      var n: Int
+      repeat {
+        n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress! + old, 1 << 20) }
+      } while n < 0 && errno == EINTR
+      if n < 0 {
+        let reason = String(cString: strerror(errno))
+        buffer.removeLast(1 << 20)
+        throw .io(file: path, reason: "read failed after line \(lineNumber): \(reason)")
+      }
+      buffer.removeLast((1 << 20) - n)
+      if n == 0 { atEnd = true }
     }
   }
 
@@ -57,4 +95,3 @@ struct LineReader {
     return line
   }
 }
-

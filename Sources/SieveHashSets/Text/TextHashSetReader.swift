@@ -46,9 +46,17 @@ public struct TextHashSetReader: Sendable {
     defer { lines.close() }
     var state = ParseState(reader: self, path: path)
     var report: Report?
-    while let bytes = lines.next() {
+    while let (bytes, tooLong) = try lines.next() {
       let line = String(decoding: bytes, as: UTF8.self)
       let number = lines.lineNumber
+      if tooLong {
+        guard skipBadLines else {
+          throw .badLine(file: path, line: number, reason: "line longer than \(LineReader.maxLineLength) bytes")
+        }
+        if report == nil { report = Report(format: format ?? .plain) }
+        report!.badLines.append("\(path):\(number): line longer than \(LineReader.maxLineLength) bytes")
+        continue
+      }
       let trimmed = line.trimmingWhitespace()
       if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
       if report == nil {
