@@ -48,6 +48,10 @@ struct LineReader {
           skippingLongLine = false
           continue
         }
+        if line.count > Self.maxLineLength {
+          line = line.prefix(Self.maxLineLength)
+          return (finish(&line), true)
+        }
         return (finish(&line), false)
       }
       searched = buffer.count
