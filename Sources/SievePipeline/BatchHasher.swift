@@ -75,8 +75,9 @@ public final class BatchHasher: @unchecked Sendable {
   ///   image is skipped rather than failed.
   public func hashFile(_ path: RawPath, explicit: Bool, using hasher: inout ImageHasher) -> HashRecord {
     let bytes: [UInt8]
+    var times = FileReader.FileTimes()
     do {
-      bytes = try FileReader.read(path, maxBytes: configuration.limits.maxBytes)
+      bytes = try FileReader.read(path, maxBytes: configuration.limits.maxBytes, times: &times)
     } catch {
       if case .tooLarge = error, configuration.digests || configuration.knownGood != nil {
         return digestsOnly(path, tooLarge: error.description)
@@ -86,11 +87,14 @@ public final class BatchHasher: @unchecked Sendable {
     return bytes.withUnsafeBytes { data in
       let digests = configuration.digests || configuration.knownGood != nil ? FileDigests(of: data) : nil
       if let knownGood = configuration.knownGood, let digests, digests.all.contains(where: knownGood.contains) {
-        return HashRecord(path: path, outcome: .knownGood, size: data.count, digests: digests)
+        var record = HashRecord(path: path, outcome: .knownGood, size: data.count, digests: digests)
+        record.times = times
+        return record
       }
       var record = hashImage(path, data, explicit: explicit, using: &hasher)
       record.size = data.count
       record.digests = digests
+      record.times = times
       return record
     }
   }

@@ -78,12 +78,31 @@ public enum FileReader {
 
   /// Reads the whole file at `path` (raw bytes), as ``read(_:maxBytes:)-(String,_)``.
   public static func read(_ path: RawPath, maxBytes: Int) throws(Failure) -> [UInt8] {
+    var times = FileTimes()
+    return try read(path, maxBytes: maxBytes, times: &times)
+  }
+
+  /// The times a file had when it was opened, before anything was read from it (so an
+  /// access time changed by the read, where `O_NOATIME` is not permitted, is not the
+  /// one recorded).
+  public struct FileTimes: Sendable, Equatable {
+    public var modified: Double?
+    public var changed: Double?
+    public var accessed: Double?
+    public init() {}
+  }
+
+  /// Reads the whole file and reports its times as they were before the read.
+  public static func read(_ path: RawPath, maxBytes: Int, times: inout FileTimes) throws(Failure) -> [UInt8] {
     // O_NONBLOCK: a FIFO swapped in after the walk must not block the read; it is
     // refused as not a regular file.
     let fd = try openReadOnly(path)
     defer { close(fd) }
     var info = stat()
     guard fstat(fd, &info) == 0 else { throw .system(String(cString: strerror(errno))) }
+    times.modified = Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9
+    times.changed = Double(info.st_ctim.tv_sec) + Double(info.st_ctim.tv_nsec) / 1e9
+    times.accessed = Double(info.st_atim.tv_sec) + Double(info.st_atim.tv_nsec) / 1e9
     let size = Int(info.st_size)
     guard size <= maxBytes else { throw .tooLarge(bytes: size, limit: maxBytes) }
     var bytes = [UInt8](repeating: 0, count: size)

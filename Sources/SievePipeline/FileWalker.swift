@@ -90,7 +90,8 @@ public struct FileWalker: Sendable {
       if directory.withCString({ stat($0, &info) }) == 0 {
         guard visited.insert([UInt64(info.st_dev), UInt64(info.st_ino)]).inserted else { continue }
       }
-      guard let handle = directory.withCString({ opendir($0) }) else {
+      // Opened with O_NOATIME where permitted, so listing a folder leaves its access time.
+      guard let handle = Self.openDirectory(directory) else {
         visit(.failure(path: directory, reason: Self.errorText(errno)))
         continue
       }
@@ -120,6 +121,24 @@ public struct FileWalker: Sendable {
       // Depth first, in name order: push in reverse so the first name pops first.
       stack.append(contentsOf: subdirectories.reversed())
     }
+  }
+
+  static func openDirectory(_ path: RawPath) -> OpaquePointer? {
+    #if os(Linux)
+    let flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC
+    var fd = path.withCString { open($0, flags | 0o1000000 /* O_NOATIME */) }
+    if fd < 0 && errno == EPERM { fd = path.withCString { open($0, flags) } }
+    guard fd >= 0 else { return nil }
+    guard let handle = fdopendir(fd) else {
+      let saved = errno
+      close(fd)
+      errno = saved
+      return nil
+    }
+    return handle
+    #else
+    return path.withCString { opendir($0) }
+    #endif
   }
 
   static func errorText(_ code: Int32) -> String {

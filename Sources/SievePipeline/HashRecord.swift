@@ -12,6 +12,8 @@ public struct HashRecord: Sendable {
   /// MD5, SHA-1 and SHA-256 of the file, when asked for and the file was read
   /// (images or not).
   public var digests: FileDigests?
+  /// The file's times as they were before it was read.
+  public var times = FileReader.FileTimes()
 
   /// The outcome for one file.
   public enum Outcome: Sendable {

@@ -199,8 +199,10 @@ struct ScanCommand: ParsableCommand {
       var row = CaseDatabase.FileRow(path: record.path, status: "failed")
       row.size = record.size
       row.digests = record.digests
+      // Times as they were before the read; lstat only for files never opened.
+      (row.modified, row.changed, row.accessed) = (record.times.modified, record.times.changed, record.times.accessed)
       var info = stat()
-      if record.path.withCString({ lstat($0, &info) }) == 0 {
+      if row.modified == nil, record.path.withCString({ lstat($0, &info) }) == 0 {
         row.modified = Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9
         row.changed = Double(info.st_ctim.tv_sec) + Double(info.st_ctim.tv_nsec) / 1e9
         row.accessed = Double(info.st_atim.tv_sec) + Double(info.st_atim.tv_nsec) / 1e9

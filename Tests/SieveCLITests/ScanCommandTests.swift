@@ -211,6 +211,29 @@ import Glibc
       stderr: String(decoding: errData, as: UTF8.self))
   }
 
+  @Test func accessTimesAreLeftAsTheyWereAndRecordedFromBeforeTheRead() throws {
+    let evidence = try Self.makeEvidence(copies: 2)
+    defer { evidence.remove() }
+    let cases = try TemporaryDirectory("sieve-case")
+    defer { cases.remove() }
+    // 2020-01-01: old enough that a relatime mount would update it on any read.
+    let old = timespec(tv_sec: 1_577_836_800, tv_nsec: 0)
+    let folder = evidence.path + "/disk/folder1/deeper"
+    let file = try FileManager.default.contentsOfDirectory(atPath: folder).sorted().first.map { folder + "/" + $0 }!
+    for path in [file, folder] {
+      var times = [old, old]
+      #expect(utimensat(AT_FDCWD, path, &times, 0) == 0)
+    }
+    _ = try CommandRunner.run("sieve", scanArguments(evidence.path + "/disk", cases.path + "/c"))
+    var info = stat()
+    #expect(stat(file, &info) == 0 && info.st_atim.tv_sec == old.tv_sec, "file atime changed")
+    #expect(stat(folder, &info) == 0 && info.st_atim.tv_sec == old.tv_sec, "folder atime changed")
+    let accessed = try DatabaseQueue(path: cases.path + "/c/case.sqlite").read {
+      try Double.fetchOne($0, sql: "SELECT accessed FROM files WHERE path_text = ?", arguments: [file])
+    }
+    #expect(accessed == Double(old.tv_sec))
+  }
+
   @Test func overlappingEvidenceIsScannedOnceAndRestartAbandonsARun() throws {
     let evidence = try Self.makeEvidence(copies: 4)
     defer { evidence.remove() }
