@@ -174,11 +174,11 @@ public enum ReportWriter {
       h += "<tr>"
       if thumbnails {
         if thumbnailCache[m.path] == nil {
-          thumbnailCache[m.path] = Thumbnail.dataURI(for: RawPath(bytes: m.pathBytes)) ?? ""
+          thumbnailCache[m.path] = Thumbnail.dataURI(for: RawPath(bytes: m.pathBytes), expectedSHA256: m.sha256) ?? ""
         }
         let uri = thumbnailCache[m.path]!
         h += uri.isEmpty
-          ? "<td class=muted>—</td>"
+          ? "<td class=muted>not shown (file missing or changed since the scan)</td>"
           : "<td><label class=thumb><input type=checkbox><img alt=\"blurred thumbnail, click to show\" src=\"\(uri)\"></label></td>"
       }
       h += "<td><code>\(e(m.path))</code></td><td><code>\(e(m.entry))</code></td><td>\(e(m.kind))</td>"

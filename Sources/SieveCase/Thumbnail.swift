@@ -1,4 +1,5 @@
 import Foundation
+import SieveCore
 import SieveImaging
 import SievePipeline
 
@@ -6,11 +7,14 @@ import SievePipeline
 /// itself (opened read-only) and embedded as data URIs.
 enum Thumbnail {
   /// A `data:image/jpeg;base64,…` URI of `path` scaled to fit `side` pixels, or `nil`
-  /// when the file cannot be read or decoded.
-  static func dataURI(for path: RawPath, side: Int = 160, limits: DecodingLimits = .default) -> String? {
-    guard let bytes = try? FileReader.read(path, maxBytes: limits.maxBytes),
-      let image = try? ImageDecoder(limits: limits).decodeImage(bytes)
-    else { return nil }
+  /// when the file cannot be read or decoded, or is no longer the file that was scanned
+  /// (its SHA-256 differs from `expectedSHA256`).
+  static func dataURI(for path: RawPath, expectedSHA256: String?, side: Int = 160, limits: DecodingLimits = .default) -> String? {
+    guard let bytes = try? FileReader.read(path, maxBytes: limits.maxBytes) else { return nil }
+    if let expectedSHA256 {
+      guard bytes.withUnsafeBytes({ FileDigests(of: $0).sha256.hexString }) == expectedSHA256 else { return nil }
+    }
+    guard let image = try? ImageDecoder(limits: limits).decodeImage(bytes) else { return nil }
     let scale = max(1, (max(image.width, image.height) + side - 1) / side)
     let width = max(1, image.width / scale), height = max(1, image.height / scale)
     let channels = image.layout.channels

@@ -34,6 +34,9 @@ public enum HashSetLoader {
     let fd = open(path, O_RDONLY | O_CLOEXEC)
     guard fd >= 0 else { throw .io(file: path, reason: String(cString: strerror(errno))) }
     defer { _ = systemClose(fd) }
+    // A pipe cannot be peeked at without losing bytes: pipes are read as text.
+    var info = stat()
+    if fstat(fd, &info) == 0 && info.st_mode & S_IFMT == S_IFIFO { return false }
     var prefix = [UInt8](repeating: 0, count: 8)
     let n = prefix.withUnsafeMutableBytes { read(fd, $0.baseAddress, 8) }
     return n == 8 && BinaryHashSet.isBinary(prefix)

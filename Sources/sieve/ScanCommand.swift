@@ -117,8 +117,15 @@ struct ScanCommand: ParsableCommand {
         "max_distance": String(thresholds.maxDistance), "phash_max_distance": String(thresholds.phashMaxDistance),
         "min_quality": String(thresholds.minQuality), "pdq_mode": PDQMode.fullResolution.rawValue, "dihedral": "true",
         "max_pixels": String(resources.maxPixels), "max_bytes": String(resources.maxBytes.bytes),
-        "follow_symlinks": String(walking.followSymlinks), "known_good": knownGood.joined(separator: "\n"),
-        "fast": String(fast),
+        "follow_symlinks": String(walking.followSymlinks), "fast": String(fast),
+        "max_seconds": String(resources.maxSeconds),
+        // Anything that changes results must match on resume: the decoders' versions,
+        // the text-set options, and the known-good lists' contents.
+        "tool": "sieve \(Sieve.version) (\(ImageDecoder.codecVersions.joined(separator: ", ")))",
+        "set_label": text.label, "set_type": text.type?.rawValue ?? "", "set_format": text.format?.rawValue ?? "",
+        "known_good": try knownGood.map { path in
+          "\(path) sha256=\(try FileDigests.streaming(RawPath(path)).digests.sha256.hexString)"
+        }.joined(separator: "\n"),
       ]
       let info = CaseDatabase.RunInfo(
         toolVersion: "sieve \(Sieve.version) (\(ImageDecoder.codecVersions.joined(separator: ", ")))",

@@ -75,6 +75,14 @@ import Testing
     #expect(withThumbnails.stdout.contains("filter:blur(14px)"))
     #expect(withThumbnails.stdout.contains("<input type=checkbox><img"))
     #expect(!withThumbnails.stdout.contains("<script"))
+    // A matched file changed since the scan is not shown as if it were the one that matched.
+    let changed = try FileManager.default.subpathsOfDirectory(atPath: evidence.path + "/disk").filter { $0.hasSuffix("IMG_0.dat") }
+    let target = evidence.path + "/disk/" + (try #require(changed.first))
+    var bytes = try TestData.bytes(URL(fileURLWithPath: target))
+    bytes.append(0)
+    try Data(bytes).write(to: URL(fileURLWithPath: target))
+    let after = try CommandRunner.run("sieve", ["report", cases.path + "/c", "--format", "html", "--thumbnails"])
+    #expect(after.stdout.contains("not shown (file missing or changed since the scan)"))
   }
 
   @Test func csvListsEveryMatchWithDigests() throws {
