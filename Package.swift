@@ -36,6 +36,7 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
   ],
   targets: [
     // Hash values, hex codecs, Hamming distance. No C, no I/O.
@@ -75,6 +76,16 @@ let package = Package(
     .systemLibrary(name: "CGIF", providers: [.apt(["libgif-dev"])]),
     .systemLibrary(name: "CHeif", providers: [.apt(["libheif-dev"])]),
 
+    // The HTTP matching service (Hummingbird 2), as a library so tests can drive it.
+    .target(
+      name: "SieveServer",
+      dependencies: [
+        "SieveCore", "SieveImaging", "SieveHashing", "SieveHashSets", "SieveMatching",
+        .product(name: "Hummingbird", package: "hummingbird"),
+      ],
+      swiftSettings: swiftSettings
+    ),
+
     // Bytes -> pixel rows. The only importer of the C codec modules.
     .target(name: "SieveImaging", dependencies: ["CJPEG", "CPNG", "CWebP", "CGIF", "CTIFF", "CHeif"], swiftSettings: swiftSettings),
 
@@ -95,7 +106,7 @@ let package = Package(
     .executableTarget(
       name: "sieve",
       dependencies: [
-        "SieveCore", "SieveImaging", "SieveHashing", "SievePipeline", "SieveHashSets", "SieveMatching", "SieveCase",
+        "SieveCore", "SieveImaging", "SieveHashing", "SievePipeline", "SieveHashSets", "SieveMatching", "SieveCase", "SieveServer",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: swiftSettings

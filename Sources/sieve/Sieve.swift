@@ -18,7 +18,7 @@ struct Sieve: ParsableCommand {
       'path: reason' line on standard error), 2 on a usage error.
       """,
     version: "sieve \(version) (\(ImageDecoder.codecVersions.joined(separator: ", ")))",
-    subcommands: [HashCommand.self, MatchCommand.self, HashsetCommand.self, ScanCommand.self, ReportCommand.self]
+    subcommands: [HashCommand.self, MatchCommand.self, HashsetCommand.self, ScanCommand.self, ReportCommand.self, ServeCommand.self]
   )
 
   /// Runs the command, mapping usage errors to exit status 2 (argument-parser uses 64).
