@@ -121,6 +121,15 @@ import Testing
     }
   }
 
+  @Test func aReportIsNeverWrittenInsideTheEvidence() throws {
+    let (evidence, cases) = try Self.scannedCase()
+    defer { evidence.remove(); cases.remove() }
+    let inside = evidence.path + "/disk/report.html"
+    let result = try CommandRunner.run("sieve", ["report", cases.path + "/c", "--out", inside])
+    #expect(result.status == 1 && result.stderr.contains("inside the evidence"))
+    #expect(!FileManager.default.fileExists(atPath: inside))
+  }
+
   @Test func aFolderWithoutACaseIsAnError() throws {
     let dir = try TemporaryDirectory()
     defer { dir.remove() }
