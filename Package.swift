@@ -30,6 +30,7 @@ let package = Package(
     .library(name: "SieveHashSets", targets: ["SieveHashSets"]),
     .library(name: "SieveMatching", targets: ["SieveMatching"]),
     .library(name: "SieveCase", targets: ["SieveCase"]),
+    .library(name: "SieveServer", targets: ["SieveServer"]),
     .executable(name: "sieve", targets: ["sieve"]),
   ],
   dependencies: [
@@ -37,6 +38,11 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+    .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+    .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+    .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+    .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
   ],
   targets: [
     // Hash values, hex codecs, Hamming distance. No C, no I/O.
@@ -76,13 +82,22 @@ let package = Package(
     .systemLibrary(name: "CGIF", providers: [.apt(["libgif-dev"])]),
     .systemLibrary(name: "CHeif", providers: [.apt(["libheif-dev"])]),
 
-    // The HTTP matching service (Hummingbird 2), as a library so tests can drive it.
+    // The HTTP matching service (Hummingbird 2), as a library so tests can drive it:
+    // API keys, rate limits, the bounded hashing pool, atomic set reloads, metrics, audit.
     .target(
       name: "SieveServer",
       dependencies: [
-        "SieveCore", "SieveImaging", "SieveHashing", "SieveHashSets", "SieveMatching",
+        "SieveCore", "SieveImaging", "SieveHashing", "SieveHashSets", "SieveMatching", "SievePipeline",
         .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "HTTPTypes", package: "swift-http-types"),
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+        .product(name: "Prometheus", package: "swift-prometheus"),
+        .product(name: "Crypto", package: "swift-crypto"),
       ],
+      resources: [.embedInCode("openapi.json")],
       swiftSettings: swiftSettings
     ),
 
@@ -138,8 +153,14 @@ let package = Package(
       swiftSettings: swiftSettings
     ),
     .testTarget(
+      name: "SieveServerTests",
+      dependencies: ["SieveServer", "SieveCore", "SieveHashSets", "SieveMatching", "SieveImaging", "SieveTestSupport"],
+      swiftSettings: swiftSettings
+    ),
+    .testTarget(
       name: "SieveCLITests",
-      dependencies: ["sieve", "SieveTestSupport", "SieveCase", "SievePipeline", "SieveCore", .product(name: "GRDB", package: "GRDB.swift")],
+      dependencies: [
+        "sieve", "SieveTestSupport", "SieveCase", "SievePipeline", "SieveCore", "SieveHashSets", "SieveImaging", .product(name: "GRDB", package: "GRDB.swift")],
       swiftSettings: swiftSettings
     ),
   ]

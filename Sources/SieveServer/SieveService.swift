@@ -1,184 +1,173 @@
 import Foundation
 import Hummingbird
-import SieveCore
+import Logging
+import ServiceLifecycle
 import SieveHashSets
-import SieveHashing
 import SieveImaging
 import SieveMatching
+import SievePipeline
+import UnixSignals
 
-/// The HTTP matching service: JSON endpoints under `/v1` on Hummingbird 2.
+/// The HTTP matching service: JSON endpoints under `/v1` on Hummingbird 2, for upload
+/// pipelines that send each new image (or its hashes) and need an answer in milliseconds.
 ///
-/// This is the first part of the service (issue 5): health and readiness, the loaded
-/// sets, hashing and matching of uploaded images or of hashes. Authentication, rate
-/// limits, reload, metrics, the audit log and the bounded decode pool come next.
-public enum SieveService {
+/// ```swift
+/// var configuration = SieveService.Configuration(hashSetPaths: ["known.sieveset"])
+/// configuration.keysFile = "keys.json"
+/// let service = try SieveService(configuration: configuration)
+/// try await service.run { port in print("listening on \(port)") }
+/// ```
+///
+/// - Every `/v1` route needs an API key (``APIKeyStore``) and is rate-limited per key.
+/// - Uploads are decoded and hashed in memory on a bounded pool (``HashingPool``), never
+///   written or logged; a full queue answers 503 with Retry-After.
+/// - Sets reload atomically (``HashSetRegistry``) on `POST /v1/hashsets/reload` or SIGHUP,
+///   which also re-reads the keys file.
+/// - Each match request is appended to the audit log; `/metrics` serves Prometheus text.
+/// - SIGTERM and SIGINT stop accepting connections and finish the requests in flight.
+public final class SieveService: Sendable {
   /// Settings for a service.
   public struct Configuration: Sendable {
-    public var host: String
-    public var port: Int
-    /// The largest request body accepted (413 above). Default 32 MiB.
-    public var maxBodyBytes: Int
+    public var host = "127.0.0.1"
+    public var port = 8080
+    /// The hash set files, served in this order.
+    public var hashSetPaths: [String]
+    public var textReader = TextHashSetReader()
+    public var matchOptions = MatchOptions()
+    /// The API keys file; nil runs without keys (refused unless bound to loopback).
+    public var keysFile: String?
+    /// Requests per second per key, for keys without their own rate; nil: unlimited.
+    public var defaultRatePerSecond: Double? = nil
+    /// The audit log (JSON lines, appended); nil: no audit log.
+    public var auditLog: String?
+    /// Largest image upload (413 above). Default 32 MiB.
+    public var maxBodyBytes = 32 << 20
+    /// Largest JSON body (413 above). Default 1 MiB, room for a full batch.
+    public var maxJSONBytes = 1 << 20
+    /// Most queries in one `/v1/match/batch` call.
+    public var maxBatch = 1000
+    /// Pixel, byte and time limits for uploads (422 with the reason when exceeded).
     public var limits: DecodingLimits
-    public var matchOptions: MatchOptions
+    /// Hashing threads; default one per core.
+    public var workers = ProcessInfo.processInfo.activeProcessorCount
+    /// Uploads that may wait for a worker before 503.
+    public var queueDepth = 64
+    /// Decoding memory all workers together may reserve.
+    public var memoryBudget = MemoryBudget.defaultCapacity
 
-    public init(
-      host: String = "127.0.0.1", port: Int = 8080, maxBodyBytes: Int = 32 << 20, limits: DecodingLimits = .default,
-      matchOptions: MatchOptions = MatchOptions()
-    ) {
-      self.host = host
-      self.port = port
-      self.maxBodyBytes = maxBodyBytes
+    public init(hashSetPaths: [String]) {
+      self.hashSetPaths = hashSetPaths
+      var limits = DecodingLimits.default
+      limits.maxSeconds = 10
       self.limits = limits
-      self.matchOptions = matchOptions
     }
   }
 
-  /// JSON bodies.
-  struct HashesJSON: Codable, Sendable {
-    var pdq: String?
-    var pdq_quality: Int?
-    var phash: String?
-    var md5: String?
-    var sha1: String?
-    var sha256: String?
-    var width: Int?
-    var height: Int?
-  }
+  public let configuration: Configuration
+  /// The sets served.
+  public let registry: HashSetRegistry
+  let keys: LockedValue<APIKeyStore>?
+  let limiter = RateLimiter()
+  let pool: HashingPool
+  let audit: AuditLog?
+  let metrics = ServiceMetrics()
+  /// Human-readable events (listening, reloads), for the command to print.
+  let onEvent: @Sendable (String) -> Void
 
-  struct MatchJSON: Codable, Sendable {
-    var set: String
-    var id: String
-    var label: String
-    var kind: String
-    var distance: Int
-    var orientation: String?
-  }
-
-  struct MatchResponse: ResponseEncodable, Sendable {
-    var hashes: HashesJSON
-    var matches: [MatchJSON]
-    var low_quality: Bool
-    var timing_ms: Double
-  }
-
-  struct HashResponse: ResponseEncodable, Sendable {
-    var hashes: HashesJSON
-    var timing_ms: Double
-  }
-
-  struct SetInfo: ResponseEncodable, Sendable {
-    var name: String
-    var entries: Int
-    var pdq: Int
-    var phash: Int
-    var md5: Int
-    var sha1: Int
-    var sha256: Int
-  }
-
-  /// Builds the router over `sets`.
-  public static func router(sets: [HashSet], configuration: Configuration) -> Router<BasicRequestContext> {
-    let matcher = Matcher(sets: sets, options: configuration.matchOptions)
-    let router = Router()
-    router.get("healthz") { _, _ in "ok\n" }
-    router.get("readyz") { _, _ in "ready: \(sets.count) hash sets\n" }
-    router.get("v1/hashsets") { _, _ in
-      sets.map {
-        SetInfo(
-          name: $0.name, entries: $0.count, pdq: $0.count(of: .pdq), phash: $0.count(of: .phash), md5: $0.count(of: .md5),
-          sha1: $0.count(of: .sha1), sha256: $0.count(of: .sha256))
-      }
+  /// Reads the keys file and opens the audit log; the sets load when the service runs.
+  public init(configuration: Configuration, onEvent: @escaping @Sendable (String) -> Void = { _ in }) throws(ServiceError) {
+    guard !configuration.hashSetPaths.isEmpty else { throw .configuration("give at least one hash set") }
+    self.configuration = configuration
+    self.onEvent = onEvent
+    registry = HashSetRegistry(paths: configuration.hashSetPaths, textReader: configuration.textReader, matchOptions: configuration.matchOptions)
+    if let path = configuration.keysFile {
+      do { keys = LockedValue(try APIKeyStore.load(path)) } catch { throw .keys(error) }
+    } else {
+      keys = nil
     }
-    router.post("v1/hash") { request, _ in
-      let start = Date()
-      let body = try await Self.body(request, configuration)
-      guard Self.isImage(request) else { throw HTTPError(.unsupportedMediaType, message: "send the image bytes with Content-Type image/*") }
-      let hashes = try Self.hash(body, configuration)
-      return HashResponse(hashes: Self.json(hashes), timing_ms: Date().timeIntervalSince(start) * 1000)
-    }
-    router.post("v1/match") { request, _ in
-      let start = Date()
-      let body = try await Self.body(request, configuration)
-      var query: MatchQuery
-      var hashesJSON: HashesJSON
-      if Self.isImage(request) {
-        let hashes = try Self.hash(body, configuration)
-        hashesJSON = Self.json(hashes)
-        query = MatchQuery(
-          pdq: hashes.pdq?.hash, pdqQuality: hashes.pdq?.quality, pdqDihedral: hashes.pdq?.dihedral, phash: hashes.phash)
-      } else if request.headers[.contentType]?.hasPrefix("application/json") == true {
-        do {
-          hashesJSON = try JSONDecoder().decode(HashesJSON.self, from: Data(body))
-          query = try Self.query(hashesJSON)
-        } catch let error as HTTPError {
-          throw error
-        } catch {
-          throw HTTPError(.badRequest, message: "malformed JSON: \(error)")
-        }
-      } else {
-        throw HTTPError(.unsupportedMediaType, message: "send image/* bytes or application/json hashes")
-      }
-      let matches = matcher.matches(for: query).map {
-        MatchJSON(set: $0.set, id: $0.id, label: $0.label, kind: $0.kind.rawValue, distance: $0.distance, orientation: $0.orientation?.name)
-      }
-      let lowQuality = query.pdq != nil && !matcher.pdqQualityIsEnough(query.pdqQuality)
-      return MatchResponse(hashes: hashesJSON, matches: matches, low_quality: lowQuality, timing_ms: Date().timeIntervalSince(start) * 1000)
-    }
+    audit = try configuration.auditLog.map { path throws(ServiceError) in try AuditLog(path: path) }
+    pool = HashingPool(
+      workers: configuration.workers, queueDepth: configuration.queueDepth, limits: configuration.limits,
+      memoryBudget: configuration.memoryBudget)
+  }
+
+  /// The router with every route and middleware.
+  public func router() -> Router<SieveRequestContext> {
+    let router = Router(context: SieveRequestContext.self)
+    router.add(middleware: ServiceMetricsMiddleware(metrics: metrics))
+    router.add(middleware: AuthMiddleware(keys: keys, limiter: limiter, defaultRate: configuration.defaultRatePerSecond, metrics: metrics))
+    addRoutes(to: router)
     return router
   }
 
-  static func isImage(_ request: Request) -> Bool {
-    request.headers[.contentType]?.lowercased().hasPrefix("image/") == true
-      || request.headers[.contentType]?.lowercased().hasPrefix("application/octet-stream") == true
-  }
-
-  static func body(_ request: Request, _ configuration: Configuration) async throws -> [UInt8] {
-    var request = request
-    do {
-      let buffer = try await request.collectBody(upTo: configuration.maxBodyBytes)
-      return Array(buffer.readableBytesView)
-    } catch {
-      throw HTTPError(.contentTooLarge, message: "the body is over the \(configuration.maxBodyBytes)-byte limit")
-    }
-  }
-
-  static func hash(_ bytes: [UInt8], _ configuration: Configuration) throws -> ImageHashes {
-    var hasher = ImageHasher(decoder: ImageDecoder(limits: configuration.limits), options: HashOptions(dihedral: true))
-    do {
-      return try hasher.hash(bytes)
-    } catch let error as ImagingError {
-      throw HTTPError(.unprocessableContent, message: error.description)
-    }
-  }
-
-  static func json(_ h: ImageHashes) -> HashesJSON {
-    HashesJSON(pdq: h.pdq?.hash.hexString, pdq_quality: h.pdq?.quality, phash: h.phash?.hexString, width: h.width, height: h.height)
-  }
-
-  static func query(_ j: HashesJSON) throws -> MatchQuery {
-    do {
-      var query = MatchQuery(pdq: try j.pdq.map { try PDQHash(hex: $0) }, pdqQuality: j.pdq_quality, phash: try j.phash.map { try PHash(hex: $0) })
-      if let md5 = j.md5 { query.digests.append(try ExactDigest(kind: .md5, hex: md5)) }
-      if let sha1 = j.sha1 { query.digests.append(try ExactDigest(kind: .sha1, hex: sha1)) }
-      if let sha256 = j.sha256 { query.digests.append(try ExactDigest(kind: .sha256, hex: sha256)) }
-      guard query.pdq != nil || query.phash != nil || !query.digests.isEmpty else {
-        throw HTTPError(.badRequest, message: "give at least one of pdq, phash, md5, sha1, sha256")
-      }
-      return query
-    } catch let error as HashParseError {
-      throw HTTPError(.badRequest, message: "bad hash: \(error)")
-    }
-  }
-}
-
-extension SieveService {
-  /// Runs the service until SIGTERM or SIGINT (graceful shutdown through
-  /// swift-service-lifecycle), calling `onRunning` with the bound port.
-  public static func run(sets: [HashSet], configuration: Configuration, onRunning: @escaping @Sendable (Int) -> Void) async throws {
+  /// Runs until SIGTERM or SIGINT: listens at once (`/healthz` answers, `/readyz` says
+  /// 503 until every set is loaded), loads the sets, then serves; SIGHUP reloads.
+  /// Throws when the first load fails, after which nothing is served.
+  public func run(onRunning: @escaping @Sendable (Int) -> Void) async throws {
+    var logger = Logger(label: "sieve")
+    logger.logLevel = .warning
     let app = Application(
-      router: router(sets: sets, configuration: configuration),
+      router: router(),
       configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "sieve"),
-      onServerRunning: { channel in onRunning(channel.localAddress?.port ?? configuration.port) })
+      services: [Maintenance(service: self)],
+      onServerRunning: { channel in onRunning(channel.localAddress?.port ?? self.configuration.port) },
+      logger: logger)
     try await app.runService()
+  }
+
+  /// Reloads the keys file and every hash set (the admin route and SIGHUP).
+  func reload(trigger: String) async -> API.ReloadResponse {
+    var keysError: String?
+    if let keys, let path = configuration.keysFile {
+      do {
+        let store = try APIKeyStore.load(path)
+        keys.withLock { $0 = store }
+      } catch {
+        keysError = "\(error) (the previous keys stay in force)"
+      }
+    }
+    let report = await registry.reload()
+    let snapshot = registry.snapshot
+    metrics.setSizes(snapshot.sets, generation: snapshot.generation)
+    metrics.reloaded(result: report.failed.isEmpty && keysError == nil ? "ok" : "failed")
+    var summary = "reload (\(trigger)): generation \(report.generation), \(report.reloaded.count) reloaded, \(report.unchanged.count) unchanged"
+    for failure in report.failed { summary += "; FAILED \(failure.path): \(failure.error) (the old set keeps serving)" }
+    if let keysError { summary += "; keys: \(keysError)" }
+    onEvent(summary)
+    return API.ReloadResponse(
+      generation: report.generation, reloaded: report.reloaded, unchanged: report.unchanged,
+      failed: report.failed.map { API.ReloadFailure(path: $0.path, error: $0.error) }, keys: keys?.withLock { $0.records.count } ?? 0,
+      keys_error: keysError, seconds: report.seconds)
+  }
+
+  /// Loads the sets, then waits for SIGHUP (reload) and syncs the audit log each second,
+  /// until graceful shutdown.
+  struct Maintenance: Service {
+    let service: SieveService
+
+    func run() async throws {
+      let started = Date()
+      try await service.registry.loadAll()
+      let snapshot = service.registry.snapshot
+      service.metrics.setSizes(snapshot.sets, generation: snapshot.generation)
+      let entries = snapshot.sets.reduce(0) { $0 + $1.set.count }
+      service.onEvent(
+        "ready: \(snapshot.sets.count) hash sets, \(entries) entries, loaded in \(String(format: "%.2f", Date().timeIntervalSince(started))) s")
+      let hangups = await UnixSignalsSequence(trapping: .sighup)
+      await cancelWhenGracefulShutdown {
+        await withDiscardingTaskGroup { group in
+          group.addTask {
+            for await _ in hangups { _ = await service.reload(trigger: "SIGHUP") }
+          }
+          group.addTask {
+            while !Task.isCancelled {
+              try? await Task.sleep(for: .seconds(1))
+              service.audit?.syncIfNeeded()
+            }
+          }
+        }
+      }
+      service.audit?.syncIfNeeded()
+    }
   }
 }

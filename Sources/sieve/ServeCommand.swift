@@ -1,35 +1,90 @@
 import ArgumentParser
 import Dispatch
 import Foundation
-import SieveHashSets
+import SieveImaging
 import SieveServer
 
-/// `sieve serve`: the HTTP matching service (a thin starter for SieveServer).
+/// `sieve serve`: the HTTP matching service, and its API keys.
 struct ServeCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "serve",
-    abstract: "Run the HTTP matching service (in progress: no authentication yet, bind to loopback).",
+    abstract: "Run the HTTP matching service, or manage its API keys.",
     discussion: """
-      Endpoints: GET /healthz, GET /readyz, GET /v1/hashsets, POST /v1/hash (image bytes),
-      POST /v1/match (image bytes with Content-Type image/*, or JSON {"pdq": …, "phash": …,
-      "md5": …}). Images are hashed in memory and never written or logged.
+      `sieve serve --hashset FILE --keys keys.json` starts the service (the `start` \
+      subcommand is the default); `sieve serve keys add|list|revoke` manages the keys file.
+      Run `sieve serve start --help` for every option of the service.
+      """,
+    subcommands: [ServeStartCommand.self, ServeKeysCommand.self],
+    defaultSubcommand: ServeStartCommand.self
+  )
+}
+
+/// `sieve serve start`: runs the service until SIGTERM or SIGINT.
+struct ServeStartCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "start",
+    abstract: "Run the HTTP matching service (the default of `sieve serve`).",
+    discussion: """
+      Endpoints (JSON; see GET /openapi.json):
+        GET  /healthz               liveness: 200 while the process runs
+        GET  /readyz                readiness: 200 once every hash set is loaded, else 503
+        GET  /metrics               Prometheus text
+        GET  /openapi.json          the API description
+        GET  /v1/hashsets           sets served: entries, checksum (version), load time
+        POST /v1/hash               image bytes -> PDQ (with quality), pHash, MD5/SHA-1/SHA-256
+        POST /v1/match              image bytes (Content-Type image/*) or JSON hashes
+                                    {"pdq": …, "phash": …, "md5": …} -> matches
+        POST /v1/match/batch        {"queries": [{"ref": …, "pdq": …}, …]}, up to 1000
+        POST /v1/hashsets/reload    re-read keys and sets from disk (admin key); so does SIGHUP
+
+      Every /v1 route needs a key: `Authorization: Bearer sieve_…` (401 without, 403 when its \
+      role is not enough, 429 with Retry-After over its rate). Uploads are hashed in memory \
+      on --workers threads and never written or logged; when --queue uploads already wait, \
+      the answer is 503 with Retry-After. Bad input gets 400, 413, 415 or 422 with a reason.
+
       Example:
-        sieve serve --hashset known.sieveset --port 8080
-        curl -s --data-binary @photo.jpg -H 'Content-Type: image/jpeg' localhost:8080/v1/match
+        sieve serve keys add --keys keys.json --name uploads --role match
+        sieve serve --hashset known.sieveset --keys keys.json --audit-log audit.jsonl
+        curl -s -H "Authorization: Bearer $KEY" -H 'Content-Type: image/jpeg' \\
+             --data-binary @photo.jpg localhost:8080/v1/match
       """
   )
 
-  @Option(name: .customLong("hashset"), help: "A hash set to serve; repeatable.")
+  @Option(name: .customLong("hashset"), help: "A hash set to serve (binary or text); repeatable.")
   var hashsets: [String] = []
+
+  @Option(help: "The API keys file (made with `sieve serve keys add`).")
+  var keys: String?
+
+  @Flag(help: "Serve /v1 without API keys; only allowed when bound to a loopback address.")
+  var noAuth = false
+
+  @Option(help: "Append one JSON line per match query to this file (time, key, request id, hashes, matches, set versions).")
+  var auditLog: String?
 
   @Option(help: "Address to listen on.")
   var bind: String = "127.0.0.1"
 
-  @Option(help: "Port to listen on (0: any free port, printed on standard error).")
+  @Option(help: "Port to listen on (0: any free port; the port is printed on standard error).")
   var port: Int = 8080
 
-  @Option(help: ArgumentHelp("Largest request body (K, M, G).", valueName: "size"))
+  @Option(help: "Requests per second per key, for keys without their own rate (0: unlimited).")
+  var rateLimit: Double = 0
+
+  @Option(help: ArgumentHelp("Largest image upload (K, M, G); larger bodies get 413.", valueName: "size"))
   var maxBody: ByteCount = ByteCount(32 << 20)
+
+  @Option(help: "Refuse uploads with more pixels than this, from the header (422).")
+  var maxPixels: Int = 100_000_000
+
+  @Option(help: "Give up decoding one upload after this many seconds (422).")
+  var maxSeconds: Double = 10
+
+  @Option(help: "Hashing threads (default: all cores).")
+  var workers: Int = ProcessInfo.processInfo.activeProcessorCount
+
+  @Option(help: "Uploads that may wait for a hashing thread before the service answers 503.")
+  var queue: Int = 64
 
   @OptionGroup(title: "Match thresholds")
   var thresholds: ThresholdOptions
@@ -40,27 +95,52 @@ struct ServeCommand: ParsableCommand {
   func validate() throws {
     guard !hashsets.isEmpty else { throw ValidationError("give at least one --hashset") }
     guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535") }
+    guard keys != nil || noAuth else {
+      throw ValidationError("give --keys FILE (make one with `sieve serve keys add --keys FILE --name NAME`), or --no-auth on loopback")
+    }
+    guard keys == nil || !noAuth else { throw ValidationError("--keys and --no-auth do not go together") }
+    if noAuth, !["127.0.0.1", "::1", "localhost"].contains(bind) {
+      throw ValidationError("--no-auth is refused on \(bind): without keys, bind to 127.0.0.1")
+    }
+    guard rateLimit >= 0, rateLimit.isFinite else { throw ValidationError("--rate-limit must be 0 or more") }
+    guard maxBody.bytes > 0 else { throw ValidationError("--max-body must be positive") }
+    guard maxPixels > 0 else { throw ValidationError("--max-pixels must be positive") }
+    guard maxSeconds > 0, maxSeconds.isFinite else { throw ValidationError("--max-seconds must be positive") }
+    guard workers > 0 else { throw ValidationError("--workers must be at least 1") }
+    guard queue >= 0 else { throw ValidationError("--queue must be 0 or more") }
   }
 
   func run() throws {
     let errors = LineWriter.standardError()
-    var sets: [HashSet] = []
-    for path in hashsets {
-      do {
-        sets.append(try HashSetLoader.load(path, text: text.reader).set)
-      } catch {
-        errors.write("\(error)")
-        throw ExitCode(ExitStatus.someFailed)
-      }
+    var configuration = SieveService.Configuration(hashSetPaths: hashsets)
+    configuration.host = bind
+    configuration.port = port
+    configuration.keysFile = keys
+    configuration.auditLog = auditLog
+    configuration.defaultRatePerSecond = rateLimit > 0 ? rateLimit : nil
+    configuration.maxBodyBytes = maxBody.bytes
+    configuration.limits.maxPixels = maxPixels
+    configuration.limits.maxBytes = maxBody.bytes
+    configuration.limits.maxSeconds = maxSeconds
+    configuration.workers = workers
+    configuration.queueDepth = queue
+    configuration.matchOptions = thresholds.matchOptions()
+    configuration.textReader = text.reader
+    let service: SieveService
+    do {
+      service = try SieveService(configuration: configuration) { event in LineWriter.standardError().write("sieve: \(event)") }
+    } catch {
+      errors.write("sieve: \(error)")
+      throw ExitCode(ExitStatus.someFailed)
     }
-    let configuration = SieveService.Configuration(
-      host: bind, port: port, maxBodyBytes: maxBody.bytes, matchOptions: thresholds.matchOptions())
+    if noAuth { errors.write("sieve: warning: --no-auth: /v1 routes answer without API keys") }
+    if auditLog == nil { errors.write("sieve: no --audit-log: match queries are not recorded") }
     let done = DispatchSemaphore(value: 0)
     let failure = LockedError()
     let host = bind
     Task {
       do {
-        try await SieveService.run(sets: sets, configuration: configuration) { port in
+        try await service.run { port in
           LineWriter.standardError().write("sieve: listening on http://\(host):\(port)")
         }
       } catch {
@@ -73,6 +153,7 @@ struct ServeCommand: ParsableCommand {
       errors.write("sieve: \(error)")
       throw ExitCode(ExitStatus.someFailed)
     }
+    errors.write("sieve: stopped")
   }
 }
 

@@ -1,0 +1,63 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// Checks the API key of every `/v1` request (401 without a valid key, 403 when its role
+/// is not enough) and its key's rate (429 with Retry-After), before any body is read.
+///
+/// The key is sent as `Authorization: Bearer sieve_…` or `X-API-Key: sieve_…`.
+struct AuthMiddleware: RouterMiddleware {
+  typealias Context = SieveRequestContext
+
+  /// Nil: no keys (the service was started with --no-auth).
+  let keys: LockedValue<APIKeyStore>?
+  let limiter: RateLimiter
+  /// Requests per second for keys without their own rate; nil: unlimited.
+  let defaultRate: Double?
+  let metrics: ServiceMetrics
+
+  static let apiKeyHeader = HTTPField.Name("X-API-Key")!
+
+  func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    let path = request.uri.path
+    guard ServiceRoute.needsKey(path: path), let keys else { return try await next(request, context) }
+    guard let presented = Self.presentedKey(request) else {
+      metrics.refused(reason: "no_key")
+      throw HTTPError(
+        .unauthorized, headers: [.wwwAuthenticate: "Bearer realm=\"sieve\""],
+        message: "this route needs an API key: send Authorization: Bearer <key> (keys are made with `sieve serve keys add`)")
+    }
+    guard let record = keys.withLock({ $0.authenticate(presented) }) else {
+      metrics.refused(reason: "bad_key")
+      throw HTTPError(
+        .unauthorized, headers: [.wwwAuthenticate: "Bearer realm=\"sieve\", error=\"invalid_token\""],
+        message: "the API key is unknown, revoked or mistyped")
+    }
+    let required = ServiceRoute.route(path: path)?.role ?? .match
+    guard record.role.allows(required) else {
+      metrics.refused(reason: "forbidden")
+      throw HTTPError(.forbidden, message: "key \(record.id) has role \(record.role.rawValue); this route needs \(required.rawValue)")
+    }
+    if let rate = record.ratePerSecond ?? defaultRate, let wait = limiter.take(key: record.id, rate: rate) {
+      metrics.refused(reason: "rate_limited")
+      let seconds = max(1, Int(wait.rounded(.up)))
+      throw HTTPError(
+        .tooManyRequests, headers: [.retryAfter: String(seconds)],
+        message: "key \(record.id) is over its rate of \(rate) requests per second; retry after \(seconds) s")
+    }
+    var context = context
+    context.key = record
+    return try await next(request, context)
+  }
+
+  static func presentedKey(_ request: Request) -> String? {
+    if let authorization = request.headers[.authorization] {
+      let parts = authorization.split(separator: " ", maxSplits: 1)
+      if parts.count == 2, parts[0].lowercased() == "bearer" {
+        return parts[1].trimmingCharacters(in: .whitespaces)
+      }
+      return nil
+    }
+    return request.headers[apiKeyHeader]
+  }
+}

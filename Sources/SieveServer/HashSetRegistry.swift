@@ -1,0 +1,157 @@
+import Crypto
+import Dispatch
+import Foundation
+import SieveCore
+import SieveHashSets
+import SieveMatching
+
+/// The hash sets the service matches against, swapped atomically on reload.
+///
+/// Requests take the current ``Snapshot`` (one lock, one reference) and match against it
+/// to the end, so a reload never changes a set under a request in flight. A reload reads
+/// every file again off the event loops, one reload at a time; a set whose checksum has not
+/// changed keeps its built index, a set whose file is bad keeps serving its old version and
+/// the error is reported, and the new snapshot replaces the old one in one step.
+public final class HashSetRegistry: Sendable {
+  /// One set as served.
+  public struct ServedSet: Sendable {
+    /// The file it was read from.
+    public var path: String
+    public var set: HashSet
+    public var matcher: Matcher
+    /// The set's version: the binary file's payload checksum, or the first 16 hex digits
+    /// of a text file's SHA-256.
+    public var checksum: String
+    /// `sieveset` or the text format read.
+    public var format: String
+    public var loadedAt: Date
+    /// Seconds spent reading the file and building the indexes.
+    public var loadSeconds: Double
+  }
+
+  /// The sets at one moment.
+  public struct Snapshot: Sendable {
+    public var sets: [ServedSet]
+    /// Counts successful loads and reloads that changed something.
+    public var generation: Int
+    /// Whether the first load has finished.
+    public var ready: Bool
+
+    /// Every match of `query` in every set, in the order the sets were given.
+    public func matches(for query: MatchQuery) -> [Match] {
+      sets.flatMap { $0.matcher.matches(for: query) }
+    }
+
+    /// Whether the query's PDQ hash is below the quality the sets match at (it is then
+    /// not matched by PDQ; its other hashes still are).
+    public func isLowQuality(_ query: MatchQuery) -> Bool {
+      query.pdq != nil && !sets.allSatisfy { $0.matcher.pdqQualityIsEnough(query.pdqQuality) }
+    }
+  }
+
+  /// What a reload did.
+  public struct ReloadReport: Sendable {
+    public var reloaded: [String] = []
+    public var unchanged: [String] = []
+    public var failed: [(path: String, error: String)] = []
+    public var generation = 0
+    public var seconds = 0.0
+  }
+
+  /// The files, in order.
+  public let paths: [String]
+  let textReader: TextHashSetReader
+  let matchOptions: MatchOptions
+  private let state = LockedValue(Snapshot(sets: [], generation: 0, ready: false))
+  private let reloads = DispatchQueue(label: "sieve.hashset-reload")
+
+  public init(paths: [String], textReader: TextHashSetReader = TextHashSetReader(), matchOptions: MatchOptions = MatchOptions()) {
+    self.paths = paths
+    self.textReader = textReader
+    self.matchOptions = matchOptions
+  }
+
+  /// The sets now.
+  public var snapshot: Snapshot { state.current }
+
+  /// The first load: every file must load, or nothing is served.
+  public func loadAll() async throws(ServiceError) {
+    let report = await reload()
+    if !report.failed.isEmpty {
+      throw .hashSetsNotLoaded(report.failed.map(\.error))
+    }
+  }
+
+  /// Reads every file again and swaps in the result (see the type's description).
+  /// Reloads run one at a time; requests are served from the old snapshot meanwhile.
+  @discardableResult
+  public func reload() async -> ReloadReport {
+    await withCheckedContinuation { continuation in
+      reloads.async { continuation.resume(returning: self.reloadNow()) }
+    }
+  }
+
+  private func reloadNow() -> ReloadReport {
+    let started = Date()
+    let old = state.current
+    var report = ReloadReport()
+    var sets: [ServedSet] = []
+    var names: [String: String] = [:]
+    for (i, path) in paths.enumerated() {
+      let previous = old.ready ? old.sets[i] : nil
+      do {
+        let served = try load(path, previous: previous)
+        if let other = names[served.set.name] {
+          throw HashSetError.io(file: path, reason: "a set named \(served.set.name) is already loaded from \(other); name sets apart")
+        }
+        names[served.set.name] = path
+        if let previous, previous.checksum == served.checksum, previous.set.name == served.set.name {
+          report.unchanged.append(previous.set.name)
+        } else {
+          report.reloaded.append(served.set.name)
+        }
+        sets.append(served)
+      } catch {
+        report.failed.append((path, "\(error)"))
+        if let previous { sets.append(previous) }
+      }
+    }
+    report.seconds = Date().timeIntervalSince(started)
+    if !old.ready && !report.failed.isEmpty {
+      report.generation = old.generation
+      return report
+    }
+    let changed = !report.reloaded.isEmpty || !old.ready
+    let generation = changed ? old.generation + 1 : old.generation
+    state.withLock { $0 = Snapshot(sets: sets, generation: generation, ready: true) }
+    report.generation = generation
+    return report
+  }
+
+  /// Loads one file, reusing `previous` (and its indexes) when the content is the same.
+  private func load(_ path: String, previous: ServedSet?) throws -> ServedSet {
+    let started = Date()
+    let loaded = try HashSetLoader.load(path, text: textReader)
+    let checksum: String
+    let format: String
+    if let header = loaded.header {
+      checksum = header.checksumHex
+      format = "sieveset"
+    } else {
+      checksum = try Self.fileChecksum(path)
+      format = loaded.report?.format.rawValue ?? "text"
+    }
+    if let previous, previous.checksum == checksum, previous.set.name == loaded.set.name {
+      return previous
+    }
+    let matcher = Matcher(sets: [loaded.set], options: matchOptions)
+    return ServedSet(
+      path: path, set: loaded.set, matcher: matcher, checksum: checksum, format: format, loadedAt: Date(),
+      loadSeconds: Date().timeIntervalSince(started))
+  }
+
+  static func fileChecksum(_ path: String) throws -> String {
+    let data = try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe)
+    return SHA256.hash(data: data).prefix(8).map { String(format: "%02x", $0) }.joined()
+  }
+}

@@ -1,0 +1,100 @@
+import Prometheus
+import SieveCore
+import SieveHashSets
+
+/// The service's Prometheus metrics, kept in its own registry (no global state, so several
+/// services can run in one process) and served as text at `GET /metrics`.
+final class ServiceMetrics: Sendable {
+  let registry = PrometheusCollectorRegistry()
+
+  /// Request latency buckets, 250 µs to 30 s.
+  static let latencyBuckets: [Duration] = [
+    .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10),
+    .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1),
+    .seconds(2.5), .seconds(5), .seconds(10), .seconds(30),
+  ]
+
+  /// One request answered.
+  func request(route: String, method: String, status: Int, nanoseconds: Int64) {
+    let labels = [("route", route), ("method", method), ("status", String(status))]
+    registry.makeCounter(
+      descriptor: .init(namespace: "sieve", metricName: "http_requests", unitName: "total", helpText: "HTTP requests answered"),
+      labels: labels
+    ).increment()
+    registry.makeDurationHistogram(
+      descriptor: .init(
+        namespace: "sieve", metricName: "http_request_duration", unitName: "seconds", helpText: "Time to answer a request"),
+      labels: labels, buckets: Self.latencyBuckets
+    ).recordNanoseconds(nanoseconds)
+  }
+
+  /// Matches found, by set and hash kind.
+  func matched(set: String, kind: String, count: Int = 1) {
+    registry.makeCounter(
+      descriptor: .init(namespace: "sieve", metricName: "matches", unitName: "total", helpText: "Matches returned"),
+      labels: [("set", set), ("kind", kind)]
+    ).increment(by: Int64(count))
+  }
+
+  /// Queries matched (a batch counts each of its queries).
+  func queried(source: String, count: Int = 1) {
+    registry.makeCounter(
+      descriptor: .init(namespace: "sieve", metricName: "match_queries", unitName: "total", helpText: "Queries matched, by source"),
+      labels: [("source", source)]
+    ).increment(by: Int64(count))
+  }
+
+  /// An upload that could not be decoded, by reason.
+  func decodeError(reason: String) {
+    registry.makeCounter(
+      descriptor: .init(namespace: "sieve", metricName: "decode_errors", unitName: "total", helpText: "Uploads that could not be decoded"),
+      labels: [("reason", reason)]
+    ).increment()
+  }
+
+  /// A request refused before its handler: auth, rate limit, full queue.
+  func refused(reason: String) {
+    registry.makeCounter(
+      descriptor: .init(namespace: "sieve", metricName: "refused_requests", unitName: "total", helpText: "Requests refused, by reason"),
+      labels: [("reason", reason)]
+    ).increment()
+  }
+
+  /// A reload finished.
+  func reloaded(result: String) {
+    registry.makeCounter(
+      descriptor: .init(namespace: "sieve", metricName: "hashset_reloads", unitName: "total", helpText: "Hash set reloads, by result"),
+      labels: [("result", result)]
+    ).increment()
+  }
+
+  /// The sets now served: entries by set and kind.
+  func setSizes(_ sets: [HashSetRegistry.ServedSet], generation: Int) {
+    for served in sets {
+      for kind in HashKind.allCases {
+        registry.makeGauge(
+          descriptor: .init(namespace: "sieve", metricName: "hashset_entries", unitName: "", helpText: "Hashes loaded, by set and kind"),
+          labels: [("set", served.set.name), ("kind", kind.rawValue)]
+        ).set(Double(served.set.count(of: kind)))
+      }
+    }
+    registry.makeGauge(
+      descriptor: .init(namespace: "sieve", metricName: "hashset_generation", unitName: "", helpText: "Generation of the served sets"))
+      .set(Double(generation))
+  }
+
+  /// The hashing pool's queue, sampled when metrics are read.
+  func pool(waiting: Int, running: Int) {
+    registry.makeGauge(
+      descriptor: .init(namespace: "sieve", metricName: "hashing_queue", unitName: "", helpText: "Uploads waiting for a worker"))
+      .set(Double(waiting))
+    registry.makeGauge(
+      descriptor: .init(namespace: "sieve", metricName: "hashing_running", unitName: "", helpText: "Uploads being decoded and hashed"))
+      .set(Double(running))
+  }
+
+  /// The exposition text.
+  func render() -> [UInt8] {
+    registry.emitToBuffer()
+  }
+}

@@ -1,0 +1,23 @@
+import Foundation
+import Hummingbird
+
+/// The request context of the service: Hummingbird's core storage, plus the API key the
+/// request was authenticated with (set by ``AuthMiddleware``).
+public struct SieveRequestContext: RequestContext {
+  public var coreContext: CoreRequestContextStorage
+  /// The caller's key, on `/v1` routes; nil when the service runs without keys.
+  var key: APIKeyStore.Record?
+
+  public init(source: Source) {
+    coreContext = .init(source: source)
+  }
+}
+
+extension SieveRequestContext {
+  /// JSON with sorted keys and unescaped slashes: stable, diffable, readable.
+  public var responseEncoder: JSONEncoder {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    return encoder
+  }
+}

@@ -1,0 +1,291 @@
+import Dispatch
+import Foundation
+import Hummingbird
+import NIOCore
+import SieveCore
+import SieveHashing
+import SieveImaging
+import SieveMatching
+import SieveHashSets
+import SievePipeline
+
+/// The route handlers.
+extension SieveService {
+  func addRoutes(to router: Router<SieveRequestContext>) {
+    for route in ServiceRoute.all {
+      router.on(RouterPath(String(route.path.dropFirst())), method: route.method) { request, context in
+        try await self.respond(to: route, request: request, context: context)
+      }
+    }
+  }
+
+  func respond(to route: ServiceRoute, request: Request, context: SieveRequestContext) async throws -> Response {
+    switch route {
+    case .healthz:
+      return Self.text("ok\n")
+    case .readyz:
+      let snapshot = registry.snapshot
+      let body = API.Ready(ready: snapshot.ready, generation: snapshot.generation, sets: snapshot.sets.count)
+      var response = try body.response(from: request, context: context)
+      response.status = snapshot.ready ? .ok : .serviceUnavailable
+      return response
+    case .metrics:
+      let load = pool.load
+      metrics.pool(waiting: load.waiting, running: load.running)
+      return Response(
+        status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+        body: .init(byteBuffer: ByteBuffer(bytes: metrics.render())))
+    case .openAPI:
+      return Response(
+        status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: PackageResources.openapi_json)))
+    case .hashsets:
+      return try hashSets().response(from: request, context: context)
+    case .reload:
+      let result = await reload(trigger: "POST /v1/hashsets/reload by key \(context.key?.id ?? "-")")
+      var response = try result.response(from: request, context: context)
+      if !result.failed.isEmpty || result.keys_error != nil { response.status = .internalServerError }
+      return response
+    case .hash:
+      return try await hash(request, context: context).response(from: request, context: context)
+    case .match:
+      return try await match(request, context: context).response(from: request, context: context)
+    case .batch:
+      return try await batch(request, context: context).response(from: request, context: context)
+    default:
+      throw HTTPError(.notFound)
+    }
+  }
+
+  // MARK: Handlers
+
+  func hashSets() -> API.SetsResponse {
+    let snapshot = registry.snapshot
+    let formatter = ISO8601DateFormatter()
+    return API.SetsResponse(
+      generation: snapshot.generation, ready: snapshot.ready,
+      sets: snapshot.sets.map { served in
+        API.SetInfo(
+          name: served.set.name, path: served.path, format: served.format, checksum: served.checksum, entries: served.set.count,
+          counts: Dictionary(uniqueKeysWithValues: HashKind.allCases.map { ($0.rawValue, served.set.count(of: $0)) }),
+          loaded_at: formatter.string(from: served.loadedAt), load_seconds: served.loadSeconds)
+      })
+  }
+
+  func hash(_ request: Request, context: SieveRequestContext) async throws -> API.HashResponse {
+    let start = DispatchTime.now().uptimeNanoseconds
+    guard Self.isImage(request) else {
+      throw HTTPError(.unsupportedMediaType, message: "send the image bytes with Content-Type image/* (or application/octet-stream)")
+    }
+    let upload = try await hashUpload(request)
+    let total = Self.milliseconds(since: start)
+    return API.HashResponse(request_id: context.id, hashes: API.Hashes(upload), timing: API.Timing(hash_ms: total, match_ms: 0, total_ms: total))
+  }
+
+  func match(_ request: Request, context: SieveRequestContext) async throws -> API.MatchResponse {
+    let start = DispatchTime.now().uptimeNanoseconds
+    let snapshot = try readySnapshot()
+    var hashes: API.Hashes
+    var query: MatchQuery
+    var hashMilliseconds: Double?
+    let source: String
+    if Self.isImage(request) {
+      let upload = try await hashUpload(request)
+      hashMilliseconds = Self.milliseconds(since: start)
+      hashes = API.Hashes(upload)
+      query = MatchQuery(
+        pdq: upload.image.pdq?.hash, pdqQuality: upload.image.pdq?.quality, pdqDihedral: upload.image.pdq?.dihedral,
+        phash: upload.image.phash, digests: upload.digests.all)
+      source = "image"
+    } else if Self.isJSON(request) {
+      let given = try await decodeJSON(API.Hashes.self, request)
+      query = try given.query()
+      hashes = API.Hashes(query)
+      source = "hashes"
+    } else {
+      throw HTTPError(.unsupportedMediaType, message: "send image bytes (Content-Type image/*) or hashes (Content-Type application/json)")
+    }
+    let matchStart = DispatchTime.now().uptimeNanoseconds
+    let found = snapshot.matches(for: query).map(API.Match.init)
+    let matchMilliseconds = Self.milliseconds(since: matchStart)
+    let lowQuality = snapshot.isLowQuality(query)
+    let versions = Self.versions(snapshot)
+    try record(
+      [API.AuditEntry(
+        time: Self.now(), request_id: context.id, key: context.key?.id, route: ServiceRoute.match.path, source: source, hashes: hashes,
+        matches: found, sets: versions)])
+    count(found, source: source, queries: 1)
+    return API.MatchResponse(
+      request_id: context.id, hashes: hashes, matches: found, low_quality: lowQuality, sets: versions,
+      timing: API.Timing(hash_ms: hashMilliseconds, match_ms: matchMilliseconds, total_ms: Self.milliseconds(since: start)))
+  }
+
+  func batch(_ request: Request, context: SieveRequestContext) async throws -> API.BatchResponse {
+    let start = DispatchTime.now().uptimeNanoseconds
+    let snapshot = try readySnapshot()
+    guard Self.isJSON(request) else {
+      throw HTTPError(.unsupportedMediaType, message: #"send {"queries": [{"pdq": …}, …]} with Content-Type application/json"#)
+    }
+    let body = try await decodeJSON(API.BatchRequest.self, request)
+    guard !body.queries.isEmpty else { throw HTTPError(.badRequest, message: "queries is empty") }
+    guard body.queries.count <= configuration.maxBatch else {
+      throw HTTPError(.badRequest, message: "\(body.queries.count) queries; at most \(configuration.maxBatch) a call")
+    }
+    var queries: [MatchQuery] = []
+    for (i, item) in body.queries.enumerated() {
+      do { queries.append(try item.hashes.query()) } catch {
+        throw HTTPError(.badRequest, message: "queries[\(i)]: \(error.body ?? "bad query")")
+      }
+    }
+    let matchStart = DispatchTime.now().uptimeNanoseconds
+    let queryList = queries
+    // Many queries against large sets is real work: it runs on the pool, not the event loop.
+    let found: [[API.Match]]
+    do {
+      found = try await pool.run { _ in queryList.map { snapshot.matches(for: $0).map(API.Match.init) } }
+    } catch is HashingPool.Busy {
+      throw busy()
+    }
+    let matchMilliseconds = Self.milliseconds(since: matchStart)
+    let versions = Self.versions(snapshot)
+    let time = Self.now()
+    var entries: [API.AuditEntry] = []
+    var results: [API.BatchResult] = []
+    for (i, item) in body.queries.enumerated() {
+      let query = queries[i]
+      let lowQuality = snapshot.isLowQuality(query)
+      results.append(API.BatchResult(ref: item.ref, matches: found[i], low_quality: lowQuality))
+      entries.append(
+        API.AuditEntry(
+          time: time, request_id: context.id, key: context.key?.id, route: ServiceRoute.batch.path, source: "batch", ref: item.ref,
+          batch_index: i, hashes: API.Hashes(query), matches: found[i], sets: versions))
+    }
+    try record(entries)
+    count(found.flatMap { $0 }, source: "batch", queries: queries.count)
+    return API.BatchResponse(
+      request_id: context.id, results: results, sets: versions,
+      timing: API.Timing(hash_ms: nil, match_ms: matchMilliseconds, total_ms: Self.milliseconds(since: start)))
+  }
+
+  // MARK: Helpers
+
+  /// The current sets, or 503 while the first load is running.
+  func readySnapshot() throws -> HashSetRegistry.Snapshot {
+    let snapshot = registry.snapshot
+    guard snapshot.ready else {
+      throw HTTPError(.serviceUnavailable, headers: [.retryAfter: "5"], message: "the hash sets are still loading; see /readyz")
+    }
+    return snapshot
+  }
+
+  /// Reads an upload and hashes it on the pool, mapping every failure to a status.
+  func hashUpload(_ request: Request) async throws -> UploadHashes {
+    let body = try await collect(request, limit: configuration.maxBodyBytes)
+    guard body.readableBytes > 0 else { throw HTTPError(.badRequest, message: "the body is empty: send the image bytes") }
+    do {
+      return try await pool.hash(body)
+    } catch is HashingPool.Busy {
+      throw busy()
+    } catch let error as ImagingError {
+      metrics.decodeError(reason: Self.reason(error))
+      if case .unsupportedFormat = error { throw HTTPError(.unsupportedMediaType, message: error.description) }
+      if case .unrecognizedFormat = error { throw HTTPError(.unsupportedMediaType, message: error.description) }
+      throw HTTPError(.unprocessableContent, message: error.description)
+    }
+  }
+
+  func busy() -> HTTPError {
+    metrics.refused(reason: "queue_full")
+    return HTTPError(
+      .serviceUnavailable, headers: [.retryAfter: "1"],
+      message: "all \(pool.workers) hashing workers are busy and \(pool.queueDepth) uploads are waiting; retry shortly")
+  }
+
+  func collect(_ request: Request, limit: Int) async throws -> ByteBuffer {
+    if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
+      throw HTTPError(.contentTooLarge, message: "the body is \(length) bytes; the limit is \(limit)")
+    }
+    var request = request
+    do {
+      return try await request.collectBody(upTo: limit)
+    } catch {
+      throw HTTPError(.contentTooLarge, message: "the body is over the \(limit)-byte limit")
+    }
+  }
+
+  func decodeJSON<T: Decodable>(_ type: T.Type, _ request: Request) async throws -> T {
+    let body = try await collect(request, limit: configuration.maxJSONBytes)
+    do {
+      return try JSONDecoder().decode(T.self, from: Data(body.readableBytesView))
+    } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context) {
+      throw HTTPError(.badRequest, message: "malformed JSON at \(Self.path(context.codingPath)): \(context.debugDescription)")
+    } catch let DecodingError.keyNotFound(key, context) {
+      throw HTTPError(.badRequest, message: "malformed JSON: \(key.stringValue) is missing at \(Self.path(context.codingPath))")
+    } catch {
+      throw HTTPError(.badRequest, message: "malformed JSON: the body does not parse as JSON")
+    }
+  }
+
+  /// Appends audit lines; without them the result is not given (503).
+  func record(_ entries: [API.AuditEntry]) throws {
+    guard let audit else { return }
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    let lines = entries.compactMap { try? Array(encoder.encode($0)) }
+    guard audit.append(lines) else {
+      metrics.refused(reason: "audit_log_failed")
+      throw HTTPError(.serviceUnavailable, headers: [.retryAfter: "5"], message: "the audit log cannot be written; no result is given unrecorded")
+    }
+  }
+
+  func count(_ matches: [API.Match], source: String, queries: Int) {
+    metrics.queried(source: source, count: queries)
+    var counts: [String: [String: Int]] = [:]
+    for match in matches { counts[match.set, default: [:]][match.kind, default: 0] += 1 }
+    for (set, kinds) in counts { for (kind, n) in kinds { metrics.matched(set: set, kind: kind, count: n) } }
+  }
+
+  static func versions(_ snapshot: HashSetRegistry.Snapshot) -> [API.SetVersion] {
+    snapshot.sets.map { API.SetVersion(name: $0.set.name, checksum: $0.checksum) }
+  }
+
+  static func isImage(_ request: Request) -> Bool {
+    guard let type = request.headers[.contentType]?.lowercased() else { return false }
+    return type.hasPrefix("image/") || type.hasPrefix("application/octet-stream")
+  }
+
+  static func isJSON(_ request: Request) -> Bool {
+    request.headers[.contentType]?.lowercased().hasPrefix("application/json") == true
+  }
+
+  static func text(_ string: String) -> Response {
+    Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: string)))
+  }
+
+  static func milliseconds(since start: UInt64) -> Double {
+    Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+  }
+
+  static func now() -> String {
+    Date().formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
+  }
+
+  static func path(_ codingPath: [any CodingKey]) -> String {
+    codingPath.isEmpty ? "the top level" : codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+  }
+
+  /// A short reason for the decode-error metric.
+  static func reason(_ error: ImagingError) -> String {
+    switch error {
+    case .empty: return "empty"
+    case .unrecognizedFormat: return "unrecognized_format"
+    case .unsupportedFormat: return "unsupported_format"
+    case .fileTooLarge: return "too_many_bytes"
+    case .tooLarge: return "too_many_pixels"
+    case .truncated: return "truncated"
+    case .corrupt: return "corrupt"
+    case .unsupported: return "unsupported"
+    case .timedOut: return "timed_out"
+    case .outOfMemory: return "out_of_memory"
+    }
+  }
+}

@@ -1,0 +1,113 @@
+import Foundation
+import SieveCore
+import SieveHashSets
+import SieveImaging
+import SieveMatching
+import SieveTestSupport
+import Testing
+
+@testable import SieveServer
+
+@Suite struct HashSetRegistryTests {
+  static func randomSet(_ name: String, count: Int, seed: UInt64) -> HashSet {
+    var rng = SplitMix64(seed: seed)
+    return HashSet(
+      name: name,
+      entries: (0..<count).map { i in
+        HashSetEntry(id: "\(name)-\(i)", label: "example", pdq: PDQHash(w0: rng.next(), w1: rng.next(), w2: rng.next(), w3: rng.next()))
+      })
+  }
+
+  @Test func reloadSwapsChangedSetsKeepsUnchangedAndSurvivesBadFiles() async throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.remove() }
+    let a = dir.path + "/a.sieveset"
+    let b = dir.path + "/b.txt"
+    let setA = Self.randomSet("a", count: 500, seed: 1)
+    try BinaryHashSet.write(setA, to: a)
+    let probe = setA.pdqHashes[7]
+    try "\(probe.hexString)\n".write(toFile: b, atomically: true, encoding: .utf8)
+
+    let registry = HashSetRegistry(paths: [a, b], textReader: TextHashSetReader(type: .pdq))
+    #expect(!registry.snapshot.ready)
+    try await registry.loadAll()
+    let first = registry.snapshot
+    #expect(first.ready && first.generation == 1 && first.sets.map(\.set.name) == ["a", "b.txt"])
+    #expect(first.sets[0].format == "sieveset" && first.sets[1].format == "plain")
+    #expect(first.matches(for: MatchQuery(pdq: probe)).map(\.set) == ["a", "b.txt"])
+
+    // Nothing changed: same generation, same matcher objects (no index rebuilt).
+    var report = await registry.reload()
+    #expect(report.unchanged == ["a", "b.txt"] && report.reloaded.isEmpty && report.failed.isEmpty)
+    #expect(registry.snapshot.generation == 1)
+    #expect(registry.snapshot.sets[0].matcher === first.sets[0].matcher)
+
+    // A changed file is reloaded; the other keeps its index.
+    let setA2 = Self.randomSet("a", count: 300, seed: 2)
+    try BinaryHashSet.write(setA2, to: a)
+    report = await registry.reload()
+    #expect(report.reloaded == ["a"] && report.unchanged == ["b.txt"])
+    let second = registry.snapshot
+    #expect(second.generation == 2 && second.sets[0].set.count == 300 && second.sets[0].checksum != first.sets[0].checksum)
+    #expect(second.sets[1].matcher === first.sets[1].matcher)
+    // The old snapshot, held by a request in flight, still answers from the old set.
+    #expect(first.matches(for: MatchQuery(pdq: probe)).map(\.set) == ["a", "b.txt"])
+    #expect(second.matches(for: MatchQuery(pdq: probe)).map(\.set) == ["b.txt"])
+
+    // A corrupt file leaves its old version serving and is reported; a missing file too.
+    try Data([0x53, 0x49, 0x45, 0x56, 0x45, 0x53, 0x45, 0x54, 1, 2, 3]).write(to: URL(fileURLWithPath: a))
+    try FileManager.default.removeItem(atPath: b)
+    report = await registry.reload()
+    #expect(report.failed.map(\.path) == [a, b])
+    #expect(report.failed.allSatisfy { !$0.error.isEmpty })
+    let third = registry.snapshot
+    #expect(third.generation == 2 && third.sets.map(\.checksum) == second.sets.map(\.checksum))
+  }
+
+  @Test func firstLoadFailureIsAnError() async throws {
+    let registry = HashSetRegistry(paths: ["/nonexistent/set.sieveset"])
+    await #expect(throws: ServiceError.self) { try await registry.loadAll() }
+    #expect(!registry.snapshot.ready)
+  }
+
+  @Test func duplicateSetNamesAreRefused() async throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.remove() }
+    try BinaryHashSet.write(Self.randomSet("same", count: 3, seed: 1), to: dir.path + "/1.sieveset")
+    try BinaryHashSet.write(Self.randomSet("same", count: 3, seed: 2), to: dir.path + "/2.sieveset")
+    let registry = HashSetRegistry(paths: [dir.path + "/1.sieveset", dir.path + "/2.sieveset"])
+    await #expect {
+      try await registry.loadAll()
+    } throws: { error in
+      "\(error)".contains("a set named same is already loaded")
+    }
+  }
+}
+
+@Suite struct HashingPoolTests {
+  @Test func refusesWhenTheQueueIsFullAndRecovers() async throws {
+    let pool = HashingPool(workers: 1, queueDepth: 1, limits: .default, memoryBudget: 1 << 20)
+    let release = DispatchSemaphore(value: 0)
+    let started = DispatchSemaphore(value: 0)
+    // One job runs (blocked), one waits; the third is refused at once.
+    async let running: Int = pool.run { _ in
+      started.signal()
+      release.wait()
+      return 1
+    }
+    started.wait()
+    async let waiting: Int = pool.run { _ in 2 }
+    while pool.load.waiting < 1 { try await Task.sleep(for: .milliseconds(1)) }
+    await #expect(throws: HashingPool.Busy.self) { try await pool.run { _ in 3 } }
+    release.signal()
+    #expect(try await running == 1)
+    #expect(try await waiting == 2)
+    #expect(try await pool.run { _ in 4 } == 4)
+  }
+
+  @Test func errorsFromJobsReachTheCaller() async throws {
+    struct Boom: Error {}
+    let pool = HashingPool(workers: 2, queueDepth: 4, limits: .default, memoryBudget: 1 << 20)
+    await #expect(throws: Boom.self) { try await pool.run { _ -> Int in throw Boom() } }
+  }
+}
