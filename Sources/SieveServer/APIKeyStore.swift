@@ -146,9 +146,10 @@ public struct APIKeyStore: Sendable, Equatable {
     do { bytes = Array(try encoder.encode(File(format: Self.format, version: 1, keys: records))) + [0x0A] } catch {
       throw .io(path: path, reason: "\(error)")
     }
-    let temporary = path + ".tmp-\(getpid())"
-    let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+    let temporary = path + ".tmp-\(getpid())-\(Self.randomHex(4))"
+    let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
     guard fd >= 0 else { throw .io(path: temporary, reason: String(cString: strerror(errno))) }
+    _ = fchmod(fd, 0o600)
     var written = 0
     while written < bytes.count {
       let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + written, bytes.count - written) }
@@ -168,6 +169,25 @@ public struct APIKeyStore: Sendable, Equatable {
       unlink(temporary)
       throw .io(path: path, reason: reason)
     }
+    // The rename itself reaches the disk with the folder.
+    let folder = open((path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent, O_RDONLY | O_CLOEXEC)
+    if folder >= 0 {
+      _ = fsync(folder)
+      close(folder)
+    }
+  }
+
+  /// Loads `path` (or starts empty), lets `change` edit the keys and saves them, holding an
+  /// exclusive lock (`path.lock`) throughout, so two edits at once cannot lose one.
+  public static func update<T>(_ path: String, _ change: (inout APIKeyStore) throws(APIKeyError) -> T) throws(APIKeyError) -> T {
+    let lock = open(path + ".lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o600)
+    guard lock >= 0 else { throw .io(path: path + ".lock", reason: String(cString: strerror(errno))) }
+    defer { close(lock) }
+    guard flock(lock, LOCK_EX) == 0 else { throw .io(path: path + ".lock", reason: String(cString: strerror(errno))) }
+    var store = try loadOrEmpty(path)
+    let result = try change(&store)
+    try store.save(to: path)
+    return result
   }
 
   // MARK: Helpers

@@ -17,6 +17,7 @@ final class AuditLog: Sendable {
   let path: String
   private let fd: Int32
   private let dirty = LockedValue(false)
+  private let writing = LockedValue(())
   private let failures = LockedValue(0)
 
   init(path: String) throws(ServiceError) {
@@ -30,7 +31,9 @@ final class AuditLog: Sendable {
     close(fd)
   }
 
-  /// Appends `lines` (each a JSON object without its newline) in one write.
+  /// Appends `lines` (each a JSON object without its newline) in one write, under a lock
+  /// so that requests' lines never interleave. A write that fails part-way is cut back to
+  /// the last whole line, so the file stays valid JSON Lines.
   /// - Returns: false when the write failed (the failure is counted).
   @discardableResult
   func append(_ lines: [[UInt8]]) -> Bool {
@@ -40,18 +43,26 @@ final class AuditLog: Sendable {
       bytes += line
       bytes.append(0x0A)
     }
-    var written = 0
-    while written < bytes.count {
-      let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + written, bytes.count - written) }
-      if n < 0 && errno == EINTR { continue }
-      guard n > 0 else {
-        failures.withLock { $0 += 1 }
-        return false
+    let ok = writing.withLock { _ -> Bool in
+      let end = lseek(fd, 0, SEEK_END)
+      var written = 0
+      while written < bytes.count {
+        let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + written, bytes.count - written) }
+        if n < 0 && errno == EINTR { continue }
+        guard n > 0 else {
+          if end >= 0 { _ = ftruncate(fd, end) }
+          return false
+        }
+        written += n
       }
-      written += n
+      return true
     }
-    dirty.withLock { $0 = true }
-    return true
+    if ok {
+      dirty.withLock { $0 = true }
+    } else {
+      failures.withLock { $0 += 1 }
+    }
+    return ok
   }
 
   /// Writes that failed so far.

@@ -20,7 +20,8 @@ struct AuthMiddleware: RouterMiddleware {
 
   func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
     let path = request.uri.path
-    guard ServiceRoute.needsKey(path: path), let keys else { return try await next(request, context) }
+    let route = ServiceRoute.route(endpoint: context.endpointPath, path: path)
+    guard route?.role != nil || ServiceRoute.needsKey(path: path), let keys else { return try await next(request, context) }
     guard let presented = Self.presentedKey(request) else {
       metrics.refused(reason: "no_key")
       throw HTTPError(
@@ -33,7 +34,7 @@ struct AuthMiddleware: RouterMiddleware {
         .unauthorized, headers: [.wwwAuthenticate: "Bearer realm=\"sieve\", error=\"invalid_token\""],
         message: "the API key is unknown, revoked or mistyped")
     }
-    let required = ServiceRoute.route(path: path)?.role ?? .match
+    let required = route?.role ?? .match
     guard record.role.allows(required) else {
       metrics.refused(reason: "forbidden")
       throw HTTPError(.forbidden, message: "key \(record.id) has role \(record.role.rawValue); this route needs \(required.rawValue)")

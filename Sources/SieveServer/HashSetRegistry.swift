@@ -86,8 +86,17 @@ public final class HashSetRegistry: Sendable {
   /// Reloads run one at a time; requests are served from the old snapshot meanwhile.
   @discardableResult
   public func reload() async -> ReloadReport {
+    await reload { () }.report
+  }
+
+  /// Runs `first` (re-reading the keys file, say), then reloads, in the one-at-a-time
+  /// order of reloads, so two overlapping reloads cannot apply an older read last.
+  public func reload<T: Sendable>(first: @escaping @Sendable () -> T) async -> (report: ReloadReport, first: T) {
     await withCheckedContinuation { continuation in
-      reloads.async { continuation.resume(returning: self.reloadNow()) }
+      reloads.async {
+        let value = first()
+        continuation.resume(returning: (self.reloadNow(), value))
+      }
     }
   }
 
@@ -113,7 +122,10 @@ public final class HashSetRegistry: Sendable {
         sets.append(served)
       } catch {
         report.failed.append((path, "\(error)"))
-        if let previous { sets.append(previous) }
+        if let previous {
+          sets.append(previous)
+          names[previous.set.name] = previous.path
+        }
       }
     }
     report.seconds = Date().timeIntervalSince(started)
@@ -131,6 +143,7 @@ public final class HashSetRegistry: Sendable {
   /// Loads one file, reusing `previous` (and its indexes) when the content is the same.
   private func load(_ path: String, previous: ServedSet?) throws -> ServedSet {
     let started = Date()
+    let before = try? Self.fileChecksum(path)
     let loaded = try HashSetLoader.load(path, text: textReader)
     let checksum: String
     let format: String
@@ -138,8 +151,13 @@ public final class HashSetRegistry: Sendable {
       checksum = header.checksumHex
       format = "sieveset"
     } else {
+      // A text list has no checksum of its own: the file's SHA-256, taken before and after
+      // reading, so a file replaced in the middle is refused rather than mislabelled.
       checksum = try Self.fileChecksum(path)
       format = loaded.report?.format.rawValue ?? "text"
+      guard before == checksum else {
+        throw ServiceError.configuration("\(path): the file changed while it was read; replace set files atomically (write, then mv)")
+      }
     }
     if let previous, previous.checksum == checksum, previous.set.name == loaded.set.name {
       return previous

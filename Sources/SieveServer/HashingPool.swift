@@ -7,12 +7,14 @@ import SievePipeline
 /// The bounded pool that decodes and hashes uploads: one thread per worker (by default
 /// one per core), off the event loops, each with its own reusable ``ImageHasher``.
 ///
-/// At most `queueDepth` jobs wait; one more is refused at once with
-/// ``HashingPool/Busy`` (the service answers 503 with Retry-After) instead of piling up
-/// request bodies in memory. Decoding memory is reserved from a ``MemoryBudget`` before
-/// each image is decoded, from its header, so a few huge images run one at a time.
+/// A request takes an ``Admission`` before it reads its body: at most `workers +
+/// queueDepth` are admitted at once (running, waiting, or reading their bodies), and one more
+/// is refused at once with ``HashingPool/Busy`` (the service answers 503 with Retry-After),
+/// so request bodies never pile up in memory. Decoding memory is reserved from a
+/// ``MemoryBudget`` before each image is decoded, from its header, so a few huge images
+/// run one at a time.
 final class HashingPool: Sendable {
-  /// The queue is full.
+  /// The pool is full.
   struct Busy: Error {}
 
   /// What a worker thread owns.
@@ -20,11 +22,38 @@ final class HashingPool: Sendable {
     var hasher: ImageHasher
   }
 
+  typealias Job = @Sendable (inout Worker) -> Void
+
   private struct State {
-    var queue: [@Sendable (inout Worker) -> Void] = []
+    /// Jobs not yet taken; a taken slot is set to nil at once, so nothing a finished job
+    /// captured (a request body, a snapshot of the sets) outlives it.
+    var queue: [Job?] = []
     var head = 0
     var running = 0
+    var admitted = 0
     var waiting: Int { queue.count - head }
+  }
+
+  /// A place in the pool, taken before the body is read and given back when the job ends
+  /// (or when the request fails before it runs one).
+  final class Admission: Sendable {
+    private let pool: HashingPool
+    private let released = LockedValue(false)
+
+    fileprivate init(pool: HashingPool) {
+      self.pool = pool
+    }
+
+    /// Gives the place back; later calls do nothing.
+    func release() {
+      let first = released.withLock { value -> Bool in
+        defer { value = true }
+        return !value
+      }
+      if first { pool.state.withLock { $0.admitted -= 1 } }
+    }
+
+    deinit { release() }
   }
 
   let workers: Int
@@ -52,46 +81,65 @@ final class HashingPool: Sendable {
     state.withLock { ($0.waiting, $0.running) }
   }
 
-  /// Runs `job` on a worker and returns its result.
+  /// Takes a place, or throws ``Busy`` at once when `workers + queueDepth` are taken.
+  func admit() throws(Busy) -> Admission {
+    let capacity = workers + queueDepth
+    let admitted = state.withLock { state -> Bool in
+      guard state.admitted < capacity else { return false }
+      state.admitted += 1
+      return true
+    }
+    guard admitted else { throw Busy() }
+    return Admission(pool: self)
+  }
+
+  /// Runs `job` on a worker and returns its result, taking a place first.
   ///
-  /// - Throws: ``Busy`` at once when `queueDepth` jobs are already waiting; else what
-  ///   `job` throws.
+  /// - Throws: ``Busy`` at once when the pool is full; else what `job` throws.
   func run<T: Sendable>(_ job: @escaping @Sendable (inout Worker) throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
-      let accepted = state.withLock { state -> Bool in
-        guard state.waiting < queueDepth || (state.waiting == 0 && state.running < workers) else { return false }
+    try await run(admission: try admit(), job)
+  }
+
+  /// Runs `job` on a worker in the place `admission` holds, and gives the place back.
+  func run<T: Sendable>(admission: Admission, _ job: @escaping @Sendable (inout Worker) throws -> T) async throws -> T {
+    defer { admission.release() }
+    return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+      state.withLock { state in
         state.queue.append { worker in continuation.resume(with: Result { try job(&worker) }) }
-        return true
       }
-      if accepted {
-        condition.lock()
-        condition.signal()
-        condition.unlock()
-      } else {
-        continuation.resume(throwing: Busy())
-      }
+      condition.lock()
+      condition.signal()
+      condition.unlock()
     }
   }
 
   /// Decodes and hashes `bytes` (PDQ with its 8 orientations, pHash, and the MD5, SHA-1 and
-  /// SHA-256 of the bytes), within the limits and the memory budget.
-  func hash(_ bytes: ByteBuffer) async throws -> UploadHashes {
+  /// SHA-256 of the bytes), within the limits and the memory budget, then runs `then` on
+  /// the hashes on the same worker (matching an upload is CPU work too: eight PDQ queries).
+  func hash<T: Sendable>(
+    _ bytes: ByteBuffer, admission: Admission, then: @escaping @Sendable (UploadHashes) -> T
+  ) async throws -> (UploadHashes, T) {
     let budget = budget
     let limits = limits
-    return try await run { worker in
-      try bytes.withUnsafeReadableBytes { raw in
-        let header = try worker.hasher.decoder.header(of: raw)
-        try limits.check(header)
-        let reservation = BatchHasher.estimatedBytes(for: header, options: worker.hasher.options)
-        budget.reserve(reservation)
-        defer { budget.release(reservation) }
-        let hashes = try worker.hasher.hash(raw).hashes
-        if header.width * header.height > 16_000_000 {
-          // Do not keep a huge scratch buffer alive between requests.
-          worker.hasher = Self.makeHasher(limits)
-        }
-        return UploadHashes(image: hashes, digests: FileDigests(of: raw))
+    return try await run(admission: admission) { worker in
+      let upload = try Self.hash(bytes, worker: &worker, limits: limits, budget: budget)
+      return (upload, then(upload))
+    }
+  }
+
+  private static func hash(_ bytes: ByteBuffer, worker: inout Worker, limits: DecodingLimits, budget: MemoryBudget) throws -> UploadHashes {
+    try bytes.withUnsafeReadableBytes { raw in
+      let header = try worker.hasher.decoder.header(of: raw)
+      try limits.check(header)
+      let reservation = BatchHasher.estimatedBytes(for: header, options: worker.hasher.options)
+      budget.reserve(reservation)
+      defer { budget.release(reservation) }
+      let hashes = try worker.hasher.hash(raw).hashes
+      if header.width * header.height > 16_000_000 {
+        // Do not keep a huge scratch buffer alive between requests.
+        worker.hasher = Self.makeHasher(limits)
       }
+      return UploadHashes(image: hashes, digests: FileDigests(of: raw))
     }
   }
 
@@ -103,13 +151,17 @@ final class HashingPool: Sendable {
     var worker = Worker(hasher: Self.makeHasher(limits))
     while true {
       condition.lock()
-      var job: (@Sendable (inout Worker) -> Void)?
+      var job: Job?
       while job == nil {
-        job = state.withLock { state -> (@Sendable (inout Worker) -> Void)? in
+        job = state.withLock { state -> Job? in
           guard state.waiting > 0 else { return nil }
           let next = state.queue[state.head]
+          state.queue[state.head] = nil
           state.head += 1
-          if state.head > 64 && state.head * 2 > state.queue.count {
+          if state.head == state.queue.count {
+            state.queue.removeAll(keepingCapacity: true)
+            state.head = 0
+          } else if state.head > 64 && state.head * 2 > state.queue.count {
             state.queue.removeFirst(state.head)
             state.head = 0
           }

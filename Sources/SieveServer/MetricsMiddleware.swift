@@ -24,7 +24,7 @@ struct ServiceMetricsMiddleware: RouterMiddleware {
       response = try HTTPError(.internalServerError, message: "internal error; the request id is in the X-Request-Id header")
         .response(from: request, context: context)
     }
-    let known = ServiceRoute.route(path: request.uri.path)
+    let known = ServiceRoute.route(endpoint: context.endpointPath, path: request.uri.path)
     if response.status == .notFound, let known, known.method != request.method {
       response = try HTTPError(
         .methodNotAllowed, headers: [.allow: known.method.rawValue], message: "\(known.path) takes \(known.method.rawValue)"

@@ -1,3 +1,4 @@
+import Foundation
 import HTTPTypes
 import Hummingbird
 
@@ -27,11 +28,28 @@ struct ServiceRoute: Sendable, Hashable {
 
   /// The route for a request path; nil for paths the service does not have.
   static func route(path: String) -> ServiceRoute? {
-    all.first { $0.path == path }
+    let path = canonical(path)
+    return all.first { $0.path == path }
   }
 
-  /// Whether a path needs an API key: everything under `/v1`, known or not.
+  /// The route a request reached: from the path the router matched when it matched one
+  /// (so no spelling of a path can reach a route under another name), else from the path.
+  static func route(endpoint: String?, path: String) -> ServiceRoute? {
+    // Hummingbird names the endpoint "NotFound" once it has answered 404.
+    guard let endpoint, endpoint.hasPrefix("/") else { return route(path: path) }
+    return route(path: endpoint)
+  }
+
+  /// Whether a path needs an API key: everything under `/v1`, known or not, however spelled.
   static func needsKey(path: String) -> Bool {
-    path == "/v1" || path.hasPrefix("/v1/")
+    let path = canonical(path).lowercased()
+    return path == "/v1" || path.hasPrefix("/v1/")
+  }
+
+  /// The path as the router reads it: empty segments (`//`, a trailing `/`) dropped, and
+  /// percent-escapes decoded.
+  static func canonical(_ path: String) -> String {
+    let decoded = path.removingPercentEncoding ?? path
+    return "/" + decoded.split(separator: "/", omittingEmptySubsequences: true).joined(separator: "/")
   }
 }

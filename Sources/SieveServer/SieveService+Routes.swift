@@ -14,7 +14,12 @@ extension SieveService {
   func addRoutes(to router: Router<SieveRequestContext>) {
     for route in ServiceRoute.all {
       router.on(RouterPath(String(route.path.dropFirst())), method: route.method) { request, context in
-        try await self.respond(to: route, request: request, context: context)
+        // The middleware checked the key; checked again here, where the route is certain.
+        if let role = route.role, self.keys != nil {
+          guard let key = context.key else { throw HTTPError(.unauthorized, message: "this route needs an API key") }
+          guard key.role.allows(role) else { throw HTTPError(.forbidden, message: "key \(key.id) has role \(key.role.rawValue); this route needs \(role.rawValue)") }
+        }
+        return try await self.respond(to: route, request: request, context: context)
       }
     }
   }
@@ -43,7 +48,9 @@ extension SieveService {
     case .reload:
       let result = await reload(trigger: "POST /v1/hashsets/reload by key \(context.key?.id ?? "-")")
       var response = try result.response(from: request, context: context)
-      if !result.failed.isEmpty || result.keys_error != nil { response.status = .internalServerError }
+      // A file that does not load is not a server fault: 422, with what failed (the old
+      // versions keep serving).
+      if !result.failed.isEmpty || result.keys_error != nil { response.status = .unprocessableContent }
       return response
     case .hash:
       return try await hash(request, context: context).response(from: request, context: context)
@@ -76,7 +83,7 @@ extension SieveService {
     guard Self.isImage(request) else {
       throw HTTPError(.unsupportedMediaType, message: "send the image bytes with Content-Type image/* (or application/octet-stream)")
     }
-    let upload = try await hashUpload(request)
+    let (upload, _) = try await hashUpload(request) { _ in () }
     let total = Self.milliseconds(since: start)
     return API.HashResponse(request_id: context.id, hashes: API.Hashes(upload), timing: API.Timing(hash_ms: total, match_ms: 0, total_ms: total))
   }
@@ -84,29 +91,38 @@ extension SieveService {
   func match(_ request: Request, context: SieveRequestContext) async throws -> API.MatchResponse {
     let start = DispatchTime.now().uptimeNanoseconds
     let snapshot = try readySnapshot()
-    var hashes: API.Hashes
-    var query: MatchQuery
+    let hashes: API.Hashes
+    let query: MatchQuery
+    let found: [API.Match]
     var hashMilliseconds: Double?
+    let matchMilliseconds: Double
     let source: String
     if Self.isImage(request) {
-      let upload = try await hashUpload(request)
-      hashMilliseconds = Self.milliseconds(since: start)
+      // Hashed and matched on the pool: eight PDQ orientations against large sets are
+      // real work, kept off the event loop.
+      let (upload, matched) = try await hashUpload(request) { upload in
+        let start = DispatchTime.now().uptimeNanoseconds
+        let query = MatchQuery(
+          pdq: upload.image.pdq?.hash, pdqQuality: upload.image.pdq?.quality, pdqDihedral: upload.image.pdq?.dihedral,
+          phash: upload.image.phash, digests: upload.digests.all)
+        return (query, snapshot.matches(for: query).map(API.Match.init), Self.milliseconds(since: start))
+      }
+      (query, found, matchMilliseconds) = matched
+      hashMilliseconds = Self.milliseconds(since: start) - matchMilliseconds
       hashes = API.Hashes(upload)
-      query = MatchQuery(
-        pdq: upload.image.pdq?.hash, pdqQuality: upload.image.pdq?.quality, pdqDihedral: upload.image.pdq?.dihedral,
-        phash: upload.image.phash, digests: upload.digests.all)
       source = "image"
     } else if Self.isJSON(request) {
+      // One hash through the index: microseconds, answered on the event loop.
       let given = try await decodeJSON(API.Hashes.self, request)
       query = try given.query()
       hashes = API.Hashes(query)
+      let matchStart = DispatchTime.now().uptimeNanoseconds
+      found = snapshot.matches(for: query).map(API.Match.init)
+      matchMilliseconds = Self.milliseconds(since: matchStart)
       source = "hashes"
     } else {
       throw HTTPError(.unsupportedMediaType, message: "send image bytes (Content-Type image/*) or hashes (Content-Type application/json)")
     }
-    let matchStart = DispatchTime.now().uptimeNanoseconds
-    let found = snapshot.matches(for: query).map(API.Match.init)
-    let matchMilliseconds = Self.milliseconds(since: matchStart)
     let lowQuality = snapshot.isLowQuality(query)
     let versions = Self.versions(snapshot)
     try record(
@@ -177,12 +193,19 @@ extension SieveService {
     return snapshot
   }
 
-  /// Reads an upload and hashes it on the pool, mapping every failure to a status.
-  func hashUpload(_ request: Request) async throws -> UploadHashes {
+  /// Reads an upload and hashes it on the pool, then runs `then` there (matching), mapping
+  /// every failure to a status.
+  func hashUpload<T: Sendable>(
+    _ request: Request, then: @escaping @Sendable (UploadHashes) -> T
+  ) async throws -> (UploadHashes, T) {
+    // A place in the pool first: a full pool refuses before the body is read into memory.
+    let admission: HashingPool.Admission
+    do { admission = try pool.admit() } catch { throw busy() }
+    defer { admission.release() }
     let body = try await collect(request, limit: configuration.maxBodyBytes)
     guard body.readableBytes > 0 else { throw HTTPError(.badRequest, message: "the body is empty: send the image bytes") }
     do {
-      return try await pool.hash(body)
+      return try await pool.hash(body, admission: admission, then: then)
     } catch is HashingPool.Busy {
       throw busy()
     } catch let error as ImagingError {
@@ -197,7 +220,7 @@ extension SieveService {
     metrics.refused(reason: "queue_full")
     return HTTPError(
       .serviceUnavailable, headers: [.retryAfter: "1"],
-      message: "all \(pool.workers) hashing workers are busy and \(pool.queueDepth) uploads are waiting; retry shortly")
+      message: "all \(pool.workers) hashing workers are busy and \(pool.queueDepth) more requests are waiting; retry shortly")
   }
 
   func collect(_ request: Request, limit: Int) async throws -> ByteBuffer {
@@ -207,8 +230,10 @@ extension SieveService {
     var request = request
     do {
       return try await request.collectBody(upTo: limit)
-    } catch {
+    } catch is NIOTooManyBytesError {
       throw HTTPError(.contentTooLarge, message: "the body is over the \(limit)-byte limit")
+    } catch {
+      throw HTTPError(.badRequest, message: "the body could not be read: \(error)")
     }
   }
 
@@ -230,7 +255,10 @@ extension SieveService {
     guard let audit else { return }
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-    let lines = entries.compactMap { try? Array(encoder.encode($0)) }
+    let lines: [[UInt8]]
+    do { lines = try entries.map { Array(try encoder.encode($0)) } } catch {
+      throw HTTPError(.internalServerError, message: "an audit line could not be encoded: \(error)")
+    }
     guard audit.append(lines) else {
       metrics.refused(reason: "audit_log_failed")
       throw HTTPError(.serviceUnavailable, headers: [.retryAfter: "5"], message: "the audit log cannot be written; no result is given unrecorded")

@@ -117,16 +117,18 @@ public final class SieveService: Sendable {
 
   /// Reloads the keys file and every hash set (the admin route and SIGHUP).
   func reload(trigger: String) async -> API.ReloadResponse {
-    var keysError: String?
-    if let keys, let path = configuration.keysFile {
+    let keys = keys
+    let keysFile = configuration.keysFile
+    let (report, keysError) = await registry.reload { () -> String? in
+      guard let keys, let keysFile else { return nil }
       do {
-        let store = try APIKeyStore.load(path)
+        let store = try APIKeyStore.load(keysFile)
         keys.withLock { $0 = store }
+        return nil
       } catch {
-        keysError = "\(error) (the previous keys stay in force)"
+        return "\(error) (the previous keys stay in force)"
       }
     }
-    let report = await registry.reload()
     let snapshot = registry.snapshot
     metrics.setSizes(snapshot.sets, generation: snapshot.generation)
     metrics.reloaded(result: report.failed.isEmpty && keysError == nil ? "ok" : "failed")
@@ -136,7 +138,8 @@ public final class SieveService: Sendable {
     onEvent(summary)
     return API.ReloadResponse(
       generation: report.generation, reloaded: report.reloaded, unchanged: report.unchanged,
-      failed: report.failed.map { API.ReloadFailure(path: $0.path, error: $0.error) }, keys: keys?.withLock { $0.records.count } ?? 0,
+      failed: report.failed.map { API.ReloadFailure(path: $0.path, error: $0.error) },
+      keys: keys?.withLock { $0.records.filter { $0.revoked == nil }.count } ?? 0,
       keys_error: keysError, seconds: report.seconds)
   }
 
@@ -147,13 +150,14 @@ public final class SieveService: Sendable {
 
     func run() async throws {
       let started = Date()
+      // Trap SIGHUP first: a hang-up during the first load must not end the process.
+      let hangups = await UnixSignalsSequence(trapping: .sighup)
       try await service.registry.loadAll()
       let snapshot = service.registry.snapshot
       service.metrics.setSizes(snapshot.sets, generation: snapshot.generation)
       let entries = snapshot.sets.reduce(0) { $0 + $1.set.count }
       service.onEvent(
         "ready: \(snapshot.sets.count) hash sets, \(entries) entries, loaded in \(String(format: "%.2f", Date().timeIntervalSince(started))) s")
-      let hangups = await UnixSignalsSequence(trapping: .sighup)
       await cancelWhenGracefulShutdown {
         await withDiscardingTaskGroup { group in
           group.addTask {

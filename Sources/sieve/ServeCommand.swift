@@ -40,7 +40,8 @@ struct ServeStartCommand: ParsableCommand {
       Every /v1 route needs a key: `Authorization: Bearer sieve_…` (401 without, 403 when its \
       role is not enough, 429 with Retry-After over its rate). Uploads are hashed in memory \
       on --workers threads and never written or logged; when --queue uploads already wait, \
-      the answer is 503 with Retry-After. Bad input gets 400, 413, 415 or 422 with a reason.
+      the answer is 503 with Retry-After. Bad input gets 400, 413, 415 or 422 with a reason. \
+      JSON bodies are limited to 1 MiB and batches to 1000 queries.
 
       Example:
         sieve serve keys add --keys keys.json --name uploads --role match
@@ -77,7 +78,7 @@ struct ServeStartCommand: ParsableCommand {
   @Option(help: "Refuse uploads with more pixels than this, from the header (422).")
   var maxPixels: Int = 100_000_000
 
-  @Option(help: "Give up decoding one upload after this many seconds (422).")
+  @Option(help: "Give up decoding one upload after this many seconds (422). Enforced while decoding JPEG and PNG; other formats are bounded by --max-pixels.")
   var maxSeconds: Double = 10
 
   @Option(help: "Hashing threads (default: all cores).")
@@ -141,7 +142,7 @@ struct ServeStartCommand: ParsableCommand {
     Task {
       do {
         try await service.run { port in
-          LineWriter.standardError().write("sieve: listening on http://\(host):\(port)")
+          LineWriter.standardError().write("sieve: listening on http://\(host.contains(":") ? "[\(host)]" : host):\(port)")
         }
       } catch {
         failure.set(error)

@@ -43,15 +43,18 @@ struct ServeKeysCommand: ParsableCommand {
 
     func validate() throws {
       guard APIKeyRole(rawValue: role) != nil else { throw ValidationError("--role must be match or admin") }
+      if let rate, !(rate > 0 && rate.isFinite) { throw ValidationError("--rate must be a positive number of requests per second") }
     }
 
     func run() throws {
       do {
-        var store = try APIKeyStore.loadOrEmpty(file.keys)
-        let (record, key) = try store.add(name: name, role: APIKeyRole(rawValue: role)!, ratePerSecond: rate)
-        try store.save(to: file.keys)
+        let (record, key) = try APIKeyStore.update(file.keys) { (store) throws(APIKeyError) in
+          try store.add(name: name, role: APIKeyRole(rawValue: role)!, ratePerSecond: rate)
+        }
         print(key)
-        LineWriter.standardError().write("sieve: added key \(record.id) (\(record.role.rawValue)) for \(record.name) to \(file.keys); store the key now, it is not kept")
+        LineWriter.standardError().write(
+          "sieve: added key \(record.id) (\(record.role.rawValue)) for \(record.name) to \(file.keys); store the key now, it is not kept. "
+            + "A running service takes it on SIGHUP or POST /v1/hashsets/reload.")
       } catch {
         LineWriter.standardError().write("sieve: \(error)")
         throw ExitCode(ExitStatus.someFailed)
@@ -106,10 +109,10 @@ struct ServeKeysCommand: ParsableCommand {
 
     func run() throws {
       do {
-        var store = try APIKeyStore.load(file.keys)
-        try store.revoke(id: id)
-        try store.save(to: file.keys)
-        LineWriter.standardError().write("sieve: revoked key \(id)")
+        guard FileManager.default.fileExists(atPath: file.keys) else { throw APIKeyError.io(path: file.keys, reason: "no such file") }
+        try APIKeyStore.update(file.keys) { (store) throws(APIKeyError) in try store.revoke(id: id) }
+        LineWriter.standardError().write(
+          "sieve: revoked key \(id); a running service refuses it after SIGHUP or POST /v1/hashsets/reload")
       } catch {
         LineWriter.standardError().write("sieve: \(error)")
         throw ExitCode(ExitStatus.someFailed)

@@ -53,7 +53,10 @@ final class ServiceProcess: @unchecked Sendable {
       process.terminate()
       throw Failure("the service did not start: \(log)")
     }
-    guard let range = log.range(of: #"http://127\.0\.0\.1:\d+"#, options: .regularExpression) else { throw Failure(log) }
+    guard let range = log.range(of: #"http://127\.0\.0\.1:\d+"#, options: .regularExpression) else {
+      process.terminate()
+      throw Failure(log)
+    }
     base = URL(string: String(log[range]))!
     if waitForReady, !waitFor("ready:", timeout: 120) {
       process.terminate()
@@ -89,7 +92,7 @@ final class ServiceProcess: @unchecked Sendable {
     _ method: String = "GET", _ path: String, body: Data? = nil, type: String? = nil, key: String? = nil,
     headers: [String: String] = [:]
   ) -> Reply {
-    var request = URLRequest(url: URL(string: path, relativeTo: base)!)
+    var request = URLRequest(url: URL(string: base.absoluteString + path)!)
     request.httpMethod = method
     request.httpBody = body
     if let type { request.setValue(type, forHTTPHeaderField: "Content-Type") }

@@ -111,3 +111,41 @@ import Testing
     await #expect(throws: Boom.self) { try await pool.run { _ -> Int in throw Boom() } }
   }
 }
+
+@Suite struct HashingPoolAdmissionTests {
+  /// Something a job captures, to see when it is freed.
+  final class Payload: Sendable {}
+
+  @Test func finishedJobsReleaseWhatTheyCaptured() async throws {
+    let pool = HashingPool(workers: 1, queueDepth: 4, limits: .default, memoryBudget: 1 << 20)
+    weak var weakPayload: Payload?
+    do {
+      let payload = Payload()
+      weakPayload = payload
+      _ = try await pool.run { _ in ObjectIdentifier(payload) }
+    }
+    // The queue no longer holds the job (nor its payload) once it has been taken.
+    for _ in 0..<100 where weakPayload != nil { try await Task.sleep(for: .milliseconds(1)) }
+    #expect(weakPayload == nil)
+  }
+
+  @Test func admissionsCountPlacesAndAreGivenBackOnce() throws {
+    let pool = HashingPool(workers: 1, queueDepth: 1, limits: .default, memoryBudget: 1 << 20)
+    let first = try pool.admit()
+    let second = try pool.admit()
+    #expect(throws: HashingPool.Busy.self) { try pool.admit() }
+    first.release()
+    first.release()  // a second release gives nothing more back
+    let third = try pool.admit()
+    #expect(throws: HashingPool.Busy.self) { try pool.admit() }
+    _ = (second, third)
+  }
+
+  @Test func idleWorkersTakeWorkWithoutAQueue() async throws {
+    // Two workers, no queue: two jobs at once are both accepted.
+    let pool = HashingPool(workers: 2, queueDepth: 0, limits: .default, memoryBudget: 1 << 20)
+    async let a = pool.run { _ in 1 }
+    async let b = pool.run { _ in 2 }
+    #expect(try await a + b == 3)
+  }
+}
