@@ -71,6 +71,8 @@ public struct BKTree<Hash: HammingHash>: HashIndex {
     self.subtreeEnds = ends
   }
 
+  @_specialize(where Hash == PDQHash)
+  @_specialize(where Hash == PHash)
   public func matches(for query: Hash, within radius: Int) -> [IndexMatch] {
     var found: [IndexMatch] = []
     visit(query, radius: { radius }, report: { found.append($0) })
@@ -116,6 +118,8 @@ public struct BKTree<Hash: HammingHash>: HashIndex {
     }
   }
 
+  @_specialize(where Hash == PDQHash)
+  @_specialize(where Hash == PHash)
   public func nearest(to query: Hash, count k: Int) -> [IndexMatch] {
     guard k > 0, count > 0 else { return [] }
     // Best-first pruning: the radius shrinks to the current k-th best distance.

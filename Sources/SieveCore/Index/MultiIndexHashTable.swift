@@ -34,7 +34,8 @@ public struct MultiIndexHashTable<Hash: HammingHash>: HashIndex {
   ///
   /// Wider substrings would keep buckets smaller still for 10M-entry sets, but their
   /// offset tables cost memory: measured at 1M PDQ entries, 20-bit substrings used
-  /// 126 bytes an entry and answered in 350 µs, 16-bit ones 85 bytes and 200 µs.
+  /// 126 bytes an entry and answered in 350 µs, 16-bit ones 85 bytes and 200 µs (150 µs
+  /// since candidates are gathered first and checked in one loop).
   public static func defaultSubstringBits(for count: Int) -> Int {
     let log2 = count > 1 ? Int.bitWidth - (count - 1).leadingZeroBitCount : 1
     return min(16, max(8, log2))
@@ -105,32 +106,47 @@ public struct MultiIndexHashTable<Hash: HammingHash>: HashIndex {
     }
   }
 
+  @_specialize(where Hash == PDQHash)
+  @_specialize(where Hash == PHash)
   public func matches(for query: Hash, within radius: Int) -> [IndexMatch] {
     guard radius >= 0, count > 0 else { return [] }
     if radius >= Hash.bitCount { return hashes.matches(for: query, within: radius) }
     let s = radius / substrings.count
     let w = Hash.wordCount
     let queryWords = (0..<w).map { query.word($0) }
+    // Two passes: first the candidate ids of every probe (postings are read in order),
+    // then their distances in one tight loop. The hashes are read at random, a cache
+    // miss each; a long, predictable loop keeps many of those misses in flight at once,
+    // where checking each short bucket as it is found kept few (measured with
+    // Benchmarks' IndexCompare at 1M PDQ entries, radius 31: p50 207 µs before, 152 µs).
+    var candidates: [Int32] = []
+    candidates.reserveCapacity(min(count, probes(radius: radius) * max(1, count >> (substrings.first?.width ?? 16)) * 2))
+    for (j, substring) in substrings.enumerated() {
+      let value = query.bits(from: substring.start, count: substring.width)
+      offsets[j].withUnsafeBufferPointer { offsets in
+        postings[j].withUnsafeBufferPointer { postings in
+          let idBytes = idBytes
+          Self.enumerate(value, width: substring.width, flips: s) { probe in
+            let lower = Int(offsets[Int(probe)]), upper = Int(offsets[Int(probe) + 1])
+            for k in lower..<upper {
+              let p = postings.baseAddress! + k * idBytes
+              var id = Int32(p[0]) | Int32(p[1]) << 8 | Int32(p[2]) << 16
+              if idBytes == 4 { id |= Int32(p[3]) << 24 }
+              candidates.append(id)
+            }
+          }
+        }
+      }
+    }
     var found: [IndexMatch] = []
     hashes.words.withUnsafeBufferPointer { entryWords in
       queryWords.withUnsafeBufferPointer { q in
-        let base = entryWords.baseAddress!
-        let qp = q.baseAddress!
-        for (j, substring) in substrings.enumerated() {
-          let value = query.bits(from: substring.start, count: substring.width)
-          offsets[j].withUnsafeBufferPointer { offsets in
-            postings[j].withUnsafeBufferPointer { postings in
-              Self.enumerate(value, width: substring.width, flips: s) { probe in
-                let lower = Int(offsets[Int(probe)]), upper = Int(offsets[Int(probe) + 1])
-                for k in lower..<upper {
-                  let p = postings.baseAddress! + k * idBytes
-                  var id = Int(p[0]) | Int(p[1]) << 8 | Int(p[2]) << 16
-                  if idBytes == 4 { id |= Int(p[3]) << 24 }
-                  let d = LinearScanIndex<Hash>.distance(base + id * w, qp)
-                  if d <= radius { found.append(IndexMatch(id: id, distance: d)) }
-                }
-              }
-            }
+        candidates.withUnsafeBufferPointer { ids in
+          let base = entryWords.baseAddress!
+          let qp = q.baseAddress!
+          for id in ids {
+            let d = LinearScanIndex<Hash>.distance(base + Int(id) * w, qp)
+            if d <= radius { found.append(IndexMatch(id: Int(id), distance: d)) }
           }
         }
       }
@@ -158,6 +174,8 @@ public struct MultiIndexHashTable<Hash: HammingHash>: HashIndex {
     recurse(value, from: 0, left: min(flips, width))
   }
 
+  @_specialize(where Hash == PDQHash)
+  @_specialize(where Hash == PHash)
   public func nearest(to query: Hash, count k: Int) -> [IndexMatch] {
     nearestByRadius(to: query, count: k)
   }
