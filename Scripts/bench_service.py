@@ -471,6 +471,49 @@ def sanity_checks(base, key, pool, jpeg):
     return checks, all(c["ok"] for c in checks)
 
 
+def reload_run(args, server, base, url, key, queries_txt, served, versions):
+    """wrk hash-only while the set file is swapped and SIGHUP sent every --reload-every s."""
+    cmd = [args.wrk, f"-t{args.threads}", f"-c{args.connections}", f"-d{args.duration}", "--latency",
+           "--timeout", "10s", "-H", f"Authorization: Bearer {key}", "-s", os.path.join(WRK_DIR, "match_json.lua"),
+           url, "--", queries_txt]
+    record(f"hash-only matching while the set is reloaded every {args.reload_every:g} s "
+           "(cp the other version over served.sieveset, then kill -HUP)", cmd)
+    before = status_counts(base)
+    wrk = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    reloads = []
+    seconds = float(args.duration.rstrip("s"))
+    start = time.monotonic()
+    i = 0
+    while time.monotonic() - start + args.reload_every < seconds:
+        time.sleep(args.reload_every)
+        src = versions[i % len(versions)]
+        i += 1
+        shutil.copyfile(src, served + ".tmp")
+        os.replace(served + ".tmp", served)
+        with open(server.log_path) as f:
+            seen = f.read().count("reload (SIGHUP)")
+        t0 = time.monotonic()
+        server.proc.send_signal(signal.SIGHUP)
+        line = None
+        while time.monotonic() - t0 < 60 and line is None:
+            time.sleep(0.02)
+            with open(server.log_path) as f:
+                found = [l for l in f.read().splitlines() if "reload (SIGHUP)" in l]
+            if len(found) > seen:
+                line = found[-1]
+        reloads.append(dict(seconds=round(time.monotonic() - t0, 2), log=line))
+        log(f"  reload {i}: {line} ({time.monotonic() - t0:.2f} s)")
+    out, err = wrk.communicate()
+    print(out.rstrip(), file=sys.stderr)
+    if wrk.returncode != 0:
+        sys.exit(f"wrk failed ({wrk.returncode}): {err.strip()}")
+    result = parse_wrk(out)
+    result["command"] = shown(cmd)
+    result["server_statuses"] = status_diff(before, status_counts(base))
+    result["reloads"] = reloads
+    return result
+
+
 def hash_baseline(sieve, work, jpegs, copies, jobs, runs, extra):
     """`sieve hash` over copies x the JPEGs; returns dict with images/s (median of runs)."""
     folder = os.path.join(work, f"hash-baseline-{len(jpegs)}x{copies}")
@@ -540,6 +583,9 @@ def main():
     ap.add_argument("--ready-timeout", type=float, default=600, help="seconds to wait for the server (default 600)")
     ap.add_argument("--skip-hash", action="store_true", help="skip the hash-only run")
     ap.add_argument("--skip-upload", action="store_true", help="skip the upload run and the baseline")
+    ap.add_argument("--skip-reload", action="store_true", help="skip the hash-only run with reloads")
+    ap.add_argument("--reload-every", type=float, default=5.0,
+                    help="seconds between reloads (SIGHUP, the set file swapped) during the reload run")
     ap.add_argument("--json-out", help="also write all results to this JSON file")
     ap.add_argument("--strict", action="store_true", help="exit status 1 when a target is missed")
     args = ap.parse_args()
@@ -593,7 +639,11 @@ def main():
     audit = os.path.join(work, "audit.jsonl")
     if os.path.exists(audit):
         os.remove(audit)
-    serve = [sieve, "serve", "--hashset", sset, "--keys", keys, "--port", "0", "--audit-log", audit]
+    # The server reads a copy, so the reload run can swap in another version of the set.
+    served = os.path.join(work, "served.sieveset")
+    shutil.copyfile(sset, served + ".tmp")
+    os.replace(served + ".tmp", served)
+    serve = [sieve, "serve", "--hashset", served, "--keys", keys, "--port", "0", "--audit-log", audit]
     if args.workers:
         serve += ["--workers", str(args.workers)]
     if args.queue:
@@ -651,6 +701,15 @@ def main():
         bl["median_s"] = statistics.median(bl["seconds"])
         bl["images_per_s"] = bl["images"] / bl["median_s"]
 
+    # ------------------------------------------------ 3. hash-only under reloads
+    if not args.skip_reload and not args.skip_hash:
+        other = sset.replace(".sieveset", ".relabelled.sieveset")
+        if not os.path.exists(other):
+            run("a second version of the set (same hashes, other label: another checksum)",
+                [sieve, "hashset", "import", "--type", "pdq", "--label", "bench-v2", "--name", f"bench-pdq-{args.entries}",
+                 sset.replace(".sieveset", ".txt"), "-o", other])
+        results["reload"] = reload_run(args, server, base, url, key, queries_txt, served, [other, sset])
+
     alive = server.proc.poll() is None
     env["server_exit"] = server.stop()
     if not alive:
@@ -662,7 +721,7 @@ def main():
     failed, missed = report(results, args)
     results["failed"], results["missed_targets"] = failed, missed
     if args.json_out:
-        for k in ("hash_only", "upload", "upload_hash"):
+        for k in ("hash_only", "upload", "upload_hash", "reload"):
             if results[k]:
                 results[k].pop("raw", None)
         with open(args.json_out, "w") as f:
@@ -734,6 +793,16 @@ def report(res, args):
             ratio = uh["ok_per_s"] / bl["images_per_s"]
             res["hash_upload_to_baseline_ratio"] = ratio
             row("/v1/hash req/s ÷ sieve hash images/s", f"{ratio:.2f}", "≥ 0.80", ratio >= 0.80)
+    rl = res.get("reload")
+    if rl:
+        ok_reloads = [r for r in rl["reloads"] if r["log"] and "1 reloaded" in r["log"] and "FAILED" not in r["log"]]
+        row(f"hash-only while reloading the 1M set every {args.reload_every:g} s: reloads done",
+            f"{len(ok_reloads)} of {len(rl['reloads'])}, " + ", ".join("%.1f" % r["seconds"] for r in rl["reloads"]) + " s each",
+            "all", len(ok_reloads) == len(rl["reloads"]) and len(ok_reloads) > 0, fatal=True)
+        worst = (rl["lua_summary"] or {}).get("latency_us", {}).get("max")
+        row("  requests/s, p50 / p99 / max latency", f"{rate(rl, 0)}, {rl['latency_ms']['p50']:.2f} / "
+            f"{rl['latency_ms']['p99']:.2f} / " + ("%.1f" % (worst / 1000) if worst else "-") + " ms")
+        errors_row("  during reloads", rl)
     for c in res["checks"]:
         if not c["ok"]:
             row(f"check: {c['check']}", c["detail"], "", False, fatal=True)
