@@ -29,6 +29,8 @@ public struct BKTree<Hash: HammingHash>: HashIndex {
   public static var bytesPerEntry: Int { Hash.wordCount * 8 + 8 }
 
   /// Builds the tree; entry ids are positions in `hashes` (at most 2³¹ − 1 entries).
+  @_specialize(where Hash == PDQHash)
+  @_specialize(where Hash == PHash)
   public init(_ hashes: [Hash]) {
     precondition(hashes.count < Int(Int32.max), "a BK-tree holds at most 2^31 - 1 entries")
     let w = Hash.wordCount

@@ -21,6 +21,8 @@ public struct LinearScanIndex<Hash: HammingHash>: HashIndex {
   /// Builds the index; entry ids are positions in `hashes`.
   ///
   /// - Complexity: O(n).
+  @_specialize(where Hash == PDQHash)
+  @_specialize(where Hash == PHash)
   public init(_ hashes: [Hash]) {
     var words = [UInt64]()
     words.reserveCapacity(hashes.count * Hash.wordCount)

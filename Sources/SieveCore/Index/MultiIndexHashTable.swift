@@ -56,6 +56,8 @@ public struct MultiIndexHashTable<Hash: HammingHash>: HashIndex {
   /// - Parameter substringBits: the substring width (at most 24); the default is
   ///   ``defaultSubstringBits(for:)``. Widths differ by at most one bit.
   /// - Complexity: O(m · (n + 2^b)).
+  @_specialize(where Hash == PDQHash)
+  @_specialize(where Hash == PHash)
   public init(_ hashes: [Hash], substringBits: Int? = nil) {
     precondition(hashes.count < Int(Int32.max), "at most 2^31 - 1 entries")
     let bits = min(24, max(1, substringBits ?? Self.defaultSubstringBits(for: hashes.count)))
