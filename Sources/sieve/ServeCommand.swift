@@ -25,17 +25,17 @@ struct ServeStartCommand: ParsableCommand {
     commandName: "start",
     abstract: "Run the HTTP matching service (the default of `sieve serve`).",
     discussion: """
-      Endpoints (JSON; see GET /openapi.json):
-        GET  /healthz               liveness: 200 while the process runs
-        GET  /readyz                readiness: 200 once every hash set is loaded, else 503
-        GET  /metrics               Prometheus text
-        GET  /openapi.json          the API description
-        GET  /v1/hashsets           sets served: entries, checksum (version), load time
-        POST /v1/hash               image bytes -> PDQ (with quality), pHash, MD5/SHA-1/SHA-256
-        POST /v1/match              image bytes (Content-Type image/*) or JSON hashes
-                                    {"pdq": …, "phash": …, "md5": …} -> matches
-        POST /v1/match/batch        {"queries": [{"ref": …, "pdq": …}, …]}, up to 1000
-        POST /v1/hashsets/reload    re-read keys and sets from disk (admin key); so does SIGHUP
+      Endpoints (JSON; GET /openapi.json describes them):
+        GET  /healthz             200 while the process runs
+        GET  /readyz              200 once every hash set is loaded, else 503
+        GET  /metrics             Prometheus text
+        GET  /openapi.json        the API description
+        GET  /v1/hashsets         sets served: entries, checksum, load time
+        POST /v1/hash             image bytes -> PDQ, quality, pHash, digests
+        POST /v1/match            image bytes (image/*) or JSON hashes
+                                  {"pdq": …, "phash": …, "md5": …} -> matches
+        POST /v1/match/batch      {"queries": [{"ref": …, "pdq": …}, …]}
+        POST /v1/hashsets/reload  re-read keys and sets (admin); so does SIGHUP
 
       Every /v1 route needs a key: `Authorization: Bearer sieve_…` (401 without, 403 when its \
       role is not enough, 429 with Retry-After over its rate). Uploads are hashed in memory \
