@@ -101,11 +101,13 @@ public enum ReportWriter {
       "# sieve report, run \(r.run.id) (\(r.run.status)), \(r.run.startedAt) to \(r.run.finishedAt ?? "-")",
       "# tool: \(i.toolVersion)", "# examiner: \(i.examiner); case id: \(i.caseID); host: \(i.host)",
       "# evidence: \(i.evidence)", "# parameters: \(i.parameters)", "# hash sets: \(i.hashsets)",
+      "# text cells starting with = + - @ are prefixed with ' so that spreadsheets do not run them as formulas",
     ].map { $0.replacingOccurrences(of: "\n", with: " ") }
     lines.append("path,size,md5,sha1,sha256,set,entry,label,kind,distance,orientation")
     for m in r.matches {
       lines.append(
-        [m.path, m.size.map(String.init) ?? "", m.md5 ?? "", m.sha1 ?? "", m.sha256 ?? "", m.set, m.entry, m.label, m.kind,
+        [CSVField.spreadsheetSafe(m.path), m.size.map(String.init) ?? "", m.md5 ?? "", m.sha1 ?? "", m.sha256 ?? "",
+         CSVField.spreadsheetSafe(m.set), CSVField.spreadsheetSafe(m.entry), CSVField.spreadsheetSafe(m.label), m.kind,
          String(m.distance), m.orientation ?? ""].map(CSVField.quote).joined(separator: ","))
     }
     return lines.joined(separator: "\n") + "\n"

@@ -9,4 +9,13 @@ public enum CSVField {
     for ch in field { escaped += ch == "\"" ? "\"\"" : String(ch) }
     return "\"" + escaped + "\""
   }
+
+  /// `field` with a leading `'` when it starts with a character a spreadsheet would read as
+  /// the start of a formula (`=`, `+`, `-`, `@`, tab, carriage return), so that a file or
+  /// label name from evidence cannot run as a formula when an examiner opens the CSV (the
+  /// OWASP "CSV injection" guard). For files meant for spreadsheets; not yet quoted.
+  public static func spreadsheetSafe(_ field: String) -> String {
+    guard let first = field.unicodeScalars.first, ["=", "+", "-", "@", "\t", "\r"].contains(first) else { return field }
+    return "'" + field
+  }
 }

@@ -100,6 +100,22 @@ import Testing
     #expect(lines.count == dbMatches + 1)
   }
 
+  @Test func csvDefusesSpreadsheetFormulasFromHashSets() throws {
+    // A hash list whose label is a spreadsheet formula, matched by one evidence file.
+    let dir = try TemporaryDirectory("sieve-formula")
+    defer { dir.remove() }
+    let image = try TestData.bytes(TestData.fixtureVectors.appendingPathComponent("pdq/images/misc-images/wee.jpg"))
+    _ = try dir.write("disk/wee.jpg", image)
+    let list = try dir.write("list.txt", Array("6227401f601ff4ccafcc9fad4b0d95d371a2eb7265a3285234d228ca94deeb2d\n".utf8))
+    let scan = try CommandRunner.run(
+      "sieve", ["scan", dir.path + "/disk", "--case", dir.path + "/case", "--hashset", list, "--type", "pdq", "--label", "=HYPERLINK(\"x\")", "--quiet"])
+    #expect(scan.status == 0, "\(scan.stderr)")
+    let report = try CommandRunner.run("sieve", ["report", dir.path + "/case", "--format", "csv"])
+    let row = try #require(report.stdout.split(separator: "\n").first { $0.contains("wee.jpg") })
+    #expect(row.contains(#""'=HYPERLINK(""x"")""#), "\(row)")
+    #expect(report.stdout.contains("# text cells starting with = + - @ are prefixed with '"))
+  }
+
   @Test func vicsExportHasOneMediaRecordPerMatchedFile() throws {
     let (evidence, cases) = try Self.scannedCase()
     defer { evidence.remove(); cases.remove() }

@@ -10,4 +10,15 @@ import Testing
     // "\r\n" is one Character in Swift; it must still be quoted.
     #expect(CSVField.quote("x\r\nev2.jpg") == "\"x\r\nev2.jpg\"")
   }
+
+  @Test func spreadsheetFormulasAreDefused() {
+    for dangerous in ["=HYPERLINK(\"http://x\")", "+1", "-2+3", "@SUM(A1)", "\tx", "\rx"] {
+      #expect(CSVField.spreadsheetSafe(dangerous) == "'" + dangerous)
+    }
+    for harmless in ["", "photo.jpg", "/evidence/=x.jpg", "a-b", "1=1", "'quoted"] {
+      #expect(CSVField.spreadsheetSafe(harmless) == harmless)
+    }
+    // Defused, then quoted: the quote marks still wrap the whole field.
+    #expect(CSVField.quote(CSVField.spreadsheetSafe("=1,2")) == "\"'=1,2\"")
+  }
 }
