@@ -584,6 +584,7 @@ def main():
     ap.add_argument("--skip-hash", action="store_true", help="skip the hash-only run")
     ap.add_argument("--skip-upload", action="store_true", help="skip the upload run and the baseline")
     ap.add_argument("--skip-reload", action="store_true", help="skip the hash-only run with reloads")
+    ap.add_argument("--serve-args", default="", help='more `sieve serve` options, e.g. "--no-dihedral"')
     ap.add_argument("--reload-every", type=float, default=5.0,
                     help="seconds between reloads (SIGHUP, the set file swapped) during the reload run")
     ap.add_argument("--json-out", help="also write all results to this JSON file")
@@ -648,6 +649,7 @@ def main():
         serve += ["--workers", str(args.workers)]
     if args.queue:
         serve += ["--queue", str(args.queue)]
+    serve += shlex.split(args.serve_args)
     server = Server(serve, os.path.join(work, "server.log"), args.ready_timeout)
     t0 = time.perf_counter()
     server.start()

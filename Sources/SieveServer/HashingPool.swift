@@ -63,7 +63,11 @@ final class HashingPool: Sendable {
   private let state = LockedValue(State())
   private let condition = NSCondition()
 
-  init(workers: Int, queueDepth: Int, limits: DecodingLimits, memoryBudget: Int) {
+  /// Whether uploads get their 8 PDQ orientations (rotations and flips) hashed too.
+  let dihedral: Bool
+
+  init(workers: Int, queueDepth: Int, limits: DecodingLimits, memoryBudget: Int, dihedral: Bool = true) {
+    self.dihedral = dihedral
     self.workers = max(1, workers)
     self.queueDepth = max(0, queueDepth)
     self.limits = limits
@@ -137,18 +141,18 @@ final class HashingPool: Sendable {
       let hashes = try worker.hasher.hash(raw).hashes
       if header.width * header.height > 16_000_000 {
         // Do not keep a huge scratch buffer alive between requests.
-        worker.hasher = Self.makeHasher(limits)
+        worker.hasher = Self.makeHasher(limits, dihedral: worker.hasher.options.dihedral)
       }
       return UploadHashes(image: hashes, digests: FileDigests(of: raw))
     }
   }
 
-  static func makeHasher(_ limits: DecodingLimits) -> ImageHasher {
-    ImageHasher(decoder: ImageDecoder(limits: limits), options: HashOptions(dihedral: true))
+  static func makeHasher(_ limits: DecodingLimits, dihedral: Bool) -> ImageHasher {
+    ImageHasher(decoder: ImageDecoder(limits: limits), options: HashOptions(dihedral: dihedral))
   }
 
   private func work() {
-    var worker = Worker(hasher: Self.makeHasher(limits))
+    var worker = Worker(hasher: Self.makeHasher(limits, dihedral: dihedral))
     while true {
       condition.lock()
       var job: Job?

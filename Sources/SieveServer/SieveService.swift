@@ -54,6 +54,9 @@ public final class SieveService: Sendable {
     public var queueDepth = 64
     /// Decoding memory all workers together may reserve.
     public var memoryBudget = MemoryBudget.defaultCapacity
+    /// Match uploads in all 8 PDQ orientations (rotations and flips); false: as uploaded
+    /// only, 8× less PDQ matching work, but a rotated or mirrored copy is not found.
+    public var dihedral = true
 
     public init(hashSetPaths: [String]) {
       self.hashSetPaths = hashSetPaths
@@ -88,7 +91,7 @@ public final class SieveService: Sendable {
     audit = try configuration.auditLog.map { path throws(ServiceError) in try AuditLog(path: path) }
     pool = HashingPool(
       workers: configuration.workers, queueDepth: configuration.queueDepth, limits: configuration.limits,
-      memoryBudget: configuration.memoryBudget)
+      memoryBudget: configuration.memoryBudget, dihedral: configuration.dihedral)
   }
 
   /// The router with every route and middleware.

@@ -87,6 +87,9 @@ struct ServeStartCommand: ParsableCommand {
   @Option(help: "Uploads that may wait for a hashing thread before the service answers 503.")
   var queue: Int = 64
 
+  @Flag(help: "Match uploads as uploaded only, not in their 8 rotations and flips: 8x less PDQ matching work per upload, but rotated or mirrored copies are missed.")
+  var noDihedral = false
+
   @OptionGroup(title: "Match thresholds")
   var thresholds: ThresholdOptions
 
@@ -125,6 +128,7 @@ struct ServeStartCommand: ParsableCommand {
     configuration.limits.maxSeconds = maxSeconds
     configuration.workers = workers
     configuration.queueDepth = queue
+    configuration.dihedral = !noDihedral
     configuration.matchOptions = thresholds.matchOptions()
     configuration.textReader = text.reader
     let service: SieveService

@@ -235,6 +235,17 @@ import Testing
     #expect(!metrics.contains(#"status="500""#))
   }
 
+  @Test func uploadsMatchInEveryOrientationUnlessTurnedOff() throws {
+    let image = try Data(contentsOf: Self.wee)
+    for (arguments, orientation) in [([String](), "original"), (["--no-dihedral"], nil)] as [([String], String?)] {
+      let server = try ServiceProcess(["--hashset", Self.sample, "--no-auth"] + arguments)
+      defer { server.stop() }
+      let matches = server.request("POST", "/v1/match", body: image, type: "image/jpeg").json()["matches"] as? [[String: Any]] ?? []
+      let pdq = try #require(matches.first { $0["kind"] as? String == "pdq" }, "\(arguments)")
+      #expect(pdq["orientation"] as? String == orientation, "\(arguments)")
+    }
+  }
+
   @Test func decodeTimeLimit() throws {
     let image = try Self.jpeg(width: 3000, height: 2000)
     let server = try ServiceProcess(["--hashset", Self.sample, "--no-auth", "--max-seconds", "0.001"])
