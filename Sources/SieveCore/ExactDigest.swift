@@ -37,15 +37,7 @@ public struct ExactDigest: Hashable, Sendable, CustomStringConvertible {
   }
 
   /// The lowercase hex form.
-  public var hexString: String {
-    var out: [UInt8] = []
-    out.reserveCapacity(bytes.count * 2)
-    for b in bytes {
-      out.append(Hex.digits[Int(b >> 4)])
-      out.append(Hex.digits[Int(b & 0xF)])
-    }
-    return String(decoding: out, as: UTF8.self)
-  }
+  public var hexString: String { Hex.string(bytes) }
 
   public var description: String { hexString }
 }

@@ -1,8 +1,18 @@
 /// Hex digit helpers shared by the hash types' string forms.
-@usableFromInline
-enum Hex {
+public enum Hex {
   @usableFromInline
   static let digits: [UInt8] = Array("0123456789abcdef".utf8)
+
+  /// `bytes` as lower-case hex, two digits a byte.
+  public static func string(_ bytes: some Sequence<UInt8>) -> String {
+    var out: [UInt8] = []
+    out.reserveCapacity(bytes.underestimatedCount * 2)
+    for b in bytes {
+      out.append(digits[Int(b >> 4)])
+      out.append(digits[Int(b & 0xF)])
+    }
+    return String(decoding: out, as: UTF8.self)
+  }
 
   /// Parses exactly `digitCount` hex digits (either case) into 64-bit words,
   /// most significant word first.

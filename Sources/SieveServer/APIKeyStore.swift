@@ -196,12 +196,12 @@ public struct APIKeyStore: Sendable, Equatable {
     var hasher = SHA256()
     hasher.update(data: Array(salt.utf8))
     hasher.update(data: Array(secret.utf8))
-    return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+    return Hex.string(hasher.finalize())
   }
 
   static func randomHex(_ bytes: Int) -> String {
     var generator = SystemRandomNumberGenerator()
-    return (0..<bytes).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+    return Hex.string((0..<bytes).map { _ in UInt8.random(in: 0...255, using: &generator) })
   }
 
   static func now() -> String {

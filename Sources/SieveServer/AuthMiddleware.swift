@@ -28,7 +28,7 @@ struct AuthMiddleware: RouterMiddleware {
         .unauthorized, headers: [.wwwAuthenticate: "Bearer realm=\"sieve\""],
         message: "this route needs an API key: send Authorization: Bearer <key> (keys are made with `sieve serve keys add`)")
     }
-    guard let record = keys.withLock({ $0.authenticate(presented) }) else {
+    guard let record = keys.current.authenticate(presented) else {
       metrics.refused(reason: "bad_key")
       throw HTTPError(
         .unauthorized, headers: [.wwwAuthenticate: "Bearer realm=\"sieve\", error=\"invalid_token\""],

@@ -170,6 +170,6 @@ public final class HashSetRegistry: Sendable {
 
   static func fileChecksum(_ path: String) throws -> String {
     let data = try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe)
-    return SHA256.hash(data: data).prefix(8).map { String(format: "%02x", $0) }.joined()
+    return Hex.string(SHA256.hash(data: data).prefix(8))
   }
 }

@@ -206,8 +206,6 @@ extension SieveService {
     guard body.readableBytes > 0 else { throw HTTPError(.badRequest, message: "the body is empty: send the image bytes") }
     do {
       return try await pool.hash(body, admission: admission, then: then)
-    } catch is HashingPool.Busy {
-      throw busy()
     } catch let error as ImagingError {
       metrics.decodeError(reason: Self.reason(error))
       if case .unsupportedFormat = error { throw HTTPError(.unsupportedMediaType, message: error.description) }
