@@ -158,6 +158,8 @@ let package = Package(
       swiftSettings: swiftSettings
     ),
     .testTarget(
+      name: "SieveCaseTests", dependencies: ["SieveCase", "SieveCore", "SieveTestSupport"], swiftSettings: swiftSettings),
+    .testTarget(
       name: "SieveCLITests",
       dependencies: [
         "sieve", "SieveTestSupport", "SieveCase", "SievePipeline", "SieveCore", "SieveHashSets", "SieveImaging", .product(name: "GRDB", package: "GRDB.swift")],

@@ -113,26 +113,37 @@ public enum ReportWriter {
     return lines.joined(separator: "\n") + "\n"
   }
 
+  /// `s` with `&`, `<`, `>`, `"` and `'` replaced by character references.
+  ///
+  /// Walks Unicode scalars, never `Character`s: a prepend mark (U+0600), a joiner or a
+  /// combining mark fuses with the `<` beside it into one grapheme cluster, which would
+  /// then equal none of the five and pass through as a live tag.
   static func escape(_ s: String) -> String {
-    var out = ""
-    for ch in s {
-      switch ch {
-      case "&": out += "&amp;"
-      case "<": out += "&lt;"
-      case ">": out += "&gt;"
-      case "\"": out += "&quot;"
-      case "'": out += "&#39;"
-      default: out.append(ch)
+    var out = String.UnicodeScalarView()
+    for scalar in s.unicodeScalars {
+      switch scalar {
+      case "&": out.append(contentsOf: "&amp;".unicodeScalars)
+      case "<": out.append(contentsOf: "&lt;".unicodeScalars)
+      case ">": out.append(contentsOf: "&gt;".unicodeScalars)
+      case "\"": out.append(contentsOf: "&quot;".unicodeScalars)
+      case "'": out.append(contentsOf: "&#39;".unicodeScalars)
+      default: out.append(scalar)
       }
     }
-    return out
+    return String(out)
   }
+
+  /// The report page's Content-Security-Policy: no script, no network; only its own inline
+  /// style and `data:` thumbnails. A tag that escaping missed still could not run or load.
+  static let contentSecurityPolicy =
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'none'; base-uri 'none'"
 
   static func html(_ r: CaseReport, thumbnails: Bool = false) -> String {
     let e = escape
     var h = """
       <!DOCTYPE html>
       <html lang="en"><head><meta charset="utf-8">
+      <meta http-equiv="Content-Security-Policy" content="\(contentSecurityPolicy)">
       <title>Sieve case report \(e(r.run.info.caseID))</title>
       <style>
       body{font:14px/1.45 system-ui,sans-serif;margin:2em;color:#222;max-width:90em}

@@ -5,9 +5,13 @@ public enum CSVField {
   public static func quote(_ field: String) -> String {
     // Scalars, not Characters: "\r\n" is one Character, equal to neither "\r" nor "\n".
     guard field.unicodeScalars.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return field }
-    var escaped = ""
-    for ch in field { escaped += ch == "\"" ? "\"\"" : String(ch) }
-    return "\"" + escaped + "\""
+    // Scalars again: a quote followed by a combining mark is one Character that is not "\"".
+    var escaped = String.UnicodeScalarView()
+    for scalar in field.unicodeScalars {
+      escaped.append(scalar)
+      if scalar == "\"" { escaped.append(scalar) }
+    }
+    return "\"" + String(escaped) + "\""
   }
 
   /// `field` with a leading `'` when it starts with a character a spreadsheet would read as

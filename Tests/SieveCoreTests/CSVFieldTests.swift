@@ -11,6 +11,15 @@ import Testing
     #expect(CSVField.quote("x\r\nev2.jpg") == "\"x\r\nev2.jpg\"")
   }
 
+  /// A quote fused with a combining mark or joiner is one Character that is not `"`: it
+  /// must still be doubled, or the field ends early and the rest of the name becomes cells.
+  @Test func quotesFusedWithMarksAreStillDoubled() {
+    for mark in ["\u{0301}", "\u{200D}", "\u{FE0F}"] {
+      let field = "a\"\(mark),=1"
+      #expect(CSVField.quote(field) == "\"a\"\"\(mark),=1\"")
+    }
+  }
+
   @Test func spreadsheetFormulasAreDefused() {
     for dangerous in ["=HYPERLINK(\"http://x\")", "+1", "-2+3", "@SUM(A1)", "\tx", "\rx"] {
       #expect(CSVField.spreadsheetSafe(dangerous) == "'" + dangerous)
