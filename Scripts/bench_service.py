@@ -644,7 +644,8 @@ def main():
     served = os.path.join(work, "served.sieveset")
     shutil.copyfile(sset, served + ".tmp")
     os.replace(served + ".tmp", served)
-    serve = [sieve, "serve", "--hashset", served, "--keys", keys, "--port", "0", "--audit-log", audit]
+    serve = [sieve, "serve", "--hashset", served, "--keys", keys, "--port", "0", "--audit-log", audit,
+             "--rate-limit", "0"]  # the load test measures the server, not the default per-key rate
     if args.workers:
         serve += ["--workers", str(args.workers)]
     if args.queue:

@@ -67,7 +67,9 @@ public struct APIKeyStore: Sendable, Equatable {
     guard !name.isEmpty, name.count <= 200, !name.contains(where: \.isNewline) else {
       throw .invalid("a key name needs 1 to 200 characters on one line")
     }
-    if let rate = ratePerSecond, !(rate > 0 && rate.isFinite) { throw .invalid("the rate must be a positive number of requests per second") }
+    if let rate = ratePerSecond, !Self.isValidRate(rate) {
+      throw .invalid("the rate must be a positive number of requests per second, at most \(Int(Self.maxRatePerSecond))")
+    }
     var id: String
     repeat { id = Self.randomHex(4) } while record(id: id) != nil
     let secret = Self.randomHex(32)
@@ -90,15 +92,28 @@ public struct APIKeyStore: Sendable, Equatable {
   /// its secret matches (compared in constant time).
   public func authenticate(_ key: String) -> Record? {
     let parts = key.split(separator: "_", omittingEmptySubsequences: false)
-    guard parts.count == 3, parts[0] == "sieve", parts[1].utf8.count == 8, parts[2].utf8.count == 64,
-      let record = record(id: String(parts[1])), record.revoked == nil
-    else { return nil }
-    let presented = Array(Self.digest(salt: record.salt, secret: String(parts[2])).utf8)
-    let stored = Array(record.sha256.utf8)
+    guard parts.count == 3, parts[0] == "sieve", parts[1].utf8.count == 8, parts[2].utf8.count == 64 else { return nil }
+    // An unknown or revoked id costs the same digest and comparison as a known one, so
+    // that answer times do not tell which key ids exist.
+    let usable = record(id: String(parts[1])).flatMap { $0.revoked == nil ? $0 : nil }
+    let presented = Array(Self.digest(salt: usable?.salt ?? Self.decoySalt, secret: String(parts[2])).utf8)
+    let stored = Array((usable?.sha256 ?? Self.decoyDigest).utf8)
     guard presented.count == stored.count else { return nil }
     var difference: UInt8 = 0
     for i in presented.indices { difference |= presented[i] ^ stored[i] }
-    return difference == 0 ? record : nil
+    return difference == 0 ? usable : nil
+  }
+
+  /// What an unknown key is checked against: no secret's digest (it is not hex).
+  private static let decoySalt = String(repeating: "0", count: 32)
+  private static let decoyDigest = String(repeating: "-", count: 64)
+
+  /// The highest rate a key may have, in requests per second.
+  public static let maxRatePerSecond = 1_000_000.0
+
+  /// Whether `rate` is a usable rate: positive, finite, at most ``maxRatePerSecond``.
+  public static func isValidRate(_ rate: Double) -> Bool {
+    rate > 0 && rate.isFinite && rate <= maxRatePerSecond
   }
 
   // MARK: File
@@ -127,6 +142,11 @@ public struct APIKeyStore: Sendable, Equatable {
       guard seen.insert(record.id).inserted else { throw .malformed(path: path, reason: "key id \(record.id) appears twice") }
       guard record.salt.count == 32, record.sha256.count == 64 else {
         throw .malformed(path: path, reason: "key \(record.id) has a malformed salt or hash")
+      }
+      if let rate = record.ratePerSecond, !isValidRate(rate) {
+        throw .malformed(
+          path: path,
+          reason: "key \(record.id) has rate_per_second \(rate); a rate must be above 0 and at most \(Int(maxRatePerSecond))")
       }
     }
     return APIKeyStore(records: file.keys)

@@ -146,6 +146,10 @@ extension SieveService {
     guard body.queries.count <= configuration.maxBatch else {
       throw HTTPError(.badRequest, message: "\(body.queries.count) queries; at most \(configuration.maxBatch) a call")
     }
+    // Each query counts against the key's rate: the request took one token, the rest are owed.
+    if let key = context.key, let rate = key.ratePerSecond ?? configuration.defaultRatePerSecond {
+      limiter.charge(key: key.id, rate: rate, count: body.queries.count - 1)
+    }
     var queries: [MatchQuery] = []
     for (i, item) in body.queries.enumerated() {
       do { queries.append(try item.hashes.query()) } catch {
@@ -198,12 +202,15 @@ extension SieveService {
   func hashUpload<T: Sendable>(
     _ request: Request, then: @escaping @Sendable (UploadHashes) -> T
   ) async throws -> (UploadHashes, T) {
-    // A place in the pool first: a full pool refuses before the body is read into memory.
+    // The body first, within its deadline and the upload budget; a hashing place only once
+    // it is all here, so a slow client never holds a worker or a queue place.
+    let upload = try await uploads.read(request, limit: configuration.maxBodyBytes)
+    defer { upload.release() }
+    let body = upload.buffer
+    guard body.readableBytes > 0 else { throw HTTPError(.badRequest, message: "the body is empty: send the image bytes") }
     let admission: HashingPool.Admission
     do { admission = try pool.admit() } catch { throw busy() }
     defer { admission.release() }
-    let body = try await collect(request, limit: configuration.maxBodyBytes)
-    guard body.readableBytes > 0 else { throw HTTPError(.badRequest, message: "the body is empty: send the image bytes") }
     do {
       return try await pool.hash(body, admission: admission, then: then)
     } catch let error as ImagingError {
@@ -221,22 +228,10 @@ extension SieveService {
       message: "all \(pool.workers) hashing workers are busy and \(pool.queueDepth) more requests are waiting; retry shortly")
   }
 
-  func collect(_ request: Request, limit: Int) async throws -> ByteBuffer {
-    if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
-      throw HTTPError(.contentTooLarge, message: "the body is \(length) bytes; the limit is \(limit)")
-    }
-    var request = request
-    do {
-      return try await request.collectBody(upTo: limit)
-    } catch is NIOTooManyBytesError {
-      throw HTTPError(.contentTooLarge, message: "the body is over the \(limit)-byte limit")
-    } catch {
-      throw HTTPError(.badRequest, message: "the body could not be read: \(error)")
-    }
-  }
-
   func decodeJSON<T: Decodable>(_ type: T.Type, _ request: Request) async throws -> T {
-    let body = try await collect(request, limit: configuration.maxJSONBytes)
+    let upload = try await uploads.read(request, limit: configuration.maxJSONBytes)
+    defer { upload.release() }
+    let body = upload.buffer
     do {
       return try JSONDecoder().decode(T.self, from: Data(body.readableBytesView))
     } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context) {
@@ -307,6 +302,7 @@ extension SieveService {
     case .unsupportedFormat: return "unsupported_format"
     case .fileTooLarge: return "too_many_bytes"
     case .tooLarge: return "too_many_pixels"
+    case .implausibleSize: return "implausible_size"
     case .truncated: return "truncated"
     case .corrupt: return "corrupt"
     case .unsupported: return "unsupported"

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
 import ServiceLifecycle
 import SieveHashSets
 import SieveImaging
@@ -36,8 +37,18 @@ public final class SieveService: Sendable {
     public var matchOptions = MatchOptions()
     /// The API keys file; nil runs without keys (refused unless bound to loopback).
     public var keysFile: String?
-    /// Requests per second per key, for keys without their own rate; nil: unlimited.
-    public var defaultRatePerSecond: Double? = nil
+    /// Requests per second per key, for keys without their own rate; nil: unlimited. A
+    /// batch counts one request per query.
+    public var defaultRatePerSecond: Double? = 1000
+    /// How long a connection may stay idle (no request, or no bytes of one) before it is
+    /// closed. Default 30 s.
+    public var idleTimeout: Duration = .seconds(30)
+    /// How long a request body may take to arrive in full; slower uploads get 408 and their
+    /// connection is closed. Default 30 s.
+    public var bodyTimeout: Duration = .seconds(30)
+    /// Bytes of request bodies held at once, being read or waiting for a worker; more get
+    /// 503. Default 256 MiB.
+    public var maxBodyMemory = 256 << 20
     /// The audit log (JSON lines, appended); nil: no audit log.
     public var auditLog: String?
     /// Largest image upload (413 above). Default 32 MiB.
@@ -72,6 +83,7 @@ public final class SieveService: Sendable {
   let keys: LockedValue<APIKeyStore>?
   let limiter = RateLimiter()
   let pool: HashingPool
+  let uploads: UploadReader
   let audit: AuditLog?
   let metrics = ServiceMetrics()
   /// Human-readable events (listening, reloads), for the command to print.
@@ -89,6 +101,7 @@ public final class SieveService: Sendable {
       keys = nil
     }
     audit = try configuration.auditLog.map { path throws(ServiceError) in try AuditLog(path: path) }
+    uploads = UploadReader(budget: UploadBudget(capacity: configuration.maxBodyMemory), timeout: configuration.bodyTimeout)
     pool = HashingPool(
       workers: configuration.workers, queueDepth: configuration.queueDepth, limits: configuration.limits,
       memoryBudget: configuration.memoryBudget, dihedral: configuration.dihedral)
@@ -111,6 +124,7 @@ public final class SieveService: Sendable {
     logger.logLevel = .warning
     let app = Application(
       router: router(),
+      server: .http1(configuration: .init(idleTimeout: TimeAmount(configuration.idleTimeout))),
       configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "sieve"),
       services: [Maintenance(service: self)],
       onServerRunning: { channel in onRunning(channel.localAddress?.port ?? self.configuration.port) },

@@ -69,8 +69,17 @@ struct ServeStartCommand: ParsableCommand {
   @Option(help: "Port to listen on (0: any free port; the port is printed on standard error).")
   var port: Int = 8080
 
-  @Option(help: "Requests per second per key, for keys without their own rate (0: unlimited).")
-  var rateLimit: Double = 0
+  @Option(help: "Requests per second per key, for keys without their own rate; each query of a batch counts as one (0: unlimited).")
+  var rateLimit: Double = 1000
+
+  @Option(help: "Close a connection idle for this many seconds (no request, or no bytes of one).")
+  var idleTimeout: Double = 30
+
+  @Option(help: "Answer 408 and close the connection when a request body takes longer than this many seconds to arrive.")
+  var bodyTimeout: Double = 30
+
+  @Option(help: ArgumentHelp("Request bodies held at once, being read or waiting for a worker (K, M, G); more get 503.", valueName: "size"))
+  var maxBodyMemory: ByteCount = ByteCount(256 << 20)
 
   @Option(help: ArgumentHelp("Largest image upload (K, M, G); larger bodies get 413.", valueName: "size"))
   var maxBody: ByteCount = ByteCount(32 << 20)
@@ -106,7 +115,13 @@ struct ServeStartCommand: ParsableCommand {
     if noAuth, !["127.0.0.1", "::1", "localhost"].contains(bind) {
       throw ValidationError("--no-auth is refused on \(bind): without keys, bind to 127.0.0.1")
     }
-    guard rateLimit >= 0, rateLimit.isFinite else { throw ValidationError("--rate-limit must be 0 or more") }
+    guard rateLimit == 0 || APIKeyStore.isValidRate(rateLimit) else {
+      throw ValidationError("--rate-limit must be 0 (unlimited) or a rate up to \(Int(APIKeyStore.maxRatePerSecond)) per second")
+    }
+    for (name, value) in [("--idle-timeout", idleTimeout), ("--body-timeout", bodyTimeout)] {
+      guard value > 0, value <= 86_400 else { throw ValidationError("\(name) must be above 0 and at most 86400 seconds") }
+    }
+    guard maxBodyMemory.bytes >= maxBody.bytes else { throw ValidationError("--max-body-memory must be at least --max-body") }
     guard maxBody.bytes > 0 else { throw ValidationError("--max-body must be positive") }
     guard maxPixels > 0 else { throw ValidationError("--max-pixels must be positive") }
     guard maxSeconds > 0, maxSeconds.isFinite else { throw ValidationError("--max-seconds must be positive") }
@@ -123,6 +138,9 @@ struct ServeStartCommand: ParsableCommand {
     configuration.auditLog = auditLog
     configuration.defaultRatePerSecond = rateLimit > 0 ? rateLimit : nil
     configuration.maxBodyBytes = maxBody.bytes
+    configuration.maxBodyMemory = maxBodyMemory.bytes
+    configuration.idleTimeout = .milliseconds(Int64(idleTimeout * 1000))
+    configuration.bodyTimeout = .milliseconds(Int64(bodyTimeout * 1000))
     configuration.limits.maxPixels = maxPixels
     configuration.limits.maxBytes = maxBody.bytes
     configuration.limits.maxSeconds = maxSeconds

@@ -1,0 +1,134 @@
+import Hummingbird
+import NIOCore
+
+/// Reads request bodies for the service within a deadline and a shared byte budget, so
+/// that slow or stalled clients cost neither a hashing worker nor much memory.
+///
+/// - The whole body must arrive within ``timeout``; a client that trickles bytes gets 408
+///   and its connection is closed.
+/// - Every body being read or waiting for a worker holds its bytes in ``UploadBudget``,
+///   reserved as they arrive (not as declared): when the budget is spent the request gets
+///   503 at once. A client that declares 32 MiB and sends a byte a second holds one byte.
+/// - Hashing workers are taken only after the body is complete (``HashingPool/admit()``).
+struct UploadReader: Sendable {
+  let budget: UploadBudget
+  let timeout: Duration
+
+  /// The body, whose bytes stay reserved in the budget until ``Body/release()`` (or deinit).
+  final class Body: Sendable {
+    let buffer: ByteBuffer
+    private let reservation: UploadBudget.Reservation
+
+    fileprivate init(buffer: ByteBuffer, reservation: UploadBudget.Reservation) {
+      self.buffer = buffer
+      self.reservation = reservation
+    }
+
+    func release() { reservation.release() }
+  }
+
+  /// Reads `request`'s body, at most `limit` bytes.
+  ///
+  /// - Throws: `HTTPError` 413 (over `limit`, from Content-Length before reading), 408
+  ///   (not complete within ``timeout``), 503 (the budget is spent), 400 (a read error).
+  func read(_ request: Request, limit: Int) async throws -> Body {
+    if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
+      throw HTTPError(.contentTooLarge, message: "the body is \(length) bytes; the limit is \(limit)")
+    }
+    let reservation = UploadBudget.Reservation(budget: budget)
+    let body = request.body
+    let timeout = timeout
+    let buffer: ByteBuffer?
+    do {
+      buffer = try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
+      group.addTask {
+        var collected = ByteBuffer()
+        for try await chunk in body {
+          guard collected.readableBytes + chunk.readableBytes <= limit else {
+            throw HTTPError(.contentTooLarge, message: "the body is over the \(limit)-byte limit")
+          }
+          guard reservation.grow(by: chunk.readableBytes) else {
+            throw HTTPError(
+              .serviceUnavailable, headers: [.retryAfter: "1"],
+              message: "the service holds \(budget.capacity) bytes of uploads already; retry shortly")
+          }
+          var chunk = chunk
+          collected.writeBuffer(&chunk)
+        }
+        return collected
+      }
+      group.addTask {
+        try await Task.sleep(for: timeout)
+        return nil
+      }
+      defer { group.cancelAll() }
+      guard let first = try await group.next() else { return nil as ByteBuffer? }
+      return first
+      }
+    } catch {
+      reservation.release()
+      throw error
+    }
+    guard let buffer else {
+      reservation.release()
+      // Cancelling the read ends the request's inbound stream: Hummingbird closes the
+      // connection once this answer is written.
+      throw HTTPError(
+        .requestTimeout, headers: [.connection: "close"],
+        message: "the body did not arrive within \(Self.seconds(timeout)) s; send it at once")
+    }
+    return Body(buffer: buffer, reservation: reservation)
+  }
+
+  static func seconds(_ duration: Duration) -> String {
+    let (s, attoseconds) = duration.components
+    return attoseconds == 0 ? "\(s)" : String(Double(s) + Double(attoseconds) / 1e18)
+  }
+}
+
+/// The bytes of request bodies the service holds at once (being read, or waiting for a
+/// hashing worker). Never blocks: a reservation that does not fit fails.
+final class UploadBudget: Sendable {
+  let capacity: Int
+  private let used = LockedValue(0)
+
+  init(capacity: Int) {
+    self.capacity = max(1, capacity)
+  }
+
+  /// Bytes held now.
+  var inUse: Int { used.current }
+
+  /// One body's bytes, grown as they arrive; given back once.
+  final class Reservation: Sendable {
+    private let budget: UploadBudget
+    private let bytes = LockedValue(0)
+
+    init(budget: UploadBudget) {
+      self.budget = budget
+    }
+
+    /// Reserves `count` more bytes; false (nothing reserved) when they do not fit.
+    func grow(by count: Int) -> Bool {
+      guard count > 0 else { return true }
+      let fits = budget.used.withLock { used -> Bool in
+        guard used + count <= budget.capacity else { return false }
+        used += count
+        return true
+      }
+      if fits { bytes.withLock { $0 += count } }
+      return fits
+    }
+
+    /// Gives every byte back; later calls do nothing.
+    func release() {
+      let held = bytes.withLock { value -> Int in
+        defer { value = 0 }
+        return value
+      }
+      if held > 0 { budget.used.withLock { $0 -= held } }
+    }
+
+    deinit { release() }
+  }
+}

@@ -1,0 +1,161 @@
+import Foundation
+import SieveTestSupport
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Slow and stalled clients against the real service: they must not hold hashing workers,
+/// memory or connections, and other clients must still be answered.
+@Suite(.serialized) struct ServeSlowClientTests {
+  /// 200 connections that send an upload's headers and then a byte now and then: normal
+  /// uploads are still answered, and every trickler gets 408 and a closed connection once
+  /// its body deadline passes. One worker and a queue of 2: before, three tricklers were
+  /// enough to block every upload.
+  @Test func tricklingUploadsBlockNobody() throws {
+    let image = try ServeCommandTests.jpeg(width: 640, height: 480)
+    let server = try ServiceProcess([
+      "--hashset", ServeCommandTests.sample, "--no-auth", "--workers", "1", "--queue", "2", "--body-timeout", "4",
+      "--idle-timeout", "30",
+    ])
+    defer { server.stop() }
+    let port = try #require(server.base.port)
+    let tricklers = try (0..<200).map { _ in
+      let c = try RawConnection(port: port)
+      try c.send("POST /v1/hash HTTP/1.1\r\nHost: localhost\r\nContent-Type: image/jpeg\r\nContent-Length: 100000\r\n\r\nA")
+      return c
+    }
+    let stop = LockedBool()
+    let trickle = Thread {
+      while !stop.value {
+        for c in tricklers { try? c.send("B") }
+        Thread.sleep(forTimeInterval: 0.5)
+      }
+    }
+    trickle.start()
+    defer { stop.value = true }
+
+    var statuses: [Int] = []
+    let started = Date()
+    while Date().timeIntervalSince(started) < 3 {
+      statuses.append(server.request("POST", "/v1/hash", body: image, type: "image/jpeg").status)
+    }
+    #expect(statuses.count >= 5 && statuses.allSatisfy { $0 == 200 }, "\(statuses)")
+
+    // Each trickler: 408 once its 4 s are up, then the connection closes.
+    var answers: [String: Int] = [:]
+    for c in tricklers {
+      let reply = c.readAll(timeout: 15)
+      let status = reply.split(separator: "\r\n").first.map(String.init) ?? "nothing"
+      answers[status + (c.closed ? ", closed" : ", open"), default: 0] += 1
+    }
+    stop.value = true
+    #expect(answers == ["HTTP/1.1 408 Request Timeout, closed": 200], "\(answers)")
+    #expect(server.request("POST", "/v1/hash", body: image, type: "image/jpeg").status == 200)
+    #expect(server.process.isRunning)
+  }
+
+  /// A client that stops half-way through its headers is disconnected by the idle timeout.
+  @Test func stalledHeadersAreDisconnected() throws {
+    let server = try ServiceProcess(["--hashset", ServeCommandTests.sample, "--no-auth", "--idle-timeout", "1"])
+    defer { server.stop() }
+    let c = try RawConnection(port: try #require(server.base.port))
+    try c.send("POST /v1/hash HTTP/1.1\r\nHost: loc")
+    let started = Date()
+    _ = c.readAll(timeout: 10)
+    #expect(c.closed && Date().timeIntervalSince(started) < 8)
+  }
+
+  /// Each query of a batch counts against the key's rate: a 50-query batch at 10/s leaves
+  /// the key about 5 s in debt.
+  @Test func batchQueriesCountAgainstTheRate() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.remove() }
+    let keys = try TestKeys(in: dir, matchRate: 10)
+    let server = try ServiceProcess(["--hashset", ServeCommandTests.sample, "--keys", keys.path])
+    defer { server.stop() }
+    let batch = #"{"queries":["# + Array(repeating: #"{"md5":"ffffffffffffffffffffffffffffffff"}"#, count: 50).joined(separator: ",") + "]}"
+    #expect(server.post("/v1/match/batch", json: batch, key: keys.match).status == 200)
+    let next = server.post("/v1/match", json: #"{"md5":"ffffffffffffffffffffffffffffffff"}"#, key: keys.match)
+    #expect(next.status == 429, "\(next.status)")
+    #expect(next.headers["retry-after"].flatMap(Int.init).map { (4...6).contains($0) } == true, "\(next.headers)")
+  }
+
+  /// A keys file whose rate is 0, negative, not finite or absurd is refused with its
+  /// reason (a rate of 0 used to trap the process on the first request), at start and on
+  /// reload.
+  @Test func absurdKeyRatesAreRefused() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.remove() }
+    let keys = try TestKeys(in: dir)
+    let original = try String(contentsOfFile: keys.path, encoding: .utf8)
+    for rate in ["0", "-5", "1e300"] {
+      let edited = original.replacingOccurrences(of: #""role" : "match","#, with: #""rate_per_second" : \#(rate), "role" : "match","#)
+      #expect(edited != original)
+      let path = dir.path + "/keys-\(rate).json"
+      try edited.write(toFile: path, atomically: true, encoding: .utf8)
+      let result = try CommandRunner.run("sieve", ["serve", "--hashset", ServeCommandTests.sample, "--keys", path, "--port", "0"])
+      #expect(result.status == 1 && result.stderr.contains("rate_per_second"), "\(rate): \(result.stderr)")
+    }
+    let badDefault = try CommandRunner.run("sieve", ["serve", "--hashset", ServeCommandTests.sample, "--keys", keys.path, "--rate-limit", "-1"])
+    #expect(badDefault.status == 2 && badDefault.stderr.contains("--rate-limit"))
+  }
+}
+
+/// A plain TCP connection to the service, for clients no HTTP library would imitate.
+final class RawConnection: @unchecked Sendable {
+  let fd: Int32
+  private(set) var closed = false
+
+  init(port: Int) throws {
+    fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { throw ServiceProcess.Failure("socket: \(errno)") }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = in_port_t(UInt16(port).bigEndian)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    let status = withUnsafePointer(to: &address) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    }
+    guard status == 0 else {
+      close(fd)
+      throw ServiceProcess.Failure("connect: \(errno)")
+    }
+  }
+
+  deinit { close(fd) }
+
+  func send(_ text: String) throws {
+    let bytes = Array(text.utf8)
+    let sent = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+    guard sent == bytes.count else { throw ServiceProcess.Failure("send: \(errno)") }
+  }
+
+  /// Reads until the peer closes or `timeout` seconds pass.
+  func readAll(timeout: TimeInterval) -> String {
+    var received: [UInt8] = []
+    let deadline = Date().addingTimeInterval(timeout)
+    var buffer = [UInt8](repeating: 0, count: 4096)
+    while Date() < deadline {
+      var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+      guard poll(&poller, 1, 100) > 0 else { continue }
+      let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+      if n <= 0 {
+        closed = true
+        break
+      }
+      received += buffer[0..<n]
+    }
+    return String(decoding: received, as: UTF8.self)
+  }
+}
+
+final class LockedBool: @unchecked Sendable {
+  private let lock = NSLock()
+  private var stored = false
+  var value: Bool {
+    get { lock.lock(); defer { lock.unlock() }; return stored }
+    set { lock.lock(); stored = newValue; lock.unlock() }
+  }
+}
