@@ -168,8 +168,13 @@ public final class HashSetRegistry: Sendable {
       loadSeconds: Date().timeIntervalSince(started))
   }
 
+  /// The first 16 hex digits of the file's SHA-256, read in chunks with read(2): never
+  /// mapped, so a file rewritten in place cannot raise SIGBUS here.
   static func fileChecksum(_ path: String) throws -> String {
-    let data = try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe)
-    return Hex.string(SHA256.hash(data: data).prefix(8))
+    let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
+    defer { try? handle.close() }
+    var hasher = SHA256()
+    while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty { hasher.update(data: chunk) }
+    return Hex.string(hasher.finalize().prefix(8))
   }
 }

@@ -316,17 +316,14 @@ public enum BinaryHashSet {
   }
 
   /// Reads and verifies a binary set file.
+  ///
+  /// The file is read into memory with read(2), never mapped: a mapped file that another
+  /// program truncates or rewrites in place (a plain `cp` over it) kills the reader with
+  /// SIGBUS. A file changed while it is read fails its checksum or its size check instead.
   public static func read(_ path: String) throws(HashSetError) -> (HashSet, Header) {
-    // Map the file rather than read it into fresh memory: the pages come straight from
-    // the page cache, and only the columns are copied out.
-    let (fd, size) = try openForReading(path)
-    defer { _ = systemClose(fd) }
-    guard size >= headerSize else { throw .badBinary(file: path, reason: "the file is only \(size) bytes") }
-    guard let base = mmap(nil, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0), base != MAP_FAILED else {
-      return try decode(readFile(path), file: path)
-    }
-    defer { munmap(base, size) }
-    return try decode(UnsafeRawBufferPointer(start: base, count: size), file: path)
+    let bytes = try readFile(path)
+    guard bytes.count >= headerSize else { throw .badBinary(file: path, reason: "the file is only \(bytes.count) bytes") }
+    return try decode(bytes, file: path)
   }
 
   /// Asks for transparent huge pages on the page-aligned interior of a large buffer

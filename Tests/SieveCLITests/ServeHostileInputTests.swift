@@ -1,4 +1,6 @@
 import Foundation
+import SieveCore
+import SieveHashSets
 import SieveTestSupport
 import Testing
 
@@ -6,9 +8,9 @@ import Testing
 import Glibc
 #endif
 
-/// Slow and stalled clients against the real service: they must not hold hashing workers,
+/// Hostile clients and files against the real service. Slow and stalled clients must not hold hashing workers,
 /// memory or connections, and other clients must still be answered.
-@Suite(.serialized) struct ServeSlowClientTests {
+@Suite(.serialized) struct ServeHostileInputTests {
   /// 200 connections that send an upload's headers and then a byte now and then: normal
   /// uploads are still answered, and every trickler gets 408 and a closed connection once
   /// its body deadline passes. One worker and a queue of 2: before, three tricklers were
@@ -100,6 +102,69 @@ import Glibc
     }
     let badDefault = try CommandRunner.run("sieve", ["serve", "--hashset", ServeCommandTests.sample, "--keys", keys.path, "--rate-limit", "-1"])
     #expect(badDefault.status == 2 && badDefault.stderr.contains("--rate-limit"))
+  }
+}
+
+extension ServeHostileInputTests {
+  /// A set file rewritten in place while the service reloads it (a plain `cp` over it:
+  /// truncate, then write) never kills the service: each reload either takes a whole file
+  /// or reports the file and keeps the old version serving. It used to die of SIGBUS when
+  /// the file was mapped.
+  @Test func setRewrittenInPlaceDuringReloads() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.remove() }
+    let keys = try TestKeys(in: dir)
+    let path = dir.path + "/known.sieveset"
+    func setBytes(_ count: Int, seed: UInt64) throws -> [UInt8] {
+      var rng = SplitMix64(seed: seed)
+      let entries = (0..<count).map { i in
+        HashSetEntry(id: "e\(i)", label: "example", pdq: PDQHash(w0: rng.next(), w1: rng.next(), w2: rng.next(), w3: rng.next()))
+      }
+      try BinaryHashSet.write(HashSet(name: "known", entries: entries), to: dir.path + "/tmp.sieveset")
+      return try TestData.bytes(URL(fileURLWithPath: dir.path + "/tmp.sieveset"))
+    }
+    let large = try setBytes(300_000, seed: 1)
+    let small = try setBytes(20_000, seed: 2)
+    try Data(large).write(to: URL(fileURLWithPath: path))
+    let server = try ServiceProcess(["--hashset", path, "--keys", keys.path])
+    defer { server.stop() }
+
+    let stop = LockedBool()
+    let writer = Thread {
+      var turn = 0
+      while !stop.value {
+        // What cp does: open with O_TRUNC, then write in chunks.
+        let bytes = turn % 2 == 0 ? small : large
+        let fd = open(path, O_WRONLY | O_TRUNC)
+        var offset = 0
+        while offset < bytes.count {
+          let n = bytes[offset...].prefix(64 << 10).withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+          if n <= 0 { break }
+          offset += n
+        }
+        close(fd)
+        turn += 1
+      }
+    }
+    writer.start()
+    var statuses: [Int: Int] = [:]
+    let started = Date()
+    while Date().timeIntervalSince(started) < 6 {
+      let reply = server.request("POST", "/v1/hashsets/reload", key: keys.admin)
+      statuses[reply.status, default: 0] += 1
+      #expect(server.process.isRunning, "the service died: \(server.log.suffix(300))")
+      if !server.process.isRunning { break }
+    }
+    stop.value = true
+    Thread.sleep(forTimeInterval: 0.2)
+    #expect(server.process.isRunning)
+    #expect(Set(statuses.keys).isSubset(of: [200, 422]) && statuses.values.reduce(0, +) >= 10, "\(statuses)")
+    // Whole again: the reload takes it.
+    try Data(small).write(to: URL(fileURLWithPath: path))
+    let final = server.request("POST", "/v1/hashsets/reload", key: keys.admin)
+    #expect(final.status == 200, "\(final.text)")
+    let entries = (server.request("GET", "/v1/hashsets", key: keys.admin).json()["sets"] as? [[String: Any]])?.first?["entries"]
+    #expect(entries as? Int == 20_000)
   }
 }
 
