@@ -149,7 +149,8 @@ enum API {
 
   struct SetInfo: Codable, Sendable {
     var name: String
-    var path: String
+    /// The file it was read from: shown to admin keys only (and without keys, on loopback).
+    var path: String?
     var format: String
     var checksum: String
     var entries: Int
@@ -186,16 +187,29 @@ enum API {
   }
 
   /// One audit log line.
+  /// One audit line. `event` says which fields it has: `match` (a query: source, hashes,
+  /// matches, set versions), `hash` (an upload hashed: its hashes), `refused` (a request
+  /// turned away: status and reason), `reload` (the sets and keys re-read: trigger and
+  /// outcome).
   struct AuditEntry: Encodable, Sendable {
+    var event: String = "match"
     var time: String
-    var request_id: String
+    var request_id: String?
     var key: String?
-    var route: String
-    var source: String
+    var route: String?
+    var source: String?
     var ref: String?
     var batch_index: Int?
-    var hashes: Hashes
-    var matches: [Match]
-    var sets: [SetVersion]
+    var hashes: Hashes?
+    var matches: [Match]?
+    var sets: [SetVersion]?
+    /// `refused`: the status answered and why (no_key, bad_key, forbidden, rate_limited).
+    var status: Int?
+    var reason: String?
+    /// `refused`: the client's address.
+    var client: String?
+    /// `reload`: what triggered it, and its outcome.
+    var trigger: String?
+    var reload: ReloadResponse?
   }
 }

@@ -6,29 +6,50 @@ import Glibc
 import Darwin
 #endif
 
-/// The audit log: one JSON line per match request (per query of a batch), appended with a
-/// single `write(2)` on a file opened with `O_APPEND`, so each line is in the kernel before
-/// the response is sent and survives a crash of the process. A background task also syncs
-/// the file to disk once a second when lines were added, for power loss.
+/// The audit log: one JSON line per match query (per query of a batch), per upload hashed,
+/// per request refused (401, 403, 429) and per reload, appended with a single `write(2)` on
+/// a file opened with `O_APPEND`, so each line is in the kernel before the response is sent
+/// and survives a crash of the process. A background task also syncs the file to disk once
+/// a second when lines were added, for power loss. SIGHUP reopens the file by its path, so
+/// logrotate can rename it and the next lines land in a new file.
 ///
 /// Lines hold the time, key id, request id, the query hashes, the matches and the set
 /// versions; never image bytes.
 final class AuditLog: Sendable {
   let path: String
-  private let fd: Int32
+  /// The open file; replaced under the write lock by ``reopen()``.
+  private let writing: LockedValue<Int32>
   private let dirty = LockedValue(false)
-  private let writing = LockedValue(())
   private let failures = LockedValue(0)
 
   init(path: String) throws(ServiceError) {
     self.path = path
-    fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+    writing = LockedValue(try Self.openFile(path))
+  }
+
+  private static func openFile(_ path: String) throws(ServiceError) -> Int32 {
+    let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0o600)
     guard fd >= 0 else { throw .auditLog(path: path, reason: String(cString: strerror(errno))) }
+    return fd
   }
 
   deinit {
+    let fd = writing.current
     fsync(fd)
     close(fd)
+  }
+
+  /// Opens the log's path again (after logrotate moved the file away): the old file is
+  /// synced and closed, lines from now on go to the file at ``path``. When the path cannot
+  /// be opened the old file stays in use and the error is thrown.
+  func reopen() throws(ServiceError) {
+    let fresh = try Self.openFile(path)
+    let old = writing.withLock { fd -> Int32 in
+      defer { fd = fresh }
+      return fd
+    }
+    fsync(old)
+    close(old)
   }
 
   /// Appends `lines` (each a JSON object without its newline) in one write, under a lock
@@ -43,7 +64,7 @@ final class AuditLog: Sendable {
       bytes += line
       bytes.append(0x0A)
     }
-    let ok = writing.withLock { _ -> Bool in
+    let ok = writing.withLock { fd -> Bool in
       let end = lseek(fd, 0, SEEK_END)
       var written = 0
       while written < bytes.count {
@@ -74,6 +95,12 @@ final class AuditLog: Sendable {
       defer { value = false }
       return value
     }
-    if wasDirty { fsync(fd) }
+    guard wasDirty else { return }
+    // A duplicate descriptor, synced outside the lock: appends do not wait for the disk,
+    // and a reopen meanwhile cannot close the file under the sync.
+    let copy = writing.withLock { dup($0) }
+    guard copy >= 0 else { return }
+    fsync(copy)
+    close(copy)
   }
 }

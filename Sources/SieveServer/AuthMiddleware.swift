@@ -15,6 +15,8 @@ struct AuthMiddleware: RouterMiddleware {
   /// Requests per second for keys without their own rate; nil: unlimited.
   let defaultRate: Double?
   let metrics: ServiceMetrics
+  /// Where refused requests are recorded; nil: no audit log.
+  let audit: AuditLog?
 
   static let apiKeyHeader = HTTPField.Name("X-API-Key")!
 
@@ -23,24 +25,24 @@ struct AuthMiddleware: RouterMiddleware {
     let route = ServiceRoute.route(endpoint: context.endpointPath, path: path)
     guard route?.role != nil || ServiceRoute.needsKey(path: path), let keys else { return try await next(request, context) }
     guard let presented = Self.presentedKey(request) else {
-      metrics.refused(reason: "no_key")
+      refuse(request, context, status: 401, reason: "no_key", key: nil)
       throw HTTPError(
         .unauthorized, headers: [.wwwAuthenticate: "Bearer realm=\"sieve\""],
         message: "this route needs an API key: send Authorization: Bearer <key> (keys are made with `sieve serve keys add`)")
     }
     guard let record = keys.current.authenticate(presented) else {
-      metrics.refused(reason: "bad_key")
+      refuse(request, context, status: 401, reason: "bad_key", key: nil)
       throw HTTPError(
         .unauthorized, headers: [.wwwAuthenticate: "Bearer realm=\"sieve\", error=\"invalid_token\""],
         message: "the API key is unknown, revoked or mistyped")
     }
     let required = route?.role ?? .match
     guard record.role.allows(required) else {
-      metrics.refused(reason: "forbidden")
+      refuse(request, context, status: 403, reason: "forbidden", key: record.id)
       throw HTTPError(.forbidden, message: "key \(record.id) has role \(record.role.rawValue); this route needs \(required.rawValue)")
     }
     if let rate = record.ratePerSecond ?? defaultRate, let wait = limiter.take(key: record.id, rate: rate) {
-      metrics.refused(reason: "rate_limited")
+      refuse(request, context, status: 429, reason: "rate_limited", key: record.id)
       let seconds = max(1, Int(wait.rounded(.up)))
       throw HTTPError(
         .tooManyRequests, headers: [.retryAfter: String(seconds)],
@@ -49,6 +51,17 @@ struct AuthMiddleware: RouterMiddleware {
     var context = context
     context.key = record
     return try await next(request, context)
+  }
+
+  /// Counts a refused request and appends it to the audit log (best effort: a refusal is
+  /// answered even when the log cannot be written; the failure is counted).
+  private func refuse(_ request: Request, _ context: Context, status: Int, reason: String, key: String?) {
+    metrics.refused(reason: reason)
+    guard let audit else { return }
+    let entry = API.AuditEntry(
+      event: "refused", time: SieveService.now(), request_id: context.id, key: key, route: request.uri.path, status: status,
+      reason: reason, client: context.remoteAddress)
+    if let line = try? SieveService.auditEncoder.encode(entry) { audit.append([Array(line)]) }
   }
 
   static func presentedKey(_ request: Request) -> String? {

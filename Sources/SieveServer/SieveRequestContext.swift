@@ -7,9 +7,14 @@ public struct SieveRequestContext: RequestContext {
   public var coreContext: CoreRequestContextStorage
   /// The caller's key, on `/v1` routes; nil when the service runs without keys.
   var key: APIKeyStore.Record?
+  /// The client's address and port, for the audit log.
+  let remoteAddress: String?
 
   public init(source: Source) {
     coreContext = .init(source: source)
+    remoteAddress = source.channel.remoteAddress.map { address in
+      address.ipAddress.map { ip in address.port.map { ip.contains(":") ? "[\(ip)]:\($0)" : "\(ip):\($0)" } ?? ip } ?? "\(address)"
+    }
   }
 }
 

@@ -44,9 +44,11 @@ extension SieveService {
       return Response(
         status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: PackageResources.openapi_json)))
     case .hashsets:
-      return try hashSets().response(from: request, context: context)
+      // Server paths are for operators: admin keys see them, match keys do not.
+      let showPaths = keys == nil || context.key?.role.allows(.admin) == true
+      return try hashSets(showPaths: showPaths).response(from: request, context: context)
     case .reload:
-      let result = await reload(trigger: "POST /v1/hashsets/reload by key \(context.key?.id ?? "-")")
+      let result = await reload(trigger: "POST /v1/hashsets/reload by key \(context.key?.id ?? "-")", requestedBy: context.key?.id)
       var response = try result.response(from: request, context: context)
       // A file that does not load is not a server fault: 422, with what failed (the old
       // versions keep serving).
@@ -65,14 +67,14 @@ extension SieveService {
 
   // MARK: Handlers
 
-  func hashSets() -> API.SetsResponse {
+  func hashSets(showPaths: Bool) -> API.SetsResponse {
     let snapshot = registry.snapshot
     let formatter = ISO8601DateFormatter()
     return API.SetsResponse(
       generation: snapshot.generation, ready: snapshot.ready,
       sets: snapshot.sets.map { served in
         API.SetInfo(
-          name: served.set.name, path: served.path, format: served.format, checksum: served.checksum, entries: served.set.count,
+          name: served.set.name, path: showPaths ? served.path : nil, format: served.format, checksum: served.checksum, entries: served.set.count,
           counts: Dictionary(uniqueKeysWithValues: HashKind.allCases.map { ($0.rawValue, served.set.count(of: $0)) }),
           loaded_at: formatter.string(from: served.loadedAt), load_seconds: served.loadSeconds)
       })
@@ -84,8 +86,14 @@ extension SieveService {
       throw HTTPError(.unsupportedMediaType, message: "send the image bytes with Content-Type image/* (or application/octet-stream)")
     }
     let (upload, _) = try await hashUpload(request) { _ in () }
+    let hashes = API.Hashes(upload)
+    try record([
+      API.AuditEntry(
+        event: "hash", time: Self.now(), request_id: context.id, key: context.key?.id, route: ServiceRoute.hash.path, source: "image",
+        hashes: hashes)
+    ])
     let total = Self.milliseconds(since: start)
-    return API.HashResponse(request_id: context.id, hashes: API.Hashes(upload), timing: API.Timing(hash_ms: total, match_ms: 0, total_ms: total))
+    return API.HashResponse(request_id: context.id, hashes: hashes, timing: API.Timing(hash_ms: total, match_ms: 0, total_ms: total))
   }
 
   func match(_ request: Request, context: SieveRequestContext) async throws -> API.MatchResponse {
@@ -246,10 +254,8 @@ extension SieveService {
   /// Appends audit lines; without them the result is not given (503).
   func record(_ entries: [API.AuditEntry]) throws {
     guard let audit else { return }
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
     let lines: [[UInt8]]
-    do { lines = try entries.map { Array(try encoder.encode($0)) } } catch {
+    do { lines = try entries.map { Array(try Self.auditEncoder.encode($0)) } } catch {
       throw HTTPError(.internalServerError, message: "an audit line could not be encoded: \(error)")
     }
     guard audit.append(lines) else {
@@ -284,6 +290,13 @@ extension SieveService {
 
   static func milliseconds(since start: UInt64) -> Double {
     Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+  }
+
+  /// Audit lines: sorted keys, unescaped slashes, one line each.
+  static var auditEncoder: JSONEncoder {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    return encoder
   }
 
   static func now() -> String {

@@ -111,7 +111,9 @@ public final class SieveService: Sendable {
   public func router() -> Router<SieveRequestContext> {
     let router = Router(context: SieveRequestContext.self)
     router.add(middleware: ServiceMetricsMiddleware(metrics: metrics))
-    router.add(middleware: AuthMiddleware(keys: keys, limiter: limiter, defaultRate: configuration.defaultRatePerSecond, metrics: metrics))
+    router.add(
+      middleware: AuthMiddleware(
+        keys: keys, limiter: limiter, defaultRate: configuration.defaultRatePerSecond, metrics: metrics, audit: audit))
     addRoutes(to: router)
     return router
   }
@@ -133,7 +135,7 @@ public final class SieveService: Sendable {
   }
 
   /// Reloads the keys file and every hash set (the admin route and SIGHUP).
-  func reload(trigger: String) async -> API.ReloadResponse {
+  func reload(trigger: String, requestedBy: String? = nil) async -> API.ReloadResponse {
     let keys = keys
     let keysFile = configuration.keysFile
     let (report, keysError) = await registry.reload { () -> String? in
@@ -153,11 +155,19 @@ public final class SieveService: Sendable {
     for failure in report.failed { summary += "; FAILED \(failure.path): \(failure.error) (the old set keeps serving)" }
     if let keysError { summary += "; keys: \(keysError)" }
     onEvent(summary)
-    return API.ReloadResponse(
+    let response = API.ReloadResponse(
       generation: report.generation, reloaded: report.reloaded, unchanged: report.unchanged,
       failed: report.failed.map { API.ReloadFailure(path: $0.path, error: $0.error) },
       keys: keys?.withLock { $0.records.filter { $0.revoked == nil }.count } ?? 0,
       keys_error: keysError, seconds: report.seconds)
+    if let audit {
+      let entry = API.AuditEntry(
+        event: "reload", time: Self.now(), key: requestedBy, sets: Self.versions(snapshot), trigger: trigger, reload: response)
+      if let line = try? Self.auditEncoder.encode(entry), !audit.append([Array(line)]) {
+        onEvent("audit log \(audit.path): the reload could not be recorded")
+      }
+    }
+    return response
   }
 
   /// Loads the sets, then waits for SIGHUP (reload) and syncs the audit log each second,
@@ -178,7 +188,11 @@ public final class SieveService: Sendable {
       await cancelWhenGracefulShutdown {
         await withDiscardingTaskGroup { group in
           group.addTask {
-            for await _ in hangups { _ = await service.reload(trigger: "SIGHUP") }
+            for await _ in hangups {
+              // The audit log first: logrotate renames it and sends SIGHUP.
+              do { try service.audit?.reopen() } catch { service.onEvent("\(error) (the old file stays in use)") }
+              _ = await service.reload(trigger: "SIGHUP")
+            }
           }
           group.addTask {
             while !Task.isCancelled {

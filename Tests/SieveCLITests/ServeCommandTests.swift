@@ -291,13 +291,17 @@ import Testing
     #expect(upload.status == 200)
     let byHash = server.post("/v1/match", json: #"{"pdq":"\#(Self.weePDQ)"}"#, key: keys.admin)
     let batch = server.post("/v1/match/batch", json: #"{"queries":[{"ref":"r1","md5":"ffffffffffffffffffffffffffffffff"},{"pdq":"\#(Self.weePDQ)"}]}"#, key: keys.match)
-    #expect(server.request("POST", "/v1/hash", body: image, type: "image/jpeg", key: keys.match).status == 200)
+    let hashOnly = server.request("POST", "/v1/hash", body: image, type: "image/jpeg", key: keys.match)
+    #expect(hashOnly.status == 200)
 
     // Written before the response: readable now, before any shutdown.
     let lines = try String(contentsOfFile: audit, encoding: .utf8).split(separator: "\n")
-    #expect(lines.count == 4, "one line per match query, none for /v1/hash: \(lines)")
+    #expect(lines.count == 5, "one line per match query, one for the /v1/hash upload: \(lines)")
     let entries = lines.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
-    #expect(entries.count == 4)
+    #expect(entries.count == 5)
+    #expect(entries.prefix(4).allSatisfy { $0["event"] as? String == "match" })
+    #expect(entries[4]["event"] as? String == "hash" && entries[4]["request_id"] as? String == hashOnly.headers["x-request-id"])
+    #expect((entries[4]["hashes"] as? [String: Any])?["pdq"] as? String == Self.weePDQ && entries[4]["matches"] == nil)
     let matchID = String(keys.match.split(separator: "_")[1])
     #expect(entries[0]["key"] as? String == matchID && entries[0]["request_id"] as? String == upload.headers["x-request-id"])
     #expect(entries[0]["source"] as? String == "image" && (entries[0]["hashes"] as? [String: Any])?["pdq"] as? String == Self.weePDQ)
@@ -321,7 +325,48 @@ import Testing
     ] {
       #expect(metrics.contains(expected), "\(expected)")
     }
+
+    // Refused requests are recorded: no key, a bad key (401), a match key on an admin
+    // route (403), with the client's address; a reload, with what it did.
+    #expect(server.request("GET", "/v1/hashsets").status == 401)
+    #expect(server.request("GET", "/v1/hashsets", key: "sieve_00000000_" + String(repeating: "0", count: 64)).status == 401)
+    #expect(server.request("POST", "/v1/hashsets/reload", key: keys.match).status == 403)
+    #expect(server.request("POST", "/v1/hashsets/reload", key: keys.admin).status == 200)
+    let more = try String(contentsOfFile: audit, encoding: .utf8).split(separator: "\n").dropFirst(5)
+      .compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+    #expect(more.map { $0["event"] as? String ?? "-" } == ["refused", "refused", "refused", "reload"], "\(more)")
+    #expect(more.prefix(3).map { $0["reason"] as? String ?? "-" } == ["no_key", "bad_key", "forbidden"])
+    #expect(more.prefix(3).map { $0["status"] as? Int ?? 0 } == [401, 401, 403])
+    #expect(more[2]["key"] as? String == matchID && (more[0]["client"] as? String)?.hasPrefix("127.0.0.1:") == true)
+    let adminID = String(keys.admin.split(separator: "_")[1])
+    #expect(more[3]["key"] as? String == adminID && (more[3]["reload"] as? [String: Any])?["unchanged"] as? [String] == ["sample-fixtures"])
+
+    // logrotate: the file is renamed, SIGHUP reopens the path, new lines land in the new file.
+    let rotated = audit + ".1"
+    #expect(rename(audit, rotated) == 0)
+    server.signal(SIGHUP)
+    #expect(server.waitFor("reload (SIGHUP)"))
+    #expect(server.post("/v1/match", json: #"{"pdq":"\#(Self.weePDQ)"}"#, key: keys.match).status == 200)
+    let fresh = try String(contentsOfFile: audit, encoding: .utf8).split(separator: "\n")
+      .compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+    #expect(fresh.map { $0["event"] as? String ?? "-" } == ["reload", "match"], "\(fresh)")
+    let old = try String(contentsOfFile: rotated, encoding: .utf8).split(separator: "\n")
+    #expect(old.count == 9)
     #expect(server.stop() == 0)
+  }
+
+  /// Match keys are not shown where the set files live; admin keys are.
+  @Test func setPathsAreForAdminsOnly() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.remove() }
+    let keys = try TestKeys(in: dir)
+    let server = try ServiceProcess(["--hashset", Self.sample, "--keys", keys.path])
+    defer { server.stop() }
+    let asMatch = server.request("GET", "/v1/hashsets", key: keys.match)
+    #expect(asMatch.status == 200 && (asMatch.json()["sets"] as? [[String: Any]])?.first?["path"] == nil)
+    #expect(!asMatch.text.contains(Self.sample) && asMatch.text.contains("sample-fixtures"))
+    let asAdmin = server.request("GET", "/v1/hashsets", key: keys.admin)
+    #expect((asAdmin.json()["sets"] as? [[String: Any]])?.first?["path"] as? String == Self.sample)
   }
 
   @Test func reloadWhileClientsKeepSendingFailsNoRequest() throws {
