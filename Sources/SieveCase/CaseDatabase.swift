@@ -98,7 +98,33 @@ public final class CaseDatabase: Sendable {
           );
           """)
     }
+    migrator.registerMigration("v3-run-notes") { db in
+      try db.execute(
+        sql: """
+          CREATE TABLE run_notes (
+            id INTEGER PRIMARY KEY,
+            run_id INTEGER NOT NULL REFERENCES runs(id),
+            created_at TEXT NOT NULL,
+            note TEXT NOT NULL               -- what an examiner must know about the run
+          );
+          """)
+    }
     return migrator
+  }
+
+  /// Records something an examiner must know about a run (shown in every report).
+  public func addNote(run: Int64, _ note: String) throws {
+    try queue.write { db in
+      try db.execute(
+        sql: "INSERT INTO run_notes (run_id, created_at, note) VALUES (?, ?, ?)", arguments: [run, Self.timestamp(Date()), note])
+    }
+  }
+
+  /// The notes of a run, oldest first.
+  public func notes(run: Int64) throws -> [String] {
+    try queue.read { db in
+      try String.fetchAll(db, sql: "SELECT note FROM run_notes WHERE run_id = ? ORDER BY id", arguments: [run])
+    }
   }
 
   /// Records a report's SHA-256, so a copy presented later can be checked against it.

@@ -13,6 +13,8 @@ public struct CaseReport: Sendable {
     public var resumed: Int
     /// Tool version, parameters, sets, evidence, examiner, case id, host.
     public var info: CaseDatabase.RunInfo
+    /// What an examiner must know about the run (e.g. access times that may have changed).
+    public var notes: [String] = []
   }
 
   /// One match with its file's identity.
@@ -60,7 +62,8 @@ public struct CaseReport: Sendable {
         resumed: row["resumed"],
         info: CaseDatabase.RunInfo(
           toolVersion: row["tool_version"], parameters: row["parameters"], hashsets: row["hashsets"],
-          evidence: row["evidence"], examiner: row["examiner"], caseID: row["case_id"], host: row["host"]))
+          evidence: row["evidence"], examiner: row["examiner"], caseID: row["case_id"], host: row["host"]),
+        notes: try String.fetchAll(db, sql: "SELECT note FROM run_notes WHERE run_id = ? ORDER BY id", arguments: [runID]))
       let byStatus = try Row.fetchAll(
         db, sql: "SELECT status, COUNT(*) AS n FROM files WHERE run_id = ? GROUP BY status ORDER BY status", arguments: [runID]
       ).map { ($0["status"] as String, $0["n"] as Int) }

@@ -40,7 +40,7 @@ public enum ReportWriter {
         "hashsets": (try? JSONSerialization.jsonObject(with: Data(r.run.info.hashsets.utf8))) ?? r.run.info.hashsets,
         "evidence": (try? JSONSerialization.jsonObject(with: Data(r.run.info.evidence.utf8))) ?? r.run.info.evidence,
         "files_by_status": Dictionary(uniqueKeysWithValues: r.byStatus),
-        "files_by_type": Dictionary(uniqueKeysWithValues: r.byType),
+        "files_by_type": Dictionary(uniqueKeysWithValues: r.byType), "notes": r.run.notes,
       ]))
     for m in r.matches {
       lines.append(
@@ -97,12 +97,16 @@ public enum ReportWriter {
   /// character of `#`, e.g. pandas `comment="#"`).
   static func csv(_ r: CaseReport) -> String {
     let i = r.run.info
-    var lines = [
-      "# sieve report, run \(r.run.id) (\(r.run.status)), \(r.run.startedAt) to \(r.run.finishedAt ?? "-")",
-      "# tool: \(i.toolVersion)", "# examiner: \(i.examiner); case id: \(i.caseID); host: \(i.host)",
-      "# evidence: \(i.evidence)", "# parameters: \(i.parameters)", "# hash sets: \(i.hashsets)",
-      "# text cells starting with = + - @ are prefixed with ' so that spreadsheets do not run them as formulas",
-    ].map { $0.replacingOccurrences(of: "\n", with: " ") }
+    // Comment lines stay one line each: every CR and LF (a scalar, even inside "\r\n") is a space.
+    var lines = (
+      [
+        "# sieve report, run \(r.run.id) (\(r.run.status)), \(r.run.startedAt) to \(r.run.finishedAt ?? "-")",
+        "# tool: \(i.toolVersion)", "# examiner: \(i.examiner); case id: \(i.caseID); host: \(i.host)",
+        "# evidence: \(i.evidence)", "# parameters: \(i.parameters)", "# hash sets: \(i.hashsets)",
+      ] + r.run.notes.map { "# note: \($0)" } + [
+        "# text cells starting with = + - @ are prefixed with ' so that spreadsheets do not run them as formulas"
+      ]
+    ).map { line in String(String.UnicodeScalarView(line.unicodeScalars.map { $0 == "\n" || $0 == "\r" ? " " : $0 })) }
     lines.append("path,size,md5,sha1,sha256,set,entry,label,kind,distance,orientation")
     for m in r.matches {
       lines.append(
@@ -165,6 +169,7 @@ public enum ReportWriter {
       <tr><th>Evidence</th><td><code>\(e(r.run.info.evidence))</code></td></tr>
       <tr><th>Parameters</th><td><code>\(e(r.run.info.parameters))</code></td></tr>
       <tr><th>Hash sets</th><td><code>\(e(r.run.info.hashsets))</code></td></tr>
+      \(r.run.notes.map { "<tr><th>Note</th><td><strong>\(e($0))</strong></td></tr>" }.joined(separator: "\n"))
       </table>
       <h2>Files</h2>
       <table><tr><th>Status</th><th>Files</th></tr>

@@ -51,38 +51,28 @@ public final class BatchHasher: @unchecked Sendable {
   /// The working memory one decode and hash of an image with this header needs,
   /// beyond the encoded file itself.
   public static func estimatedBytes(for header: ImageHeader, options: HashOptions) -> Int {
-    var bytes = HashingSink.estimatedBytes(width: header.width, height: header.height, options: options)
-    let pixels = header.width * header.height
-    switch header.format {
-    case .jpeg:
-      // A multi-scan JPEG (progressive or not) keeps every DCT coefficient (2 bytes a
-      // sample) until the end.
-      let components = header.colorModel.hasPrefix("CMYK") || header.colorModel.hasPrefix("YCCK") ? 4 : 3
-      bytes += header.isProgressive ? pixels * components * 2 : header.width * components * 64
-    case .gif, .webp:
-      // Decoded whole: an RGB frame (plus giflib's or libwebp's own buffers).
-      bytes += pixels * 4
-    default:
-      // An interlaced PNG is assembled in one frame.
-      bytes += header.isProgressive ? pixels * header.layout.channels : header.width * 4 * 16
-    }
-    return bytes
+    HashingSink.estimatedBytes(width: header.width, height: header.height, options: options) + header.decoderBytes
   }
 
   /// Hashes one file with `hasher` (the caller's per-thread hasher).
   ///
-  /// - Parameter explicit: the user named this file; when false, a file that is not an
-  ///   image is skipped rather than failed.
-  public func hashFile(_ path: RawPath, explicit: Bool, using hasher: inout ImageHasher) -> HashRecord {
+  /// A file the user named (`file.explicit`) that is not an image is a failure; one found
+  /// in a folder is skipped. A file that is no longer the one the walk found is not read.
+  public func hashFile(_ file: InputFile, using hasher: inout ImageHasher) -> HashRecord {
+    let (path, explicit) = (file.path, file.explicit)
     let bytes: [UInt8]
     var times = FileReader.FileTimes()
     do {
-      bytes = try FileReader.read(path, maxBytes: configuration.limits.maxBytes, times: &times)
+      bytes = try FileReader.read(file, maxBytes: configuration.limits.maxBytes, times: &times)
     } catch {
       if case .tooLarge = error, configuration.digests || configuration.knownGood != nil {
-        return digestsOnly(path, tooLarge: error.description)
+        var record = digestsOnly(path, tooLarge: error.description)
+        record.times = times
+        return record
       }
-      return HashRecord(path: path, outcome: .failed(error.description))
+      var record = HashRecord(path: path, outcome: .failed(error.description))
+      record.times = times
+      return record
     }
     return bytes.withUnsafeBytes { data in
       let digests = configuration.digests || configuration.knownGood != nil ? FileDigests(of: data) : nil
@@ -157,15 +147,14 @@ public final class BatchHasher: @unchecked Sendable {
   /// the order of `files`, as soon as each record and all before it are ready.
   ///
   /// - Parameter files: paths, each with whether the user named it directly.
-  public func run(_ files: [(path: RawPath, explicit: Bool)], deliver: @escaping (Int, HashRecord) -> Void) {
+  public func run(_ files: [InputFile], deliver: @escaping (Int, HashRecord) -> Void) {
     let state = DeliveryState(deliver: deliver)
     let configuration = self.configuration
     let decoder = ImageDecoder(limits: configuration.limits)
-    let files = files.map { FileTask(path: $0.path, explicit: $0.explicit) }
     DispatchQueue.concurrentPerform(iterations: min(configuration.workers, max(files.count, 1))) { _ in
       var hasher = ImageHasher(decoder: decoder, options: configuration.options)
       while !self.cancelled.withLock({ $0 }), let index = state.claim(below: files.count) {
-        let record = self.hashFile(files[index].path, explicit: files[index].explicit, using: &hasher)
+        let record = self.hashFile(files[index], using: &hasher)
         state.finish(index, record)
       }
     }
@@ -181,11 +170,6 @@ final class LockedFlag: @unchecked Sendable {
     defer { lock.unlock() }
     return body(&value)
   }
-}
-
-private struct FileTask: Sendable {
-  var path: RawPath
-  var explicit: Bool
 }
 
 /// The shared work counter and the in-order delivery of finished records.

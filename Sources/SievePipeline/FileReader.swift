@@ -18,6 +18,9 @@ public enum FileReader {
     case notRegular
     /// The file changed size while it was read.
     case changed
+    /// The path names another file than the walk found (replaced, or swapped for a
+    /// symbolic link): it is not read.
+    case replaced(String)
 
     public var description: String {
       switch self {
@@ -25,6 +28,7 @@ public enum FileReader {
       case .tooLarge(let bytes, let limit): return "file is \(bytes) bytes, over the \(limit)-byte limit (see --max-bytes)"
       case .notRegular: return "not a regular file"
       case .changed: return "the file changed while it was read"
+      case .replaced(let how): return "changed since the walk: \(how); not read"
       }
     }
   }
@@ -55,14 +59,27 @@ public enum FileReader {
 
   /// Opens a regular file read-only (`O_NOATIME` where permitted, `O_NONBLOCK`).
   static func openReadOnly(_ path: RawPath) throws(Failure) -> Int32 {
-    let flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK
+    var noAtime = false
+    return try openReadOnly(InputFile(path: path, explicit: true), noAtime: &noAtime)
+  }
+
+  /// Opens `file` read-only: `O_NOFOLLOW` unless it may be a link, `O_NOATIME` where
+  /// permitted (`noAtime` says whether it was), `O_NONBLOCK` (a FIFO swapped in after
+  /// the walk must not block), and checks it is the regular file the walk found.
+  static func openReadOnly(_ file: InputFile, noAtime: inout Bool) throws(Failure) -> Int32 {
+    let flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK | (file.followsLink ? 0 : O_NOFOLLOW)
+    let path = file.path
     #if os(Linux)
     var fd = path.withCString { open($0, flags | linuxNoAtime) }
+    noAtime = fd >= 0
     if fd < 0 && errno == EPERM { fd = path.withCString { open($0, flags) } }
     #else
     let fd = path.withCString { open($0, flags) }
     #endif
-    guard fd >= 0 else { throw .system(String(cString: strerror(errno))) }
+    guard fd >= 0 else {
+      if errno == ELOOP && !file.followsLink { throw .replaced("it is now a symbolic link, which is not followed") }
+      throw .system(String(cString: strerror(errno)))
+    }
     var info = stat()
     guard fstat(fd, &info) == 0 else {
       let reason = String(cString: strerror(errno))
@@ -71,7 +88,11 @@ public enum FileReader {
     }
     guard info.st_mode & S_IFMT == S_IFREG else {
       close(fd)
-      throw .notRegular
+      throw file.identity == nil ? .notRegular : .replaced("it is no longer a regular file")
+    }
+    if let expected = file.identity, expected != InputFile.Identity(info) {
+      close(fd)
+      throw .replaced("another file now has its name")
     }
     return fd
   }
@@ -89,14 +110,22 @@ public enum FileReader {
     public var modified: Double?
     public var changed: Double?
     public var accessed: Double?
+    /// Whether the file was opened with `O_NOATIME`, so that reading it left its access
+    /// time as it was. False where the system refused it (the file belongs to another
+    /// user and the reader is not privileged): the read may have updated the access time.
+    public var accessTimeKept = false
     public init() {}
   }
 
   /// Reads the whole file and reports its times as they were before the read.
   public static func read(_ path: RawPath, maxBytes: Int, times: inout FileTimes) throws(Failure) -> [UInt8] {
-    // O_NONBLOCK: a FIFO swapped in after the walk must not block the read; it is
-    // refused as not a regular file.
-    let fd = try openReadOnly(path)
+    try read(InputFile(path: path, explicit: true), maxBytes: maxBytes, times: &times)
+  }
+
+  /// Reads the whole of a walked file, refusing it when it is no longer the file the walk
+  /// found, and reports its times as they were before the read.
+  public static func read(_ file: InputFile, maxBytes: Int, times: inout FileTimes) throws(Failure) -> [UInt8] {
+    let fd = try openReadOnly(file, noAtime: &times.accessTimeKept)
     defer { close(fd) }
     var info = stat()
     guard fstat(fd, &info) == 0 else { throw .system(String(cString: strerror(errno))) }

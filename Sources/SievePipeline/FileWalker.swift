@@ -8,13 +8,15 @@ import Darwin
 /// entries in byte order of their names so that runs are repeatable.
 ///
 /// Symbolic links inside folders are not followed (a link loop cannot trap a walk);
-/// a path named explicitly is followed. Folders that cannot be read are reported, and
-/// the walk goes on.
+/// a path named explicitly is followed. With ``followSymlinks``, links inside folders are
+/// followed only when their target, resolved by the file system, lies inside one of the
+/// paths named (the evidence roots); a link that leads out is reported and not followed.
+/// Folders that cannot be read are reported, and the walk goes on.
 public struct FileWalker: Sendable {
   /// One file found, or a path that could not be walked.
   public enum Entry: Sendable, Equatable {
-    /// A regular file. `explicit` is true when the user named it directly.
-    case file(path: RawPath, explicit: Bool)
+    /// A regular file, with what the walk saw of it.
+    case file(InputFile)
     /// A path that could not be listed or is not a regular file or folder.
     case failure(path: RawPath, reason: String)
     /// A symbolic link (not followed), device, socket or FIFO inside a folder; reported
@@ -55,6 +57,8 @@ public struct FileWalker: Sendable {
     // Folders already entered, by device and inode, across all the paths given: a folder
     // named twice (or inside another named folder) is walked once.
     var visited = Set<[UInt64]>()
+    // The roots as the file system resolves them, for links followed inside folders.
+    let roots = followSymlinks ? paths.compactMap(Self.realPath) : []
     for path in paths {
       var info = stat()
       guard path.withCString({ stat($0, &info) }) == 0 else {
@@ -62,8 +66,8 @@ public struct FileWalker: Sendable {
         continue
       }
       switch info.st_mode & S_IFMT {
-      case S_IFREG: visit(.file(path: path, explicit: true))
-      case S_IFDIR: walkDirectory(path, visited: &visited, visit: visit)
+      case S_IFREG: visit(.file(InputFile(path: path, explicit: true, identity: .init(info))))
+      case S_IFDIR: walkDirectory(path, roots: roots, visited: &visited, visit: visit)
       default: visit(.failure(path: path, reason: "not a regular file or folder"))
       }
     }
@@ -83,7 +87,7 @@ public struct FileWalker: Sendable {
     return out
   }
 
-  private func walkDirectory(_ root: RawPath, visited: inout Set<[UInt64]>, visit: (Entry) -> Void) {
+  private func walkDirectory(_ root: RawPath, roots: [[UInt8]], visited: inout Set<[UInt64]>, visit: (Entry) -> Void) {
     var stack = [root]
     while let directory = stack.popLast() {
       var info = stat()
@@ -106,13 +110,24 @@ public struct FileWalker: Sendable {
       for name in names {
         let path = directory.appending(name)
         var info = stat()
-        let status = path.withCString { followSymlinks ? stat($0, &info) : lstat($0, &info) }
-        guard status == 0 else {
+        guard path.withCString({ lstat($0, &info) }) == 0 else {
           visit(.failure(path: path, reason: Self.errorText(errno)))
           continue
         }
+        let isLink = info.st_mode & S_IFMT == S_IFLNK
+        if isLink && followSymlinks {
+          guard let target = Self.realPath(path), roots.contains(where: { Self.isInside(target, $0) }) else {
+            let shown = Self.realPath(path).map { RawPath(bytes: $0).description } ?? "a missing file"
+            visit(.failure(path: path, reason: "symbolic link to \(shown), outside the evidence: not followed"))
+            continue
+          }
+          guard path.withCString({ stat($0, &info) }) == 0 else {
+            visit(.failure(path: path, reason: Self.errorText(errno)))
+            continue
+          }
+        }
         switch info.st_mode & S_IFMT {
-        case S_IFREG: visit(.file(path: path, explicit: false))
+        case S_IFREG: visit(.file(InputFile(path: path, explicit: false, identity: .init(info), followsLink: isLink)))
         case S_IFDIR: subdirectories.append(path)
         default:  // links (when not followed), devices, sockets, FIFOs
           if reportSpecialFiles { visit(.special(path: path, kind: Self.kind(of: info.st_mode))) }
@@ -139,6 +154,21 @@ public struct FileWalker: Sendable {
     #else
     return path.withCString { opendir($0) }
     #endif
+  }
+
+  /// The path with every link, `.` and `..` resolved by the file system (realpath(3)).
+  static func realPath(_ path: RawPath) -> [UInt8]? {
+    path.withCString { raw -> [UInt8]? in
+      guard let resolved = realpath(raw, nil) else { return nil }
+      defer { free(resolved) }
+      return Array(UnsafeRawBufferPointer(start: resolved, count: strlen(resolved)))
+    }
+  }
+
+  /// Whether `path` is `root` or lies below it (both resolved, component-wise).
+  static func isInside(_ path: [UInt8], _ root: [UInt8]) -> Bool {
+    guard path.starts(with: root) else { return false }
+    return path.count == root.count || root.last == 0x2F || path[root.count] == 0x2F
   }
 
   static func errorText(_ code: Int32) -> String {

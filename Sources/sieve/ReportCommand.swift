@@ -48,12 +48,8 @@ struct ReportCommand: ParsableCommand {
       if let out {
         // Never write inside the evidence the run scanned.
         let evidence = (try? JSONSerialization.jsonObject(with: Data(report.run.info.evidence.utf8))) as? [String] ?? []
-        let target = ScanCommand.resolved(out)
-        for path in evidence {
-          let e = ScanCommand.resolved(path)
-          if target.count >= e.count && Array(target.prefix(e.count)) == e {
-            throw CaseError.cannotOpen(path: out, reason: "the report would be written inside the evidence \(path); choose another place")
-          }
+        if let root = EvidenceGuard.root(containing: RawPath(out), evidence: evidence.map(RawPath.init)) {
+          throw CaseError.cannotOpen(path: out, reason: "the report would be written inside the evidence \(root); choose another place")
         }
         guard FileManager.default.createFile(atPath: out, contents: Data(bytes)) else {
           throw CaseError.cannotOpen(path: out, reason: "cannot write the report")

@@ -78,18 +78,17 @@ struct ScanCommand: ParsableCommand {
 
   func validate() throws {
     guard commitEvery > 0 else { throw ValidationError("--commit-every must be positive") }
-    // Resolve links in every part of the case path that exists (the rest does not exist
-    // yet, so it cannot be a link), and compare with each evidence path resolved.
-    let c = Self.resolved(caseFolder)
-    for path in evidence {
-      let e = Self.resolved(path)
-      if c.count >= e.count && Array(c.prefix(e.count)) == e {
-        throw ValidationError(CaseError.caseInsideEvidence(case: caseFolder, evidence: path).description)
-      }
+    // Compared as the file system resolves both (links and `..`), never textually.
+    let roots = CommandLineBytes.paths(for: evidence)
+    if let root = EvidenceGuard.root(containing: RawPath(caseFolder), evidence: roots) {
+      throw ValidationError(CaseError.caseInsideEvidence(case: caseFolder, evidence: root.description).description)
     }
   }
 
   func run() throws {
+    // The evidence as absolute paths resolved by the file system: stored with the run and
+    // walked, so that a resume from another working directory sees the same paths.
+    let roots = CommandLineBytes.paths(for: evidence).map(EvidenceGuard.resolve)
     let errors = LineWriter.standardError()
     let start = Date()
     // Hash sets, each identified by the SHA-256 of its file.
@@ -129,7 +128,7 @@ struct ScanCommand: ParsableCommand {
       ]
       let info = CaseDatabase.RunInfo(
         toolVersion: "sieve \(Sieve.version) (\(ImageDecoder.codecVersions.joined(separator: ", ")))",
-        parameters: Self.json(parameters), hashsets: Self.json(setRecords), evidence: Self.json(evidence),
+        parameters: Self.json(parameters), hashsets: Self.json(setRecords), evidence: Self.json(roots.map(\.description)),
         examiner: examiner, caseID: caseId, host: ProcessInfo.processInfo.hostName)
       if restart { try database.abandonUnfinishedRuns() }
       let started = try database.startOrResume(info)
@@ -142,14 +141,14 @@ struct ScanCommand: ParsableCommand {
 
     // Walk; walk failures become file rows too.
     var pending: [CaseDatabase.FileRow] = []
-    var files: [(path: RawPath, explicit: Bool)] = []
-    FileWalker(followSymlinks: walking.followSymlinks, reportSpecialFiles: true).walk(CommandLineBytes.paths(for: evidence)) { entry in
+    var files: [InputFile] = []
+    FileWalker(followSymlinks: walking.followSymlinks, reportSpecialFiles: true).walk(roots) { entry in
       // Paths that are not read become rows at once: failures and special files.
       let (path, status, reason): (RawPath, String, String)
       switch entry {
-      case .file(let path, let explicit):
+      case .file(let file):
         // A file named twice (an explicit file inside a walked folder) is scanned once.
-        if done.insert(path.bytes).inserted { files.append((path, explicit)) }
+        if done.insert(file.path.bytes).inserted { files.append(file) }
         return
       case .failure(let p, let r): (path, status, reason) = (p, "failed", r)
       case .special(let p, let kind): (path, status, reason) = (p, "special", kind)
@@ -184,6 +183,9 @@ struct ScanCommand: ParsableCommand {
     }
     let progress = Progress(total: files.count, totalBytes: sizes.reduce(0, +), enabled: !quiet, logInterval: progressInterval)
     var processed = 0, failed = 0, matched = 0, bytesDone = 0
+    // Files opened without O_NOATIME (refused by the system): their access times may have
+    // changed. Said once, loudly, when it first happens, and recorded with the run.
+    var accessTimeRisked = 0
     var writeError: (any Error)?
     var lastCommit = Date()
 
@@ -203,6 +205,16 @@ struct ScanCommand: ParsableCommand {
       guard writeError == nil else { return }
       processed += 1
       bytesDone += sizes[index]
+      if record.times.modified != nil && !record.times.accessTimeKept {
+        if accessTimeRisked == 0 {
+          progress.clearLine()
+          errors.write(
+            "sieve: WARNING: the system refused O_NOATIME for \(record.path) (the file is not this user's and the scan is not "
+              + "privileged): reading files may update their access times. Mount the evidence read-only (mount -o ro,noatime) "
+              + "or scan as root. The count is recorded with the run.")
+        }
+        accessTimeRisked += 1
+      }
       var row = CaseDatabase.FileRow(path: record.path, status: "failed")
       row.size = record.size
       row.digests = record.digests
@@ -253,6 +265,13 @@ struct ScanCommand: ParsableCommand {
     }
     var runFailures = 0
     do {
+      if accessTimeRisked > 0 {
+        try database.addNote(
+          run: run,
+          "\(accessTimeRisked) files were read without O_NOATIME (refused by the system: not owned by the scanning user, "
+            + "who was not privileged); their recorded access times are from before the read, but the read may have updated them "
+            + "on the evidence unless it was mounted read-only or noatime")
+      }
       try database.finish(run: run)
       let summary = try database.summary(run: run)
       runFailures = summary.files["failed"] ?? 0
@@ -269,22 +288,6 @@ struct ScanCommand: ParsableCommand {
     // Like `sieve hash`: 1 when some files of the run (this pass or an earlier one)
     // could not be read or decoded; each is in the case database with its reason.
     if runFailures > 0 { throw ExitCode(ExitStatus.someFailed) }
-  }
-
-  /// The path's components with every symbolic link resolved (`realpath` of the longest
-  /// existing prefix, then the parts that do not exist yet).
-  static func resolved(_ path: String) -> [String] {
-    var existing = URL(fileURLWithPath: path).standardizedFileURL
-    var missing: [String] = []
-    while true {
-      if let real = realpath(existing.path, nil) {
-        defer { free(real) }
-        return URL(fileURLWithPath: String(cString: real)).pathComponents + missing.reversed()
-      }
-      guard existing.pathComponents.count > 1 else { return URL(fileURLWithPath: path).standardizedFileURL.pathComponents }
-      missing.append(existing.lastPathComponent)
-      existing.deleteLastPathComponent()
-    }
   }
 
   /// The image format of a file from its first bytes, for failed decodes.

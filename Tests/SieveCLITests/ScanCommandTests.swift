@@ -186,6 +186,15 @@ import Glibc
     let (files, _, _) = try Self.contents(cases.path + "/c")
     if command != "sieve" {
       #expect(files.contains { $0.contains("/locked/secret.jpg|failed|") }, "\(files)")
+      // Files of another user: the system refuses O_NOATIME. Said once, loudly, and
+      // recorded with the run (every report shows it).
+      #expect(result.stderr.components(separatedBy: "refused O_NOATIME").count == 2, "\(result.stderr)")
+      let notes = try DatabaseQueue(path: cases.path + "/c/case.sqlite").read {
+        try String.fetchAll($0, sql: "SELECT note FROM run_notes")
+      }
+      #expect(notes.count == 1 && notes[0].contains("without O_NOATIME"), "\(notes)")
+      let report = try CommandRunner.run("sieve", ["report", cases.path + "/c", "--format", "csv"])
+      #expect(report.stdout.contains("# note: ") && report.stdout.contains("without O_NOATIME"))
     }
     // Nothing in the evidence changed: same files, sizes, times and bytes; no new files.
     chmod(secret, 0o644)
@@ -266,6 +275,21 @@ import Glibc
     let result = try CommandRunner.run("sieve", scanArguments(evidence.path + "/disk", cases.path + "/link/sub/case"))
     #expect(result.status == 2, "\(result.stderr)")
     #expect(!FileManager.default.fileExists(atPath: evidence.path + "/disk/sub"))
+  }
+
+  /// `cases/link/../c1` with `link → evidence`: `..` is taken after the link, as the file
+  /// system does, so the case would be inside the evidence: refused, nothing created.
+  @Test func aCaseReachedThroughALinkAndDotDotIsRefused() throws {
+    let evidence = try Self.makeEvidence(copies: 1)
+    defer { evidence.remove() }
+    let cases = try TemporaryDirectory("sieve-case")
+    defer { cases.remove() }
+    try FileManager.default.createSymbolicLink(atPath: cases.path + "/link", withDestinationPath: evidence.path + "/disk/sub")
+    try FileManager.default.createDirectory(atPath: evidence.path + "/disk/sub", withIntermediateDirectories: true)
+    let result = try CommandRunner.run("sieve", scanArguments(evidence.path + "/disk", cases.path + "/link/../case1"))
+    #expect(result.status == 2, "\(result.stderr)")
+    #expect(result.stderr.contains("inside the evidence"))
+    #expect(!FileManager.default.fileExists(atPath: evidence.path + "/disk/case1"))
   }
 
   @Test func aCaseInsideTheEvidenceIsRefused() throws {

@@ -29,8 +29,8 @@ import Testing
   }
 
   static func run(_ batch: BatchHasher, _ paths: [String]) -> [HashRecord] {
-    var files: [(path: RawPath, explicit: Bool)] = []
-    FileWalker().walk(paths) { if case .file(let p, let e) = $0 { files.append((p, e)) } }
+    var files: [InputFile] = []
+    FileWalker().walk(paths) { if case .file(let file) = $0 { files.append(file) } }
     var records: [HashRecord] = []
     var indices: [Int] = []
     batch.run(files) { index, record in
