@@ -81,7 +81,15 @@ sieve_png *sieve_png_create(const uint8_t *data, size_t length) {
   }
   png_set_read_fn(decoder->png, decoder, sieve_png_read);
   // Pixel limits are checked by the caller from the header; libpng's own
-  // 1,000,000 × 1,000,000 default stays as a second fence.
+  // 1,000,000 × 1,000,000 default stays as a second fence. Ancillary chunks that hold
+  // compressed or bulky data Sieve never uses (text, ICC profiles, suggested palettes,
+  // Exif) are dropped unread, so a zTXt or iCCP bomb costs nothing; any other chunk
+  // allocation is capped at 8 MiB and the number of chunks kept at 256.
+  static const png_byte ignored[] = {'i', 'C', 'C', 'P', '\0', 'i', 'T', 'X', 't', '\0', 't', 'E', 'X', 't', '\0',
+                                     'z', 'T', 'X', 't', '\0', 's', 'P', 'L', 'T', '\0', 'e', 'X', 'I', 'f', '\0'};
+  png_set_keep_unknown_chunks(decoder->png, PNG_HANDLE_CHUNK_NEVER, ignored, 6);
+  png_set_chunk_malloc_max(decoder->png, 8u << 20);
+  png_set_chunk_cache_max(decoder->png, 256);
   return decoder;
 }
 

@@ -92,6 +92,25 @@ sieve_tiff *sieve_tiff_open(const uint8_t *data, size_t length, sieve_tiff_info 
   info->photometric = photometric;
   info->compression = compression;
   info->pages = (uint32_t)TIFFNumberOfDirectories(t->tif);
+  uint16_t planar = PLANARCONFIG_CONTIG;
+  TIFFGetFieldDefaulted(t->tif, TIFFTAG_PLANARCONFIG, &planar);
+  uint64_t planes = planar == PLANARCONFIG_SEPARATE ? spp : 1;
+  info->tiled = TIFFIsTiled(t->tif) ? 1 : 0;
+  if (info->tiled) {
+    uint32_t tw = 0, tl = 0;
+    TIFFGetField(t->tif, TIFFTAG_TILEWIDTH, &tw);
+    TIFFGetField(t->tif, TIFFTAG_TILELENGTH, &tl);
+    info->chunk_width = tw;
+    info->chunk_length = tl;
+    info->chunk_bytes = (uint64_t)TIFFTileSize64(t->tif) * planes;
+  } else {
+    uint32_t rows = t->height;
+    TIFFGetFieldDefaulted(t->tif, TIFFTAG_ROWSPERSTRIP, &rows);
+    info->chunk_width = t->width;
+    info->chunk_length = rows < t->height ? rows : t->height;
+    info->chunk_bytes = (uint64_t)TIFFStripSize64(t->tif) * planes;
+  }
+  t->message[0] = '\0';  // TileSize/StripSize report overflow through the handler
   return t;
 }
 

@@ -69,10 +69,15 @@ struct BMPDecoder {
   }
 
   func header(of data: UnsafeRawBufferPointer) throws(ImagingError) -> ImageHeader {
-    let l = try parse(data)
-    return ImageHeader(
+    Self.header(try parse(data), encodedBytes: data.count)
+  }
+
+  /// Decoded a row at a time, straight from the file's bytes: one RGB row of working memory.
+  private static func header(_ l: Layout, encodedBytes: Int) -> ImageHeader {
+    ImageHeader(
       format: .bmp, width: l.width, height: l.height,
-      colorModel: l.bitsPerPixel <= 8 ? "palette" : "RGB", bitDepth: l.bitsPerPixel, isProgressive: false, layout: .rgb)
+      colorModel: l.bitsPerPixel <= 8 ? "palette" : "RGB", bitDepth: l.bitsPerPixel, isProgressive: false, layout: .rgb,
+      encodedBytes: encodedBytes, decoderBytes: l.width * 3)
   }
 
   /// Extracts a masked channel and scales it to 8 bits.
@@ -88,9 +93,7 @@ struct BMPDecoder {
 
   func decode<Sink: PixelRowSink>(_ d: UnsafeRawBufferPointer, into sink: inout Sink) throws -> ImageHeader {
     let l = try parse(d)
-    let header = ImageHeader(
-      format: .bmp, width: l.width, height: l.height, colorModel: l.bitsPerPixel <= 8 ? "palette" : "RGB",
-      bitDepth: l.bitsPerPixel, isProgressive: false, layout: .rgb)
+    let header = Self.header(l, encodedBytes: d.count)
     try limits.check(header)
     let stride = ((l.width * l.bitsPerPixel + 31) / 32) * 4
     guard l.pixelOffset >= 0, l.pixelOffset <= d.count else { throw ImagingError.corrupt("BMP pixel offset out of range") }

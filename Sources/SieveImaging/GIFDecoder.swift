@@ -33,6 +33,20 @@ struct GIFDecoder {
     return gif
   }
 
+  /// The most pixels GIF's LZW coding can produce per byte of file: 12-bit codes for runs
+  /// of at most 4,096 pixels make about 2,730 a byte at best (a 4000×4000 one-colour GIF
+  /// measures 1,883), so a GIF that declares more is mostly padding around a small frame:
+  /// its screen is then refused, whatever ``DecodingLimits/maxPixelsPerByte`` allows.
+  static let maxPixelsPerByte = 4096
+
+  /// Refuses a screen or frame larger than the file's bytes can fill (see ``maxPixelsPerByte``).
+  private static func checkCoding(width: Int, height: Int, bytes: Int) throws(ImagingError) {
+    let pixels = width * height
+    guard pixels <= DecodingLimits.pixelsFreeOfRatio || pixels / max(bytes, 1) <= Self.maxPixelsPerByte else {
+      throw .implausibleSize(width: width, height: height, bytes: bytes, limit: Self.maxPixelsPerByte)
+    }
+  }
+
   static func error(_ code: Int32) -> ImagingError {
     let message = GifErrorString(code).map { String(cString: $0) } ?? "giflib error \(code)"
     return code == D_GIF_ERR_READ_FAILED || code == D_GIF_ERR_EOF_TOO_SOON
@@ -43,9 +57,17 @@ struct GIFDecoder {
     let source = Source(data)
     let gif = try open(source)
     defer { var e: Int32 = 0; _ = DGifCloseFile(gif, &e) }
-    return ImageHeader(
-      format: .gif, width: Int(gif.pointee.SWidth), height: Int(gif.pointee.SHeight), colorModel: "palette",
-      bitDepth: 8, isProgressive: true, layout: .rgb)
+    let (width, height) = (Int(gif.pointee.SWidth), Int(gif.pointee.SHeight))
+    // Part of reading the header, so that no caller reserves memory for such a screen.
+    try Self.checkCoding(width: width, height: height, bytes: data.count)
+    return Self.header(width: width, height: height, encodedBytes: data.count)
+  }
+
+  /// The first frame is drawn on the logical screen: one RGB canvas of the screen's size.
+  private static func header(width: Int, height: Int, encodedBytes: Int) -> ImageHeader {
+    ImageHeader(
+      format: .gif, width: width, height: height, colorModel: "palette", bitDepth: 8, isProgressive: true, layout: .rgb,
+      encodedBytes: encodedBytes, decoderBytes: width * height * 3 + 65_536)
   }
 
   func decode<Sink: PixelRowSink>(_ data: UnsafeRawBufferPointer, into sink: inout Sink) throws -> ImageHeader {
@@ -53,8 +75,12 @@ struct GIFDecoder {
     let gif = try open(source)
     defer { var e: Int32 = 0; _ = DGifCloseFile(gif, &e) }
     let width = Int(gif.pointee.SWidth), height = Int(gif.pointee.SHeight)
-    let header = ImageHeader(format: .gif, width: width, height: height, colorModel: "palette", bitDepth: 8, isProgressive: true, layout: .rgb)
+    let header = Self.header(width: width, height: height, encodedBytes: data.count)
+    // The screen is checked against the limits (the pixel count, and pixels per byte: a
+    // 42-byte file declaring a 15000×15000 screen is refused here), and so is the frame.
     try limits.check(header)
+    try Self.checkCoding(width: width, height: height, bytes: data.count)
+    let deadline = limits.deadline(fromNanoseconds: CPNGClock.now())
     // Find the first image, skipping extensions.
     while true {
       var record = UNDEFINED_RECORD_TYPE
@@ -73,7 +99,8 @@ struct GIFDecoder {
     guard DGifGetImageDesc(gif) == GIF_OK else { throw Self.error(gif.pointee.Error) }
     let desc = gif.pointee.Image
     let frameWidth = Int(desc.Width), frameHeight = Int(desc.Height)
-    try limits.check(ImageHeader(format: .gif, width: max(frameWidth, 1), height: max(frameHeight, 1), colorModel: "palette", bitDepth: 8, isProgressive: true, layout: .rgb))
+    try limits.check(Self.header(width: max(frameWidth, 1), height: max(frameHeight, 1), encodedBytes: data.count))
+    try Self.checkCoding(width: frameWidth, height: frameHeight, bytes: data.count)
     guard let map = desc.ColorMap ?? gif.pointee.SColorMap, let colors = map.pointee.Colors else {
       throw ImagingError.corrupt("the GIF has no colour table")
     }
@@ -102,7 +129,8 @@ struct GIFDecoder {
     } else {
       rows = Array(0..<frameHeight)
     }
-    for y in rows {
+    for (n, y) in rows.enumerated() {
+      if n & 63 == 0, deadline != 0, CPNGClock.now() > deadline { throw ImagingError.timedOut(seconds: limits.maxSeconds ?? 0) }
       guard line.withUnsafeMutableBufferPointer({ DGifGetLine(gif, $0.baseAddress, Int32(frameWidth)) }) == GIF_OK else {
         throw Self.error(gif.pointee.Error)
       }

@@ -27,6 +27,9 @@ struct HEIFDecoder {
 
   private func primary(_ data: UnsafeRawBufferPointer) throws(ImagingError) -> (Context, OpaquePointer) {
     let context = Context()
+    // libheif's own fence: no side over the dimension limit (it refuses such images while
+    // parsing, before decoding any tile).
+    heif_context_set_maximum_image_size_limit(context.pointer, Int32(clamping: limits.maxDimension))
     var e = heif_context_read_from_memory_without_copy(context.pointer, data.baseAddress, data.count, nil)
     guard e.code == heif_error_Ok else { throw Self.error(e, "reading the HEIF container") }
     var handle: OpaquePointer?
@@ -38,19 +41,30 @@ struct HEIFDecoder {
   func header(of data: UnsafeRawBufferPointer) throws(ImagingError) -> ImageHeader {
     let (context, handle) = try primary(data)
     defer { heif_image_handle_release(handle); withExtendedLifetime(context) {} }
-    return ImageHeader(
-      format: .heif, width: Int(heif_image_handle_get_width(handle)), height: Int(heif_image_handle_get_height(handle)),
+    return Self.header(
+      width: Int(heif_image_handle_get_width(handle)), height: Int(heif_image_handle_get_height(handle)),
       colorModel: heif_image_handle_has_alpha_channel(handle) != 0 ? "RGB+alpha" : "RGB",
-      bitDepth: Int(heif_image_handle_get_luma_bits_per_pixel(handle)), isProgressive: true, layout: .rgb)
+      bitDepth: Int(heif_image_handle_get_luma_bits_per_pixel(handle)), encodedBytes: data.count)
+  }
+
+  /// libheif decodes into planes of up to 16 bits a sample (up to 6 bytes a pixel with its
+  /// alpha plane at 4:4:4), then converts them into one interleaved RGB image.
+  private static func header(width: Int, height: Int, colorModel: String, bitDepth: Int, encodedBytes: Int) -> ImageHeader {
+    ImageHeader(
+      format: .heif, width: width, height: height, colorModel: colorModel, bitDepth: bitDepth, isProgressive: true,
+      layout: .rgb, encodedBytes: encodedBytes, decoderBytes: width * height * 11)
   }
 
   func decode<Sink: PixelRowSink>(_ data: UnsafeRawBufferPointer, into sink: inout Sink) throws -> ImageHeader {
     let (context, handle) = try primary(data)
     defer { heif_image_handle_release(handle); withExtendedLifetime(context) {} }
-    let header = ImageHeader(
-      format: .heif, width: Int(heif_image_handle_get_width(handle)), height: Int(heif_image_handle_get_height(handle)),
-      colorModel: "RGB", bitDepth: 8, isProgressive: true, layout: .rgb)
+    let header = Self.header(
+      width: Int(heif_image_handle_get_width(handle)), height: Int(heif_image_handle_get_height(handle)),
+      colorModel: "RGB", bitDepth: 8, encodedBytes: data.count)
     try limits.check(header)
+    // libheif 1.15 cannot interrupt a decode: the pixel limits above bound its work, and
+    // the time limit is enforced when it returns.
+    let deadline = limits.deadline(fromNanoseconds: CPNGClock.now())
     var image: OpaquePointer?
     let e = heif_decode_image(handle, &image, heif_colorspace_RGB, heif_chroma_interleaved_RGB, nil)
     guard e.code == heif_error_Ok, let image else { throw Self.error(e, "decoding the image") }
@@ -62,9 +76,15 @@ struct HEIFDecoder {
     let width = Int(heif_image_get_width(image, heif_channel_interleaved))
     let height = Int(heif_image_get_height(image, heif_channel_interleaved))
     guard width > 0, height > 0, Int(stride) >= width * 3 else { throw ImagingError.corrupt("libheif returned an empty image") }
+    // The decoded image must be the declared one (rotated at most): a grid or a transform
+    // that grows it past what was checked and reserved is refused.
+    guard (width, height) == (header.width, header.height) || (width, height) == (header.height, header.width) else {
+      throw ImagingError.corrupt("libheif decoded \(width)×\(height), but the file declares \(header.width)×\(header.height)")
+    }
+    if deadline != 0, CPNGClock.now() > deadline { throw ImagingError.timedOut(seconds: limits.maxSeconds ?? 0) }
     try sink.begin(width: width, height: height, layout: .rgb)
     sink.consume(rows: plane, stride: Int(stride), firstRow: 0, count: height)
-    return ImageHeader(format: .heif, width: width, height: height, colorModel: "RGB", bitDepth: 8, isProgressive: true, layout: .rgb)
+    return Self.header(width: width, height: height, colorModel: "RGB", bitDepth: 8, encodedBytes: data.count)
   }
 
   /// "libheif 1.15.1".

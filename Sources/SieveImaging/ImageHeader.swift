@@ -15,13 +15,20 @@ public struct ImageHeader: Sendable, Equatable, Codable {
   public var isProgressive: Bool
   /// How the decoder delivers pixels for this image.
   public var layout: PixelLayout
+  /// The size of the encoded file the header was read from, in bytes (0: unknown). The
+  /// limits compare it with the pixels declared (``DecodingLimits/maxPixelsPerByte``).
+  public var encodedBytes: Int
+  /// The working memory the decoder itself will allocate for this image, in bytes:
+  /// frames, canvases, coefficient buffers, tiles or strips (not the pixel rows it hands
+  /// on). Memory budgets reserve this before decoding.
+  public var decoderBytes: Int
 
   /// The number of pixels, `width × height`.
   public var pixelCount: Int { width * height }
 
   public init(
     format: ImageFormat, width: Int, height: Int, colorModel: String, bitDepth: Int,
-    isProgressive: Bool, layout: PixelLayout
+    isProgressive: Bool, layout: PixelLayout, encodedBytes: Int = 0, decoderBytes: Int = 0
   ) {
     self.format = format
     self.width = width
@@ -30,5 +37,7 @@ public struct ImageHeader: Sendable, Equatable, Codable {
     self.bitDepth = bitDepth
     self.isProgressive = isProgressive
     self.layout = layout
+    self.encodedBytes = encodedBytes
+    self.decoderBytes = decoderBytes
   }
 }

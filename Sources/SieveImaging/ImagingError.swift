@@ -11,6 +11,10 @@ public enum ImagingError: Error, Equatable, Sendable, CustomStringConvertible {
   /// The header claims more pixels than the limit allows (a decompression bomb is
   /// refused here, before any pixel buffer is allocated).
   case tooLarge(width: Int, height: Int, limit: String)
+  /// The header declares far more pixels than the file's bytes can plausibly encode
+  /// (over ``DecodingLimits/maxPixelsPerByte``): a decompression bomb, or an image of
+  /// one flat colour, which has nothing to match on.
+  case implausibleSize(width: Int, height: Int, bytes: Int, limit: Int)
   /// The data ends before the image does.
   case truncated(String)
   /// The data is damaged or not what the header promised.
@@ -38,6 +42,9 @@ public enum ImagingError: Error, Equatable, Sendable, CustomStringConvertible {
       return "file is \(bytes) bytes, over the \(limit)-byte limit (see --max-bytes)"
     case .tooLarge(let width, let height, let limit):
       return "image is \(width)×\(height), over the limit of \(limit) (see --max-pixels)"
+    case .implausibleSize(let width, let height, let bytes, let limit):
+      return "image declares \(width)×\(height) pixels in only \(bytes) bytes, over \(limit) pixels per byte: "
+        + "a decompression bomb, or an image of one colour with nothing to match on"
     case .truncated(let reason):
       return "truncated: \(reason)"
     case .corrupt(let reason):

@@ -34,12 +34,17 @@ struct JPEGDecoder {
     }
   }
 
-  private static func header(from info: sieve_jpeg_info) -> ImageHeader {
-    ImageHeader(
-      format: .jpeg, width: Int(info.width), height: Int(info.height),
+  private static func header(from info: sieve_jpeg_info, encodedBytes: Int) -> ImageHeader {
+    let (width, height, components) = (Int(info.width), Int(info.height), max(1, Int(info.components)))
+    let multiScan = info.progressive != 0 || info.multiple_scans != 0
+    // A multi-scan JPEG keeps every DCT coefficient (2 bytes a sample) until the end; a
+    // single-scan one, an MCU row of them. Plus the band of output rows and CMYK's RGB band.
+    let coefficients = multiScan ? width * height * components * 2 : width * components * 64
+    return ImageHeader(
+      format: .jpeg, width: width, height: height,
       colorModel: colorModel(info.color_space) + (info.arithmetic != 0 ? ", arithmetic" : ""),
-      bitDepth: 8, isProgressive: info.progressive != 0 || info.multiple_scans != 0,
-      layout: info.components == 1 ? .gray : .rgb)
+      bitDepth: 8, isProgressive: multiScan, layout: info.components == 1 ? .gray : .rgb,
+      encodedBytes: encodedBytes, decoderBytes: coefficients + width * 7 * 16)
   }
 
   func header(of data: UnsafeRawBufferPointer) throws(ImagingError) -> ImageHeader {
@@ -50,7 +55,7 @@ struct JPEGDecoder {
     var info = sieve_jpeg_info()
     let status = sieve_jpeg_read_header(decoder, &info)
     guard status == SIEVE_JPEG_OK else { throw Self.error(status, decoder, limits: limits) }
-    return Self.header(from: info)
+    return Self.header(from: info, encodedBytes: data.count)
   }
 
   /// Decodes `data`, checking the header against the limits before any pixel
@@ -67,7 +72,7 @@ struct JPEGDecoder {
     var info = sieve_jpeg_info()
     var status = sieve_jpeg_read_header(decoder, &info)
     guard status == SIEVE_JPEG_OK else { throw Self.error(status, decoder, limits: limits) }
-    let header = Self.header(from: info)
+    let header = Self.header(from: info, encodedBytes: data.count)
     try limits.check(header)
 
     let deadline = limits.deadline(fromNanoseconds: sieve_monotonic_ns())

@@ -37,14 +37,19 @@ struct PNGDecoder {
     }
   }
 
-  private static func header(from info: sieve_png_info) -> ImageHeader {
+  private static func header(from info: sieve_png_info, encodedBytes: Int) -> ImageHeader {
     let colorType = info.color_type
     let gray = colorType == 0 || colorType == 4
+    let layout: PixelLayout = gray ? .gray : .rgb
+    let (width, height) = (Int(info.width), Int(info.height))
+    // Interlaced: the whole output frame. Otherwise a band of 16 output rows. Plus
+    // libpng's two rows as stored (up to 8 bytes a pixel) and its capped chunk buffers.
+    let frame = info.interlaced != 0 ? width * height * layout.channels : width * layout.channels * 16
     return ImageHeader(
-      format: .png, width: Int(info.width), height: Int(info.height),
+      format: .png, width: width, height: height,
       colorModel: colorModel(colorType) + (info.has_trns != 0 ? "+tRNS" : ""),
-      bitDepth: Int(info.bit_depth), isProgressive: info.interlaced != 0,
-      layout: gray ? .gray : .rgb)
+      bitDepth: Int(info.bit_depth), isProgressive: info.interlaced != 0, layout: layout,
+      encodedBytes: encodedBytes, decoderBytes: frame + 2 * width * 8 + (1 << 20))
   }
 
   func header(of data: UnsafeRawBufferPointer) throws(ImagingError) -> ImageHeader {
@@ -55,7 +60,7 @@ struct PNGDecoder {
     var info = sieve_png_info()
     let status = sieve_png_read_header(decoder, &info)
     guard status == SIEVE_PNG_OK else { throw Self.error(status, decoder, limits: limits) }
-    return Self.header(from: info)
+    return Self.header(from: info, encodedBytes: data.count)
   }
 
   func decode<Sink: PixelRowSink>(_ data: UnsafeRawBufferPointer, into sink: inout Sink) throws -> ImageHeader {
@@ -66,7 +71,7 @@ struct PNGDecoder {
     var info = sieve_png_info()
     var status = sieve_png_read_header(decoder, &info)
     guard status == SIEVE_PNG_OK else { throw Self.error(status, decoder, limits: limits) }
-    let header = Self.header(from: info)
+    let header = Self.header(from: info, encodedBytes: data.count)
     try limits.check(header)
 
     let deadline = limits.deadline(fromNanoseconds: CPNGClock.now())

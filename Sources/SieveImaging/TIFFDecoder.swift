@@ -18,24 +18,55 @@ struct TIFFDecoder {
     return (tiff, info)
   }
 
-  private static func header(_ info: sieve_tiff_info) -> ImageHeader {
-    ImageHeader(
-      format: .tiff, width: Int(info.width), height: Int(info.height),
+  private static func header(_ info: sieve_tiff_info, encodedBytes: Int) -> ImageHeader {
+    let (width, height) = (Int(info.width), Int(info.height))
+    // libtiff decodes into Sieve's RGBA raster a tile or strip at a time, through one
+    // buffer of that tile or strip.
+    let chunk = Int(clamping: info.chunk_bytes)
+    return ImageHeader(
+      format: .tiff, width: width, height: height,
       colorModel: "photometric \(info.photometric), \(info.samples_per_pixel) samples"
         + (info.pages > 1 ? ", \(info.pages) pages" : ""),
-      bitDepth: Int(info.bits_per_sample), isProgressive: true, layout: .rgb)
+      bitDepth: Int(info.bits_per_sample), isProgressive: true, layout: .rgb,
+      encodedBytes: encodedBytes, decoderBytes: width * height * 4 + width * 3 + chunk)
+  }
+
+  /// The largest tile or strip buffer accepted: what the image itself needs uncompressed,
+  /// doubled for padding, or 16 MiB for small images. libtiff allocates and inflates a whole
+  /// tile before anything of it is used, so a 2 MB file declaring a 16×16 image in one
+  /// 32768×32768 deflate tile would cost a gigabyte.
+  static func maxChunkBytes(_ info: sieve_tiff_info) -> UInt64 {
+    let samples = UInt64(max(info.samples_per_pixel, 1)), bits = UInt64(max(info.bits_per_sample, 1))
+    let (image, overflow) = UInt64(info.width).multipliedReportingOverflow(by: UInt64(info.height))
+    guard !overflow else { return .max }
+    let raw = image.multipliedReportingOverflow(by: samples * bits)
+    return raw.overflow ? .max : max(16 << 20, raw.partialValue / 8 * 2)
+  }
+
+  /// Refuses a tile or strip larger than ``maxChunkBytes(_:)``; part of reading the header,
+  /// so that no caller reserves memory for one.
+  private static func checkChunks(_ info: sieve_tiff_info) throws(ImagingError) {
+    let chunk = info.tiled != 0 ? "tile" : "strip"
+    guard info.chunk_bytes > 0 else { throw .corrupt("the TIFF \(chunk) size cannot be computed (overflow or missing tags)") }
+    guard info.chunk_bytes <= Self.maxChunkBytes(info) else {
+      throw .corrupt(
+        "the TIFF declares \(chunk)s of \(info.chunk_width)×\(info.chunk_length) (\(info.chunk_bytes) bytes each) "
+          + "for a \(info.width)×\(info.height) image: refused before allocating (a decompression bomb)")
+    }
   }
 
   func header(of data: UnsafeRawBufferPointer) throws(ImagingError) -> ImageHeader {
     let (tiff, info) = try open(data)
     defer { sieve_tiff_close(tiff) }
-    return Self.header(info)
+    try Self.checkChunks(info)
+    return Self.header(info, encodedBytes: data.count)
   }
 
   func decode<Sink: PixelRowSink>(_ data: UnsafeRawBufferPointer, into sink: inout Sink) throws -> ImageHeader {
     let (tiff, info) = try open(data)
     defer { sieve_tiff_close(tiff) }
-    let header = Self.header(info)
+    try Self.checkChunks(info)
+    let header = Self.header(info, encodedBytes: data.count)
     try limits.check(header)
     let (width, height) = (header.width, header.height)
     var raster = [UInt32](repeating: 0, count: width * height)

@@ -21,10 +21,15 @@ struct WebPDecoder {
 
   func header(of data: UnsafeRawBufferPointer) throws(ImagingError) -> ImageHeader {
     let f = try features(data)
+    let (width, height) = (Int(f.width), Int(f.height))
+    // The RGB frame Sieve hands libwebp, plus libwebp's own: a lossless image is decoded
+    // into a whole ARGB plane first; lossy decoding keeps a few macroblock rows of YUV.
+    let lossless = f.format == 2
     return ImageHeader(
-      format: .webp, width: Int(f.width), height: Int(f.height),
-      colorModel: (f.format == 2 ? "lossless" : "lossy") + (f.has_alpha != 0 ? "+alpha" : "") + (f.has_animation != 0 ? ", animated" : ""),
-      bitDepth: 8, isProgressive: true, layout: .rgb)
+      format: .webp, width: width, height: height,
+      colorModel: (lossless ? "lossless" : "lossy") + (f.has_alpha != 0 ? "+alpha" : "") + (f.has_animation != 0 ? ", animated" : ""),
+      bitDepth: 8, isProgressive: true, layout: .rgb, encodedBytes: data.count,
+      decoderBytes: width * height * 3 + (lossless ? width * height * 4 + width * 64 : width * 16 * 6))
   }
 
   func decode<Sink: PixelRowSink>(_ data: UnsafeRawBufferPointer, into sink: inout Sink) throws -> ImageHeader {

@@ -9,6 +9,9 @@ struct ResourceOptions: ParsableArguments {
   @Option(help: "Refuse images with more pixels than this (width x height), from the header.")
   var maxPixels: Int = DecodingLimits.default.maxPixels
 
+  @Option(help: "Refuse images declaring more than this many pixels per byte of file (decompression bombs; images up to 2048x2048 are exempt; 0: no limit).")
+  var maxPixelsPerByte: Int = DecodingLimits.default.maxPixelsPerByte
+
   @Option(help: ArgumentHelp("Refuse files larger than this many bytes (suffixes K, M, G).", valueName: "size"))
   var maxBytes: ByteCount = ByteCount(DecodingLimits.default.maxBytes)
 
@@ -23,6 +26,7 @@ struct ResourceOptions: ParsableArguments {
 
   func validate() throws {
     guard maxPixels > 0 else { throw ValidationError("--max-pixels must be positive") }
+    guard maxPixelsPerByte >= 0 else { throw ValidationError("--max-pixels-per-byte must be 0 (no limit) or more") }
     guard maxBytes.bytes > 0 else { throw ValidationError("--max-bytes must be positive") }
     guard maxSeconds.isFinite, maxSeconds >= 0, maxSeconds <= 1_000_000 else {
       throw ValidationError("--max-seconds must be a number of seconds from 0 (no limit) to 1000000")
@@ -34,6 +38,7 @@ struct ResourceOptions: ParsableArguments {
   func configuration(options: HashOptions) throws -> BatchHasher.Configuration {
     var limits = DecodingLimits.default
     limits.maxPixels = maxPixels
+    limits.maxPixelsPerByte = maxPixelsPerByte > 0 ? maxPixelsPerByte : Int.max
     limits.maxBytes = maxBytes.bytes
     limits.maxSeconds = maxSeconds > 0 ? maxSeconds : nil
     return BatchHasher.Configuration(

@@ -115,7 +115,7 @@ struct ScanCommand: ParsableCommand {
       let parameters: [String: String] = [
         "max_distance": String(thresholds.maxDistance), "phash_max_distance": String(thresholds.phashMaxDistance),
         "min_quality": String(thresholds.minQuality), "pdq_mode": PDQMode.fullResolution.rawValue, "dihedral": "true",
-        "max_pixels": String(resources.maxPixels), "max_bytes": String(resources.maxBytes.bytes),
+        "max_pixels": String(resources.maxPixels), "max_pixels_per_byte": String(resources.maxPixelsPerByte), "max_bytes": String(resources.maxBytes.bytes),
         "follow_symlinks": String(walking.followSymlinks), "fast": String(fast),
         "max_seconds": String(resources.maxSeconds),
         // Anything that changes results must match on resume: the decoders' versions,

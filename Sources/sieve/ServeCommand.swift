@@ -87,7 +87,10 @@ struct ServeStartCommand: ParsableCommand {
   @Option(help: "Refuse uploads with more pixels than this, from the header (422).")
   var maxPixels: Int = 100_000_000
 
-  @Option(help: "Give up decoding one upload after this many seconds (422). Enforced while decoding JPEG and PNG; other formats are bounded by --max-pixels.")
+  @Option(help: "Refuse uploads declaring more than this many pixels per byte (decompression bombs, 422; images up to 2048x2048 are exempt; 0: no limit).")
+  var maxPixelsPerByte: Int = DecodingLimits.default.maxPixelsPerByte
+
+  @Option(help: "Give up decoding one upload after this many seconds (422). Enforced while decoding JPEG, PNG and GIF, and after HEIF; other formats are bounded by --max-pixels.")
   var maxSeconds: Double = 10
 
   @Option(help: "Hashing threads (default: all cores).")
@@ -124,6 +127,7 @@ struct ServeStartCommand: ParsableCommand {
     guard maxBodyMemory.bytes >= maxBody.bytes else { throw ValidationError("--max-body-memory must be at least --max-body") }
     guard maxBody.bytes > 0 else { throw ValidationError("--max-body must be positive") }
     guard maxPixels > 0 else { throw ValidationError("--max-pixels must be positive") }
+    guard maxPixelsPerByte >= 0 else { throw ValidationError("--max-pixels-per-byte must be 0 (no limit) or more") }
     guard maxSeconds > 0, maxSeconds.isFinite else { throw ValidationError("--max-seconds must be positive") }
     guard workers > 0 else { throw ValidationError("--workers must be at least 1") }
     guard queue >= 0 else { throw ValidationError("--queue must be 0 or more") }
@@ -142,6 +146,7 @@ struct ServeStartCommand: ParsableCommand {
     configuration.idleTimeout = .milliseconds(Int64(idleTimeout * 1000))
     configuration.bodyTimeout = .milliseconds(Int64(bodyTimeout * 1000))
     configuration.limits.maxPixels = maxPixels
+    configuration.limits.maxPixelsPerByte = maxPixelsPerByte > 0 ? maxPixelsPerByte : Int.max
     configuration.limits.maxBytes = maxBody.bytes
     configuration.limits.maxSeconds = maxSeconds
     configuration.workers = workers

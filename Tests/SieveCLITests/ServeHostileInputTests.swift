@@ -58,6 +58,27 @@ import Glibc
     #expect(server.process.isRunning)
   }
 
+  /// Decompression bombs uploaded: each refused with 422 and its reason, at once, and the
+  /// service goes on.
+  @Test func decompressionBombsAreRefused() throws {
+    let server = try ServiceProcess(["--hashset", ServeCommandTests.sample, "--no-auth"])
+    defer { server.stop() }
+    let folder = TestData.repoRoot.appendingPathComponent("Tests/Fixtures/bombs")
+    for (name, reason) in [
+      ("tiff_tile_bomb.tif", "tiles of 32768×32768"), ("gif_screen_bomb.gif", "pixels per byte"),
+      ("gif_frame_bomb.gif", "15000×15000, over the limit"), ("webp_lossless_solid.webp", "over the limit"),
+      ("png_solid_15000.png", "over the limit of 100000000 pixels"), ("heif_large_solid.heic", "over the limit"),
+    ] {
+      let started = Date()
+      let reply = server.request("POST", "/v1/hash", body: try Data(contentsOf: folder.appendingPathComponent(name)), type: "image/png")
+      #expect(reply.status == 422 && reply.errorMessage.contains(reason), "\(name): \(reply.status) \(reply.text)")
+      #expect(Date().timeIntervalSince(started) < 2, "\(name)")
+    }
+    let metrics = server.request("GET", "/metrics").text
+    #expect(metrics.contains(#"sieve_decode_errors_total{reason="implausible_size"} 1"#), "\(metrics)")
+    #expect(server.process.isRunning)
+  }
+
   /// A client that stops half-way through its headers is disconnected by the idle timeout.
   @Test func stalledHeadersAreDisconnected() throws {
     let server = try ServiceProcess(["--hashset", ServeCommandTests.sample, "--no-auth", "--idle-timeout", "1"])

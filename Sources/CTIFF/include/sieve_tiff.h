@@ -17,6 +17,14 @@ typedef struct {
   uint16_t photometric;
   uint16_t compression;
   uint32_t pages;
+  /// 1 when the image is stored in tiles, 0 for strips.
+  uint32_t tiled;
+  /// Tile width and length (tiled), or the image width and the rows per strip (clamped
+  /// to the image's height, as libtiff reads them).
+  uint32_t chunk_width, chunk_length;
+  /// The buffer libtiff allocates to decode one tile or strip, in bytes (all planes of a
+  /// separate-planes image), from TIFFTileSize64/TIFFStripSize64; 0 when unknown.
+  uint64_t chunk_bytes;
 } sieve_tiff_info;
 
 /// Opens the first image of the TIFF in `data[0..<length]` (kept alive by the caller).

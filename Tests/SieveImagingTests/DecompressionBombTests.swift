@@ -1,0 +1,87 @@
+import Foundation
+import SieveTestSupport
+import Testing
+
+@testable import SieveImaging
+
+/// The crafted files of `Tests/Fixtures/bombs` (made by `Scripts/make_bomb_fixtures.py`;
+/// their README says what each costs a naive decoder): each is refused from its header,
+/// before any large allocation, or decoded within the limits with its memory accounted.
+@Suite struct DecompressionBombTests {
+  static let folder = TestData.repoRoot.appendingPathComponent("Tests/Fixtures/bombs")
+
+  static func bytes(_ name: String) throws -> [UInt8] {
+    try TestData.bytes(folder.appendingPathComponent(name))
+  }
+
+  /// Refused from the header, by `header(of:)` and `limits.check` as the batch and the
+  /// service call them, and by `decode`.
+  @Test(arguments: [
+    ("tiff_tile_bomb.tif", "tiles of 32768×32768"),
+    ("gif_screen_bomb.gif", "15000×15000 pixels in only 35 bytes"),
+    ("webp_lossless_solid.webp", "16383×16383, over the limit of 250000000 pixels"),
+    ("png_solid_bomb.png", "20000×20000, over the limit of 250000000 pixels"),
+  ])
+  func refusedBeforeAllocating(name: String, reason: String) throws {
+    let data = try Self.bytes(name)
+    let decoder = ImageDecoder()
+    let headerError = #expect(throws: ImagingError.self) {
+      let header = try decoder.header(of: data)
+      try decoder.limits.check(header)
+    }
+    #expect(headerError?.description.contains(reason) == true, "\(headerError?.description ?? "-")")
+    let decodeError = #expect(throws: ImagingError.self) { try decoder.decodeImage(data) }
+    #expect(decodeError?.description.contains(reason) == true, "\(decodeError?.description ?? "-")")
+  }
+
+  /// A 1×1 screen holding a 15000×15000 frame with 6 pixels of data: the header is
+  /// harmless, the frame descriptor is refused before a row is read.
+  @Test func gifFrameIsCheckedBeforeItsRowsAreRead() throws {
+    let data = try Self.bytes("gif_frame_bomb.gif")
+    let header = try ImageDecoder().header(of: data)
+    #expect(header.width == 1 && header.height == 1)
+    let error = #expect(throws: ImagingError.self) { try ImageDecoder().decodeImage(data) }
+    #expect(error?.description.contains("15000×15000 pixels in only 35 bytes") == true, "\(error?.description ?? "-")")
+  }
+
+  /// A 35-byte screen bomb, under a pixel limit it passes, is still refused by the ratio;
+  /// turning the ratio off leaves GIF's own coding ceiling.
+  @Test func gifScreenIsBoundedByWhatTheFileCanHold() throws {
+    let data = try Self.bytes("gif_screen_bomb.gif")
+    var limits = DecodingLimits()
+    limits.maxPixelsPerByte = .max
+    let error = #expect(throws: ImagingError.self) { try ImageDecoder(limits: limits).decodeImage(data) }
+    #expect(error == .implausibleSize(width: 15000, height: 15000, bytes: 35, limit: GIFDecoder.maxPixelsPerByte))
+  }
+
+  /// Text and colour-profile chunks that inflate to 100 MB are dropped unread; the 8×8
+  /// image decodes.
+  @Test(arguments: ["png_ztxt_bomb.png", "png_iccp_bomb.png"])
+  func ancillaryChunkBombsAreSkipped(name: String) throws {
+    let image = try ImageDecoder().decodeImage(try Self.bytes(name))
+    #expect(image.width == 8 && image.height == 8)
+  }
+
+  /// Within the limits: accepted from the header, with the decoder's own working memory
+  /// (canvas, frame, planes) declared for the memory budget to reserve.
+  @Test(arguments: [
+    ("gif_lzw_long.gif", 4000 * 4000 * 3),
+    ("webp_lossy_solid.webp", 7168 * 7168 * 3),
+    ("png_solid_15000.png", 15000 * 16),
+    ("heif_large_solid.heic", 16384 * 8704 * 8),
+  ])
+  func largeButLegitimateImagesDeclareTheirMemory(name: String, atLeast: Int) throws {
+    let data = try Self.bytes(name)
+    let decoder = ImageDecoder()
+    let header = try decoder.header(of: data)
+    try decoder.limits.check(header)
+    #expect(header.encodedBytes == data.count)
+    #expect(header.decoderBytes >= atLeast, "\(header)")
+  }
+
+  /// The one-colour 4000×4000 GIF decodes (1,883 pixels a byte is legitimate LZW).
+  @Test func aFlatGIFWithinTheCodingCeilingDecodes() throws {
+    let image = try ImageDecoder().decodeImage(try Self.bytes("gif_lzw_long.gif"))
+    #expect(image.width == 4000 && image.height == 4000)
+  }
+}
