@@ -21,7 +21,7 @@ let swiftSettings: [SwiftSetting] = [
 
 let package = Package(
   name: "sieve",
-  platforms: [.macOS(.v13)],
+  // Built and tested on Linux only (Debian 12, x86-64); no other platform is claimed.
   products: [
     .library(name: "SieveCore", targets: ["SieveCore"]),
     .library(name: "SieveImaging", targets: ["SieveImaging"]),
