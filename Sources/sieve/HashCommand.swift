@@ -12,16 +12,18 @@ struct HashCommand: ParsableCommand {
       Folders are walked recursively (symbolic links inside them are not followed unless \
       --follow-symlinks is given). Files are recognised as images by their first bytes, \
       whatever their names; in folders, files that are not images are skipped and counted. \
-      JPEG and PNG are decoded; other image formats are reported as not decodable.
+      JPEG, PNG, GIF, BMP, WebP, TIFF, HEIF/HEIC and AVIF are decoded.
 
       Work is spread over all cores; decode memory is kept under --memory-limit (a large \
       image waits until enough is free). Output is in input order.
 
       PDQ modes:
-        fullres        the C++ core on the full image: what python-threatexchange, HMA and
-                       the Java reference produce, and what shared hash lists usually hold.
-        reference-cli  the reference CLI pdq-photo-hasher: images over 512 px on a side are
-                       first squashed to 512x512 (nearest neighbour). 2-10 bits from fullres.
+        fullres        the C++ core on the full image: what python-threatexchange,
+                       HMA and the Java reference produce, and what shared hash
+                       lists usually hold.
+        reference-cli  the reference CLI pdq-photo-hasher: images over 512 px on a
+                       side are first squashed to 512x512 (nearest neighbour); 2-10
+                       bits from fullres.
 
       A PDQ hash whose quality is below 50 is too unreliable to match on.
 
@@ -70,7 +72,7 @@ struct HashCommand: ParsableCommand {
     var configuration = try resources.configuration(options: options)
     configuration.digests = digests
     let batch = BatchHasher(configuration: configuration)
-    let output = LineWriter.standardOutput()
+    let output = LineWriter.standardOutput(forPeople: format == .text)
     let writer = RecordWriter(format: format, options: options, digests: digests)
     if let header = writer.header { output.write(header) }
     let progress = Progress(total: files.count, enabled: !quiet)

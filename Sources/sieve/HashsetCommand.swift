@@ -8,17 +8,18 @@ struct HashsetCommand: ParsableCommand {
     commandName: "hashset",
     abstract: "Import, export, describe and verify known-hash sets.",
     discussion: """
-      Sieve matches against sets in its binary format (.sieveset: versioned, checksummed,
-      fast to load) or directly against text lists. Text formats read (detected from the
+      Sieve matches against sets in its binary format (.sieveset: versioned, checksummed, \
+      fast to load) or directly against text lists. Text formats read (detected from the \
       first line, or named with --input-format):
         plain           one hex value per line (--type says which kind)
-        md5sum          "HASH  name" lines, as md5sum/sha1sum/sha256sum print them
-        pdq-cli         "hash,quality,filename", as Meta's pdq-photo-hasher prints them
-        threatexchange  "signal_type,signal_str,collab,category,tags" (pdq, photo_md5)
+        md5sum          "HASH  name" lines, as md5sum and sha256sum print them
+        pdq-cli         "hash,quality,filename", as Meta's pdq-photo-hasher prints
+        threatexchange  "signal_type,signal_str,collab,category,tags"
         sieve-csv       the CSV of `sieve hash --format csv`
         set-csv         the CSV of `sieve hashset export --format csv`
-      64 hex digits could be PDQ or SHA-256 and are never guessed: give --type.
-      Lines starting with # are comments. A byte-order mark and CRLF are accepted.
+
+      64 hex digits could be PDQ or SHA-256 and are never guessed: give --type. Lines \
+      starting with # are comments. A byte-order mark and CRLF are accepted.
       """,
     subcommands: [Import.self, Export.self, Info.self, Verify.self]
   )
@@ -53,8 +54,10 @@ extension HashsetCommand {
       abstract: "Read text hash lists into one binary .sieveset file.",
       discussion: """
         Examples:
-          sieve hashset import --type pdq --label example known-pdq.txt -o known.sieveset
-          sieve hashset import hashes.csv -o sample.sieveset      # from `sieve hash --format csv`
+          sieve hashset import --type pdq --label example known-pdq.txt \\
+            -o known.sieveset
+          sieve hash --format csv photos/ > hashes.csv
+          sieve hashset import hashes.csv -o sample.sieveset
         """)
 
     @Argument(help: "Text hash lists to read (all go into one set).")

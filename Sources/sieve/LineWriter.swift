@@ -3,28 +3,39 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import SieveCore
 
 /// Buffered line output to a file descriptor (stdout, stderr) with `write(2)`.
 ///
 /// A write that fails (a full disk, a closed pipe) is remembered, not trapped on:
 /// ``failure`` says why, and the command ends with status 1 and a message.
+///
+/// Lines for people (standard error, text output) have their control characters escaped
+/// (``TerminalText``): a file name cannot forge an output line or send escape sequences.
 final class LineWriter {
   private let descriptor: Int32
   private var buffer: [UInt8] = []
   private let flushEvery: Int
+  private let escapesControls: Bool
   /// The first write error, as `strerror` text.
   private(set) var failure: String?
 
-  init(descriptor: Int32, flushEvery: Int = 1 << 16) {
+  init(descriptor: Int32, flushEvery: Int = 1 << 16, escapesControls: Bool = false) {
     self.descriptor = descriptor
     self.flushEvery = flushEvery
+    self.escapesControls = escapesControls
   }
 
-  static func standardOutput() -> LineWriter { LineWriter(descriptor: STDOUT_FILENO) }
-  static func standardError() -> LineWriter { LineWriter(descriptor: STDERR_FILENO, flushEvery: 0) }
+  /// Standard output; `forPeople` (text formats) escapes control characters in each line.
+  static func standardOutput(forPeople: Bool = false) -> LineWriter {
+    LineWriter(descriptor: STDOUT_FILENO, escapesControls: forPeople)
+  }
+
+  /// Standard error: messages for people, control characters escaped.
+  static func standardError() -> LineWriter { LineWriter(descriptor: STDERR_FILENO, flushEvery: 0, escapesControls: true) }
 
   func write(_ line: String) {
-    buffer.append(contentsOf: line.utf8)
+    buffer.append(contentsOf: (escapesControls ? TerminalText.escape(line) : line).utf8)
     buffer.append(0x0A)
     if buffer.count >= flushEvery { flush() }
   }

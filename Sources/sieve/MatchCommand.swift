@@ -12,31 +12,31 @@ struct MatchCommand: ParsableCommand {
     commandName: "match",
     abstract: "Match images or precomputed hashes against known-hash sets.",
     discussion: """
-      Images are hashed exactly as `sieve hash` hashes them, then compared with every set:
-      PDQ by Hamming distance (all 8 rotations/flips of the image unless --no-dihedral),
-      pHash by Hamming distance, MD5/SHA-1/SHA-256 by exact digest (computed from the same
-      read of every file, images or not, when a set holds digests).
+      Images are hashed exactly as `sieve hash` hashes them, then compared with every set: \
+      PDQ by Hamming distance (all 8 rotations and flips of the image unless --no-dihedral), \
+      pHash by Hamming distance, MD5, SHA-1 and SHA-256 by exact digest (computed from the \
+      same read of every file, images or not, when a set holds digests).
 
-      Defaults and what they cost, measured on the benign dev corpus (151 distinct photos,
-      11,325 pairs of different images):
-        PDQ  distance <= 31, quality >= 50: 0 false matches in 11,325 pairs (closest
-             pair: 78 bits; mean 127, sd 9). That corpus was de-duplicated at PDQ <= 40,
-             so read this as "no unrelated pair came anywhere near 31", not as a rate.
-        pHash distance <= 8: 10 false matches in 11,325 pairs (0.09%), all between
-             deep-sky astronomy photos (dark, centred); 0 of 1,711 pairs without them.
-      A PDQ hash with quality below --min-quality is reported as low quality (on standard
-      error) and not matched by PDQ.
+      Defaults and what they cost, measured on the benign dev corpus (151 distinct photos, \
+      11,325 pairs of different images): PDQ distance <= 31 with quality >= 50 gave 0 false \
+      matches (closest pair 78 bits; mean 127, sd 9; the corpus was de-duplicated at PDQ <= \
+      40, so read this as "no unrelated pair came near 31", not as a rate). pHash distance \
+      <= 8 gave 10 false matches (0.09%), all between dark deep-sky astronomy photos. A PDQ \
+      hash with quality below --min-quality is reported as low quality (on standard error) \
+      and not matched by PDQ.
 
-      Output rows: path, set, id, label, kind (pdq, phash, md5, sha1, sha256), distance,
+      Output rows: path, set, id, label, kind (pdq, phash, md5, sha1, sha256), distance, \
       orientation (for PDQ: which rotation or flip of the query matched).
 
-      Exit status: 0 when every input was processed (matched or not), 1 when some
-      failed, 2 on a usage error.
+      Exit status: 0 when every input was processed (matched or not), 1 when some failed, 2 \
+      on a usage error.
 
       Examples:
         sieve match --hashset known.sieveset evidence/
-        sieve match --hashset known.sieveset --hashset list.txt --type pdq --format jsonl photos/
-        sieve hash --format csv photos/ > h.csv && sieve match --hashset known.sieveset --hashes h.csv
+        sieve match --hashset known.sieveset --hashset list.txt --type pdq \\
+          --format jsonl photos/
+        sieve hash --format csv photos/ > h.csv
+        sieve match --hashset known.sieveset --hashes h.csv
       """
   )
 
@@ -93,7 +93,7 @@ struct MatchCommand: ParsableCommand {
       }
     }
     let matcher = Matcher(sets: sets, options: thresholds.matchOptions(index: index))
-    let output = LineWriter.standardOutput()
+    let output = LineWriter.standardOutput(forPeople: format == .text)
     let writer = MatchWriter(format: format)
     if let header = writer.header { output.write(header) }
     var processed = 0, matchedInputs = 0, matchCount = 0, failures = 0, lowQuality = 0

@@ -10,11 +10,12 @@ struct ReportCommand: ParsableCommand {
     commandName: "report",
     abstract: "Write a report of a scanned case: jsonl, csv or one self-contained html file.",
     discussion: """
-      The report states the tool version, parameters, evidence and hash-set checksums of the
-      run; counts files by status and type; lists matches grouped by set and label with the
-      files' digests, distances and orientations; and groups near-duplicate images found in
-      the evidence (PDQ within --cluster-distance, quality >= 50). Its SHA-256 is printed on
-      standard error and recorded in the case database.
+      The report states the tool version, parameters, evidence and hash-set checksums of the \
+      run, and any notes recorded with it; counts files by status and type; lists matches \
+      grouped by set and label with the files' digests, distances and orientations; and \
+      groups near-duplicate images found in the evidence (PDQ within --cluster-distance, \
+      quality >= 50). Its SHA-256 is printed on standard error and recorded in the case \
+      database. A report file inside the evidence is refused.
       """
   )
 

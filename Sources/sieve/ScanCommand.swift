@@ -14,19 +14,20 @@ struct ScanCommand: ParsableCommand {
     commandName: "scan",
     abstract: "Scan evidence into a case database: digests of every file, perceptual matches of every image.",
     discussion: """
-      Walks the evidence read-only (files opened O_RDONLY, with O_NOATIME where permitted;
-      nothing is written inside it), detects images by their signature whatever their
-      names, and records in CASE_DIR/case.sqlite every file's size, times, MD5, SHA-1 and
-      SHA-256 (one read), every image's type, size, PDQ (all 8 orientations matched), quality
-      and pHash, and every match against the hash sets. Unreadable, vanished and corrupt
-      files are recorded with the reason; the scan goes on.
+      Walks the evidence read-only (files opened O_RDONLY and O_NOFOLLOW, with O_NOATIME \
+      where permitted; nothing is written inside it), detects images by their signature \
+      whatever their names, and records in CASE_DIR/case.sqlite every file's size, times, \
+      MD5, SHA-1 and SHA-256 (one read), every image's type, size, PDQ (all 8 orientations \
+      matched), quality and pHash, and every match against the hash sets. Unreadable, \
+      vanished, replaced and corrupt files are recorded with the reason; the scan goes on.
 
-      Resumable: if the process is killed, run the same command again. The scan continues
-      from the last committed batch; the result equals an uninterrupted scan. A case folder
-      inside the evidence is refused.
+      Resumable: if the process is killed, run the same command again. The scan continues \
+      from the last committed batch; the result equals an uninterrupted scan. A case folder \
+      inside the evidence is refused, however the path to it is spelled.
 
       Example:
-        sieve scan /mnt/evidence --hashset known.sieveset --case cases/2026-017 --examiner "A. Examiner" --case-id 2026-017
+        sieve scan /mnt/evidence --hashset known.sieveset --case cases/2026-017 \\
+          --examiner "A. Examiner" --case-id 2026-017
       """
   )
 

@@ -11,7 +11,7 @@ struct ServeCommand: ParsableCommand {
     abstract: "Run the HTTP matching service, or manage its API keys.",
     discussion: """
       `sieve serve --hashset FILE --keys keys.json` starts the service (the `start` \
-      subcommand is the default); `sieve serve keys add|list|revoke` manages the keys file.
+      subcommand is the default); `sieve serve keys add|list|revoke` manages the keys file. \
       Run `sieve serve start --help` for every option of the service.
       """,
     subcommands: [ServeStartCommand.self, ServeKeysCommand.self],
@@ -37,17 +37,20 @@ struct ServeStartCommand: ParsableCommand {
         POST /v1/match/batch      {"queries": [{"ref": …, "pdq": …}, …]}
         POST /v1/hashsets/reload  re-read keys and sets (admin); so does SIGHUP
 
-      Every /v1 route needs a key: `Authorization: Bearer sieve_…` (401 without, 403 when its \
-      role is not enough, 429 with Retry-After over its rate). Uploads are hashed in memory \
-      on --workers threads and never written or logged; when --queue uploads already wait, \
-      the answer is 503 with Retry-After. Bad input gets 400, 413, 415 or 422 with a reason. \
-      JSON bodies are limited to 1 MiB and batches to 1000 queries.
+      Every /v1 route needs a key: `Authorization: Bearer sieve_…` (401 without, 403 when \
+      its role is not enough, 429 with Retry-After over its rate; each query of a batch \
+      counts). Uploads are hashed in memory on --workers threads and never written or \
+      logged. A body must arrive within --body-timeout (else 408, and the connection is \
+      closed); a hashing thread is taken only once it has. When --queue uploads already \
+      wait, or --max-body-memory of bodies is held, the answer is 503 with Retry-After. Bad \
+      input gets 400, 413, 415 or 422 with a reason. JSON bodies are limited to 1 MiB and \
+      batches to 1000 queries.
 
       Example:
         sieve serve keys add --keys keys.json --name uploads --role match
         sieve serve --hashset known.sieveset --keys keys.json --audit-log audit.jsonl
         curl -s -H "Authorization: Bearer $KEY" -H 'Content-Type: image/jpeg' \\
-             --data-binary @photo.jpg localhost:8080/v1/match
+          --data-binary @photo.jpg localhost:8080/v1/match
       """
   )
 

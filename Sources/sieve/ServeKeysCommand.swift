@@ -8,11 +8,12 @@ struct ServeKeysCommand: ParsableCommand {
     commandName: "keys",
     abstract: "Add, list and revoke the service's API keys.",
     discussion: """
-      The keys file holds, per key, its id, name, role, optional rate and a salted SHA-256 of \
-      the secret; the key itself is printed once, by `add`, and is not stored. A running \
+      The keys file holds, per key, its id, name, role, optional rate and a salted SHA-256 \
+      of the secret; the key itself is printed once, by `add`, and is not stored. A running \
       service picks up changes on SIGHUP or POST /v1/hashsets/reload.
 
-      Roles: match (hash, match, batch, list sets) and admin (also reload).
+      Roles: match (hash, match, batch, list sets) and admin (also reload, and sees the set \
+      files' paths).
       """,
     subcommands: [Add.self, List.self, Revoke.self]
   )
@@ -27,7 +28,8 @@ struct ServeKeysCommand: ParsableCommand {
       abstract: "Make a key and print it once on standard output.",
       discussion: """
         Example:
-          KEY=$(sieve serve keys add --keys keys.json --name upload-pipeline --role match --rate 500)
+          KEY=$(sieve serve keys add --keys keys.json --name upload-pipeline \\
+            --role match --rate 500)
         """)
 
     @OptionGroup var file: FileOption

@@ -37,6 +37,26 @@ import Testing
     #expect(result.stderr.isEmpty)
   }
 
+  /// Names holding an escape sequence, a newline that would forge an output line, a
+  /// carriage return and a right-to-left override are escaped in text output and on
+  /// standard error; JSON Lines keeps the name exact (as JSON escapes).
+  @Test func controlCharactersInNamesAreEscapedForTerminals() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.remove() }
+    let good = try dir.write("ok\u{1B}[2J\nq0122.jpg: FORGED\u{202E}gpj.jpg", TestData.bytes(URL(fileURLWithPath: Self.q0122)))
+    _ = try dir.write("bad\r\u{1B}]0;title\u{07}.jpg", [0xFF, 0xD8, 0xFF, 0x00])
+    let text = try sieve("hash", "--quiet", dir.path)
+    #expect(text.status == 1)
+    for output in [text.stdout, text.stderr] {
+      #expect(!output.unicodeScalars.contains { $0 == "\u{1B}" || $0 == "\r" || $0 == "\u{202E}" || $0 == "\u{07}" }, "\(output)")
+    }
+    #expect(text.stdout.split(separator: "\n").count == 1 && text.stdout.contains("ok\\x1b[2J\\x0aq0122.jpg: FORGED\\u{202e}gpj.jpg"))
+    #expect(text.stderr.contains("bad\\x0d\\x1b]0;title\\x07.jpg: "), "\(text.stderr)")
+    let json = try sieve("hash", "--quiet", "--format", "jsonl", good)
+    let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+    #expect(object["path"] as? String == good)
+  }
+
   @Test func referenceCLIModeAndDihedralColumns() throws {
     let result = try sieve("hash", "--quiet", "--format", "csv", "--dihedral", "--pdq-mode", "reference-cli", Self.shrink)
     #expect(result.status == 0)
