@@ -122,7 +122,7 @@ extension SieveService {
     } else if Self.isJSON(request) {
       // One hash through the index: microseconds, answered on the event loop.
       let given = try await decodeJSON(API.Hashes.self, request)
-      query = try given.query()
+      do { query = try given.query() } catch { throw HTTPError(.badRequest, message: error.description) }
       hashes = API.Hashes(query)
       let matchStart = DispatchTime.now().uptimeNanoseconds
       found = snapshot.matches(for: query).map(API.Match.init)
@@ -161,7 +161,7 @@ extension SieveService {
     var queries: [MatchQuery] = []
     for (i, item) in body.queries.enumerated() {
       do { queries.append(try item.hashes.query()) } catch {
-        throw HTTPError(.badRequest, message: "queries[\(i)]: \(error.body ?? "bad query")")
+        throw HTTPError(.badRequest, message: "queries[\(i)]: \(error)")
       }
     }
     let matchStart = DispatchTime.now().uptimeNanoseconds

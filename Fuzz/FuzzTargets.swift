@@ -1,0 +1,119 @@
+// libFuzzer targets for everything Sieve reads from outside: every image decoder, the text
+// hash-set readers, the .sieveset reader and the service's JSON request bodies. Any input
+// must come back as a value or as a typed error: never a crash, a trap, a hang, a leak or
+// a sanitizer report.
+//
+// One binary holds every target; SIEVE_FUZZ_TARGET picks one (Scripts/fuzz.sh sets it).
+// Built by Scripts/fuzz.sh from the library sources with -sanitize=fuzzer,address.
+
+import Foundation
+import SieveCore
+import SieveHashSets
+@testable import SieveImaging
+import SieveMatching
+
+/// The service's request types are compiled in from Sources/SieveServer/APIRequests.swift;
+/// their namespace is declared by the service's APITypes.swift, so here too.
+enum API {}
+
+/// The targets, by the name given in SIEVE_FUZZ_TARGET.
+enum FuzzTarget: String, CaseIterable {
+  case jpeg, png, gif, webp, bmp, tiff, heif
+  case textHashSet = "text-hashset"
+  case sieveset
+  case serviceJSON = "service-json"
+
+  static let current: FuzzTarget = {
+    let name = ProcessInfo.processInfo.environment["SIEVE_FUZZ_TARGET"] ?? ""
+    guard let target = FuzzTarget(rawValue: name) else {
+      fatalError("set SIEVE_FUZZ_TARGET to one of: \(allCases.map(\.rawValue).joined(separator: ", "))")
+    }
+    return target
+  }()
+
+  /// Small limits keep each run fast; the shapes of hostile headers are what matter.
+  static let limits = DecodingLimits(maxPixels: 4_000_000, maxSeconds: 2)
+
+  func run(_ data: UnsafeRawBufferPointer) {
+    switch self {
+    case .jpeg:
+      let decoder = JPEGDecoder(limits: Self.limits)
+      _ = try? decoder.header(of: data)
+      decode { try decoder.decode(data, into: &$0) }
+      decode { try decoder.decode(data, scaleDenominator: 8, into: &$0) }
+    case .png:
+      let decoder = PNGDecoder(limits: Self.limits)
+      _ = try? decoder.header(of: data)
+      decode { try decoder.decode(data, into: &$0) }
+    case .gif:
+      let decoder = GIFDecoder(limits: Self.limits)
+      _ = try? decoder.header(of: data)
+      decode { try decoder.decode(data, into: &$0) }
+    case .webp:
+      let decoder = WebPDecoder(limits: Self.limits)
+      _ = try? decoder.header(of: data)
+      decode { try decoder.decode(data, into: &$0) }
+    case .bmp:
+      let decoder = BMPDecoder(limits: Self.limits)
+      _ = try? decoder.header(of: data)
+      decode { try decoder.decode(data, into: &$0) }
+    case .tiff:
+      let decoder = TIFFDecoder(limits: Self.limits)
+      _ = try? decoder.header(of: data)
+      decode { try decoder.decode(data, into: &$0) }
+    case .heif:
+      let decoder = HEIFDecoder(limits: Self.limits)
+      _ = try? decoder.header(of: data)
+      decode { try decoder.decode(data, into: &$0) }
+    case .textHashSet:
+      Self.readTextSet(data)
+    case .sieveset:
+      if let (set, _) = try? BinaryHashSet.decode(Array(data), file: "fuzz.sieveset") {
+        // A set that decodes must be usable: every entry and index reachable.
+        for i in 0..<set.count { _ = (set.id(of: i), set.label(of: i)) }
+        _ = set.entries
+        let matcher = Matcher(sets: [set], options: MatchOptions())
+        _ = matcher.matches(for: MatchQuery(pdq: set.pdqHashes.first, pdqQuality: 100, phash: set.phashes.first))
+      }
+    case .serviceJSON:
+      let json = Data(data)
+      if let hashes = try? JSONDecoder().decode(API.Hashes.self, from: json) { _ = try? hashes.query() }
+      if let batch = try? JSONDecoder().decode(API.BatchRequest.self, from: json) {
+        for item in batch.queries { _ = try? item.hashes.query() }
+      }
+    }
+  }
+
+  private func decode(_ body: (inout PixelImage.Collector) throws -> ImageHeader) {
+    var collector = PixelImage.Collector()
+    _ = try? body(&collector)
+  }
+
+  /// The text readers read files: the input goes to one file, read with a format, a hash
+  /// kind and whether bad lines are skipped chosen by its first byte (the rest is the file).
+  static let textPath =
+    (FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm" : NSTemporaryDirectory()) + "/sieve-fuzz-\(getpid()).txt"
+
+  static func readTextSet(_ data: UnsafeRawBufferPointer) {
+    guard let first = data.first else { return }
+    let formats: [HashSetFormat?] = [nil] + HashSetFormat.allCases
+    let kinds: [HashKind?] = [nil] + HashKind.allCases
+    let body = UnsafeRawBufferPointer(rebasing: data.dropFirst())
+    let fd = open(textPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+    guard fd >= 0 else { return }
+    let written = body.isEmpty ? 0 : write(fd, body.baseAddress, body.count)
+    close(fd)
+    guard written == body.count else { return }
+    let reader = TextHashSetReader(
+      format: formats[Int(first & 0x07) % formats.count], type: kinds[Int(first >> 3 & 0x07) % kinds.count], label: "fuzz",
+      skipBadLines: first & 0x80 != 0)
+    var set = HashSet(name: "fuzz")
+    _ = try? reader.read(textPath, into: &set)
+  }
+}
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func sieveFuzzTarget(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+  FuzzTarget.current.run(UnsafeRawBufferPointer(start: data, count: size))
+  return 0
+}

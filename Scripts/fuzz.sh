@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# libFuzzer + AddressSanitizer (LeakSanitizer included) over everything Sieve reads from
+# outside: the image decoders, the text hash-set readers, the .sieveset reader and the
+# service's JSON request bodies. One binary, one target per run (Fuzz/FuzzTargets.swift).
+#
+#   Scripts/fuzz.sh build                    build .build-fuzz/sieve-fuzz
+#   Scripts/fuzz.sh run TARGET [ARGS...]     fuzz one target; ARGS go to libFuzzer
+#                                            (e.g. -runs=1000000, -max_total_time=600)
+#   Scripts/fuzz.sh smoke [RUNS]             every target for RUNS runs (default 2000; CI)
+#   Scripts/fuzz.sh targets                  list the targets
+#
+# Seeds come from Fuzz/corpus/TARGET (committed); what libFuzzer finds grows
+# .build-fuzz/corpus/TARGET. Crashing inputs go to .build-fuzz/crashes/TARGET-*.
+# Needs clang's fuzzer runtime (Swift's toolchain ships it) and the codec -dev packages.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=.build-fuzz
+targets=(jpeg png gif webp bmp tiff heif text-hashset sieveset service-json)
+flags=(-sanitize=fuzzer,address -O -g -parse-as-library -enable-testing -swift-version 6)
+
+build() {
+  mkdir -p "$out/modules" "$out/lib" "$out/crashes"
+  for shim in CJPEG:jpeg CPNG:png CTIFF:tiff; do
+    name=${shim%%:*} src=${shim##*:}
+    mkdir -p "$out/cmodules/$name"
+    printf 'module %s [system] {\n  header "%s"\n  export *\n}\n' "$name" "$PWD/Sources/$name/include/sieve_$src.h" \
+      > "$out/cmodules/$name/module.modulemap"
+    clang -c -g -O1 -fsanitize=fuzzer-no-link,address -ISources/$name/include "Sources/$name/sieve_$src.c" -o "$out/lib/sieve_$src.o"
+  done
+  local includes=(-I "$out/modules" -I "$out/cmodules/CJPEG" -I "$out/cmodules/CPNG" -I "$out/cmodules/CTIFF"
+    -I Sources/CWebP -I Sources/CGIF -I Sources/CHeif)
+  # The library modules, in dependency order, each a static library of its own.
+  for module in SieveCore SieveImaging SieveHashSets SieveMatching; do
+    swiftc "${flags[@]}" "${includes[@]}" -module-name "$module" -emit-library -static \
+      -emit-module-path "$out/modules/$module.swiftmodule" -o "$out/lib/lib$module.a" \
+      $(find "Sources/$module" -name '*.swift' | sort)
+  done
+  # (The linker warns once per sanitizer symbol it cannot export: kept in a log, shown
+  # only when the link fails.)
+  if ! swiftc "${flags[@]}" "${includes[@]}" -module-name SieveFuzz \
+    Fuzz/FuzzTargets.swift Sources/SieveServer/APIRequests.swift \
+    -L "$out/lib" -lSieveMatching -lSieveHashSets -lSieveImaging -lSieveCore "$out"/lib/sieve_*.o \
+    -ljpeg -lpng16 -lwebp -lgif -ltiff -lheif -o "$out/sieve-fuzz" 2> "$out/link.log"; then
+    grep -v "Cannot export local symbol" "$out/link.log" >&2
+    exit 1
+  fi
+  echo "built $out/sieve-fuzz"
+}
+
+run() {
+  local target=$1
+  shift
+  [ -x "$out/sieve-fuzz" ] || build
+  mkdir -p "$out/corpus/$target"
+  # Fuzz/lsan.supp: leaks inside system libraries that Sieve cannot free (each is explained there).
+  SIEVE_FUZZ_TARGET=$target LSAN_OPTIONS="suppressions=$PWD/Fuzz/lsan.supp:print_suppressions=0" "$out/sieve-fuzz" -max_len=262144 -rss_limit_mb=2048 -timeout=10 \
+    -artifact_prefix="$out/crashes/$target-" "$@" "$out/corpus/$target" "Fuzz/corpus/$target"
+}
+
+case "${1:-}" in
+  build) build ;;
+  run) [ $# -ge 2 ] || { echo "usage: $0 run TARGET [libFuzzer args]" >&2; exit 2; }; shift; run "$@" ;;
+  smoke)
+    runs=${2:-2000}
+    build
+    for target in "${targets[@]}"; do
+      echo "== $target: $runs runs"
+      status=0
+      run "$target" -runs="$runs" > "$out/$target.log" 2>&1 || status=$?
+      grep -E "^(#[0-9]+\s+DONE|==[0-9]+==ERROR|SUMMARY|Done )" "$out/$target.log" || true
+      if [ "$status" -ne 0 ]; then
+        tail -40 "$out/$target.log" >&2
+        echo "fuzz target $target failed (status $status); the input is in $out/crashes" >&2
+        exit 1
+      fi
+    done
+    ;;
+  targets) printf '%s\n' "${targets[@]}" ;;
+  *) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+esac
