@@ -112,7 +112,8 @@ let package = Package(
     .target(
       name: "SievePipeline",
       dependencies: [
-        "SieveCore", "SieveImaging", "SieveHashing", "SieveHashSets", .product(name: "Crypto", package: "swift-crypto"),
+        "SieveCore", "SieveImaging", "SieveHashing", "SieveHashSets", "SieveMatching",
+        .product(name: "Crypto", package: "swift-crypto"),
       ],
       swiftSettings: swiftSettings
     ),
@@ -158,7 +159,11 @@ let package = Package(
       swiftSettings: swiftSettings
     ),
     .testTarget(
-      name: "SieveCaseTests", dependencies: ["SieveCase", "SieveCore", "SieveTestSupport"], swiftSettings: swiftSettings),
+      name: "SieveCaseTests",
+      dependencies: [
+        "SieveCase", "SieveCore", "SieveMatching", "SievePipeline", "SieveTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+      ],
+      swiftSettings: swiftSettings),
     .testTarget(
       name: "SieveCLITests",
       dependencies: [

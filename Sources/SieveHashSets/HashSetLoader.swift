@@ -15,6 +15,15 @@ public enum HashSetLoader {
     public var header: BinaryHashSet.Header?
     /// What the text reader found, for text files.
     public var report: TextHashSetReader.Report?
+
+    /// The set's version, 16 hex digits: a binary file's payload checksum, or for a text
+    /// list a checksum of its bytes as they were read (so a list changed between two reads
+    /// cannot be mislabelled). Equal versions mean equal contents.
+    public var version: String {
+      if let header { return header.checksumHex }
+      let hex = String(report?.checksum ?? 0, radix: 16)
+      return String(repeating: "0", count: 16 - hex.count) + hex
+    }
   }
 
   /// Loads `path`; a text set is named after the file unless `name` is given.

@@ -48,40 +48,39 @@ public final class BatchHasher: @unchecked Sendable {
     self.budget = MemoryBudget(capacity: configuration.memoryBudget)
   }
 
-  /// The working memory one decode and hash of an image with this header needs,
-  /// beyond the encoded file itself.
+  /// The working memory one decode and hash of an image with this header needs.
   public static func estimatedBytes(for header: ImageHeader, options: HashOptions) -> Int {
-    HashingSink.estimatedBytes(width: header.width, height: header.height, options: options) + header.decoderBytes
+    ImagePipeline.estimatedBytes(for: header, options: options)
   }
 
-  /// Hashes one file with `hasher` (the caller's per-thread hasher).
+  /// Hashes one file of `source` with `pipeline` (the caller's per-thread pipeline).
   ///
   /// A file the user named (`file.explicit`) that is not an image is a failure; one found
   /// in a folder is skipped. A file that is no longer the one the walk found is not read.
-  public func hashFile(_ file: InputFile, using hasher: inout ImageHasher) -> HashRecord {
-    let (path, explicit) = (file.path, file.explicit)
+  public func hashFile(_ file: InputFile, from source: some EvidenceSource, using pipeline: inout ImagePipeline) -> HashRecord {
+    let path = file.path
     let bytes: [UInt8]
     var times = FileReader.FileTimes()
     do {
-      bytes = try FileReader.read(file, maxBytes: configuration.limits.maxBytes, times: &times)
+      bytes = try source.read(file, maxBytes: configuration.limits.maxBytes, times: &times)
     } catch {
+      var record: HashRecord
       if case .tooLarge = error, configuration.digests || configuration.knownGood != nil {
-        var record = digestsOnly(path, tooLarge: error.description)
-        record.times = times
-        return record
+        record = digestsOnly(file, from: source, tooLarge: error.description)
+      } else {
+        record = HashRecord(path: path, outcome: .failed(error.description))
       }
-      var record = HashRecord(path: path, outcome: .failed(error.description))
       record.times = times
       return record
     }
     return bytes.withUnsafeBytes { data in
       let digests = configuration.digests || configuration.knownGood != nil ? FileDigests(of: data) : nil
+      var record: HashRecord
       if let knownGood = configuration.knownGood, let digests, digests.all.contains(where: knownGood.contains) {
-        var record = HashRecord(path: path, outcome: .knownGood, size: data.count, digests: digests)
-        record.times = times
-        return record
+        record = HashRecord(path: path, outcome: .knownGood)
+      } else {
+        record = HashRecord(path: path, outcome: Self.outcome(data, explicit: file.explicit, using: &pipeline))
       }
-      var record = hashImage(path, data, explicit: explicit, using: &hasher)
       record.size = data.count
       record.digests = digests
       record.times = times
@@ -91,47 +90,28 @@ public final class BatchHasher: @unchecked Sendable {
 
   /// A file over the byte limit: its digests, streamed; an image among them is a
   /// failure (too large to decode), anything else is simply not an image.
-  private func digestsOnly(_ path: RawPath, tooLarge reason: String) -> HashRecord {
+  private func digestsOnly(_ file: InputFile, from source: some EvidenceSource, tooLarge reason: String) -> HashRecord {
     do {
-      let (digests, prefix, size) = try FileDigests.streaming(path)
+      let (digests, prefix, size) = try FileDigests.streaming(file, from: source)
       let known = configuration.knownGood.map { set in digests.all.contains(where: set.contains) } ?? false
       let outcome: HashRecord.Outcome =
         known ? .knownGood : ImageFormat.detect(prefix) != nil ? .failed(reason) : .skipped("not an image (digests streamed)")
-      return HashRecord(path: path, outcome: outcome, size: size, digests: digests)
+      return HashRecord(path: file.path, outcome: outcome, size: size, digests: digests)
     } catch {
-      return HashRecord(path: path, outcome: .failed(error.description))
+      return HashRecord(path: file.path, outcome: .failed(error.description))
     }
   }
 
-  /// Decodes and hashes one file's bytes.
-  private func hashImage(
-    _ path: RawPath, _ data: UnsafeRawBufferPointer, explicit: Bool, using hasher: inout ImageHasher
-  ) -> HashRecord {
-    let header: ImageHeader
-    do throws(ImagingError) {
-      header = try hasher.decoder.header(of: data)
-    } catch {
-      if case .unrecognizedFormat = error, !explicit {
-        return HashRecord(path: path, outcome: .skipped(error.description))
-      }
-      return HashRecord(path: path, outcome: .failed(error.description))
-    }
-    // Refuse an over-limit header before reserving memory for it.
-    do throws(ImagingError) {
-      try configuration.limits.check(header)
-    } catch {
-      return HashRecord(path: path, outcome: .failed(error.description))
-    }
-    let reservation = Self.estimatedBytes(for: header, options: configuration.options)
-    budget.reserve(reservation)
-    defer { budget.release(reservation) }
+  /// Decodes and hashes one file's bytes through the pipeline.
+  private static func outcome(_ data: UnsafeRawBufferPointer, explicit: Bool, using pipeline: inout ImagePipeline) -> HashRecord.Outcome {
     do {
-      let result = try hasher.hash(data)
-      return HashRecord(path: path, outcome: .hashed(result.hashes, result.header))
+      let result = try pipeline.hash(data)
+      return .hashed(result.hashes, result.header)
     } catch let error as ImagingError {
-      return HashRecord(path: path, outcome: .failed(error.description))
+      if case .unrecognizedFormat = error, !explicit { return .skipped(error.description) }
+      return .failed(error.description)
     } catch {
-      return HashRecord(path: path, outcome: .failed("\(error)"))
+      return .failed("\(error)")
     }
   }
 
@@ -143,18 +123,16 @@ public final class BatchHasher: @unchecked Sendable {
 
   private let cancelled = LockedFlag()
 
-  /// Hashes `files` in parallel and calls `deliver` once per file, serially and in
-  /// the order of `files`, as soon as each record and all before it are ready.
-  ///
-  /// - Parameter files: paths, each with whether the user named it directly.
-  public func run(_ files: [InputFile], deliver: @escaping (Int, HashRecord) -> Void) {
+  /// Hashes `files` of `source` in parallel and calls `deliver` once per file, serially
+  /// and in the order of `files`, as soon as each record and all before it are ready.
+  public func run(_ files: [InputFile], from source: some EvidenceSource, deliver: @escaping (Int, HashRecord) -> Void) {
     let state = DeliveryState(deliver: deliver)
     let configuration = self.configuration
     let decoder = ImageDecoder(limits: configuration.limits)
     DispatchQueue.concurrentPerform(iterations: min(configuration.workers, max(files.count, 1))) { _ in
-      var hasher = ImageHasher(decoder: decoder, options: configuration.options)
+      var pipeline = ImagePipeline(hasher: ImageHasher(decoder: decoder, options: configuration.options), budget: self.budget)
       while !self.cancelled.withLock({ $0 }), let index = state.claim(below: files.count) {
-        let record = self.hashFile(files[index], using: &hasher)
+        let record = self.hashFile(files[index], from: source, using: &pipeline)
         state.finish(index, record)
       }
     }

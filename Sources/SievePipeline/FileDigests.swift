@@ -18,12 +18,19 @@ public struct FileDigests: Sendable, Hashable {
   /// Digests a file too large to hold in memory by reading it in 4 MiB chunks
   /// (read-only, as ``FileReader`` opens files), and returns its first bytes too.
   public static func streaming(_ path: RawPath) throws(FileReader.Failure) -> (digests: FileDigests, prefix: [UInt8], size: Int) {
+    try streaming(InputFile(path: path, explicit: true), from: FolderEvidence([]))
+  }
+
+  /// Digests a file of `source` too large to hold in memory, in 4 MiB chunks.
+  public static func streaming(
+    _ file: InputFile, from source: some EvidenceSource
+  ) throws(FileReader.Failure) -> (digests: FileDigests, prefix: [UInt8], size: Int) {
     var md5 = Insecure.MD5()
     var sha1 = Insecure.SHA1()
     var sha256 = SHA256()
     var prefix: [UInt8] = []
     var size = 0
-    try FileReader.forEachChunk(path, chunkSize: 4 << 20) { chunk in
+    try source.forEachChunk(file, chunkSize: 4 << 20) { chunk in
       md5.update(bufferPointer: chunk)
       sha1.update(bufferPointer: chunk)
       sha256.update(bufferPointer: chunk)

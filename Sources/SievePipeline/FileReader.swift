@@ -43,7 +43,16 @@ public enum FileReader {
   public static func forEachChunk(
     _ path: RawPath, chunkSize: Int, _ body: (UnsafeRawBufferPointer) -> Void
   ) throws(Failure) {
-    let fd = try openReadOnly(path)
+    try forEachChunk(InputFile(path: path, explicit: true), chunkSize: chunkSize, body)
+  }
+
+  /// Calls `body` with successive chunks of a walked file, refusing it when it is no
+  /// longer the file the walk found.
+  public static func forEachChunk(
+    _ file: InputFile, chunkSize: Int, _ body: (UnsafeRawBufferPointer) -> Void
+  ) throws(Failure) {
+    var noAtime = false
+    let fd = try openReadOnly(file, noAtime: &noAtime)
     defer { close(fd) }
     var buffer = [UInt8](repeating: 0, count: chunkSize)
     while true {

@@ -156,20 +156,9 @@ public struct FileWalker: Sendable {
     #endif
   }
 
-  /// The path with every link, `.` and `..` resolved by the file system (realpath(3)).
-  static func realPath(_ path: RawPath) -> [UInt8]? {
-    path.withCString { raw -> [UInt8]? in
-      guard let resolved = realpath(raw, nil) else { return nil }
-      defer { free(resolved) }
-      return Array(UnsafeRawBufferPointer(start: resolved, count: strlen(resolved)))
-    }
-  }
+  static func realPath(_ path: RawPath) -> [UInt8]? { EvidenceGuard.realPath(path.bytes) }
 
-  /// Whether `path` is `root` or lies below it (both resolved, component-wise).
-  static func isInside(_ path: [UInt8], _ root: [UInt8]) -> Bool {
-    guard path.starts(with: root) else { return false }
-    return path.count == root.count || root.last == 0x2F || path[root.count] == 0x2F
-  }
+  static func isInside(_ path: [UInt8], _ root: [UInt8]) -> Bool { EvidenceGuard.isInside(path, root) }
 
   static func errorText(_ code: Int32) -> String {
     String(cString: strerror(code))

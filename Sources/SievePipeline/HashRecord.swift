@@ -1,5 +1,6 @@
 import SieveHashing
 import SieveImaging
+import SieveMatching
 
 /// What happened to one file of a batch.
 public struct HashRecord: Sendable {
@@ -32,5 +33,32 @@ public struct HashRecord: Sendable {
     self.outcome = outcome
     self.size = size
     self.digests = digests
+  }
+}
+
+extension HashRecord {
+  /// What this file is matched with: its perceptual hashes when it was hashed (PDQ in all
+  /// the orientations computed, pHash), and its digests whenever they were computed, for
+  /// every file read, image or not.
+  public var query: MatchQuery {
+    var query = MatchQuery(digests: digests?.all ?? [])
+    if case .hashed(let hashes, _) = outcome { query.add(hashes) }
+    return query
+  }
+}
+
+extension MatchQuery {
+  /// A query for an image's hashes and, when given, its file's digests.
+  public init(_ hashes: ImageHashes, digests: FileDigests? = nil) {
+    self.init(digests: digests?.all ?? [])
+    add(hashes)
+  }
+
+  /// Adds an image's perceptual hashes to the query.
+  public mutating func add(_ hashes: ImageHashes) {
+    pdq = hashes.pdq?.hash
+    pdqQuality = hashes.pdq?.quality
+    pdqDihedral = hashes.pdq?.dihedral
+    phash = hashes.phash
   }
 }

@@ -1,4 +1,3 @@
-import Crypto
 import Dispatch
 import Foundation
 import SieveCore
@@ -19,8 +18,8 @@ public final class HashSetRegistry: Sendable {
     public var path: String
     public var set: HashSet
     public var matcher: Matcher
-    /// The set's version: the binary file's payload checksum, or the first 16 hex digits
-    /// of a text file's SHA-256.
+    /// The set's version (``HashSetLoader/Loaded/version``): the binary file's payload
+    /// checksum, or a checksum of a text file's bytes as they were read.
     public var checksum: String
     /// `sieveset` or the text format read.
     public var format: String
@@ -143,22 +142,9 @@ public final class HashSetRegistry: Sendable {
   /// Loads one file, reusing `previous` (and its indexes) when the content is the same.
   private func load(_ path: String, previous: ServedSet?) throws -> ServedSet {
     let started = Date()
-    let before = try? Self.fileChecksum(path)
     let loaded = try HashSetLoader.load(path, text: textReader)
-    let checksum: String
-    let format: String
-    if let header = loaded.header {
-      checksum = header.checksumHex
-      format = "sieveset"
-    } else {
-      // A text list has no checksum of its own: the file's SHA-256, taken before and after
-      // reading, so a file replaced in the middle is refused rather than mislabelled.
-      checksum = try Self.fileChecksum(path)
-      format = loaded.report?.format.rawValue ?? "text"
-      guard before == checksum else {
-        throw ServiceError.configuration("\(path): the file changed while it was read; replace set files atomically (write, then mv)")
-      }
-    }
+    let checksum = loaded.version
+    let format = loaded.header != nil ? "sieveset" : loaded.report?.format.rawValue ?? "text"
     if let previous, previous.checksum == checksum, previous.set.name == loaded.set.name {
       return previous
     }
@@ -168,13 +154,4 @@ public final class HashSetRegistry: Sendable {
       loadSeconds: Date().timeIntervalSince(started))
   }
 
-  /// The first 16 hex digits of the file's SHA-256, read in chunks with read(2): never
-  /// mapped, so a file rewritten in place cannot raise SIGBUS here.
-  static func fileChecksum(_ path: String) throws -> String {
-    let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
-    defer { try? handle.close() }
-    var hasher = SHA256()
-    while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty { hasher.update(data: chunk) }
-    return Hex.string(hasher.finalize().prefix(8))
-  }
 }

@@ -67,7 +67,8 @@ struct HashCommand: ParsableCommand {
     let options = HashOptions(pdq: true, pdqMode: pdqMode, dihedral: dihedral, phash: !noPhash, fastJPEG: fast)
     var skipped = 0
     let errorOutput = LineWriter.standardError()
-    var (files, failures) = walking.walk(paths, errors: errorOutput)
+    let (source, files, walkFailures) = walking.walk(paths, errors: errorOutput)
+    var failures = walkFailures
 
     var configuration = try resources.configuration(options: options)
     configuration.digests = digests
@@ -77,7 +78,7 @@ struct HashCommand: ParsableCommand {
     if let header = writer.header { output.write(header) }
     let progress = Progress(total: files.count, enabled: !quiet)
     var hashed = 0
-    batch.run(files) { _, record in
+    batch.run(files, from: source) { _, record in
       switch record.outcome {
       case .hashed(let hashes, let header):
         hashed += 1

@@ -127,7 +127,7 @@ struct MatchCommand: ParsableCommand {
     } else {
       let wantPHash = sets.contains { !$0.phashes.isEmpty }
       let options = HashOptions(pdq: true, dihedral: !noDihedral, phash: wantPHash)
-      let (files, walkFailures) = walking.walk(paths, errors: errors)
+      let (source, files, walkFailures) = walking.walk(paths, errors: errors)
       failures += walkFailures
       var configuration = try resources.configuration(options: options)
       // Exact-digest sets are matched on every file read, images or not.
@@ -135,7 +135,7 @@ struct MatchCommand: ParsableCommand {
       let batch = BatchHasher(configuration: configuration)
       let progress = Progress(total: files.count, enabled: !quiet)
       var done = 0
-      batch.run(files) { _, record in
+      batch.run(files, from: source) { _, record in
         done += 1
         switch record.outcome {
         case .hashed(let hashes, _):

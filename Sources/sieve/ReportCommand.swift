@@ -40,29 +40,15 @@ struct ReportCommand: ParsableCommand {
   func run() throws {
     let errors = LineWriter.standardError()
     do {
-      guard FileManager.default.fileExists(atPath: (caseFolder as NSString).appendingPathComponent(CaseDatabase.fileName)) else {
-        throw CaseError.cannotOpen(path: caseFolder, reason: "no case database here (run `sieve scan` first)")
-      }
-      let database = try CaseDatabase(folder: caseFolder)
-      let report = try CaseReport.load(from: database, run: runID, clusterRadius: clusterDistance)
-      let bytes = ReportWriter.render(report, format: format, thumbnails: thumbnails)
-      if let out {
-        // Never write inside the evidence the run scanned.
-        let evidence = (try? JSONSerialization.jsonObject(with: Data(report.run.info.evidence.utf8))) as? [String] ?? []
-        if let root = EvidenceGuard.root(containing: RawPath(out), evidence: evidence.map(RawPath.init)) {
-          throw CaseError.cannotOpen(path: out, reason: "the report would be written inside the evidence \(root); choose another place")
-        }
-        guard FileManager.default.createFile(atPath: out, contents: Data(bytes)) else {
-          throw CaseError.cannotOpen(path: out, reason: "cannot write the report")
-        }
-      } else {
+      let written = try CaseReporter(caseFolder: caseFolder).write(
+        format: format, run: runID, clusterRadius: clusterDistance, thumbnails: thumbnails, to: out
+      ) { bytes in
         let output = LineWriter.standardOutput()
         output.writeNow(String(decoding: bytes, as: UTF8.self))
         if let failure = output.failure { throw CaseError.cannotOpen(path: "standard output", reason: failure) }
       }
-      let sha256 = bytes.withUnsafeBytes { FileDigests(of: $0).sha256.hexString }
-      try database.recordReport(run: report.run.id, format: format.rawValue, path: out, sha256: sha256, bytes: bytes.count)
-      errors.write("sieve: report SHA-256 \(sha256) (\(bytes.count) bytes\(out.map { ", " + $0 } ?? "")), recorded in the case")
+      errors.write(
+        "sieve: report SHA-256 \(written.sha256) (\(written.bytes.count) bytes\(out.map { ", " + $0 } ?? "")), recorded in the case")
     } catch {
       errors.write("\(error)")
       throw ExitCode(ExitStatus.someFailed)

@@ -1,11 +1,10 @@
 import ArgumentParser
 import Foundation
-import SieveImaging
+import SievePipeline
 
 /// `sieve`: perceptual image hashing and matching for forensic triage and upload scanning.
 @main
 struct Sieve: ParsableCommand {
-  static let version = "0.1.0"
 
   static let configuration = CommandConfiguration(
     commandName: "sieve",
@@ -17,7 +16,7 @@ struct Sieve: ParsableCommand {
       Exit status: 0 when every file was processed, 1 when some failed (each failure is one \
       'path: reason' line on standard error), 2 on a usage error.
       """,
-    version: "sieve \(version) (\(ImageDecoder.codecVersions.joined(separator: ", ")))",
+    version: ToolVersion.description,
     subcommands: [HashCommand.self, MatchCommand.self, HashsetCommand.self, ScanCommand.self, ReportCommand.self, ServeCommand.self]
   )
 

@@ -8,10 +8,11 @@ struct WalkOptions: ParsableArguments {
 
   /// Walks `paths` (raw bytes from the command line), writing `path: reason` for each
   /// path that cannot be walked.
-  func walk(_ paths: [String], errors: LineWriter) -> (files: [InputFile], failures: Int) {
+  func walk(_ paths: [String], errors: LineWriter) -> (source: FolderEvidence, files: [InputFile], failures: Int) {
     var files: [InputFile] = []
     var failures = 0
-    FileWalker(followSymlinks: followSymlinks).walk(CommandLineBytes.paths(for: paths)) { entry in
+    let source = FolderEvidence(CommandLineBytes.paths(for: paths), walker: FileWalker(followSymlinks: followSymlinks))
+    source.walk { entry in
       switch entry {
       case .file(let file): files.append(file)
       case .failure(let path, let reason):
@@ -21,6 +22,6 @@ struct WalkOptions: ParsableArguments {
         break
       }
     }
-    return (files, failures)
+    return (source, files, failures)
   }
 }

@@ -30,8 +30,9 @@ import Testing
     #expect(run["record"] as? String == "run")
     #expect(run["examiner"] as? String == "Test <Examiner>" && run["case_id"] as? String == "T&1")
     #expect((run["files_by_status"] as? [String: Int])?["hashed"] == 12)
-    let sets = try #require(run["hashsets"] as? [[String: String]])
-    #expect(sets.count == 2 && sets.allSatisfy { ($0["sha256"] ?? "").count == 64 })
+    let sets = try #require(run["hashsets"] as? [[String: Any]])
+    #expect(sets.count == 2 && sets.allSatisfy { ($0["sha256"] as? String ?? "").count == 64 && ($0["version"] as? String)?.count == 16 })
+    #expect((run["parameters"] as? [String: Any])?["max_distance"] as? Int == 31)
     let matches = records.filter { $0["record"] as? String == "match" }
     let dbMatches = try DatabaseQueue(path: cases.path + "/c/case.sqlite").read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM matches")! }
     #expect(matches.count == dbMatches && dbMatches > 0)

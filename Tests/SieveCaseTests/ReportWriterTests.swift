@@ -49,8 +49,12 @@ import Testing
   }
 
   static func report(path: String, label: String) -> CaseReport {
+    let parameters = ScanParameters(
+      maxDistance: 31, phashMaxDistance: 8, minQuality: 50, pdqMode: "fullres", dihedral: true, maxPixels: 1, maxPixelsPerByte: 1,
+      maxBytes: 1, maxSeconds: 0, followSymlinks: false, fast: false, tool: "sieve test", setLabel: "", setType: "", setFormat: "",
+      knownGood: [])
     let info = CaseDatabase.RunInfo(
-      toolVersion: "sieve test", parameters: "{}", hashsets: "[]", evidence: "[\"/e\"]", examiner: "E", caseID: "C", host: "h")
+      toolVersion: "sieve test", parameters: parameters, hashSets: [], evidence: ["/e"], examiner: "E", caseID: "C", host: "h")
     let match = CaseReport.MatchRow(
       path: path, pathBytes: Array(path.utf8), size: 1, md5: nil, sha1: nil, sha256: nil, set: "s\u{0600}<i>", entry: "1",
       label: label, kind: "pdq", distance: 3, orientation: nil)

@@ -33,7 +33,7 @@ import Testing
     FileWalker().walk(paths) { if case .file(let file) = $0 { files.append(file) } }
     var records: [HashRecord] = []
     var indices: [Int] = []
-    batch.run(files) { index, record in
+    batch.run(files, from: FolderEvidence([])) { index, record in
       indices.append(index)
       records.append(record)
     }

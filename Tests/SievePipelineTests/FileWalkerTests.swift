@@ -130,7 +130,7 @@ import Testing
     // The batch records it as a failure with that reason, and goes on.
     let batch = BatchHasher(configuration: .init(workers: 1))
     var records: [HashRecord] = []
-    batch.run(files) { _, record in records.append(record) }
+    batch.run(files, from: FolderEvidence([])) { _, record in records.append(record) }
     #expect(records.count == 2 && records.allSatisfy {
       if case .failed(let reason) = $0.outcome { return reason.contains("changed since the walk") } else { return false }
     })

@@ -33,3 +33,35 @@ enum Checksum64 {
     return mix(mix(h, tail), UInt64(bytes.count))
   }
 }
+
+/// ``Checksum64``'s mixing over a stream of bytes in any chunks: the same bytes give the
+/// same value however they were split by the reads (a text set's version).
+struct StreamingChecksum64 {
+  private var state: UInt64 = 0x5349_4556_4554_5854  // "SIEVETXT"
+  private var pending: [UInt8] = []
+  private var length: UInt64 = 0
+
+  mutating func update(_ bytes: UnsafeRawBufferPointer) {
+    length &+= UInt64(bytes.count)
+    var offset = 0
+    if !pending.isEmpty {
+      let take = min(8 - pending.count, bytes.count)
+      pending += bytes[0..<take]
+      offset = take
+      guard pending.count == 8 else { return }
+      state = Checksum64.mix(state, pending.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) })
+      pending.removeAll(keepingCapacity: true)
+    }
+    while offset + 8 <= bytes.count {
+      state = Checksum64.mix(state, bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+      offset += 8
+    }
+    pending += bytes[offset...]
+  }
+
+  func finalize() -> UInt64 {
+    var tail: UInt64 = 0
+    for (i, byte) in pending.enumerated() { tail |= UInt64(byte) << (8 * UInt64(i)) }
+    return Checksum64.mix(Checksum64.mix(state, tail), length)
+  }
+}

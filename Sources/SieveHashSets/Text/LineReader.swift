@@ -22,13 +22,19 @@ struct LineReader {
   private var skippingLongLine = false
   /// The number of the line last returned (1-based).
   private(set) var lineNumber = 0
+  /// A checksum of every byte read so far (the whole file once ``next()`` returned nil).
+  private(set) var checksum = StreamingChecksum64()
 
   init(path: String) throws(HashSetError) {
     self.path = path
     fd = open(path, O_RDONLY | O_CLOEXEC)
     guard fd >= 0 else { throw .io(file: path, reason: String(cString: strerror(errno))) }
     var info = stat()
-    guard fstat(fd, &info) == 0 else { throw .io(file: path, reason: String(cString: strerror(errno))) }
+    guard fstat(fd, &info) == 0 else {
+      let reason = String(cString: strerror(errno))
+      _ = systemClose(fd)
+      throw .io(file: path, reason: reason)
+    }
     guard info.st_mode & S_IFMT == S_IFREG || info.st_mode & S_IFMT == S_IFIFO else {
       _ = systemClose(fd)
       throw .io(file: path, reason: "not a regular file")
@@ -85,6 +91,7 @@ struct LineReader {
         throw .io(file: path, reason: "read failed after line \(lineNumber): \(reason)")
       }
       buffer.removeLast((1 << 20) - n)
+      buffer.withUnsafeBytes { checksum.update(UnsafeRawBufferPointer(rebasing: $0[old...])) }
       if n == 0 { atEnd = true }
     }
   }

@@ -35,6 +35,8 @@ public struct TextHashSetReader: Sendable {
     public var badLines: [String] = []
     /// ThreatExchange lines of other signal types, by type.
     public var otherSignals: [String: Int] = [:]
+    /// A checksum of every byte of the file as it was read (the set's version).
+    public var checksum: UInt64 = 0
   }
 
   /// Reads `path` and appends its entries to `set`.
@@ -86,7 +88,9 @@ public struct TextHashSetReader: Sendable {
         throw .badLine(file: path, line: number, reason: "\(error)")
       }
     }
-    return report ?? Report(format: format ?? .plain)
+    var result = report ?? Report(format: format ?? .plain)
+    result.checksum = lines.checksum.finalize()
+    return result
   }
 }
 

@@ -24,6 +24,18 @@ public enum ReportWriter {
     }
   }
 
+  /// A run's typed record as JSON text (sorted keys), for CSV and HTML.
+  static func jsonText(_ value: some Encodable) -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    return (try? String(decoding: encoder.encode(value), as: UTF8.self)) ?? ""
+  }
+
+  /// A run's typed record as a JSON object, for JSON Lines.
+  static func jsonObject(_ value: some Encodable) -> Any {
+    (try? JSONSerialization.jsonObject(with: Data(jsonText(value).utf8))) ?? NSNull()
+  }
+
   static func json(_ object: [String: Any]) -> String {
     let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
     return String(decoding: data, as: UTF8.self)
@@ -36,9 +48,8 @@ public enum ReportWriter {
         "record": "run", "run": r.run.id, "status": r.run.status, "started_at": r.run.startedAt,
         "finished_at": r.run.finishedAt ?? NSNull(), "tool_version": r.run.info.toolVersion, "examiner": r.run.info.examiner,
         "case_id": r.run.info.caseID, "host": r.run.info.host, "resumed": r.run.resumed,
-        "parameters": (try? JSONSerialization.jsonObject(with: Data(r.run.info.parameters.utf8))) ?? r.run.info.parameters,
-        "hashsets": (try? JSONSerialization.jsonObject(with: Data(r.run.info.hashsets.utf8))) ?? r.run.info.hashsets,
-        "evidence": (try? JSONSerialization.jsonObject(with: Data(r.run.info.evidence.utf8))) ?? r.run.info.evidence,
+        "parameters": jsonObject(r.run.info.parameters), "hashsets": jsonObject(r.run.info.hashSets),
+        "evidence": r.run.info.evidence,
         "files_by_status": Dictionary(uniqueKeysWithValues: r.byStatus),
         "files_by_type": Dictionary(uniqueKeysWithValues: r.byType), "notes": r.run.notes,
       ]))
@@ -62,7 +73,7 @@ public enum ReportWriter {
   /// `RelativeFilePath` (relative to the evidence path it was found under), `FileName`,
   /// and `Comments` listing the matches (set, entry, kind, distance, orientation).
   static func vics(_ r: CaseReport) -> String {
-    let roots = ((try? JSONSerialization.jsonObject(with: Data(r.run.info.evidence.utf8))) as? [String] ?? [])
+    let roots = r.run.info.evidence
       .map { $0.hasSuffix("/") ? $0 : $0 + "/" }
     var order: [String] = []
     var byPath: [String: [CaseReport.MatchRow]] = [:]
@@ -102,7 +113,8 @@ public enum ReportWriter {
       [
         "# sieve report, run \(r.run.id) (\(r.run.status)), \(r.run.startedAt) to \(r.run.finishedAt ?? "-")",
         "# tool: \(i.toolVersion)", "# examiner: \(i.examiner); case id: \(i.caseID); host: \(i.host)",
-        "# evidence: \(i.evidence)", "# parameters: \(i.parameters)", "# hash sets: \(i.hashsets)",
+        "# evidence: \(jsonText(i.evidence))", "# parameters: \(jsonText(i.parameters))",
+        "# hash sets: \(jsonText(i.hashSets))",
       ] + r.run.notes.map { "# note: \($0)" } + [
         "# text cells starting with = + - @ are prefixed with ' so that spreadsheets do not run them as formulas"
       ]
@@ -166,9 +178,9 @@ public enum ReportWriter {
       <tr><th>Started / finished</th><td>\(e(r.run.startedAt)) / \(e(r.run.finishedAt ?? "—"))</td></tr>
       <tr><th>Host</th><td>\(e(r.run.info.host))</td></tr>
       <tr><th>Tool</th><td>\(e(r.run.info.toolVersion))</td></tr>
-      <tr><th>Evidence</th><td><code>\(e(r.run.info.evidence))</code></td></tr>
-      <tr><th>Parameters</th><td><code>\(e(r.run.info.parameters))</code></td></tr>
-      <tr><th>Hash sets</th><td><code>\(e(r.run.info.hashsets))</code></td></tr>
+      <tr><th>Evidence</th><td><code>\(e(jsonText(r.run.info.evidence)))</code></td></tr>
+      <tr><th>Parameters</th><td><code>\(e(jsonText(r.run.info.parameters)))</code></td></tr>
+      <tr><th>Hash sets</th><td><code>\(e(jsonText(r.run.info.hashSets)))</code></td></tr>
       \(r.run.notes.map { "<tr><th>Note</th><td><strong>\(e($0))</strong></td></tr>" }.joined(separator: "\n"))
       </table>
       <h2>Files</h2>

@@ -18,7 +18,7 @@ public struct CaseReport: Sendable {
   }
 
   /// One match with its file's identity.
-  public struct MatchRow: Sendable {
+  public struct MatchRow: Sendable, Decodable, FetchableRecord {
     public var path: String
     /// The path's raw bytes, to open the file again (thumbnails).
     public var pathBytes: [UInt8]
@@ -32,6 +32,35 @@ public struct CaseReport: Sendable {
     public var kind: String
     public var distance: Int
     public var orientation: String?
+
+    enum CodingKeys: String, CodingKey {
+      case path = "path_text", pathBytes = "path", size, md5, sha1, sha256, set = "set_name", entry = "entry_id", label, kind
+      case distance, orientation
+    }
+
+    public init(from decoder: any Decoder) throws {
+      let c = try decoder.container(keyedBy: CodingKeys.self)
+      path = try c.decode(String.self, forKey: .path)
+      pathBytes = [UInt8](try c.decode(Data.self, forKey: .pathBytes))
+      size = try c.decodeIfPresent(Int.self, forKey: .size)
+      md5 = try c.decodeIfPresent(String.self, forKey: .md5)
+      sha1 = try c.decodeIfPresent(String.self, forKey: .sha1)
+      sha256 = try c.decodeIfPresent(String.self, forKey: .sha256)
+      set = try c.decode(String.self, forKey: .set)
+      entry = try c.decode(String.self, forKey: .entry)
+      label = try c.decode(String.self, forKey: .label)
+      kind = try c.decode(String.self, forKey: .kind)
+      distance = try c.decode(Int.self, forKey: .distance)
+      orientation = try c.decodeIfPresent(String.self, forKey: .orientation)
+    }
+
+    init(
+      path: String, pathBytes: [UInt8], size: Int?, md5: String?, sha1: String?, sha256: String?, set: String, entry: String,
+      label: String, kind: String, distance: Int, orientation: String?
+    ) {
+      (self.path, self.pathBytes, self.size, self.md5, self.sha1, self.sha256) = (path, pathBytes, size, md5, sha1, sha256)
+      (self.set, self.entry, self.label, self.kind, self.distance, self.orientation) = (set, entry, label, kind, distance, orientation)
+    }
   }
 
   /// A group of near-duplicate images found within the evidence.
@@ -54,15 +83,12 @@ public struct CaseReport: Sendable {
   ///   one near-duplicate group (quality ≥ `minQuality` only).
   public static func load(from database: CaseDatabase, run requested: Int64? = nil, clusterRadius: Int = 31, minQuality: Int = 50) throws -> CaseReport {
     try database.read { db in
-      guard let runID = try requested ?? Int64.fetchOne(db, sql: "SELECT max(id) FROM runs"),
-        let row = try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE id = ?", arguments: [runID])
-      else { throw CaseError.cannotOpen(path: database.path, reason: "the case has no scan run") }
+      let requestedRun = try requested ?? Int64.fetchOne(db, sql: "SELECT max(id) FROM runs")
+      guard let runID = requestedRun, let row = try CaseDatabase.RunRecord.fetchOne(db, key: runID) else {
+        throw CaseError.cannotOpen(path: database.path, reason: "the case has no scan run")
+      }
       let run = Run(
-        id: row["id"], status: row["status"], startedAt: row["started_at"], finishedAt: row["finished_at"],
-        resumed: row["resumed"],
-        info: CaseDatabase.RunInfo(
-          toolVersion: row["tool_version"], parameters: row["parameters"], hashsets: row["hashsets"],
-          evidence: row["evidence"], examiner: row["examiner"], caseID: row["case_id"], host: row["host"]),
+        id: runID, status: row.status, startedAt: row.startedAt, finishedAt: row.finishedAt, resumed: row.resumed, info: row.info,
         notes: try String.fetchAll(db, sql: "SELECT note FROM run_notes WHERE run_id = ? ORDER BY id", arguments: [runID]))
       let byStatus = try Row.fetchAll(
         db, sql: "SELECT status, COUNT(*) AS n FROM files WHERE run_id = ? GROUP BY status ORDER BY status", arguments: [runID]
@@ -72,19 +98,14 @@ public struct CaseReport: Sendable {
         sql: "SELECT ifnull(type, 'other') AS t, COUNT(*) AS n FROM files WHERE run_id = ? GROUP BY t ORDER BY t",
         arguments: [runID]
       ).map { ($0["t"] as String, $0["n"] as Int) }
-      let matches = try Row.fetchAll(
+      let matches = try MatchRow.fetchAll(
         db,
         sql: """
-          SELECT f.path_text, f.size, f.md5, f.sha1, f.sha256, m.set_name, m.entry_id, m.label, m.kind, m.distance, m.orientation,
-            f.path
+          SELECT f.path_text, f.path, f.size, f.md5, f.sha1, f.sha256, m.set_name, m.entry_id, m.label, m.kind, m.distance,
+            m.orientation
           FROM matches m JOIN files f ON f.id = m.file_id WHERE f.run_id = ?
           ORDER BY m.set_name, m.label, f.path_text, m.distance, m.entry_id
-          """, arguments: [runID]
-      ).map {
-        MatchRow(
-          path: $0[0], pathBytes: [UInt8]($0[11] as Data), size: $0[1], md5: $0[2], sha1: $0[3], sha256: $0[4], set: $0[5], entry: $0[6], label: $0[7],
-          kind: $0[8], distance: $0[9], orientation: $0[10])
-      }
+          """, arguments: [runID])
       let hashed = try Row.fetchAll(
         db,
         sql: "SELECT path_text, pdq FROM files WHERE run_id = ? AND pdq IS NOT NULL AND pdq_quality >= ? ORDER BY path_text",

@@ -137,23 +137,56 @@ public final class CaseDatabase: Sendable {
   }
 
   /// What a scan run records about itself.
-  public struct RunInfo: Sendable, Codable, Equatable {
+  public struct RunInfo: Sendable, Equatable {
     public var toolVersion: String
-    public var parameters: String
-    public var hashsets: String
-    public var evidence: String
+    public var parameters: ScanParameters
+    public var hashSets: [HashSetRecord]
+    /// The evidence roots, absolute and resolved by the file system.
+    public var evidence: [String]
     public var examiner: String
     public var caseID: String
     public var host: String
 
-    public init(toolVersion: String, parameters: String, hashsets: String, evidence: String, examiner: String, caseID: String, host: String) {
+    public init(
+      toolVersion: String, parameters: ScanParameters, hashSets: [HashSetRecord], evidence: [String], examiner: String, caseID: String,
+      host: String
+    ) {
       self.toolVersion = toolVersion
       self.parameters = parameters
-      self.hashsets = hashsets
+      self.hashSets = hashSets
       self.evidence = evidence
       self.examiner = examiner
       self.caseID = caseID
       self.host = host
+    }
+  }
+
+  /// A row of `runs`. Parameters, sets and evidence are stored as JSON text, written and
+  /// read back by GRDB's Codable support.
+  struct RunRecord: Codable, FetchableRecord, PersistableRecord {
+    static let databaseTableName = "runs"
+    var id: Int64?
+    var status: String
+    var startedAt: String
+    var finishedAt: String?
+    var toolVersion: String
+    var parameters: ScanParameters
+    var hashsets: [HashSetRecord]
+    var evidence: [String]
+    var examiner: String
+    var caseID: String
+    var host: String
+    var resumed: Int
+
+    enum CodingKeys: String, CodingKey {
+      case id, status, startedAt = "started_at", finishedAt = "finished_at", toolVersion = "tool_version", parameters
+      case hashsets, evidence, examiner, caseID = "case_id", host, resumed
+    }
+
+    var info: RunInfo {
+      RunInfo(
+        toolVersion: toolVersion, parameters: parameters, hashSets: hashsets, evidence: evidence, examiner: examiner, caseID: caseID,
+        host: host)
     }
   }
 
@@ -163,32 +196,25 @@ public final class CaseDatabase: Sendable {
   /// - Throws: ``CaseError/parametersChanged(_:)`` when an unfinished run differs.
   public func startOrResume(_ info: RunInfo) throws -> (run: Int64, done: Set<[UInt8]>, resumed: Bool) {
     try queue.write { db in
-      if let row = try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE status = 'running' ORDER BY id DESC LIMIT 1") {
-        let run: Int64 = row["id"]
-        let same =
-          (row["parameters"] as String) == info.parameters && (row["hashsets"] as String) == info.hashsets
-          && (row["evidence"] as String) == info.evidence
-        guard same else {
-          throw CaseError.parametersChanged("run \(run) started \(row["started_at"] as String); --restart abandons it")
+      if let row = try RunRecord.filter(Column("status") == "running").order(Column("id").desc).fetchOne(db) {
+        let run = row.id!
+        // The same run only with the same inputs (a row that no longer decodes, from an
+        // older version, is not the same either).
+        guard row.parameters == info.parameters, row.hashsets == info.hashSets, row.evidence == info.evidence else {
+          throw CaseError.parametersChanged("run \(run) started \(row.startedAt); --restart abandons it")
         }
         try db.execute(sql: "UPDATE runs SET resumed = resumed + 1 WHERE id = ?", arguments: [run])
         var done = Set<[UInt8]>()
-        let cursor = try Row.fetchCursor(db, sql: "SELECT path FROM files WHERE run_id = ?", arguments: [run])
-        while let file = try cursor.next() {
-          let data: Data = file["path"]
-          done.insert([UInt8](data))
-        }
+        let cursor = try Data.fetchCursor(db, sql: "SELECT path FROM files WHERE run_id = ?", arguments: [run])
+        while let path = try cursor.next() { done.insert([UInt8](path)) }
         return (run, done, true)
       }
-      try db.execute(
-        sql: """
-          INSERT INTO runs (status, started_at, tool_version, parameters, hashsets, evidence, examiner, case_id, host)
-          VALUES ('running', ?, ?, ?, ?, ?, ?, ?, ?)
-          """,
-        arguments: [
-          Self.timestamp(Date()), info.toolVersion, info.parameters, info.hashsets, info.evidence, info.examiner,
-          info.caseID, info.host,
-        ])
+      var record = RunRecord(
+        id: nil, status: "running", startedAt: Self.timestamp(Date()), finishedAt: nil, toolVersion: info.toolVersion,
+        parameters: info.parameters, hashsets: info.hashSets, evidence: info.evidence, examiner: info.examiner, caseID: info.caseID,
+        host: info.host, resumed: 0)
+      try record.insert(db)
+      record.id = db.lastInsertedRowID
       return (db.lastInsertedRowID, [], false)
     }
   }
@@ -216,37 +242,82 @@ public final class CaseDatabase: Sendable {
     public var pdq: String?
     public var pdqQuality: Int?
     public var phash: String?
-    public var status: String
+    public var status: FileStatus
     public var error: String?
     public var matches: [Match]
 
-    public init(path: RawPath, status: String) {
+    public init(path: RawPath, status: FileStatus) {
       self.path = path
       self.status = status
       self.matches = []
     }
   }
 
+  /// A row of `files`, as inserted.
+  struct FileRecord: Encodable, PersistableRecord {
+    static let databaseTableName = "files"
+    var runID: Int64
+    var path: Data
+    var pathText: String
+    var size: Int?
+    var modified: Double?
+    var changed: Double?
+    var accessed: Double?
+    var md5: String?
+    var sha1: String?
+    var sha256: String?
+    var type: String?
+    var width: Int?
+    var height: Int?
+    var pdq: String?
+    var pdqQuality: Int?
+    var phash: String?
+    var status: FileStatus
+    var error: String?
+
+    enum CodingKeys: String, CodingKey {
+      case runID = "run_id", path, pathText = "path_text", size, modified, changed, accessed, md5, sha1, sha256, type, width
+      case height, pdq, pdqQuality = "pdq_quality", phash, status, error
+    }
+
+    init(_ r: FileRow, run: Int64) {
+      runID = run
+      path = Data(r.path.bytes)
+      pathText = r.path.description
+      (size, modified, changed, accessed) = (r.size, r.modified, r.changed, r.accessed)
+      (md5, sha1, sha256) = (r.digests?.md5.hexString, r.digests?.sha1.hexString, r.digests?.sha256.hexString)
+      (type, width, height, pdq, pdqQuality, phash) = (r.type, r.width, r.height, r.pdq, r.pdqQuality, r.phash)
+      (status, error) = (r.status, r.error)
+    }
+  }
+
+  /// A row of `matches`, as inserted.
+  struct MatchRecord: Encodable, PersistableRecord {
+    static let databaseTableName = "matches"
+    var fileID: Int64
+    var setName: String
+    var entryID: String
+    var label: String
+    var kind: String
+    var distance: Int
+    var orientation: String?
+
+    enum CodingKeys: String, CodingKey {
+      case fileID = "file_id", setName = "set_name", entryID = "entry_id", label, kind, distance, orientation
+    }
+  }
+
   /// Inserts files and their matches in one transaction.
   public func insert(_ rows: [FileRow], run: Int64) throws {
     try queue.write { db in
-      for r in rows {
-        try db.execute(
-          sql: """
-            INSERT INTO files (run_id, path, path_text, size, modified, changed, accessed, md5, sha1, sha256,
-              type, width, height, pdq, pdq_quality, phash, status, error)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """,
-          arguments: [
-            run, Data(r.path.bytes), r.path.description, r.size, r.modified, r.changed, r.accessed,
-            r.digests?.md5.hexString, r.digests?.sha1.hexString, r.digests?.sha256.hexString, r.type, r.width,
-            r.height, r.pdq, r.pdqQuality, r.phash, r.status, r.error,
-          ])
+      for row in rows {
+        try FileRecord(row, run: run).insert(db)
         let file = db.lastInsertedRowID
-        for m in r.matches {
-          try db.execute(
-            sql: "INSERT INTO matches (file_id, set_name, entry_id, label, kind, distance, orientation) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            arguments: [file, m.set, m.id, m.label, m.kind.rawValue, m.distance, m.orientation?.name])
+        for m in row.matches {
+          try MatchRecord(
+            fileID: file, setName: m.set, entryID: m.id, label: m.label, kind: m.kind.rawValue, distance: m.distance,
+            orientation: m.orientation?.name
+          ).insert(db)
         }
       }
     }
@@ -261,11 +332,11 @@ public final class CaseDatabase: Sendable {
   }
 
   /// Counts of files by status and of matches, for one run.
-  public func summary(run: Int64) throws -> (files: [String: Int], matches: Int) {
+  public func summary(run: Int64) throws -> (files: [FileStatus: Int], matches: Int) {
     try queue.read { db in
-      var files: [String: Int] = [:]
+      var files: [FileStatus: Int] = [:]
       for row in try Row.fetchAll(db, sql: "SELECT status, COUNT(*) AS n FROM files WHERE run_id = ? GROUP BY status", arguments: [run]) {
-        files[row["status"]] = row["n"]
+        if let status = FileStatus(rawValue: row["status"]) { files[status] = row["n"] }
       }
       let matches = try Int.fetchOne(
         db, sql: "SELECT COUNT(*) FROM matches JOIN files ON files.id = matches.file_id WHERE files.run_id = ?",

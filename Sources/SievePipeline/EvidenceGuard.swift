@@ -3,7 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import SievePipeline
+
 
 /// Decides whether a path lies inside the evidence, on paths as the file system resolves
 /// them: symbolic links and `..` are resolved by `realpath(3)`, never textually, so that
@@ -35,7 +35,7 @@ public enum EvidenceGuard {
   }
 
   /// Whether `path` is `root` or below it, component-wise (both already resolved).
-  static func isInside(_ path: [UInt8], _ root: [UInt8]) -> Bool {
+  public static func isInside(_ path: [UInt8], _ root: [UInt8]) -> Bool {
     guard path.starts(with: root) else { return false }
     return path.count == root.count || root.last == slash || path[root.count] == slash
   }
@@ -70,7 +70,8 @@ public enum EvidenceGuard {
     return path
   }
 
-  private static func realPath(_ bytes: [UInt8]) -> [UInt8]? {
+  /// `realpath(3)` of `bytes`: every link, `.` and `..` resolved; nil when it does not exist.
+  static func realPath(_ bytes: [UInt8]) -> [UInt8]? {
     RawPath(bytes: bytes).withCString { raw -> [UInt8]? in
       guard let resolved = realpath(raw, nil) else { return nil }
       defer { free(resolved) }

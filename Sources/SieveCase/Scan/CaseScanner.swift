@@ -1,0 +1,296 @@
+import Foundation
+import SieveCore
+import SieveHashSets
+import SieveHashing
+import SieveImaging
+import SieveMatching
+import SievePipeline
+
+/// A forensic scan of evidence into a case database: every file's digests, every image's
+/// perceptual hashes, every match against the hash sets, in a database that a killed scan
+/// resumes from.
+///
+/// ```swift
+/// var configuration = CaseScanner.Configuration(evidence: [RawPath("/mnt/evidence")], hashSetPaths: ["known.sieveset"])
+/// configuration.examiner = "A. Examiner"
+/// let scanner = CaseScanner(caseFolder: "cases/2026-017", configuration: configuration)
+/// let summary = try scanner.run { event in print(event) }
+/// ```
+///
+/// Evidence is read through an ``EvidenceSource`` (a folder tree, ``FolderEvidence``) and
+/// never modified; the case folder must lie outside it (``EvidenceGuard``).
+public struct CaseScanner: Sendable {
+  /// What to scan and how.
+  public struct Configuration: Sendable {
+    /// The evidence paths, as the user named them (they are resolved and recorded).
+    public var evidence: [RawPath]
+    /// The hash sets to match against.
+    public var hashSetPaths: [String]
+    /// How text hash sets are read.
+    public var textReader = TextHashSetReader()
+    /// Known-good digest lists: files whose digest is in one are not decoded.
+    public var knownGoodPaths: [String] = []
+    /// Match thresholds.
+    public var matchOptions = MatchOptions()
+    /// Limits, workers and the memory budget of the hashing.
+    public var limits = DecodingLimits.default
+    public var workers = ProcessInfo.processInfo.activeProcessorCount
+    public var memoryBudget = MemoryBudget.defaultCapacity
+    /// Decode large JPEGs at a reduced scale (PDQ drifts a few bits).
+    public var fast = false
+    /// Follow symbolic links inside the evidence (never out of it).
+    public var followSymlinks = false
+    public var examiner = ""
+    public var caseID = ""
+    /// Abandon an unfinished run and start a new one.
+    public var restart = false
+    /// Files written to the database per transaction (and at least once a second).
+    public var commitEvery = 256
+
+    public init(evidence: [RawPath], hashSetPaths: [String]) {
+      self.evidence = evidence
+      self.hashSetPaths = hashSetPaths
+    }
+  }
+
+  /// What the scan tells its caller as it goes.
+  public enum Event: Sendable {
+    /// The known-good lists were read.
+    case knownGoodLoaded(digests: Int)
+    /// The run started or resumed; `files` are to be read this pass (`bytes` in all).
+    case started(run: Int64, resumed: Bool, alreadyRecorded: Int, files: Int, bytes: Int)
+    /// Files processed so far this pass.
+    case progress(Progress)
+    /// The system refused `O_NOATIME` (said once, for the first such file).
+    case accessTimesMayChange(firstFile: RawPath)
+  }
+
+  /// Counts so far in this pass.
+  public struct Progress: Sendable, Equatable {
+    public var processed = 0
+    public var failed = 0
+    public var bytes = 0
+    public var matched = 0
+  }
+
+  /// How a run ended.
+  public struct Summary: Sendable {
+    public var run: Int64
+    /// Files of the whole run (earlier passes included), by status.
+    public var files: [FileStatus: Int]
+    /// Matches in the whole run.
+    public var matches: Int
+    /// Files processed in this pass.
+    public var processed: Int
+    public var seconds: Double
+    /// The case database file.
+    public var database: String
+  }
+
+  public let caseFolder: String
+  public let configuration: Configuration
+
+  public init(caseFolder: String, configuration: Configuration) {
+    self.caseFolder = caseFolder
+    self.configuration = configuration
+  }
+
+  /// The evidence, resolved: what is walked and recorded.
+  var source: FolderEvidence {
+    FolderEvidence(
+      configuration.evidence, walker: FileWalker(followSymlinks: configuration.followSymlinks, reportSpecialFiles: true),
+      resolve: true)
+  }
+
+  /// Refuses a case folder inside the evidence, judged on paths the file system resolves.
+  public func checkCaseFolder() throws(CaseError) {
+    if let root = EvidenceGuard.root(containing: RawPath(caseFolder), evidence: configuration.evidence) {
+      throw .caseInsideEvidence(case: caseFolder, evidence: root.description)
+    }
+  }
+
+  /// Scans, calling `events` on the calling thread; returns when every file is recorded.
+  ///
+  /// - Throws: ``CaseError``: the case folder inside the evidence, a set or known-good
+  ///   list that cannot be read, an unfinished run with other parameters, a database that
+  ///   cannot be written (the scan stops; what was committed stays, and a rerun resumes).
+  public func run(events: @escaping (Event) -> Void = { _ in }) throws -> Summary {
+    try checkCaseFolder()
+    let start = Date()
+    let source = source
+    let (sets, setRecords) = try loadSets()
+    let matcher = Matcher(sets: sets, options: configuration.matchOptions)
+    let knownGood = try loadKnownGood()
+    if let knownGood { events(.knownGoodLoaded(digests: knownGood.set.count)) }
+
+    let database = try CaseDatabase(folder: caseFolder)
+    let info = CaseDatabase.RunInfo(
+      toolVersion: ToolVersion.description, parameters: parameters(knownGood: knownGood?.records ?? []), hashSets: setRecords,
+      evidence: source.roots.map(\.description), examiner: configuration.examiner, caseID: configuration.caseID,
+      host: ProcessInfo.processInfo.hostName)
+    if configuration.restart { try database.abandonUnfinishedRuns() }
+    let started = try database.startOrResume(info)
+    let (run, resumed) = (started.run, started.resumed)
+    var done = started.done
+    let alreadyRecorded = done.count
+
+    // Walk; paths that are not read become rows at once: failures and special files.
+    var pending: [CaseDatabase.FileRow] = []
+    var files: [InputFile] = []
+    source.walk { entry in
+      let (path, status, reason): (RawPath, FileStatus, String)
+      switch entry {
+      case .file(let file):
+        // A file named twice (an explicit file inside a walked folder) is scanned once.
+        if done.insert(file.path.bytes).inserted { files.append(file) }
+        return
+      case .failure(let p, let r): (path, status, reason) = (p, .failed, r)
+      case .special(let p, let kind): (path, status, reason) = (p, .special, kind)
+      }
+      guard done.insert(path.bytes).inserted else { return }
+      var row = CaseDatabase.FileRow(path: path, status: status)
+      row.error = reason
+      pending.append(row)
+    }
+
+    var hashing = BatchHasher.Configuration(
+      options: HashOptions(pdq: true, dihedral: true, phash: true, fastJPEG: configuration.fast), limits: configuration.limits,
+      workers: configuration.workers, memoryBudget: configuration.memoryBudget)
+    hashing.digests = true
+    hashing.knownGood = knownGood?.set
+    let batch = BatchHasher(configuration: hashing)
+    // A quick pre-count of the bytes to read, for progress and the ETA.
+    let sizes = files.map { file -> Int in
+      var info = stat()
+      return file.path.withCString { lstat($0, &info) } == 0 ? Int(info.st_size) : 0
+    }
+    events(.started(run: run, resumed: resumed, alreadyRecorded: alreadyRecorded, files: files.count, bytes: sizes.reduce(0, +)))
+
+    var progress = Progress()
+    var writeError: (any Error)?
+    var lastCommit = Date()
+    var accessTimeRisked = 0
+    func commit() {
+      guard !pending.isEmpty, writeError == nil else { return }
+      do {
+        try database.insert(pending, run: run)
+      } catch {
+        writeError = error
+        batch.cancel()  // nothing more can be recorded: stop decoding
+      }
+      pending.removeAll(keepingCapacity: true)
+      lastCommit = Date()
+    }
+
+    batch.run(files, from: source) { index, record in
+      guard writeError == nil else { return }
+      progress.processed += 1
+      progress.bytes += sizes[index]
+      if record.times.modified != nil && !record.times.accessTimeKept {
+        if accessTimeRisked == 0 { events(.accessTimesMayChange(firstFile: record.path)) }
+        accessTimeRisked += 1
+      }
+      let row = Self.row(for: record, matcher: matcher)
+      if row.status == .failed { progress.failed += 1 }
+      if !row.matches.isEmpty { progress.matched += 1 }
+      pending.append(row)
+      if pending.count >= configuration.commitEvery || Date().timeIntervalSince(lastCommit) >= 1 { commit() }
+      events(.progress(progress))
+    }
+    commit()
+    if let writeError { throw CaseError.cannotWrite(path: database.path, reason: "\(writeError)") }
+    if accessTimeRisked > 0 {
+      try database.addNote(
+        run: run,
+        "\(accessTimeRisked) files were read without O_NOATIME (refused by the system: not owned by the scanning user, "
+          + "who was not privileged); their recorded access times are from before the read, but the read may have updated them "
+          + "on the evidence unless it was mounted read-only or noatime")
+    }
+    try database.finish(run: run)
+    let summary = try database.summary(run: run)
+    return Summary(
+      run: run, files: summary.files, matches: summary.matches, processed: progress.processed,
+      seconds: Date().timeIntervalSince(start), database: database.path)
+  }
+
+  /// One file's row: what was found, and every match of its hashes and digests. A
+  /// known-good file skips perceptual work, but its digests are still matched: a
+  /// known-good list says "known", not "harmless".
+  static func row(for record: HashRecord, matcher: Matcher) -> CaseDatabase.FileRow {
+    var row = CaseDatabase.FileRow(path: record.path, status: .failed)
+    row.size = record.size
+    row.digests = record.digests
+    // Times as they were before the read; lstat only for files never opened.
+    (row.modified, row.changed, row.accessed) = (record.times.modified, record.times.changed, record.times.accessed)
+    var info = stat()
+    if row.modified == nil, record.path.withCString({ lstat($0, &info) }) == 0 {
+      row.modified = Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9
+      row.changed = Double(info.st_ctim.tv_sec) + Double(info.st_ctim.tv_nsec) / 1e9
+      row.accessed = Double(info.st_atim.tv_sec) + Double(info.st_atim.tv_nsec) / 1e9
+    }
+    switch record.outcome {
+    case .hashed(let hashes, let header):
+      row.status = .hashed
+      row.type = header.format.rawValue
+      row.width = hashes.width
+      row.height = hashes.height
+      row.pdq = hashes.pdq?.hash.hexString
+      row.pdqQuality = hashes.pdq?.quality
+      row.phash = hashes.phash?.hexString
+    case .skipped:
+      row.status = .notImage
+    case .knownGood:
+      row.status = .knownGood
+    case .failed(let reason):
+      row.error = reason
+      if record.size != nil, let bytes = try? FileReader.read(record.path, maxBytes: 64 << 20) {
+        row.type = ImageFormat.detect(bytes)?.rawValue
+      }
+    }
+    row.matches = matcher.matches(for: record.query)
+    return row
+  }
+
+  /// Loads the hash sets, each recorded with its version and its file's SHA-256.
+  func loadSets() throws(CaseError) -> ([HashSet], [HashSetRecord]) {
+    var sets: [HashSet] = []
+    var records: [HashSetRecord] = []
+    for path in configuration.hashSetPaths {
+      do {
+        let loaded = try HashSetLoader.load(path, text: configuration.textReader)
+        let sha256 = try FileDigests.streaming(RawPath(path)).digests.sha256.hexString
+        sets.append(loaded.set)
+        records.append(HashSetRecord(name: loaded.set.name, path: path, version: loaded.version, sha256: sha256, entries: loaded.set.count))
+      } catch {
+        throw .hashSet(path: path, reason: "\(error)")
+      }
+    }
+    return (sets, records)
+  }
+
+  /// Loads the known-good lists, each recorded by its contents' SHA-256.
+  func loadKnownGood() throws(CaseError) -> (set: KnownGoodSet, records: [String])? {
+    guard !configuration.knownGoodPaths.isEmpty else { return nil }
+    do {
+      let set = try KnownGoodSet.load(configuration.knownGoodPaths)
+      let records = try configuration.knownGoodPaths.map { path in
+        "\(path) sha256=\(try FileDigests.streaming(RawPath(path)).digests.sha256.hexString)"
+      }
+      return (set, records)
+    } catch {
+      throw .hashSet(path: configuration.knownGoodPaths.joined(separator: ", "), reason: "\(error)")
+    }
+  }
+
+  /// The run's parameters: everything that changes its results.
+  func parameters(knownGood: [String]) -> ScanParameters {
+    let text = configuration.textReader
+    return ScanParameters(
+      maxDistance: configuration.matchOptions.pdqMaxDistance, phashMaxDistance: configuration.matchOptions.phashMaxDistance,
+      minQuality: configuration.matchOptions.pdqMinQuality, pdqMode: PDQMode.fullResolution.rawValue, dihedral: true,
+      maxPixels: configuration.limits.maxPixels, maxPixelsPerByte: configuration.limits.maxPixelsPerByte,
+      maxBytes: configuration.limits.maxBytes, maxSeconds: configuration.limits.maxSeconds ?? 0,
+      followSymlinks: configuration.followSymlinks, fast: configuration.fast, tool: ToolVersion.description, setLabel: text.label,
+      setType: text.type?.rawValue ?? "", setFormat: text.format?.rawValue ?? "", knownGood: knownGood)
+  }
+}

@@ -1,0 +1,46 @@
+import SieveHashSets
+import SieveMatching
+import SievePipeline
+
+/// Everything that changes a scan's results, stored with the run: an unfinished run is
+/// resumed only with equal parameters, sets and evidence.
+public struct ScanParameters: Sendable, Codable, Equatable {
+  public var maxDistance: Int
+  public var phashMaxDistance: Int
+  public var minQuality: Int
+  public var pdqMode: String
+  public var dihedral: Bool
+  public var maxPixels: Int
+  public var maxPixelsPerByte: Int
+  public var maxBytes: Int
+  /// Seconds; 0: no limit.
+  public var maxSeconds: Double
+  public var followSymlinks: Bool
+  public var fast: Bool
+  /// The tool and its decoders' versions (hash values depend on the JPEG decoder).
+  public var tool: String
+  /// The text-set options.
+  public var setLabel: String
+  public var setType: String
+  public var setFormat: String
+  /// The known-good lists, each as `path sha256=…` (their contents, not only their names).
+  public var knownGood: [String]
+
+  enum CodingKeys: String, CodingKey {
+    case maxDistance = "max_distance", phashMaxDistance = "phash_max_distance", minQuality = "min_quality"
+    case pdqMode = "pdq_mode", dihedral, maxPixels = "max_pixels", maxPixelsPerByte = "max_pixels_per_byte"
+    case maxBytes = "max_bytes", maxSeconds = "max_seconds", followSymlinks = "follow_symlinks", fast, tool
+    case setLabel = "set_label", setType = "set_type", setFormat = "set_format", knownGood = "known_good"
+  }
+}
+
+/// One hash set a run matched against, as recorded with the run.
+public struct HashSetRecord: Sendable, Codable, Equatable {
+  public var name: String
+  public var path: String
+  /// The set's version (``HashSetLoader/Loaded/version``).
+  public var version: String
+  /// The SHA-256 of the file, for the record of what was used.
+  public var sha256: String
+  public var entries: Int
+}

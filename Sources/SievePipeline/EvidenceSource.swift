@@ -1,0 +1,48 @@
+/// Where the files Sieve hashes come from, and how they are read: files and folders on a
+/// mounted file system today (``FolderEvidence``); disk images and archives implement the
+/// same protocol, so that `hash`, `match` and `scan` read every kind of evidence alike.
+///
+/// A source is read-only: nothing it does may change the evidence.
+public protocol EvidenceSource: Sendable {
+  /// The evidence as recorded with a scan: each root as named by the user, resolved.
+  var roots: [RawPath] { get }
+
+  /// Lists every entry, in an order that is the same on every run.
+  func walk(_ visit: (FileWalker.Entry) -> Void)
+
+  /// Reads the whole of a file the walk found, refusing it from its size when it is over
+  /// `maxBytes`, and reports its times as they were before the read.
+  func read(_ file: InputFile, maxBytes: Int, times: inout FileReader.FileTimes) throws(FileReader.Failure) -> [UInt8]
+
+  /// Calls `body` with successive chunks of a file the walk found, whatever its size (the
+  /// digests of files too large to hold).
+  func forEachChunk(_ file: InputFile, chunkSize: Int, _ body: (UnsafeRawBufferPointer) -> Void) throws(FileReader.Failure)
+}
+
+/// Files and folders on a mounted file system (``FileWalker``, ``FileReader``): opened
+/// read-only, `O_NOFOLLOW` unless a link may be followed, `O_NOATIME` where permitted,
+/// and checked to be the file the walk found.
+public struct FolderEvidence: EvidenceSource {
+  public let roots: [RawPath]
+  /// How folders are walked.
+  public var walker: FileWalker
+
+  /// Evidence at `paths`. With `resolve`, each path is made absolute with its links and
+  /// `..` resolved by the file system (``EvidenceGuard/resolve(_:)``), as a scan records it.
+  public init(_ paths: [RawPath], walker: FileWalker = FileWalker(), resolve: Bool = false) {
+    roots = resolve ? paths.map(EvidenceGuard.resolve) : paths
+    self.walker = walker
+  }
+
+  public func walk(_ visit: (FileWalker.Entry) -> Void) {
+    walker.walk(roots, visit: visit)
+  }
+
+  public func read(_ file: InputFile, maxBytes: Int, times: inout FileReader.FileTimes) throws(FileReader.Failure) -> [UInt8] {
+    try FileReader.read(file, maxBytes: maxBytes, times: &times)
+  }
+
+  public func forEachChunk(_ file: InputFile, chunkSize: Int, _ body: (UnsafeRawBufferPointer) -> Void) throws(FileReader.Failure) {
+    try FileReader.forEachChunk(file, chunkSize: chunkSize, body)
+  }
+}
