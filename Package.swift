@@ -155,7 +155,11 @@ let package = Package(
     ),
     .testTarget(
       name: "SieveServerTests",
-      dependencies: ["SieveServer", "SieveCore", "SieveHashSets", "SieveMatching", "SieveImaging", "SieveTestSupport"],
+      dependencies: [
+        "SieveServer", "SieveCore", "SieveHashSets", "SieveMatching", "SieveImaging", "SieveTestSupport",
+        .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdTesting", package: "hummingbird"),
+        .product(name: "HTTPTypes", package: "swift-http-types"), .product(name: "NIOCore", package: "swift-nio"),
+      ],
       swiftSettings: swiftSettings
     ),
     .testTarget(

@@ -14,12 +14,16 @@ import SievePipeline
 /// ``MemoryBudget`` before each image is decoded, from its header, so a few huge images
 /// run one at a time.
 final class HashingPool: Sendable {
-  /// The pool is full.
-  struct Busy: Error {}
+  /// The pool is full: `workers` are running and `queueDepth` more are waiting.
+  struct Busy: Error {
+    var workers: Int
+    var queueDepth: Int
+  }
 
   /// What a worker thread owns.
   struct Worker {
-    var hasher: ImageHasher
+    /// The shared way from bytes to hashes, within the pool's memory budget.
+    var pipeline: ImagePipeline
   }
 
   typealias Job = @Sendable (inout Worker) -> Void
@@ -93,7 +97,7 @@ final class HashingPool: Sendable {
       state.admitted += 1
       return true
     }
-    guard admitted else { throw Busy() }
+    guard admitted else { throw Busy(workers: workers, queueDepth: queueDepth) }
     return Admission(pool: self)
   }
 
@@ -123,27 +127,11 @@ final class HashingPool: Sendable {
   func hash<T: Sendable>(
     _ bytes: ByteBuffer, admission: Admission, then: @escaping @Sendable (UploadHashes) -> T
   ) async throws -> (UploadHashes, T) {
-    let budget = budget
-    let limits = limits
-    return try await run(admission: admission) { worker in
-      let upload = try Self.hash(bytes, worker: &worker, limits: limits, budget: budget)
-      return (upload, then(upload))
-    }
-  }
-
-  private static func hash(_ bytes: ByteBuffer, worker: inout Worker, limits: DecodingLimits, budget: MemoryBudget) throws -> UploadHashes {
-    try bytes.withUnsafeReadableBytes { raw in
-      let header = try worker.hasher.decoder.header(of: raw)
-      try limits.check(header)
-      let reservation = BatchHasher.estimatedBytes(for: header, options: worker.hasher.options)
-      budget.reserve(reservation)
-      defer { budget.release(reservation) }
-      let hashes = try worker.hasher.hash(raw).hashes
-      if header.width * header.height > 16_000_000 {
-        // Do not keep a huge scratch buffer alive between requests.
-        worker.hasher = Self.makeHasher(limits, dihedral: worker.hasher.options.dihedral)
+    try await run(admission: admission) { worker in
+      let upload = try bytes.withUnsafeReadableBytes { raw in
+        UploadHashes(image: try worker.pipeline.hash(raw).hashes, digests: FileDigests(of: raw))
       }
-      return UploadHashes(image: hashes, digests: FileDigests(of: raw))
+      return (upload, then(upload))
     }
   }
 
@@ -152,7 +140,7 @@ final class HashingPool: Sendable {
   }
 
   private func work() {
-    var worker = Worker(hasher: Self.makeHasher(limits, dihedral: dihedral))
+    var worker = Worker(pipeline: ImagePipeline(hasher: Self.makeHasher(limits, dihedral: dihedral), budget: budget))
     while true {
       condition.lock()
       var job: Job?

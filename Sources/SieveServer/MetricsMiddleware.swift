@@ -20,9 +20,9 @@ struct ServiceMetricsMiddleware: RouterMiddleware {
     } catch let error as any HTTPResponseError {
       response = try error.response(from: request, context: context)
     } catch {
-      context.logger.error("internal error: \(error)")
-      response = try HTTPError(.internalServerError, message: "internal error; the request id is in the X-Request-Id header")
-        .response(from: request, context: context)
+      let answer = ServiceErrors.httpError(for: error, metrics: metrics)
+      if answer.status == .internalServerError { context.logger.error("internal error: \(error)") }
+      response = try answer.response(from: request, context: context)
     }
     let known = ServiceRoute.route(endpoint: context.endpointPath, path: request.uri.path)
     if response.status == .notFound, let known, known.method != request.method {

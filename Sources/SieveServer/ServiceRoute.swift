@@ -3,28 +3,46 @@ import HTTPTypes
 import Hummingbird
 
 /// One route of the service: the table the router, the key check, the metrics labels and
-/// the OpenAPI test all read, so they cannot disagree.
-struct ServiceRoute: Sendable, Hashable {
-  var method: HTTPRequest.Method
-  var path: String
-  /// The role a key needs; nil: open to anyone (probes, metrics, the API description).
-  var role: APIKeyRole?
+/// the OpenAPI test all read, so they cannot disagree. An enum, so that a route added here
+/// but not handled in ``SieveService/respond(to:request:context:)`` does not compile.
+enum ServiceRoute: String, Sendable, Hashable, CaseIterable {
+  case healthz, readyz, metrics, openAPI, hashsets, reload, hash, match, batch
 
-  static let healthz = ServiceRoute(method: .get, path: "/healthz", role: nil)
-  static let readyz = ServiceRoute(method: .get, path: "/readyz", role: nil)
-  static let metrics = ServiceRoute(method: .get, path: "/metrics", role: nil)
-  static let openAPI = ServiceRoute(method: .get, path: "/openapi.json", role: nil)
-  static let hashsets = ServiceRoute(method: .get, path: "/v1/hashsets", role: .match)
-  static let reload = ServiceRoute(method: .post, path: "/v1/hashsets/reload", role: .admin)
-  static let hash = ServiceRoute(method: .post, path: "/v1/hash", role: .match)
-  static let match = ServiceRoute(method: .post, path: "/v1/match", role: .match)
-  static let batch = ServiceRoute(method: .post, path: "/v1/match/batch", role: .match)
+  var method: HTTPRequest.Method {
+    switch self {
+    case .healthz, .readyz, .metrics, .openAPI, .hashsets: return .get
+    case .reload, .hash, .match, .batch: return .post
+    }
+  }
+
+  var path: String {
+    switch self {
+    case .healthz: return "/healthz"
+    case .readyz: return "/readyz"
+    case .metrics: return "/metrics"
+    case .openAPI: return "/openapi.json"
+    case .hashsets: return "/v1/hashsets"
+    case .reload: return "/v1/hashsets/reload"
+    case .hash: return "/v1/hash"
+    case .match: return "/v1/match"
+    case .batch: return "/v1/match/batch"
+    }
+  }
+
+  /// The role a key needs; nil: open to anyone (probes, metrics, the API description).
+  var role: APIKeyRole? {
+    switch self {
+    case .healthz, .readyz, .metrics, .openAPI: return nil
+    case .hashsets, .hash, .match, .batch: return .match
+    case .reload: return .admin
+    }
+  }
 
   /// The method's name, as in `GET`.
   var methodName: String { method.rawValue }
 
   /// Every route the service answers.
-  static let all: [ServiceRoute] = [healthz, readyz, metrics, openAPI, hashsets, reload, hash, match, batch]
+  static let all = allCases
 
   /// The route for a request path; nil for paths the service does not have.
   static func route(path: String) -> ServiceRoute? {

@@ -13,13 +13,10 @@ import SievePipeline
 extension SieveService {
   func addRoutes(to router: Router<SieveRequestContext>) {
     for route in ServiceRoute.all {
+      // The key and its role were checked by AuthMiddleware, on the route the router
+      // matched (the one place roles are checked).
       router.on(RouterPath(String(route.path.dropFirst())), method: route.method) { request, context in
-        // The middleware checked the key; checked again here, where the route is certain.
-        if let role = route.role, self.keys != nil {
-          guard let key = context.key else { throw HTTPError(.unauthorized, message: "this route needs an API key") }
-          guard key.role.allows(role) else { throw HTTPError(.forbidden, message: "key \(key.id) has role \(key.role.rawValue); this route needs \(role.rawValue)") }
-        }
-        return try await self.respond(to: route, request: request, context: context)
+        try await self.respond(to: route, request: request, context: context)
       }
     }
   }
@@ -60,8 +57,6 @@ extension SieveService {
       return try await match(request, context: context).response(from: request, context: context)
     case .batch:
       return try await batch(request, context: context).response(from: request, context: context)
-    default:
-      throw HTTPError(.notFound)
     }
   }
 
@@ -110,9 +105,7 @@ extension SieveService {
       // real work, kept off the event loop.
       let (upload, matched) = try await hashUpload(request) { upload in
         let start = DispatchTime.now().uptimeNanoseconds
-        let query = MatchQuery(
-          pdq: upload.image.pdq?.hash, pdqQuality: upload.image.pdq?.quality, pdqDihedral: upload.image.pdq?.dihedral,
-          phash: upload.image.phash, digests: upload.digests.all)
+        let query = MatchQuery(upload.image, digests: upload.digests)
         return (query, snapshot.matches(for: query).map(API.Match.init), Self.milliseconds(since: start))
       }
       (query, found, matchMilliseconds) = matched
@@ -122,7 +115,7 @@ extension SieveService {
     } else if Self.isJSON(request) {
       // One hash through the index: microseconds, answered on the event loop.
       let given = try await decodeJSON(API.Hashes.self, request)
-      do { query = try given.query() } catch { throw HTTPError(.badRequest, message: error.description) }
+      query = try given.query()
       hashes = API.Hashes(query)
       let matchStart = DispatchTime.now().uptimeNanoseconds
       found = snapshot.matches(for: query).map(API.Match.init)
@@ -160,19 +153,12 @@ extension SieveService {
     }
     var queries: [MatchQuery] = []
     for (i, item) in body.queries.enumerated() {
-      do { queries.append(try item.hashes.query()) } catch {
-        throw HTTPError(.badRequest, message: "queries[\(i)]: \(error)")
-      }
+      do { queries.append(try item.hashes.query()) } catch { throw QueryError("queries[\(i)]: \(error)") }
     }
     let matchStart = DispatchTime.now().uptimeNanoseconds
     let queryList = queries
     // Many queries against large sets is real work: it runs on the pool, not the event loop.
-    let found: [[API.Match]]
-    do {
-      found = try await pool.run { _ in queryList.map { snapshot.matches(for: $0).map(API.Match.init) } }
-    } catch is HashingPool.Busy {
-      throw busy()
-    }
+    let found = try await pool.run { _ in queryList.map { snapshot.matches(for: $0).map(API.Match.init) } }
     let matchMilliseconds = Self.milliseconds(since: matchStart)
     let versions = Self.versions(snapshot)
     let time = Self.now()
@@ -216,39 +202,16 @@ extension SieveService {
     defer { upload.release() }
     let body = upload.buffer
     guard body.readableBytes > 0 else { throw HTTPError(.badRequest, message: "the body is empty: send the image bytes") }
-    let admission: HashingPool.Admission
-    do { admission = try pool.admit() } catch { throw busy() }
+    let admission = try pool.admit()
     defer { admission.release() }
-    do {
-      return try await pool.hash(body, admission: admission, then: then)
-    } catch let error as ImagingError {
-      metrics.decodeError(reason: Self.reason(error))
-      if case .unsupportedFormat = error { throw HTTPError(.unsupportedMediaType, message: error.description) }
-      if case .unrecognizedFormat = error { throw HTTPError(.unsupportedMediaType, message: error.description) }
-      throw HTTPError(.unprocessableContent, message: error.description)
-    }
-  }
-
-  func busy() -> HTTPError {
-    metrics.refused(reason: "queue_full")
-    return HTTPError(
-      .serviceUnavailable, headers: [.retryAfter: "1"],
-      message: "all \(pool.workers) hashing workers are busy and \(pool.queueDepth) more requests are waiting; retry shortly")
+    return try await pool.hash(body, admission: admission, then: then)
   }
 
   func decodeJSON<T: Decodable>(_ type: T.Type, _ request: Request) async throws -> T {
     let upload = try await uploads.read(request, limit: configuration.maxJSONBytes)
     defer { upload.release() }
     let body = upload.buffer
-    do {
-      return try JSONDecoder().decode(T.self, from: Data(body.readableBytesView))
-    } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context) {
-      throw HTTPError(.badRequest, message: "malformed JSON at \(Self.path(context.codingPath)): \(context.debugDescription)")
-    } catch let DecodingError.keyNotFound(key, context) {
-      throw HTTPError(.badRequest, message: "malformed JSON: \(key.stringValue) is missing at \(Self.path(context.codingPath))")
-    } catch {
-      throw HTTPError(.badRequest, message: "malformed JSON: the body does not parse as JSON")
-    }
+    return try JSONDecoder().decode(T.self, from: Data(body.readableBytesView))
   }
 
   /// Appends audit lines; without them the result is not given (503).
@@ -258,10 +221,7 @@ extension SieveService {
     do { lines = try entries.map { Array(try Self.auditEncoder.encode($0)) } } catch {
       throw HTTPError(.internalServerError, message: "an audit line could not be encoded: \(error)")
     }
-    guard audit.append(lines) else {
-      metrics.refused(reason: "audit_log_failed")
-      throw HTTPError(.serviceUnavailable, headers: [.retryAfter: "5"], message: "the audit log cannot be written; no result is given unrecorded")
-    }
+    guard audit.append(lines) else { throw ServiceErrors.AuditUnavailable() }
   }
 
   func count(_ matches: [API.Match], source: String, queries: Int) {
@@ -303,24 +263,4 @@ extension SieveService {
     Date().formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
   }
 
-  static func path(_ codingPath: [any CodingKey]) -> String {
-    codingPath.isEmpty ? "the top level" : codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
-  }
-
-  /// A short reason for the decode-error metric.
-  static func reason(_ error: ImagingError) -> String {
-    switch error {
-    case .empty: return "empty"
-    case .unrecognizedFormat: return "unrecognized_format"
-    case .unsupportedFormat: return "unsupported_format"
-    case .fileTooLarge: return "too_many_bytes"
-    case .tooLarge: return "too_many_pixels"
-    case .implausibleSize: return "implausible_size"
-    case .truncated: return "truncated"
-    case .corrupt: return "corrupt"
-    case .unsupported: return "unsupported"
-    case .timedOut: return "timed_out"
-    case .outOfMemory: return "out_of_memory"
-    }
-  }
 }

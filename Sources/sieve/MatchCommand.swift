@@ -138,12 +138,8 @@ struct MatchCommand: ParsableCommand {
       batch.run(files, from: source) { _, record in
         done += 1
         switch record.outcome {
-        case .hashed(let hashes, _):
-          handle(
-            path: record.path.description,
-            query: MatchQuery(
-              pdq: hashes.pdq?.hash, pdqQuality: hashes.pdq?.quality, pdqDihedral: hashes.pdq?.dihedral, phash: hashes.phash,
-              digests: record.digests?.all ?? []))
+        case .hashed:
+          handle(path: record.path.description, query: record.query)
         case .failed(let reason):
           failures += 1
           progress.clearLine()
