@@ -45,42 +45,55 @@ let package = Package(
     .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
   ],
   targets: [
-    // Hash values, hex codecs, Hamming distance. No C, no I/O.
+    // The layers, lowest first; each target depends on exactly what it imports.
+
+    // Hash values, hex codecs, Hamming distance, the indexes and the choice between
+    // them, and the one lock type. No C, no I/O.
     .target(name: "SieveCore", swiftSettings: swiftSettings),
 
-    // Small C shims over the system codecs: they own setjmp/longjmp so that a
-    // libjpeg or libpng error never calls exit() and never unwinds through Swift.
-    .target(
-      name: "CJPEG",
-      linkerSettings: [.linkedLibrary("jpeg")]
-    ),
-    .target(
-      name: "CPNG",
-      linkerSettings: [.linkedLibrary("png16")]
-    ),
+    // Small C shims over the system codecs: they own setjmp/longjmp so that a libjpeg,
+    // libpng or libtiff error never calls exit() and never unwinds through Swift.
+    .target(name: "CJPEG", linkerSettings: [.linkedLibrary("jpeg")]),
+    .target(name: "CPNG", linkerSettings: [.linkedLibrary("png16")]),
+    .target(name: "CTIFF", linkerSettings: [.linkedLibrary("tiff")]),
+    // libwebp, giflib and libheif report errors as return values: plain system-library modules.
+    .systemLibrary(name: "CWebP", providers: [.apt(["libwebp-dev"])]),
+    .systemLibrary(name: "CGIF", providers: [.apt(["libgif-dev"])]),
+    .systemLibrary(name: "CHeif", providers: [.apt(["libheif-dev"])]),
+
+    // Bytes -> pixel rows, within limits. The only importer of the C codec modules.
+    .target(name: "SieveImaging", dependencies: ["CJPEG", "CPNG", "CWebP", "CGIF", "CTIFF", "CHeif"], swiftSettings: swiftSettings),
+
+    // Pixels -> hashes (PDQ, pHash). Pure Swift, no I/O.
+    .target(name: "SieveHashing", dependencies: ["SieveCore", "SieveImaging"], swiftSettings: swiftSettings),
 
     // Known-hash sets: the columnar in-memory set, text formats, Sieve's binary format.
     .target(name: "SieveHashSets", dependencies: ["SieveCore"], swiftSettings: swiftSettings),
 
-    // Matching queries against hash sets: index choice, dihedral PDQ, exact digests.
+    // Matching queries against hash sets: dihedral PDQ, pHash, exact digests.
     .target(name: "SieveMatching", dependencies: ["SieveCore", "SieveHashSets"], swiftSettings: swiftSettings),
 
-    // The forensic case database (SQLite through GRDB): scan runs, files, matches.
+    // Evidence -> hash records -> match queries: evidence sources, walking and reading
+    // read-only, the image pipeline within a memory budget, parallel batches, digests.
+    // Shared by the CLI, the scanner and the service.
     .target(
-      name: "SieveCase",
+      name: "SievePipeline",
       dependencies: [
-        "SieveCore", "SieveHashSets", "SieveMatching", "SievePipeline",
-        .product(name: "GRDB", package: "GRDB.swift"),
+        "SieveCore", "SieveImaging", "SieveHashing", "SieveHashSets", "SieveMatching",
+        .product(name: "Crypto", package: "swift-crypto"),
       ],
       swiftSettings: swiftSettings
     ),
 
-    .target(name: "CTIFF", linkerSettings: [.linkedLibrary("tiff")]),
-
-    // libwebp and giflib report errors as return values: plain system-library modules.
-    .systemLibrary(name: "CWebP", providers: [.apt(["libwebp-dev"])]),
-    .systemLibrary(name: "CGIF", providers: [.apt(["libgif-dev"])]),
-    .systemLibrary(name: "CHeif", providers: [.apt(["libheif-dev"])]),
+    // The forensic case: the scanner, its SQLite database (GRDB), reports.
+    .target(
+      name: "SieveCase",
+      dependencies: [
+        "SieveCore", "SieveImaging", "SieveHashing", "SieveHashSets", "SieveMatching", "SievePipeline",
+        .product(name: "GRDB", package: "GRDB.swift"),
+      ],
+      swiftSettings: swiftSettings
+    ),
 
     // The HTTP matching service (Hummingbird 2), as a library so tests can drive it:
     // API keys, rate limits, the bounded hashing pool, atomic set reloads, metrics, audit.
@@ -101,28 +114,11 @@ let package = Package(
       swiftSettings: swiftSettings
     ),
 
-    // Bytes -> pixel rows. The only importer of the C codec modules.
-    .target(name: "SieveImaging", dependencies: ["CJPEG", "CPNG", "CWebP", "CGIF", "CTIFF", "CHeif"], swiftSettings: swiftSettings),
-
-    // Pixels -> hashes (PDQ, pHash). Pure Swift, no I/O.
-    .target(name: "SieveHashing", dependencies: ["SieveCore", "SieveImaging"], swiftSettings: swiftSettings),
-
-    // Files -> hash records: decoding + hashing, folder walking, parallel batches
-    // with a memory budget. Shared by the CLI, the scanner and the service.
-    .target(
-      name: "SievePipeline",
-      dependencies: [
-        "SieveCore", "SieveImaging", "SieveHashing", "SieveHashSets", "SieveMatching",
-        .product(name: "Crypto", package: "swift-crypto"),
-      ],
-      swiftSettings: swiftSettings
-    ),
-
     // The command-line tool: parse, call, print.
     .executableTarget(
       name: "sieve",
       dependencies: [
-        "SieveCore", "SieveImaging", "SieveHashing", "SievePipeline", "SieveHashSets", "SieveMatching", "SieveCase", "SieveServer",
+        "SieveCore", "SieveImaging", "SieveHashing", "SieveHashSets", "SieveMatching", "SievePipeline", "SieveCase", "SieveServer",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: swiftSettings

@@ -14,9 +14,9 @@
 # Needs clang's fuzzer runtime (Swift's toolchain ships it) and the codec -dev packages.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-out=.build-fuzz
+out=${SIEVE_FUZZ_OUT:-.build-fuzz}
 targets=(jpeg png gif webp bmp tiff heif text-hashset sieveset service-json)
-flags=(-sanitize=fuzzer,address -O -g -parse-as-library -enable-testing -swift-version 6)
+flags=(-sanitize=fuzzer,address -O -g -parse-as-library -enable-testing -swift-version 6 -package-name sieve)
 
 build() {
   mkdir -p "$out/modules" "$out/lib" "$out/crashes"

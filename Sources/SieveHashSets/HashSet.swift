@@ -10,23 +10,23 @@ public struct HashSet: Sendable {
   public private(set) var count = 0
 
   /// PDQ hashes, the entry each belongs to, and its quality (255: unknown).
-  public internal(set) var pdqHashes: [PDQHash] = []
-  public internal(set) var pdqEntries: [Int32] = []
-  public internal(set) var pdqQualities: [UInt8] = []
+  package internal(set) var pdqHashes: [PDQHash] = []
+  package internal(set) var pdqEntries: [Int32] = []
+  package internal(set) var pdqQualities: [UInt8] = []
   /// pHashes and the entry each belongs to.
-  public internal(set) var phashes: [PHash] = []
-  public internal(set) var phashEntries: [Int32] = []
+  package internal(set) var phashes: [PHash] = []
+  package internal(set) var phashEntries: [Int32] = []
   /// Exact digests by kind, and the entry each belongs to.
-  public internal(set) var digests: [HashKind: [ExactDigest]] = [:]
-  public internal(set) var digestEntries: [HashKind: [Int32]] = [:]
+  package internal(set) var digests: [HashKind: [ExactDigest]] = [:]
+  package internal(set) var digestEntries: [HashKind: [Int32]] = [:]
 
   /// Distinct labels; entry `i` has label `labels[Int(labelIndex[i])]`.
-  public internal(set) var labels: [String] = [""]
-  public internal(set) var labelIndex: [UInt32] = []
+  package internal(set) var labels: [String] = [""]
+  package internal(set) var labelIndex: [UInt32] = []
   private var labelLookup: [String: UInt32] = ["": 0]
   /// Entry ids: entry `i`'s UTF-8 bytes are `idBytes[idOffsets[i]..<idOffsets[i + 1]]`.
-  public internal(set) var idOffsets: [UInt64] = [0]
-  public internal(set) var idBytes: [UInt8] = []
+  package internal(set) var idOffsets: [UInt64] = [0]
+  package internal(set) var idBytes: [UInt8] = []
 
   /// An empty set.
   public init(name: String) {

@@ -37,7 +37,7 @@ public struct HashingSink: PixelRowSink {
 
   /// The most luma storage worth keeping for the next image: 64 MiB (a 16 MP plane).
   /// Larger planes are freed at once, so that the memory budget stays honest.
-  public static let reusableLumaBytes = 64 << 20
+  static let reusableLumaBytes = 64 << 20
 
   /// Hands the luma buffer back for reuse by the next sink, or an empty array when it
   /// is larger than ``reusableLumaBytes``.

@@ -1,3 +1,5 @@
+import SieveCore
+
 /// Thresholds for matching.
 public struct MatchOptions: Sendable, Equatable {
   /// PDQ matches at distance ≤ this. Default 31, the ThreatExchange / HMA default.

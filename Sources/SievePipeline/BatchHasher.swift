@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import SieveCore
 import SieveHashSets
 import SieveHashing
 import SieveImaging
@@ -11,7 +12,7 @@ import SieveImaging
 /// decode will need from a shared ``MemoryBudget`` (so that, say, two 100 MP images
 /// are decoded one after the other when both do not fit), then decodes and hashes it.
 /// Peak memory stays under the budget plus one file buffer per worker.
-public final class BatchHasher: @unchecked Sendable {
+public final class BatchHasher: Sendable {
   /// Settings for a batch.
   public struct Configuration: Sendable {
     /// What to compute.
@@ -121,7 +122,7 @@ public final class BatchHasher: @unchecked Sendable {
     cancelled.withLock { $0 = true }
   }
 
-  private let cancelled = LockedFlag()
+  private let cancelled = Locked(false)
 
   /// Hashes `files` of `source` in parallel and calls `deliver` once per file, serially
   /// and in the order of `files`, as soon as each record and all before it are ready.
@@ -139,23 +140,15 @@ public final class BatchHasher: @unchecked Sendable {
   }
 }
 
-/// A Boolean behind a lock.
-final class LockedFlag: @unchecked Sendable {
-  private let lock = NSLock()
-  private var value = false
-  func withLock<T>(_ body: (inout Bool) -> T) -> T {
-    lock.lock()
-    defer { lock.unlock() }
-    return body(&value)
-  }
-}
-
 /// The shared work counter and the in-order delivery of finished records.
 private final class DeliveryState: @unchecked Sendable {
-  private let lock = NSLock()
-  private var next = 0
-  private var emitted = 0
-  private var pending: [Int: HashRecord] = [:]
+  private struct Counters {
+    var next = 0
+    var emitted = 0
+    var pending: [Int: HashRecord] = [:]
+  }
+  private let counters = Locked(Counters())
+  /// Called under the lock, serially; not Sendable, hence `@unchecked` above.
   private let deliver: (Int, HashRecord) -> Void
 
   init(deliver: @escaping (Int, HashRecord) -> Void) {
@@ -164,21 +157,21 @@ private final class DeliveryState: @unchecked Sendable {
 
   /// The next index to work on, or `nil` when all are taken.
   func claim(below count: Int) -> Int? {
-    lock.lock()
-    defer { lock.unlock() }
-    guard next < count else { return nil }
-    next += 1
-    return next - 1
+    counters.withLock { c -> Int? in
+      guard c.next < count else { return nil }
+      c.next += 1
+      return c.next - 1
+    }
   }
 
   /// Stores a finished record and delivers every record now ready, in order.
   func finish(_ index: Int, _ record: HashRecord) {
-    lock.lock()
-    defer { lock.unlock() }
-    pending[index] = record
-    while let ready = pending.removeValue(forKey: emitted) {
-      deliver(emitted, ready)
-      emitted += 1
+    counters.withLock { c in
+      c.pending[index] = record
+      while let ready = c.pending.removeValue(forKey: c.emitted) {
+        deliver(c.emitted, ready)
+        c.emitted += 1
+      }
     }
   }
 }

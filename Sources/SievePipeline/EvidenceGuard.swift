@@ -35,7 +35,7 @@ public enum EvidenceGuard {
   }
 
   /// Whether `path` is `root` or below it, component-wise (both already resolved).
-  public static func isInside(_ path: [UInt8], _ root: [UInt8]) -> Bool {
+  static func isInside(_ path: [UInt8], _ root: [UInt8]) -> Bool {
     guard path.starts(with: root) else { return false }
     return path.count == root.count || root.last == slash || path[root.count] == slash
   }

@@ -1,4 +1,5 @@
 import Foundation
+import SieveCore
 
 #if canImport(Glibc)
 import Glibc
@@ -18,13 +19,13 @@ import Darwin
 final class AuditLog: Sendable {
   let path: String
   /// The open file; replaced under the write lock by ``reopen()``.
-  private let writing: LockedValue<Int32>
-  private let dirty = LockedValue(false)
-  private let failures = LockedValue(0)
+  private let writing: Locked<Int32>
+  private let dirty = Locked(false)
+  private let failures = Locked(0)
 
   init(path: String) throws(ServiceError) {
     self.path = path
-    writing = LockedValue(try Self.openFile(path))
+    writing = Locked(try Self.openFile(path))
   }
 
   private static func openFile(_ path: String) throws(ServiceError) -> Int32 {

@@ -1,4 +1,5 @@
 import Foundation
+import SieveCore
 import HTTPTypes
 import Hummingbird
 
@@ -10,7 +11,7 @@ struct AuthMiddleware: RouterMiddleware {
   typealias Context = SieveRequestContext
 
   /// Nil: no keys (the service was started with --no-auth).
-  let keys: LockedValue<APIKeyStore>?
+  let keys: Locked<APIKeyStore>?
   let limiter: RateLimiter
   /// Requests per second for keys without their own rate; nil: unlimited.
   let defaultRate: Double?

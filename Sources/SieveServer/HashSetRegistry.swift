@@ -43,7 +43,7 @@ public final class HashSetRegistry: Sendable {
 
     /// Whether the query's PDQ hash is below the quality the sets match at (it is then
     /// not matched by PDQ; its other hashes still are).
-    public func isLowQuality(_ query: MatchQuery) -> Bool {
+    func isLowQuality(_ query: MatchQuery) -> Bool {
       query.pdq != nil && !sets.allSatisfy { $0.matcher.pdqQualityIsEnough(query.pdqQuality) }
     }
   }
@@ -61,7 +61,7 @@ public final class HashSetRegistry: Sendable {
   public let paths: [String]
   let textReader: TextHashSetReader
   let matchOptions: MatchOptions
-  private let state = LockedValue(Snapshot(sets: [], generation: 0, ready: false))
+  private let state = Locked(Snapshot(sets: [], generation: 0, ready: false))
   private let reloads = DispatchQueue(label: "sieve.hashset-reload")
 
   public init(paths: [String], textReader: TextHashSetReader = TextHashSetReader(), matchOptions: MatchOptions = MatchOptions()) {

@@ -1,4 +1,5 @@
 import Foundation
+import SieveCore
 import NIOCore
 import SieveHashing
 import SieveImaging
@@ -42,7 +43,7 @@ final class HashingPool: Sendable {
   /// (or when the request fails before it runs one).
   final class Admission: Sendable {
     private let pool: HashingPool
-    private let released = LockedValue(false)
+    private let released = Locked(false)
 
     fileprivate init(pool: HashingPool) {
       self.pool = pool
@@ -64,7 +65,7 @@ final class HashingPool: Sendable {
   let queueDepth: Int
   let limits: DecodingLimits
   let budget: MemoryBudget
-  private let state = LockedValue(State())
+  private let state = Locked(State())
   private let condition = NSCondition()
 
   /// Whether uploads get their 8 PDQ orientations (rotations and flips) hashed too.

@@ -1,4 +1,5 @@
 import Foundation
+import SieveCore
 
 /// Per-key token buckets: each key may send `rate` requests per second on average and
 /// up to `burst` at once. `take` answers at once: allowed, or how long until it would be.
@@ -8,7 +9,7 @@ final class RateLimiter: Sendable {
     var updated: UInt64
   }
 
-  private let buckets = LockedValue<[String: Bucket]>([:])
+  private let buckets = Locked<[String: Bucket]>([:])
   /// How many seconds of rate a bucket holds (burst = rate × this, at least 1).
   let burstSeconds: Double
 

@@ -1,4 +1,5 @@
 import Foundation
+import SieveCore
 import Hummingbird
 import Logging
 import NIOCore
@@ -80,7 +81,7 @@ public final class SieveService: Sendable {
   public let configuration: Configuration
   /// The sets served.
   public let registry: HashSetRegistry
-  let keys: LockedValue<APIKeyStore>?
+  let keys: Locked<APIKeyStore>?
   let limiter = RateLimiter()
   let pool: HashingPool
   let uploads: UploadReader
@@ -96,7 +97,7 @@ public final class SieveService: Sendable {
     self.onEvent = onEvent
     registry = HashSetRegistry(paths: configuration.hashSetPaths, textReader: configuration.textReader, matchOptions: configuration.matchOptions)
     if let path = configuration.keysFile {
-      do { keys = LockedValue(try APIKeyStore.load(path)) } catch { throw .keys(error) }
+      do { keys = Locked(try APIKeyStore.load(path)) } catch { throw .keys(error) }
     } else {
       keys = nil
     }

@@ -1,3 +1,4 @@
+import SieveCore
 import Hummingbird
 import NIOCore
 
@@ -90,7 +91,7 @@ struct UploadReader: Sendable {
 /// hashing worker). Never blocks: a reservation that does not fit fails.
 final class UploadBudget: Sendable {
   let capacity: Int
-  private let used = LockedValue(0)
+  private let used = Locked(0)
 
   init(capacity: Int) {
     self.capacity = max(1, capacity)
@@ -102,7 +103,7 @@ final class UploadBudget: Sendable {
   /// One body's bytes, grown as they arrive; given back once.
   final class Reservation: Sendable {
     private let budget: UploadBudget
-    private let bytes = LockedValue(0)
+    private let bytes = Locked(0)
 
     init(budget: UploadBudget) {
       self.budget = budget

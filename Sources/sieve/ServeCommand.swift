@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dispatch
 import Foundation
+import SieveCore
 import SieveImaging
 import SieveServer
 
@@ -167,7 +168,7 @@ struct ServeStartCommand: ParsableCommand {
     if noAuth { errors.write("sieve: warning: --no-auth: /v1 routes answer without API keys") }
     if auditLog == nil { errors.write("sieve: no --audit-log: match queries are not recorded") }
     let done = DispatchSemaphore(value: 0)
-    let failure = LockedError()
+    let failure = Locked<(any Error)?>(nil)
     let host = bind
     Task {
       do {
@@ -175,12 +176,12 @@ struct ServeStartCommand: ParsableCommand {
           LineWriter.standardError().write("sieve: listening on http://\(host.contains(":") ? "[\(host)]" : host):\(port)")
         }
       } catch {
-        failure.set(error)
+        failure.withLock { $0 = error }
       }
       done.signal()
     }
     done.wait()
-    if let error = failure.get() {
+    if let error = failure.withLock({ $0 }) {
       errors.write("sieve: \(error)")
       throw ExitCode(ExitStatus.someFailed)
     }
@@ -188,10 +189,4 @@ struct ServeStartCommand: ParsableCommand {
   }
 }
 
-/// An error handed from the server task to the command.
-final class LockedError: @unchecked Sendable {
-  private let lock = NSLock()
-  private var error: (any Error)?
-  func set(_ value: any Error) { lock.lock(); error = value; lock.unlock() }
-  func get() -> (any Error)? { lock.lock(); defer { lock.unlock() }; return error }
-}
+

@@ -1,4 +1,5 @@
 import ArgumentParser
+import SieveCore
 import SieveMatching
 
 /// Match thresholds shared by `sieve match` and `sieve scan`.

@@ -163,19 +163,19 @@ struct UnsafeBufferPointerBox: @unchecked Sendable {
 }
 
 /// Per-worker results of a split scan, merged in worker order (ids ascending).
-final class PartialResults: @unchecked Sendable {
-  private var parts: [[[IndexMatch]]]
-  private let lock = NSLockShim()
+final class PartialResults: Sendable {
+  private let parts: Locked<[[[IndexMatch]]]>
 
   init(parts: Int, queries: Int) {
-    self.parts = Array(repeating: [], count: parts)
+    self.parts = Locked(Array(repeating: [], count: parts))
   }
 
   func store(_ part: Int, _ results: [[IndexMatch]]) {
-    lock.withLock { parts[part] = results }
+    parts.withLock { $0[part] = results }
   }
 
   func merged() -> [[IndexMatch]] {
+    let parts = self.parts.current
     guard let first = parts.first else { return [] }
     var out = first
     for part in parts.dropFirst() where !part.isEmpty {

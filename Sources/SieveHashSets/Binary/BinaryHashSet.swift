@@ -27,8 +27,7 @@ import SieveCore
 /// `PHSH` (count, entry indices, words), `MD5 `/`SHA1`/`S256` (count, entry indices,
 /// digest bytes). Unknown section tags are skipped, so later versions can add sections.
 public enum BinaryHashSet {
-  /// The file name extension.
-  public static let fileExtension = "sieveset"
+  /// The first eight bytes of every binary set file.
   static let magic: [UInt8] = Array("SIEVESET".utf8)
   static let version: UInt32 = 1
   static let headerSize = 64

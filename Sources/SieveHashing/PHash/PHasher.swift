@@ -97,7 +97,7 @@ public struct PHasher: Sendable {
 
   /// Pillow's `convert("L")` for one RGB row (ITU-R 601-2 luma in 16-bit fixed point).
   @inline(__always)
-  public static func grayFromRGB(_ rgb: UnsafePointer<UInt8>, into gray: UnsafeMutablePointer<UInt8>, count: Int) {
+  static func grayFromRGB(_ rgb: UnsafePointer<UInt8>, into gray: UnsafeMutablePointer<UInt8>, count: Int) {
     for x in 0..<count {
       let r = UInt32(rgb[3 * x]), g = UInt32(rgb[3 * x + 1]), b = UInt32(rgb[3 * x + 2])
       gray[x] = UInt8(truncatingIfNeeded: (r &* 19595 &+ g &* 38470 &+ b &* 7471 &+ 0x8000) >> 16)

@@ -1,4 +1,3 @@
-import SieveCore
 
 /// Which index to search a hash column with.
 public enum IndexKind: String, Sendable, CaseIterable, CustomStringConvertible {
