@@ -37,34 +37,15 @@ enum FuzzTarget: String, CaseIterable {
   func run(_ data: UnsafeRawBufferPointer) {
     switch self {
     case .jpeg:
-      let decoder = JPEGDecoder(limits: Self.limits)
-      _ = try? decoder.header(of: data)
-      decode { try decoder.decode(data, into: &$0) }
-      decode { try decoder.decode(data, scaleDenominator: 8, into: &$0) }
-    case .png:
-      let decoder = PNGDecoder(limits: Self.limits)
-      _ = try? decoder.header(of: data)
-      decode { try decoder.decode(data, into: &$0) }
-    case .gif:
-      let decoder = GIFDecoder(limits: Self.limits)
-      _ = try? decoder.header(of: data)
-      decode { try decoder.decode(data, into: &$0) }
-    case .webp:
-      let decoder = WebPDecoder(limits: Self.limits)
-      _ = try? decoder.header(of: data)
-      decode { try decoder.decode(data, into: &$0) }
-    case .bmp:
-      let decoder = BMPDecoder(limits: Self.limits)
-      _ = try? decoder.header(of: data)
-      decode { try decoder.decode(data, into: &$0) }
-    case .tiff:
-      let decoder = TIFFDecoder(limits: Self.limits)
-      _ = try? decoder.header(of: data)
-      decode { try decoder.decode(data, into: &$0) }
-    case .heif:
-      let decoder = HEIFDecoder(limits: Self.limits)
-      _ = try? decoder.header(of: data)
-      decode { try decoder.decode(data, into: &$0) }
+      Self.fuzz(JPEGDecoder.self, data)
+      var collector = PixelImage.Collector()
+      _ = try? JPEGDecoder(limits: Self.limits).decode(data, scaleDenominator: 8, into: &collector)
+    case .png: Self.fuzz(PNGDecoder.self, data)
+    case .gif: Self.fuzz(GIFDecoder.self, data)
+    case .webp: Self.fuzz(WebPDecoder.self, data)
+    case .bmp: Self.fuzz(BMPDecoder.self, data)
+    case .tiff: Self.fuzz(TIFFDecoder.self, data)
+    case .heif: Self.fuzz(HEIFDecoder.self, data)
     case .textHashSet:
       Self.readTextSet(data)
     case .sieveset:
@@ -84,9 +65,12 @@ enum FuzzTarget: String, CaseIterable {
     }
   }
 
-  private func decode(_ body: (inout PixelImage.Collector) throws -> ImageHeader) {
+  /// One decoder's header and full decode of the input.
+  static func fuzz<Decoder: FormatDecoder>(_ type: Decoder.Type, _ data: UnsafeRawBufferPointer) {
+    let decoder = type.init(limits: limits)
+    _ = try? decoder.header(of: data)
     var collector = PixelImage.Collector()
-    _ = try? body(&collector)
+    _ = try? decoder.decode(data, into: &collector)
   }
 
   /// The text readers read files: the input goes to one file, read with a format, a hash

@@ -25,30 +25,22 @@ public struct ImageDecoder: Sendable {
     [JPEGDecoder.version, PNGDecoder.version, GIFDecoder.version, WebPDecoder.version, TIFFDecoder.version, HEIFDecoder.version]
   }
 
-  /// Recognises the format and checks the byte limit.
-  private func format(of data: UnsafeRawBufferPointer) throws(ImagingError) -> ImageFormat {
+  /// Recognises the format, checks the byte limit and picks the format's decoder.
+  private func decoder(for data: UnsafeRawBufferPointer) throws(ImagingError) -> (ImageFormat, any FormatDecoder) {
     guard data.count > 0 else { throw .empty }
     guard data.count <= limits.maxBytes else { throw .fileTooLarge(bytes: data.count, limit: limits.maxBytes) }
     guard let format = ImageFormat.detect(data) else {
       throw .unrecognizedFormat(signature: Array(data.prefix(8)))
     }
-    guard format.isDecodable else { throw .unsupportedFormat(format) }
-    return format
+    guard let type = format.decoderType else { throw .unsupportedFormat(format) }
+    return (format, type.init(limits: limits))
   }
 
   /// Reads only the header: format, size, colour model.
   ///
   /// - Throws: ``ImagingError``.
   public func header(of data: UnsafeRawBufferPointer) throws(ImagingError) -> ImageHeader {
-    switch try format(of: data) {
-    case .jpeg: return try JPEGDecoder(limits: limits).header(of: data)
-    case .gif: return try GIFDecoder(limits: limits).header(of: data)
-    case .webp: return try WebPDecoder(limits: limits).header(of: data)
-    case .bmp: return try BMPDecoder(limits: limits).header(of: data)
-    case .tiff: return try TIFFDecoder(limits: limits).header(of: data)
-    case .heif: return try HEIFDecoder(limits: limits).header(of: data)
-    default: return try PNGDecoder(limits: limits).header(of: data)
-    }
+    try decoder(for: data).1.header(of: data)
   }
 
   /// Reads only the header of `bytes`.
@@ -74,22 +66,11 @@ public struct ImageDecoder: Sendable {
   public func decode<Sink: PixelRowSink>(
     _ data: UnsafeRawBufferPointer, jpegScaleDenominator: Int = 1, into sink: inout Sink
   ) throws -> ImageHeader {
-    switch try format(of: data) {
-    case .jpeg:
+    let (format, decoder) = try decoder(for: data)
+    if format == .jpeg, jpegScaleDenominator != 1 {
       return try JPEGDecoder(limits: limits).decode(data, scaleDenominator: jpegScaleDenominator, into: &sink)
-    case .gif:
-      return try GIFDecoder(limits: limits).decode(data, into: &sink)
-    case .webp:
-      return try WebPDecoder(limits: limits).decode(data, into: &sink)
-    case .bmp:
-      return try BMPDecoder(limits: limits).decode(data, into: &sink)
-    case .tiff:
-      return try TIFFDecoder(limits: limits).decode(data, into: &sink)
-    case .heif:
-      return try HEIFDecoder(limits: limits).decode(data, into: &sink)
-    default:
-      return try PNGDecoder(limits: limits).decode(data, into: &sink)
     }
+    return try decoder.decode(data, into: &sink)
   }
 
   /// Decodes `bytes` into one ``PixelImage``.
