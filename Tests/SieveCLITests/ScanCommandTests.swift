@@ -292,6 +292,30 @@ import Glibc
     #expect(!FileManager.default.fileExists(atPath: evidence.path + "/disk/case1"))
   }
 
+  /// Evidence named by a relative path is recorded absolute: the same scan run from
+  /// another working directory (with the path that names the same evidence from there)
+  /// resumes the run instead of refusing it or scanning everything again.
+  @Test func aResumeFromAnotherDirectorySeesTheSamePaths() throws {
+    let evidence = try Self.makeEvidence(copies: 2)
+    defer { evidence.remove() }
+    let cases = try TemporaryDirectory("sieve-case")
+    defer { cases.remove() }
+    let first = try CommandRunner.run("sieve", scanArguments("disk", cases.path + "/c"), in: evidence.path)
+    #expect(first.status == 1, "\(first.stderr)")
+    // Mark the run unfinished, as a killed scan leaves it.
+    try DatabaseQueue(path: cases.path + "/c/case.sqlite").write {
+      try $0.execute(sql: "UPDATE runs SET status = 'running', finished_at = NULL")
+      try $0.execute(sql: "DELETE FROM files WHERE id = (SELECT max(id) FROM files WHERE id NOT IN (SELECT file_id FROM matches))")
+    }
+    let second = try CommandRunner.run("sieve", scanArguments(evidence.path.split(separator: "/").last.map { "../../" + $0 + "/disk" }!, cases.path + "/c"), in: evidence.path + "/disk")
+    #expect(second.status == 1, "\(second.stderr)")
+    let runs = try DatabaseQueue(path: cases.path + "/c/case.sqlite").read { db in
+      try Row.fetchAll(db, sql: "SELECT evidence, resumed, status FROM runs").map { ($0["evidence"] as String, $0["resumed"] as Int, $0["status"] as String) }
+    }
+    #expect(runs.count == 1 && runs[0].1 == 1 && runs[0].2 == "finished", "\(runs)")
+    #expect(runs.first?.0.hasPrefix("[\"/") == true, "recorded absolute: \(runs)")
+  }
+
   @Test func aCaseInsideTheEvidenceIsRefused() throws {
     let evidence = try Self.makeEvidence(copies: 1)
     defer { evidence.remove() }

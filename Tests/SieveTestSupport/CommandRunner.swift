@@ -21,9 +21,11 @@ public enum CommandRunner {
     }
   }
 
-  /// Runs `executable` (a product name) with `arguments`, standard input empty.
-  public static func run(_ executable: String, _ arguments: [String]) throws -> Result {
+  /// Runs `executable` (a product name) with `arguments`, standard input empty, in
+  /// `directory` (default: this process's working directory).
+  public static func run(_ executable: String, _ arguments: [String], in directory: String? = nil) throws -> Result {
     let process = Process()
+    if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
     process.executableURL = productsDirectory.appendingPathComponent(executable)
     process.arguments = arguments
     let out = Pipe()

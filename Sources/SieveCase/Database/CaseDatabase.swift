@@ -183,6 +183,13 @@ public final class CaseDatabase: Sendable {
       case hashsets, evidence, examiner, caseID = "case_id", host, resumed
     }
 
+    /// JSON columns with sorted keys and plain slashes: stable, and readable in the database.
+    static func databaseJSONEncoder(for column: String) -> JSONEncoder {
+      let encoder = JSONEncoder()
+      encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+      return encoder
+    }
+
     var info: RunInfo {
       RunInfo(
         toolVersion: toolVersion, parameters: parameters, hashSets: hashsets, evidence: evidence, examiner: examiner, caseID: caseID,
