@@ -47,6 +47,10 @@ let package = Package(
   targets: [
     // The layers, lowest first; each target depends on exactly what it imports.
 
+    // The system calls Sieve makes (open, read, write, stat, sync, realpath, directory
+    // listings), in one place, with typed errors.
+    .target(name: "SieveSystem", swiftSettings: swiftSettings),
+
     // Hash values, hex codecs, Hamming distance, the indexes and the choice between
     // them, and the one lock type. No C, no I/O.
     .target(name: "SieveCore", swiftSettings: swiftSettings),
@@ -62,13 +66,14 @@ let package = Package(
     .systemLibrary(name: "CHeif", providers: [.apt(["libheif-dev"])]),
 
     // Bytes -> pixel rows, within limits. The only importer of the C codec modules.
-    .target(name: "SieveImaging", dependencies: ["CJPEG", "CPNG", "CWebP", "CGIF", "CTIFF", "CHeif"], swiftSettings: swiftSettings),
+    .target(
+      name: "SieveImaging", dependencies: ["SieveSystem", "CJPEG", "CPNG", "CWebP", "CGIF", "CTIFF", "CHeif"], swiftSettings: swiftSettings),
 
     // Pixels -> hashes (PDQ, pHash). Pure Swift, no I/O.
     .target(name: "SieveHashing", dependencies: ["SieveCore", "SieveImaging"], swiftSettings: swiftSettings),
 
     // Known-hash sets: the columnar in-memory set, text formats, Sieve's binary format.
-    .target(name: "SieveHashSets", dependencies: ["SieveCore"], swiftSettings: swiftSettings),
+    .target(name: "SieveHashSets", dependencies: ["SieveSystem", "SieveCore"], swiftSettings: swiftSettings),
 
     // Matching queries against hash sets: dihedral PDQ, pHash, exact digests.
     .target(name: "SieveMatching", dependencies: ["SieveCore", "SieveHashSets"], swiftSettings: swiftSettings),
@@ -79,7 +84,7 @@ let package = Package(
     .target(
       name: "SievePipeline",
       dependencies: [
-        "SieveCore", "SieveImaging", "SieveHashing", "SieveHashSets", "SieveMatching",
+        "SieveSystem", "SieveCore", "SieveImaging", "SieveHashing", "SieveHashSets", "SieveMatching",
         .product(name: "Crypto", package: "swift-crypto"),
       ],
       swiftSettings: swiftSettings
@@ -89,7 +94,7 @@ let package = Package(
     .target(
       name: "SieveCase",
       dependencies: [
-        "SieveCore", "SieveImaging", "SieveHashing", "SieveHashSets", "SieveMatching", "SievePipeline",
+        "SieveSystem", "SieveCore", "SieveImaging", "SieveHashing", "SieveHashSets", "SieveMatching", "SievePipeline",
         .product(name: "GRDB", package: "GRDB.swift"),
       ],
       swiftSettings: swiftSettings
@@ -100,7 +105,7 @@ let package = Package(
     .target(
       name: "SieveServer",
       dependencies: [
-        "SieveCore", "SieveImaging", "SieveHashing", "SieveHashSets", "SieveMatching", "SievePipeline",
+        "SieveSystem", "SieveCore", "SieveImaging", "SieveHashing", "SieveHashSets", "SieveMatching", "SievePipeline",
         .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -118,7 +123,7 @@ let package = Package(
     .executableTarget(
       name: "sieve",
       dependencies: [
-        "SieveCore", "SieveImaging", "SieveHashing", "SieveHashSets", "SieveMatching", "SievePipeline", "SieveCase", "SieveServer",
+        "SieveSystem", "SieveCore", "SieveImaging", "SieveHashing", "SieveHashSets", "SieveMatching", "SievePipeline", "SieveCase", "SieveServer",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: swiftSettings
@@ -127,6 +132,7 @@ let package = Package(
     // Helpers shared by the test targets: locating ../shared and the fixtures, CSV.
     .target(name: "SieveTestSupport", path: "Tests/SieveTestSupport", swiftSettings: swiftSettings),
 
+    .testTarget(name: "SieveSystemTests", dependencies: ["SieveSystem", "SieveTestSupport"], swiftSettings: swiftSettings),
     .testTarget(name: "SieveCoreTests", dependencies: ["SieveCore", "SieveTestSupport"], swiftSettings: swiftSettings),
     .testTarget(
       name: "SieveHashSetsTests", dependencies: ["SieveCore", "SieveHashSets", "SieveTestSupport"],

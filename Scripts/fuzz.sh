@@ -30,7 +30,7 @@ build() {
   local includes=(-I "$out/modules" -I "$out/cmodules/CJPEG" -I "$out/cmodules/CPNG" -I "$out/cmodules/CTIFF"
     -I Sources/CWebP -I Sources/CGIF -I Sources/CHeif)
   # The library modules, in dependency order, each a static library of its own.
-  for module in SieveCore SieveImaging SieveHashSets SieveMatching; do
+  for module in SieveSystem SieveCore SieveImaging SieveHashSets SieveMatching; do
     swiftc "${flags[@]}" "${includes[@]}" -module-name "$module" -emit-library -static \
       -emit-module-path "$out/modules/$module.swiftmodule" -o "$out/lib/lib$module.a" \
       $(find "Sources/$module" -name '*.swift' | sort)
@@ -39,7 +39,7 @@ build() {
   # only when the link fails.)
   if ! swiftc "${flags[@]}" "${includes[@]}" -module-name SieveFuzz \
     Fuzz/FuzzTargets.swift Sources/SieveServer/APIRequests.swift \
-    -L "$out/lib" -lSieveMatching -lSieveHashSets -lSieveImaging -lSieveCore "$out"/lib/sieve_*.o \
+    -L "$out/lib" -lSieveMatching -lSieveHashSets -lSieveImaging -lSieveCore -lSieveSystem "$out"/lib/sieve_*.o \
     -ljpeg -lpng16 -lwebp -lgif -ltiff -lheif -o "$out/sieve-fuzz" 2> "$out/link.log"; then
     grep -v "Cannot export local symbol" "$out/link.log" >&2
     exit 1

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import SieveSystem
 
 /// Loads a hash set from any file Sieve reads: its binary format, recognised by its
 /// magic bytes, or any text format of ``HashSetFormat``.
@@ -40,14 +36,14 @@ public enum HashSetLoader {
   }
 
   static func isBinaryFile(_ path: String) throws(HashSetError) -> Bool {
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else { throw .io(file: path, reason: String(cString: strerror(errno))) }
-    defer { _ = systemClose(fd) }
-    // A pipe cannot be peeked at without losing bytes: pipes are read as text.
-    var info = stat()
-    if fstat(fd, &info) == 0 && info.st_mode & S_IFMT == S_IFIFO { return false }
-    var prefix = [UInt8](repeating: 0, count: 8)
-    let n = prefix.withUnsafeMutableBytes { read(fd, $0.baseAddress, 8) }
-    return n == 8 && BinaryHashSet.isBinary(prefix)
+    do throws(SystemError) {
+      let file = try OpenFile(path)
+      // A pipe cannot be peeked at without losing bytes: pipes are read as text.
+      if try file.metadata().kind == .fifo { return false }
+      var prefix = [UInt8](repeating: 0, count: 8)
+      return try file.readFully(into: &prefix) == 8 && BinaryHashSet.isBinary(prefix)
+    } catch {
+      throw .io(file: path, reason: error.description)
+    }
   }
 }

@@ -65,7 +65,6 @@ public struct KnownGoodSet: Sendable {
     var set = KnownGoodSet()
     for path in paths {
       var lines = try LineReader(path: path)
-      defer { lines.close() }
       var nsrl = false
       while let (bytes, tooLong) = try lines.next() {
         guard !tooLong else {

@@ -1,4 +1,5 @@
 import CGIF
+import SieveSystem
 
 /// Decodes the first frame of a GIF through giflib (`DGifOpen` with a memory reader,
 /// `DGifGetRecordType`, `DGifGetImageDesc`, `DGifGetLine`), which reports errors as
@@ -80,7 +81,7 @@ struct GIFDecoder {
     // 42-byte file declaring a 15000×15000 screen is refused here), and so is the frame.
     try limits.check(header)
     try Self.checkCoding(width: width, height: height, bytes: data.count)
-    let deadline = limits.deadline(fromNanoseconds: CPNGClock.now())
+    let deadline = limits.deadline(fromNanoseconds: FileSystem.monotonicNanoseconds())
     // Find the first image, skipping extensions.
     while true {
       var record = UNDEFINED_RECORD_TYPE
@@ -130,7 +131,7 @@ struct GIFDecoder {
       rows = Array(0..<frameHeight)
     }
     for (n, y) in rows.enumerated() {
-      if n & 63 == 0, deadline != 0, CPNGClock.now() > deadline { throw ImagingError.timedOut(seconds: limits.maxSeconds ?? 0) }
+      if n & 63 == 0, deadline != 0, FileSystem.monotonicNanoseconds() > deadline { throw ImagingError.timedOut(seconds: limits.maxSeconds ?? 0) }
       guard line.withUnsafeMutableBufferPointer({ DGifGetLine(gif, $0.baseAddress, Int32(frameWidth)) }) == GIF_OK else {
         throw Self.error(gif.pointee.Error)
       }

@@ -1,4 +1,5 @@
 import CHeif
+import SieveSystem
 
 /// Decodes the primary image of HEIF/HEIC and AVIF files through libheif (with the
 /// system's libde265 and dav1d/aom decoders), whose API returns errors as values.
@@ -64,7 +65,7 @@ struct HEIFDecoder {
     try limits.check(header)
     // libheif 1.15 cannot interrupt a decode: the pixel limits above bound its work, and
     // the time limit is enforced when it returns.
-    let deadline = limits.deadline(fromNanoseconds: CPNGClock.now())
+    let deadline = limits.deadline(fromNanoseconds: FileSystem.monotonicNanoseconds())
     var image: OpaquePointer?
     let e = heif_decode_image(handle, &image, heif_colorspace_RGB, heif_chroma_interleaved_RGB, nil)
     guard e.code == heif_error_Ok, let image else { throw Self.error(e, "decoding the image") }
@@ -81,7 +82,7 @@ struct HEIFDecoder {
     guard (width, height) == (header.width, header.height) || (width, height) == (header.height, header.width) else {
       throw ImagingError.corrupt("libheif decoded \(width)×\(height), but the file declares \(header.width)×\(header.height)")
     }
-    if deadline != 0, CPNGClock.now() > deadline { throw ImagingError.timedOut(seconds: limits.maxSeconds ?? 0) }
+    if deadline != 0, FileSystem.monotonicNanoseconds() > deadline { throw ImagingError.timedOut(seconds: limits.maxSeconds ?? 0) }
     try sink.begin(width: width, height: height, layout: .rgb)
     sink.consume(rows: plane, stride: Int(stride), firstRow: 0, count: height)
     return Self.header(width: width, height: height, colorModel: "RGB", bitDepth: 8, encodedBytes: data.count)

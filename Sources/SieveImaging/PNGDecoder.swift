@@ -1,9 +1,5 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import CPNG
+import SieveSystem
 
 /// Decodes PNG through libpng, via the `CPNG` shim (`sieve_png_*`), which turns
 /// libpng's `png_error` longjmp into status codes.
@@ -74,7 +70,7 @@ struct PNGDecoder {
     let header = Self.header(from: info, encodedBytes: data.count)
     try limits.check(header)
 
-    let deadline = limits.deadline(fromNanoseconds: CPNGClock.now())
+    let deadline = limits.deadline(fromNanoseconds: FileSystem.monotonicNanoseconds())
     status = sieve_png_start(decoder, deadline, &info)
     guard status == SIEVE_PNG_OK else { throw Self.error(status, decoder, limits: limits) }
     let layout: PixelLayout = info.output_channels == 1 ? .gray : .rgb
@@ -108,13 +104,4 @@ struct PNGDecoder {
 
   /// The libpng version the program runs with, e.g. `"libpng 1.6.39"`.
   static var version: String { "libpng " + String(cString: sieve_png_version()) }
-}
-
-/// CLOCK_MONOTONIC in nanoseconds, the clock the shim's deadline is compared with.
-enum CPNGClock {
-  static func now() -> UInt64 {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
-  }
 }

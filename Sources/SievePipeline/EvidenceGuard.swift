@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import SieveSystem
 
 
 /// Decides whether a path lies inside the evidence, on paths as the file system resolves
@@ -44,9 +40,7 @@ public enum EvidenceGuard {
 
   private static func absolute(_ bytes: [UInt8]) -> [UInt8] {
     guard bytes.first != slash else { return bytes }
-    var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-    guard getcwd(&buffer, buffer.count) != nil else { return [slash] + bytes }
-    let cwd = buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
+    guard let cwd = FileSystem.currentDirectory() else { return [slash] + bytes }
     return cwd + [slash] + bytes
   }
 
@@ -72,10 +66,6 @@ public enum EvidenceGuard {
 
   /// `realpath(3)` of `bytes`: every link, `.` and `..` resolved; nil when it does not exist.
   static func realPath(_ bytes: [UInt8]) -> [UInt8]? {
-    RawPath(bytes: bytes).withCString { raw -> [UInt8]? in
-      guard let resolved = realpath(raw, nil) else { return nil }
-      defer { free(resolved) }
-      return Array(UnsafeRawBufferPointer(start: resolved, count: strlen(resolved)))
-    }
+    RawPath(bytes: bytes).withCString { FileSystem.realPath($0) }
   }
 }

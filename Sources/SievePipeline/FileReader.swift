@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import SieveSystem
 
 /// Reads files read-only, never changing them or their access time where the
 /// system allows (`open(2)` with `O_RDONLY | O_NOATIME`, retried without
@@ -52,58 +48,49 @@ public enum FileReader {
     _ file: InputFile, chunkSize: Int, _ body: (UnsafeRawBufferPointer) -> Void
   ) throws(Failure) {
     var noAtime = false
-    let fd = try openReadOnly(file, noAtime: &noAtime)
-    defer { close(fd) }
+    let (handle, _) = try openReadOnly(file, noAtime: &noAtime)
     var buffer = [UInt8](repeating: 0, count: chunkSize)
     while true {
-      let n = buffer.withUnsafeMutableBytes { systemRead(fd, $0.baseAddress!, chunkSize) }
-      if n < 0 {
-        if errno == EINTR { continue }
-        throw .system(String(cString: strerror(errno)))
+      let n: Int
+        do throws(SystemError) { n = try handle.read(into: &buffer) } catch {
+        throw .system(error.description)
       }
       if n == 0 { return }
       buffer.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
     }
   }
 
-  /// Opens a regular file read-only (`O_NOATIME` where permitted, `O_NONBLOCK`).
-  static func openReadOnly(_ path: RawPath) throws(Failure) -> Int32 {
-    var noAtime = false
-    return try openReadOnly(InputFile(path: path, explicit: true), noAtime: &noAtime)
-  }
-
   /// Opens `file` read-only: `O_NOFOLLOW` unless it may be a link, `O_NOATIME` where
   /// permitted (`noAtime` says whether it was), `O_NONBLOCK` (a FIFO swapped in after
   /// the walk must not block), and checks it is the regular file the walk found.
-  static func openReadOnly(_ file: InputFile, noAtime: inout Bool) throws(Failure) -> Int32 {
-    let flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK | (file.followsLink ? 0 : O_NOFOLLOW)
-    let path = file.path
-    #if os(Linux)
-    var fd = path.withCString { open($0, flags | linuxNoAtime) }
-    noAtime = fd >= 0
-    if fd < 0 && errno == EPERM { fd = path.withCString { open($0, flags) } }
-    #else
-    let fd = path.withCString { open($0, flags) }
-    #endif
-    guard fd >= 0 else {
-      if errno == ELOOP && !file.followsLink { throw .replaced("it is now a symbolic link, which is not followed") }
-      throw .system(String(cString: strerror(errno)))
+  static func openReadOnly(_ file: InputFile, noAtime: inout Bool) throws(Failure) -> (OpenFile, FileMetadata) {
+    let options: OpenFile.Options = file.followsLink ? [.nonBlocking] : [.nonBlocking, .noFollow]
+    func open(_ options: OpenFile.Options) throws(SystemError) -> OpenFile {
+      try file.path.withCString { path in Result { () throws(SystemError) in try OpenFile(path: path, options: options) } }.get()
     }
-    var info = stat()
-    guard fstat(fd, &info) == 0 else {
-      let reason = String(cString: strerror(errno))
-      close(fd)
-      throw .system(reason)
+    let handle: OpenFile
+    let metadata: FileMetadata
+    do throws(SystemError) {
+      do throws(SystemError) {
+        handle = try open(options.union(.noAccessTime))
+        noAtime = true
+      } catch {
+        guard error.isNotPermitted else { throw error }
+        handle = try open(options)
+        noAtime = false
+      }
+      metadata = try handle.metadata()
+    } catch {
+      if error.isSymbolicLink && !file.followsLink { throw .replaced("it is now a symbolic link, which is not followed") }
+      throw .system(error.description)
     }
-    guard info.st_mode & S_IFMT == S_IFREG else {
-      close(fd)
+    guard metadata.kind == .regular else {
       throw file.identity == nil ? .notRegular : .replaced("it is no longer a regular file")
     }
-    if let expected = file.identity, expected != InputFile.Identity(info) {
-      close(fd)
+    if let expected = file.identity, expected != InputFile.Identity(device: metadata.device, inode: metadata.inode) {
       throw .replaced("another file now has its name")
     }
-    return fd
+    return (handle, metadata)
   }
 
   /// Reads the whole file at `path` (raw bytes), as ``read(_:maxBytes:)-(String,_)``.
@@ -134,44 +121,16 @@ public enum FileReader {
   /// Reads the whole of a walked file, refusing it when it is no longer the file the walk
   /// found, and reports its times as they were before the read.
   public static func read(_ file: InputFile, maxBytes: Int, times: inout FileTimes) throws(Failure) -> [UInt8] {
-    let fd = try openReadOnly(file, noAtime: &times.accessTimeKept)
-    defer { close(fd) }
-    var info = stat()
-    guard fstat(fd, &info) == 0 else { throw .system(String(cString: strerror(errno))) }
-    times.modified = Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9
-    times.changed = Double(info.st_ctim.tv_sec) + Double(info.st_ctim.tv_nsec) / 1e9
-    times.accessed = Double(info.st_atim.tv_sec) + Double(info.st_atim.tv_nsec) / 1e9
-    let size = Int(info.st_size)
+    let (handle, metadata) = try openReadOnly(file, noAtime: &times.accessTimeKept)
+    (times.modified, times.changed, times.accessed) = (metadata.modified, metadata.changed, metadata.accessed)
+    let size = metadata.size
     guard size <= maxBytes else { throw .tooLarge(bytes: size, limit: maxBytes) }
     var bytes = [UInt8](repeating: 0, count: size)
-    var done = 0
-    let failure: Failure? = bytes.withUnsafeMutableBytes { buffer in
-      while done < size {
-        let n = systemRead(fd, buffer.baseAddress! + done, size - done)
-        if n < 0 {
-          if errno == EINTR { continue }
-          return .system(String(cString: strerror(errno)))
-        }
-        if n == 0 { return .changed }  // shorter than fstat said
-        done += n
-      }
-      return nil
+    let done: Int
+    do throws(SystemError) { done = try handle.readFully(into: &bytes) } catch {
+      throw .system(error.description)
     }
-    if let failure { throw failure }
+    guard done == size else { throw .changed }  // shorter than fstat said
     return bytes
   }
 }
-
-@inline(__always)
-private func systemRead(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int) -> Int {
-  #if canImport(Glibc)
-  return Glibc.read(fd, buffer, count)
-  #else
-  return Darwin.read(fd, buffer, count)
-  #endif
-}
-
-#if os(Linux)
-/// `O_NOATIME` (0o1000000 on x86-64 and AArch64 Linux); Glibc hides it behind `_GNU_SOURCE`.
-private let linuxNoAtime: Int32 = 0o1000000
-#endif

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import SieveSystem
 
 /// Lists the regular files under the paths a user named, depth first, each folder's
 /// entries in byte order of their names so that runs are repeatable.
@@ -35,13 +31,13 @@ public struct FileWalker: Sendable {
     self.reportSpecialFiles = reportSpecialFiles
   }
 
-  static func kind(of mode: mode_t) -> String {
-    switch mode & S_IFMT {
-    case S_IFLNK: return "symbolic link (not followed)"
-    case S_IFIFO: return "FIFO"
-    case S_IFSOCK: return "socket"
-    case S_IFCHR: return "character device"
-    case S_IFBLK: return "block device"
+  static func kind(of kind: FileMetadata.Kind) -> String {
+    switch kind {
+    case .symbolicLink: return "symbolic link (not followed)"
+    case .fifo: return "FIFO"
+    case .socket: return "socket"
+    case .characterDevice: return "character device"
+    case .blockDevice: return "block device"
     default: return "special file"
     }
   }
@@ -60,14 +56,14 @@ public struct FileWalker: Sendable {
     // The roots as the file system resolves them, for links followed inside folders.
     let roots = followSymlinks ? paths.compactMap(Self.realPath) : []
     for path in paths {
-      var info = stat()
-      guard path.withCString({ stat($0, &info) }) == 0 else {
-        visit(.failure(path: path, reason: Self.errorText(errno)))
+      let metadata: FileMetadata
+      do { metadata = try Self.metadata(path, followLinks: true) } catch {
+        visit(.failure(path: path, reason: error.description))
         continue
       }
-      switch info.st_mode & S_IFMT {
-      case S_IFREG: visit(.file(InputFile(path: path, explicit: true, identity: .init(info))))
-      case S_IFDIR: walkDirectory(path, roots: roots, visited: &visited, visit: visit)
+      switch metadata.kind {
+      case .regular: visit(.file(InputFile(path: path, explicit: true, identity: .init(metadata))))
+      case .directory: walkDirectory(path, roots: roots, visited: &visited, visit: visit)
       default: visit(.failure(path: path, reason: "not a regular file or folder"))
       }
     }
@@ -90,47 +86,40 @@ public struct FileWalker: Sendable {
   private func walkDirectory(_ root: RawPath, roots: [[UInt8]], visited: inout Set<[UInt64]>, visit: (Entry) -> Void) {
     var stack = [root]
     while let directory = stack.popLast() {
-      var info = stat()
-      if directory.withCString({ stat($0, &info) }) == 0 {
-        guard visited.insert([UInt64(info.st_dev), UInt64(info.st_ino)]).inserted else { continue }
+      if let folder = try? Self.metadata(directory, followLinks: true) {
+        guard visited.insert([folder.device, folder.inode]).inserted else { continue }
       }
-      // Opened with O_NOATIME where permitted, so listing a folder leaves its access time.
-      guard let handle = Self.openDirectory(directory) else {
-        visit(.failure(path: directory, reason: Self.errorText(errno)))
+      var names: [[UInt8]]
+      do { names = try Self.names(in: directory) } catch {
+        visit(.failure(path: directory, reason: error.description))
         continue
       }
-      var names: [[UInt8]] = []
-      while let entry = readdir(handle) {
-        let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in Array(raw.prefix { $0 != 0 }) }
-        if name != [0x2E] && name != [0x2E, 0x2E] { names.append(name) }
-      }
-      closedir(handle)
       names.sort { $0.lexicographicallyPrecedes($1) }
       var subdirectories: [RawPath] = []
       for name in names {
         let path = directory.appending(name)
-        var info = stat()
-        guard path.withCString({ lstat($0, &info) }) == 0 else {
-          visit(.failure(path: path, reason: Self.errorText(errno)))
+        var metadata: FileMetadata
+        do { metadata = try Self.metadata(path, followLinks: false) } catch {
+          visit(.failure(path: path, reason: error.description))
           continue
         }
-        let isLink = info.st_mode & S_IFMT == S_IFLNK
+        let isLink = metadata.kind == .symbolicLink
         if isLink && followSymlinks {
           guard let target = Self.realPath(path), roots.contains(where: { Self.isInside(target, $0) }) else {
             let shown = Self.realPath(path).map { RawPath(bytes: $0).description } ?? "a missing file"
             visit(.failure(path: path, reason: "symbolic link to \(shown), outside the evidence: not followed"))
             continue
           }
-          guard path.withCString({ stat($0, &info) }) == 0 else {
-            visit(.failure(path: path, reason: Self.errorText(errno)))
+          do { metadata = try Self.metadata(path, followLinks: true) } catch {
+            visit(.failure(path: path, reason: error.description))
             continue
           }
         }
-        switch info.st_mode & S_IFMT {
-        case S_IFREG: visit(.file(InputFile(path: path, explicit: false, identity: .init(info), followsLink: isLink)))
-        case S_IFDIR: subdirectories.append(path)
+        switch metadata.kind {
+        case .regular: visit(.file(InputFile(path: path, explicit: false, identity: .init(metadata), followsLink: isLink)))
+        case .directory: subdirectories.append(path)
         default:  // links (when not followed), devices, sockets, FIFOs
-          if reportSpecialFiles { visit(.special(path: path, kind: Self.kind(of: info.st_mode))) }
+          if reportSpecialFiles { visit(.special(path: path, kind: Self.kind(of: metadata.kind))) }
         }
       }
       // Depth first, in name order: push in reverse so the first name pops first.
@@ -138,29 +127,27 @@ public struct FileWalker: Sendable {
     }
   }
 
-  static func openDirectory(_ path: RawPath) -> OpaquePointer? {
-    #if os(Linux)
-    let flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC
-    var fd = path.withCString { open($0, flags | 0o1000000 /* O_NOATIME */) }
-    if fd < 0 && errno == EPERM { fd = path.withCString { open($0, flags) } }
-    guard fd >= 0 else { return nil }
-    guard let handle = fdopendir(fd) else {
-      let saved = errno
-      close(fd)
-      errno = saved
-      return nil
+  static func metadata(_ path: RawPath, followLinks: Bool) throws(SystemError) -> FileMetadata {
+    try path.withCString { raw in Result { () throws(SystemError) in try FileSystem.metadata(raw, followLinks: followLinks) } }.get()
+  }
+
+  /// A folder's names, read with O_NOATIME where permitted, so that listing a folder
+  /// leaves its access time.
+  static func names(in directory: RawPath) throws(SystemError) -> [[UInt8]] {
+    func open(_ options: OpenFile.Options) throws(SystemError) -> OpenFile {
+      try directory.withCString { raw in Result { () throws(SystemError) in try OpenFile(path: raw, options: options) } }.get()
     }
-    return handle
-    #else
-    return path.withCString { opendir($0) }
-    #endif
+    let folder: OpenFile
+    do {
+      folder = try open([.directory, .noAccessTime])
+    } catch where error.isNotPermitted {
+      folder = try open([.directory])
+    }
+    return try FileSystem.names(in: folder)
   }
 
   static func realPath(_ path: RawPath) -> [UInt8]? { EvidenceGuard.realPath(path.bytes) }
 
   static func isInside(_ path: [UInt8], _ root: [UInt8]) -> Bool { EvidenceGuard.isInside(path, root) }
 
-  static func errorText(_ code: Int32) -> String {
-    String(cString: strerror(code))
-  }
 }

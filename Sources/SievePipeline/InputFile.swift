@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import SieveSystem
 
 /// A file to read, as the walk found it: its path, whether the user named it, and which
 /// file it was (device and inode), so that a file replaced between the walk and the read
@@ -18,8 +14,8 @@ public struct InputFile: Sendable, Equatable {
       self.inode = inode
     }
 
-    init(_ info: stat) {
-      self.init(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
+    init(_ metadata: FileMetadata) {
+      self.init(device: metadata.device, inode: metadata.inode)
     }
   }
 

@@ -1,12 +1,8 @@
 import Crypto
 import Foundation
+import SieveSystem
 import SieveCore
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// The service's API keys file: one JSON document holding, per key, an id, a name, a
 /// role, an optional rate limit and a salted SHA-256 of the secret — never the key.
@@ -166,44 +162,22 @@ public struct APIKeyStore: Sendable, Equatable {
     do { bytes = Array(try encoder.encode(File(format: Self.format, version: 1, keys: records))) + [0x0A] } catch {
       throw .io(path: path, reason: "\(error)")
     }
-    let temporary = path + ".tmp-\(getpid())-\(Self.randomHex(4))"
-    let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
-    guard fd >= 0 else { throw .io(path: temporary, reason: String(cString: strerror(errno))) }
-    _ = fchmod(fd, 0o600)
-    var written = 0
-    while written < bytes.count {
-      let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + written, bytes.count - written) }
-      if n < 0 && errno == EINTR { continue }
-      guard n > 0 else {
-        let reason = String(cString: strerror(errno))
-        close(fd)
-        unlink(temporary)
-        throw .io(path: temporary, reason: reason)
-      }
-      written += n
-    }
-    let synced = fsync(fd) == 0
-    close(fd)
-    guard synced, rename(temporary, path) == 0 else {
-      let reason = String(cString: strerror(errno))
-      unlink(temporary)
-      throw .io(path: path, reason: reason)
-    }
-    // The rename itself reaches the disk with the folder.
-    let folder = open((path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent, O_RDONLY | O_CLOEXEC)
-    if folder >= 0 {
-      _ = fsync(folder)
-      close(folder)
+    do { try FileSystem.writeAtomically(bytes, to: path, mode: 0o600) } catch {
+      throw .io(path: path, reason: error.description)
     }
   }
 
   /// Loads `path` (or starts empty), lets `change` edit the keys and saves them, holding an
   /// exclusive lock (`path.lock`) throughout, so two edits at once cannot lose one.
   public static func update<T>(_ path: String, _ change: (inout APIKeyStore) throws(APIKeyError) -> T) throws(APIKeyError) -> T {
-    let lock = open(path + ".lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o600)
-    guard lock >= 0 else { throw .io(path: path + ".lock", reason: String(cString: strerror(errno))) }
-    defer { close(lock) }
-    guard flock(lock, LOCK_EX) == 0 else { throw .io(path: path + ".lock", reason: String(cString: strerror(errno))) }
+    let lock: OpenFile
+    do throws(SystemError) {
+      lock = try OpenFile(path + ".lock", options: [.readWrite, .create, .noFollow], mode: 0o600)
+      try lock.lockExclusively()
+    } catch {
+      throw .io(path: path + ".lock", reason: error.description)
+    }
+    defer { withExtendedLifetime(lock) {} }
     var store = try loadOrEmpty(path)
     let result = try change(&store)
     try store.save(to: path)

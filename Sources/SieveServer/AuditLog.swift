@@ -1,11 +1,7 @@
 import Foundation
+import SieveSystem
 import SieveCore
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// The audit log: one JSON line per match query (per query of a batch), per upload hashed,
 /// per request refused (401, 403, 429) and per reload, appended with a single `write(2)` on
@@ -18,8 +14,9 @@ import Darwin
 /// versions; never image bytes.
 final class AuditLog: Sendable {
   let path: String
-  /// The open file; replaced under the write lock by ``reopen()``.
-  private let writing: Locked<Int32>
+  /// The open file; replaced under the write lock by ``reopen()``. A file replaced is
+  /// closed once the last holder (a sync in progress) lets it go.
+  private let writing: Locked<OpenFile>
   private let dirty = Locked(false)
   private let failures = Locked(0)
 
@@ -28,16 +25,14 @@ final class AuditLog: Sendable {
     writing = Locked(try Self.openFile(path))
   }
 
-  private static func openFile(_ path: String) throws(ServiceError) -> Int32 {
-    let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0o600)
-    guard fd >= 0 else { throw .auditLog(path: path, reason: String(cString: strerror(errno))) }
-    return fd
+  private static func openFile(_ path: String) throws(ServiceError) -> OpenFile {
+    do { return try OpenFile(path, options: [.writeOnly, .create, .append, .noFollow], mode: 0o600) } catch {
+      throw .auditLog(path: path, reason: error.description)
+    }
   }
 
   deinit {
-    let fd = writing.current
-    fsync(fd)
-    close(fd)
+    try? writing.current.sync()
   }
 
   /// Opens the log's path again (after logrotate moved the file away): the old file is
@@ -45,12 +40,11 @@ final class AuditLog: Sendable {
   /// be opened the old file stays in use and the error is thrown.
   func reopen() throws(ServiceError) {
     let fresh = try Self.openFile(path)
-    let old = writing.withLock { fd -> Int32 in
-      defer { fd = fresh }
-      return fd
+    let old = writing.withLock { file -> OpenFile in
+      defer { file = fresh }
+      return file
     }
-    fsync(old)
-    close(old)
+    try? old.sync()
   }
 
   /// Appends `lines` (each a JSON object without its newline) in one write, under a lock
@@ -65,19 +59,15 @@ final class AuditLog: Sendable {
       bytes += line
       bytes.append(0x0A)
     }
-    let ok = writing.withLock { fd -> Bool in
-      let end = lseek(fd, 0, SEEK_END)
-      var written = 0
-      while written < bytes.count {
-        let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + written, bytes.count - written) }
-        if n < 0 && errno == EINTR { continue }
-        guard n > 0 else {
-          if end >= 0 { _ = ftruncate(fd, end) }
-          return false
-        }
-        written += n
+    let ok = writing.withLock { file -> Bool in
+      let end = try? file.endOffset()
+      do {
+        try file.write(bytes)
+        return true
+      } catch {
+        if let end { try? file.truncate(to: end) }
+        return false
       }
-      return true
     }
     if ok {
       dirty.withLock { $0 = true }
@@ -90,18 +80,14 @@ final class AuditLog: Sendable {
   /// Writes that failed so far.
   var failedWrites: Int { failures.current }
 
-  /// Syncs the file to disk if lines were added since the last sync.
+  /// Syncs the file to disk if lines were added since the last sync, outside the write
+  /// lock: appends do not wait for the disk.
   func syncIfNeeded() {
     let wasDirty = dirty.withLock { value -> Bool in
       defer { value = false }
       return value
     }
     guard wasDirty else { return }
-    // A duplicate descriptor, synced outside the lock: appends do not wait for the disk,
-    // and a reopen meanwhile cannot close the file under the sync.
-    let copy = writing.withLock { dup($0) }
-    guard copy >= 0 else { return }
-    fsync(copy)
-    close(copy)
+    try? writing.current.sync()
   }
 }

@@ -1,9 +1,5 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import SieveCore
+import SieveSystem
 
 /// Buffered line output to a file descriptor (stdout, stderr) with `write(2)`.
 ///
@@ -13,7 +9,8 @@ import SieveCore
 /// Lines for people (standard error, text output) have their control characters escaped
 /// (``TerminalText``): a file name cannot forge an output line or send escape sequences.
 final class LineWriter {
-  private let descriptor: Int32
+  /// The descriptor, not closed by this writer.
+  private let output: OpenFile
   private var buffer: [UInt8] = []
   private let flushEvery: Int
   private let escapesControls: Bool
@@ -21,18 +18,18 @@ final class LineWriter {
   private(set) var failure: String?
 
   init(descriptor: Int32, flushEvery: Int = 1 << 16, escapesControls: Bool = false) {
-    self.descriptor = descriptor
+    self.output = OpenFile(borrowing: descriptor)
     self.flushEvery = flushEvery
     self.escapesControls = escapesControls
   }
 
   /// Standard output; `forPeople` (text formats) escapes control characters in each line.
   static func standardOutput(forPeople: Bool = false) -> LineWriter {
-    LineWriter(descriptor: STDOUT_FILENO, escapesControls: forPeople)
+    LineWriter(descriptor: 1, escapesControls: forPeople)
   }
 
   /// Standard error: messages for people, control characters escaped.
-  static func standardError() -> LineWriter { LineWriter(descriptor: STDERR_FILENO, flushEvery: 0, escapesControls: true) }
+  static func standardError() -> LineWriter { LineWriter(descriptor: 2, flushEvery: 0, escapesControls: true) }
 
   func write(_ line: String) {
     buffer.append(contentsOf: (escapesControls ? TerminalText.escape(line) : line).utf8)
@@ -50,28 +47,8 @@ final class LineWriter {
     guard !buffer.isEmpty else { return }
     defer { buffer.removeAll(keepingCapacity: true) }
     guard failure == nil else { return }
-    buffer.withUnsafeBytes { raw in
-      var offset = 0
-      while offset < raw.count {
-        let n = systemWrite(descriptor, raw.baseAddress! + offset, raw.count - offset)
-        if n < 0 {
-          if errno == EINTR { continue }
-          failure = String(cString: strerror(errno))
-          return
-        }
-        offset += n
-      }
-    }
+    do { try output.write(buffer) } catch { failure = error.description }
   }
 
   deinit { flush() }
-}
-
-@inline(__always)
-private func systemWrite(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int {
-  #if canImport(Glibc)
-  return Glibc.write(fd, buffer, count)
-  #else
-  return Darwin.write(fd, buffer, count)
-  #endif
 }

@@ -1,10 +1,6 @@
 import Foundation
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import SieveSystem
 
 /// Progress on standard error while a long run goes on: a line redrawn in place on a
 /// terminal (5 times a second), or a plain log line every `logInterval` seconds when
@@ -25,7 +21,7 @@ final class Progress {
     self.total = total
     self.totalBytes = totalBytes
     self.enabled = enabled
-    self.live = enabled && isatty(STDERR_FILENO) == 1
+    self.live = enabled && FileSystem.isTerminal(2)
     self.logInterval = logInterval
     lastDraw = live ? .distantPast : Date()
   }

@@ -5,6 +5,7 @@ import SieveHashing
 import SieveImaging
 import SieveMatching
 import SievePipeline
+import SieveSystem
 
 /// A forensic scan of evidence into a case database: every file's digests, every image's
 /// perceptual hashes, every match against the hash sets, in a database that a killed scan
@@ -160,10 +161,7 @@ public struct CaseScanner: Sendable {
     hashing.knownGood = knownGood?.set
     let batch = BatchHasher(configuration: hashing)
     // A quick pre-count of the bytes to read, for progress and the ETA.
-    let sizes = files.map { file -> Int in
-      var info = stat()
-      return file.path.withCString { lstat($0, &info) } == 0 ? Int(info.st_size) : 0
-    }
+    let sizes = files.map { file in (try? Self.metadata(file.path))?.size ?? 0 }
     events(.started(run: run, resumed: resumed, alreadyRecorded: alreadyRecorded, files: files.count, bytes: sizes.reduce(0, +)))
 
     var progress = Progress()
@@ -222,11 +220,8 @@ public struct CaseScanner: Sendable {
     row.digests = record.digests
     // Times as they were before the read; lstat only for files never opened.
     (row.modified, row.changed, row.accessed) = (record.times.modified, record.times.changed, record.times.accessed)
-    var info = stat()
-    if row.modified == nil, record.path.withCString({ lstat($0, &info) }) == 0 {
-      row.modified = Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9
-      row.changed = Double(info.st_ctim.tv_sec) + Double(info.st_ctim.tv_nsec) / 1e9
-      row.accessed = Double(info.st_atim.tv_sec) + Double(info.st_atim.tv_nsec) / 1e9
+    if row.modified == nil, let metadata = try? metadata(record.path) {
+      (row.modified, row.changed, row.accessed) = (metadata.modified, metadata.changed, metadata.accessed)
     }
     switch record.outcome {
     case .hashed(let hashes, let header):
@@ -249,6 +244,11 @@ public struct CaseScanner: Sendable {
     }
     row.matches = matcher.matches(for: record.query)
     return row
+  }
+
+  /// `lstat(2)` of a path (never followed).
+  static func metadata(_ path: RawPath) throws(SystemError) -> FileMetadata {
+    try path.withCString { raw in Result { () throws(SystemError) in try FileSystem.metadata(raw, followLinks: false) } }.get()
   }
 
   /// Loads the hash sets, each recorded with its version and its file's SHA-256.

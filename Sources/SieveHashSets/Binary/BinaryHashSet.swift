@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import SieveSystem
 import SieveCore
 
 /// Sieve's binary hash-set format (`.sieveset`), version 1.
@@ -123,30 +119,12 @@ public enum BinaryHashSet {
     return header.bytes + payload.bytes
   }
 
-  /// Writes `set` to `path` (through a temporary file renamed into place).
+  /// Writes `set` to `path` atomically (a new file beside it, synced, renamed into place):
+  /// a service reloading `path` meanwhile reads the old set or the new one.
   public static func write(_ set: HashSet, to path: String) throws(HashSetError) {
-    let bytes = encode(set)
-    let temporary = path + ".partial"
-    let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-    guard fd >= 0 else { throw .io(file: path, reason: String(cString: strerror(errno))) }
-    var written = 0
-    let failed: String? = bytes.withUnsafeBytes { raw in
-      while written < raw.count {
-        let n = systemWrite(fd, raw.baseAddress! + written, raw.count - written)
-        if n < 0 {
-          if errno == EINTR { continue }
-          return String(cString: strerror(errno))
-        }
-        written += n
-      }
-      return fsync(fd) == 0 ? nil : String(cString: strerror(errno))
+    do { try FileSystem.writeAtomically(encode(set), to: path, mode: 0o644) } catch {
+      throw .io(file: path, reason: error.description)
     }
-    _ = systemClose(fd)
-    if let failed {
-      unlink(temporary)
-      throw .io(file: path, reason: failed)
-    }
-    guard rename(temporary, path) == 0 else { throw .io(file: path, reason: String(cString: strerror(errno))) }
   }
 
   // MARK: Reading
@@ -225,7 +203,7 @@ public enum BinaryHashSet {
         throw fail("a section is shorter than its counts say")
       }
       let out = [T](unsafeUninitializedCapacity: count) { buffer, initialized in
-        adviseHugePages(UnsafeMutableRawBufferPointer(buffer))
+        MemoryAdvice.hugePages(UnsafeMutableRawBufferPointer(buffer))
         UnsafeMutableRawBufferPointer(buffer).copyMemory(from: UnsafeRawBufferPointer(rebasing: section[offset..<offset + count * size]))
         initialized = count
       }
@@ -325,69 +303,19 @@ public enum BinaryHashSet {
     return try decode(bytes, file: path)
   }
 
-  /// Asks for transparent huge pages on the page-aligned interior of a large buffer
-  /// about to be filled: far fewer page faults when a column of hundreds of MB is copied.
-  static func adviseHugePages(_ buffer: UnsafeMutableRawBufferPointer) {
-    #if os(Linux)
-    guard buffer.count >= 4 << 20, let start = buffer.baseAddress else { return }
-    let huge = 2 << 20
-    let first = (Int(bitPattern: start) + huge - 1) & ~(huge - 1)
-    let last = (Int(bitPattern: start) + buffer.count) & ~(huge - 1)
-    guard last > first, let aligned = UnsafeMutableRawPointer(bitPattern: first) else { return }
-    _ = madvise(aligned, last - first, 14 /* MADV_HUGEPAGE */)
-    #endif
-  }
-
-  /// Opens `path` read-only and returns the descriptor and the file's size.
-  static func openForReading(_ path: String) throws(HashSetError) -> (fd: Int32, size: Int) {
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else { throw .io(file: path, reason: String(cString: strerror(errno))) }
-    var info = stat()
-    guard fstat(fd, &info) == 0 else {
-      let reason = String(cString: strerror(errno))
-      _ = systemClose(fd)
-      throw .io(file: path, reason: reason)
-    }
-    return (fd, Int(info.st_size))
-  }
-
-  /// Reads a whole file.
+  /// Reads a whole file (read(2), never mapped).
   static func readFile(_ path: String) throws(HashSetError) -> [UInt8] {
-    let (fd, size) = try openForReading(path)
-    defer { _ = systemClose(fd) }
-    var bytes = [UInt8](unsafeUninitializedCapacity: size) { _, initialized in initialized = size }
-    var done = 0
-    let failed: String? = bytes.withUnsafeMutableBytes { raw in
-      while done < size {
-        let n = Glibc.read(fd, raw.baseAddress! + done, size - done)
-        if n < 0 {
-          if errno == EINTR { continue }
-          return String(cString: strerror(errno))
-        }
-        if n == 0 { return "the file shrank while it was read" }
-        done += n
-      }
-      return nil
+    let bytes: [UInt8]
+    let read: Int
+    do throws(SystemError) {
+      let file = try OpenFile(path)
+      var buffer = [UInt8](repeating: 0, count: try file.metadata().size)
+      read = try file.readFully(into: &buffer)
+      bytes = buffer
+    } catch {
+      throw .io(file: path, reason: error.description)
     }
-    if let failed { throw .io(file: path, reason: failed) }
+    guard read == bytes.count else { throw .io(file: path, reason: "the file shrank while it was read") }
     return bytes
   }
-}
-
-@inline(__always)
-func systemWrite(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int {
-  #if canImport(Glibc)
-  return Glibc.write(fd, buffer, count)
-  #else
-  return Darwin.write(fd, buffer, count)
-  #endif
-}
-
-@inline(__always)
-func systemClose(_ fd: Int32) -> Int32 {
-  #if canImport(Glibc)
-  return Glibc.close(fd)
-  #else
-  return Darwin.close(fd)
-  #endif
 }

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import SieveSystem
 
 /// Reads a text file line by line in 1 MiB chunks, whatever its size: strips a UTF-8
 /// byte-order mark at the start and the `\r` of CRLF line ends. A line longer than
@@ -12,7 +8,7 @@ struct LineReader {
   /// The longest line kept; hash-list lines are far shorter.
   static let maxLineLength = 64 * 1024
 
-  private let fd: Int32
+  private let file: OpenFile
   private let path: String
   private var buffer: [UInt8] = []
   private var start = 0
@@ -27,21 +23,16 @@ struct LineReader {
 
   init(path: String) throws(HashSetError) {
     self.path = path
-    fd = open(path, O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else { throw .io(file: path, reason: String(cString: strerror(errno))) }
-    var info = stat()
-    guard fstat(fd, &info) == 0 else {
-      let reason = String(cString: strerror(errno))
-      _ = systemClose(fd)
-      throw .io(file: path, reason: reason)
+    let kind: FileMetadata.Kind
+    do throws(SystemError) {
+      file = try OpenFile(path)
+      kind = try file.metadata().kind
+    } catch {
+      throw .io(file: path, reason: error.description)
     }
-    guard info.st_mode & S_IFMT == S_IFREG || info.st_mode & S_IFMT == S_IFIFO else {
-      _ = systemClose(fd)
-      throw .io(file: path, reason: "not a regular file")
-    }
+    guard kind == .regular || kind == .fifo else { throw .io(file: path, reason: "not a regular file") }
   }
 
-  func close() { _ = systemClose(fd) }
 
   /// The next line's bytes and whether it was cut at ``maxLineLength``, or `nil` at the end.
   mutating func next() throws(HashSetError) -> (bytes: ArraySlice<UInt8>, tooLong: Bool)? {
@@ -81,14 +72,14 @@ struct LineReader {
       start = 0
       let old = buffer.count
       buffer.append(contentsOf: repeatElement(0, count: 1 << 20))
-      var n: Int
-      repeat {
-        n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress! + old, 1 << 20) }
-      } while n < 0 && errno == EINTR
-      if n < 0 {
-        let reason = String(cString: strerror(errno))
+      let n: Int
+      do throws(SystemError) {
+        n = try buffer.withUnsafeMutableBytes { raw in
+          Result { () throws(SystemError) in try file.read(into: UnsafeMutableRawBufferPointer(rebasing: raw[old...])) }
+        }.get()
+      } catch {
         buffer.removeLast(1 << 20)
-        throw .io(file: path, reason: "read failed after line \(lineNumber): \(reason)")
+        throw .io(file: path, reason: "read failed after line \(lineNumber): \(error)")
       }
       buffer.removeLast((1 << 20) - n)
       buffer.withUnsafeBytes { checksum.update(UnsafeRawBufferPointer(rebasing: $0[old...])) }

@@ -45,7 +45,6 @@ public struct TextHashSetReader: Sendable {
   ///   and (without ``skipBadLines``) the first bad line.
   public func read(_ path: String, into set: inout HashSet) throws(HashSetError) -> Report {
     var lines = try LineReader(path: path)
-    defer { lines.close() }
     var state = ParseState(reader: self, path: path)
     var report: Report?
     while let (bytes, tooLong) = try lines.next() {
