@@ -13,23 +13,40 @@ public struct DecodingLimits: Sendable, Equatable {
   /// The most scans a progressive JPEG may have (libjpeg-turbo's advice against
   /// scan-flooding files is a few hundred). Default 500.
   public var maxProgressiveScans: Int
-  /// The most pixels an image may declare per byte of its encoded file, once it declares
-  /// more than ``pixelsFreeOfRatio``: a file cannot make more pixels than its bytes encode,
-  /// so one that declares millions of pixels per byte is a header-only bomb (a 35-byte GIF
-  /// declaring a 15000×15000 screen: 6.4 million a byte) whose pixel buffers would be
-  /// allocated before its data runs out. Photos stay under 20 a byte; blank scanned pages
-  /// reach 21,143 as lossless WebP and 7,513 as 1-bit PNG (`Scripts/measure_pixels_per_byte.py`),
-  /// under the default of 32,768. Only one-colour images with nothing to match on go over
-  /// it. `Int.max` turns the check off.
+  /// The most pixels a large image (over ``largeImagePixels``, 4096 × 4096) may declare
+  /// per byte of its encoded file; a mid-sized one (over ``pixelsFreeOfRatio``, 2048 ×
+  /// 2048) may declare 64 times as many; smaller ones are exempt. Default 512 (so 32,768
+  /// for mid-sized images). `Int.max` turns the check off.
+  ///
+  /// A file cannot make more pixels than its bytes encode: one that declares millions of
+  /// pixels per byte is a header-only bomb (a 35-byte GIF declaring a 15000×15000 screen:
+  /// 6.4 million a byte) whose pixel buffers would be allocated before its data runs out;
+  /// and a large image that compresses hundreds of times better than a photo is nearly one
+  /// colour, yet costs as much memory as a photo of its size (a 218 KB PNG of 15000×15000
+  /// costs 900 MB to hash, for a hash of quality 0). Measured (`Scripts/measure_pixels_per_byte.py`):
+  /// photos stay under 20 pixels a byte, screenshots under 2,200, blank scanned pages
+  /// (8.4 M pixels) reach 21,143 as lossless WebP; a 50 M pixel one-colour lossy WebP is 562.
   public var maxPixelsPerByte: Int
 
   /// Images of at most this many pixels (2048 × 2048) are never refused for their ratio
   /// of pixels to bytes: their decoding is cheap whatever the file holds.
   public static let pixelsFreeOfRatio = 2048 * 2048
 
+  /// Above this many pixels (4096 × 4096), ``maxPixelsPerByte`` applies as it is; below,
+  /// 64 times it.
+  public static let largeImagePixels = 4096 * 4096
+
+  /// The pixels-per-byte limit for an image of `pixels` pixels; nil when none applies.
+  public func pixelsPerByteLimit(forPixels pixels: Int) -> Int? {
+    guard pixels > Self.pixelsFreeOfRatio, maxPixelsPerByte != .max else { return nil }
+    if pixels > Self.largeImagePixels { return maxPixelsPerByte }
+    let (scaled, overflow) = maxPixelsPerByte.multipliedReportingOverflow(by: 64)
+    return overflow ? nil : scaled
+  }
+
   public init(
     maxPixels: Int = 250_000_000, maxBytes: Int = 512 << 20, maxDimension: Int = 1_000_000,
-    maxSeconds: Double? = 60, maxProgressiveScans: Int = 500, maxPixelsPerByte: Int = 32_768
+    maxSeconds: Double? = 60, maxProgressiveScans: Int = 500, maxPixelsPerByte: Int = 512
   ) {
     self.maxPixels = maxPixels
     self.maxBytes = maxBytes
@@ -67,10 +84,8 @@ public struct DecodingLimits: Sendable, Equatable {
     if overflow || pixels > maxPixels {
       throw .tooLarge(width: header.width, height: header.height, limit: "\(maxPixels) pixels")
     }
-    if header.encodedBytes > 0, pixels > Self.pixelsFreeOfRatio,
-      pixels / header.encodedBytes > maxPixelsPerByte
-    {
-      throw .implausibleSize(width: header.width, height: header.height, bytes: header.encodedBytes, limit: maxPixelsPerByte)
+    if header.encodedBytes > 0, let limit = pixelsPerByteLimit(forPixels: pixels), pixels / header.encodedBytes > limit {
+      throw .implausibleSize(width: header.width, height: header.height, bytes: header.encodedBytes, limit: limit)
     }
   }
 }

@@ -9,7 +9,7 @@ struct ResourceOptions: ParsableArguments {
   @Option(help: "Refuse images with more pixels than this (width x height), from the header.")
   var maxPixels: Int = DecodingLimits.default.maxPixels
 
-  @Option(help: "Refuse images declaring more than this many pixels per byte of file (decompression bombs; images up to 2048x2048 are exempt; 0: no limit).")
+  @Option(help: "Refuse images over 4096x4096 declaring more than this many pixels per byte of file, and images over 2048x2048 declaring 64 times as many (decompression bombs, one-colour images; 0: no limit).")
   var maxPixelsPerByte: Int = DecodingLimits.default.maxPixelsPerByte
 
   @Option(help: ArgumentHelp("Refuse files larger than this many bytes (suffixes K, M, G).", valueName: "size"))

@@ -91,7 +91,7 @@ struct ServeStartCommand: ParsableCommand {
   @Option(help: "Refuse uploads with more pixels than this, from the header (422).")
   var maxPixels: Int = 100_000_000
 
-  @Option(help: "Refuse uploads declaring more than this many pixels per byte (decompression bombs, 422; images up to 2048x2048 are exempt; 0: no limit).")
+  @Option(help: "Refuse uploads over 4096x4096 declaring more than this many pixels per byte of file, and over 2048x2048 64 times as many (decompression bombs, 422; 0: no limit).")
   var maxPixelsPerByte: Int = DecodingLimits.default.maxPixelsPerByte
 
   @Option(help: "Give up decoding one upload after this many seconds (422). Enforced while decoding JPEG, PNG and GIF, and after HEIF; other formats are bounded by --max-pixels.")

@@ -62,21 +62,37 @@ import Testing
     #expect(image.width == 8 && image.height == 8)
   }
 
-  /// Within the limits: accepted from the header, with the decoder's own working memory
-  /// (canvas, frame, planes) declared for the memory budget to reserve.
+  /// Large one-colour images that compress hundreds of times better than any photo (562
+  /// to 1,682 pixels a byte, over 16.8 M pixels) are refused from the header: hashing them
+  /// would cost 370 MB to 1 GB for a hash of quality 0.
   @Test(arguments: [
-    ("gif_lzw_long.gif", 4000 * 4000 * 3),
-    ("webp_lossy_solid.webp", 7168 * 7168 * 3),
-    ("png_solid_15000.png", 15000 * 16),
-    ("heif_large_solid.heic", 16384 * 8704 * 8),
+    ("webp_lossy_solid.webp", "7168×7168 pixels in only 91412 bytes, over 512 pixels per byte"),
+    ("png_solid_15000.png", "15000×15000 pixels in only 218443 bytes, over 512 pixels per byte"),
+    ("heif_large_solid.heic", "16384×8704 pixels in only 84799 bytes, over 512 pixels per byte"),
   ])
-  func largeButLegitimateImagesDeclareTheirMemory(name: String, atLeast: Int) throws {
+  func largeFlatImagesAreRefusedFromTheHeader(name: String, reason: String) throws {
     let data = try Self.bytes(name)
     let decoder = ImageDecoder()
     let header = try decoder.header(of: data)
-    try decoder.limits.check(header)
-    #expect(header.encodedBytes == data.count)
-    #expect(header.decoderBytes >= atLeast, "\(header)")
+    let error = #expect(throws: ImagingError.self) { try decoder.limits.check(header) }
+    #expect(error?.description.contains(reason) == true, "\(error?.description ?? "-")")
+    // With the ratio turned off they are within the limits, their memory declared.
+    var limits = DecodingLimits()
+    limits.maxPixelsPerByte = .max
+    try limits.check(header)
+    #expect(header.encodedBytes == data.count && header.decoderBytes > 0)
+  }
+
+  /// Mid-sized images may be 64 times as compressible: the 16 M pixel one-colour GIF
+  /// (1,883 pixels a byte) is accepted, with its canvas declared for the budget.
+  @Test func midSizedImagesHaveTheLargerAllowance() throws {
+    let data = try Self.bytes("gif_lzw_long.gif")
+    let header = try ImageDecoder().header(of: data)
+    try DecodingLimits().check(header)
+    #expect(header.decoderBytes >= 4000 * 4000 * 3)
+    #expect(DecodingLimits().pixelsPerByteLimit(forPixels: 2048 * 2048) == nil)
+    #expect(DecodingLimits().pixelsPerByteLimit(forPixels: 4000 * 4000) == 32_768)
+    #expect(DecodingLimits().pixelsPerByteLimit(forPixels: 5000 * 5000) == 512)
   }
 
   /// The one-colour 4000×4000 GIF decodes (1,883 pixels a byte is legitimate LZW).
