@@ -386,7 +386,8 @@ import Testing
     }
     let probe = try PDQHash(hex: Self.weePDQ)
     try makeSet(seed: 1, probe: probe)
-    let server = try ServiceProcess(["--hashset", path, "--keys", keys.path])
+    // Unlimited rate: four clients in a loop go far over the default 1000 requests a second.
+    let server = try ServiceProcess(["--hashset", path, "--keys", keys.path, "--rate-limit", "0"])
     defer { server.stop() }
 
     let stop = Flag()

@@ -12,6 +12,9 @@ final class ServiceProcess: @unchecked Sendable {
   private(set) var base: URL!
   private let lock = NSLock()
   private var stderrText = ""
+  /// Signalled when standard error reaches its end (the process has exited and every line
+  /// it wrote has been read).
+  private let stderrClosed = DispatchSemaphore(value: 0)
   private let session: URLSession
 
   /// One HTTP answer.
@@ -39,10 +42,14 @@ final class ServiceProcess: @unchecked Sendable {
     process.standardOutput = FileHandle.nullDevice
     try process.run()
     let handle = errors.fileHandleForReading
+    let closed = stderrClosed
     Thread.detachNewThread { [weak self] in
       while true {
         let data = handle.availableData
-        if data.isEmpty { return }
+        if data.isEmpty {
+          closed.signal()
+          return
+        }
         guard let self else { return }
         self.lock.lock()
         self.stderrText += String(decoding: data, as: UTF8.self)
@@ -125,6 +132,9 @@ final class ServiceProcess: @unchecked Sendable {
   func stop() -> Int32 {
     if process.isRunning { process.terminate() }
     process.waitUntilExit()
+    // Every line written before the exit is read before the log is looked at.
+    _ = stderrClosed.wait(timeout: .now() + 10)
+    stderrClosed.signal()
     session.invalidateAndCancel()
     return process.terminationStatus
   }
