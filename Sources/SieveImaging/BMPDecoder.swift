@@ -77,7 +77,7 @@ struct BMPDecoder {
     ImageHeader(
       format: .bmp, width: l.width, height: l.height,
       colorModel: l.bitsPerPixel <= 8 ? "palette" : "RGB", bitDepth: l.bitsPerPixel, isProgressive: false, layout: .rgb,
-      encodedBytes: encodedBytes, decoderBytes: l.width * 3)
+      encodedBytes: encodedBytes, decoderBytes: ImageHeader.bytes(l.width, 3))
   }
 
   /// Extracts a masked channel and scales it to 8 bits.

@@ -68,7 +68,7 @@ struct GIFDecoder {
   private static func header(width: Int, height: Int, encodedBytes: Int) -> ImageHeader {
     ImageHeader(
       format: .gif, width: width, height: height, colorModel: "palette", bitDepth: 8, isProgressive: true, layout: .rgb,
-      encodedBytes: encodedBytes, decoderBytes: width * height * 3 + 65_536)
+      encodedBytes: encodedBytes, decoderBytes: ImageHeader.sum(ImageHeader.bytes(width, height, 3), 65_536))
   }
 
   func decode<Sink: PixelRowSink>(_ data: UnsafeRawBufferPointer, into sink: inout Sink) throws -> ImageHeader {

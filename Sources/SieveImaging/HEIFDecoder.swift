@@ -53,7 +53,7 @@ struct HEIFDecoder {
   private static func header(width: Int, height: Int, colorModel: String, bitDepth: Int, encodedBytes: Int) -> ImageHeader {
     ImageHeader(
       format: .heif, width: width, height: height, colorModel: colorModel, bitDepth: bitDepth, isProgressive: true,
-      layout: .rgb, encodedBytes: encodedBytes, decoderBytes: width * height * 11)
+      layout: .rgb, encodedBytes: encodedBytes, decoderBytes: ImageHeader.bytes(width, height, 11))
   }
 
   func decode<Sink: PixelRowSink>(_ data: UnsafeRawBufferPointer, into sink: inout Sink) throws -> ImageHeader {

@@ -24,7 +24,7 @@ public struct ImageHeader: Sendable, Equatable, Codable {
   public var decoderBytes: Int
 
   /// The number of pixels, `width × height`.
-  public var pixelCount: Int { width * height }
+  public var pixelCount: Int { ImageHeader.bytes(width, height) }
 
   public init(
     format: ImageFormat, width: Int, height: Int, colorModel: String, bitDepth: Int,
@@ -39,5 +39,28 @@ public struct ImageHeader: Sendable, Equatable, Codable {
     self.layout = layout
     self.encodedBytes = encodedBytes
     self.decoderBytes = decoderBytes
+  }
+}
+
+extension ImageHeader {
+  /// `factors` multiplied, saturating at `Int.max` instead of trapping: header sizes come
+  /// from the file (a TIFF may declare 2³¹ × 2³¹), and are checked against the limits only
+  /// after the header is built.
+  static func bytes(_ factors: Int...) -> Int {
+    var product = 1
+    for factor in factors {
+      let (next, overflow) = product.multipliedReportingOverflow(by: max(factor, 0))
+      if overflow { return .max }
+      product = next
+    }
+    return product
+  }
+
+  /// `a + b`, saturating.
+  static func sum(_ terms: Int...) -> Int {
+    terms.reduce(0) { total, term in
+      let (next, overflow) = total.addingReportingOverflow(term)
+      return overflow ? .max : next
+    }
   }
 }

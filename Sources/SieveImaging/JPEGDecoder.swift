@@ -39,12 +39,12 @@ struct JPEGDecoder {
     let multiScan = info.progressive != 0 || info.multiple_scans != 0
     // A multi-scan JPEG keeps every DCT coefficient (2 bytes a sample) until the end; a
     // single-scan one, an MCU row of them. Plus the band of output rows and CMYK's RGB band.
-    let coefficients = multiScan ? width * height * components * 2 : width * components * 64
+    let coefficients = multiScan ? ImageHeader.bytes(width, height, components, 2) : ImageHeader.bytes(width, components, 64)
     return ImageHeader(
       format: .jpeg, width: width, height: height,
       colorModel: colorModel(info.color_space) + (info.arithmetic != 0 ? ", arithmetic" : ""),
       bitDepth: 8, isProgressive: multiScan, layout: info.components == 1 ? .gray : .rgb,
-      encodedBytes: encodedBytes, decoderBytes: coefficients + width * 7 * 16)
+      encodedBytes: encodedBytes, decoderBytes: ImageHeader.sum(coefficients, ImageHeader.bytes(width, 7 * 16)))
   }
 
   func header(of data: UnsafeRawBufferPointer) throws(ImagingError) -> ImageHeader {

@@ -40,12 +40,12 @@ struct PNGDecoder {
     let (width, height) = (Int(info.width), Int(info.height))
     // Interlaced: the whole output frame. Otherwise a band of 16 output rows. Plus
     // libpng's two rows as stored (up to 8 bytes a pixel) and its capped chunk buffers.
-    let frame = info.interlaced != 0 ? width * height * layout.channels : width * layout.channels * 16
+    let frame = ImageHeader.bytes(width, info.interlaced != 0 ? height : 16, layout.channels)
     return ImageHeader(
       format: .png, width: width, height: height,
       colorModel: colorModel(colorType) + (info.has_trns != 0 ? "+tRNS" : ""),
       bitDepth: Int(info.bit_depth), isProgressive: info.interlaced != 0, layout: layout,
-      encodedBytes: encodedBytes, decoderBytes: frame + 2 * width * 8 + (1 << 20))
+      encodedBytes: encodedBytes, decoderBytes: ImageHeader.sum(frame, ImageHeader.bytes(width, 16), 1 << 20))
   }
 
   func header(of data: UnsafeRawBufferPointer) throws(ImagingError) -> ImageHeader {

@@ -28,7 +28,7 @@ struct TIFFDecoder {
       colorModel: "photometric \(info.photometric), \(info.samples_per_pixel) samples"
         + (info.pages > 1 ? ", \(info.pages) pages" : ""),
       bitDepth: Int(info.bits_per_sample), isProgressive: true, layout: .rgb,
-      encodedBytes: encodedBytes, decoderBytes: width * height * 4 + width * 3 + chunk)
+      encodedBytes: encodedBytes, decoderBytes: ImageHeader.sum(ImageHeader.bytes(width, height, 4), ImageHeader.bytes(width, 3), chunk))
   }
 
   /// The largest tile or strip buffer accepted: what the image itself needs uncompressed,
@@ -37,10 +37,12 @@ struct TIFFDecoder {
   /// 32768×32768 deflate tile would cost a gigabyte.
   static func maxChunkBytes(_ info: sieve_tiff_info) -> UInt64 {
     let samples = UInt64(max(info.samples_per_pixel, 1)), bits = UInt64(max(info.bits_per_sample, 1))
+    // An image too large to size is refused later by the pixel limit; its chunks are not
+    // allowed past the floor meanwhile.
     let (image, overflow) = UInt64(info.width).multipliedReportingOverflow(by: UInt64(info.height))
-    guard !overflow else { return .max }
+    guard !overflow else { return 16 << 20 }
     let raw = image.multipliedReportingOverflow(by: samples * bits)
-    return raw.overflow ? .max : max(16 << 20, raw.partialValue / 8 * 2)
+    return raw.overflow ? 16 << 20 : max(16 << 20, raw.partialValue / 8 * 2)
   }
 
   /// Refuses a tile or strip larger than ``maxChunkBytes(_:)``; part of reading the header,

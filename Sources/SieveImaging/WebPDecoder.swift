@@ -29,7 +29,8 @@ struct WebPDecoder {
       format: .webp, width: width, height: height,
       colorModel: (lossless ? "lossless" : "lossy") + (f.has_alpha != 0 ? "+alpha" : "") + (f.has_animation != 0 ? ", animated" : ""),
       bitDepth: 8, isProgressive: true, layout: .rgb, encodedBytes: data.count,
-      decoderBytes: width * height * 3 + (lossless ? width * height * 4 + width * 64 : width * 16 * 6))
+      decoderBytes: ImageHeader.sum(
+        ImageHeader.bytes(width, height, 3), lossless ? ImageHeader.bytes(width, height, 4) : 0, ImageHeader.bytes(width, 96)))
   }
 
   func decode<Sink: PixelRowSink>(_ data: UnsafeRawBufferPointer, into sink: inout Sink) throws -> ImageHeader {

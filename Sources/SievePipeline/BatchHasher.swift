@@ -85,6 +85,7 @@ public final class BatchHasher: Sendable {
       record.size = data.count
       record.digests = digests
       record.times = times
+      record.format = ImageFormat.detect(data)
       return record
     }
   }
@@ -97,7 +98,9 @@ public final class BatchHasher: Sendable {
       let known = configuration.knownGood.map { set in digests.all.contains(where: set.contains) } ?? false
       let outcome: HashRecord.Outcome =
         known ? .knownGood : ImageFormat.detect(prefix) != nil ? .failed(reason) : .skipped("not an image (digests streamed)")
-      return HashRecord(path: file.path, outcome: outcome, size: size, digests: digests)
+      var record = HashRecord(path: file.path, outcome: outcome, size: size, digests: digests)
+      record.format = ImageFormat.detect(prefix)
+      return record
     } catch {
       return HashRecord(path: file.path, outcome: .failed(error.description))
     }

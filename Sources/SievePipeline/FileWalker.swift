@@ -83,23 +83,40 @@ public struct FileWalker: Sendable {
     return out
   }
 
+  /// Walks one folder tree. Each folder is opened once, with `O_NOFOLLOW` unless it was
+  /// reached through a link being followed, and checked to be the folder found when its
+  /// parent was listed (device and inode); its entries are examined relative to that open
+  /// folder (`fstatat`), so a folder swapped for a link while the walk goes on is reported,
+  /// never entered.
   private func walkDirectory(_ root: RawPath, roots: [[UInt8]], visited: inout Set<[UInt64]>, visit: (Entry) -> Void) {
-    var stack = [root]
-    while let directory = stack.popLast() {
-      if let folder = try? Self.metadata(directory, followLinks: true) {
-        guard visited.insert([folder.device, folder.inode]).inserted else { continue }
+    var stack: [(path: RawPath, identity: [UInt64]?, throughLink: Bool)] = [(root, nil, true)]
+    while let (directory, expected, throughLink) = stack.popLast() {
+      let folder: OpenFile
+      let identity: [UInt64]
+      do throws(SystemError) {
+        folder = try Self.openFolder(directory, followLink: throughLink)
+        let metadata = try folder.metadata()
+        identity = [metadata.device, metadata.inode]
+      } catch {
+        visit(.failure(path: directory, reason: error.isSymbolicLink ? "changed during the walk: it is now a symbolic link; not entered" : error.description))
+        continue
       }
+      if let expected, expected != identity {
+        visit(.failure(path: directory, reason: "changed during the walk: another folder now has its name; not entered"))
+        continue
+      }
+      guard visited.insert(identity).inserted else { continue }
       var names: [[UInt8]]
-      do { names = try Self.names(in: directory) } catch {
+      do { names = try FileSystem.names(in: folder) } catch {
         visit(.failure(path: directory, reason: error.description))
         continue
       }
       names.sort { $0.lexicographicallyPrecedes($1) }
-      var subdirectories: [RawPath] = []
+      var subdirectories: [(path: RawPath, identity: [UInt64]?, throughLink: Bool)] = []
       for name in names {
         let path = directory.appending(name)
         var metadata: FileMetadata
-        do { metadata = try Self.metadata(path, followLinks: false) } catch {
+        do { metadata = try FileSystem.metadata(of: name, in: folder) } catch {
           visit(.failure(path: path, reason: error.description))
           continue
         }
@@ -117,7 +134,7 @@ public struct FileWalker: Sendable {
         }
         switch metadata.kind {
         case .regular: visit(.file(InputFile(path: path, explicit: false, identity: .init(metadata), followsLink: isLink)))
-        case .directory: subdirectories.append(path)
+        case .directory: subdirectories.append((path, [metadata.device, metadata.inode], isLink))
         default:  // links (when not followed), devices, sockets, FIFOs
           if reportSpecialFiles { visit(.special(path: path, kind: Self.kind(of: metadata.kind))) }
         }
@@ -131,19 +148,18 @@ public struct FileWalker: Sendable {
     try path.withCString { raw in Result { () throws(SystemError) in try FileSystem.metadata(raw, followLinks: followLinks) } }.get()
   }
 
-  /// A folder's names, read with O_NOATIME where permitted, so that listing a folder
-  /// leaves its access time.
-  static func names(in directory: RawPath) throws(SystemError) -> [[UInt8]] {
+  /// Opens a folder to list it: `O_NOFOLLOW` unless it is reached through a link being
+  /// followed, `O_NOATIME` where permitted (listing it leaves its access time).
+  static func openFolder(_ directory: RawPath, followLink: Bool) throws(SystemError) -> OpenFile {
     func open(_ options: OpenFile.Options) throws(SystemError) -> OpenFile {
       try directory.withCString { raw in Result { () throws(SystemError) in try OpenFile(path: raw, options: options) } }.get()
     }
-    let folder: OpenFile
+    let options: OpenFile.Options = followLink ? [.directory] : [.directory, .noFollow]
     do {
-      folder = try open([.directory, .noAccessTime])
+      return try open(options.union(.noAccessTime))
     } catch where error.isNotPermitted {
-      folder = try open([.directory])
+      return try open(options)
     }
-    return try FileSystem.names(in: folder)
   }
 
   static func realPath(_ path: RawPath) -> [UInt8]? { EvidenceGuard.realPath(path.bytes) }

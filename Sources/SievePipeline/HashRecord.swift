@@ -15,6 +15,9 @@ public struct HashRecord: Sendable {
   public var digests: FileDigests?
   /// The file's times as they were before it was read.
   public var times = FileReader.FileTimes()
+  /// The image format its first bytes show, when it was read (also for files that failed
+  /// to decode), so that nobody has to open the file again to learn it.
+  public var format: ImageFormat?
 
   /// The outcome for one file.
   public enum Outcome: Sendable {

@@ -63,6 +63,10 @@ public struct APIKeyStore: Sendable, Equatable {
     guard !name.isEmpty, name.count <= 200, !name.contains(where: \.isNewline) else {
       throw .invalid("a key name needs 1 to 200 characters on one line")
     }
+    // A name is shown in listings and logs: no control or text-reordering characters.
+    guard !name.unicodeScalars.contains(where: TerminalText.needsEscape) else {
+      throw .invalid("the name may not hold control characters")
+    }
     if let rate = ratePerSecond, !Self.isValidRate(rate) {
       throw .invalid("the rate must be a positive number of requests per second, at most \(Int(Self.maxRatePerSecond))")
     }

@@ -84,5 +84,23 @@ extension API {
 
   struct BatchRequest: Decodable, Sendable {
     var queries: [BatchQuery]
+
+    /// The most queries a batch may hold, from the decoder's user info
+    /// (``BatchRequest/maxQueriesKey``); checked before any query is decoded, so that a
+    /// 1 MiB body of 350,000 empty objects costs a count, not 350,000 decodes.
+    static let maxQueriesKey = CodingUserInfoKey(rawValue: "sieve.maxBatchQueries")!
+
+    enum CodingKeys: String, CodingKey { case queries }
+
+    init(from decoder: any Decoder) throws {
+      let container = try decoder.container(keyedBy: CodingKeys.self)
+      var list = try container.nestedUnkeyedContainer(forKey: .queries)
+      if let limit = decoder.userInfo[Self.maxQueriesKey] as? Int, let count = list.count, count > limit {
+        throw QueryError("\(count) queries; at most \(limit) a call")
+      }
+      var queries: [BatchQuery] = []
+      while !list.isAtEnd { queries.append(try list.decode(BatchQuery.self)) }
+      self.queries = queries
+    }
   }
 }

@@ -18,6 +18,13 @@ struct AuthMiddleware: RouterMiddleware {
   let metrics: ServiceMetrics
   /// Where refused requests are recorded; nil: no audit log.
   let audit: AuditLog?
+  /// Refusals recorded per client address: at most ``refusalLinesPerSecond`` a second
+  /// (a burst of as many), so that a client without a key cannot fill the disk with them
+  /// (the rest are counted in the metrics only).
+  let refusalLog = RateLimiter()
+  static let refusalLinesPerSecond = 10.0
+  /// The longest request path written in a refusal line.
+  static let maxLoggedPath = 256
 
   static let apiKeyHeader = HTTPField.Name("X-API-Key")!
 
@@ -59,9 +66,12 @@ struct AuthMiddleware: RouterMiddleware {
   private func refuse(_ request: Request, _ context: Context, status: Int, reason: String, key: String?) {
     metrics.refused(reason: reason)
     guard let audit else { return }
+    guard refusalLog.take(key: context.remoteAddress ?? "-", rate: Self.refusalLinesPerSecond) == nil else { return }
+    let path = request.uri.path
     let entry = API.AuditEntry(
-      event: "refused", time: SieveService.now(), request_id: context.id, key: key, route: request.uri.path, status: status,
-      reason: reason, client: context.remoteAddress)
+      event: "refused", time: SieveService.now(), request_id: context.id, key: key,
+      route: path.utf8.count > Self.maxLoggedPath ? String(decoding: path.utf8.prefix(Self.maxLoggedPath), as: UTF8.self) + "…" : path,
+      status: status, reason: reason, client: context.remoteAddress)
     if let line = try? SieveService.auditEncoder.encode(entry) { audit.append([Array(line)]) }
   }
 

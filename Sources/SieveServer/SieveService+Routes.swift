@@ -80,7 +80,7 @@ extension SieveService {
     guard Self.isImage(request) else {
       throw HTTPError(.unsupportedMediaType, message: "send the image bytes with Content-Type image/* (or application/octet-stream)")
     }
-    let (upload, _) = try await hashUpload(request) { _ in () }
+    let (upload, _) = try await hashUpload(request, context) { _ in () }
     let hashes = API.Hashes(upload)
     try record([
       API.AuditEntry(
@@ -103,7 +103,7 @@ extension SieveService {
     if Self.isImage(request) {
       // Hashed and matched on the pool: eight PDQ orientations against large sets are
       // real work, kept off the event loop.
-      let (upload, matched) = try await hashUpload(request) { upload in
+      let (upload, matched) = try await hashUpload(request, context) { upload in
         let start = DispatchTime.now().uptimeNanoseconds
         let query = MatchQuery(upload.image, digests: upload.digests)
         return (query, snapshot.matches(for: query).map(API.Match.init), Self.milliseconds(since: start))
@@ -114,7 +114,7 @@ extension SieveService {
       source = "image"
     } else if Self.isJSON(request) {
       // One hash through the index: microseconds, answered on the event loop.
-      let given = try await decodeJSON(API.Hashes.self, request)
+      let given = try await decodeJSON(API.Hashes.self, request, context)
       query = try given.query()
       hashes = API.Hashes(query)
       let matchStart = DispatchTime.now().uptimeNanoseconds
@@ -142,7 +142,7 @@ extension SieveService {
     guard Self.isJSON(request) else {
       throw HTTPError(.unsupportedMediaType, message: #"send {"queries": [{"pdq": …}, …]} with Content-Type application/json"#)
     }
-    let body = try await decodeJSON(API.BatchRequest.self, request)
+    let body = try await decodeJSON(API.BatchRequest.self, request, context)
     guard !body.queries.isEmpty else { throw HTTPError(.badRequest, message: "queries is empty") }
     guard body.queries.count <= configuration.maxBatch else {
       throw HTTPError(.badRequest, message: "\(body.queries.count) queries; at most \(configuration.maxBatch) a call")
@@ -194,11 +194,11 @@ extension SieveService {
   /// Reads an upload and hashes it on the pool, then runs `then` there (matching), mapping
   /// every failure to a status.
   func hashUpload<T: Sendable>(
-    _ request: Request, then: @escaping @Sendable (UploadHashes) -> T
+    _ request: Request, _ context: SieveRequestContext, then: @escaping @Sendable (UploadHashes) -> T
   ) async throws -> (UploadHashes, T) {
     // The body first, within its deadline and the upload budget; a hashing place only once
     // it is all here, so a slow client never holds a worker or a queue place.
-    let upload = try await uploads.read(request, limit: configuration.maxBodyBytes)
+    let upload = try await uploads.read(request, limit: configuration.maxBodyBytes, owner: Self.owner(context))
     defer { upload.release() }
     let body = upload.buffer
     guard body.readableBytes > 0 else { throw HTTPError(.badRequest, message: "the body is empty: send the image bytes") }
@@ -207,11 +207,13 @@ extension SieveService {
     return try await pool.hash(body, admission: admission, then: then)
   }
 
-  func decodeJSON<T: Decodable>(_ type: T.Type, _ request: Request) async throws -> T {
-    let upload = try await uploads.read(request, limit: configuration.maxJSONBytes)
+  func decodeJSON<T: Decodable>(_ type: T.Type, _ request: Request, _ context: SieveRequestContext) async throws -> T {
+    let upload = try await uploads.read(request, limit: configuration.maxJSONBytes, owner: Self.owner(context))
     defer { upload.release() }
     let body = upload.buffer
-    return try JSONDecoder().decode(T.self, from: Data(body.readableBytesView))
+    let decoder = JSONDecoder()
+    decoder.userInfo[API.BatchRequest.maxQueriesKey] = configuration.maxBatch
+    return try decoder.decode(T.self, from: Data(body.readableBytesView))
   }
 
   /// Appends audit lines; without them the result is not given (503).
@@ -250,6 +252,15 @@ extension SieveService {
 
   static func milliseconds(since start: UInt64) -> Double {
     Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+  }
+
+  /// Who a request's body bytes are counted against: its key, else its client's address.
+  static func owner(_ context: SieveRequestContext) -> String {
+    if let key = context.key { return "key " + key.id }
+    guard let address = context.remoteAddress else { return "-" }
+    // The address without its port: all of one client's connections together.
+    if address.hasPrefix("["), let end = address.firstIndex(of: "]") { return String(address[...end]) }
+    return String(address.split(separator: ":").first ?? Substring(address))
   }
 
   /// Audit lines: sorted keys, unescaped slashes, one line each.

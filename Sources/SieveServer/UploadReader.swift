@@ -32,11 +32,14 @@ struct UploadReader: Sendable {
   ///
   /// - Throws: `HTTPError` 413 (over `limit`, from Content-Length before reading), 408
   ///   (not complete within ``timeout``), 503 (the budget is spent), 400 (a read error).
-  func read(_ request: Request, limit: Int) async throws -> Body {
+  ///
+  /// - Parameter owner: who the bytes are counted against (the key id, or the client's
+  ///   address when the service runs without keys).
+  func read(_ request: Request, limit: Int, owner: String) async throws -> Body {
     if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
       throw HTTPError(.contentTooLarge, message: "the body is \(length) bytes; the limit is \(limit)")
     }
-    let reservation = UploadBudget.Reservation(budget: budget)
+    let reservation = UploadBudget.Reservation(budget: budget, owner: owner, limit: limit)
     let body = request.body
     let timeout = timeout
     let buffer: ByteBuffer?
@@ -51,7 +54,7 @@ struct UploadReader: Sendable {
           guard reservation.grow(by: chunk.readableBytes) else {
             throw HTTPError(
               .serviceUnavailable, headers: [.retryAfter: "1"],
-              message: "the service holds \(budget.capacity) bytes of uploads already; retry shortly")
+              message: "the service holds its \(budget.capacity) bytes of uploads, or this client its share of them, already; retry shortly")
           }
           var chunk = chunk
           collected.writeBuffer(&chunk)
@@ -88,33 +91,50 @@ struct UploadReader: Sendable {
 }
 
 /// The bytes of request bodies the service holds at once (being read, or waiting for a
-/// hashing worker). Never blocks: a reservation that does not fit fails.
+/// hashing worker). Never blocks: a reservation that does not fit fails. One owner (an API
+/// key, or a client address without keys) may hold at most a quarter of it (and at least
+/// one largest body), so one key that starts many large uploads and stalls cannot take it
+/// all from the others.
 final class UploadBudget: Sendable {
   let capacity: Int
-  private let used = Locked(0)
+  private struct Usage {
+    var total = 0
+    var byOwner: [String: Int] = [:]
+  }
+  private let used = Locked(Usage())
 
   init(capacity: Int) {
     self.capacity = max(1, capacity)
   }
 
   /// Bytes held now.
-  var inUse: Int { used.current }
+  var inUse: Int { used.withLock { $0.total } }
+
+  /// The most one owner may hold, for bodies of at most `limit` bytes.
+  func ownerCapacity(limit: Int) -> Int { min(capacity, max(capacity / 4, limit)) }
 
   /// One body's bytes, grown as they arrive; given back once.
   final class Reservation: Sendable {
     private let budget: UploadBudget
+    private let owner: String
+    private let ownerCapacity: Int
     private let bytes = Locked(0)
 
-    init(budget: UploadBudget) {
+    init(budget: UploadBudget, owner: String, limit: Int) {
       self.budget = budget
+      self.owner = owner
+      self.ownerCapacity = budget.ownerCapacity(limit: limit)
     }
 
-    /// Reserves `count` more bytes; false (nothing reserved) when they do not fit.
+    /// Reserves `count` more bytes; false (nothing reserved) when they do not fit in the
+    /// budget or in the owner's share.
     func grow(by count: Int) -> Bool {
       guard count > 0 else { return true }
       let fits = budget.used.withLock { used -> Bool in
-        guard used + count <= budget.capacity else { return false }
-        used += count
+        let mine = used.byOwner[owner, default: 0]
+        guard used.total + count <= budget.capacity, mine + count <= ownerCapacity else { return false }
+        used.total += count
+        used.byOwner[owner] = mine + count
         return true
       }
       if fits { bytes.withLock { $0 += count } }
@@ -127,7 +147,12 @@ final class UploadBudget: Sendable {
         defer { value = 0 }
         return value
       }
-      if held > 0 { budget.used.withLock { $0 -= held } }
+      guard held > 0 else { return }
+      budget.used.withLock { used in
+        used.total -= held
+        let left = used.byOwner[owner, default: 0] - held
+        used.byOwner[owner] = left > 0 ? left : nil
+      }
     }
 
     deinit { release() }

@@ -13,6 +13,17 @@ public enum FileSystem {
     return FileMetadata(info)
   }
 
+  /// `fstatat(2)` of `name` in an open folder, never following a link: what the folder
+  /// itself holds, whatever happens to the path that led to it.
+  public static func metadata(of name: [UInt8], in directory: OpenFile) throws(SystemError) -> FileMetadata {
+    var info = stat()
+    let status = (name + [0]).withUnsafeBufferPointer { buffer in
+      buffer.withMemoryRebound(to: CChar.self) { fstatat(directory.descriptor, $0.baseAddress!, &info, AT_SYMLINK_NOFOLLOW) }
+    }
+    guard status == 0 else { throw .current }
+    return FileMetadata(info)
+  }
+
   /// The path with every symbolic link, `.` and `..` resolved (`realpath(3)`); nil when
   /// it does not exist.
   public static func realPath(_ path: UnsafePointer<CChar>) -> [UInt8]? {
@@ -40,11 +51,17 @@ public enum FileSystem {
     }
     defer { closedir(handle) }
     var names: [[UInt8]] = []
-    while let entry = readdir(handle) {
+    while true {
+      // readdir returns NULL at the end and on an error: only errno tells them apart (a
+      // damaged disk must not silently shorten the inventory).
+      errno = 0
+      guard let entry = readdir(handle) else {
+        if errno != 0 { throw .current }
+        return names
+      }
       let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in Array(raw.prefix { $0 != 0 }) }
       if name != [0x2E] && name != [0x2E, 0x2E] { names.append(name) }
     }
-    return names
   }
 
   /// Replaces the file at `path` with `bytes` atomically: written to a new file beside it

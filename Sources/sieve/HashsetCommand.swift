@@ -136,7 +136,7 @@ extension HashsetCommand {
     @OptionGroup var text: TextSetOptions
 
     func run() throws {
-      let output = LineWriter.standardOutput()
+      let output = LineWriter.standardOutput(forPeople: true)
       var failed = false
       for input in inputs {
         do {
@@ -169,7 +169,7 @@ extension HashsetCommand {
 
     func run() throws {
       var failed = false
-      let output = LineWriter.standardOutput()
+      let output = LineWriter.standardOutput(forPeople: true)
       for input in inputs {
         var reader = text.reader
         reader.skipBadLines = true

@@ -23,9 +23,10 @@ final class LineWriter {
     self.escapesControls = escapesControls
   }
 
-  /// Standard output; `forPeople` (text formats) escapes control characters in each line.
+  /// Standard output. Control characters are escaped in each line for people (text
+  /// formats), and whatever the format when standard output is a terminal.
   static func standardOutput(forPeople: Bool = false) -> LineWriter {
-    LineWriter(descriptor: 1, escapesControls: forPeople)
+    LineWriter(descriptor: 1, escapesControls: forPeople || FileSystem.isTerminal(1))
   }
 
   /// Standard error: messages for people, control characters escaped.
@@ -35,6 +36,14 @@ final class LineWriter {
     buffer.append(contentsOf: (escapesControls ? TerminalText.escape(line) : line).utf8)
     buffer.append(0x0A)
     if buffer.count >= flushEvery { flush() }
+  }
+
+  /// Writes text of several lines, each escaped like ``write(_:)``, at once.
+  func writeLines(_ text: String) {
+    for line in text.split(separator: "\n", omittingEmptySubsequences: false).dropLast(text.hasSuffix("\n") ? 1 : 0) {
+      write(String(line))
+    }
+    flush()
   }
 
   /// Writes raw text (no newline) at once.

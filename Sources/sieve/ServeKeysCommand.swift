@@ -1,4 +1,5 @@
 import ArgumentParser
+import SieveCore
 import Foundation
 import SieveServer
 
@@ -73,6 +74,8 @@ struct ServeKeysCommand: ParsableCommand {
     var json = false
 
     func run() throws {
+      let output = LineWriter.standardOutput()
+      defer { output.flush() }
       do {
         let store = try APIKeyStore.load(file.keys)
         if json {
@@ -84,13 +87,14 @@ struct ServeKeysCommand: ParsableCommand {
             shown.sha256 = ""
             let object = try JSONSerialization.jsonObject(with: encoder.encode(shown)) as! [String: Any]
             let visible = object.filter { $0.key != "salt" && $0.key != "sha256" }
-            print(String(decoding: try JSONSerialization.data(withJSONObject: visible, options: [.sortedKeys, .withoutEscapingSlashes]), as: UTF8.self))
+            output.write(String(decoding: try JSONSerialization.data(withJSONObject: visible, options: [.sortedKeys, .withoutEscapingSlashes]), as: UTF8.self))
           }
         } else {
-          print(["id", "role", "rate", "created", "revoked", "name"].joined(separator: "\t"))
+          // Tab-separated for scripts; each name escaped like every other text output.
+          output.write(["id", "role", "rate", "created", "revoked", "name"].joined(separator: "\t"))
           for r in store.records {
             let rate = r.ratePerSecond.map { String($0) } ?? "-"
-            print([r.id, r.role.rawValue, rate, r.created, r.revoked ?? "-", r.name].joined(separator: "\t"))
+            output.write([r.id, r.role.rawValue, rate, r.created, r.revoked ?? "-", TerminalText.escape(r.name)].joined(separator: "\t"))
           }
         }
       } catch {

@@ -28,7 +28,7 @@ struct Sieve: ParsableCommand {
     } catch {
       let code = exitCode(for: error)
       if code == .validationFailure {
-        LineWriter.standardError().writeNow(fullMessage(for: error) + "\n")
+        LineWriter.standardError().writeLines(fullMessage(for: error))
         Foundation.exit(ExitStatus.usage)
       }
       exit(withError: error)

@@ -12,6 +12,23 @@ import Testing
     try CommandRunner.run("sieve", arguments)
   }
 
+  /// A set's name and labels come from whoever made the list: `hashset info` and
+  /// `serve keys list` escape their control characters; a key name with one is refused.
+  @Test func namesFromListsAreEscapedOnTheTerminal() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.remove() }
+    let list = try dir.write("list.txt", Array("6227401f601ff4ccafcc9fad4b0d95d371a2eb7265a3285234d228ca94deeb2d\n".utf8))
+    let out = dir.path + "/evil.sieveset"
+    let imported = try sieve(["hashset", "import", list, "--type", "pdq", "--label", "lab\u{1B}]0;owned\u{07}", "--name", "n\u{1B}[2J", "-o", out])
+    #expect(imported.status == 0, "\(imported.stderr)")
+    let info = try sieve(["hashset", "info", out])
+    #expect(!info.stdout.unicodeScalars.contains("\u{1B}") && info.stdout.contains("n\\x1b[2J"), "\(info.stdout)")
+    #expect(info.stdout.contains("lab\\x1b]0;owned\\x07"))
+    let keys = dir.path + "/keys.json"
+    let refused = try sieve(["serve", "keys", "add", "--keys", keys, "--name", "a\u{1B}[31mb"])
+    #expect(refused.status != 0 && refused.stderr.contains("control characters"), "\(refused.stderr)")
+  }
+
   @Test func importInfoVerifyExportRoundTrip() throws {
     let dir = try TemporaryDirectory()
     defer { dir.remove() }

@@ -48,6 +48,18 @@ import Testing
     return (0...(haystack.count - pattern.count)).contains { haystack[$0..<($0 + pattern.count)].elementsEqual(pattern) }
   }
 
+  /// A hash-set name from a third-party set reaches the CSV's `#` lines: no comma or tab
+  /// there may start a cell of its own (spreadsheets know no comments).
+  @Test func csvCommentLinesAreOneCell() {
+    var report = Self.report(path: "/e/a.jpg", label: "x")
+    report.run.info.hashSets = [HashSetRecord(name: "n,=cmd|' /C calc'!A0\tz", path: "/s", version: "0", sha256: "0", entries: 1)]
+    let csv = ReportWriter.csv(report)
+    for line in csv.split(separator: "\n") where line.hasPrefix("#") {
+      #expect(!line.contains(",") && !line.contains("\t"), "\(line)")
+    }
+    #expect(csv.contains("n;=cmd|' /C calc'!A0"))
+  }
+
   static func report(path: String, label: String) -> CaseReport {
     let parameters = ScanParameters(
       maxDistance: 31, phashMaxDistance: 8, minQuality: 50, pdqMode: "fullres", dihedral: true, maxPixels: 1, maxPixelsPerByte: 1,

@@ -34,6 +34,17 @@ import Testing
     #expect(decodeError?.description.contains(reason) == true, "\(decodeError?.description ?? "-")")
   }
 
+  /// A 146-byte TIFF declaring 2147483648×2147483647: its sizes are computed without
+  /// trapping (this one killed the process), and it is refused from its header.
+  @Test func sizesThatOverflowAreRefusedNotTrapped() throws {
+    let data = try Self.bytes("tiff_overflow.tif")
+    let decoder = ImageDecoder()
+    let error = #expect(throws: ImagingError.self) { try decoder.header(of: data) }
+    #expect(error?.description.contains("2147483648×2147483647") == true, "\(error?.description ?? "-")")
+    #expect(throws: ImagingError.self) { try decoder.decodeImage(data) }
+    #expect(ImageHeader.bytes(Int.max / 2, 3) == .max && ImageHeader.sum(.max, 1) == .max)
+  }
+
   /// A 1×1 screen holding a 15000×15000 frame with 6 pixels of data: the header is
   /// harmless, the frame descriptor is refused before a row is read.
   @Test func gifFrameIsCheckedBeforeItsRowsAreRead() throws {

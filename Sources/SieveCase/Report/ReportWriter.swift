@@ -108,7 +108,9 @@ public enum ReportWriter {
   /// character of `#`, e.g. pandas `comment="#"`).
   static func csv(_ r: CaseReport) -> String {
     let i = r.run.info
-    // Comment lines stay one line each: every CR and LF (a scalar, even inside "\r\n") is a space.
+    // Comment lines stay one line and one cell each: every CR and LF (a scalar, even inside
+    // "\r\n") and tab is a space, every comma a semicolon, so that no part of a set name or
+    // label from a hash list becomes a cell of its own (a spreadsheet knows no comments).
     var lines = (
       [
         "# sieve report, run \(r.run.id) (\(r.run.status)), \(r.run.startedAt) to \(r.run.finishedAt ?? "-")",
@@ -118,7 +120,9 @@ public enum ReportWriter {
       ] + r.run.notes.map { "# note: \($0)" } + [
         "# text cells starting with = + - @ are prefixed with ' so that spreadsheets do not run them as formulas"
       ]
-    ).map { line in String(String.UnicodeScalarView(line.unicodeScalars.map { $0 == "\n" || $0 == "\r" ? " " : $0 })) }
+    ).map { line in
+      String(String.UnicodeScalarView(line.unicodeScalars.map { $0 == "\n" || $0 == "\r" || $0 == "\t" ? " " : $0 == "," ? ";" : $0 }))
+    }
     lines.append("path,size,md5,sha1,sha256,set,entry,label,kind,distance,orientation")
     for m in r.matches {
       lines.append(

@@ -238,9 +238,7 @@ public struct CaseScanner: Sendable {
       row.status = .knownGood
     case .failed(let reason):
       row.error = reason
-      if record.size != nil, let bytes = try? FileReader.read(record.path, maxBytes: 64 << 20) {
-        row.type = ImageFormat.detect(bytes)?.rawValue
-      }
+      row.type = record.format?.rawValue
     }
     row.matches = matcher.matches(for: record.query)
     return row
