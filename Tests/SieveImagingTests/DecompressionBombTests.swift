@@ -43,6 +43,8 @@ import Testing
     #expect(error?.description.contains("2147483648×2147483647") == true, "\(error?.description ?? "-")")
     #expect(throws: ImagingError.self) { try decoder.decodeImage(data) }
     #expect(ImageHeader.bytes(Int.max / 2, 3) == .max && ImageHeader.sum(.max, 1) == .max)
+    // The same trap, found by the tiff fuzz target: refused with a reason, never a crash.
+    #expect(throws: ImagingError.self) { try decoder.decodeImage(try Self.bytes("tiff_overflow_fuzzed.tif")) }
   }
 
   /// A 1×1 screen holding a 15000×15000 frame with 6 pixels of data: the header is
