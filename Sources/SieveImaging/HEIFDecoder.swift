@@ -39,13 +39,33 @@ struct HEIFDecoder {
     return (context, handle)
   }
 
+  /// Checks the largest picture the file's HEVC streams code (``HEVCCodedSize``) against
+  /// the limits: the container's declared size (`ispe`) can be smaller than what libheif
+  /// will decode and allocate. Part of reading the header, so nothing is reserved for it.
+  private func checkCodedSize(_ data: UnsafeRawBufferPointer, declared: ImageHeader) throws(ImagingError) -> ImageHeader {
+    guard let coded = HEVCCodedSize.largest(in: data),
+      ImageHeader.bytes(coded.width, coded.height) > ImageHeader.bytes(declared.width, declared.height)
+    else {
+      return declared
+    }
+    var checked = declared
+    (checked.width, checked.height) = (coded.width, coded.height)
+    checked.decoderBytes = ImageHeader.bytes(coded.width, coded.height, 11)
+    try limits.check(checked)
+    // Declared size for the output, coded size for the memory to reserve.
+    var header = declared
+    header.decoderBytes = checked.decoderBytes
+    return header
+  }
+
   func header(of data: UnsafeRawBufferPointer) throws(ImagingError) -> ImageHeader {
     let (context, handle) = try primary(data)
     defer { heif_image_handle_release(handle); withExtendedLifetime(context) {} }
-    return Self.header(
+    let declared = Self.header(
       width: Int(heif_image_handle_get_width(handle)), height: Int(heif_image_handle_get_height(handle)),
       colorModel: heif_image_handle_has_alpha_channel(handle) != 0 ? "RGB+alpha" : "RGB",
       bitDepth: Int(heif_image_handle_get_luma_bits_per_pixel(handle)), encodedBytes: data.count)
+    return try checkCodedSize(data, declared: declared)
   }
 
   /// libheif decodes into planes of up to 16 bits a sample (up to 6 bytes a pixel with its
@@ -63,6 +83,7 @@ struct HEIFDecoder {
       width: Int(heif_image_handle_get_width(handle)), height: Int(heif_image_handle_get_height(handle)),
       colorModel: "RGB", bitDepth: 8, encodedBytes: data.count)
     try limits.check(header)
+    _ = try checkCodedSize(data, declared: header)
     // libheif 1.15 cannot interrupt a decode: the pixel limits above bound its work, and
     // the time limit is enforced when it returns.
     let deadline = limits.deadline(fromNanoseconds: FileSystem.monotonicNanoseconds())

@@ -47,6 +47,26 @@ import Testing
     #expect(throws: ImagingError.self) { try decoder.decodeImage(try Self.bytes("tiff_overflow_fuzzed.tif")) }
   }
 
+  /// A HEIC whose container declares 2048×2048 (`ispe`) around a 16384×8704 HEVC picture:
+  /// the coded size, read from the stream's SPS, is what the limits check and the budget
+  /// reserves (it used to decode to 867 MB before being refused).
+  @Test func heifIsCheckedByItsCodedSize() throws {
+    let data = try Self.bytes("heif_ispe_lie.heic")
+    let coded = try #require(data.withUnsafeBytes { HEVCCodedSize.largest(in: $0) })
+    #expect(coded.width == 16384 && coded.height == 8704)
+    var limits = DecodingLimits(maxPixels: 100_000_000)
+    limits.maxPixelsPerByte = .max
+    let error = #expect(throws: ImagingError.self) { try ImageDecoder(limits: limits).header(of: data) }
+    #expect(error?.description.contains("16384×8704, over the limit of 100000000 pixels") == true, "\(error?.description ?? "-")")
+    limits.maxPixels = 250_000_000
+    let header = try ImageDecoder(limits: limits).header(of: data)
+    #expect(header.width == 2048 && header.decoderBytes >= 16384 * 8704 * 11)
+    // A legitimate HEIC: the coded size is the declared one (within the coding block).
+    let photo = try TestData.bytes(TestData.repoRoot.appendingPathComponent("Tests/Fixtures/formats/photo.heic"))
+    let size = try #require(photo.withUnsafeBytes { HEVCCodedSize.largest(in: $0) })
+    #expect(size.width >= 64 && size.width <= 128 && size.height >= 48 && size.height <= 128, "\(size)")
+  }
+
   /// A 1×1 screen holding a 15000×15000 frame with 6 pixels of data: the header is
   /// harmless, the frame descriptor is refused before a row is read.
   @Test func gifFrameIsCheckedBeforeItsRowsAreRead() throws {
