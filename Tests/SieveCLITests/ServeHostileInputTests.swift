@@ -170,7 +170,8 @@ extension ServeHostileInputTests {
     writer.start()
     var statuses: [Int: Int] = [:]
     let started = Date()
-    while Date().timeIntervalSince(started) < 6 {
+    // At least 6 s and 8 reloads (a loaded machine reloads slowly), at most 60 s.
+    while (Date().timeIntervalSince(started) < 6 || statuses.values.reduce(0, +) < 8) && Date().timeIntervalSince(started) < 60 {
       let reply = server.request("POST", "/v1/hashsets/reload", key: keys.admin)
       statuses[reply.status, default: 0] += 1
       #expect(server.process.isRunning, "the service died: \(server.log.suffix(300))")
@@ -179,7 +180,7 @@ extension ServeHostileInputTests {
     stop.value = true
     Thread.sleep(forTimeInterval: 0.2)
     #expect(server.process.isRunning)
-    #expect(Set(statuses.keys).isSubset(of: [200, 422]) && statuses.values.reduce(0, +) >= 10, "\(statuses)")
+    #expect(Set(statuses.keys).isSubset(of: [200, 422]) && statuses.values.reduce(0, +) >= 8, "\(statuses)")
     // Whole again: the reload takes it.
     try Data(small).write(to: URL(fileURLWithPath: path))
     let final = server.request("POST", "/v1/hashsets/reload", key: keys.admin)
