@@ -7,7 +7,7 @@ Usage:
     python3 Scripts/measure_pixels_per_byte.py [--photos N] [--corpus DIR]
 
 Legitimate content:
-  * N photos (default 20) from the benign photo corpus (default /work/shared/corpus/dev,
+  * N photos (default 20) from the benign photo corpus (default ../shared/corpus/dev beside the repository,
     every k-th file in name order, so several sources are covered), each re-saved as PNG
     (compress_level 9), JPEG quality 90, lossless WebP (quality 100, method 6: the
     smallest files libwebp makes) and GIF (Pillow's default adaptive palette);
@@ -243,7 +243,7 @@ def legit_rows(corpus, n_photos):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--photos", type=int, default=20)
-    parser.add_argument("--corpus", default="/work/shared/corpus/dev")
+    parser.add_argument("--corpus", default=str(ROOT.parent / "shared" / "corpus" / "dev"))
     args = parser.parse_args()
 
     print("Bomb fixtures (Tests/Fixtures/bombs) -- pixels per byte")
