@@ -145,7 +145,7 @@ public struct FileWalker: Sendable {
   }
 
   static func metadata(_ path: RawPath, followLinks: Bool) throws(SystemError) -> FileMetadata {
-    try path.withCString { raw in Result { () throws(SystemError) in try FileSystem.metadata(raw, followLinks: followLinks) } }.get()
+    try path.metadata(followLinks: followLinks)
   }
 
   /// Opens a folder to list it: `O_NOFOLLOW` unless it is reached through a link being

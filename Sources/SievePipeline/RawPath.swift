@@ -1,3 +1,5 @@
+import SieveSystem
+
 
 /// A file path as the bytes the file system holds, which need not be UTF-8.
 ///
@@ -71,5 +73,12 @@ public struct RawPath: Hashable, Sendable, Comparable, CustomStringConvertible {
 
   public static func < (lhs: RawPath, rhs: RawPath) -> Bool {
     lhs.bytes.lexicographicallyPrecedes(rhs.bytes)
+  }
+}
+
+extension RawPath {
+  /// `stat(2)` of this path (`followLinks`), or `lstat(2)`.
+  public func metadata(followLinks: Bool) throws(SystemError) -> FileMetadata {
+    try withCString { raw in Result { () throws(SystemError) in try FileSystem.metadata(raw, followLinks: followLinks) } }.get()
   }
 }

@@ -161,7 +161,7 @@ public struct CaseScanner: Sendable {
     hashing.knownGood = knownGood?.set
     let batch = BatchHasher(configuration: hashing)
     // A quick pre-count of the bytes to read, for progress and the ETA.
-    let sizes = files.map { file in (try? Self.metadata(file.path))?.size ?? 0 }
+    let sizes = files.map { file in (try? file.path.metadata(followLinks: false))?.size ?? 0 }
     events(.started(run: run, resumed: resumed, alreadyRecorded: alreadyRecorded, files: files.count, bytes: sizes.reduce(0, +)))
 
     var progress = Progress()
@@ -220,7 +220,7 @@ public struct CaseScanner: Sendable {
     row.digests = record.digests
     // Times as they were before the read; lstat only for files never opened.
     (row.modified, row.changed, row.accessed) = (record.times.modified, record.times.changed, record.times.accessed)
-    if row.modified == nil, let metadata = try? metadata(record.path) {
+    if row.modified == nil, let metadata = try? record.path.metadata(followLinks: false) {
       (row.modified, row.changed, row.accessed) = (metadata.modified, metadata.changed, metadata.accessed)
     }
     switch record.outcome {
@@ -242,11 +242,6 @@ public struct CaseScanner: Sendable {
     }
     row.matches = matcher.matches(for: record.query)
     return row
-  }
-
-  /// `lstat(2)` of a path (never followed).
-  static func metadata(_ path: RawPath) throws(SystemError) -> FileMetadata {
-    try path.withCString { raw in Result { () throws(SystemError) in try FileSystem.metadata(raw, followLinks: false) } }.get()
   }
 
   /// Loads the hash sets, each recorded with its version and its file's SHA-256.
