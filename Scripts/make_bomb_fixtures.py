@@ -280,6 +280,126 @@ def jpeg_solid_large():
     return pillow_bytes(Image.new("RGB", (15000, 15000), (128, 128, 128)), "JPEG", quality=75)
 
 
+# ---------------------------------------------------------------- HEIF and AVIF by hand
+# Containers whose boxes declare one size while their streams code another. The coded
+# pictures come from pillow-heif (HEVC) and Debian's heif-enc (AV1, libheif-examples
+# 1.15.1 with libaom 3.6.0); the boxes around them are patched or written here.
+
+def box(kind, payload):
+    return struct.pack(">I4s", 8 + len(payload), kind) + payload
+
+
+def full_box(kind, version, flags, payload):
+    return box(kind, struct.pack(">I", version << 24 | flags) + payload)
+
+
+def child_boxes(data):
+    """{type: [whole box bytes]} of the boxes laid end to end in `data`."""
+    found, offset = {}, 0
+    while offset + 8 <= len(data):
+        size, kind = struct.unpack(">I4s", data[offset:offset + 8])
+        found.setdefault(kind, []).append(data[offset:offset + size])
+        offset += size
+    return found
+
+
+def item_properties(data):
+    """{type: [box bytes]} of the ipco children of a HEIF file written by libheif."""
+    meta = child_boxes(data)[b"meta"][0]
+    iprp = child_boxes(meta[12:])[b"iprp"][0]
+    return child_boxes(child_boxes(iprp[8:])[b"ipco"][0][8:])
+
+
+def patch_ispe(data, width, height):
+    """`data` with its (only) ispe box declaring width×height."""
+    at = data.index(b"ispe")
+    assert data.count(b"ispe") == 1
+    return data[:at + 8] + struct.pack(">II", width, height) + data[at + 16:]
+
+
+def heif_enc_avif(width, height):
+    """Debian's heif-enc (libaom) AVIF of a width×height grey picture."""
+    import subprocess
+    import tempfile
+    with tempfile.TemporaryDirectory() as folder:
+        png, avif = pathlib.Path(folder) / "in.png", pathlib.Path(folder) / "out.avif"
+        Image.new("RGB", (width, height), (128, 128, 128)).save(png)
+        subprocess.run(["heif-enc", "-A", "-q", "50", "-p", "speed=9", "-o", str(avif), str(png)],
+                       check=True, capture_output=True)
+        return avif.read_bytes()
+
+
+def heif_ispe_lie():
+    return patch_ispe(heif_large_solid(), 2048, 2048)
+
+
+def avif_ispe_lie():
+    return patch_ispe(heif_enc_avif(16384, 8704), 2048, 2048)
+
+
+def heif_sps_in_data():
+    """The 64×48 photo.heic of Tests/Fixtures/formats with the SPS of the 16384×8704 HEIC
+    put in front of its coded data (as 4-byte-length NAL unit): what libde265 is handed
+    after the small SPS of the hvcC box."""
+    small = bytearray((OUT.parent / "formats/photo.heic").read_bytes())
+    hvcc = item_properties(heif_large_solid())[b"hvcC"][0]
+    at, arrays = 8 + 23, hvcc[8 + 22]
+    sps = None
+    for _ in range(arrays):
+        nal_type, count = hvcc[at] & 0x3F, struct.unpack(">H", hvcc[at + 1:at + 3])[0]
+        at += 3
+        for _ in range(count):
+            length = struct.unpack(">H", hvcc[at:at + 2])[0]
+            if nal_type == 33:
+                sps = hvcc[at + 2:at + 2 + length]
+            at += 2 + length
+    nal = struct.pack(">I", len(sps)) + sps
+    # photo.heic: one item in one extent at the start of mdat's payload, mdat last.
+    iloc = small.index(b"iloc") - 4
+    base, = struct.unpack(">I", small[iloc + 20:iloc + 24])
+    extent, length = struct.unpack(">II", small[iloc + 26:iloc + 34])
+    offset = base + extent
+    mdat = small.index(b"mdat") - 4
+    assert mdat + 8 == offset and mdat + 8 + length == len(small)
+    small[iloc + 30:iloc + 34] = struct.pack(">I", length + len(nal))
+    small[mdat:mdat + 4] = struct.pack(">I", 8 + length + len(nal))
+    return bytes(small[:offset]) + nal + bytes(small[offset:])
+
+
+def avif_grid(tile, rows, canvas, declared, tile_declared=None):
+    """An AVIF whose primary item is a rows×rows grid of one grey tile×tile AV1 still (every
+    tile the same bytes), its canvas canvas×canvas in the grid data and declared×declared
+    in its ispe box; each tile's ispe declares tile_declared×tile_declared (default: tile)."""
+    tile_declared = tile_declared or tile
+    still = heif_enc_avif(tile, tile)
+    av1c = item_properties(still)[b"av1C"][0]
+    payload = child_boxes(still)[b"mdat"][0][8:]
+    tiles = list(range(2, rows * rows + 2))
+    grid = struct.pack(">BBBBHH", 0, 0, rows - 1, rows - 1, canvas, canvas)
+    ftyp = box(b"ftyp", b"avif" + struct.pack(">I", 0) + b"avifmif1miaf")
+
+    def meta(mdat_payload):
+        hdlr = full_box(b"hdlr", 0, 0, struct.pack(">I", 0) + b"pict" + bytes(13))
+        pitm = full_box(b"pitm", 0, 0, struct.pack(">H", 1))
+        infe = full_box(b"infe", 2, 0, struct.pack(">HH", 1, 0) + b"grid\0")
+        infe += b"".join(full_box(b"infe", 2, 1, struct.pack(">HH", i, 0) + b"av01\0") for i in tiles)
+        iinf = full_box(b"iinf", 0, 0, struct.pack(">H", len(tiles) + 1) + infe)
+        dimg = box(b"dimg", struct.pack(">HH", 1, len(tiles)) + b"".join(struct.pack(">H", i) for i in tiles))
+        iref = full_box(b"iref", 0, 0, dimg)
+        items = struct.pack(">HHHII", 1, 0, 1, mdat_payload, len(grid))
+        items += b"".join(struct.pack(">HHHII", i, 0, 1, mdat_payload + len(grid), len(payload)) for i in tiles)
+        iloc = full_box(b"iloc", 0, 0, struct.pack(">BBH", 0x44, 0, len(tiles) + 1) + items)
+        ipco = box(b"ipco", av1c + full_box(b"ispe", 0, 0, struct.pack(">II", tile_declared, tile_declared))
+                   + full_box(b"ispe", 0, 0, struct.pack(">II", declared, declared)))
+        ipma = struct.pack(">I", len(tiles) + 1) + struct.pack(">HBB", 1, 1, 3)
+        ipma += b"".join(struct.pack(">HBBB", i, 2, 0x81, 2) for i in tiles)
+        iprp = box(b"iprp", ipco + full_box(b"ipma", 0, 0, ipma))
+        return full_box(b"meta", 0, 0, hdlr + pitm + iloc + iinf + iref + iprp)
+
+    start = len(ftyp) + len(meta(0)) + 8
+    return ftyp + meta(start) + box(b"mdat", grid + payload)
+
+
 # ---------------------------------------------------------------- main
 
 def main():
@@ -308,6 +428,16 @@ def main():
             ("webp_lossless_solid.webp", webp_lossless_solid, "16383x16383", (16383, 16383)),
             ("webp_lossy_solid.webp", webp_lossy_solid, "7168x7168", (7168, 7168)),
             ("heif_large_solid.heic", heif_large_solid, "16384x8704", (16384, 8704)),
+            ("heif_ispe_lie.heic", heif_ispe_lie, "ispe 2048x2048, SPS 16384x8704", (2048, 2048)),
+            ("heif_sps_in_data.heic", heif_sps_in_data, "64x64 (hvcC 64x64, item data SPS 16384x8704)",
+             (64, 48)),
+            ("avif_ispe_lie.avif", avif_ispe_lie, "ispe 2048x2048, sequence header 16384x8704", (2048, 2048)),
+            ("avif_grid_canvas_lie.avif", lambda: avif_grid(2048, 8, 16384, 2048),
+             "ispe 2048x2048, grid 16384x16384 of 8x8 tiles of 2048x2048", (2048, 2048)),
+            ("avif_grid_tiles_lie.avif", lambda: avif_grid(2048, 16, 2048, 2048, tile_declared=128),
+             "2048x2048 grid of 16x16 tiles declared 128x128, each coding 2048x2048", (2048, 2048)),
+            ("avif_grid_2x2.avif", lambda: avif_grid(512, 2, 1024, 1024),
+             "1024x1024 grid of 2x2 tiles of 512x512 (a control)", (1024, 1024)),
         ]
     total = 0
     for name, make, declares, pillow_size in files:
@@ -318,7 +448,7 @@ def main():
         # Pillow refuses the zTXt/iCCP files on open (its own 1 MB limit), so those
         # are parsed with LOAD_TRUNCATED_IMAGES, which makes Pillow skip the chunk.
         ImageFile.LOAD_TRUNCATED_IMAGES = name in ("png_ztxt_bomb.png", "png_iccp_bomb.png")
-        if name.endswith(".heic"):
+        if name.endswith((".heic", ".avif")):
             import pillow_heif
             pillow_heif.register_heif_opener()
         with Image.open(OUT / name) as im:

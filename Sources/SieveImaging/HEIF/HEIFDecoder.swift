@@ -8,6 +8,9 @@ import SieveSystem
 struct HEIFDecoder {
   let limits: DecodingLimits
 
+  /// All the pictures a file codes together may have this many times ``DecodingLimits/maxPixels``.
+  static let maxCodedPixelsPerPixelLimit = 4
+
   /// A libheif context holding the file, freed on deinit.
   final class Context {
     let pointer: OpaquePointer
@@ -39,22 +42,37 @@ struct HEIFDecoder {
     return (context, handle)
   }
 
-  /// Checks the largest picture the file's HEVC streams code (``HEVCCodedSize``) against
-  /// the limits: the container's declared size (`ispe`) can be smaller than what libheif
-  /// will decode and allocate. Part of reading the header, so nothing is reserved for it.
+  /// Checks what the file really codes (``HEIFCodedPictures``) against the limits: the
+  /// container's declared size (`ispe`) can be smaller than what libheif and its decoders
+  /// will allocate. The largest picture or canvas is checked like a declared size and its
+  /// memory reserved. Then all coded items together are checked against the
+  /// pixels-per-byte limit: a grid whose tiles each declare 128×128 but code 2048×2048
+  /// takes libheif seconds to decode from an 11 KB file, though no one picture is large.
   private func checkCodedSize(_ data: UnsafeRawBufferPointer, declared: ImageHeader) throws(ImagingError) -> ImageHeader {
-    guard let coded = HEVCCodedSize.largest(in: data),
-      ImageHeader.bytes(coded.width, coded.height) > ImageHeader.bytes(declared.width, declared.height)
-    else {
-      return declared
-    }
-    var checked = declared
-    (checked.width, checked.height) = (coded.width, coded.height)
-    checked.decoderBytes = ImageHeader.bytes(coded.width, coded.height, 11)
-    try limits.check(checked)
-    // Declared size for the output, coded size for the memory to reserve.
+    let coded = try HEIFCodedPictures(data)
     var header = declared
-    header.decoderBytes = checked.decoderBytes
+    let declaredPixels = ImageHeader.bytes(declared.width, declared.height)
+    if let largest = coded.largest, largest.pixels > declaredPixels {
+      var checked = declared
+      (checked.width, checked.height) = (largest.width, largest.height)
+      try limits.check(checked)
+      // Declared size for the output, coded size for the memory to reserve.
+      header.decoderBytes = ImageHeader.bytes(largest.width, largest.height, 11)
+    }
+    guard coded.totalPixels > max(declaredPixels, coded.largest?.pixels ?? 0) else { return header }
+    if let limit = limits.pixelsPerByteLimit(forPixels: coded.totalPixels), coded.totalPixels / max(data.count, 1) > limit {
+      throw .corrupt(
+        "its coded items hold \(coded.totalPixels) pixels in only \(data.count) bytes, over \(limit) pixels per byte: "
+          + "a decompression bomb")
+    }
+    // Thumbnails, alpha and depth planes and a few more pictures add up to less; a file
+    // of more than this many can take minutes of libheif, which cannot be interrupted.
+    let (most, overflow) = limits.maxPixels.multipliedReportingOverflow(by: Self.maxCodedPixelsPerPixelLimit)
+    if !overflow, coded.totalPixels > most {
+      throw .corrupt(
+        "its coded items hold \(coded.totalPixels) pixels, over \(Self.maxCodedPixelsPerPixelLimit) times the limit of "
+          + "\(limits.maxPixels) pixels")
+    }
     return header
   }
 

@@ -1,0 +1,79 @@
+import Foundation
+import SieveTestSupport
+import Testing
+
+@testable import SieveImaging
+
+/// What a HEIF or AVIF file really codes, read from its boxes and streams
+/// (``HEIFCodedPictures``): real files from libheif's encoders and the crafted files of
+/// `Tests/Fixtures/bombs` (`Scripts/make_bomb_fixtures.py`).
+@Suite struct HEIFCodedPicturesTests {
+  static func pictures(_ relative: String) throws -> HEIFCodedPictures {
+    let bytes = try TestData.bytes(TestData.repoRoot.appendingPathComponent("Tests/Fixtures/" + relative))
+    return try bytes.withUnsafeBytes { try HEIFCodedPictures($0) }
+  }
+
+  /// Files as encoders write them: the coded size is the picture's, rounded up to the
+  /// coding block (64×48 in HEVC's 8×8 blocks is 64×48; AV1 codes it as it is).
+  @Test func realFilesCodeTheirOwnSize() throws {
+    let heic = try Self.pictures("formats/photo.heic")
+    #expect(heic.largest == .init(width: 64, height: 64) || heic.largest == .init(width: 64, height: 48), "\(String(describing: heic.largest))")
+    #expect(heic.totalPixels == heic.largest?.pixels)
+    let avif = try Self.pictures("formats/photo.avif")
+    #expect(avif.largest == .init(width: 64, height: 48))
+    #expect(avif.totalPixels == 64 * 48)
+    // A grid of 2×2 tiles of 512×512 on a 1024×1024 canvas: the canvas is the largest,
+    // the four tiles add up to it.
+    let grid = try Self.pictures("bombs/avif_grid_2x2.avif")
+    #expect(grid.largest == .init(width: 1024, height: 1024))
+    #expect(grid.totalPixels == 4 * 512 * 512)
+  }
+
+  /// The sizes the containers hide: in the HEVC parameter set of an `hvcC` box, in an
+  /// AV1 sequence header inside the item's data (heif-enc's `av1C` carries none), in the
+  /// item data of a HEIC, in a grid's canvas.
+  @Test(arguments: [
+    ("bombs/heif_ispe_lie.heic", 16384, 8704, 16384 * 8704),
+    ("bombs/avif_ispe_lie.avif", 16384, 8704, 16384 * 8704),
+    ("bombs/heif_sps_in_data.heic", 16384, 8704, 16384 * 8704),
+    ("bombs/avif_grid_canvas_lie.avif", 16384, 16384, 64 * 2048 * 2048),
+    ("bombs/avif_grid_tiles_lie.avif", 2048, 2048, 256 * 2048 * 2048),
+  ])
+  func hiddenSizesAreFound(file: String, width: Int, height: Int, total: Int) throws {
+    let pictures = try Self.pictures(file)
+    #expect(pictures.largest == .init(width: width, height: height))
+    #expect(pictures.totalPixels == total)
+  }
+
+  /// A minimal AVIF: one `av01` item whose data is `payload`, or that has no extent.
+  static func avif(payload: [UInt8]?) -> [UInt8] {
+    func box(_ type: String, _ body: [UInt8]) -> [UInt8] { be32(8 + body.count) + Array(type.utf8) + body }
+    func be32(_ v: Int) -> [UInt8] { [UInt8(v >> 24 & 0xFF), UInt8(v >> 16 & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v & 0xFF)] }
+    let ftyp = box("ftyp", Array("avif".utf8) + [0, 0, 0, 0] + Array("mif1".utf8))
+    let infe = box("infe", [2, 0, 0, 0, 0, 1, 0, 0] + Array("av01".utf8) + [0])
+    let iinf = box("iinf", [0, 0, 0, 0, 0, 1] + infe)
+    func meta(dataAt: Int) -> [UInt8] {
+      let extents: [UInt8] = payload.map { [0, 1] + be32(dataAt) + be32($0.count) } ?? [0, 0]
+      let iloc = box("iloc", [0, 0, 0, 0, 0x44, 0x00, 0, 1, 0, 1, 0, 0] + extents)
+      return box("meta", [0, 0, 0, 0] + iinf + iloc)
+    }
+    let dataAt = ftyp.count + meta(dataAt: 0).count + 8
+    return ftyp + meta(dataAt: dataAt) + box("mdat", payload ?? [])
+  }
+
+  /// The walk has an end: an item of more than a million OBUs (two-byte padding OBUs) is
+  /// refused, one just under is read; an image item without data is refused before libheif
+  /// hands it to dav1d.
+  @Test func hostileItemsAreRefused() throws {
+    func read(_ bytes: [UInt8]) throws -> HEIFCodedPictures {
+      try bytes.withUnsafeBytes { try HEIFCodedPictures($0) }
+    }
+    let padding: [UInt8] = [15 << 3 | 2, 0]
+    let under = Array([[UInt8]](repeating: padding, count: HEIFCodedPictures.maxCodedUnits).joined())
+    #expect(try read(Self.avif(payload: under)).largest == nil)
+    let error = #expect(throws: ImagingError.self) { try read(Self.avif(payload: under + padding)) }
+    #expect(error?.description.contains("more than 1048576 coded units") == true, "\(error?.description ?? "-")")
+    let empty = #expect(throws: ImagingError.self) { try read(Self.avif(payload: nil)) }
+    #expect(empty?.description.contains("image item 1 has no data") == true, "\(empty?.description ?? "-")")
+  }
+}
