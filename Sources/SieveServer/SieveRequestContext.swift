@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import SieveCore
 
 /// The request context of the service: Hummingbird's core storage, plus the API key the
 /// request was authenticated with (set by ``AuthMiddleware``).
@@ -9,6 +10,9 @@ public struct SieveRequestContext: RequestContext {
   var key: APIKeyStore.Record?
   /// The client's address and port, for the audit log.
   let remoteAddress: String?
+  /// Whether a route started reading the request's body (``UploadReader``); one box
+  /// shared by every copy of the context, so the outermost middleware sees it.
+  let bodyReading = BodyReading()
 
   public init(source: Source) {
     coreContext = .init(source: source)
@@ -25,4 +29,14 @@ extension SieveRequestContext {
     encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
     return encoder
   }
+}
+
+/// Whether a request's body has started being read: a body can be iterated only once, so
+/// ``UnreadBodyMiddleware`` ends only a stream nothing has touched.
+final class BodyReading: Sendable {
+  private let started = Locked(false)
+
+  var hasStarted: Bool { started.withLock { $0 } }
+
+  func start() { started.withLock { $0 = true } }
 }

@@ -198,7 +198,8 @@ extension SieveService {
   ) async throws -> (UploadHashes, T) {
     // The body first, within its deadline and the upload budget; a hashing place only once
     // it is all here, so a slow client never holds a worker or a queue place.
-    let upload = try await uploads.read(request, limit: configuration.maxBodyBytes, owner: Self.owner(context))
+    let upload = try await uploads.read(
+      request, limit: configuration.maxBodyBytes, owner: Self.owner(context), reading: context.bodyReading)
     defer { upload.release() }
     let body = upload.buffer
     guard body.readableBytes > 0 else { throw HTTPError(.badRequest, message: "the body is empty: send the image bytes") }
@@ -208,7 +209,8 @@ extension SieveService {
   }
 
   func decodeJSON<T: Decodable>(_ type: T.Type, _ request: Request, _ context: SieveRequestContext) async throws -> T {
-    let upload = try await uploads.read(request, limit: configuration.maxJSONBytes, owner: Self.owner(context))
+    let upload = try await uploads.read(
+      request, limit: configuration.maxJSONBytes, owner: Self.owner(context), reading: context.bodyReading)
     defer { upload.release() }
     let body = upload.buffer
     let decoder = JSONDecoder()

@@ -111,6 +111,7 @@ public final class SieveService: Sendable {
   /// The router with every route and middleware.
   public func router() -> Router<SieveRequestContext> {
     let router = Router(context: SieveRequestContext.self)
+    router.add(middleware: UnreadBodyMiddleware())
     router.add(middleware: ServiceMetricsMiddleware(metrics: metrics))
     router.add(
       middleware: AuthMiddleware(

@@ -35,10 +35,12 @@ struct UploadReader: Sendable {
   ///
   /// - Parameter owner: who the bytes are counted against (the key id, or the client's
   ///   address when the service runs without keys).
-  func read(_ request: Request, limit: Int, owner: String) async throws -> Body {
+  func read(_ request: Request, limit: Int, owner: String, reading: BodyReading) async throws -> Body {
     if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
+      // Left unread: UnreadBodyMiddleware ends the stream, and the connection with it.
       throw HTTPError(.contentTooLarge, message: "the body is \(length) bytes; the limit is \(limit)")
     }
+    reading.start()
     let reservation = UploadBudget.Reservation(budget: budget, owner: owner, limit: limit)
     let body = request.body
     let timeout = timeout
@@ -47,14 +49,21 @@ struct UploadReader: Sendable {
       buffer = try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
       group.addTask {
         var collected = ByteBuffer()
-        for try await chunk in body {
-          guard collected.readableBytes + chunk.readableBytes <= limit else {
-            throw HTTPError(.contentTooLarge, message: "the body is over the \(limit)-byte limit")
-          }
-          guard reservation.grow(by: chunk.readableBytes) else {
-            throw HTTPError(
-              .serviceUnavailable, headers: [.retryAfter: "1"],
+        var chunks = body.makeAsyncIterator()
+        while let chunk = try await chunks.next() {
+          var refusal: HTTPError?
+          if collected.readableBytes + chunk.readableBytes > limit {
+            refusal = HTTPError(.contentTooLarge, headers: [.connection: "close"], message: "the body is over the \(limit)-byte limit")
+          } else if !reservation.grow(by: chunk.readableBytes) {
+            refusal = HTTPError(
+              .serviceUnavailable, headers: [.retryAfter: "1", .connection: "close"],
               message: "the service holds its \(budget.capacity) bytes of uploads, or this client its share of them, already; retry shortly")
+          }
+          if let refusal {
+            // The rest of the body is not read: the stream ends, and the connection
+            // closes once the answer is written (else it would be drained without end).
+            await Self.endStream(&chunks)
+            throw refusal
           }
           var chunk = chunk
           collected.writeBuffer(&chunk)
@@ -82,6 +91,25 @@ struct UploadReader: Sendable {
         message: "the body did not arrive within \(Self.seconds(timeout)) s; send it at once")
     }
     return Body(buffer: buffer, reservation: reservation)
+  }
+
+  /// Ends a request's inbound stream without reading the rest of its body: a `next()`
+  /// made from a cancelled task terminates the NIO stream (its reads stop), so
+  /// Hummingbird closes the connection after the response instead of draining the body,
+  /// which a client can trickle for as long as it likes.
+  static func endStream(_ iterator: inout RequestBody.AsyncIterator) async {
+    withUnsafeCurrentTask { $0?.cancel() }
+    _ = try? await iterator.next()
+  }
+
+  /// Ends the inbound stream of a body nothing has read (see ``endStream(_:)``).
+  static func abandon(_ body: RequestBody) async {
+    await withTaskGroup(of: Void.self) { group in
+      group.addTask {
+        var iterator = body.makeAsyncIterator()
+        await endStream(&iterator)
+      }
+    }
   }
 
   static func seconds(_ duration: Duration) -> String {

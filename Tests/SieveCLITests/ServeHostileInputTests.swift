@@ -79,6 +79,58 @@ import Glibc
     #expect(server.process.isRunning)
   }
 
+  /// Requests refused before or while their body is read (no key, a bad key, an unknown
+  /// route, over the size limit part-way through a chunked body) are answered at once and
+  /// their connection closed while the client is still trickling the body: before, the
+  /// service drained such a body for as long as the client sent a byte now and then, with
+  /// no deadline (the body deadline was 30 s, the idle timeout 30 s, and the body ten
+  /// times as long as the test waits). A request without a body keeps its connection.
+  @Test func refusedBodiesAreNotDrained() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.remove() }
+    let keys = try TestKeys(in: dir)
+    let server = try ServiceProcess([
+      "--hashset", ServeCommandTests.sample, "--keys", keys.path, "--body-timeout", "30", "--idle-timeout", "30",
+      "--max-body", "100000",
+    ])
+    defer { server.stop() }
+    let port = try #require(server.base.port)
+    let requests = [
+      ("POST /v1/hash HTTP/1.1\r\nHost: x\r\nContent-Type: image/jpeg\r\nContent-Length: 90000\r\n\r\nA", "401"),
+      ("POST /v1/hash HTTP/1.1\r\nHost: x\r\nX-API-Key: sieve_nope\r\nContent-Length: 90000\r\n\r\nA", "401"),
+      ("POST /v1/nowhere HTTP/1.1\r\nHost: x\r\nX-API-Key: \(keys.match)\r\nContent-Length: 90000\r\n\r\nA", "404"),
+      ("POST /v1/hash HTTP/1.1\r\nHost: x\r\nX-API-Key: \(keys.match)\r\nContent-Type: image/jpeg\r\nTransfer-Encoding: chunked\r\n\r\n"
+        + "186a1\r\n" + String(repeating: "A", count: 100_001) + "\r\n", "413"),
+    ]
+    let connections = try requests.map { request, _ in
+      let c = try RawConnection(port: port)
+      try c.send(request)
+      return c
+    }
+    let stop = LockedBool()
+    let trickle = Thread {
+      while !stop.value {
+        for (i, c) in connections.enumerated() {
+          try? c.send(i == connections.count - 1 ? "a\r\nBBBBBBBBBB\r\n" : String(repeating: "B", count: 10))
+        }
+        Thread.sleep(forTimeInterval: 0.2)
+      }
+    }
+    trickle.start()
+    defer { stop.value = true }
+    for (c, (_, status)) in zip(connections, requests) {
+      let reply = c.readAll(timeout: 5)
+      #expect(reply.hasPrefix("HTTP/1.1 \(status)") && c.closed, "\(status): \(c.closed ? "closed" : "open"): \(reply.prefix(200))")
+    }
+    stop.value = true
+    // A refusal without a body keeps the connection open for the next request.
+    let c = try RawConnection(port: port)
+    try c.send("GET /v1/hashsets HTTP/1.1\r\nHost: x\r\n\r\n")
+    let reply = c.readAll(timeout: 1)
+    #expect(reply.hasPrefix("HTTP/1.1 401") && !c.closed, "\(reply.prefix(200))")
+    #expect(server.process.isRunning)
+  }
+
   /// A client that stops half-way through its headers is disconnected by the idle timeout.
   @Test func stalledHeadersAreDisconnected() throws {
     let server = try ServiceProcess(["--hashset", ServeCommandTests.sample, "--no-auth", "--idle-timeout", "1"])
