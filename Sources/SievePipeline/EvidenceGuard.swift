@@ -23,11 +23,30 @@ public enum EvidenceGuard {
     return RawPath(bytes: current)
   }
 
-  /// The evidence path that `path` is, or lies below (both resolved); nil when it lies
-  /// outside every one of them.
+  /// The evidence path that `path` is, or lies below; nil when it lies outside every one
+  /// of them.
+  ///
+  /// Paths are compared once resolved; then, because one folder can have several paths
+  /// that no resolving makes equal (a bind mount of the evidence, `Evidence` and
+  /// `evidence` on a case-insensitive file system), `path` and each of its existing
+  /// parents are compared with the evidence roots by identity (device and inode).
   public static func root(containing path: RawPath, evidence: [RawPath]) -> RawPath? {
     let target = resolve(path).bytes
-    return evidence.first { root in isInside(target, resolve(root).bytes) }
+    if let root = evidence.first(where: { root in isInside(target, resolve(root).bytes) }) { return root }
+    let identities = evidence.compactMap { root in identity(resolve(root).bytes).map { (root, $0) } }
+    guard !identities.isEmpty else { return nil }
+    var current = target
+    while true {
+      if let id = identity(current), let match = identities.first(where: { $0.1 == id }) { return match.0 }
+      guard let cut = current.lastIndex(of: slash), current.count > 1 else { return nil }
+      current = cut == 0 ? [slash] : Array(current[..<cut])
+    }
+  }
+
+  /// The device and inode of what `bytes` names (links followed); nil when it does not exist.
+  private static func identity(_ bytes: [UInt8]) -> [UInt64]? {
+    guard let metadata = try? RawPath(bytes: bytes).metadata(followLinks: true) else { return nil }
+    return [metadata.device, metadata.inode]
   }
 
   /// Whether `path` is `root` or below it, component-wise (both already resolved).

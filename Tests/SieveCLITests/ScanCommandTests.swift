@@ -292,6 +292,46 @@ import Glibc
     #expect(!FileManager.default.fileExists(atPath: evidence.path + "/disk/case1"))
   }
 
+  /// Whether this machine lets a process mount in a namespace of its own (root, or user
+  /// namespaces allowed): the bind-mount test needs it.
+  static let canBindMount: Bool = {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
+    process.arguments = ["-rm", "sh", "-c", "d=$(mktemp -d) && mount --bind \"$d\" \"$d\"; s=$?; rmdir \"$d\"; exit $s"]
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    guard (try? process.run()) != nil else { return false }
+    process.waitUntilExit()
+    return process.terminationStatus == 0
+  }()
+
+  /// The evidence bind-mounted elsewhere: no resolving of paths makes the mount's path
+  /// the evidence's, but it is the same folder (same device and inode), so a case
+  /// folder inside the mount is inside the evidence: refused, nothing created. (Run in a
+  /// mount namespace of its own, which `unshare` needs root or user namespaces for.)
+  @Test(.enabled(if: canBindMount)) func aCaseInsideABindMountOfTheEvidenceIsRefused() throws {
+    let evidence = try Self.makeEvidence(copies: 1)
+    defer { evidence.remove() }
+    let cases = try TemporaryDirectory("sieve-case")
+    defer { cases.remove() }
+    try FileManager.default.createDirectory(atPath: cases.path + "/mount", withIntermediateDirectories: true)
+    let sieve = CommandRunner.productsDirectory.appendingPathComponent("sieve").path
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
+    process.arguments =
+      ["-rm", "sh", "-c", "mount --bind \"$1\" \"$2\" && shift 2 && exec \"$@\"", "sh", evidence.path + "/disk", cases.path + "/mount", sieve]
+      + scanArguments(evidence.path + "/disk", cases.path + "/mount/case1")
+    let errors = Pipe()
+    process.standardError = errors
+    process.standardOutput = FileHandle.nullDevice
+    try process.run()
+    let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    #expect(process.terminationStatus == 2, "\(stderr)")
+    #expect(stderr.contains("inside the evidence"), "\(stderr)")
+    #expect(!FileManager.default.fileExists(atPath: evidence.path + "/disk/case1"))
+  }
+
   /// Evidence named by a relative path is recorded absolute: the same scan run from
   /// another working directory (with the path that names the same evidence from there)
   /// resumes the run instead of refusing it or scanning everything again.
