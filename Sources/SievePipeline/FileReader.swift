@@ -48,15 +48,28 @@ public enum FileReader {
     _ file: InputFile, chunkSize: Int, _ body: (UnsafeRawBufferPointer) -> Void
   ) throws(Failure) {
     var noAtime = false
-    let (handle, _) = try openReadOnly(file, noAtime: &noAtime)
+    let (handle, metadata) = try openReadOnly(file, noAtime: &noAtime)
     var buffer = [UInt8](repeating: 0, count: chunkSize)
     while true {
       let n: Int
-        do throws(SystemError) { n = try handle.read(into: &buffer) } catch {
+      do throws(SystemError) { n = try handle.read(into: &buffer) } catch {
         throw .system(error.description)
       }
-      if n == 0 { return }
+      if n == 0 { break }
       buffer.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+    }
+    try checkUnchanged(handle, since: metadata)
+  }
+
+  /// Throws ``Failure/changed`` when the open file's size, modification or change time
+  /// is no longer what it was before it was read: a file written to while it was read
+  /// (grown, shrunk, or rewritten in place) gave bytes that were never its content at
+  /// any one moment, and a file that grew would be recorded as its first bytes.
+  static func checkUnchanged(_ handle: OpenFile, since before: FileMetadata) throws(Failure) {
+    let after: FileMetadata
+    do throws(SystemError) { after = try handle.metadata() } catch { throw .system(error.description) }
+    guard after.size == before.size, after.modified == before.modified, after.changed == before.changed else {
+      throw .changed
     }
   }
 
@@ -131,6 +144,7 @@ public enum FileReader {
       throw .system(error.description)
     }
     guard done == size else { throw .changed }  // shorter than fstat said
+    try checkUnchanged(handle, since: metadata)
     return bytes
   }
 }

@@ -135,4 +135,29 @@ import Testing
       if case .failed(let reason) = $0.outcome { return reason.contains("changed since the walk") } else { return false }
     })
   }
+
+  /// A file written to while it is read is refused as changed, not recorded as the bytes
+  /// that happened to be read (before, a file that grew was hashed as its first bytes).
+  @Test func aFileThatGrowsWhileItIsReadIsRefused() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.remove() }
+    let path = try dir.write("growing.bin", [UInt8](repeating: 1, count: 16))
+    var chunks = 0
+    #expect(throws: FileReader.Failure.changed) {
+      try FileReader.forEachChunk(RawPath(path), chunkSize: 4) { _ in
+        chunks += 1
+        if chunks == 1 {
+          let handle = FileHandle(forWritingAtPath: path)!
+          handle.seekToEndOfFile()
+          handle.write(Data([2, 2, 2, 2]))
+          try? handle.close()
+        }
+      }
+    }
+    // Left alone, the same file reads whole, in the same chunks.
+    var total = 0
+    try FileReader.forEachChunk(RawPath(path), chunkSize: 4) { total += $0.count }
+    #expect(total == 20 && chunks == 5)
+  }
+
 }
