@@ -3,6 +3,9 @@
 enum AV1SequenceHeader {
   /// The OBU type of a sequence header.
   static let obuType = 1
+  /// The OBU types of a frame header and of a frame (header and tiles together).
+  static let frameHeaderOBUType = 3
+  static let frameOBUType = 6
 
   /// max_frame_width_minus_1 + 1 and max_frame_height_minus_1 + 1 of a sequence header
   /// OBU's payload (AV1 5.5.1), or nil when it is cut short.

@@ -26,8 +26,8 @@ struct HEIFCodedPictures {
   private(set) var totalPixels = 0
 
   /// Reads the boxes of `data`. Throws ``ImagingError/corrupt(_:)`` only for a file with
-  /// more than ``maxCodedUnits`` units, items that share their bytes, or an image item
-  /// without data; anything else that does not parse is left to libheif, which refuses it
+  /// more than ``maxCodedUnits`` units, items that share their bytes, an image item
+  /// without data or an AV1 item without a frame; anything else that does not parse is left to libheif, which refuses it
   /// with its own reason.
   init(_ data: UnsafeRawBufferPointer) throws(ImagingError) {
     var reader = Reader(data: data)
@@ -116,7 +116,9 @@ private struct Reader {
       var found: [Size] = []
       switch type {
       case fourCC("hvcC"): found = hvcC(offset + 8, offset + size)
-      case fourCC("av1C"): if size >= 12 { found = (try? obus(data[offset + 12..<offset + size])) ?? [] }
+      case fourCC("av1C"):
+        var frames = 0
+        if size >= 12 { found = (try? obus(data[offset + 12..<offset + size], frames: &frames)) ?? [] }
       default: break
       }
       if let size = found.max(by: { $0.pixels < $1.pixels }) { configurationSizes[index] = size }
@@ -267,7 +269,13 @@ private struct Reader {
   where Bytes.Index == Int {
     switch type {
     case fourCC("hvc1"): return try nalUnits(bytes)
-    case fourCC("av01"): return try obus(bytes)
+    case fourCC("av01"):
+      var frames = 0
+      let found = try obus(bytes, frames: &frames)
+      // dav1d never returns a picture for such an item, and libheif 1.15 then keeps
+      // feeding it: a 746-byte file of four such tiles took 11.5 s and 1.27 GB.
+      guard frames > 0 else { throw .corrupt("an AV1 image item holds no frame") }
+      return found
     default: return canvas(bytes, overlay: type == fourCC("iovl")).map { [$0] } ?? []
     }
   }
@@ -294,8 +302,9 @@ private struct Reader {
   }
 
   /// The sizes of the sequence headers in a run of OBUs (AV1 5.3), as in `av1C` and in an
-  /// item's data; the walk stops where the run stops parsing.
-  mutating func obus<Bytes: RandomAccessCollection<UInt8>>(_ bytes: Bytes) throws(ImagingError) -> [Size]
+  /// item's data; the walk stops where the run stops parsing. `frames` counts the frame
+  /// and frame-header OBUs.
+  mutating func obus<Bytes: RandomAccessCollection<UInt8>>(_ bytes: Bytes, frames: inout Int) throws(ImagingError) -> [Size]
   where Bytes.Index == Int {
     var found: [Size] = []
     var at = bytes.startIndex
@@ -316,6 +325,7 @@ private struct Reader {
       if type == AV1SequenceHeader.obuType, let size = AV1SequenceHeader.maxFrameSize(ofPayload: bytes[at..<at + length]) {
         found.append(size)
       }
+      if type == AV1SequenceHeader.frameOBUType || type == AV1SequenceHeader.frameHeaderOBUType { frames += 1 }
       at += length
     }
     return found
