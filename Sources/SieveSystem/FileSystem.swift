@@ -18,7 +18,9 @@ public enum FileSystem {
   public static func metadata(of name: [UInt8], in directory: OpenFile) throws(SystemError) -> FileMetadata {
     var info = stat()
     let status = (name + [0]).withUnsafeBufferPointer { buffer in
-      buffer.withMemoryRebound(to: CChar.self) { fstatat(directory.descriptor, $0.baseAddress!, &info, AT_SYMLINK_NOFOLLOW) }
+      buffer.withMemoryRebound(to: CChar.self) { name in
+        retryingOnInterrupt { fstatat(directory.descriptor, name.baseAddress!, &info, AT_SYMLINK_NOFOLLOW) }
+      }
     }
     guard status == 0 else { throw .current }
     return FileMetadata(info)

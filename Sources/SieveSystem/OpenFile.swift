@@ -38,7 +38,7 @@ public final class OpenFile: Sendable {
   /// Opens `path` (a NUL-terminated path) with `O_CLOEXEC` and `options`; read-only unless
   /// `writeOnly` is given.
   public init(path: UnsafePointer<CChar>, options: Options = [], mode: mode_t = 0o600) throws(SystemError) {
-    let fd = open(path, options.rawValue | O_CLOEXEC, mode)
+    let fd = retryingOnInterrupt { open(path, options.rawValue | O_CLOEXEC, mode) }
     guard fd >= 0 else { throw .current }
     descriptor = fd
     closesDescriptor = true
@@ -46,7 +46,7 @@ public final class OpenFile: Sendable {
 
   /// Opens `path` (text).
   public convenience init(_ path: String, options: Options = [], mode: mode_t = 0o600) throws(SystemError) {
-    let descriptor = path.withCString { open($0, options.rawValue | O_CLOEXEC, mode) }
+    let descriptor = path.withCString { path in retryingOnInterrupt { open(path, options.rawValue | O_CLOEXEC, mode) } }
     guard descriptor >= 0 else { throw .current }
     self.init(adopting: descriptor)
   }
@@ -131,12 +131,12 @@ public final class OpenFile: Sendable {
 
   /// Cuts the file to `length` bytes.
   public func truncate(to length: Int64) throws(SystemError) {
-    guard ftruncate(descriptor, off_t(length)) == 0 else { throw .current }
+    guard retryingOnInterrupt({ ftruncate(descriptor, off_t(length)) }) == 0 else { throw .current }
   }
 
   /// Flushes the file to the disk (`fsync(2)`).
   public func sync() throws(SystemError) {
-    guard fsync(descriptor) == 0 else { throw .current }
+    guard retryingOnInterrupt({ fsync(descriptor) }) == 0 else { throw .current }
   }
 
   /// A second descriptor for the same open file (`dup(2)`).
@@ -148,7 +148,8 @@ public final class OpenFile: Sendable {
 
   /// Waits for an exclusive advisory lock on the file (`flock(2)`), held until it is closed.
   public func lockExclusively() throws(SystemError) {
-    guard flock(descriptor, LOCK_EX) == 0 else { throw .current }
+    // A signal (SIGHUP for a reload) interrupts the wait; it goes on.
+    guard retryingOnInterrupt({ flock(descriptor, LOCK_EX) }) == 0 else { throw .current }
   }
 
   /// Whether the file is a terminal.
@@ -171,4 +172,16 @@ func systemWrite(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int {
   #else
   return Darwin.write(fd, buffer, count)
   #endif
+}
+
+/// Calls `call` again while it fails with `EINTR` (a signal arrived during the call): the
+/// calls here that can block (`open` of a FIFO or a slow file system, `flock`, `fsync`)
+/// would otherwise fail a scan or a reload because the service got SIGHUP. Not for
+/// `close`, which must not be retried on Linux.
+@inline(__always)
+func retryingOnInterrupt(_ call: () -> Int32) -> Int32 {
+  while true {
+    let result = call()
+    if result != -1 || errno != EINTR { return result }
+  }
 }
