@@ -23,27 +23,37 @@ public enum HashSetLoader {
   }
 
   /// Loads `path`; a text set is named after the file unless `name` is given.
-  public static func load(_ path: String, name: String? = nil, text: TextHashSetReader = TextHashSetReader()) throws(HashSetError) -> Loaded {
-    if try isBinaryFile(path) {
-      var (set, header) = try BinaryHashSet.read(path)
+  ///
+  /// The file is opened once and read once, from its start to its end: the binary
+  /// format is recognised from the first bytes read, and `observe` is handed every byte,
+  /// in order, so that a digest of the file (a case records its SHA-256) is a digest of
+  /// the very bytes loaded, even if the file is replaced meanwhile. A pipe works too.
+  public static func load(
+    _ path: String, name: String? = nil, text: TextHashSetReader = TextHashSetReader(),
+    observing observe: ((UnsafeRawBufferPointer) -> Void)? = nil
+  ) throws(HashSetError) -> Loaded {
+    let file: OpenFile
+    let kind: FileMetadata.Kind
+    var prefix = [UInt8](repeating: 0, count: 8)
+    do throws(SystemError) {
+      file = try OpenFile(path)
+      kind = try file.metadata().kind
+      if kind == .regular || kind == .fifo { prefix.removeLast(8 - (try file.readFully(into: &prefix))) }
+    } catch {
+      throw .io(file: path, reason: error.description)
+    }
+    guard kind == .regular || kind == .fifo else { throw .io(file: path, reason: "not a regular file") }
+    if BinaryHashSet.isBinary(prefix) {
+      let bytes = try BinaryHashSet.readRest(of: file, after: prefix, path: path)
+      bytes.withUnsafeBytes { observe?($0) }
+      var (set, header) = try BinaryHashSet.decode(bytes, file: path)
       if let name { set.name = name }
       return Loaded(set: set, header: header, report: nil)
     }
     let base = path.split(separator: "/").last.map(String.init) ?? path
     var set = HashSet(name: name ?? base)
-    let report = try text.read(path, into: &set)
+    var lines = LineReader(file: file, path: path, prefix: prefix, observe: observe)
+    let report = try text.read(&lines, path: path, into: &set)
     return Loaded(set: set, header: nil, report: report)
-  }
-
-  static func isBinaryFile(_ path: String) throws(HashSetError) -> Bool {
-    do throws(SystemError) {
-      let file = try OpenFile(path)
-      // A pipe cannot be peeked at without losing bytes: pipes are read as text.
-      if try file.metadata().kind == .fifo { return false }
-      var prefix = [UInt8](repeating: 0, count: 8)
-      return try file.readFully(into: &prefix) == 8 && BinaryHashSet.isBinary(prefix)
-    } catch {
-      throw .io(file: path, reason: error.description)
-    }
   }
 }

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import SieveCore
 import SieveHashSets
@@ -250,8 +251,9 @@ public struct CaseScanner: Sendable {
     var records: [HashSetRecord] = []
     for path in configuration.hashSetPaths {
       do {
-        let loaded = try HashSetLoader.load(path, text: configuration.textReader)
-        let sha256 = try FileDigests.streaming(RawPath(path)).digests.sha256.hexString
+        var digest = SHA256()
+        let loaded = try HashSetLoader.load(path, text: configuration.textReader) { digest.update(bufferPointer: $0) }
+        let sha256 = ExactDigest(kind: .sha256, bytes: Array(digest.finalize())).hexString
         sets.append(loaded.set)
         records.append(HashSetRecord(name: loaded.set.name, path: path, version: loaded.version, sha256: sha256, entries: loaded.set.count))
       } catch {
@@ -265,9 +267,12 @@ public struct CaseScanner: Sendable {
   func loadKnownGood() throws(CaseError) -> (set: KnownGoodSet, records: [String])? {
     guard !configuration.knownGoodPaths.isEmpty else { return nil }
     do {
-      let set = try KnownGoodSet.load(configuration.knownGoodPaths)
-      let records = try configuration.knownGoodPaths.map { path in
-        "\(path) sha256=\(try FileDigests.streaming(RawPath(path)).digests.sha256.hexString)"
+      var digests: [String: SHA256] = [:]
+      let set = try KnownGoodSet.load(configuration.knownGoodPaths) { path, bytes in
+        digests[path, default: SHA256()].update(bufferPointer: bytes)
+      }
+      let records = configuration.knownGoodPaths.map { path in
+        "\(path) sha256=\(ExactDigest(kind: .sha256, bytes: Array((digests[path] ?? SHA256()).finalize())).hexString)"
       }
       return (set, records)
     } catch {

@@ -298,24 +298,38 @@ public enum BinaryHashSet {
   /// program truncates or rewrites in place (a plain `cp` over it) kills the reader with
   /// SIGBUS. A file changed while it is read fails its checksum or its size check instead.
   public static func read(_ path: String) throws(HashSetError) -> (HashSet, Header) {
-    let bytes = try readFile(path)
-    guard bytes.count >= headerSize else { throw .badBinary(file: path, reason: "the file is only \(bytes.count) bytes") }
-    return try decode(bytes, file: path)
+    let file: OpenFile
+    do throws(SystemError) { file = try OpenFile(path) } catch { throw .io(file: path, reason: error.description) }
+    return try decode(readRest(of: file, after: [], path: path), file: path)
   }
 
-  /// Reads a whole file (read(2), never mapped).
-  static func readFile(_ path: String) throws(HashSetError) -> [UInt8] {
-    let bytes: [UInt8]
-    let read: Int
+  /// The whole content of an open file whose first bytes, `prefix`, were already read
+  /// from it: read to its end (read(2), never mapped), sized by `fstat` for a regular file.
+  static func readRest(of file: OpenFile, after prefix: [UInt8], path: String) throws(HashSetError) -> [UInt8] {
+    var bytes = prefix
+    var shrank = false
     do throws(SystemError) {
-      let file = try OpenFile(path)
-      var buffer = [UInt8](repeating: 0, count: try file.metadata().size)
-      read = try file.readFully(into: &buffer)
-      bytes = buffer
+      let metadata = try file.metadata()
+      if metadata.kind == .regular, metadata.size > prefix.count {
+        let expected = metadata.size - prefix.count
+        bytes += [UInt8](repeating: 0, count: expected)
+        let read = try bytes.withUnsafeMutableBytes { raw in
+          Result { () throws(SystemError) in try file.readFully(into: UnsafeMutableRawBufferPointer(rebasing: raw[prefix.count...])) }
+        }.get()
+        shrank = read < expected
+      }
+      // Whatever follows (a file that grew, or a pipe) is read to its end.
+      var chunk = [UInt8](repeating: 0, count: 1 << 20)
+      while !shrank {
+        let n = try file.read(into: &chunk)
+        if n == 0 { break }
+        bytes += chunk[0..<n]
+      }
     } catch {
       throw .io(file: path, reason: error.description)
     }
-    guard read == bytes.count else { throw .io(file: path, reason: "the file shrank while it was read") }
+    guard !shrank else { throw .io(file: path, reason: "the file shrank while it was read") }
+    guard bytes.count >= headerSize else { throw .badBinary(file: path, reason: "the file is only \(bytes.count) bytes") }
     return bytes
   }
 }

@@ -21,8 +21,13 @@ struct LineReader {
   /// A checksum of every byte read so far (the whole file once ``next()`` returned nil).
   private(set) var checksum = StreamingChecksum64()
 
-  init(path: String) throws(HashSetError) {
-    self.path = path
+  /// Everything read from the file, in order, is also handed to this (a digest of the
+  /// same bytes that were parsed).
+  private let observe: ((UnsafeRawBufferPointer) -> Void)?
+
+  /// Opens `path` (a regular file or a pipe).
+  init(path: String, observe: ((UnsafeRawBufferPointer) -> Void)? = nil) throws(HashSetError) {
+    let file: OpenFile
     let kind: FileMetadata.Kind
     do throws(SystemError) {
       file = try OpenFile(path)
@@ -31,8 +36,20 @@ struct LineReader {
       throw .io(file: path, reason: error.description)
     }
     guard kind == .regular || kind == .fifo else { throw .io(file: path, reason: "not a regular file") }
+    self.init(file: file, path: path, prefix: [], observe: observe)
   }
 
+  /// Reads an open file whose first bytes, `prefix`, were already read from it.
+  init(file: OpenFile, path: String, prefix: [UInt8], observe: ((UnsafeRawBufferPointer) -> Void)? = nil) {
+    self.file = file
+    self.path = path
+    self.observe = observe
+    buffer = prefix
+    prefix.withUnsafeBytes { bytes in
+      checksum.update(bytes)
+      if !bytes.isEmpty { observe?(bytes) }
+    }
+  }
 
   /// The next line's bytes and whether it was cut at ``maxLineLength``, or `nil` at the end.
   mutating func next() throws(HashSetError) -> (bytes: ArraySlice<UInt8>, tooLong: Bool)? {
@@ -82,7 +99,11 @@ struct LineReader {
         throw .io(file: path, reason: "read failed after line \(lineNumber): \(error)")
       }
       buffer.removeLast((1 << 20) - n)
-      buffer.withUnsafeBytes { checksum.update(UnsafeRawBufferPointer(rebasing: $0[old...])) }
+      buffer.withUnsafeBytes { raw in
+        let chunk = UnsafeRawBufferPointer(rebasing: raw[old...])
+        checksum.update(chunk)
+        if n > 0 { observe?(chunk) }
+      }
       if n == 0 { atEnd = true }
     }
   }

@@ -45,6 +45,11 @@ public struct TextHashSetReader: Sendable {
   ///   and (without ``skipBadLines``) the first bad line.
   public func read(_ path: String, into set: inout HashSet) throws(HashSetError) -> Report {
     var lines = try LineReader(path: path)
+    return try read(&lines, path: path, into: &set)
+  }
+
+  /// Reads the lines of an open file into `set`.
+  func read(_ lines: inout LineReader, path: String, into set: inout HashSet) throws(HashSetError) -> Report {
     var state = ParseState(reader: self, path: path)
     var report: Report?
     while let (bytes, tooLong) = try lines.next() {
