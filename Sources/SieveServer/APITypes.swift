@@ -102,6 +102,8 @@ enum API {
     var ready: Bool
     var generation: Int
     var sets: Int
+    /// Why the keys file failed to load, while it does: the previous keys are in force.
+    var keys_error: String?
   }
 
   /// One audit log line.

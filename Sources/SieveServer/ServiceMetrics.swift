@@ -68,6 +68,16 @@ final class ServiceMetrics: Sendable {
     ).increment()
   }
 
+  /// Whether the keys file failed to load at the last reload, so that older keys (a
+  /// revoked one included) are in force: 1 until a reload loads it.
+  func keysStale(_ stale: Bool) {
+    registry.makeGauge(
+      descriptor: .init(
+        namespace: "sieve", metricName: "keys_stale", unitName: "",
+        helpText: "1 while the keys file fails to load and the previous keys stay in force"))
+      .set(Double(stale ? 1 : 0))
+  }
+
   /// The sets now served: entries by set and kind.
   func setSizes(_ sets: [HashSetRegistry.ServedSet], generation: Int) {
     for served in sets {

@@ -27,7 +27,9 @@ extension SieveService {
       return Self.text("ok\n")
     case .readyz:
       let snapshot = registry.snapshot
-      let body = API.Ready(ready: snapshot.ready, generation: snapshot.generation, sets: snapshot.sets.count)
+      let body = API.Ready(
+        ready: snapshot.ready, generation: snapshot.generation, sets: snapshot.sets.count,
+        keys_error: keysProblem.withLock { $0?.message })
       var response = try body.response(from: request, context: context)
       response.status = snapshot.ready ? .ok : .serviceUnavailable
       return response

@@ -82,6 +82,9 @@ public final class SieveService: Sendable {
   /// The sets served.
   public let registry: HashSetRegistry
   let keys: Locked<APIKeyStore>?
+  /// Set while the keys file fails to load on reload (the previous keys are in force):
+  /// why, and since when.
+  let keysProblem = Locked<(message: String, since: String)?>(nil)
   let limiter = RateLimiter()
   let pool: HashingPool
   let uploads: UploadReader
@@ -140,14 +143,25 @@ public final class SieveService: Sendable {
   func reload(trigger: String, requestedBy: String? = nil) async -> API.ReloadResponse {
     let keys = keys
     let keysFile = configuration.keysFile
+    let (keysProblem, metrics) = (keysProblem, metrics)
     let (report, keysError) = await registry.reload { () -> String? in
       guard let keys, let keysFile else { return nil }
       do {
         let store = try APIKeyStore.load(keysFile)
         keys.withLock { $0 = store }
+        keysProblem.withLock { $0 = nil }
+        metrics.keysStale(false)
         return nil
       } catch {
-        return "\(error) (the previous keys stay in force)"
+        // The previous keys stay in force: refusing every key for a typo would take the
+        // service down. But a key the broken edit meant to revoke still works, so the
+        // problem stays visible (/readyz, the sieve_keys_stale gauge) until a good file loads.
+        metrics.keysStale(true)
+        return keysProblem.withLock { problem -> String in
+          let since = problem?.since ?? Self.now()
+          problem = (message: "\(error) (the previous keys stay in force, revoked ones included, since \(since))", since: since)
+          return problem!.message
+        }
       }
     }
     let snapshot = registry.snapshot

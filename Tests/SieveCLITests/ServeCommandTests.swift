@@ -185,6 +185,21 @@ import Testing
     let reload = server.request("POST", "/v1/hashsets/reload", key: keys.admin)
     #expect(reload.status == 422 && (reload.json()["keys_error"] as? String)?.contains("previous keys stay") == true)
     #expect(server.request("GET", "/v1/hashsets", key: added).status == 200)
+    // ... and keeps saying so, until a good file loads: a key the broken edit meant to
+    // revoke still works meanwhile.
+    let ready = server.request("GET", "/readyz")
+    #expect(ready.status == 200 && (ready.json()["keys_error"] as? String)?.contains("revoked ones included, since") == true, "\(ready.text)")
+    #expect(server.request("GET", "/metrics").text.contains("sieve_keys_stale 1"))
+    _ = try TestKeys.add(keys.path + ".new", ["--name", "fresh"])
+    try FileManager.default.removeItem(atPath: keys.path)
+    try FileManager.default.moveItem(atPath: keys.path + ".new", toPath: keys.path)
+    // The admin key of the old file is still in force to ask for the reload.
+    let good = server.request("POST", "/v1/hashsets/reload", key: keys.admin)
+    #expect(good.status == 200 && good.json()["keys_error"] == nil, "\(good.text)")
+    #expect(server.request("GET", "/v1/hashsets", key: keys.admin).status == 401)
+    let recovered = server.request("GET", "/readyz")
+    #expect(recovered.json()["keys_error"] == nil, "\(recovered.text)")
+    #expect(server.request("GET", "/metrics").text.contains("sieve_keys_stale 0"))
 
     let metrics = server.request("GET", "/metrics").text
     #expect(metrics.contains(#"sieve_refused_requests_total{reason="rate_limited"}"#))
