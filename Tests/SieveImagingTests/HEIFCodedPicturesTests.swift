@@ -23,10 +23,10 @@ import Testing
     #expect(avif.largest == .init(width: 64, height: 48))
     #expect(avif.totalPixels == 64 * 48)
     // A grid of 2×2 tiles of 512×512 on a 1024×1024 canvas: the canvas is the largest,
-    // the four tiles add up to it.
+    // and decoding costs the canvas and the four tiles.
     let grid = try Self.pictures("bombs/avif_grid_2x2.avif")
     #expect(grid.largest == .init(width: 1024, height: 1024))
-    #expect(grid.totalPixels == 4 * 512 * 512)
+    #expect(grid.totalPixels == 1024 * 1024 + 4 * 512 * 512)
   }
 
   /// The sizes the containers hide: in the HEVC parameter set of an `hvcC` box, in an
@@ -36,8 +36,8 @@ import Testing
     ("bombs/heif_ispe_lie.heic", 16384, 8704, 16384 * 8704),
     ("bombs/avif_ispe_lie.avif", 16384, 8704, 16384 * 8704),
     ("bombs/heif_sps_in_data.heic", 16384, 8704, 16384 * 8704),
-    ("bombs/avif_grid_canvas_lie.avif", 16384, 16384, 64 * 2048 * 2048),
-    ("bombs/avif_grid_tiles_lie.avif", 2048, 2048, 256 * 2048 * 2048),
+    ("bombs/avif_grid_canvas_lie.avif", 16384, 16384, 16384 * 16384 + 64 * 2048 * 2048),
+    ("bombs/avif_grid_tiles_lie.avif", 2048, 2048, 2048 * 2048 + 256 * 2048 * 2048),
   ])
   func hiddenSizesAreFound(file: String, width: Int, height: Int, total: Int) throws {
     let pictures = try Self.pictures(file)
@@ -47,18 +47,40 @@ import Testing
 
   /// A minimal AVIF: one `av01` item whose data is `payload`, or that has no extent.
   static func avif(payload: [UInt8]?) -> [UInt8] {
+    heif(items: [("av01", payload)], primary: 1, derived: [:])
+  }
+
+  /// A minimal HEIF: items numbered from 1 with their type and data (nil: no extent),
+  /// the primary item and the `dimg` references.
+  static func heif(items: [(type: String, data: [UInt8]?)], primary: UInt16, derived: [UInt16: [UInt16]]) -> [UInt8] {
     func box(_ type: String, _ body: [UInt8]) -> [UInt8] { be32(8 + body.count) + Array(type.utf8) + body }
     func be32(_ v: Int) -> [UInt8] { [UInt8(v >> 24 & 0xFF), UInt8(v >> 16 & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v & 0xFF)] }
+    func be16(_ v: Int) -> [UInt8] { [UInt8(v >> 8 & 0xFF), UInt8(v & 0xFF)] }
     let ftyp = box("ftyp", Array("avif".utf8) + [0, 0, 0, 0] + Array("mif1".utf8))
-    let infe = box("infe", [2, 0, 0, 0, 0, 1, 0, 0] + Array("av01".utf8) + [0])
-    let iinf = box("iinf", [0, 0, 0, 0, 0, 1] + infe)
+    let infes = items.enumerated().flatMap { i, item in box("infe", [2, 0, 0, 0] + be16(i + 1) + [0, 0] + Array(item.type.utf8) + [0]) }
+    let iinf = box("iinf", [0, 0, 0, 0] + be16(items.count) + infes)
+    let pitm = box("pitm", [0, 0, 0, 0] + be16(Int(primary)))
+    let dimg = derived.sorted { $0.key < $1.key }.flatMap { from, to in
+      box("dimg", be16(Int(from)) + be16(to.count) + to.flatMap { be16(Int($0)) })
+    }
+    let iref = box("iref", [0, 0, 0, 0] + dimg)
     func meta(dataAt: Int) -> [UInt8] {
-      let extents: [UInt8] = payload.map { [0, 1] + be32(dataAt) + be32($0.count) } ?? [0, 0]
-      let iloc = box("iloc", [0, 0, 0, 0, 0x44, 0x00, 0, 1, 0, 1, 0, 0] + extents)
-      return box("meta", [0, 0, 0, 0] + iinf + iloc)
+      var at = dataAt
+      var entries: [UInt8] = []
+      for (i, item) in items.enumerated() {
+        entries += be16(i + 1) + [0, 0]
+        if let data = item.data {
+          entries += [0, 1] + be32(at) + be32(data.count)
+          at += data.count
+        } else {
+          entries += [0, 0]
+        }
+      }
+      let iloc = box("iloc", [0, 0, 0, 0, 0x44, 0x00] + be16(items.count) + entries)
+      return box("meta", [0, 0, 0, 0] + pitm + iinf + iloc + iref)
     }
     let dataAt = ftyp.count + meta(dataAt: 0).count + 8
-    return ftyp + meta(dataAt: dataAt) + box("mdat", payload ?? [])
+    return ftyp + meta(dataAt: dataAt) + box("mdat", items.flatMap { $0.data ?? [] })
   }
 
   /// The walk has an end: an item of more than a million OBUs (two-byte padding OBUs) is
@@ -79,6 +101,32 @@ import Testing
     // An AV1 item without a frame: dav1d returns no picture, and libheif 1.15 kept
     // feeding it (the fuzzed file took 11.5 s and 1.27 GB; refused here from its header).
     #expect(throws: ImagingError.corrupt("an AV1 image item holds no frame")) { try read(Self.avif(payload: padding + padding)) }
+    // A grid that lists itself among its tiles (found by the fuzzer: libheif 1.15 recursed
+    // for 7.7 s, to 2.5 GB), and a chain of grids each made of the next one four times
+    // (no cycle, but 4^7 decodes of the last tile).
+    let selfGrid = try TestData.bytes(TestData.repoRoot.appendingPathComponent("Tests/Fixtures/bombs/avif_fuzzed_self_grid.avif"))
+    #expect(throws: ImagingError.corrupt("image item 1 is derived from itself")) { try read(selfGrid) }
+    #expect(throws: ImagingError.corrupt("image item 1 is derived from itself")) { try ImageDecoder().header(of: selfGrid) }
+    // Items 1 to 7: grids of 2×2 on a 64×64 canvas, each made of the next item four
+    // times; item 8: an AV1 frame of 1024×1024 (a reduced still-picture sequence header).
+    let grid: [UInt8] = [0, 0, 1, 1, 0, 64, 0, 64]
+    let sequenceHeader: [UInt8] = [0x0A, 5, 0x18, 0x26, 0x7F, 0xFF, 0xFC]
+    let still = sequenceHeader + frame
+    var chain: [(type: String, data: [UInt8]?)] = Array(repeating: ("grid", grid), count: 7)
+    chain.append(("av01", still))
+    var derived: [UInt16: [UInt16]] = [:]
+    for i in UInt16(1)...7 { derived[i] = Array(repeating: i + 1, count: 4) }
+    let nested = try read(Self.heif(items: chain, primary: 1, derived: derived))
+    #expect(nested.largest == .init(width: 1024, height: 1024))
+    #expect(nested.totalPixels >= 16384 * 1024 * 1024, "\(nested.totalPixels)")  // 4^7 decodes of 1024×1024
+    #expect(throws: ImagingError.self) { try ImageDecoder().header(of: Self.heif(items: chain, primary: 1, derived: derived)) }
+    // One level deeper than allowed.
+    var deep: [(type: String, data: [UInt8]?)] = Array(repeating: ("grid", grid), count: 8)
+    deep.append(("av01", still))
+    derived[8] = [9]
+    #expect(throws: ImagingError.corrupt("derived images are nested more than 8 deep")) {
+      try read(Self.heif(items: deep, primary: 1, derived: derived))
+    }
     let fuzzed = try TestData.bytes(TestData.repoRoot.appendingPathComponent("Tests/Fixtures/bombs/avif_fuzzed_no_frame.avif"))
     #expect(throws: ImagingError.corrupt("an AV1 image item holds no frame")) { try ImageDecoder().header(of: fuzzed) }
   }

@@ -21,9 +21,13 @@ struct HEIFCodedPictures {
 
   /// The largest coded picture or canvas; nil when the file has none that parses.
   private(set) var largest: Size?
-  /// The pixels of all coded items together, each at the largest size its configuration
-  /// and data declare (saturating): what decoding every tile costs.
+  /// The pixels decoding costs (saturating): all coded items together, each at the
+  /// largest size its configuration and data declare, or what decoding the primary item
+  /// costs when that is more (a grid that uses one tile many times, grids of grids).
   private(set) var totalPixels = 0
+
+  /// Derived items (grids, overlays) may be nested this deep.
+  static let maxDerivationDepth = 8
 
   /// Reads the boxes of `data`. Throws ``ImagingError/corrupt(_:)`` only for a file with
   /// more than ``maxCodedUnits`` units, items that share their bytes, an image item
@@ -33,6 +37,7 @@ struct HEIFCodedPictures {
     var reader = Reader(data: data)
     reader.boxes(0, data.count, depth: 0)
     try reader.readItems()
+    try reader.checkDerivations()
     for size in reader.sizes where largest.map({ $0.pixels < size.pixels }) ?? true { largest = size }
     totalPixels = reader.totalPixels
   }
@@ -59,6 +64,12 @@ private struct Reader {
   /// The picture size of each property of `ipco` that configures a decoder, by 1-based index.
   var configurationSizes: [Int: Size] = [:]
   var idat: Range<Int>?
+  /// The primary item (`pitm`).
+  var primary: UInt32?
+  /// Item id → the items it is derived from, in order (`iref` `dimg`).
+  var derivedFrom: [UInt32: [UInt32]] = [:]
+  /// Item id → its coded picture's pixels, or a derived item's canvas pixels.
+  var itemPixels: [UInt32: Int] = [:]
   /// Every size found: configuration boxes, item streams, canvases.
   var sizes: [Size] = []
   var totalPixels = 0
@@ -98,6 +109,10 @@ private struct Reader {
       case fourCC("iinf"): itemInfos(body, boxEnd)
       case fourCC("iloc"): locations(body, boxEnd)
       case fourCC("idat"): idat = body..<boxEnd
+      case fourCC("pitm"):
+        let idBytes = body + 4 < boxEnd && data[body] == 0 ? 2 : 4
+        if body + 4 + idBytes <= boxEnd { primary = UInt32(be(body + 4, idBytes)) }
+      case fourCC("iref"): references(body, boxEnd)
       default: break
       }
       offset = boxEnd
@@ -239,14 +254,60 @@ private struct Reader {
       }
       guard type == fourCC("hvc1") || type == fourCC("av01") else {
         sizes += found
+        itemPixels[item] = found.first?.pixels
         continue
       }
       found += (itemProperties[item] ?? []).compactMap { configurationSizes[$0] }
       sizes += found
       if let picture = found.max(by: { $0.pixels < $1.pixels }) {
         totalPixels = ImageHeader.sum(totalPixels, picture.pixels)
+        itemPixels[item] = picture.pixels
       }
     }
+  }
+
+  /// `iref`: the `dimg` references, which derived items are made of (ISO 14496-12 8.11.12).
+  mutating func references(_ start: Int, _ end: Int) {
+    guard start + 4 <= end else { return }
+    let idBytes = data[start] == 0 ? 2 : 4
+    var offset = start + 4
+    while offset + 8 <= end {
+      let size = Int(be(offset, 4))
+      guard size >= 8, offset + size <= end else { return }
+      if UInt32(be(offset + 4, 4)) == fourCC("dimg"), offset + 8 + idBytes + 2 <= offset + size {
+        let from = UInt32(be(offset + 8, idBytes))
+        let count = Int(be(offset + 8 + idBytes, 2))
+        var at = offset + 8 + idBytes + 2
+        for _ in 0..<count where at + idBytes <= offset + size {
+          derivedFrom[from, default: []].append(UInt32(be(at, idBytes)))
+          at += idBytes
+        }
+      }
+      offset += size
+    }
+  }
+
+  /// What decoding the primary item costs, following its `dimg` references as libheif
+  /// does (a tile used twice is decoded twice): refused when an item is derived from
+  /// itself (libheif 1.15 recursed until it had 2.5 GB) or nested too deep.
+  mutating func checkDerivations() throws(ImagingError) {
+    guard let primary else { return }
+    var memo: [UInt32: Int] = [:]
+    var path: [UInt32] = []
+    func cost(_ item: UInt32) throws(ImagingError) -> Int {
+      if let known = memo[item] { return known }
+      guard !path.contains(item) else { throw .corrupt("image item \(item) is derived from itself") }
+      guard path.count < HEIFCodedPictures.maxDerivationDepth else {
+        throw .corrupt("derived images are nested more than \(HEIFCodedPictures.maxDerivationDepth) deep")
+      }
+      path.append(item)
+      defer { path.removeLast() }
+      var total = itemPixels[item] ?? 0
+      for source in derivedFrom[item] ?? [] { total = ImageHeader.sum(total, try cost(source)) }
+      memo[item] = total
+      return total
+    }
+    totalPixels = max(totalPixels, try cost(primary))
   }
 
   /// The byte ranges of an item's extents, which lie inside the file or its `idat`; nil
