@@ -60,15 +60,15 @@ public struct KnownGoodSet: Sendable {
   /// Reads known-good lists. 64 hex digits are SHA-256 here (a known-good list holds
   /// file digests, never PDQ hashes).
   ///
-  /// - Parameter observe: handed every byte read, with its file's path, in order: a
-  ///   digest of each list (a case records their SHA-256) is of the bytes loaded.
+  /// - Parameter observe: handed every byte read, with the index of its list in `paths`,
+  ///   in order: a digest of each list (a case records their SHA-256) is of the bytes loaded.
   /// - Throws: ``HashSetError`` naming the file and line of a bad line.
   public static func load(
-    _ paths: [String], observing observe: ((String, UnsafeRawBufferPointer) -> Void)? = nil
+    _ paths: [String], observing observe: ((Int, UnsafeRawBufferPointer) -> Void)? = nil
   ) throws(HashSetError) -> KnownGoodSet {
     var set = KnownGoodSet()
-    for path in paths {
-      var lines = try LineReader(path: path, observe: observe.map { observe in { observe(path, $0) } })
+    for (index, path) in paths.enumerated() {
+      var lines = try LineReader(path: path, observe: observe.map { observe in { observe(index, $0) } })
       var nsrl = false
       while let (bytes, tooLong) = try lines.next() {
         guard !tooLong else {

@@ -102,8 +102,9 @@ enum API {
     var ready: Bool
     var generation: Int
     var sets: Int
-    /// Why the keys file failed to load, while it does: the previous keys are in force.
-    var keys_error: String?
+    /// Since when the keys file fails to load, while it does: the previous keys are in
+    /// force. Why is in the log and the reload's answer (this route needs no key).
+    var keys_stale_since: String?
   }
 
   /// One audit log line.

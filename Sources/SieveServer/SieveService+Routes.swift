@@ -29,7 +29,7 @@ extension SieveService {
       let snapshot = registry.snapshot
       let body = API.Ready(
         ready: snapshot.ready, generation: snapshot.generation, sets: snapshot.sets.count,
-        keys_error: keysProblem.withLock { $0?.message })
+        keys_stale_since: keysProblem.withLock { $0?.since })
       var response = try body.response(from: request, context: context)
       response.status = snapshot.ready ? .ok : .serviceUnavailable
       return response

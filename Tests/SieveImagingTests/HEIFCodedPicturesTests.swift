@@ -52,7 +52,10 @@ import Testing
 
   /// A minimal HEIF: items numbered from 1 with their type and data (nil: no extent),
   /// the primary item and the `dimg` references.
-  static func heif(items: [(type: String, data: [UInt8]?)], primary: UInt16, derived: [UInt16: [UInt16]]) -> [UInt8] {
+  static func heif(
+    items: [(type: String, data: [UInt8]?)], primary: UInt16, derived: [UInt16: [UInt16]], extraMeta: [UInt8] = [],
+    iref: [UInt8]? = nil
+  ) -> [UInt8] {
     func box(_ type: String, _ body: [UInt8]) -> [UInt8] { be32(8 + body.count) + Array(type.utf8) + body }
     func be32(_ v: Int) -> [UInt8] { [UInt8(v >> 24 & 0xFF), UInt8(v >> 16 & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v & 0xFF)] }
     func be16(_ v: Int) -> [UInt8] { [UInt8(v >> 8 & 0xFF), UInt8(v & 0xFF)] }
@@ -63,7 +66,7 @@ import Testing
     let dimg = derived.sorted { $0.key < $1.key }.flatMap { from, to in
       box("dimg", be16(Int(from)) + be16(to.count) + to.flatMap { be16(Int($0)) })
     }
-    let iref = box("iref", [0, 0, 0, 0] + dimg)
+    let iref = iref ?? box("iref", [0, 0, 0, 0] + dimg)
     func meta(dataAt: Int) -> [UInt8] {
       var at = dataAt
       var entries: [UInt8] = []
@@ -77,7 +80,7 @@ import Testing
         }
       }
       let iloc = box("iloc", [0, 0, 0, 0, 0x44, 0x00] + be16(items.count) + entries)
-      return box("meta", [0, 0, 0, 0] + pitm + iinf + iloc + iref)
+      return box("meta", [0, 0, 0, 0] + pitm + iinf + iloc + iref + extraMeta)
     }
     let dataAt = ftyp.count + meta(dataAt: 0).count + 8
     return ftyp + meta(dataAt: dataAt) + box("mdat", items.flatMap { $0.data ?? [] })
@@ -101,17 +104,24 @@ import Testing
     // An AV1 item without a frame: dav1d returns no picture, and libheif 1.15 kept
     // feeding it (the fuzzed file took 11.5 s and 1.27 GB; refused here from its header).
     #expect(throws: ImagingError.corrupt("an AV1 image item holds no frame")) { try read(Self.avif(payload: padding + padding)) }
-    // A grid that lists itself among its tiles (found by the fuzzer: libheif 1.15 recursed
-    // for 7.7 s, to 2.5 GB), and a chain of grids each made of the next one four times
-    // (no cycle, but 4^7 decodes of the last tile).
+    // A grid that lists itself among its tiles (the fuzzer found one: libheif 1.15
+    // recursed for 7.7 s, to 2.5 GB; that file also has a second meta box, refused as
+    // such), two grids made of each other, and a chain of grids each made of the next one
+    // four times (no cycle, but 4^7 decodes of the last tile).
     let selfGrid = try TestData.bytes(TestData.repoRoot.appendingPathComponent("Tests/Fixtures/bombs/avif_fuzzed_self_grid.avif"))
-    #expect(throws: ImagingError.corrupt("image item 1 is derived from itself")) { try read(selfGrid) }
-    #expect(throws: ImagingError.corrupt("image item 1 is derived from itself")) { try ImageDecoder().header(of: selfGrid) }
-    // Items 1 to 7: grids of 2×2 on a 64×64 canvas, each made of the next item four
-    // times; item 8: an AV1 frame of 1024×1024 (a reduced still-picture sequence header).
+    #expect(throws: ImagingError.corrupt("the file has 2 meta boxes")) { try ImageDecoder().header(of: selfGrid) }
     let grid: [UInt8] = [0, 0, 1, 1, 0, 64, 0, 64]
     let sequenceHeader: [UInt8] = [0x0A, 5, 0x18, 0x26, 0x7F, 0xFF, 0xFC]
     let still = sequenceHeader + frame
+    let tiles: [(type: String, data: [UInt8]?)] = [("grid", grid), ("av01", still)]
+    #expect(throws: ImagingError.corrupt("image item 1 is derived from itself")) {
+      try read(Self.heif(items: tiles, primary: 1, derived: [1: [2, 1, 2, 2]]))
+    }
+    #expect(throws: ImagingError.corrupt("image item 1 is derived from itself")) {
+      try read(Self.heif(items: [("grid", grid), ("grid", grid), ("av01", still)], primary: 1, derived: [1: [2], 2: [1, 3]]))
+    }
+    // Items 1 to 7: grids of 2×2 on a 64×64 canvas, each made of the next item four
+    // times; item 8: an AV1 frame of 1024×1024 (a reduced still-picture sequence header).
     var chain: [(type: String, data: [UInt8]?)] = Array(repeating: ("grid", grid), count: 7)
     chain.append(("av01", still))
     var derived: [UInt16: [UInt16]] = [:]
@@ -130,4 +140,63 @@ import Testing
     let fuzzed = try TestData.bytes(TestData.repoRoot.appendingPathComponent("Tests/Fixtures/bombs/avif_fuzzed_no_frame.avif"))
     #expect(throws: ImagingError.corrupt("an AV1 image item holds no frame")) { try ImageDecoder().header(of: fuzzed) }
   }
+
+  /// What the parser cannot read as libheif 1.15 does is refused, not skipped: each of
+  /// these hid what the streams code from the first version of the parser (found by an
+  /// attacker's review of it).
+  @Test func whatCouldBeReadOtherwiseIsRefused() throws {
+    func read(_ bytes: [UInt8]) throws -> HEIFCodedPictures { try bytes.withUnsafeBytes { try HEIFCodedPictures($0) } }
+    let frame: [UInt8] = [6 << 3 | 2, 0]
+    let reduced: [UInt8] = [0x0A, 5, 0x18, 0x26, 0x7F, 0xFF, 0xFC]  // 1024×1024, every layer
+    let items: [(type: String, data: [UInt8]?)] = [("av01", reduced + frame)]
+    #expect(try read(Self.heif(items: items, primary: 1, derived: [:])).largest == .init(width: 1024, height: 1024))
+    // A second pitm or iloc inside meta (libheif takes the first, the parser took the last).
+    let pitm: [UInt8] = [0, 0, 0, 14] + Array("pitm".utf8) + [0, 0, 0, 0, 0, 1]
+    #expect(throws: ImagingError.corrupt("the meta box has two pitm boxes")) {
+      try read(Self.heif(items: items, primary: 1, derived: [:], extraMeta: pitm))
+    }
+    // A dimg reference that claims more items than its box holds (libheif reads them by
+    // their count, past the box), and one count of 65535 in 12 bytes.
+    let short: [UInt8] = [0, 0, 0, 22] + Array("iref".utf8) + [0, 0, 0, 0] + [0, 0, 0, 10] + Array("dimg".utf8) + [0, 1, 0, 2]
+    #expect(throws: ImagingError.self) { try read(Self.heif(items: items, primary: 1, derived: [:], iref: short)) }
+    let many: [UInt8] = [0, 0, 0, 24] + Array("iref".utf8) + [0, 0, 0, 0] + [0, 0, 0, 12] + Array("dimg".utf8) + [0, 1, 0xFF, 0xFF]
+    #expect(throws: ImagingError.corrupt("a dimg reference of item 1 does not hold its 65535 items")) {
+      try read(Self.heif(items: items, primary: 1, derived: [:], iref: many))
+    }
+    // An extent of length 0 is empty to libheif 1.15 (not "to the end of the file").
+    var empty = Self.heif(items: items, primary: 1, derived: [:])
+    let iloc = try #require(empty.firstRange(of: Array("iloc".utf8))).lowerBound
+    empty.replaceSubrange(iloc + 22..<iloc + 26, with: [0, 0, 0, 0])  // the one extent's length
+    #expect(throws: ImagingError.corrupt("image item 1 has no data")) { try read(empty) }
+    // An iloc of version 1 with extent indexes, read differently by readers.
+    var indexed = Self.heif(items: items, primary: 1, derived: [:])
+    indexed[iloc + 4] = 1
+    indexed[iloc + 9] = 0x01
+    #expect(throws: ImagingError.corrupt("iloc extent indexes are not supported")) { try read(indexed) }
+    // A frame in a temporal layer dav1d does not decode (operating point 0 takes layer 0
+    // only): no frame for dav1d, so refused; the same frame in layer 0 is one.
+    let layered: [UInt8] = [0x0A, 8, 0x00, 0x01, 0x01, 0x04, 0xCF, 0xFF, 0xFF, 0x80]
+    #expect(throws: ImagingError.corrupt("an AV1 image item holds no frame")) {
+      try read(Self.heif(items: [("av01", layered + [0x36, 0x20, 0])], primary: 1, derived: [:]))
+    }
+    #expect(try read(Self.heif(items: [("av01", layered + [0x36, 0x00, 0])], primary: 1, derived: [:])).largest == .init(width: 1024, height: 1024))
+    // An SPS after an empty NAL unit (libheif hands both to libde265), and an SPS in an
+    // hvcC array labelled as another type: both found.
+    let withSPS = try TestData.bytes(TestData.repoRoot.appendingPathComponent("Tests/Fixtures/bombs/heif_sps_in_data.heic"))
+    let length = Int(withSPS[417]) << 24 | Int(withSPS[418]) << 16 | Int(withSPS[419]) << 8 | Int(withSPS[420])
+    let sps = Array(withSPS[421..<421 + length])
+    let nalUnits = [0, 0, 0, 0] + [0, 0, UInt8(length >> 8), UInt8(length & 0xFF)] + sps
+    #expect(try read(Self.heif(items: [("hvc1", nalUnits)], primary: 1, derived: [:])).largest == .init(width: 16384, height: 8704))
+    var relabelled = try TestData.bytes(TestData.repoRoot.appendingPathComponent("Tests/Fixtures/bombs/heif_ispe_lie.heic"))
+    let hvcC = try #require(relabelled.firstRange(of: Array("hvcC".utf8))).upperBound
+    var at = hvcC + 23
+    for _ in 0..<Int(relabelled[hvcC + 22]) {
+      if relabelled[at] & 0x3F == 33 { relabelled[at] = relabelled[at] & 0xC0 | 32 }
+      let count = Int(relabelled[at + 1]) << 8 | Int(relabelled[at + 2])
+      at += 3
+      for _ in 0..<count { at += 2 + (Int(relabelled[at]) << 8 | Int(relabelled[at + 1])) }
+    }
+    #expect(try read(relabelled).largest == .init(width: 16384, height: 8704))
+  }
+
 }

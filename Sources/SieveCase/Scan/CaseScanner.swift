@@ -267,12 +267,15 @@ public struct CaseScanner: Sendable {
   func loadKnownGood() throws(CaseError) -> (set: KnownGoodSet, records: [String])? {
     guard !configuration.knownGoodPaths.isEmpty else { return nil }
     do {
-      var digests: [String: SHA256] = [:]
-      let set = try KnownGoodSet.load(configuration.knownGoodPaths) { path, bytes in
-        digests[path, default: SHA256()].update(bufferPointer: bytes)
+      // One digest per list, in order (a list named twice is read, and digested, twice).
+      var digests: [SHA256] = []
+      let set = try KnownGoodSet.load(configuration.knownGoodPaths) { index, bytes in
+        if index == digests.count { digests.append(SHA256()) }
+        digests[index].update(bufferPointer: bytes)
       }
-      let records = configuration.knownGoodPaths.map { path in
-        "\(path) sha256=\(ExactDigest(kind: .sha256, bytes: Array((digests[path] ?? SHA256()).finalize())).hexString)"
+      let records = configuration.knownGoodPaths.enumerated().map { index, path in
+        let digest = index < digests.count ? digests[index] : SHA256()
+        return "\(path) sha256=\(ExactDigest(kind: .sha256, bytes: Array(digest.finalize())).hexString)"
       }
       return (set, records)
     } catch {

@@ -303,14 +303,20 @@ public enum BinaryHashSet {
     return try decode(readRest(of: file, after: [], path: path), file: path)
   }
 
+  /// The largest set file read (64 GiB: some 600 million entries), so that a pipe or a
+  /// file that keeps growing cannot take all memory.
+  static let maxFileBytes = 64 << 30
+
   /// The whole content of an open file whose first bytes, `prefix`, were already read
   /// from it: read to its end (read(2), never mapped), sized by `fstat` for a regular file.
   static func readRest(of file: OpenFile, after prefix: [UInt8], path: String) throws(HashSetError) -> [UInt8] {
     var bytes = prefix
     var shrank = false
+    var tooLarge = false
     do throws(SystemError) {
       let metadata = try file.metadata()
-      if metadata.kind == .regular, metadata.size > prefix.count {
+      tooLarge = metadata.kind == .regular && metadata.size > maxFileBytes
+      if !tooLarge, metadata.kind == .regular, metadata.size > prefix.count {
         let expected = metadata.size - prefix.count
         bytes += [UInt8](repeating: 0, count: expected)
         let read = try bytes.withUnsafeMutableBytes { raw in
@@ -318,9 +324,9 @@ public enum BinaryHashSet {
         }.get()
         shrank = read < expected
       }
-      // Whatever follows (a file that grew, or a pipe) is read to its end.
+      // Whatever follows (a file that grew, or a pipe) is read to its end, up to the limit.
       var chunk = [UInt8](repeating: 0, count: 1 << 20)
-      while !shrank {
+      while !shrank && !tooLarge && bytes.count <= maxFileBytes {
         let n = try file.read(into: &chunk)
         if n == 0 { break }
         bytes += chunk[0..<n]
@@ -329,6 +335,7 @@ public enum BinaryHashSet {
       throw .io(file: path, reason: error.description)
     }
     guard !shrank else { throw .io(file: path, reason: "the file shrank while it was read") }
+    guard !tooLarge, bytes.count <= maxFileBytes else { throw .io(file: path, reason: "over \(maxFileBytes >> 30) GiB, the most a set file may hold") }
     guard bytes.count >= headerSize else { throw .badBinary(file: path, reason: "the file is only \(bytes.count) bytes") }
     return bytes
   }

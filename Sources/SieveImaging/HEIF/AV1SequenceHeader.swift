@@ -7,10 +7,19 @@ enum AV1SequenceHeader {
   static let frameHeaderOBUType = 3
   static let frameOBUType = 6
 
-  /// max_frame_width_minus_1 + 1 and max_frame_height_minus_1 + 1 of a sequence header
-  /// OBU's payload (AV1 5.5.1), or nil when it is cut short.
-  static func maxFrameSize(ofPayload payload: some Collection<UInt8>) -> HEIFCodedPictures.Size? {
+  /// What a sequence header says: the largest frame, and the layers a decoder decodes.
+  struct Fields: Equatable {
+    /// max_frame_width_minus_1 + 1 and max_frame_height_minus_1 + 1.
+    var maxFrame: HEIFCodedPictures.Size
+    /// operating_point_idc[0]: the temporal (bits 0–7) and spatial (bits 8–11) layers
+    /// that dav1d decodes by default; 0 for all of them.
+    var operatingPoint: Int
+  }
+
+  /// The fields of a sequence header OBU's payload (AV1 5.5.1), or nil when it is cut short.
+  static func parse(_ payload: some Collection<UInt8>) -> Fields? {
     var bits = BitReader(Array(payload.prefix(512)))
+    var operatingPoint = 0
     bits.read(3)  // seq_profile
     bits.read(1)  // still_picture
     if bits.read(1) == 1 {  // reduced_still_picture_header
@@ -34,8 +43,9 @@ enum AV1SequenceHeader {
       }
       let initialDisplayDelayPresent = bits.read(1) == 1
       let operatingPoints = bits.read(5) + 1
-      for _ in 0..<operatingPoints {
-        bits.read(12)  // operating_point_idc
+      for i in 0..<operatingPoints {
+        let idc = bits.read(12)  // operating_point_idc
+        if i == 0 { operatingPoint = idc }
         if bits.read(5) > 7 { bits.read(1) }  // seq_level_idx, seq_tier
         if decoderModelInfoPresent, bits.read(1) == 1 {  // decoder_model_present_for_this_op
           bits.read(bufferDelayLength)  // decoder_buffer_delay
@@ -50,7 +60,16 @@ enum AV1SequenceHeader {
     let width = bits.read(widthBits) + 1
     let height = bits.read(heightBits) + 1
     guard !bits.overrun else { return nil }
-    return HEIFCodedPictures.Size(width: width, height: height)
+    return Fields(maxFrame: HEIFCodedPictures.Size(width: width, height: height), operatingPoint: operatingPoint)
+  }
+
+  /// Whether an OBU with this extension byte (temporal_id, spatial_id) is in the layers
+  /// of `operatingPoint`, so that dav1d decodes it.
+  static func isDecoded(extension byte: UInt8, operatingPoint: Int) -> Bool {
+    guard operatingPoint != 0 else { return true }
+    let temporal = Int(byte >> 5)
+    let spatial = Int(byte >> 3) & 3
+    return (operatingPoint >> temporal) & 1 == 1 && (operatingPoint >> (spatial + 8)) & 1 == 1
   }
 
   /// Skips a uvlc() (AV1 4.10.3): leading zeros up to a one, then as many bits when

@@ -28,14 +28,22 @@ struct HEIFCodedPictures {
 
   /// Derived items (grids, overlays) may be nested this deep.
   static let maxDerivationDepth = 8
+  /// The most items a file may have, and extents an item (libheif's own limits).
+  static let maxItems = 20_000
+  static let maxExtentsPerItem = 32
 
-  /// Reads the boxes of `data`. Throws ``ImagingError/corrupt(_:)`` only for a file with
-  /// more than ``maxCodedUnits`` units, items that share their bytes, an image item
-  /// without data or an AV1 item without a frame; anything else that does not parse is left to libheif, which refuses it
-  /// with its own reason.
+  /// Reads the boxes of `data` as libheif 1.15 will read them, and refuses (``ImagingError/corrupt(_:)``)
+  /// what it could read otherwise than libheif or what would cost libheif without end:
+  /// two `meta` boxes, or two of one box inside it; two items of one id; `iloc` fields
+  /// of unusual widths, versions or extent indexes; more than ``maxItems`` items or
+  /// ``maxExtentsPerItem`` extents; `dimg` references that do not fill their box; an
+  /// image item without data, an AV1 item without a frame, items sharing bytes they are
+  /// assembled from; an item derived from itself or nested more than
+  /// ``maxDerivationDepth`` deep; more than ``maxCodedUnits`` units. A file without a
+  /// `meta` box, or with boxes cut short, is left to libheif, which refuses it.
   init(_ data: UnsafeRawBufferPointer) throws(ImagingError) {
     var reader = Reader(data: data)
-    reader.boxes(0, data.count, depth: 0)
+    try reader.topLevel()
     try reader.readItems()
     try reader.checkDerivations()
     for size in reader.sizes where largest.map({ $0.pixels < size.pixels }) ?? true { largest = size }
@@ -54,6 +62,13 @@ private struct Reader {
     var length: Int
   }
 
+  /// A box: its type, where its body starts, where it ends.
+  struct Box {
+    var type: UInt32
+    var body: Int
+    var end: Int
+  }
+
   let data: UnsafeRawBufferPointer
   /// Item id → four-character type (from `infe` boxes).
   var itemTypes: [UInt32: UInt32] = [:]
@@ -63,11 +78,16 @@ private struct Reader {
   var itemProperties: [UInt32: [Int]] = [:]
   /// The picture size of each property of `ipco` that configures a decoder, by 1-based index.
   var configurationSizes: [Int: Size] = [:]
+  /// The AV1 operating point of each `av1C` property, by 1-based index.
+  var configurationOperatingPoints: [Int: Int] = [:]
   var idat: Range<Int>?
   /// The primary item (`pitm`).
   var primary: UInt32?
   /// Item id → the items it is derived from, in order (`iref` `dimg`).
   var derivedFrom: [UInt32: [UInt32]] = [:]
+  /// Item id → its auxiliary images (`iref` `auxl`, from the auxiliary to it): libheif
+  /// decodes an alpha plane with its image.
+  var auxiliaries: [UInt32: [UInt32]] = [:]
   /// Item id → its coded picture's pixels, or a derived item's canvas pixels.
   var itemPixels: [UInt32: Int] = [:]
   /// Every size found: configuration boxes, item streams, canvases.
@@ -82,72 +102,93 @@ private struct Reader {
 
   // MARK: Boxes
 
-  mutating func boxes(_ start: Int, _ end: Int, depth: Int) {
-    guard depth < 8 else { return }
+  /// The boxes laid end to end in `start..<end` (32- and 64-bit sizes, 0 for "to the
+  /// end"); the walk stops at a box that overruns `end`, as a box parser must.
+  func children(_ start: Int, _ end: Int) -> [Box] {
+    var boxes: [Box] = []
     var offset = start
     while offset + 8 <= end {
       var size = Int(be(offset, 4))
-      let type = UInt32(be(offset + 4, 4))
       var header = 8
       if size == 1 {
-        guard offset + 16 <= end else { return }
+        guard offset + 16 <= end else { break }
         let large = be(offset + 8, 8)
-        guard large <= UInt64(end - offset) else { return }
+        guard large <= UInt64(end - offset) else { break }
         size = Int(large)
         header = 16
       } else if size == 0 {
         size = end - offset
       }
-      guard size >= header, offset + size <= end else { return }
-      let body = offset + header
-      let boxEnd = offset + size
-      switch type {
-      case fourCC("meta"): boxes(body + 4, boxEnd, depth: depth + 1)
-      case fourCC("iprp"): boxes(body, boxEnd, depth: depth + 1)
-      case fourCC("ipco"): properties(body, boxEnd)
-      case fourCC("ipma"): associations(body, boxEnd)
-      case fourCC("iinf"): itemInfos(body, boxEnd)
-      case fourCC("iloc"): locations(body, boxEnd)
-      case fourCC("idat"): idat = body..<boxEnd
+      guard size >= header, offset + size <= end else { break }
+      boxes.append(Box(type: UInt32(be(offset + 4, 4)), body: offset + header, end: offset + size))
+      offset += size
+    }
+    return boxes
+  }
+
+  /// The file's boxes: one `meta`, whose children are read once each.
+  mutating func topLevel() throws(ImagingError) {
+    let metas = children(0, data.count).filter { $0.type == fourCC("meta") }
+    guard let meta = metas.first else { return }
+    guard metas.count == 1 else { throw .corrupt("the file has \(metas.count) meta boxes") }
+    var seen: Set<UInt32> = []
+    for box in children(meta.body + 4, meta.end) {
+      let once = [fourCC("pitm"), fourCC("iloc"), fourCC("iinf"), fourCC("iref"), fourCC("idat"), fourCC("iprp")]
+      if once.contains(box.type) {
+        guard seen.insert(box.type).inserted else { throw .corrupt("the meta box has two \(name(box.type)) boxes") }
+      }
+      switch box.type {
+      case fourCC("iprp"):
+        var properties = 0
+        for child in children(box.body, box.end) {
+          switch child.type {
+          case fourCC("ipco"):
+            properties += 1
+            guard properties == 1 else { throw .corrupt("the file has two ipco boxes") }
+            self.properties(child)
+          case fourCC("ipma"): try associations(child)
+          default: break
+          }
+        }
+      case fourCC("iinf"): try itemInfos(box)
+      case fourCC("iloc"): try locations(box)
+      case fourCC("idat"): idat = box.body..<box.end
       case fourCC("pitm"):
-        let idBytes = body + 4 < boxEnd && data[body] == 0 ? 2 : 4
-        if body + 4 + idBytes <= boxEnd { primary = UInt32(be(body + 4, idBytes)) }
-      case fourCC("iref"): references(body, boxEnd)
+        let idBytes = box.body < box.end && data[box.body] == 0 ? 2 : 4
+        if box.body + 4 + idBytes <= box.end { primary = UInt32(be(box.body + 4, idBytes)) }
+      case fourCC("iref"): try references(box)
       default: break
       }
-      offset = boxEnd
     }
   }
 
   /// The children of `ipco`, numbered from 1 as `ipma` refers to them.
-  mutating func properties(_ start: Int, _ end: Int) {
-    var offset = start
-    var index = 0
-    while offset + 8 <= end {
-      let size = Int(be(offset, 4))
-      let type = UInt32(be(offset + 4, 4))
-      guard size >= 8, offset + size <= end else { return }
-      index += 1
+  mutating func properties(_ ipco: Box) {
+    for (i, property) in children(ipco.body, ipco.end).enumerated() {
       var found: [Size] = []
-      switch type {
-      case fourCC("hvcC"): found = hvcC(offset + 8, offset + size)
+      switch property.type {
+      case fourCC("hvcC"): found = hvcC(property.body, property.end)
       case fourCC("av1C"):
+        guard property.body + 4 <= property.end else { continue }
         var frames = 0
-        if size >= 12 { found = (try? obus(data[offset + 12..<offset + size], frames: &frames)) ?? [] }
+        var operatingPoint = 0
+        found = (try? obus(data[property.body + 4..<property.end], operatingPoint: &operatingPoint, frames: &frames)) ?? []
+        configurationOperatingPoints[i + 1] = operatingPoint
       default: break
       }
-      if let size = found.max(by: { $0.pixels < $1.pixels }) { configurationSizes[index] = size }
+      if let size = found.max(by: { $0.pixels < $1.pixels }) { configurationSizes[i + 1] = size }
       sizes += found
-      offset += size
     }
   }
 
   /// `ipma`: which properties each item has.
-  mutating func associations(_ start: Int, _ end: Int) {
+  mutating func associations(_ ipma: Box) throws(ImagingError) {
+    let (start, end) = (ipma.body, ipma.end)
     guard start + 8 <= end else { return }
     let version = data[start]
     let wideIndexes = data[start + 3] & 1 == 1
     let count = Int(be(start + 4, 4))
+    guard count <= HEIFCodedPictures.maxItems else { throw .corrupt("the file has more than \(HEIFCodedPictures.maxItems) items") }
     var at = start + 8
     for _ in 0..<count {
       let idBytes = version < 1 ? 2 : 4
@@ -166,38 +207,42 @@ private struct Reader {
   }
 
   /// `iinf`: each item's type, from its `infe` boxes (version 2 and 3).
-  mutating func itemInfos(_ start: Int, _ end: Int) {
-    guard start + 6 <= end else { return }
-    var offset = start + (data[start] == 0 ? 6 : 8)
-    while offset + 8 <= end {
-      let size = Int(be(offset, 4))
-      guard size >= 8, offset + size <= end else { return }
-      if UInt32(be(offset + 4, 4)) == fourCC("infe"), offset + 12 <= end {
-        let version = data[offset + 8]
-        let idBytes = version == 2 ? 2 : 4
-        let typeAt = offset + 12 + idBytes + 2
-        if version >= 2, typeAt + 4 <= offset + size {
-          itemTypes[UInt32(be(offset + 12, idBytes))] = UInt32(be(typeAt, 4))
-        }
+  mutating func itemInfos(_ iinf: Box) throws(ImagingError) {
+    guard iinf.body + 6 <= iinf.end else { return }
+    let entries = children(iinf.body + (data[iinf.body] == 0 ? 6 : 8), iinf.end).filter { $0.type == fourCC("infe") }
+    guard entries.count <= HEIFCodedPictures.maxItems else { throw .corrupt("the file has more than \(HEIFCodedPictures.maxItems) items") }
+    for infe in entries where infe.body + 4 <= infe.end {
+      let version = data[infe.body]
+      guard version >= 2 else { continue }
+      let idBytes = version == 2 ? 2 : 4
+      let typeAt = infe.body + 4 + idBytes + 2
+      guard typeAt + 4 <= infe.end else { continue }
+      let item = UInt32(be(infe.body + 4, idBytes))
+      guard itemTypes.updateValue(UInt32(be(typeAt, 4)), forKey: item) == nil else {
+        throw .corrupt("the file has two items numbered \(item)")
       }
-      offset += size
     }
   }
 
-  /// `iloc`: where each item's bytes are (ISO 14496-12 8.11.3).
-  mutating func locations(_ start: Int, _ end: Int) {
+  /// `iloc`: where each item's bytes are (ISO 14496-12 8.11.3). Only what every reader
+  /// reads alike: versions 0 to 2, fields of 0, 4 or 8 bytes, no extent indexes.
+  mutating func locations(_ iloc: Box) throws(ImagingError) {
+    let (start, end) = (iloc.body, iloc.end)
     guard start + 8 <= end else { return }
     let version = data[start]
-    guard version <= 2 else { return }
+    guard version <= 2 else { throw .corrupt("iloc version \(version)") }
     let offsetSize = Int(data[start + 4] >> 4)
     let lengthSize = Int(data[start + 4] & 0xF)
     let baseOffsetSize = Int(data[start + 5] >> 4)
-    let indexSize = version >= 1 ? Int(data[start + 5] & 0xF) : 0
-    guard [offsetSize, lengthSize, baseOffsetSize, indexSize].allSatisfy({ [0, 4, 8].contains($0) }) else { return }
+    guard version == 0 || data[start + 5] & 0xF == 0 else { throw .corrupt("iloc extent indexes are not supported") }
+    guard [offsetSize, lengthSize, baseOffsetSize].allSatisfy({ [0, 4, 8].contains($0) }) else {
+      throw .corrupt("iloc field widths \(offsetSize), \(lengthSize), \(baseOffsetSize)")
+    }
     var at = start + 6
     let countBytes = version < 2 ? 2 : 4
     guard at + countBytes <= end else { return }
     let count = Int(be(at, countBytes))
+    guard count <= HEIFCodedPictures.maxItems else { throw .corrupt("the file has more than \(HEIFCodedPictures.maxItems) items") }
     at += countBytes
     for _ in 0..<count {
       guard at + countBytes <= end else { return }
@@ -214,18 +259,47 @@ private struct Reader {
       at += 2 + baseOffsetSize
       let extentCount = Int(be(at, 2))
       at += 2
+      guard extentCount <= HEIFCodedPictures.maxExtentsPerItem else {
+        throw .corrupt("item \(item) has \(extentCount) extents, over \(HEIFCodedPictures.maxExtentsPerItem)")
+      }
       var extents: [Extent] = []
       for _ in 0..<extentCount {
-        guard at + indexSize + offsetSize + lengthSize <= end else { return }
-        let offset = be(at + indexSize, offsetSize)
-        let length = be(at + indexSize + offsetSize, lengthSize)
-        at += indexSize + offsetSize + lengthSize
+        guard at + offsetSize + lengthSize <= end else { return }
+        let offset = be(at, offsetSize)
+        let length = be(at + offsetSize, lengthSize)
+        at += offsetSize + lengthSize
         let (position, overflow) = base.addingReportingOverflow(offset)
         guard !overflow, position <= UInt64(Int.max), length <= UInt64(Int.max) else { continue }
         extents.append(Extent(inIdat: construction == 1, offset: Int(position), length: Int(length)))
       }
+      guard itemExtents[item] == nil else { throw .corrupt("iloc locates item \(item) twice") }
       // Construction method 2 builds an item from other items, which are read themselves.
-      if construction <= 1 { itemExtents[item] = extents }
+      itemExtents[item] = construction <= 1 ? extents : []
+    }
+  }
+
+  /// `iref`: the `dimg` references (which items a derived item is made of) and the
+  /// `auxl` ones (an alpha or depth image of another), ISO 14496-12 8.11.12. A
+  /// reference box must hold exactly its references: libheif reads them by their count.
+  mutating func references(_ iref: Box) throws(ImagingError) {
+    guard iref.body + 4 <= iref.end else { return }
+    let idBytes = data[iref.body] == 0 ? 2 : 4
+    for reference in children(iref.body + 4, iref.end) {
+      guard reference.type == fourCC("dimg") || reference.type == fourCC("auxl") else { continue }
+      guard reference.body + idBytes + 2 <= reference.end else { throw .corrupt("a \(name(reference.type)) reference is cut short") }
+      let from = UInt32(be(reference.body, idBytes))
+      let count = Int(be(reference.body + idBytes, 2))
+      guard reference.end - reference.body == idBytes + 2 + count * idBytes else {
+        throw .corrupt("a \(name(reference.type)) reference of item \(from) does not hold its \(count) items")
+      }
+      for i in 0..<count {
+        let to = UInt32(be(reference.body + idBytes + 2 + i * idBytes, idBytes))
+        if reference.type == fourCC("dimg") {
+          derivedFrom[from, default: []].append(to)
+        } else {
+          auxiliaries[to, default: []].append(from)
+        }
+      }
     }
   }
 
@@ -240,9 +314,12 @@ private struct Reader {
       // libheif hands an empty item to its decoder, and dav1d 1.0 leaks what it allocated
       // for it: refused here instead.
       guard ranges.contains(where: { !$0.isEmpty }) else { throw .corrupt("image item \(item) has no data") }
+      let properties = itemProperties[item] ?? []
+      let operatingPoints = configurationOperatingPoints
+      let operatingPoint = properties.lazy.compactMap { operatingPoints[$0] }.first ?? 0
       var found: [Size] = []
       if ranges.count == 1 {
-        found = try read(data[ranges[0]], type: type)
+        found = try read(data[ranges[0]], type: type, operatingPoint: operatingPoint)
       } else {
         copiedBytes = ranges.reduce(copiedBytes) { ImageHeader.sum($0, $1.count) }
         // Items do not share bytes in a real file: together they fit in it.
@@ -250,14 +327,14 @@ private struct Reader {
         var joined: [UInt8] = []
         joined.reserveCapacity(ranges.reduce(0) { $0 + $1.count })
         for range in ranges { joined += data[range] }
-        found = try read(joined[...], type: type)
+        found = try read(joined[...], type: type, operatingPoint: operatingPoint)
       }
       guard type == fourCC("hvc1") || type == fourCC("av01") else {
         sizes += found
         itemPixels[item] = found.first?.pixels
         continue
       }
-      found += (itemProperties[item] ?? []).compactMap { configurationSizes[$0] }
+      found += properties.compactMap { configurationSizes[$0] }
       sizes += found
       if let picture = found.max(by: { $0.pixels < $1.pixels }) {
         totalPixels = ImageHeader.sum(totalPixels, picture.pixels)
@@ -266,32 +343,11 @@ private struct Reader {
     }
   }
 
-  /// `iref`: the `dimg` references, which derived items are made of (ISO 14496-12 8.11.12).
-  mutating func references(_ start: Int, _ end: Int) {
-    guard start + 4 <= end else { return }
-    let idBytes = data[start] == 0 ? 2 : 4
-    var offset = start + 4
-    while offset + 8 <= end {
-      let size = Int(be(offset, 4))
-      guard size >= 8, offset + size <= end else { return }
-      if UInt32(be(offset + 4, 4)) == fourCC("dimg"), offset + 8 + idBytes + 2 <= offset + size {
-        let from = UInt32(be(offset + 8, idBytes))
-        let count = Int(be(offset + 8 + idBytes, 2))
-        var at = offset + 8 + idBytes + 2
-        for _ in 0..<count where at + idBytes <= offset + size {
-          derivedFrom[from, default: []].append(UInt32(be(at, idBytes)))
-          at += idBytes
-        }
-      }
-      offset += size
-    }
-  }
-
-  /// What decoding the primary item costs, following its `dimg` references as libheif
-  /// does (a tile used twice is decoded twice): refused when an item is derived from
-  /// itself (libheif 1.15 recursed until it had 2.5 GB) or nested too deep.
+  /// What decoding each item costs, following its `dimg` and `auxl` references as
+  /// libheif does (a tile used twice is decoded twice, with its alpha): refused when an
+  /// item is derived from itself, directly or not (libheif 1.15 recursed until it had
+  /// 2.5 GB), or nested too deep. The total is at least the primary item's cost.
   mutating func checkDerivations() throws(ImagingError) {
-    guard let primary else { return }
     var memo: [UInt32: Int] = [:]
     var path: [UInt32] = []
     func cost(_ item: UInt32) throws(ImagingError) -> Int {
@@ -303,36 +359,39 @@ private struct Reader {
       path.append(item)
       defer { path.removeLast() }
       var total = itemPixels[item] ?? 0
-      for source in derivedFrom[item] ?? [] { total = ImageHeader.sum(total, try cost(source)) }
+      for source in (derivedFrom[item] ?? []) + (auxiliaries[item] ?? []) { total = ImageHeader.sum(total, try cost(source)) }
       memo[item] = total
       return total
     }
-    totalPixels = max(totalPixels, try cost(primary))
+    for item in Set(derivedFrom.keys).union(auxiliaries.keys).sorted() { _ = try cost(item) }
+    if let primary { totalPixels = max(totalPixels, try cost(primary)) }
   }
 
-  /// The byte ranges of an item's extents, which lie inside the file or its `idat`; nil
-  /// when one lies outside them (libheif refuses such a file itself).
+  /// The byte ranges of an item's extents, which lie inside the file or its `idat` (an
+  /// extent of length 0 is empty, as libheif 1.15 reads it); nil when one lies outside
+  /// them (libheif refuses such a file itself).
   func ranges(_ extents: [Extent]) -> [Range<Int>]? {
     var ranges: [Range<Int>] = []
     for extent in extents {
       let container = extent.inIdat ? (idat ?? 0..<0) : 0..<data.count
       guard extent.offset <= container.count else { return nil }
       let start = container.lowerBound + extent.offset
-      let length = extent.length == 0 ? container.upperBound - start : extent.length
-      guard length <= container.upperBound - start else { return nil }
-      ranges.append(start..<start + length)
+      guard extent.length <= container.upperBound - start else { return nil }
+      ranges.append(start..<start + extent.length)
     }
     return ranges
   }
 
   /// The sizes an item's bytes declare, by its type.
-  mutating func read<Bytes: RandomAccessCollection<UInt8>>(_ bytes: Bytes, type: UInt32) throws(ImagingError) -> [Size]
-  where Bytes.Index == Int {
+  mutating func read<Bytes: RandomAccessCollection<UInt8>>(
+    _ bytes: Bytes, type: UInt32, operatingPoint: Int
+  ) throws(ImagingError) -> [Size] where Bytes.Index == Int {
     switch type {
     case fourCC("hvc1"): return try nalUnits(bytes)
     case fourCC("av01"):
       var frames = 0
-      let found = try obus(bytes, frames: &frames)
+      var operatingPoint = operatingPoint
+      let found = try obus(bytes, operatingPoint: &operatingPoint, frames: &frames)
       // dav1d never returns a picture for such an item, and libheif 1.15 then keeps
       // feeding it: a 746-byte file of four such tiles took 11.5 s and 1.27 GB.
       guard frames > 0 else { throw .corrupt("an AV1 image item holds no frame") }
@@ -341,8 +400,8 @@ private struct Reader {
     }
   }
 
-  /// An item's bytes as 4-byte-length-prefixed NAL units (what libheif hands libde265):
-  /// the size of each sequence parameter set.
+  /// An item's bytes as 4-byte-length-prefixed NAL units (what libheif hands libde265,
+  /// empty units included): the size of each sequence parameter set.
   mutating func nalUnits<Bytes: RandomAccessCollection<UInt8>>(_ bytes: Bytes) throws(ImagingError) -> [Size]
   where Bytes.Index == Int {
     var found: [Size] = []
@@ -351,8 +410,8 @@ private struct Reader {
       try countUnit()
       let length = Int(bytes[at]) << 24 | Int(bytes[at + 1]) << 16 | Int(bytes[at + 2]) << 8 | Int(bytes[at + 3])
       at += 4
-      guard length > 0, length <= bytes.endIndex - at else { break }
-      if HEVCParameterSet.nalUnitType(bytes[at]) == HEVCParameterSet.sequenceParameterSetType,
+      guard length <= bytes.endIndex - at else { break }
+      if length > 0, HEVCParameterSet.nalUnitType(bytes[at]) == HEVCParameterSet.sequenceParameterSetType,
         let size = HEVCParameterSet.pictureSize(ofSPS: bytes[at..<at + length])
       {
         found.append(size)
@@ -364,9 +423,11 @@ private struct Reader {
 
   /// The sizes of the sequence headers in a run of OBUs (AV1 5.3), as in `av1C` and in an
   /// item's data; the walk stops where the run stops parsing. `frames` counts the frame
-  /// and frame-header OBUs.
-  mutating func obus<Bytes: RandomAccessCollection<UInt8>>(_ bytes: Bytes, frames: inout Int) throws(ImagingError) -> [Size]
-  where Bytes.Index == Int {
+  /// and frame-header OBUs dav1d decodes: those in the layers of `operatingPoint` (taken
+  /// from the last sequence header).
+  mutating func obus<Bytes: RandomAccessCollection<UInt8>>(
+    _ bytes: Bytes, operatingPoint: inout Int, frames: inout Int
+  ) throws(ImagingError) -> [Size] where Bytes.Index == Int {
     var found: [Size] = []
     var at = bytes.startIndex
     while at < bytes.endIndex {
@@ -375,18 +436,24 @@ private struct Reader {
       let type = Int(header >> 3) & 0xF
       let hasExtension = header & 0x4 != 0
       let hasSize = header & 0x2 != 0
+      guard at + (hasExtension ? 2 : 1) <= bytes.endIndex else { break }
+      let extensionByte = hasExtension ? bytes[at + 1] : 0
       at += hasExtension ? 2 : 1
-      guard at <= bytes.endIndex else { break }
       var length = bytes.endIndex - at
       if hasSize {
         guard let (value, used) = leb128(bytes[at...]), value <= UInt64(bytes.endIndex - at - used) else { break }
         length = Int(value)
         at += used
       }
-      if type == AV1SequenceHeader.obuType, let size = AV1SequenceHeader.maxFrameSize(ofPayload: bytes[at..<at + length]) {
-        found.append(size)
+      if type == AV1SequenceHeader.obuType, let fields = AV1SequenceHeader.parse(bytes[at..<at + length]) {
+        found.append(fields.maxFrame)
+        operatingPoint = fields.operatingPoint
       }
-      if type == AV1SequenceHeader.frameOBUType || type == AV1SequenceHeader.frameHeaderOBUType { frames += 1 }
+      if type == AV1SequenceHeader.frameOBUType || type == AV1SequenceHeader.frameHeaderOBUType,
+        !hasExtension || AV1SequenceHeader.isDecoded(extension: extensionByte, operatingPoint: operatingPoint)
+      {
+        frames += 1
+      }
       at += length
     }
     return found
@@ -427,7 +494,6 @@ private struct Reader {
     at += 1
     for _ in 0..<arrays {
       guard at + 3 <= end else { break }
-      let nalType = data[at] & 0x3F
       let count = Int(be(at + 1, 2))
       at += 3
       for _ in 0..<count {
@@ -435,7 +501,9 @@ private struct Reader {
         let length = Int(be(at, 2))
         at += 2
         guard at + length <= end else { return found }
-        if nalType == HEVCParameterSet.sequenceParameterSetType,
+        // libheif hands every unit to libde265, which goes by the unit's own header, not
+        // by the array's type.
+        if length > 0, HEVCParameterSet.nalUnitType(data[at]) == HEVCParameterSet.sequenceParameterSetType,
           let size = HEVCParameterSet.pictureSize(ofSPS: UnsafeRawBufferPointer(rebasing: data[at..<at + length]))
         {
           found.append(size)
@@ -461,6 +529,11 @@ private struct Reader {
     var value: UInt64 = 0
     for i in 0..<count { value = value << 8 | UInt64(data[at + i]) }
     return value
+  }
+
+  /// A four-character code as text, for messages.
+  func name(_ code: UInt32) -> String {
+    String(decoding: [24, 16, 8, 0].map { UInt8(truncatingIfNeeded: code >> $0) }, as: UTF8.self)
   }
 
   func fourCC(_ s: StaticString) -> UInt32 {
