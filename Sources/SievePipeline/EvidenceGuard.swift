@@ -26,13 +26,22 @@ public enum EvidenceGuard {
   /// The evidence path that `path` is, or lies below; nil when it lies outside every one
   /// of them.
   ///
-  /// Paths are compared once resolved; then, because one folder can have several paths
-  /// that no resolving makes equal (a bind mount of the evidence, `Evidence` and
-  /// `evidence` on a case-insensitive file system), `path` and each of its existing
-  /// parents are compared with the evidence roots by identity (device and inode).
+  /// Paths are compared once resolved. But one folder can have several paths that no
+  /// resolving makes equal, so then: `path` and each of its existing parents are compared
+  /// with the evidence roots by identity (device and inode: the evidence bind-mounted
+  /// elsewhere, `Evidence` and `evidence` on a case-insensitive file system); and where the
+  /// system lists its mounts (Linux), both are mapped to their file system and the path
+  /// within it (a folder inside the evidence bind-mounted elsewhere).
   public static func root(containing path: RawPath, evidence: [RawPath]) -> RawPath? {
     let target = resolve(path).bytes
     if let root = evidence.first(where: { root in isInside(target, resolve(root).bytes) }) { return root }
+    if let mounts = MountTable.current(), let place = mounts.location(of: target) {
+      let match = evidence.first { root in
+        guard let rootPlace = mounts.location(of: resolve(root).bytes) else { return false }
+        return rootPlace.device == place.device && isInside(place.path, rootPlace.path)
+      }
+      if let match { return match }
+    }
     let identities = evidence.compactMap { root in identity(resolve(root).bytes).map { (root, $0) } }
     guard !identities.isEmpty else { return nil }
     var current = target

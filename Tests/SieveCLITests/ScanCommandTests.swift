@@ -309,17 +309,22 @@ import Glibc
   /// the evidence's, but it is the same folder (same device and inode), so a case
   /// folder inside the mount is inside the evidence: refused, nothing created. (Run in a
   /// mount namespace of its own, which `unshare` needs root or user namespaces for.)
-  @Test(.enabled(if: canBindMount)) func aCaseInsideABindMountOfTheEvidenceIsRefused() throws {
+  /// A folder inside the evidence bind-mounted elsewhere: no parent of the case folder
+  /// is an evidence root, but mapped to its file system it lies inside one.
+  @Test(.enabled(if: canBindMount), arguments: ["", "/sub"])
+  func aCaseInsideABindMountOfTheEvidenceIsRefused(mounted: String) throws {
     let evidence = try Self.makeEvidence(copies: 1)
     defer { evidence.remove() }
     let cases = try TemporaryDirectory("sieve-case")
     defer { cases.remove() }
     try FileManager.default.createDirectory(atPath: cases.path + "/mount", withIntermediateDirectories: true)
+    try FileManager.default.createDirectory(atPath: evidence.path + "/disk/sub", withIntermediateDirectories: true)
     let sieve = CommandRunner.productsDirectory.appendingPathComponent("sieve").path
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
     process.arguments =
-      ["-rm", "sh", "-c", "mount --bind \"$1\" \"$2\" && shift 2 && exec \"$@\"", "sh", evidence.path + "/disk", cases.path + "/mount", sieve]
+      ["-rm", "sh", "-c", "mount --bind \"$1\" \"$2\" && shift 2 && exec \"$@\"", "sh", evidence.path + "/disk" + mounted,
+       cases.path + "/mount", sieve]
       + scanArguments(evidence.path + "/disk", cases.path + "/mount/case1")
     let errors = Pipe()
     process.standardError = errors
@@ -329,7 +334,7 @@ import Glibc
     process.waitUntilExit()
     #expect(process.terminationStatus == 2, "\(stderr)")
     #expect(stderr.contains("inside the evidence"), "\(stderr)")
-    #expect(!FileManager.default.fileExists(atPath: evidence.path + "/disk/case1"))
+    #expect(!FileManager.default.fileExists(atPath: evidence.path + "/disk" + mounted + "/case1"))
   }
 
   /// Evidence named by a relative path is recorded absolute: the same scan run from

@@ -59,3 +59,27 @@ import Testing
     #expect(FileSystem.currentDirectory()?.first == UInt8(ascii: "/"))
   }
 }
+
+/// The mount table maps a path to its file system and the path within it.
+@Suite struct MountTableTests {
+  @Test func pathsAreMappedThroughTheDeepestMount() {
+    let text = """
+      22 1 0:21 / / rw - ext4 /dev/sda1 rw
+      30 22 8:1 / /srv rw - ext4 /dev/sdb1 rw
+      31 22 8:1 /evidence/phone\\0401 /mnt/p1 rw - ext4 /dev/sdb1 rw
+      32 22 8:1 / /mnt/p1/stacked rw - ext4 /dev/sdb1 rw
+      """
+    let table = MountTable(mountinfo: Array(text.utf8))
+    #expect(table.mounts.count == 4)
+    #expect(table.mounts[2].root == Array("/evidence/phone 1".utf8))
+    func location(_ path: String) -> String? {
+      table.location(of: Array(path.utf8)).map { "\($0.device) \(String(decoding: $0.path, as: UTF8.self))" }
+    }
+    #expect(location("/mnt/p1/case") == "8:1 /evidence/phone 1/case")
+    #expect(location("/srv/evidence/phone 1/case") == "8:1 /evidence/phone 1/case")
+    #expect(location("/mnt/p1") == "8:1 /evidence/phone 1")
+    #expect(location("/mnt/p10") == "0:21 /mnt/p10")
+    #expect(location("/mnt/p1/stacked/x") == "8:1 /x")
+    #expect(location("/") == "0:21 /")
+  }
+}
