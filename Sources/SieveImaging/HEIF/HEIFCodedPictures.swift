@@ -279,27 +279,41 @@ private struct Reader {
   }
 
   /// `iref`: the `dimg` references (which items a derived item is made of) and the
-  /// `auxl` ones (an alpha or depth image of another), ISO 14496-12 8.11.12. A
-  /// reference box must hold exactly its references: libheif reads them by their count.
+  /// `auxl` ones (an alpha or depth image of another), ISO 14496-12 8.11.12. libheif 1.15
+  /// reads the reference boxes one after the other by their counts, whatever sizes their
+  /// headers give: so are they read here, and a box whose size is not what it holds, or
+  /// that runs past the `iref` box, is refused.
   mutating func references(_ iref: Box) throws(ImagingError) {
     guard iref.body + 4 <= iref.end else { return }
     let idBytes = data[iref.body] == 0 ? 2 : 4
-    for reference in children(iref.body + 4, iref.end) {
-      guard reference.type == fourCC("dimg") || reference.type == fourCC("auxl") else { continue }
-      guard reference.body + idBytes + 2 <= reference.end else { throw .corrupt("a \(name(reference.type)) reference is cut short") }
-      let from = UInt32(be(reference.body, idBytes))
-      let count = Int(be(reference.body + idBytes, 2))
-      guard reference.end - reference.body == idBytes + 2 + count * idBytes else {
-        throw .corrupt("a \(name(reference.type)) reference of item \(from) does not hold its \(count) items")
+    var at = iref.body + 4
+    while at + 8 <= iref.end {
+      var declared = UInt64(be(at, 4))
+      let type = UInt32(be(at + 4, 4))
+      var header = 8
+      if declared == 1 {
+        guard at + 16 <= iref.end else { throw .corrupt("a reference box is cut short") }
+        declared = be(at + 8, 8)
+        header = 16
       }
-      for i in 0..<count {
-        let to = UInt32(be(reference.body + idBytes + 2 + i * idBytes, idBytes))
-        if reference.type == fourCC("dimg") {
+      let body = at + header
+      guard body + idBytes + 2 <= iref.end else { throw .corrupt("a \(name(type)) reference is cut short") }
+      let from = UInt32(be(body, idBytes))
+      let count = Int(be(body + idBytes, 2))
+      let size = header + idBytes + 2 + count * idBytes
+      guard at + size <= iref.end else { throw .corrupt("a \(name(type)) reference of item \(from) runs past its box") }
+      guard declared == UInt64(size) else {
+        throw .corrupt("a \(name(type)) reference of item \(from) is \(declared) bytes but holds \(size)")
+      }
+      for i in 0..<count where type == fourCC("dimg") || type == fourCC("auxl") {
+        let to = UInt32(be(body + idBytes + 2 + i * idBytes, idBytes))
+        if type == fourCC("dimg") {
           derivedFrom[from, default: []].append(to)
         } else {
           auxiliaries[to, default: []].append(from)
         }
       }
+      at += size
     }
   }
 
