@@ -27,6 +27,7 @@ let package = Package(
     .library(name: "SieveImaging", targets: ["SieveImaging"]),
     .library(name: "SieveHashing", targets: ["SieveHashing"]),
     .library(name: "SievePipeline", targets: ["SievePipeline"]),
+    .library(name: "SieveEvidence", targets: ["SieveEvidence"]),
     .library(name: "SieveHashSets", targets: ["SieveHashSets"]),
     .library(name: "SieveMatching", targets: ["SieveMatching"]),
     .library(name: "SieveCase", targets: ["SieveCase"]),
@@ -64,6 +65,7 @@ let package = Package(
     .systemLibrary(name: "CWebP", providers: [.apt(["libwebp-dev"])]),
     .systemLibrary(name: "CGIF", providers: [.apt(["libgif-dev"])]),
     .systemLibrary(name: "CHeif", providers: [.apt(["libheif-dev"])]),
+    .systemLibrary(name: "CTSK", providers: [.apt(["libtsk-dev"])]),
 
     // Bytes -> pixel rows, within limits. The only importer of the C codec modules.
     .target(
@@ -90,11 +92,19 @@ let package = Package(
       swiftSettings: swiftSettings
     ),
 
+    // Evidence as it arrives: disk images through The Sleuth Kit (raw, split, E01;
+    // partitions; file systems; deleted files), beside folders.
+    .target(
+      name: "SieveEvidence",
+      dependencies: ["SieveSystem", "SieveCore", "SievePipeline", "CTSK"],
+      swiftSettings: swiftSettings
+    ),
+
     // The forensic case: the scanner, its SQLite database (GRDB), reports.
     .target(
       name: "SieveCase",
       dependencies: [
-        "SieveSystem", "SieveCore", "SieveImaging", "SieveHashing", "SieveHashSets", "SieveMatching", "SievePipeline",
+        "SieveSystem", "SieveCore", "SieveImaging", "SieveHashing", "SieveHashSets", "SieveMatching", "SievePipeline", "SieveEvidence",
         .product(name: "GRDB", package: "GRDB.swift"),
         .product(name: "Crypto", package: "swift-crypto"),
       ],
@@ -124,7 +134,8 @@ let package = Package(
     .executableTarget(
       name: "sieve",
       dependencies: [
-        "SieveSystem", "SieveCore", "SieveImaging", "SieveHashing", "SieveHashSets", "SieveMatching", "SievePipeline", "SieveCase", "SieveServer",
+        "SieveSystem", "SieveCore", "SieveImaging", "SieveHashing", "SieveHashSets", "SieveMatching", "SievePipeline", "SieveEvidence",
+        "SieveCase", "SieveServer",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: swiftSettings
@@ -134,6 +145,8 @@ let package = Package(
     .target(name: "SieveTestSupport", path: "Tests/SieveTestSupport", swiftSettings: swiftSettings),
 
     .testTarget(name: "SieveSystemTests", dependencies: ["SieveSystem", "SieveTestSupport"], swiftSettings: swiftSettings),
+    .testTarget(
+      name: "SieveEvidenceTests", dependencies: ["SieveCore", "SieveEvidence", "SievePipeline", "SieveTestSupport"], swiftSettings: swiftSettings),
     .testTarget(name: "SieveCoreTests", dependencies: ["SieveCore", "SieveTestSupport"], swiftSettings: swiftSettings),
     .testTarget(
       name: "SieveHashSetsTests", dependencies: ["SieveCore", "SieveHashSets", "SieveTestSupport"],
@@ -168,7 +181,8 @@ let package = Package(
     .testTarget(
       name: "SieveCaseTests",
       dependencies: [
-        "SieveCase", "SieveCore", "SieveMatching", "SievePipeline", "SieveTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+        "SieveCase", "SieveCore", "SieveEvidence", "SieveMatching", "SievePipeline", "SieveTestSupport",
+        .product(name: "GRDB", package: "GRDB.swift"),
       ],
       swiftSettings: swiftSettings),
     .testTarget(

@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
-# Installs the system libraries Sieve builds against (Debian/Ubuntu package names).
+# Installs the system libraries Sieve builds against (Debian/Ubuntu package names), and
+# what its tests need.
 # Idempotent: does nothing when they are already there. Needs root or sudo.
 set -euo pipefail
-packages=(libjpeg-dev libpng-dev libwebp-dev libgif-dev libtiff-dev libheif-dev)
+# The codec libraries, The Sleuth Kit (disk images; E01 through libewf), and for the tests
+# the tools that make small disk images (FAT, ext4, E01) and Python to drive them.
+packages=(libjpeg-dev libpng-dev libwebp-dev libgif-dev libtiff-dev libheif-dev libtsk-dev
+  python3 dosfstools mtools e2fsprogs ewf-tools)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

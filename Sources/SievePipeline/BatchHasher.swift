@@ -59,6 +59,12 @@ public final class BatchHasher: Sendable {
   /// A file the user named (`file.explicit`) that is not an image is a failure; one found
   /// in a folder is skipped. A file that is no longer the one the walk found is not read.
   public func hashFile(_ file: InputFile, from source: some EvidenceSource, using pipeline: inout ImagePipeline) -> HashRecord {
+    var record = hashFile(unlocated: file, from: source, using: &pipeline)
+    record.location = file.location
+    return record
+  }
+
+  private func hashFile(unlocated file: InputFile, from source: some EvidenceSource, using pipeline: inout ImagePipeline) -> HashRecord {
     let path = file.path
     let bytes: [UInt8]
     var times = FileReader.FileTimes()

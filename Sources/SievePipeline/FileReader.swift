@@ -119,6 +119,9 @@ public enum FileReader {
     public var modified: Double?
     public var changed: Double?
     public var accessed: Double?
+    /// The creation time, where the file system keeps one and it was read (files in disk
+    /// images).
+    public var created: Double?
     /// Whether the file was opened with `O_NOATIME`, so that reading it left its access
     /// time as it was. False where the system refused it (the file belongs to another
     /// user and the reader is not privileged): the read may have updated the access time.

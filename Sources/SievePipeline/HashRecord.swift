@@ -18,6 +18,8 @@ public struct HashRecord: Sendable {
   /// The image format its first bytes show, when it was read (also for files that failed
   /// to decode), so that nobody has to open the file again to learn it.
   public var format: ImageFormat?
+  /// Where the file lies inside a disk image; nil for a file of a mounted folder.
+  public var location: EvidenceLocation?
 
   /// The outcome for one file.
   public enum Outcome: Sendable {

@@ -29,11 +29,24 @@ public struct InputFile: Sendable, Equatable {
   /// for paths named by the user and links followed inside the evidence
   /// (`--follow-symlinks`). Otherwise the file is opened with `O_NOFOLLOW`.
   public var followsLink: Bool
+  /// Where the file lies inside a disk image; nil for a file of a mounted folder.
+  public var location: EvidenceLocation?
+  /// The file's size as its container records it (files in disk images), known before
+  /// it is read.
+  public var size: Int?
+  /// The file's times as its container records them (files in disk images).
+  public var times: FileReader.FileTimes?
 
-  public init(path: RawPath, explicit: Bool, identity: Identity? = nil, followsLink: Bool? = nil) {
+  public init(
+    path: RawPath, explicit: Bool, identity: Identity? = nil, followsLink: Bool? = nil, location: EvidenceLocation? = nil,
+    size: Int? = nil, times: FileReader.FileTimes? = nil
+  ) {
     self.path = path
     self.explicit = explicit
     self.identity = identity
     self.followsLink = followsLink ?? explicit
+    self.location = location
+    self.size = size
+    self.times = times
   }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import SieveEvidence
 import SievePipeline
 
 /// How the commands that take image paths walk them.
@@ -6,12 +7,14 @@ struct WalkOptions: ParsableArguments {
   @Flag(help: "Follow symbolic links found inside folders, when they lead to a file or folder inside the paths given (never out of them).")
   var followSymlinks = false
 
-  /// Walks `paths` (raw bytes from the command line), writing `path: reason` for each
-  /// path that cannot be walked.
-  func walk(_ paths: [String], errors: LineWriter) -> (source: FolderEvidence, files: [InputFile], failures: Int) {
+  /// Walks `paths` (raw bytes from the command line; folders, files and disk images),
+  /// writing `path: reason` for each path that cannot be walked, and what a person should
+  /// know about a disk image.
+  func walk(_ paths: [String], errors: LineWriter) -> (source: EvidenceSet, files: [InputFile], failures: Int) {
     var files: [InputFile] = []
     var failures = 0
-    let source = FolderEvidence(CommandLineBytes.paths(for: paths), walker: FileWalker(followSymlinks: followSymlinks))
+    let source = EvidenceSet(CommandLineBytes.paths(for: paths), walker: FileWalker(followSymlinks: followSymlinks))
+    for note in source.notes { errors.write("note: \(note)") }
     source.walk { entry in
       switch entry {
       case .file(let file): files.append(file)

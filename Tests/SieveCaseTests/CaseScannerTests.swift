@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import SieveCore
+import SieveEvidence
 import SieveMatching
 import SievePipeline
 import SieveTestSupport

@@ -62,3 +62,20 @@ public enum TestData {
     return out
   }
 }
+
+extension TestData {
+  /// The disk images of `Scripts/make_disk_images.py` (raw, split raw, E01, MBR with FAT
+  /// and ext4; live and deleted files) with their `manifest.json`, made once per test
+  /// process into a temporary folder. Needs python3, dosfstools, mtools, e2fsprogs and
+  /// ewf-tools (`Scripts/setup.sh` installs them).
+  public static let diskImages: String = {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sieve-disk-images-\(getpid())").path
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["python3", repoRoot.appendingPathComponent("Scripts/make_disk_images.py").path, dir]
+    process.standardOutput = FileHandle.nullDevice
+    try? process.run()
+    process.waitUntilExit()
+    return dir
+  }()
+}

@@ -109,6 +109,16 @@ public final class CaseDatabase: Sendable {
           );
           """)
     }
+    migrator.registerMigration("v4-locations") { db in
+      // Files inside disk images: allocated or deleted, and where (JSON: image, volume,
+      // its offset, file system, path in it, metadata address, creation time).
+      try db.execute(
+        sql: """
+          ALTER TABLE files ADD COLUMN allocation TEXT;   -- allocated | deleted; NULL: a file of a folder
+          ALTER TABLE files ADD COLUMN location TEXT;     -- JSON EvidenceLocation; NULL: a file of a folder
+          ALTER TABLE files ADD COLUMN created REAL;      -- the file system's creation time, where it has one
+          """)
+    }
     return migrator
   }
 
@@ -252,6 +262,8 @@ public final class CaseDatabase: Sendable {
     public var status: FileStatus
     public var error: String?
     public var matches: [Match]
+    /// Where the file lies inside a disk image; nil for a file of a folder.
+    public var location: EvidenceLocation?
 
     public init(path: RawPath, status: FileStatus) {
       self.path = path
@@ -281,10 +293,13 @@ public final class CaseDatabase: Sendable {
     var phash: String?
     var status: FileStatus
     var error: String?
+    var allocation: String?
+    var location: String?
+    var created: Double?
 
     enum CodingKeys: String, CodingKey {
       case runID = "run_id", path, pathText = "path_text", size, modified, changed, accessed, md5, sha1, sha256, type, width
-      case height, pdq, pdqQuality = "pdq_quality", phash, status, error
+      case height, pdq, pdqQuality = "pdq_quality", phash, status, error, allocation, location, created
     }
 
     init(_ r: FileRow, run: Int64) {
@@ -295,7 +310,16 @@ public final class CaseDatabase: Sendable {
       (md5, sha1, sha256) = (r.digests?.md5.hexString, r.digests?.sha1.hexString, r.digests?.sha256.hexString)
       (type, width, height, pdq, pdqQuality, phash) = (r.type, r.width, r.height, r.pdq, r.pdqQuality, r.phash)
       (status, error) = (r.status, r.error)
+      allocation = r.location?.allocation.rawValue
+      location = r.location.flatMap { try? Self.locationEncoder.encode($0) }.map { String(decoding: $0, as: UTF8.self) }
+      created = r.location?.created
     }
+
+    static let locationEncoder: JSONEncoder = {
+      let encoder = JSONEncoder()
+      encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+      return encoder
+    }()
   }
 
   /// A row of `matches`, as inserted.

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import SievePipeline
 import SieveCore
 
 /// Everything a report shows, read from the case database (the latest run by default).
@@ -32,10 +33,12 @@ public struct CaseReport: Sendable {
     public var kind: String
     public var distance: Int
     public var orientation: String?
+    /// Where the file lies inside a disk image; nil for a file of a folder.
+    public var location: EvidenceLocation?
 
     enum CodingKeys: String, CodingKey {
       case path = "path_text", pathBytes = "path", size, md5, sha1, sha256, set = "set_name", entry = "entry_id", label, kind
-      case distance, orientation
+      case distance, orientation, location
     }
 
     public init(from decoder: any Decoder) throws {
@@ -52,6 +55,9 @@ public struct CaseReport: Sendable {
       kind = try c.decode(String.self, forKey: .kind)
       distance = try c.decode(Int.self, forKey: .distance)
       orientation = try c.decodeIfPresent(String.self, forKey: .orientation)
+      location = try c.decodeIfPresent(String.self, forKey: .location).flatMap {
+        try? JSONDecoder().decode(EvidenceLocation.self, from: Data($0.utf8))
+      }
     }
 
     init(
@@ -102,7 +108,7 @@ public struct CaseReport: Sendable {
         db,
         sql: """
           SELECT f.path_text, f.path, f.size, f.md5, f.sha1, f.sha256, m.set_name, m.entry_id, m.label, m.kind, m.distance,
-            m.orientation
+            m.orientation, f.location
           FROM matches m JOIN files f ON f.id = m.file_id WHERE f.run_id = ?
           ORDER BY m.set_name, m.label, f.path_text, m.distance, m.entry_id
           """, arguments: [runID])

@@ -41,6 +41,15 @@ public enum ReportWriter {
     return String(decoding: data, as: UTF8.self)
   }
 
+  /// A location as a JSON object (the keys of ``EvidenceLocation``).
+  static func locationObject(_ l: EvidenceLocation) -> [String: Any] {
+    [
+      "image": l.image, "volume": l.partition ?? NSNull(), "volume_offset": l.partitionOffset, "file_system": l.fileSystem,
+      "path_in_file_system": l.pathInFileSystem, "metadata_address": l.metadataAddress, "allocation": l.allocation.rawValue,
+      "created": l.created ?? NSNull(),
+    ]
+  }
+
   static func jsonl(_ r: CaseReport) -> String {
     var lines: [String] = []
     lines.append(
@@ -59,6 +68,7 @@ public enum ReportWriter {
           "record": "match", "path": m.path, "size": m.size ?? NSNull(), "md5": m.md5 ?? NSNull(), "sha1": m.sha1 ?? NSNull(),
           "sha256": m.sha256 ?? NSNull(), "set": m.set, "entry": m.entry, "label": m.label, "kind": m.kind,
           "distance": m.distance, "orientation": m.orientation ?? NSNull(),
+          "allocation": m.location?.allocation.rawValue ?? NSNull(), "location": m.location.map(locationObject) ?? NSNull(),
         ]))
     }
     for (i, c) in r.clusters.enumerated() {
@@ -86,7 +96,11 @@ public enum ReportWriter {
       let rows = byPath[path]!
       let first = rows[0]
       let label = rows.first { !$0.label.isEmpty }?.label ?? ""
-      let relative = roots.first { path.hasPrefix($0) }.map { String(path.dropFirst($0.count)) } ?? path
+      // In a disk image: the path in its file system (with its volume), as the image's
+      // own root is the evidence path.
+      let relative =
+        first.location.map { l in (l.partition.map { "vol\($0)" } ?? "") + l.pathInFileSystem }.map { $0.hasPrefix("/") ? String($0.dropFirst()) : $0 }
+        ?? roots.first { path.hasPrefix($0) }.map { String(path.dropFirst($0.count)) } ?? path
       var record: [String: Any] = [
         "MediaID": i + 1, "MD5": (first.md5 ?? "").uppercased(), "SHA1": (first.sha1 ?? "").uppercased(),
         "MediaSize": first.size ?? 0, "RelativeFilePath": relative, "FileName": (path as NSString).lastPathComponent,
@@ -123,12 +137,24 @@ public enum ReportWriter {
     ).map { line in
       String(String.UnicodeScalarView(line.unicodeScalars.map { $0 == "\n" || $0 == "\r" || $0 == "\t" ? " " : $0 == "," ? ";" : $0 }))
     }
-    lines.append("path,size,md5,sha1,sha256,set,entry,label,kind,distance,orientation")
+    lines.append(
+      "path,size,md5,sha1,sha256,set,entry,label,kind,distance,orientation,allocation,image,volume,file_system,"
+        + "path_in_file_system,metadata_address")
     for m in r.matches {
-      lines.append(
-        [CSVField.spreadsheetSafe(m.path), m.size.map(String.init) ?? "", m.md5 ?? "", m.sha1 ?? "", m.sha256 ?? "",
-         CSVField.spreadsheetSafe(m.set), CSVField.spreadsheetSafe(m.entry), CSVField.spreadsheetSafe(m.label), m.kind,
-         String(m.distance), m.orientation ?? ""].map(CSVField.quote).joined(separator: ","))
+      let cells: [String] = [
+        CSVField.spreadsheetSafe(m.path), m.size.map(String.init) ?? "", m.md5 ?? "", m.sha1 ?? "", m.sha256 ?? "",
+        CSVField.spreadsheetSafe(m.set), CSVField.spreadsheetSafe(m.entry), CSVField.spreadsheetSafe(m.label), m.kind,
+        String(m.distance), m.orientation ?? "",
+      ]
+      var place: [String] = ["", "", "", "", "", ""]
+      if let l = m.location {
+        let volume: String = l.partition.map { String($0) } ?? ""
+        place = [
+          l.allocation.rawValue, CSVField.spreadsheetSafe(l.image), volume, l.fileSystem, CSVField.spreadsheetSafe(l.pathInFileSystem),
+          String(l.metadataAddress),
+        ]
+      }
+      lines.append((cells + place).map(CSVField.quote).joined(separator: ","))
     }
     return lines.joined(separator: "\n") + "\n"
   }

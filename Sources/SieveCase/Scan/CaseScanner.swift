@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import SieveCore
+import SieveEvidence
 import SieveHashSets
 import SieveHashing
 import SieveImaging
@@ -97,9 +98,9 @@ public struct CaseScanner: Sendable {
     self.configuration = configuration
   }
 
-  /// The evidence, resolved: what is walked and recorded.
-  var source: FolderEvidence {
-    FolderEvidence(
+  /// The evidence, resolved: what is walked and recorded (folders, files and disk images).
+  var source: EvidenceSet {
+    EvidenceSet(
       configuration.evidence, walker: FileWalker(followSymlinks: configuration.followSymlinks, reportSpecialFiles: true),
       resolve: true)
   }
@@ -162,7 +163,7 @@ public struct CaseScanner: Sendable {
     hashing.knownGood = knownGood?.set
     let batch = BatchHasher(configuration: hashing)
     // A quick pre-count of the bytes to read, for progress and the ETA.
-    let sizes = files.map { file in (try? file.path.metadata(followLinks: false))?.size ?? 0 }
+    let sizes = files.map { file in file.size ?? (try? file.path.metadata(followLinks: false))?.size ?? 0 }
     events(.started(run: run, resumed: resumed, alreadyRecorded: alreadyRecorded, files: files.count, bytes: sizes.reduce(0, +)))
 
     var progress = Progress()
@@ -205,6 +206,8 @@ public struct CaseScanner: Sendable {
           + "who was not privileged); their recorded access times are from before the read, but the read may have updated them "
           + "on the evidence unless it was mounted read-only or noatime")
     }
+    // What the evidence itself said (a partition without a file system TSK reads), once a run.
+    if !resumed { for note in source.notes { try database.addNote(run: run, note) } }
     try database.finish(run: run)
     let summary = try database.summary(run: run)
     return Summary(
@@ -218,10 +221,11 @@ public struct CaseScanner: Sendable {
   static func row(for record: HashRecord, matcher: Matcher) -> CaseDatabase.FileRow {
     var row = CaseDatabase.FileRow(path: record.path, status: .failed)
     row.size = record.size
+    row.location = record.location
     row.digests = record.digests
     // Times as they were before the read; lstat only for files never opened.
     (row.modified, row.changed, row.accessed) = (record.times.modified, record.times.changed, record.times.accessed)
-    if row.modified == nil, let metadata = try? record.path.metadata(followLinks: false) {
+    if row.modified == nil, record.location == nil, let metadata = try? record.path.metadata(followLinks: false) {
       (row.modified, row.changed, row.accessed) = (metadata.modified, metadata.changed, metadata.accessed)
     }
     switch record.outcome {

@@ -1,0 +1,171 @@
+#!/usr/bin/env python3
+"""Writes small disk images with known contents, for the tests of disk-image evidence:
+real file systems made by their own tools, no mounting (no root) needed.
+
+Usage:
+    python3 Scripts/make_disk_images.py OUTDIR
+
+Needs Python 3 (standard library only) and the Debian packages dosfstools and mtools
+(FAT), e2fsprogs (ext4), ewf-tools (E01). The pictures are the repository's own benign
+test fixtures (Tests/Fixtures); the manifest names each one's source.
+
+Writes into OUTDIR:
+  fat.dd          a 4 MiB FAT file system, no partition table: pictures in folders, a
+                  text file, and two pictures deleted after they were written (FAT keeps
+                  their first cluster and size: recoverable).
+  fat.001 …       the same image split into 1 MiB segments (split raw).
+  fat.E01         the same image as an EnCase 6 file (ewfacquire; it stores the MD5).
+  mbr.dd          a DOS/MBR partition table with two partitions: FAT (4 MiB, at 1 MiB;
+                  The Sleuth Kit's volume 2) and ext4 (4 MiB; volume 3) holding other
+                  pictures, one of them deleted with debugfs (which leaves the inode's
+                  extents: recoverable).
+  manifest.json   what each image holds: for each file, its path in its file system, its
+                  volume as `mmls` numbers it (null without a partition table),
+                  "allocated" or "deleted", its size and SHA-256.
+"""
+import hashlib
+import json
+import pathlib
+import struct
+import subprocess
+import sys
+import tempfile
+
+MiB = 1 << 20
+FIXTURES = pathlib.Path(__file__).resolve().parent.parent / "Tests/Fixtures"
+
+
+def picture(relative):
+    """A fixture's bytes (relative to Tests/Fixtures)."""
+    return (FIXTURES / relative).read_bytes()
+
+
+def run(*args, **kwargs):
+    subprocess.run(list(args), check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, **kwargs)
+
+
+def fat_image(path, size, files, deleted, label):
+    """A FAT file system of `size` bytes at `path` holding `files` ({fs path: bytes}); the
+    `deleted` ones are written, then deleted with mdel."""
+    with open(path, "wb") as f:
+        f.truncate(size)
+    run("mkfs.vfat", "-i", "5e1e5e1e", "-n", label, str(path))
+    folders = set()
+    for p in files:
+        parts = p.strip("/").split("/")[:-1]
+        folders.update("/" + "/".join(parts[:i]) for i in range(1, len(parts) + 1))
+    folders = sorted(folders, key=lambda f: (f.count("/"), f))
+    for folder in folders:
+        run("mmd", "-i", str(path), "::" + folder)
+    with tempfile.TemporaryDirectory() as tmp:
+        for i, (fs_path, data) in enumerate(files.items()):
+            source = pathlib.Path(tmp) / f"f{i}"
+            source.write_bytes(data)
+            run("mcopy", "-i", str(path), str(source), "::" + fs_path)
+    for fs_path in deleted:
+        run("mdel", "-i", str(path), "::" + fs_path)
+
+
+def ext4_image(path, size, files, deleted):
+    """An ext4 file system (1 KiB blocks) populated from `files` with mkfs.ext4 -d; the
+    `deleted` ones then removed with debugfs."""
+    with tempfile.TemporaryDirectory() as tmp:
+        root = pathlib.Path(tmp) / "root"
+        for fs_path, data in files.items():
+            target = root / fs_path.lstrip("/")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        with open(path, "wb") as f:
+            f.truncate(size)
+        run("mkfs.ext4", "-q", "-F", "-b", "1024", "-U", "5e1e5e1e-0000-4000-8000-000000000001",
+            "-E", "root_owner=0:0", "-d", str(root), str(path))
+    for fs_path in deleted:
+        run("debugfs", "-w", "-R", f"rm {fs_path}", str(path))
+
+
+def mbr(partitions, total_sectors):
+    """A DOS partition table: (type, first sector, sectors) for each partition."""
+    sector = bytearray(512)
+    for i, (kind, first, count) in enumerate(partitions):
+        entry = struct.pack("<B3sB3sII", 0, b"\xfe\xff\xff", kind, b"\xfe\xff\xff", first, count)
+        sector[446 + 16 * i:446 + 16 * (i + 1)] = entry
+    sector[510:512] = b"\x55\xaa"
+    return bytes(sector)
+
+
+def entry(path, partition, allocation, data):
+    return {"path": path, "partition": partition, "allocation": allocation, "size": len(data),
+            "sha256": hashlib.sha256(data).hexdigest()}
+
+
+def main():
+    if len(sys.argv) != 2:
+        print(__doc__, file=sys.stderr)
+        return 2
+    out = pathlib.Path(sys.argv[1])
+    out.mkdir(parents=True, exist_ok=True)
+    manifest = {}
+
+    # fat.dd: no partition table.
+    fat_files = {
+        "/DCIM/100/a.jpg": picture("vectors/pdq/images/bridge-mods/square-128x128.jpg"),
+        "/DCIM/100/b.png": picture("decoding/graya16.png"),
+        "/pics/c.gif": picture("formats/interlaced.gif"),
+        "/pics/d.bmp": picture("formats/pal8.bmp"),
+        "/e.webp": picture("formats/lossy.webp"),
+        "/notes.txt": b"not a picture\n" * 10,
+        "/DCIM/100/gone.jpg": picture("vectors/pdq/images/misc-images/wee.jpg"),
+        "/gone.png": picture("decoding/gray16.png"),
+    }
+    fat_deleted = ["/DCIM/100/gone.jpg", "/gone.png"]
+    fat_image(out / "fat.dd", 4 * MiB, fat_files, fat_deleted, "SIEVEFAT")
+    manifest["fat.dd"] = [
+        entry(p, None, "deleted" if p in fat_deleted else "allocated", d) for p, d in fat_files.items()]
+
+    # Split raw and E01 copies of it.
+    data = (out / "fat.dd").read_bytes()
+    for old in out.glob("fat.0*"):
+        old.unlink()
+    for i in range(0, len(data), MiB):
+        (out / f"fat.{i // MiB + 1:03d}").write_bytes(data[i:i + MiB])
+    manifest["fat.001"] = manifest["fat.dd"]
+    for old in out.glob("fat.E0*"):
+        old.unlink()
+    run("ewfacquire", "-u", "-t", str(out / "fat"), "-f", "encase6", "-c", "deflate:fast", "-S", "1.4GiB",
+        "-C", "sieve-test", "-D", "FAT test image", "-e", "tester", "-E", "1", "-N", "synthetic", str(out / "fat.dd"))
+    manifest["fat.E01"] = manifest["fat.dd"]
+    manifest["fat.E01.md5"] = hashlib.md5(data).hexdigest()
+
+    # mbr.dd: p1 FAT, p2 ext4.
+    p1_files = {"/photos/f.jpg": picture("vectors/pdq/images/bridge-mods/shrink-a-lot.jpg"), "/photos/g.png": picture("decoding/graya8.png")}
+    p2_files = {
+        "/home/user/h.jpg": picture("vectors/pdq/images/bridge-mods/square-256x256.jpg"),
+        "/home/user/i.webp": picture("formats/lossless.webp"),
+        "/home/user/erased.png": picture("decoding/gray8.png"),
+    }
+    p2_deleted = ["/home/user/erased.png"]
+    with tempfile.TemporaryDirectory() as tmp:
+        p1, p2 = pathlib.Path(tmp) / "p1", pathlib.Path(tmp) / "p2"
+        fat_image(p1, 4 * MiB, p1_files, [], "SIEVEP1")
+        ext4_image(p2, 4 * MiB, p2_files, p2_deleted)
+        first1, first2, count = 2048, 2048 + 8192, 8192
+        with open(out / "mbr.dd", "wb") as f:
+            f.write(mbr([(0x06, first1, count), (0x83, first2, count)], first2 + count))
+            f.truncate(first1 * 512)
+            f.seek(first1 * 512)
+            f.write(p1.read_bytes())
+            f.seek(first2 * 512)
+            f.write(p2.read_bytes())
+            f.truncate((first2 + count) * 512)
+    # mmls numbers the table itself 0, the space before p1 1, then the partitions 2 and 3.
+    manifest["mbr.dd"] = [entry(p, 2, "allocated", d) for p, d in p1_files.items()] + [
+        entry(p, 3, "deleted" if p in p2_deleted else "allocated", d) for p, d in p2_files.items()]
+
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True))
+    for name in sorted(p.name for p in out.iterdir()):
+        print(f"{name:16} {(out / name).stat().st_size:>10,} bytes")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

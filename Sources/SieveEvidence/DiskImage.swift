@@ -1,0 +1,225 @@
+import CTSK
+import SievePipeline
+import SieveSystem
+import Synchronization
+
+/// A disk image opened read-only through The Sleuth Kit: raw (`dd`), split raw (`.001`,
+/// `.002`, …) and EnCase (`.E01`) images, their partition tables (DOS/MBR, GPT, …, or
+/// none) and the file systems TSK reads in them (FAT, exFAT, NTFS, ext2/3/4, HFS+, ISO
+/// 9660, …).
+///
+/// TSK's handles are not made for several threads at once: every call goes through one
+/// lock per image, and the hashing of what is read runs in parallel outside it.
+public final class DiskImage: Sendable {
+  /// One file system found in the image.
+  public struct Volume: Sendable {
+    /// The partition's volume address (`mmls`' first column), nil for an image without a
+    /// partition table.
+    public var partition: Int?
+    /// Where it starts, in bytes.
+    public var offset: Int
+    /// TSK's name for it (`fat16`, `ext4`, `ntfs`, …).
+    public var fileSystem: String
+  }
+
+  /// Why an image could not be opened or read.
+  public struct Failure: Error, Sendable, CustomStringConvertible {
+    public var description: String
+  }
+
+  /// The image's segments, as named (the first names the image).
+  public let segments: [RawPath]
+  /// The image's size in bytes (all segments; the media size of an E01).
+  public let size: Int
+  /// TSK's name for the image format (`raw`, `ewf`, …).
+  public let format: String
+  /// The file systems found, in the order of the partition table.
+  public let volumes: [Volume]
+  /// Partitions in which no file system was recognised, and why (for the run's notes).
+  public let unreadablePartitions: [String]
+
+  private struct Handles: @unchecked Sendable {
+    let image: UnsafeMutablePointer<TSK_IMG_INFO>
+    let fileSystems: [UnsafeMutablePointer<TSK_FS_INFO>]
+  }
+  private let handles: Mutex<Handles>
+
+  /// Opens `segments` (one path, or every segment of a split image in order) read-only.
+  public init(segments: [RawPath]) throws(Failure) {
+    guard !segments.isEmpty else { throw Failure(description: "no image to open") }
+    self.segments = segments
+    let image = try Self.openImage(segments)
+    size = Int(image.pointee.size)
+    format = String(cString: tsk_img_type_toname(image.pointee.itype))
+    var volumes: [Volume] = []
+    var fileSystems: [UnsafeMutablePointer<TSK_FS_INFO>] = []
+    var unreadable: [String] = []
+    if let vs = tsk_vs_open(image, 0, TSK_VS_TYPE_DETECT) {
+      defer { tsk_vs_close(vs) }
+      let blockSize = Int(vs.pointee.block_size)
+      for index in 0..<vs.pointee.part_count {
+        guard let part = tsk_vs_part_get(vs, index), part.pointee.flags.rawValue & TSK_VS_PART_FLAG_ALLOC.rawValue != 0 else {
+          continue
+        }
+        let offset = Int(part.pointee.start) * blockSize
+        let slot = Int(part.pointee.addr)
+        if let fs = tsk_fs_open_img(image, TSK_OFF_T(offset), TSK_FS_TYPE_DETECT) {
+          fileSystems.append(fs)
+          volumes.append(Volume(partition: slot, offset: offset, fileSystem: String(cString: tsk_fs_type_toname(fs.pointee.ftype))))
+        } else {
+          let description = part.pointee.desc.map { String(cString: $0) } ?? "?"
+          unreadable.append("volume \(slot) (\(description)) at byte \(offset): \(Self.lastError("no file system recognised"))")
+        }
+      }
+    }
+    tsk_error_reset()
+    if volumes.isEmpty, let fs = tsk_fs_open_img(image, 0, TSK_FS_TYPE_DETECT) {
+      fileSystems.append(fs)
+      volumes.append(Volume(partition: nil, offset: 0, fileSystem: String(cString: tsk_fs_type_toname(fs.pointee.ftype))))
+    }
+    tsk_error_reset()
+    self.volumes = volumes
+    unreadablePartitions = unreadable
+    handles = Mutex(Handles(image: image, fileSystems: fileSystems))
+  }
+
+  deinit {
+    handles.withLock { handles in
+      for fs in handles.fileSystems { tsk_fs_close(fs) }
+      tsk_img_close(handles.image)
+    }
+  }
+
+  private static func openImage(_ segments: [RawPath]) throws(Failure) -> UnsafeMutablePointer<TSK_IMG_INFO> {
+    // TSK takes UTF-8 names; a name that is not UTF-8 is passed as its bytes.
+    let names: [UnsafeMutablePointer<CChar>] = segments.map { path in
+      let name = UnsafeMutablePointer<CChar>.allocate(capacity: path.bytes.count + 1)
+      for (i, byte) in path.bytes.enumerated() { name[i] = CChar(bitPattern: byte) }
+      name[path.bytes.count] = 0
+      return name
+    }
+    defer { names.forEach { $0.deallocate() } }
+    let list: [UnsafePointer<CChar>?] = names.map { UnsafePointer($0) }
+    let opened = list.withUnsafeBufferPointer { tsk_img_open_utf8(Int32($0.count), $0.baseAddress, TSK_IMG_TYPE_DETECT, 0) }
+    guard let opened else { throw Failure(description: lastError("not a disk image TSK can open")) }
+    return opened
+  }
+
+  /// TSK's last error, for this thread, then cleared.
+  static func lastError(_ fallback: String) -> String {
+    defer { tsk_error_reset() }
+    guard let message = tsk_error_get() else { return fallback }
+    let text = String(cString: message).split(whereSeparator: \.isNewline).joined(separator: " ")
+    return text.isEmpty ? fallback : text
+  }
+
+  // MARK: Files
+
+  /// A regular file a file system of the image lists, live or deleted.
+  public struct File: Sendable {
+    public var location: EvidenceLocation
+    /// Its size as the file system records it.
+    public var size: Int
+    public var modified: Double?
+    public var accessed: Double?
+    public var changed: Double?
+  }
+
+  /// Every regular file of every file system, allocated or deleted with its metadata
+  /// still its own (a deleted name whose metadata another file now uses is left out: its
+  /// data is that file's), in the order the file systems list them (the same on every
+  /// run). `image` names the image in the locations.
+  public func files(image: String) -> [File] {
+    handles.withLock { handles in
+      var files: [File] = []
+      for (index, fs) in handles.fileSystems.enumerated() {
+        let collector = WalkCollector(image: image, volume: volumes[index])
+        let context = Unmanaged.passUnretained(collector).toOpaque()
+        let flags = TSK_FS_DIR_WALK_FLAG_ENUM(
+          TSK_FS_DIR_WALK_FLAG_ALLOC.rawValue | TSK_FS_DIR_WALK_FLAG_UNALLOC.rawValue | TSK_FS_DIR_WALK_FLAG_RECURSE.rawValue)
+        _ = tsk_fs_dir_walk(fs, fs.pointee.root_inum, flags, walkCallback, context)
+        tsk_error_reset()
+        files += collector.files
+      }
+      return files
+    }
+  }
+
+  /// Calls `body` with successive chunks of a file (at most `limit` bytes of it), read
+  /// through its file system: allocated files as their metadata maps them, deleted ones
+  /// as TSK recovers them (FAT: contiguous clusters from the first).
+  public func read(
+    _ location: EvidenceLocation, size: Int, chunkSize: Int, _ body: (UnsafeRawBufferPointer) -> Void
+  ) throws(Failure) {
+    guard let index = volumes.firstIndex(where: { $0.offset == location.partitionOffset }) else {
+      throw Failure(description: "no file system at byte \(location.partitionOffset) of the image")
+    }
+    guard size <= self.size else {
+      throw Failure(description: "the file system says \(size) bytes, more than the whole image (\(self.size))")
+    }
+    try handles.withLock { handles throws(Failure) in
+      guard let file = tsk_fs_file_open_meta(handles.fileSystems[index], nil, TSK_INUM_T(location.metadataAddress)) else {
+        throw Failure(description: Self.lastError("metadata entry \(location.metadataAddress) cannot be read"))
+      }
+      defer { tsk_fs_file_close(file) }
+      var buffer = [UInt8](repeating: 0, count: max(1, min(chunkSize, size)))
+      var offset = 0
+      while offset < size {
+        let want = min(buffer.count, size - offset)
+        let got = buffer.withUnsafeMutableBytes { raw in
+          tsk_fs_file_read(file, TSK_OFF_T(offset), raw.baseAddress?.assumingMemoryBound(to: CChar.self), want, TSK_FS_FILE_READ_FLAG_NONE)
+        }
+        guard got > 0 else {
+          throw Failure(description: Self.lastError("read failed at byte \(offset) of \(size)"))
+        }
+        buffer.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[0..<got])) }
+        offset += got
+      }
+    }
+  }
+}
+
+/// Collects the files of one file system during `tsk_fs_dir_walk`.
+private final class WalkCollector {
+  let image: String
+  let volume: DiskImage.Volume
+  var files: [DiskImage.File] = []
+
+  init(image: String, volume: DiskImage.Volume) {
+    self.image = image
+    self.volume = volume
+  }
+}
+
+/// The walk's callback: keeps regular files with their metadata.
+private func walkCallback(
+  _ file: UnsafeMutablePointer<TSK_FS_FILE>?, _ parent: UnsafePointer<CChar>?, _ context: UnsafeMutableRawPointer?
+) -> TSK_WALK_RET_ENUM {
+  guard let file, let context, let name = file.pointee.name, let meta = file.pointee.meta, let rawName = name.pointee.name else {
+    return TSK_WALK_CONT
+  }
+  let collector = Unmanaged<WalkCollector>.fromOpaque(context).takeUnretainedValue()
+  guard meta.pointee.type == TSK_FS_META_TYPE_REG else { return TSK_WALK_CONT }
+  let nameAllocated = name.pointee.flags.rawValue & TSK_FS_NAME_FLAG_ALLOC.rawValue != 0
+  let metaAllocated = meta.pointee.flags.rawValue & TSK_FS_META_FLAG_ALLOC.rawValue != 0
+  // A deleted name whose metadata was given to another file: its data is that file's.
+  if !nameAllocated && metaAllocated { return TSK_WALK_CONT }
+  let leaf = String(cString: rawName)
+  // TSK lists a FAT volume label as an empty file of this name.
+  if collector.volume.fileSystem.hasPrefix("fat") && leaf.hasSuffix("(Volume Label Entry)") { return TSK_WALK_CONT }
+  let folder = parent.map { String(cString: $0) } ?? ""
+  let path = "/" + folder + leaf
+  func time(_ seconds: time_t, _ nanoseconds: UInt32) -> Double? {
+    seconds == 0 ? nil : Double(seconds) + Double(nanoseconds) / 1e9
+  }
+  let m = meta.pointee
+  let location = EvidenceLocation(
+    image: collector.image, partition: collector.volume.partition, partitionOffset: collector.volume.offset,
+    fileSystem: collector.volume.fileSystem, pathInFileSystem: path, metadataAddress: UInt64(m.addr),
+    allocation: nameAllocated && metaAllocated ? .allocated : .deleted, created: time(m.crtime, m.crtime_nano))
+  collector.files.append(
+    DiskImage.File(
+      location: location, size: Int(max(0, m.size)), modified: time(m.mtime, m.mtime_nano), accessed: time(m.atime, m.atime_nano),
+      changed: time(m.ctime, m.ctime_nano)))
+  return TSK_WALK_CONT
+}

@@ -1,0 +1,126 @@
+import SievePipeline
+import SieveSystem
+
+/// The evidence of a run as the user named it: folders and files, read through
+/// ``FolderEvidence``, and disk images, recognised by their content and read through
+/// ``DiskImage``: every allocated file of their file systems, and every deleted one whose
+/// metadata is still its own.
+///
+/// A file in an image is named by its location chain, `IMAGE!/vol2/DCIM/photo.jpg` (the
+/// volume as The Sleuth Kit's `mmls` numbers it and Autopsy names it;
+/// `IMAGE!/DCIM/photo.jpg` without a partition table); a deleted one ends in
+/// ` [deleted, entry N]` (a file system can hold a live and a deleted file of one name).
+public struct EvidenceSet: EvidenceSource {
+  public let roots: [RawPath]
+  /// What a person should know about the evidence: partitions without a file system TSK
+  /// reads, images in which none was found.
+  public let notes: [String]
+  private let folders: FolderEvidence
+  /// The images, by their resolved path (what locations name).
+  private let images: [String: DiskImage]
+  /// For each root, its image (nil: a folder or plain file).
+  private let rootImages: [DiskImage?]
+
+  /// Opens the evidence at `paths` (resolved with ``EvidenceGuard/resolve(_:)`` when
+  /// `resolve`): each regular file that The Sleuth Kit recognises as a disk image (an E01,
+  /// or a raw or split raw image holding a partition table or file system) is read as one;
+  /// split raw segments named `NAME.001`, `NAME.002`, … are taken together from the first.
+  public init(_ paths: [RawPath], walker: FileWalker = FileWalker(), resolve: Bool = false) {
+    let roots = resolve ? paths.map(EvidenceGuard.resolve) : paths
+    var images: [String: DiskImage] = [:]
+    var rootImages: [DiskImage?] = []
+    var notes: [String] = []
+    for root in roots {
+      guard let image = Self.openIfImage(root) else {
+        rootImages.append(nil)
+        continue
+      }
+      images[root.description] = image
+      rootImages.append(image)
+      for partition in image.unreadablePartitions { notes.append("\(root): \(partition); nothing read from it") }
+      if image.volumes.isEmpty {
+        notes.append("\(root): a \(image.format) image with no file system The Sleuth Kit reads; nothing read from it")
+      }
+    }
+    self.roots = roots
+    self.notes = notes
+    self.images = images
+    self.rootImages = rootImages
+    folders = FolderEvidence(roots, walker: walker)
+  }
+
+  /// A disk image at `path`, or nil when it is a folder, not a regular file, or a file
+  /// that is not an image (TSK finds neither a partition table nor a file system in it,
+  /// and it is not an EWF file).
+  static func openIfImage(_ path: RawPath) -> DiskImage? {
+    guard let metadata = try? path.metadata(followLinks: true), metadata.kind == .regular, metadata.size >= 512 else { return nil }
+    let segments = splitSegments(path)
+    guard let image = try? DiskImage(segments: segments) else { return nil }
+    return image.volumes.isEmpty && !image.format.lowercased().contains("ewf") ? nil : image
+  }
+
+  /// `NAME.001` and the `NAME.002`, `NAME.003`, … that follow it; any other path alone.
+  static func splitSegments(_ path: RawPath) -> [RawPath] {
+    let bytes = path.bytes
+    guard bytes.count > 4, bytes.suffix(4) == Array(".001".utf8) else { return [path] }
+    let stem = Array(bytes.dropLast(3))
+    var segments = [path]
+    for number in 2...999 {
+      let digits = Array(String(number).utf8)
+      let next = RawPath(bytes: stem + Array(repeating: UInt8(ascii: "0"), count: 3 - digits.count) + digits)
+      guard (try? next.metadata(followLinks: true))?.kind == .regular else { break }
+      segments.append(next)
+    }
+    return segments
+  }
+
+  public func walk(_ visit: (FileWalker.Entry) -> Void) {
+    for (root, image) in zip(roots, rootImages) {
+      guard let image else {
+        folders.walker.walk([root], visit: visit)
+        continue
+      }
+      let name = root.description
+      for file in image.files(image: name) {
+        var path = name + "!" + (file.location.partition.map { "/vol\($0)" } ?? "") + file.location.pathInFileSystem
+        if file.location.allocation == .deleted { path += " [deleted, entry \(file.location.metadataAddress)]" }
+        var times = FileReader.FileTimes()
+        (times.modified, times.accessed, times.changed, times.created) = (file.modified, file.accessed, file.changed, file.location.created)
+        // The image is opened read-only: nothing in it can change.
+        times.accessTimeKept = true
+        visit(.file(InputFile(path: RawPath(path), explicit: false, location: file.location, size: file.size, times: times)))
+      }
+    }
+  }
+
+  public func read(_ file: InputFile, maxBytes: Int, times: inout FileReader.FileTimes) throws(FileReader.Failure) -> [UInt8] {
+    guard let location = file.location else { return try folders.read(file, maxBytes: maxBytes, times: &times) }
+    let image = try image(of: location)
+    if let recorded = file.times { times = recorded }
+    let size = file.size ?? 0
+    guard size <= maxBytes else { throw .tooLarge(bytes: size, limit: maxBytes) }
+    var bytes: [UInt8] = []
+    bytes.reserveCapacity(size)
+    do throws(DiskImage.Failure) {
+      try image.read(location, size: size, chunkSize: 4 << 20) { bytes += $0 }
+    } catch {
+      throw .system(error.description)
+    }
+    return bytes
+  }
+
+  public func forEachChunk(_ file: InputFile, chunkSize: Int, _ body: (UnsafeRawBufferPointer) -> Void) throws(FileReader.Failure) {
+    guard let location = file.location else { return try folders.forEachChunk(file, chunkSize: chunkSize, body) }
+    let image = try image(of: location)
+    do throws(DiskImage.Failure) {
+      try image.read(location, size: file.size ?? 0, chunkSize: chunkSize, body)
+    } catch {
+      throw .system(error.description)
+    }
+  }
+
+  private func image(of location: EvidenceLocation) throws(FileReader.Failure) -> DiskImage {
+    guard let image = images[location.image] else { throw .system("\(location.image) is not an image of this evidence") }
+    return image
+  }
+}

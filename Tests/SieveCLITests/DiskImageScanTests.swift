@@ -1,0 +1,68 @@
+import Foundation
+import GRDB
+import SieveTestSupport
+import Testing
+
+/// `sieve scan` and `sieve hash` on disk images (`Scripts/make_disk_images.py`): files
+/// in their file systems, live and deleted, are read, hashed, matched and recorded with
+/// their location, and reports carry it.
+@Suite struct DiskImageScanTests {
+  static let fixtures = TestData.repoRoot.appendingPathComponent("Tests/Fixtures").path
+
+  /// A hash set of three pictures written into the images: one deleted from the FAT
+  /// image (`gone.jpg`, which FAT keeps as `_one.jpg`), one deleted from the ext4
+  /// partition, one live in it.
+  static func knownSet(in dir: TemporaryDirectory) throws -> String {
+    let pictures = [
+      "vectors/pdq/images/misc-images/wee.jpg", "decoding/gray8.png", "vectors/pdq/images/bridge-mods/square-256x256.jpg",
+    ].map { fixtures + "/" + $0 }
+    let hashed = try CommandRunner.run("sieve", ["hash", "--format", "csv", "--digests"] + pictures)
+    #expect(hashed.status == 0, "\(hashed.stderr)")
+    return try dir.write("known.csv", Array(hashed.stdout.utf8))
+  }
+
+  @Test func scanRecordsFilesInImagesWithTheirLocation() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.remove() }
+    let set = try Self.knownSet(in: dir)
+    let images = [TestData.diskImages + "/fat.E01", TestData.diskImages + "/mbr.dd"]
+    let scan = try CommandRunner.run(
+      "sieve", ["scan"] + images + ["--case", dir.path + "/case", "--hashset", set, "--examiner", "T", "--case-id", "I-1", "--quiet"])
+    #expect(scan.status == 0, "\(scan.stderr)")
+    let queue = try DatabaseQueue(path: dir.path + "/case/case.sqlite")
+    let rows = try queue.read { db in
+      try Row.fetchAll(db, sql: "SELECT path_text, status, allocation, location FROM files ORDER BY path_text")
+    }
+    #expect(rows.count == 13)
+    #expect(rows.filter { ($0["allocation"] as String?) == "deleted" }.count == 3)
+    #expect(rows.allSatisfy { ($0["location"] as String?)?.contains("\"file_system\"") == true || ($0["location"] as String?)?.contains("fileSystem") == true })
+    let erased = try #require(rows.first { ($0["path_text"] as String).contains("/vol3/home/user/erased.png [deleted, entry") })
+    #expect((erased["status"] as String) == "hashed" && (erased["location"] as String).contains("ext4"))
+
+    let jsonl = try CommandRunner.run("sieve", ["report", dir.path + "/case", "--format", "jsonl"])
+    let matches = jsonl.stdout.split(separator: "\n").compactMap { line -> [String: Any]? in
+      guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], object["record"] as? String == "match"
+      else { return nil }
+      return object
+    }
+    // Exact (SHA-256) matches: the three files themselves. (PDQ also matches their
+    // resized copies and look-alikes written beside them, as it should.)
+    let exact = Set(
+      matches.filter { $0["kind"] as? String == "sha256" }
+        .compactMap { ($0["location"] as? [String: Any])?["path_in_file_system"] as? String })
+    #expect(exact == ["/DCIM/100/_one.jpg", "/home/user/erased.png", "/home/user/h.jpg"], "\(exact)")
+    #expect(matches.contains { $0["allocation"] as? String == "deleted" && $0["kind"] as? String == "sha256" })
+    let csv = try CommandRunner.run("sieve", ["report", dir.path + "/case", "--format", "csv"])
+    #expect(csv.stdout.contains(",allocation,image,volume,file_system,path_in_file_system,metadata_address"))
+    #expect(csv.stdout.contains(",deleted,\(TestData.diskImages)/mbr.dd,3,ext4,/home/user/erased.png,"), "\(csv.stdout)")
+  }
+
+  /// `sieve hash` on a split image names the first segment and finds what the raw one has.
+  @Test func hashReadsSplitImages() throws {
+    let split = try CommandRunner.run("sieve", ["hash", "--format", "csv", TestData.diskImages + "/fat.001"])
+    let raw = try CommandRunner.run("sieve", ["hash", "--format", "csv", TestData.diskImages + "/fat.dd"])
+    #expect(split.status == 0 && raw.status == 0, "\(split.stderr)")
+    #expect(split.stdout.split(separator: "\n").count == 8)  // header and 7 pictures
+    #expect(split.stdout.replacingOccurrences(of: "/fat.001!", with: "/fat.dd!") == raw.stdout)
+  }
+}

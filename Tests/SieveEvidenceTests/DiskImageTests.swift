@@ -1,0 +1,124 @@
+import Foundation
+import SieveCore
+import SieveEvidence
+import SievePipeline
+import SieveTestSupport
+import Testing
+
+/// Disk images made by `Scripts/make_disk_images.py` with the file systems' own tools
+/// (mkfs.vfat and mtools, mkfs.ext4 and debugfs, ewfacquire): every file they hold is
+/// found, live and deleted, with its location, and reads back with the digest it was
+/// written with.
+@Suite(.serialized) struct DiskImageTests {
+  static var folder: String { TestData.diskImages }
+
+  struct Expected: Decodable, Hashable {
+    var path: String
+    var partition: Int?
+    var allocation: String
+    var size: Int
+    var sha256: String
+  }
+
+  static func manifest() throws -> [String: [Expected]] {
+    let data = try Data(contentsOf: URL(fileURLWithPath: folder + "/manifest.json"))
+    let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] ?? [:]
+    var out: [String: [Expected]] = [:]
+    for (name, value) in object where value is [Any] {
+      out[name] = try JSONDecoder().decode([Expected].self, from: JSONSerialization.data(withJSONObject: value))
+    }
+    return out
+  }
+
+  /// What the walk finds in `image`, each file read back and digested.
+  static func found(_ source: EvidenceSet) throws -> [(file: InputFile, sha256: String)] {
+    var files: [InputFile] = []
+    source.walk { entry in if case .file(let file) = entry { files.append(file) } }
+    return try files.map { file in
+      var times = FileReader.FileTimes()
+      let bytes = try source.read(file, maxBytes: 1 << 30, times: &times)
+      return (file, bytes.withUnsafeBytes { FileDigests(of: $0).sha256.hexString })
+    }
+  }
+
+  /// FAT keeps a deleted name with its first character replaced: TSK shows `_one.jpg`
+  /// for `gone.jpg`.
+  static func matches(_ location: EvidenceLocation, _ expected: Expected) -> Bool {
+    guard location.allocation.rawValue == expected.allocation, location.partition == expected.partition else { return false }
+    if location.pathInFileSystem == expected.path { return true }
+    let (got, want) = (location.pathInFileSystem, expected.path)
+    guard location.allocation == .deleted, location.fileSystem.hasPrefix("fat"), got.count == want.count,
+      let cut = want.lastIndex(of: "/")
+    else { return false }
+    let leaf = want.index(after: cut)
+    return got[..<leaf] == want[..<leaf] && got[got.index(after: leaf)...] == want[want.index(after: leaf)...]
+  }
+
+  /// Raw, split raw (four 1 MiB segments, from the first) and E01 copies of one FAT image,
+  /// and an MBR image with a FAT and an ext4 partition: exactly the files written, the
+  /// deleted ones included, each where it was written and with its bytes.
+  @Test(arguments: ["fat.dd", "fat.001", "fat.E01", "mbr.dd"])
+  func everyFileIsFoundWhereItWasWritten(image: String) throws {
+    let expected = try #require(try Self.manifest()[image])
+    let path = Self.folder + "/" + image
+    let source = EvidenceSet([RawPath(path)])
+    #expect(source.notes.isEmpty, "\(source.notes)")
+    let found = try Self.found(source)
+    #expect(found.count == expected.count, "\(found.map { $0.file.path.description })")
+    for want in expected {
+      let hits = found.filter { $0.sha256 == want.sha256 }
+      #expect(hits.count == 1, "\(image): \(want.path): \(hits.count) files with its digest")
+      guard let hit = hits.first, let location = hit.file.location else { continue }
+      #expect(Self.matches(location, want), "\(image): \(want.path) found as \(location)")
+      #expect(hit.file.size == want.size && location.image == path)
+      #expect(hit.file.path.description.hasPrefix(path + "!/" + (want.partition.map { "vol\($0)/" } ?? "")))
+      #expect(hit.file.path.description.hasSuffix(want.allocation == "deleted" ? "]" : want.path))
+    }
+    #expect(found.contains { $0.file.location?.allocation == .deleted })
+  }
+
+  /// A partition whose file system is damaged (its superblock zeroed): the other is read,
+  /// and a note says which one was not. Directory entries that claim more than their file
+  /// holds are not followed beyond it. A truncated image and a file that is no image at
+  /// all: no crash, plain errors.
+  @Test func damagedImagesGiveNotesAndErrors() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.remove() }
+    var mbr = try TestData.bytes(URL(fileURLWithPath: Self.folder + "/mbr.dd"))
+    let ext4 = (2048 + 8192) * 512
+    mbr.replaceSubrange(ext4 + 1024..<ext4 + 2048, with: [UInt8](repeating: 0, count: 1024))
+    let damaged = try dir.write("damaged.dd", mbr)
+    let source = EvidenceSet([RawPath(damaged)])
+    #expect(source.notes.count == 1 && source.notes[0].contains("volume 3"), "\(source.notes)")
+    #expect(try Self.found(source).count == 2)
+
+    // A directory entry claiming 2 GB in a 4 MB file system is dropped by TSK's own checks;
+    // one claiming 3 MB for a file of one cluster reads to the end of its cluster chain
+    // and stops there with an error, not 3 MB of something else.
+    var fat = try TestData.bytes(URL(fileURLWithPath: Self.folder + "/fat.dd"))
+    let entry = try #require(fat.firstRange(of: Array("NOTES   TXT".utf8))).lowerBound
+    func notesFile(claiming size: UInt32) throws -> (EvidenceSet, InputFile?) {
+      fat.replaceSubrange(entry + 28..<entry + 32, with: withUnsafeBytes(of: size.littleEndian, Array.init))
+      let source = EvidenceSet([RawPath(try dir.write("claims-\(size).dd", fat))])
+      var files: [InputFile] = []
+      source.walk { if case .file(let file) = $0 { files.append(file) } }
+      #expect(files.count == (size > 4 << 20 ? 7 : 8), "\(files.count) files")
+      return (source, files.first { $0.path.description.hasSuffix("/notes.txt") })
+    }
+    #expect(try notesFile(claiming: 0x7FFF_FFF0).1 == nil)
+    let (source3, notes) = try notesFile(claiming: 3_000_000)
+    let claimed = try #require(notes)
+    #expect(claimed.size == 3_000_000)
+    var read = 0
+    let error = #expect(throws: FileReader.Failure.self) { try source3.forEachChunk(claimed, chunkSize: 1 << 20) { read += $0.count } }
+    #expect(read < 3_000_000, "\(String(describing: error))")
+
+    let truncated = try dir.write("truncated.dd", Array(mbr.prefix(6 << 20)))
+    _ = try? Self.found(EvidenceSet([RawPath(truncated)]))
+    let noise = try dir.write("noise.dd", (0..<(1 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 2_654_435_761 >> 13) })
+    var entries: [FileWalker.Entry] = []
+    EvidenceSet([RawPath(noise)]).walk { entries.append($0) }
+    #expect(entries.count == 1)
+    if case .file(let file) = entries.first { #expect(file.location == nil) } else { Issue.record("\(entries)") }
+  }
+}
