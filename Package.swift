@@ -66,6 +66,7 @@ let package = Package(
     .systemLibrary(name: "CGIF", providers: [.apt(["libgif-dev"])]),
     .systemLibrary(name: "CHeif", providers: [.apt(["libheif-dev"])]),
     .systemLibrary(name: "CTSK", providers: [.apt(["libtsk-dev"])]),
+    .systemLibrary(name: "CEWF", providers: [.apt(["libewf-dev"])]),
 
     // Bytes -> pixel rows, within limits. The only importer of the C codec modules.
     .target(
@@ -96,7 +97,7 @@ let package = Package(
     // partitions; file systems; deleted files), beside folders.
     .target(
       name: "SieveEvidence",
-      dependencies: ["SieveSystem", "SieveCore", "SievePipeline", "CTSK"],
+      dependencies: ["SieveSystem", "SieveCore", "SievePipeline", "CTSK", "CEWF", .product(name: "Crypto", package: "swift-crypto")],
       swiftSettings: swiftSettings
     ),
 

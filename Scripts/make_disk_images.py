@@ -15,6 +15,8 @@ Writes into OUTDIR:
                   their first cluster and size: recoverable).
   fat.001 …       the same image split into 1 MiB segments (split raw).
   fat.E01         the same image as an EnCase 6 file (ewfacquire; it stores the MD5).
+  tampered.E01    an uncompressed E01 of it with one byte changed afterwards: its stored
+                  MD5 no longer verifies.
   mbr.dd          a DOS/MBR partition table with two partitions: FAT (4 MiB, at 1 MiB;
                   The Sleuth Kit's volume 2) and ext4 (4 MiB; volume 3) holding other
                   pictures, one of them deleted with debugfs (which leaves the inode's
@@ -135,6 +137,16 @@ def main():
         "-C", "sieve-test", "-D", "FAT test image", "-e", "tester", "-E", "1", "-N", "synthetic", str(out / "fat.dd"))
     manifest["fat.E01"] = manifest["fat.dd"]
     manifest["fat.E01.md5"] = hashlib.md5(data).hexdigest()
+    # tampered.E01: an uncompressed E01 of the same image with one byte of its media changed
+    # after acquisition (libewf then reads that chunk as zeros): its stored MD5 no longer
+    # verifies.
+    for old in out.glob("tampered.E0*"):
+        old.unlink()
+    run("ewfacquire", "-u", "-t", str(out / "tampered"), "-f", "encase6", "-c", "none", "-S", "1.4GiB", str(out / "fat.dd"))
+    tampered = bytearray((out / "tampered.E01").read_bytes())
+    label = tampered.index(b"SIEVEFAT")
+    tampered[label] ^= 0x20
+    (out / "tampered.E01").write_bytes(bytes(tampered))
 
     # mbr.dd: p1 FAT, p2 ext4.
     p1_files = {"/photos/f.jpg": picture("vectors/pdq/images/bridge-mods/shrink-a-lot.jpg"), "/photos/g.png": picture("decoding/graya8.png")}

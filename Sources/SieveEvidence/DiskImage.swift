@@ -1,4 +1,5 @@
 import CTSK
+import Crypto
 import SievePipeline
 import SieveSystem
 import Synchronization
@@ -37,6 +38,8 @@ public final class DiskImage: Sendable {
   public let volumes: [Volume]
   /// Partitions in which no file system was recognised, and why (for the run's notes).
   public let unreadablePartitions: [String]
+  /// The MD5 the image stored when it was acquired (E01), nil for formats that store none.
+  public let storedMD5: String?
 
   private struct Handles: @unchecked Sendable {
     let image: UnsafeMutablePointer<TSK_IMG_INFO>
@@ -51,6 +54,7 @@ public final class DiskImage: Sendable {
     let image = try Self.openImage(segments)
     size = Int(image.pointee.size)
     format = String(cString: tsk_img_type_toname(image.pointee.itype))
+    storedMD5 = format.lowercased().contains("ewf") ? EWFStoredHash.md5(segments[0]) : nil
     var volumes: [Volume] = []
     var fileSystems: [UnsafeMutablePointer<TSK_FS_INFO>] = []
     var unreadable: [String] = []
@@ -111,6 +115,27 @@ public final class DiskImage: Sendable {
     guard let message = tsk_error_get() else { return fallback }
     let text = String(cString: message).split(whereSeparator: \.isNewline).joined(separator: " ")
     return text.isEmpty ? fallback : text
+  }
+
+  /// The MD5 (hex) of the whole media, read in order from the first byte to the last:
+  /// what an E01's ``storedMD5`` must equal. `progress` is told the bytes read so far.
+  public func mediaMD5(progress: (Int) -> Void = { _ in }) throws(Failure) -> String {
+    var md5 = Insecure.MD5()
+    var buffer = [UInt8](repeating: 0, count: 4 << 20)
+    var offset = 0
+    while offset < size {
+      let want = min(buffer.count, size - offset)
+      let got = handles.withLock { handles in
+        buffer.withUnsafeMutableBytes { raw in
+          tsk_img_read(handles.image, TSK_OFF_T(offset), raw.baseAddress?.assumingMemoryBound(to: CChar.self), want)
+        }
+      }
+      guard got > 0 else { throw Failure(description: Self.lastError("the image cannot be read at byte \(offset)")) }
+      buffer.withUnsafeBytes { md5.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[0..<got])) }
+      offset += got
+      progress(offset)
+    }
+    return md5.finalize().map { byte in (byte < 16 ? "0" : "") + String(byte, radix: 16) }.joined()
   }
 
   // MARK: Files

@@ -17,7 +17,11 @@ public struct EvidenceSet: EvidenceSource {
   public let notes: [String]
   private let folders: FolderEvidence
   /// The images, by their resolved path (what locations name).
-  private let images: [String: DiskImage]
+  private let imagesByPath: [String: DiskImage]
+  /// The disk images among the roots, in order.
+  public var images: [(root: RawPath, image: DiskImage)] {
+    zip(roots, rootImages).compactMap { root, image in image.map { (root, $0) } }
+  }
   /// For each root, its image (nil: a folder or plain file).
   private let rootImages: [DiskImage?]
 
@@ -44,7 +48,7 @@ public struct EvidenceSet: EvidenceSource {
     }
     self.roots = roots
     self.notes = notes
-    self.images = images
+    imagesByPath = images
     self.rootImages = rootImages
     folders = FolderEvidence(roots, walker: walker)
   }
@@ -120,7 +124,7 @@ public struct EvidenceSet: EvidenceSource {
   }
 
   private func image(of location: EvidenceLocation) throws(FileReader.Failure) -> DiskImage {
-    guard let image = images[location.image] else { throw .system("\(location.image) is not an image of this evidence") }
+    guard let image = imagesByPath[location.image] else { throw .system("\(location.image) is not an image of this evidence") }
     return image
   }
 }

@@ -118,6 +118,17 @@ struct ScanCommand: ParsableCommand {
             "sieve: WARNING: the system refused O_NOATIME for \(file) (the file is not this user's and the scan is not "
               + "privileged): reading files may update their access times. Mount the evidence read-only (mount -o ro,noatime) "
               + "or scan as root. The count is recorded with the run.")
+        case .imageVerified(let image, let stored, let computed, let matches):
+          progress?.clearLine()
+          if matches {
+            if !quiet { errors.write("sieve: \(image): media MD5 verified against the MD5 stored at acquisition (\(stored))") }
+          } else {
+            errors.write(
+              "sieve: WARNING: \(image): "
+                + (computed.map { "the media's MD5 is \($0), but the image stored \(stored) at acquisition: the image has changed "
+                  + "or is damaged" } ?? "the media could not be read to the end; the stored MD5 \(stored) is not verified")
+                + ". The scan goes on; this is recorded with the run.")
+          }
         }
       }
     } catch {
@@ -134,6 +145,7 @@ struct ScanCommand: ParsableCommand {
     }
     // Like `sieve hash`: 1 when some files of the run (this pass or an earlier one)
     // could not be read or decoded; each is in the case database with its reason.
-    if (summary.files[.failed] ?? 0) > 0 { throw ExitCode(ExitStatus.someFailed) }
+    // So too when an E01 image did not verify against its stored MD5.
+    if (summary.files[.failed] ?? 0) > 0 || !summary.imagesNotVerified.isEmpty { throw ExitCode(ExitStatus.someFailed) }
   }
 }

@@ -57,6 +57,30 @@ import Testing
     #expect(csv.stdout.contains(",deleted,\(TestData.diskImages)/mbr.dd,3,ext4,/home/user/erased.png,"), "\(csv.stdout)")
   }
 
+  /// An E01's media is read whole and checked against the MD5 stored at acquisition: said,
+  /// and recorded with the run; a changed image is said loudly, recorded, and the scan
+  /// exits 1 (it still goes on).
+  @Test func e01ImagesAreVerifiedAgainstTheirStoredMD5() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.remove() }
+    let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: TestData.diskImages + "/manifest.json")))
+    let md5 = try #require((manifest as? [String: Any])?["fat.E01.md5"] as? String)
+    func scan(_ image: String, _ name: String) throws -> (CommandRunner.Result, String) {
+      let result = try CommandRunner.run(
+        "sieve", ["scan", TestData.diskImages + "/" + image, "--case", dir.path + "/" + name, "--hashset", ScanCommandTests.sets[0],
+                  "--examiner", "T", "--case-id", "E-1"])
+      let report = try CommandRunner.run("sieve", ["report", dir.path + "/" + name, "--format", "csv"])
+      return (result, report.stdout)
+    }
+    let (good, goodReport) = try scan("fat.E01", "good")
+    #expect(good.status == 0 && good.stderr.contains("media MD5 verified against the MD5 stored at acquisition (\(md5))"), "\(good.stderr)")
+    #expect(goodReport.contains("# note: \(TestData.diskImages)/fat.E01: media MD5 \(md5) verified"))
+    let (bad, badReport) = try scan("tampered.E01", "bad")
+    #expect(bad.status == 1 && bad.stderr.contains("WARNING: \(TestData.diskImages)/tampered.E01: the media's MD5 is "), "\(bad.stderr)")
+    #expect(bad.stderr.contains("but the image stored \(md5) at acquisition"))
+    #expect(badReport.contains("MEDIA MD5 MISMATCH"))
+  }
+
   /// `sieve hash` on a split image names the first segment and finds what the raw one has.
   @Test func hashReadsSplitImages() throws {
     let split = try CommandRunner.run("sieve", ["hash", "--format", "csv", TestData.diskImages + "/fat.001"])

@@ -66,6 +66,9 @@ public struct CaseScanner: Sendable {
     case progress(Progress)
     /// The system refused `O_NOATIME` (said once, for the first such file).
     case accessTimesMayChange(firstFile: RawPath)
+    /// An E01 image's media was read whole and its MD5 compared with the one stored at
+    /// acquisition (`computed` is nil when the media could not be read to the end).
+    case imageVerified(image: String, stored: String, computed: String?, matches: Bool)
   }
 
   /// Counts so far in this pass.
@@ -88,6 +91,8 @@ public struct CaseScanner: Sendable {
     public var seconds: Double
     /// The case database file.
     public var database: String
+    /// E01 images whose media did not digest to the MD5 stored at acquisition (this pass).
+    public var imagesNotVerified: [String] = []
   }
 
   public let caseFolder: String
@@ -136,6 +141,26 @@ public struct CaseScanner: Sendable {
     let (run, resumed) = (started.run, started.resumed)
     var done = started.done
     let alreadyRecorded = done.count
+
+    // E01 images: the media read whole against the MD5 stored at acquisition, once a run.
+    // A mismatch is said loudly and recorded, and the scan goes on: what the image holds
+    // is still evidence, and the examiner decides.
+    var imagesNotVerified: [String] = []
+    if !resumed {
+      for (root, image) in source.images {
+        guard let stored = image.storedMD5 else { continue }
+        let computed = try? image.mediaMD5()
+        let matches = computed == stored
+        events(.imageVerified(image: root.description, stored: stored, computed: computed, matches: matches))
+        if !matches { imagesNotVerified.append(root.description) }
+        try database.addNote(
+          run: run,
+          matches
+            ? "\(root): media MD5 \(stored) verified: it equals the MD5 stored in the image at acquisition"
+            : computed.map { "\(root): MEDIA MD5 MISMATCH: read \($0), but the image stored \(stored) at acquisition" }
+              ?? "\(root): the media could not be read to the end, so the stored MD5 \(stored) could not be verified")
+      }
+    }
 
     // Walk; paths that are not read become rows at once: failures and special files.
     var pending: [CaseDatabase.FileRow] = []
@@ -212,7 +237,7 @@ public struct CaseScanner: Sendable {
     let summary = try database.summary(run: run)
     return Summary(
       run: run, files: summary.files, matches: summary.matches, processed: progress.processed,
-      seconds: Date().timeIntervalSince(start), database: database.path)
+      seconds: Date().timeIntervalSince(start), database: database.path, imagesNotVerified: imagesNotVerified)
   }
 
   /// One file's row: what was found, and every match of its hashes and digests. A
