@@ -6,7 +6,7 @@ Usage:
     python3 Scripts/make_disk_images.py OUTDIR
 
 Needs Python 3 (standard library only) and the Debian packages dosfstools and mtools
-(FAT), e2fsprogs (ext4), ewf-tools (E01). The pictures are the repository's own benign
+(FAT), e2fsprogs (ext4), ntfs-3g (NTFS), xorriso (ISO 9660), ewf-tools (E01). The pictures are the repository's own benign
 test fixtures (Tests/Fixtures); the manifest names each one's source.
 
 Writes into OUTDIR:
@@ -21,6 +21,9 @@ Writes into OUTDIR:
                   The Sleuth Kit's volume 2) and ext4 (4 MiB; volume 3) holding other
                   pictures, one of them deleted with debugfs (which leaves the inode's
                   extents: recoverable).
+  gpt.dd          a GPT partition table (written here, CRCs and backup included) with one
+                  NTFS partition (mkntfs, files copied in with ntfscp).
+  iso.iso         an ISO 9660 image with Rock Ridge and Joliet names (xorriso).
   manifest.json   what each image holds: for each file, its path in its file system, its
                   volume as `mmls` numbers it (null without a partition table),
                   "allocated" or "deleted", its size and SHA-256.
@@ -29,6 +32,7 @@ import hashlib
 import json
 import pathlib
 import struct
+import zlib
 import subprocess
 import sys
 import tempfile
@@ -93,6 +97,39 @@ def mbr(partitions, total_sectors):
         sector[446 + 16 * i:446 + 16 * (i + 1)] = entry
     sector[510:512] = b"\x55\xaa"
     return bytes(sector)
+
+
+def guid(text):
+    """A GUID's 16 bytes as GPT stores them (the first three fields little-endian)."""
+    h = text.replace("-", "")
+    raw = bytes.fromhex(h)
+    return raw[3::-1] + raw[5:3:-1] + raw[7:5:-1] + raw[8:]
+
+
+def gpt(partitions, total_sectors):
+    """A protective MBR and primary GPT (sectors 0-33), and the backup GPT (the last 33
+    sectors), for partitions given as (type GUID, first sector, sectors, name)."""
+    entries = bytearray(128 * 128)
+    for i, (kind, first, count, name) in enumerate(partitions):
+        unique = guid(f"5e1e5e1e-0000-4000-8000-{i + 1:012x}")
+        entries[128 * i:128 * (i + 1)] = (guid(kind) + unique + struct.pack("<QQQ", first, first + count - 1, 0)
+                                          + name.encode("utf-16-le").ljust(72, b"\0"))
+    entries_crc = zlib.crc32(entries)
+
+    def header(current, backup, entries_at):
+        fields = struct.pack("<8sIIIIQQQQ16sQIII", b"EFI PART", 0x00010000, 92, 0, 0, current, backup, 34,
+                             total_sectors - 34, guid("5e1e5e1e-0000-4000-8000-00000000d15c"), entries_at, 128, 128,
+                             entries_crc)
+        fields = fields[:16] + struct.pack("<I", zlib.crc32(fields)) + fields[20:]
+        return fields.ljust(512, b"\0")
+
+    protective = bytearray(512)
+    protective[446:462] = struct.pack("<B3sB3sII", 0, b"\x00\x02\x00", 0xEE, b"\xff\xff\xff", 1,
+                                      min(total_sectors - 1, 0xFFFFFFFF))
+    protective[510:512] = b"\x55\xaa"
+    primary = bytes(protective) + header(1, total_sectors - 1, 2) + bytes(entries)
+    backup = bytes(entries) + header(total_sectors - 1, 1, total_sectors - 33)
+    return primary, backup
 
 
 def entry(path, partition, allocation, data):
@@ -172,6 +209,42 @@ def main():
     # mmls numbers the table itself 0, the space before p1 1, then the partitions 2 and 3.
     manifest["mbr.dd"] = [entry(p, 2, "allocated", d) for p, d in p1_files.items()] + [
         entry(p, 3, "deleted" if p in p2_deleted else "allocated", d) for p, d in p2_files.items()]
+
+    # gpt.dd: a GPT with one NTFS partition (ntfscp copies files in without mounting; at
+    # the root only) at 1 MiB.
+    ntfs_files = {"/j.jpg": picture("vectors/pdq/images/reg-test-input/labelme-subset/q0122.jpg"), "/k.gif": picture("formats/static.gif")}
+    with tempfile.TemporaryDirectory() as tmp:
+        volume = pathlib.Path(tmp) / "ntfs"
+        with open(volume, "wb") as f:
+            f.truncate(4 * MiB)
+        run("mkntfs", "-q", "-F", "-Q", "-s", "512", "-c", "4096", "-L", "SIEVENTFS", str(volume))
+        for i, (fs_path, data) in enumerate(ntfs_files.items()):
+            source = pathlib.Path(tmp) / f"f{i}"
+            source.write_bytes(data)
+            run("ntfscp", "-f", str(volume), str(source), fs_path.lstrip("/"))
+        first, count = 2048, 8192
+        total = first + count + 2048
+        primary, backup = gpt([("EBD0A0A2-B9E5-4433-87C0-68B6B72699C7", first, count, "sieve ntfs")], total)
+        with open(out / "gpt.dd", "wb") as f:
+            f.write(primary)
+            f.seek(first * 512)
+            f.write(volume.read_bytes())
+            f.seek((total - 33) * 512)
+            f.write(backup)
+    # mmls numbers the protective MBR 0, the GPT header 1, the table 2, the space before
+    # the partition 3, then the partition 4.
+    manifest["gpt.dd"] = [entry(p, 4, "allocated", d) for p, d in ntfs_files.items()]
+
+    # iso.iso: ISO 9660 with Rock Ridge and Joliet names (xorriso), no partition table.
+    iso_files = {"/album/one.jpg": picture("vectors/pdq/images/reg-test-input/labelme-subset/q1050.jpg"), "/two.png": picture("decoding/graya16.png")}
+    with tempfile.TemporaryDirectory() as tmp:
+        root = pathlib.Path(tmp) / "root"
+        for fs_path, data in iso_files.items():
+            target = root / fs_path.lstrip("/")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        run("xorriso", "-as", "mkisofs", "-quiet", "-R", "-J", "-V", "SIEVEISO", "-o", str(out / "iso.iso"), str(root))
+    manifest["iso.iso"] = [entry(p, None, "allocated", d) for p, d in iso_files.items()]
 
     (out / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True))
     for name in sorted(p.name for p in out.iterdir()):

@@ -227,17 +227,25 @@ private func walkCallback(
   guard meta.pointee.type == TSK_FS_META_TYPE_REG else { return TSK_WALK_CONT }
   let nameAllocated = name.pointee.flags.rawValue & TSK_FS_NAME_FLAG_ALLOC.rawValue != 0
   let metaAllocated = meta.pointee.flags.rawValue & TSK_FS_META_FLAG_ALLOC.rawValue != 0
+  let m = meta.pointee
   // A deleted name whose metadata was given to another file: its data is that file's.
   if !nameAllocated && metaAllocated { return TSK_WALK_CONT }
+  // A deleted entry whose metadata no longer records any data (ext4 clears the size of a
+  // deleted inode; unused NTFS records show as empty orphans): nothing to read.
+  if !(nameAllocated && metaAllocated) && m.size <= 0 { return TSK_WALK_CONT }
   let leaf = String(cString: rawName)
+  let folder = parent.map { String(cString: $0) } ?? ""
   // TSK lists a FAT volume label as an empty file of this name.
   if collector.volume.fileSystem.hasPrefix("fat") && leaf.hasSuffix("(Volume Label Entry)") { return TSK_WALK_CONT }
-  let folder = parent.map { String(cString: $0) } ?? ""
+  // NTFS's own metadata files ($MFT, $LogFile, $Bitmap, … and those of $Extend) are the
+  // file system, not files on it.
+  if collector.volume.fileSystem.hasPrefix("ntfs") && leaf.hasPrefix("$") && (folder.isEmpty || folder == "$Extend/") {
+    return TSK_WALK_CONT
+  }
   let path = "/" + folder + leaf
   func time(_ seconds: time_t, _ nanoseconds: UInt32) -> Double? {
     seconds == 0 ? nil : Double(seconds) + Double(nanoseconds) / 1e9
   }
-  let m = meta.pointee
   let location = EvidenceLocation(
     image: collector.image, partition: collector.volume.partition, partitionOffset: collector.volume.offset,
     fileSystem: collector.volume.fileSystem, pathInFileSystem: path, metadataAddress: UInt64(m.addr),
