@@ -72,15 +72,20 @@ def fat_image(path, size, files, deleted, label):
         run("mdel", "-i", str(path), "::" + fs_path)
 
 
+def write_tree(root, files):
+    """Writes `files` ({path: bytes}) under the folder `root`; returns `root`."""
+    for fs_path, data in files.items():
+        target = root / fs_path.lstrip("/")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    return root
+
+
 def ext4_image(path, size, files, deleted):
     """An ext4 file system (1 KiB blocks) populated from `files` with mkfs.ext4 -d; the
     `deleted` ones then removed with debugfs."""
     with tempfile.TemporaryDirectory() as tmp:
-        root = pathlib.Path(tmp) / "root"
-        for fs_path, data in files.items():
-            target = root / fs_path.lstrip("/")
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
+        root = write_tree(pathlib.Path(tmp) / "root", files)
         with open(path, "wb") as f:
             f.truncate(size)
         run("mkfs.ext4", "-q", "-F", "-b", "1024", "-U", "5e1e5e1e-0000-4000-8000-000000000001",
@@ -212,7 +217,10 @@ def main():
 
     # gpt.dd: a GPT with one NTFS partition (ntfscp copies files in without mounting; at
     # the root only) at 1 MiB.
-    ntfs_files = {"/j.jpg": picture("vectors/pdq/images/reg-test-input/labelme-subset/q0122.jpg"), "/k.gif": picture("formats/static.gif")}
+    ntfs_files = {
+        "/j.jpg": picture("vectors/pdq/images/reg-test-input/labelme-subset/q0122.jpg"),
+        "/k.gif": picture("formats/static.gif"),
+    }
     with tempfile.TemporaryDirectory() as tmp:
         volume = pathlib.Path(tmp) / "ntfs"
         with open(volume, "wb") as f:
@@ -236,13 +244,12 @@ def main():
     manifest["gpt.dd"] = [entry(p, 4, "allocated", d) for p, d in ntfs_files.items()]
 
     # iso.iso: ISO 9660 with Rock Ridge and Joliet names (xorriso), no partition table.
-    iso_files = {"/album/one.jpg": picture("vectors/pdq/images/reg-test-input/labelme-subset/q1050.jpg"), "/two.png": picture("decoding/graya16.png")}
+    iso_files = {
+        "/album/one.jpg": picture("vectors/pdq/images/reg-test-input/labelme-subset/q1050.jpg"),
+        "/two.png": picture("decoding/graya16.png"),
+    }
     with tempfile.TemporaryDirectory() as tmp:
-        root = pathlib.Path(tmp) / "root"
-        for fs_path, data in iso_files.items():
-            target = root / fs_path.lstrip("/")
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
+        root = write_tree(pathlib.Path(tmp) / "root", iso_files)
         run("xorriso", "-as", "mkisofs", "-quiet", "-R", "-J", "-V", "SIEVEISO", "-o", str(out / "iso.iso"), str(root))
     manifest["iso.iso"] = [entry(p, None, "allocated", d) for p, d in iso_files.items()]
 
