@@ -87,6 +87,13 @@ public final class DiskImage: Sendable {
     handles = Mutex(Handles(image: image, fileSystems: fileSystems))
   }
 
+  /// The disk image at `path` (with the segments that follow a `NAME.001`), or nil when
+  /// it is not one The Sleuth Kit opens and finds a partition table or file system in
+  /// (or an EWF file).
+  public static func open(_ path: RawPath) -> DiskImage? {
+    EvidenceSet.openIfImage(path)
+  }
+
   deinit {
     handles.withLock { handles in
       for fs in handles.fileSystems { tsk_fs_close(fs) }

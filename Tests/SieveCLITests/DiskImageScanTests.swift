@@ -52,6 +52,10 @@ import Testing
         .compactMap { ($0["location"] as? [String: Any])?["path_in_file_system"] as? String })
     #expect(exact == ["/DCIM/100/_one.jpg", "/home/user/erased.png", "/home/user/h.jpg"], "\(exact)")
     #expect(matches.contains { $0["allocation"] as? String == "deleted" && $0["kind"] as? String == "sha256" })
+    // Thumbnails of matched files inside the images, read back through their file systems.
+    let html = try CommandRunner.run("sieve", ["report", dir.path + "/case", "--format", "html", "--thumbnails"])
+    let thumbnails = html.stdout.components(separatedBy: "src=\"data:image/jpeg;base64,").count - 1
+    #expect(thumbnails == matches.count && thumbnails > 0, "\(thumbnails) thumbnails for \(matches.count) matches")
     let csv = try CommandRunner.run("sieve", ["report", dir.path + "/case", "--format", "csv"])
     #expect(csv.stdout.contains(",allocation,image,volume,file_system,path_in_file_system,metadata_address"))
     #expect(csv.stdout.contains(",deleted,\(TestData.diskImages)/mbr.dd,3,ext4,/home/user/erased.png,"), "\(csv.stdout)")

@@ -1,5 +1,6 @@
 import Foundation
 import SieveCore
+import SieveEvidence
 import SievePipeline
 
 /// Renders a ``CaseReport`` as JSON Lines, CSV or one self-contained HTML file.
@@ -222,6 +223,7 @@ public enum ReportWriter {
     h += "</table>\n<h2>Matches (\(r.matches.count))</h2>\n"
     var group: String?
     var thumbnailCache: [String: String] = [:]
+    var diskImages: [String: DiskImage?] = [:]
     for m in r.matches {
       let key = m.set + "\u{0}" + m.label
       if key != group {
@@ -234,7 +236,9 @@ public enum ReportWriter {
       h += "<tr>"
       if thumbnails {
         if thumbnailCache[m.path] == nil {
-          thumbnailCache[m.path] = Thumbnail.dataURI(for: RawPath(bytes: m.pathBytes), expectedSHA256: m.sha256) ?? ""
+          thumbnailCache[m.path] =
+            (m.location.map { Thumbnail.dataURI(for: $0, size: m.size, expectedSHA256: m.sha256, images: &diskImages) }
+              ?? Thumbnail.dataURI(for: RawPath(bytes: m.pathBytes), expectedSHA256: m.sha256)) ?? ""
         }
         let uri = thumbnailCache[m.path]!
         h += uri.isEmpty

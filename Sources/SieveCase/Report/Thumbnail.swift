@@ -1,6 +1,7 @@
 import Foundation
 import SieveCore
 import SieveImaging
+import SieveEvidence
 import SievePipeline
 
 /// Small JPEG thumbnails of evidence images for the HTML report, made from the file
@@ -11,6 +12,24 @@ enum Thumbnail {
   /// (its SHA-256 differs from `expectedSHA256`).
   static func dataURI(for path: RawPath, expectedSHA256: String?, side: Int = 160, limits: DecodingLimits = .default) -> String? {
     guard let bytes = try? FileReader.read(path, maxBytes: limits.maxBytes) else { return nil }
+    return dataURI(of: bytes, expectedSHA256: expectedSHA256, side: side, limits: limits)
+  }
+
+  /// The same for a file inside a disk image, read through its file system (the image
+  /// opened read-only, once per report: `images` caches them by path).
+  static func dataURI(
+    for location: EvidenceLocation, size: Int?, expectedSHA256: String?, images: inout [String: DiskImage?], side: Int = 160,
+    limits: DecodingLimits = .default
+  ) -> String? {
+    if images[location.image] == nil { images[location.image] = .some(DiskImage.open(RawPath(location.image))) }
+    guard let image = images[location.image] ?? nil, let size, size <= limits.maxBytes else { return nil }
+    var bytes: [UInt8] = []
+    guard (try? image.read(location, size: size, chunkSize: 4 << 20, { bytes += $0 })) != nil else { return nil }
+    return dataURI(of: bytes, expectedSHA256: expectedSHA256, side: side, limits: limits)
+  }
+
+  /// A thumbnail of a file's bytes, when they are still those scanned.
+  static func dataURI(of bytes: [UInt8], expectedSHA256: String?, side: Int, limits: DecodingLimits) -> String? {
     if let expectedSHA256 {
       guard bytes.withUnsafeBytes({ FileDigests(of: $0).sha256.hexString }) == expectedSHA256 else { return nil }
     }
