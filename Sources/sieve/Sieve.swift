@@ -17,7 +17,9 @@ struct Sieve: ParsableCommand {
       'path: reason' line on standard error), 2 on a usage error.
       """,
     version: ToolVersion.description,
-    subcommands: [HashCommand.self, MatchCommand.self, HashsetCommand.self, ScanCommand.self, ReportCommand.self, ServeCommand.self]
+    subcommands: [
+      HashCommand.self, MatchCommand.self, HashsetCommand.self, ScanCommand.self, ReportCommand.self, ExportCommand.self, ServeCommand.self,
+    ]
   )
 
   /// Runs the command, mapping usage errors to exit status 2 (argument-parser uses 64).
