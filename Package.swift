@@ -97,7 +97,9 @@ let package = Package(
     // partitions; file systems; deleted files), beside folders.
     .target(
       name: "SieveEvidence",
-      dependencies: ["SieveSystem", "SieveCore", "SievePipeline", "CTSK", "CEWF", .product(name: "Crypto", package: "swift-crypto")],
+      dependencies: [
+        "SieveSystem", "SieveCore", "SieveImaging", "SievePipeline", "CTSK", "CEWF", .product(name: "Crypto", package: "swift-crypto"),
+      ],
       swiftSettings: swiftSettings
     ),
 

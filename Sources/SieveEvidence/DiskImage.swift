@@ -40,6 +40,9 @@ public final class DiskImage: Sendable {
   public let unreadablePartitions: [String]
   /// The MD5 the image stored when it was acquired (E01), nil for formats that store none.
   public let storedMD5: String?
+  /// Why the partition table could not be read, when the image has a boot-sector
+  /// signature (a DOS or GPT table) but The Sleuth Kit cannot read its table.
+  public let partitionTableProblem: String?
 
   private struct Handles: @unchecked Sendable {
     let image: UnsafeMutablePointer<TSK_IMG_INFO>
@@ -58,7 +61,15 @@ public final class DiskImage: Sendable {
     var volumes: [Volume] = []
     var fileSystems: [UnsafeMutablePointer<TSK_FS_INFO>] = []
     var unreadable: [String] = []
-    if let vs = tsk_vs_open(image, 0, TSK_VS_TYPE_DETECT) {
+    var tableProblem: String?
+    let vs = tsk_vs_open(image, 0, TSK_VS_TYPE_DETECT)
+    if vs == nil {
+      let error = Self.lastError("no partition table recognised")
+      var sector = [UInt8](repeating: 0, count: 512)
+      let got = sector.withUnsafeMutableBytes { tsk_img_read(image, 0, $0.baseAddress?.assumingMemoryBound(to: CChar.self), 512) }
+      if got == 512, sector[510] == 0x55, sector[511] == 0xAA { tableProblem = error }
+    }
+    if let vs {
       defer { tsk_vs_close(vs) }
       let blockSize = Int(vs.pointee.block_size)
       for index in 0..<vs.pointee.part_count {
@@ -84,6 +95,9 @@ public final class DiskImage: Sendable {
     tsk_error_reset()
     self.volumes = volumes
     unreadablePartitions = unreadable
+    // A boot sector whose table TSK refuses, over a file system TSK reads at its start
+    // (a FAT volume's boot sector has the same signature): not a problem.
+    partitionTableProblem = volumes.isEmpty ? tableProblem : nil
     handles = Mutex(Handles(image: image, fileSystems: fileSystems))
   }
 

@@ -1,3 +1,4 @@
+import SieveImaging
 import SievePipeline
 import SieveSystem
 
@@ -42,7 +43,9 @@ public struct EvidenceSet: EvidenceSource {
       images[root.description] = image
       rootImages.append(image)
       for partition in image.unreadablePartitions { notes.append("\(root): \(partition); nothing read from it") }
-      if image.volumes.isEmpty {
+      if let problem = image.partitionTableProblem {
+        notes.append("\(root): a disk image whose partition table cannot be read (\(problem)); nothing read from it")
+      } else if image.volumes.isEmpty {
         notes.append("\(root): a \(image.format) image with no file system The Sleuth Kit reads; nothing read from it")
       }
     }
@@ -55,12 +58,20 @@ public struct EvidenceSet: EvidenceSource {
 
   /// A disk image at `path`, or nil when it is a folder, not a regular file, or a file
   /// that is not an image (TSK finds neither a partition table nor a file system in it,
-  /// and it is not an EWF file).
+  /// it is not an EWF file, and it has no boot-sector signature).
   static func openIfImage(_ path: RawPath) -> DiskImage? {
     guard let metadata = try? path.metadata(followLinks: true), metadata.kind == .regular, metadata.size >= 512 else { return nil }
+    // A picture is a picture, whatever bytes it happens to hold at 510.
+    var head = [UInt8](repeating: 0, count: 32)
+    if let file = try? path.withCString({ try OpenFile(path: $0) }), let n = try? file.readFully(into: &head),
+      ImageFormat.detect(head[0..<n]) != nil
+    {
+      return nil
+    }
     let segments = splitSegments(path)
     guard let image = try? DiskImage(segments: segments) else { return nil }
-    return image.volumes.isEmpty && !image.format.lowercased().contains("ewf") ? nil : image
+    let recognised = !image.volumes.isEmpty || image.format.lowercased().contains("ewf") || image.partitionTableProblem != nil
+    return recognised ? image : nil
   }
 
   /// `NAME.001` and the `NAME.002`, `NAME.003`, … that follow it; any other path alone.

@@ -122,4 +122,33 @@ import Testing
     #expect(entries.count == 1)
     if case .file(let file) = entries.first { #expect(file.location == nil) } else { Issue.record("\(entries)") }
   }
+
+  /// A directory that lists its own parent (`DCIM/100` pointed at `DCIM`'s cluster): the
+  /// walk ends, and the files outside the loop are found. A partition table whose second
+  /// entry runs past the end of the image: a disk image with a note, nothing read, no
+  /// crash. A picture that happens to hold a boot-sector signature is a picture.
+  @Test func loopsAndBrokenTablesEndWithNotes() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.remove() }
+    var fat = try TestData.bytes(URL(fileURLWithPath: Self.folder + "/fat.dd"))
+    let dcim = try #require(fat.firstRange(of: Array("DCIM       ".utf8) + [0x10])).lowerBound
+    let sub = try #require(fat.firstRange(of: Array("100        ".utf8) + [0x10])).lowerBound
+    fat.replaceSubrange(sub + 26..<sub + 28, with: Array(fat[dcim + 26..<dcim + 28]))
+    let looped = EvidenceSet([RawPath(try dir.write("loop.dd", fat))])
+    let found = try Self.found(looped)
+    #expect(found.contains { $0.file.path.description.hasSuffix("!/pics/c.gif") } && found.count < 50, "\(found.count)")
+
+    var mbr = try TestData.bytes(URL(fileURLWithPath: Self.folder + "/mbr.dd"))
+    mbr.replaceSubrange(446 + 16 + 8..<446 + 16 + 16, with: [0x00, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF])
+    let broken = EvidenceSet([RawPath(try dir.write("broken.dd", mbr))])
+    #expect(broken.images.count == 1 && broken.notes.count == 1, "\(broken.notes)")
+    #expect(broken.notes.first?.contains("partition table cannot be read") == true)
+    #expect(try Self.found(broken).isEmpty)
+
+    var jpeg = try TestData.bytes(TestData.repoRoot.appendingPathComponent("Tests/Fixtures/vectors/pdq/images/bridge-mods/square-128x128.jpg"))
+    (jpeg[510], jpeg[511]) = (0x55, 0xAA)
+    let picture = EvidenceSet([RawPath(try dir.write("odd.jpg", jpeg))])
+    #expect(picture.images.isEmpty && picture.notes.isEmpty)
+  }
+
 }
