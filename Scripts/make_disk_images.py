@@ -11,8 +11,9 @@ test fixtures (Tests/Fixtures); the manifest names each one's source.
 
 Writes into OUTDIR:
   fat.dd          a 4 MiB FAT file system, no partition table: pictures in folders, a
-                  text file, and two pictures deleted after they were written (FAT keeps
-                  their first cluster and size: recoverable).
+                  text file, two pictures deleted after they were written (FAT keeps
+                  their first cluster and size: recoverable), and six more pictures
+                  written straight into free clusters, with no directory entry (carving).
   fat.001 …       the same image split into 1 MiB segments (split raw).
   fat.E01         the same image as an EnCase 6 file (ewfacquire; it stores the MD5).
   tampered.E01    an uncompressed E01 of it with one byte changed afterwards: its stored
@@ -24,6 +25,7 @@ Writes into OUTDIR:
   gpt.dd          a GPT partition table (written here, CRCs and backup included) with one
                   NTFS partition (mkntfs, files copied in with ntfscp).
   iso.iso         an ISO 9660 image with Rock Ridge and Joliet names (xorriso).
+  blob.dd         2 MiB with no file system, the same six pictures at 512-byte boundaries.
   manifest.json   what each image holds: for each file, its path in its file system, its
                   volume as `mmls` numbers it (null without a partition table),
                   "allocated" or "deleted", its size and SHA-256.
@@ -137,6 +139,45 @@ def gpt(partitions, total_sectors):
     return primary, backup
 
 
+# The pictures planted in free space for carving: one of each format carved.
+CARVED = [
+    "vectors/pdq/images/bridge-mods/square-256x256.jpg",
+    "decoding/graya16.png",
+    "formats/interlaced.gif",
+    "formats/topdown.bmp",
+    "formats/lossless.webp",
+    "vectors/pdq/images/reg-test-input/labelme-subset/q2821.jpg",
+]
+
+
+def fat_free_clusters_end(path):
+    """The byte offset of a cluster 1 MiB before the end of a FAT file system (whose files
+    all lie near its start), aligned to its clusters."""
+    boot = pathlib.Path(path).read_bytes()[:512]
+    sector, per_cluster = struct.unpack("<HB", boot[11:14])
+    reserved, fats, root_entries, total16 = struct.unpack("<HBHH", boot[14:21])
+    per_fat = struct.unpack("<H", boot[22:24])[0]
+    total = total16 or struct.unpack("<I", boot[32:36])[0]
+    data = (reserved + fats * per_fat) * sector + root_entries * 32
+    cluster = sector * per_cluster
+    start = total * sector - MiB
+    return data + (start - data) // cluster * cluster
+
+
+def plant(path, offset, pictures, align=4096):
+    """Writes `pictures` one after the other from `offset`, each at a multiple of `align`;
+    returns what a carver should find: offset, size, SHA-256."""
+    found = []
+    with open(path, "r+b") as f:
+        for relative in pictures:
+            data = picture(relative)
+            f.seek(offset)
+            f.write(data)
+            found.append({"offset": offset, "size": len(data), "sha256": hashlib.sha256(data).hexdigest(), "source": relative})
+            offset += (len(data) + align - 1) // align * align
+    return found
+
+
 def entry(path, partition, allocation, data):
     return {"path": path, "partition": partition, "allocation": allocation, "size": len(data),
             "sha256": hashlib.sha256(data).hexdigest()}
@@ -165,6 +206,9 @@ def main():
     fat_image(out / "fat.dd", 4 * MiB, fat_files, fat_deleted, "SIEVEFAT")
     manifest["fat.dd"] = [
         entry(p, None, "deleted" if p in fat_deleted else "allocated", d) for p, d in fat_files.items()]
+    # Pictures written straight into free clusters near the end of the file system, with
+    # no directory entry: found only by carving.
+    manifest["fat.dd.carved"] = plant(out / "fat.dd", fat_free_clusters_end(out / "fat.dd"), CARVED)
 
     # Split raw and E01 copies of it.
     data = (out / "fat.dd").read_bytes()
@@ -214,6 +258,12 @@ def main():
     # mmls numbers the table itself 0, the space before p1 1, then the partitions 2 and 3.
     manifest["mbr.dd"] = [entry(p, 2, "allocated", d) for p, d in p1_files.items()] + [
         entry(p, 3, "deleted" if p in p2_deleted else "allocated", d) for p, d in p2_files.items()]
+
+    # blob.dd: 2 MiB of no file system (a repeating non-picture pattern) with the same
+    # pictures planted at 512-byte boundaries: carved from the whole image.
+    with open(out / "blob.dd", "wb") as f:
+        f.write(bytes((i * 7 + 3) % 251 for i in range(2 * MiB)))
+    manifest["blob.dd.carved"] = plant(out / "blob.dd", 3 * 512, CARVED, align=512)
 
     # gpt.dd: a GPT with one NTFS partition (ntfscp copies files in without mounting; at
     # the root only) at 1 MiB.

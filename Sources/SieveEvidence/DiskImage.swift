@@ -44,11 +44,11 @@ public final class DiskImage: Sendable {
   /// signature (a DOS or GPT table) but The Sleuth Kit cannot read its table.
   public let partitionTableProblem: String?
 
-  private struct Handles: @unchecked Sendable {
+  fileprivate struct Handles: @unchecked Sendable {
     let image: UnsafeMutablePointer<TSK_IMG_INFO>
     let fileSystems: [UnsafeMutablePointer<TSK_FS_INFO>]
   }
-  private let handles: Mutex<Handles>
+  fileprivate let handles: Mutex<Handles>
 
   /// Opens `segments` (one path, or every segment of a split image in order) read-only.
   public init(segments: [RawPath]) throws(Failure) {
@@ -191,12 +191,16 @@ public final class DiskImage: Sendable {
     }
   }
 
-  /// Calls `body` with successive chunks of a file (at most `limit` bytes of it), read
-  /// through its file system: allocated files as their metadata maps them, deleted ones
-  /// as TSK recovers them (FAT: contiguous clusters from the first).
+  /// Calls `body` with successive chunks of a file, read through its file system:
+  /// allocated files as their metadata maps them, deleted ones as TSK recovers them (FAT:
+  /// contiguous clusters from the first); a carved picture from the image's bytes.
   public func read(
     _ location: EvidenceLocation, size: Int, chunkSize: Int, _ body: (UnsafeRawBufferPointer) -> Void
   ) throws(Failure) {
+    if let offset = location.carvedOffset {
+      try readRaw(offset: offset, length: size).withUnsafeBytes { body($0) }
+      return
+    }
     guard let index = volumes.firstIndex(where: { $0.offset == location.partitionOffset }) else {
       throw Failure(description: "no file system at byte \(location.partitionOffset) of the image")
     }
@@ -223,6 +227,105 @@ public final class DiskImage: Sendable {
       }
     }
   }
+}
+
+// MARK: Raw space
+
+extension DiskImage {
+  /// Reads `length` bytes of the image at `offset` (raw, below any file system).
+  public func readRaw(offset: Int, length: Int) throws(Failure) -> [UInt8] {
+    guard offset >= 0, length >= 0, offset <= size, length <= size - offset else {
+      throw Failure(description: "bytes \(offset) to \(offset + length) are outside the image (\(size) bytes)")
+    }
+    var bytes = [UInt8](repeating: 0, count: length)
+    var done = 0
+    while done < length {
+      let got = handles.withLock { handles in
+        bytes.withUnsafeMutableBytes { raw in
+          tsk_img_read(handles.image, TSK_OFF_T(offset + done), raw.baseAddress!.advanced(by: done).assumingMemoryBound(to: CChar.self), length - done)
+        }
+      }
+      guard got > 0 else { throw Failure(description: Self.lastError("the image cannot be read at byte \(offset + done)")) }
+      done += got
+    }
+    return bytes
+  }
+
+  /// The unallocated space of each file system, as byte ranges of the image (runs of
+  /// free blocks), or the whole image when it holds no file system TSK reads: where
+  /// carving looks.
+  public func unallocatedSpace() -> [(volume: Volume?, ranges: [Range<Int>])] {
+    guard !volumes.isEmpty else { return [(nil, size > 0 ? [0..<size] : [])] }
+    return handles.withLock { handles in
+      volumes.indices.map { index in
+        let fs = handles.fileSystems[index]
+        let collector = BlockCollector(base: volumes[index].offset, blockSize: Int(fs.pointee.block_size))
+        let flags = TSK_FS_BLOCK_WALK_FLAG_ENUM(TSK_FS_BLOCK_WALK_FLAG_UNALLOC.rawValue | TSK_FS_BLOCK_WALK_FLAG_AONLY.rawValue)
+        _ = tsk_fs_block_walk(
+          fs, fs.pointee.first_block, fs.pointee.last_block, flags, blockCallback, Unmanaged.passUnretained(collector).toOpaque())
+        tsk_error_reset()
+        return (volumes[index], collector.ranges)
+      }
+    }
+  }
+
+  /// Where the data of each deleted file found starts, as a byte offset in the image:
+  /// carving does not find those again.
+  public func dataStarts(of files: [File]) -> Set<Int> {
+    handles.withLock { handles in
+      var starts: Set<Int> = []
+      for file in files where file.location.allocation == .deleted {
+        guard let index = volumes.firstIndex(where: { $0.offset == file.location.partitionOffset }) else { continue }
+        let fs = handles.fileSystems[index]
+        guard let opened = tsk_fs_file_open_meta(fs, nil, TSK_INUM_T(file.location.metadataAddress)) else {
+          tsk_error_reset()
+          continue
+        }
+        let collector = BlockCollector(base: volumes[index].offset, blockSize: Int(fs.pointee.block_size))
+        _ = tsk_fs_file_walk(opened, TSK_FS_FILE_WALK_FLAG_AONLY, firstBlockCallback, Unmanaged.passUnretained(collector).toOpaque())
+        tsk_fs_file_close(opened)
+        tsk_error_reset()
+        if let first = collector.ranges.first { starts.insert(first.lowerBound) }
+      }
+      return starts
+    }
+  }
+}
+
+/// Merges the block addresses a walk reports into byte ranges.
+private final class BlockCollector {
+  let base: Int
+  let blockSize: Int
+  var ranges: [Range<Int>] = []
+
+  init(base: Int, blockSize: Int) {
+    self.base = base
+    self.blockSize = blockSize
+  }
+
+  func add(_ block: UInt64) {
+    let start = base + Int(block) * blockSize
+    if let last = ranges.last, last.upperBound == start {
+      ranges[ranges.count - 1] = last.lowerBound..<start + blockSize
+    } else {
+      ranges.append(start..<start + blockSize)
+    }
+  }
+}
+
+private func blockCallback(_ block: UnsafePointer<TSK_FS_BLOCK>?, _ context: UnsafeMutableRawPointer?) -> TSK_WALK_RET_ENUM {
+  guard let block, let context else { return TSK_WALK_CONT }
+  Unmanaged<BlockCollector>.fromOpaque(context).takeUnretainedValue().add(UInt64(block.pointee.addr))
+  return TSK_WALK_CONT
+}
+
+private func firstBlockCallback(
+  _ file: UnsafeMutablePointer<TSK_FS_FILE>?, _ offset: TSK_OFF_T, _ address: TSK_DADDR_T, _ buffer: UnsafeMutablePointer<CChar>?,
+  _ length: Int, _ flags: TSK_FS_BLOCK_FLAG_ENUM, _ context: UnsafeMutableRawPointer?
+) -> TSK_WALK_RET_ENUM {
+  guard let context, address != 0 else { return TSK_WALK_CONT }
+  Unmanaged<BlockCollector>.fromOpaque(context).takeUnretainedValue().add(UInt64(address))
+  return TSK_WALK_STOP
 }
 
 /// Collects the files of one file system during `tsk_fs_dir_walk`.

@@ -25,18 +25,24 @@ public struct EvidenceSet: EvidenceSource {
   }
   /// For each root, its image (nil: a folder or plain file).
   private let rootImages: [DiskImage?]
+  /// Whether pictures are carved from unallocated space.
+  public let carve: Bool
 
   /// Opens the evidence at `paths` (resolved with ``EvidenceGuard/resolve(_:)`` when
   /// `resolve`): each regular file that The Sleuth Kit recognises as a disk image (an E01,
   /// or a raw or split raw image holding a partition table or file system) is read as one;
   /// split raw segments named `NAME.001`, `NAME.002`, … are taken together from the first.
-  public init(_ paths: [RawPath], walker: FileWalker = FileWalker(), resolve: Bool = false) {
+  ///
+  /// With `carve`, pictures are also carved from each image's unallocated space (the whole
+  /// image when it holds no file system TSK reads): ``PictureCarver``.
+  public init(_ paths: [RawPath], walker: FileWalker = FileWalker(), resolve: Bool = false, carve: Bool = false) {
+    self.carve = carve
     let roots = resolve ? paths.map(EvidenceGuard.resolve) : paths
     var images: [String: DiskImage] = [:]
     var rootImages: [DiskImage?] = []
     var notes: [String] = []
     for root in roots {
-      guard let image = Self.openIfImage(root) else {
+      guard let image = Self.openIfImage(root, acceptingRaw: carve) else {
         rootImages.append(nil)
         continue
       }
@@ -46,7 +52,9 @@ public struct EvidenceSet: EvidenceSource {
       if let problem = image.partitionTableProblem {
         notes.append("\(root): a disk image whose partition table cannot be read (\(problem)); nothing read from it")
       } else if image.volumes.isEmpty {
-        notes.append("\(root): a \(image.format) image with no file system The Sleuth Kit reads; nothing read from it")
+        notes.append(
+          "\(root): a \(image.format) image with no file system The Sleuth Kit reads; "
+            + (carve ? "carved whole" : "nothing read from it (--carve carves it)"))
       }
     }
     self.roots = roots
@@ -59,7 +67,10 @@ public struct EvidenceSet: EvidenceSource {
   /// A disk image at `path`, or nil when it is a folder, not a regular file, or a file
   /// that is not an image (TSK finds neither a partition table nor a file system in it,
   /// it is not an EWF file, and it has no boot-sector signature).
-  static func openIfImage(_ path: RawPath) -> DiskImage? {
+  ///
+  /// With `acceptingRaw` (carving), any other regular file that is not a picture is
+  /// opened as a raw image too: one whose file system is unknown, to be carved whole.
+  static func openIfImage(_ path: RawPath, acceptingRaw: Bool = false) -> DiskImage? {
     guard let metadata = try? path.metadata(followLinks: true), metadata.kind == .regular, metadata.size >= 512 else { return nil }
     // A picture is a picture, whatever bytes it happens to hold at 510.
     var head = [UInt8](repeating: 0, count: 32)
@@ -71,7 +82,7 @@ public struct EvidenceSet: EvidenceSource {
     let segments = splitSegments(path)
     guard let image = try? DiskImage(segments: segments) else { return nil }
     let recognised = !image.volumes.isEmpty || image.format.lowercased().contains("ewf") || image.partitionTableProblem != nil
-    return recognised ? image : nil
+    return recognised || acceptingRaw ? image : nil
   }
 
   /// `NAME.001` and the `NAME.002`, `NAME.003`, … that follow it; any other path alone.
@@ -96,7 +107,8 @@ public struct EvidenceSet: EvidenceSource {
         continue
       }
       let name = root.description
-      for file in image.files(image: name) {
+      let files = image.files(image: name)
+      for file in files {
         var path = name + "!" + (file.location.partition.map { "/vol\($0)" } ?? "") + file.location.pathInFileSystem
         if file.location.allocation == .deleted { path += " [deleted, entry \(file.location.metadataAddress)]" }
         var times = FileReader.FileTimes()
@@ -104,6 +116,46 @@ public struct EvidenceSet: EvidenceSource {
         // The image is opened read-only: nothing in it can change.
         times.accessTimeKept = true
         visit(.file(InputFile(path: RawPath(path), explicit: false, location: file.location, size: file.size, times: times)))
+      }
+      if carve { carvePictures(image, name: name, files: files, visit) }
+    }
+  }
+
+  /// Carving reads unallocated space in windows of this many bytes (plus the longest
+  /// picture carved, to find where the last ones end).
+  static let carvingWindow = 32 << 20
+
+  /// Emits the pictures carved from `image`'s unallocated space, named
+  /// `IMAGE!/vol2/$carved/OFFSET.jpg` (the offset in the image, in bytes); the data of a
+  /// deleted file found by its metadata is not carved again.
+  func carvePictures(_ image: DiskImage, name: String, files: [DiskImage.File], _ visit: (FileWalker.Entry) -> Void) {
+    let carver = PictureCarver()
+    let known = image.dataStarts(of: files)
+    for (volume, ranges) in image.unallocatedSpace() {
+      for range in ranges {
+        var start = range.lowerBound
+        while start < range.upperBound {
+          let searchEnd = min(range.upperBound, start + Self.carvingWindow)
+          let readEnd = min(range.upperBound, searchEnd + carver.maxLength)
+          guard let bytes = try? image.readRaw(offset: start, length: readEnd - start) else {
+            visit(.failure(path: RawPath(name), reason: "unallocated space from byte \(start) cannot be read; not carved"))
+            break
+          }
+          var next = searchEnd
+          for carve in bytes.withUnsafeBytes({ carver.carve($0, searchEnd: searchEnd - start) }) {
+            let offset = start + carve.offset
+            next = max(next, offset + carve.length)
+            guard !known.contains(offset) else { continue }
+            let location = EvidenceLocation(
+              image: name, partition: volume?.partition, partitionOffset: volume?.offset ?? 0, fileSystem: volume?.fileSystem ?? "",
+              pathInFileSystem: "", metadataAddress: 0, allocation: .carved, carvedOffset: offset)
+            let path = name + "!" + (volume?.partition.map { "/vol\($0)" } ?? "") + "/$carved/\(offset).\(carve.format.fileExtension)"
+            var times = FileReader.FileTimes()
+            times.accessTimeKept = true
+            visit(.file(InputFile(path: RawPath(path), explicit: false, location: location, size: carve.length, times: times)))
+          }
+          start = next
+        }
       }
     }
   }
@@ -114,6 +166,7 @@ public struct EvidenceSet: EvidenceSource {
     if let recorded = file.times { times = recorded }
     let size = file.size ?? 0
     guard size <= maxBytes else { throw .tooLarge(bytes: size, limit: maxBytes) }
+
     var bytes: [UInt8] = []
     bytes.reserveCapacity(size)
     do throws(DiskImage.Failure) {

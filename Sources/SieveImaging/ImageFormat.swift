@@ -10,6 +10,16 @@ public enum ImageFormat: String, Sendable, Codable, CaseIterable {
   case jpeg2000
   case jpegXL = "jxl"
 
+  /// The usual file-name extension (`jpg`, `png`, …).
+  public var fileExtension: String {
+    switch self {
+    case .jpeg: return "jpg"
+    case .heif: return "heic"
+    case .jpeg2000: return "jp2"
+    default: return rawValue
+    }
+  }
+
   /// Whether this build of Sieve can decode the format.
   public var isDecodable: Bool {
     switch self {

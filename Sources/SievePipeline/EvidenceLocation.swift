@@ -13,6 +13,9 @@ public struct EvidenceLocation: Sendable, Equatable, Hashable, Codable {
     /// Deleted: its name is no longer in use, its metadata still points at its data
     /// (which may since have been partly overwritten).
     case deleted
+    /// Carved: found by its structure in unallocated space (or in an image without a
+    /// file system), with no name or metadata; ``EvidenceLocation/carvedOffset`` says where.
+    case carved
   }
 
   /// The disk image (its first segment for split and E01 images), resolved.
@@ -31,10 +34,13 @@ public struct EvidenceLocation: Sendable, Equatable, Hashable, Codable {
   public var allocation: Allocation
   /// The file system's creation time, where it keeps one (seconds since 1970).
   public var created: Double?
+  /// For a carved picture: its first byte's offset in the image (its length is the
+  /// file's size).
+  public var carvedOffset: Int?
 
   public init(
     image: String, partition: Int?, partitionOffset: Int, fileSystem: String, pathInFileSystem: String,
-    metadataAddress: UInt64, allocation: Allocation, created: Double? = nil
+    metadataAddress: UInt64, allocation: Allocation, created: Double? = nil, carvedOffset: Int? = nil
   ) {
     self.image = image
     self.partition = partition
@@ -44,5 +50,6 @@ public struct EvidenceLocation: Sendable, Equatable, Hashable, Codable {
     self.metadataAddress = metadataAddress
     self.allocation = allocation
     self.created = created
+    self.carvedOffset = carvedOffset
   }
 }

@@ -92,6 +92,7 @@ struct ScanCommand: ParsableCommand {
     (configuration.limits, configuration.workers, configuration.memoryBudget) = (hashing.limits, hashing.workers, hashing.memoryBudget)
     configuration.fast = fast
     configuration.followSymlinks = walking.followSymlinks
+    configuration.carve = walking.carve
     (configuration.examiner, configuration.caseID) = (examiner, caseId)
     configuration.restart = restart
     configuration.commitEvery = commitEvery

@@ -85,6 +85,31 @@ import Testing
     #expect(badReport.contains("MEDIA MD5 MISMATCH"))
   }
 
+  /// `sieve scan --carve`: the pictures planted in free clusters are recorded as carved,
+  /// with their offsets; export copies them out too.
+  @Test func carvedPicturesAreRecordedAndExported() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.remove() }
+    let set = try Self.knownSet(in: dir)
+    let scan = try CommandRunner.run(
+      "sieve", ["scan", TestData.diskImages + "/fat.dd", "--carve", "--case", dir.path + "/case", "--hashset", set, "--examiner", "T",
+                "--case-id", "C-1", "--quiet"])
+    #expect(scan.status == 0, "\(scan.stderr)")
+    let queue = try DatabaseQueue(path: dir.path + "/case/case.sqlite")
+    let carved = try queue.read { db in
+      try Row.fetchAll(db, sql: "SELECT path_text, status, location FROM files WHERE allocation = 'carved' ORDER BY path_text")
+    }
+    #expect(carved.count == 6 && carved.allSatisfy { ($0["status"] as String) == "hashed" })
+    #expect(carved.allSatisfy { ($0["location"] as String).contains("\"carvedOffset\"") })
+    let parameters = try queue.read { db in try String.fetchOne(db, sql: "SELECT parameters FROM runs") }
+    #expect(parameters?.contains("\"carve\":true") == true)
+    // square-256x256.jpg is in the set and was planted: its carve matches exactly.
+    let export = try CommandRunner.run("sieve", ["export", dir.path + "/case", "--matched", "--out", dir.path + "/out"])
+    #expect(export.status == 0, "\(export.stderr)")
+    let names = try FileManager.default.contentsOfDirectory(atPath: dir.path + "/out")
+    #expect(names.contains { $0.hasSuffix(".jpg") && $0.contains("-3") }, "\(names)")
+  }
+
   /// `sieve hash` on a split image names the first segment and finds what the raw one has.
   @Test func hashReadsSplitImages() throws {
     let split = try CommandRunner.run("sieve", ["hash", "--format", "csv", TestData.diskImages + "/fat.001"])

@@ -87,8 +87,8 @@ public struct CaseExporter: Sendable {
     for (index, file) in files.enumerated() {
       progress(index, files.count)
       let location = file.location.flatMap { try? JSONDecoder().decode(EvidenceLocation.self, from: Data($0.utf8)) }
-      let name = String(format: "%05d-", index + 1) + Self.safeName(location.map { ($0.pathInFileSystem as NSString).lastPathComponent }
-        ?? (file.pathText as NSString).lastPathComponent)
+      let own = location.flatMap { $0.pathInFileSystem.isEmpty ? nil : ($0.pathInFileSystem as NSString).lastPathComponent }
+      let name = String(format: "%05d-", index + 1) + Self.safeName(own ?? (file.pathText as NSString).lastPathComponent)
       var status = "copied"
       do {
         let bytes = try Self.read(file, location: location, images: &images)

@@ -43,6 +43,8 @@ public struct CaseScanner: Sendable {
     public var fast = false
     /// Follow symbolic links inside the evidence (never out of it).
     public var followSymlinks = false
+    /// Carve pictures out of disk images' unallocated space (``PictureCarver``).
+    public var carve = false
     public var examiner = ""
     public var caseID = ""
     /// Abandon an unfinished run and start a new one.
@@ -107,7 +109,7 @@ public struct CaseScanner: Sendable {
   var source: EvidenceSet {
     EvidenceSet(
       configuration.evidence, walker: FileWalker(followSymlinks: configuration.followSymlinks, reportSpecialFiles: true),
-      resolve: true)
+      resolve: true, carve: configuration.carve)
   }
 
   /// Refuses a case folder inside the evidence, judged on paths the file system resolves.
@@ -195,6 +197,7 @@ public struct CaseScanner: Sendable {
     var writeError: (any Error)?
     var lastCommit = Date()
     var accessTimeRisked = 0
+    var droppedCarves = 0
     func commit() {
       guard !pending.isEmpty, writeError == nil else { return }
       do {
@@ -216,6 +219,12 @@ public struct CaseScanner: Sendable {
         accessTimeRisked += 1
       }
       let row = Self.row(for: record, matcher: matcher)
+      // A carve is a guess at where a picture starts and ends: one that does not decode is
+      // not a picture found, and is not recorded (only counted).
+      if record.location?.allocation == .carved && row.status != .hashed && row.status != .knownGood {
+        droppedCarves += 1
+        return
+      }
       if row.status == .failed { progress.failed += 1 }
       if !row.matches.isEmpty { progress.matched += 1 }
       pending.append(row)
@@ -230,6 +239,9 @@ public struct CaseScanner: Sendable {
         "\(accessTimeRisked) files were read without O_NOATIME (refused by the system: not owned by the scanning user, "
           + "who was not privileged); their recorded access times are from before the read, but the read may have updated them "
           + "on the evidence unless it was mounted read-only or noatime")
+    }
+    if droppedCarves > 0 {
+      try database.addNote(run: run, "\(droppedCarves) carved candidates did not decode as pictures and were not recorded")
     }
     // What the evidence itself said (a partition without a file system TSK reads), once a run.
     if !resumed { for note in source.notes { try database.addNote(run: run, note) } }
@@ -320,7 +332,7 @@ public struct CaseScanner: Sendable {
       minQuality: configuration.matchOptions.pdqMinQuality, pdqMode: PDQMode.fullResolution.rawValue, dihedral: true,
       maxPixels: configuration.limits.maxPixels, maxPixelsPerByte: configuration.limits.maxPixelsPerByte,
       maxBytes: configuration.limits.maxBytes, maxSeconds: configuration.limits.maxSeconds ?? 0,
-      followSymlinks: configuration.followSymlinks, fast: configuration.fast, tool: ToolVersion.description, setLabel: text.label,
+      followSymlinks: configuration.followSymlinks, carve: configuration.carve ? true : nil, fast: configuration.fast, tool: ToolVersion.description, setLabel: text.label,
       setType: text.type?.rawValue ?? "", setFormat: text.format?.rawValue ?? "", knownGood: knownGood)
   }
 }
