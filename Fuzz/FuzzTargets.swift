@@ -1,5 +1,6 @@
 // libFuzzer targets for everything Sieve reads from outside: every image decoder, the text
-// hash-set readers, the .sieveset reader and the service's JSON request bodies. Any input
+// hash-set readers, the .sieveset reader, the service's JSON request bodies and the
+// picture carver. Any input
 // must come back as a value or as a typed error: never a crash, a trap, a hang, a leak or
 // a sanitizer report.
 //
@@ -22,6 +23,9 @@ enum FuzzTarget: String, CaseIterable {
   case textHashSet = "text-hashset"
   case sieveset
   case serviceJSON = "service-json"
+  /// The picture carver (Sources/SieveEvidence/Carving/PictureCarver.swift, compiled in)
+  /// over raw bytes, as it reads unallocated space.
+  case carver
 
   static let current: FuzzTarget = {
     let name = ProcessInfo.processInfo.environment["SIEVE_FUZZ_TARGET"] ?? ""
@@ -55,6 +59,14 @@ enum FuzzTarget: String, CaseIterable {
         _ = set.entries
         let matcher = Matcher(sets: [set], options: MatchOptions())
         _ = matcher.matches(for: MatchQuery(pdq: set.pdqHashes.first, pdqQuality: 100, phash: set.phashes.first))
+      }
+    case .carver:
+      // Every 16 bytes a boundary, so that headers anywhere in a short input are tried;
+      // carves must lie inside the input, in order, without overlapping.
+      var end = 0
+      for carve in PictureCarver(alignment: 16, maxLength: 1 << 20).carve(data) {
+        precondition(carve.offset >= end && carve.length > 0 && carve.offset + carve.length <= data.count)
+        end = carve.offset + carve.length
       }
     case .serviceJSON:
       let json = Data(data)

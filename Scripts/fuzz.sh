@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # libFuzzer + AddressSanitizer (LeakSanitizer included) over everything Sieve reads from
-# outside: the image decoders, the text hash-set readers, the .sieveset reader and the
-# service's JSON request bodies. One binary, one target per run (Fuzz/FuzzTargets.swift).
+# outside: the image decoders, the text hash-set readers, the .sieveset reader, the
+# service's JSON request bodies and the picture carver. One binary, one target per run
+# (Fuzz/FuzzTargets.swift).
 #
 #   Scripts/fuzz.sh build                    build .build-fuzz/sieve-fuzz
 #   Scripts/fuzz.sh run TARGET [ARGS...]     fuzz one target; ARGS go to libFuzzer
@@ -15,7 +16,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${SIEVE_FUZZ_OUT:-.build-fuzz}
-targets=(jpeg png gif webp bmp tiff heif text-hashset sieveset service-json)
+targets=(jpeg png gif webp bmp tiff heif text-hashset sieveset service-json carver)
 flags=(-sanitize=fuzzer,address -O -g -parse-as-library -enable-testing -swift-version 6 -package-name sieve)
 
 build() {
@@ -38,7 +39,7 @@ build() {
   # (The linker warns once per sanitizer symbol it cannot export: kept in a log, shown
   # only when the link fails.)
   if ! swiftc "${flags[@]}" "${includes[@]}" -module-name SieveFuzz \
-    Fuzz/FuzzTargets.swift Sources/SieveServer/APIRequests.swift \
+    Fuzz/FuzzTargets.swift Sources/SieveServer/APIRequests.swift Sources/SieveEvidence/Carving/PictureCarver.swift \
     -L "$out/lib" -lSieveMatching -lSieveHashSets -lSieveImaging -lSieveCore -lSieveSystem "$out"/lib/sieve_*.o \
     -ljpeg -lpng16 -lwebp -lgif -ltiff -lheif -o "$out/sieve-fuzz" 2> "$out/link.log"; then
     grep -v "Cannot export local symbol" "$out/link.log" >&2
@@ -76,5 +77,5 @@ case "${1:-}" in
     done
     ;;
   targets) printf '%s\n' "${targets[@]}" ;;
-  *) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Foundation
 import GRDB
 import SieveTestSupport
@@ -108,6 +111,61 @@ import Testing
     #expect(export.status == 0, "\(export.stderr)")
     let names = try FileManager.default.contentsOfDirectory(atPath: dir.path + "/out")
     #expect(names.contains { $0.hasSuffix(".jpg") && $0.contains("-3") }, "\(names)")
+  }
+
+  /// Killed with SIGKILL in the middle of an ext4 image (made with mkfs.ext4 -d from the
+  /// folder evidence of the scan tests) and run again: the same run completes, equal to an
+  /// uninterrupted scan of the image, carved pictures included.
+  @Test(arguments: [9, 30])
+  func aKilledImageScanResumesToTheSameResult(killAfter: Int) throws {
+    let evidence = try ScanCommandTests.makeEvidence(copies: 48)
+    defer { evidence.remove() }
+    let dir = try TemporaryDirectory()
+    defer { dir.remove() }
+    let image = dir.path + "/disk.ext4"
+    let make = Process()
+    make.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    make.arguments = ["mkfs.ext4", "-q", "-F", "-d", evidence.path + "/disk", image, "32M"]
+    make.standardOutput = FileHandle.nullDevice
+    make.standardError = FileHandle.nullDevice
+    try make.run()
+    make.waitUntilExit()
+    #expect(make.terminationStatus == 0)
+    func arguments(_ caseFolder: String) -> [String] {
+      ["scan", image, "--carve", "--case", caseFolder, "--examiner", "T", "--case-id", "R-1", "--commit-every", "4", "--quiet"]
+        + ScanCommandTests.sets.flatMap { ["--hashset", $0] }
+    }
+    let reference = dir.path + "/reference"
+    #expect(try CommandRunner.run("sieve", arguments(reference)).status == 1)
+    let expected = try ScanCommandTests.contents(reference)
+    #expect(expected.files.count >= 50 && expected.files.contains { $0.contains("!/folder1/deeper/IMG_1.jpg|hashed|jpeg|") })
+
+    let resumed = dir.path + "/resumed"
+    let process = Process()
+    process.executableURL = CommandRunner.productsDirectory.appendingPathComponent("sieve")
+    process.arguments = arguments(resumed) + ["--jobs", "1"]
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    let deadline = Date().addingTimeInterval(60)
+    var committedAtKill = 0
+    while Date() < deadline && process.isRunning {
+      if let queue = try? DatabaseQueue(path: resumed + "/case.sqlite"),
+        let n = try? queue.read({ try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM files") ?? 0 })
+      {
+        committedAtKill = n
+        if n >= killAfter { break }
+      }
+      usleep(2_000)
+    }
+    kill(process.processIdentifier, SIGKILL)
+    process.waitUntilExit()
+    #expect(committedAtKill < expected.files.count, "the scan finished before it could be killed (\(committedAtKill) files)")
+    let second = try CommandRunner.run("sieve", arguments(resumed))
+    #expect(second.status == 1, "\(second.stderr)")
+    let actual = try ScanCommandTests.contents(resumed)
+    #expect(actual.duplicates == 0)
+    #expect(actual.files == expected.files, "killed after \(committedAtKill) files")
+    #expect(actual.matches == expected.matches)
   }
 
   /// `sieve hash` on a split image names the first segment and finds what the raw one has.
