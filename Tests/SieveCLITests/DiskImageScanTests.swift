@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Foundation
 import GRDB
 import SieveTestSupport
@@ -146,19 +143,7 @@ import Testing
     process.arguments = arguments(resumed) + ["--jobs", "1"]
     process.standardError = FileHandle.nullDevice
     try process.run()
-    let deadline = Date().addingTimeInterval(60)
-    var committedAtKill = 0
-    while Date() < deadline && process.isRunning {
-      if let queue = try? DatabaseQueue(path: resumed + "/case.sqlite"),
-        let n = try? queue.read({ try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM files") ?? 0 })
-      {
-        committedAtKill = n
-        if n >= killAfter { break }
-      }
-      usleep(2_000)
-    }
-    kill(process.processIdentifier, SIGKILL)
-    process.waitUntilExit()
+    let committedAtKill = ScanCommandTests.kill(process, whenCommitted: killAfter, in: resumed)
     #expect(committedAtKill < expected.files.count, "the scan finished before it could be killed (\(committedAtKill) files)")
     let second = try CommandRunner.run("sieve", arguments(resumed))
     #expect(second.status == 1, "\(second.stderr)")

@@ -370,6 +370,25 @@ import Glibc
     #expect(!FileManager.default.fileExists(atPath: evidence.path + "/disk/case"))
   }
 
+  /// Kills a running scan with SIGKILL once its case holds `count` files (0: at once);
+  /// returns how many it held.
+  static func kill(_ process: Process, whenCommitted count: Int, in caseFolder: String) -> Int {
+    let deadline = Date().addingTimeInterval(60)
+    var committed = 0
+    while count > 0 && Date() < deadline && process.isRunning {
+      if let queue = try? DatabaseQueue(path: caseFolder + "/case.sqlite"),
+        let n = try? queue.read({ try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM files") ?? 0 })
+      {
+        committed = n
+        if n >= count { break }
+      }
+      usleep(2_000)
+    }
+    Glibc.kill(process.processIdentifier, SIGKILL)
+    process.waitUntilExit()
+    return committed
+  }
+
   @Test(arguments: [0, 9, 30])
   func killedWithSIGKILLAndResumedEqualsAnUninterruptedScan(killAfter: Int) throws {
     let evidence = try Self.makeEvidence(copies: 48)
@@ -388,19 +407,7 @@ import Glibc
     process.arguments = scanArguments(evidence.path + "/disk", resumed) + ["--jobs", "1"]
     process.standardError = FileHandle.nullDevice
     try process.run()
-    let deadline = Date().addingTimeInterval(60)
-    var committedAtKill = 0
-    while killAfter > 0 && Date() < deadline && process.isRunning {
-      if let queue = try? DatabaseQueue(path: resumed + "/case.sqlite"),
-        let n = try? queue.read({ try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM files") ?? 0 })
-      {
-        committedAtKill = n
-        if n >= killAfter { break }
-      }
-      usleep(2_000)
-    }
-    kill(process.processIdentifier, SIGKILL)
-    process.waitUntilExit()
+    let committedAtKill = Self.kill(process, whenCommitted: killAfter, in: resumed)
     #expect(committedAtKill < 54, "the scan finished before it could be killed (\(committedAtKill) files)")
 
     // The same command again continues and completes the same run.
