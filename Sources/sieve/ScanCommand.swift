@@ -21,6 +21,14 @@ struct ScanCommand: ParsableCommand {
       matched), quality and pHash, and every match against the hash sets. Unreadable, \
       vanished, replaced and corrupt files are recorded with the reason; the scan goes on.
 
+      Disk images are evidence too, recognised by their content: raw (dd), split raw (name \
+      the .001 segment) and EnCase .E01, read through The Sleuth Kit without mounting. \
+      Every file of their file systems (FAT, exFAT, NTFS, ext2/3/4, HFS+, ISO 9660, …) is \
+      read, the deleted ones whose metadata survives included, and recorded with its \
+      location: IMAGE!/vol2/DCIM/photo.jpg. An E01's media is checked against the MD5 \
+      stored at acquisition. With --carve, pictures are also carved out of unallocated \
+      space.
+
       Resumable: if the process is killed, run the same command again. The scan continues \
       from the last committed batch; the result equals an uninterrupted scan. A case folder \
       inside the evidence is refused, however the path to it is spelled.
@@ -31,7 +39,7 @@ struct ScanCommand: ParsableCommand {
       """
   )
 
-  @Argument(help: "Evidence folders and files (for example a read-only mount).")
+  @Argument(help: "Evidence: folders, files (for example a read-only mount) and disk images (raw, split raw, E01).")
   var evidence: [String]
 
   @Option(name: .customLong("hashset"), help: "A hash set to match against; repeatable.")
