@@ -1,0 +1,82 @@
+#!/usr/bin/env python3
+"""`sieve scan` on a disk image against the same files scanned as a folder, and carving
+speed over space without a file system.
+
+1. The folder DIR is copied into an ext4 image (mkfs.ext4 -d, no mounting) sized 1.5×
+   the files; `sieve scan DIR` and `sieve scan IMAGE` run alternately, best of --repeat;
+   files/s of each and their ratio (target: the image at ≥ 80 % of the folder's rate).
+2. A raw image of --carve-mb MiB of non-picture bytes with the pictures of DIR planted at
+   4 KiB boundaries (every --every MiB): `sieve scan --carve IMAGE`, best of --repeat;
+   MB/s of raw space carved (hashing the carved pictures included) and pictures found.
+
+  python3 Scripts/bench_image_scan.py [--sieve .build/release/sieve] DIR
+Needs e2fsprogs.
+"""
+import argparse, os, pathlib, shutil, sqlite3, subprocess, tempfile, time
+
+root = pathlib.Path(__file__).resolve().parent.parent
+p = argparse.ArgumentParser()
+p.add_argument("--sieve", default=str(root / ".build/release/sieve"))
+p.add_argument("--hashset", default=str(root / "hashsets/sample-fixtures.sieveset"))
+p.add_argument("--repeat", type=int, default=3)
+p.add_argument("--carve-mb", type=int, default=512)
+p.add_argument("--every", type=int, default=4)
+p.add_argument("dir")
+a = p.parse_args()
+
+files = [f for f in sorted(pathlib.Path(a.dir).rglob("*")) if f.is_file()]
+size = sum(f.stat().st_size for f in files)
+work = pathlib.Path(tempfile.mkdtemp())
+try:
+    image = work / "corpus.ext4"
+    with open(image, "wb") as f:
+        f.truncate(max(64 << 20, int(size * 1.5)) // 4096 * 4096)
+    subprocess.run(["mkfs.ext4", "-q", "-F", "-d", a.dir, str(image)], check=True)
+
+    def scan(evidence, *extra):
+        case = work / "case"
+        shutil.rmtree(case, ignore_errors=True)
+        t = time.perf_counter()
+        subprocess.run([a.sieve, "scan", str(evidence), "--case", str(case), "--hashset", a.hashset, "--quiet", *extra])
+        elapsed = time.perf_counter() - t
+        db = sqlite3.connect(case / "case.sqlite")
+        rows = db.execute("SELECT COUNT(*), SUM(status = 'hashed') FROM files").fetchone()
+        db.close()
+        return elapsed, rows
+
+    scan(a.dir), scan(image)  # warm the page cache
+    folder_times, image_times = [], []
+    for _ in range(a.repeat):
+        folder_times.append(scan(a.dir))
+        image_times.append(scan(image))
+    tf, (nf, hf) = min(folder_times)
+    ti, (ni, hi) = min(image_times)
+    print(f"files: {len(files)}, {size / 1e6:.1f} MB; ext4 image {image.stat().st_size / 1e6:.0f} MB")
+    print("| evidence | files recorded | hashed | best of | seconds | files/s |")
+    print("|---|---:|---:|---:|---:|---:|")
+    print(f"| folder | {nf} | {hf} | {a.repeat} | {tf:.2f} | {nf / tf:.1f} |")
+    print(f"| ext4 image | {ni} | {hi} | {a.repeat} | {ti:.2f} | {ni / ti:.1f} |")
+    print(f"image / folder: {(ni / ti) / (nf / tf) * 100:.0f} %")
+
+    pictures = [f.read_bytes() for f in files if f.suffix.lower() in (".jpg", ".jpeg", ".png", ".gif", ".bmp", ".webp")]
+    raw = work / "blob.raw"
+    filler = bytes((i * 7 + 3) % 251 for i in range(1 << 20))
+    planted = 0
+    with open(raw, "wb") as f:
+        for mib in range(a.carve_mb):
+            f.write(filler)
+        step = a.every << 20
+        for i, offset in enumerate(range(4096, a.carve_mb << 20, step)):
+            data = pictures[i % len(pictures)]
+            if offset + len(data) > a.carve_mb << 20:
+                break
+            f.seek(offset)
+            f.write(data)
+            planted += 1
+    scan(raw, "--carve")
+    times = [scan(raw, "--carve") for _ in range(a.repeat)]
+    tc, (nc, hc) = min(times)
+    print(f"carving: {a.carve_mb} MiB raw, {planted} pictures planted: {nc} carved, {hc} hashed; "
+          f"best {tc:.2f} s of {a.repeat}: {a.carve_mb * 1.048576 / tc:.0f} MB/s")
+finally:
+    shutil.rmtree(work)
