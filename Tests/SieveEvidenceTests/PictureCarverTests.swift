@@ -45,6 +45,14 @@ import Testing
     #expect(Self.carve(noise).isEmpty)
   }
 
+  /// A BMP header whose width and height multiply past Int.max (the carver fuzz target
+  /// found one; it trapped): refused, not a crash.
+  @Test func hugeBMPHeadersDoNotTrap() {
+    var header: [UInt8] = Array("BM".utf8) + [0x00, 0x10, 0x00, 0x00] + [0, 0, 0, 0] + [54, 0, 0, 0] + [40, 0, 0, 0]
+    header += [0xFF, 0xFF, 0xFF, 0x7F] + [0xFF, 0xFF, 0xFF, 0x7F] + [1, 0, 32, 0] + [0, 0, 0, 0]
+    #expect(Self.carve(header + [UInt8](repeating: 0, count: 4096 + 600)).isEmpty)
+  }
+
   /// A picture not at a boundary (a thumbnail inside another file) is not looked for;
   /// with an alignment of 1 it is.
   @Test func onlyAlignedStartsAreLookedAt() throws {

@@ -188,9 +188,13 @@ public struct PictureCarver: Sendable {
     let bits = Int(d[start + 28]) | Int(d[start + 29]) << 8
     guard width > 0, height != 0, height != .min, planes == 1, [1, 4, 8, 16, 24, 32].contains(bits) else { return nil }
     // The pixel rows (uncompressed ones, at least) fit in the size given.
+    // (Sizes from the header can be anything: products saturate instead of trapping.)
     let rowBytes = (Int(width) * bits + 31) / 32 * 4
     let compression = le32(d, start + 30)
-    if compression == 0 { guard dataOffset + rowBytes * Int(abs(height)) <= size else { return nil } }
+    if compression == 0 {
+      let (pixelBytes, overflow) = rowBytes.multipliedReportingOverflow(by: Int(height.magnitude))
+      guard !overflow, dataOffset + pixelBytes <= size else { return nil }
+    }
     return size
   }
 
