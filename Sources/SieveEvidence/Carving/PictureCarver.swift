@@ -193,7 +193,7 @@ public struct PictureCarver: Sendable {
     let compression = le32(d, start + 30)
     if compression == 0 {
       let (pixelBytes, overflow) = rowBytes.multipliedReportingOverflow(by: Int(height.magnitude))
-      guard !overflow, dataOffset + pixelBytes <= size else { return nil }
+      guard !overflow, pixelBytes <= size - dataOffset else { return nil }
     }
     return size
   }
