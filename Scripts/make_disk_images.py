@@ -21,7 +21,8 @@ Writes into OUTDIR:
   mbr.dd          a DOS/MBR partition table with two partitions: FAT (4 MiB, at 1 MiB;
                   The Sleuth Kit's volume 2) and ext4 (4 MiB; volume 3) holding other
                   pictures, one of them deleted with debugfs (which leaves the inode's
-                  extents: recoverable).
+                  extents: recoverable); two pictures in the space before the first
+                  partition (carving).
   gpt.dd          a GPT partition table (written here, CRCs and backup included) with one
                   NTFS partition (mkntfs, files copied in with ntfscp).
   iso.iso         an ISO 9660 image with Rock Ridge and Joliet names (xorriso).
@@ -255,6 +256,8 @@ def main():
             f.seek(first2 * 512)
             f.write(p2.read_bytes())
             f.truncate((first2 + count) * 512)
+    # Two pictures in the space before the first partition, which no partition holds.
+    manifest["mbr.dd.carved"] = plant(out / "mbr.dd", 64 * 1024, CARVED[:2])
     # mmls numbers the table itself 0, the space before p1 1, then the partitions 2 and 3.
     manifest["mbr.dd"] = [entry(p, 2, "allocated", d) for p, d in p1_files.items()] + [
         entry(p, 3, "deleted" if p in p2_deleted else "allocated", d) for p, d in p2_files.items()]

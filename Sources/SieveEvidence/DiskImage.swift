@@ -38,6 +38,9 @@ public final class DiskImage: Sendable {
   public let volumes: [Volume]
   /// Partitions in which no file system was recognised, and why (for the run's notes).
   public let unreadablePartitions: [String]
+  /// Space the partition table gives to no partition (before, between and after them),
+  /// and partitions without a file system TSK reads: carved whole.
+  public let unpartitionedSpace: [Range<Int>]
   /// The MD5 the image stored when it was acquired (E01), nil for formats that store none.
   public let storedMD5: String?
   /// Why the partition table could not be read, when the image has a boot-sector
@@ -61,6 +64,7 @@ public final class DiskImage: Sendable {
     var volumes: [Volume] = []
     var fileSystems: [UnsafeMutablePointer<TSK_FS_INFO>] = []
     var unreadable: [String] = []
+    var unpartitioned: [Range<Int>] = []
     var tableProblem: String?
     let vs = tsk_vs_open(image, 0, TSK_VS_TYPE_DETECT)
     if vs == nil {
@@ -72,16 +76,25 @@ public final class DiskImage: Sendable {
     if let vs {
       defer { tsk_vs_close(vs) }
       let blockSize = Int(vs.pointee.block_size)
+      let imageSize = Int(image.pointee.size)
       for index in 0..<vs.pointee.part_count {
-        guard let part = tsk_vs_part_get(vs, index), part.pointee.flags.rawValue & TSK_VS_PART_FLAG_ALLOC.rawValue != 0 else {
+        guard let part = tsk_vs_part_get(vs, index) else { continue }
+        // Sizes from the table are clamped to the image (a table can claim anything).
+        let start = min(Int(clamping: part.pointee.start).multipliedReportingOverflow(by: blockSize).partialValue, imageSize)
+        let length = min(Int(clamping: part.pointee.len).multipliedReportingOverflow(by: blockSize).partialValue, imageSize - start)
+        let flags = part.pointee.flags.rawValue
+        if flags & TSK_VS_PART_FLAG_UNALLOC.rawValue != 0 {
+          if length > 0 { unpartitioned.append(start..<start + length) }
           continue
         }
-        let offset = Int(part.pointee.start) * blockSize
+        guard flags & TSK_VS_PART_FLAG_ALLOC.rawValue != 0 else { continue }
+        let offset = start
         let slot = Int(part.pointee.addr)
         if let fs = tsk_fs_open_img(image, TSK_OFF_T(offset), TSK_FS_TYPE_DETECT) {
           fileSystems.append(fs)
           volumes.append(Volume(partition: slot, offset: offset, fileSystem: String(cString: tsk_fs_type_toname(fs.pointee.ftype))))
         } else {
+          if length > 0 { unpartitioned.append(start..<start + length) }
           let description = part.pointee.desc.map { String(cString: $0) } ?? "?"
           unreadable.append("volume \(slot) (\(description)) at byte \(offset): \(Self.lastError("no file system recognised"))")
         }
@@ -95,6 +108,7 @@ public final class DiskImage: Sendable {
     tsk_error_reset()
     self.volumes = volumes
     unreadablePartitions = unreadable
+    unpartitionedSpace = volumes.isEmpty ? [] : unpartitioned
     // A boot sector whose table TSK refuses, over a file system TSK reads at its start
     // (a FAT volume's boot sector has the same signature): not a problem.
     partitionTableProblem = volumes.isEmpty ? tableProblem : nil
@@ -252,11 +266,12 @@ extension DiskImage {
   }
 
   /// The unallocated space of each file system, as byte ranges of the image (runs of
-  /// free blocks), or the whole image when it holds no file system TSK reads: where
-  /// carving looks.
+  /// free blocks), and the space outside them (``unpartitionedSpace``), or the whole image
+  /// when it holds no file system TSK reads: where carving looks.
   public func unallocatedSpace() -> [(volume: Volume?, ranges: [Range<Int>])] {
     guard !volumes.isEmpty else { return [(nil, size > 0 ? [0..<size] : [])] }
-    return handles.withLock { handles in
+    let unpartitioned: [(volume: Volume?, ranges: [Range<Int>])] = unpartitionedSpace.isEmpty ? [] : [(nil, unpartitionedSpace)]
+    return unpartitioned + handles.withLock { handles in
       volumes.indices.map { index in
         let fs = handles.fileSystems[index]
         let collector = BlockCollector(base: volumes[index].offset, blockSize: Int(fs.pointee.block_size))
