@@ -149,7 +149,7 @@ let package = Package(
 
     .testTarget(name: "SieveSystemTests", dependencies: ["SieveSystem", "SieveTestSupport"], swiftSettings: swiftSettings),
     .testTarget(
-      name: "SieveEvidenceTests", dependencies: ["SieveCore", "SieveEvidence", "SievePipeline", "SieveTestSupport"], swiftSettings: swiftSettings),
+      name: "SieveEvidenceTests", dependencies: ["SieveCore", "SieveEvidence", "SieveImaging", "SievePipeline", "SieveTestSupport"], swiftSettings: swiftSettings),
     .testTarget(name: "SieveCoreTests", dependencies: ["SieveCore", "SieveTestSupport"], swiftSettings: swiftSettings),
     .testTarget(
       name: "SieveHashSetsTests", dependencies: ["SieveCore", "SieveHashSets", "SieveTestSupport"],

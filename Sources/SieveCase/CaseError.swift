@@ -8,6 +8,8 @@ public enum CaseError: Error, Equatable, Sendable, CustomStringConvertible {
   case parametersChanged(String)
   /// A hash set or known-good list could not be read.
   case hashSet(path: String, reason: String)
+  /// A file to export or report could not be read back from the evidence.
+  case cannotRead(path: String, reason: String)
   /// The case database could not be written; the scan stopped (a rerun resumes).
   case cannotWrite(path: String, reason: String)
 
@@ -17,6 +19,7 @@ public enum CaseError: Error, Equatable, Sendable, CustomStringConvertible {
       return "the case folder \(folder) is inside the evidence \(evidence); choose a folder outside the evidence"
     case .cannotOpen(let path, let reason): return "\(path): cannot open the case database: \(reason)"
     case .hashSet(_, let reason): return reason
+    case .cannotRead(let path, let reason): return "\(path): \(reason)"
     case .cannotWrite(let path, let reason): return "cannot write the case database \(path): \(reason)"
     case .parametersChanged(let detail):
       return "this case has an unfinished scan with other parameters (\(detail)); finish it with the same command, or use a new case folder"

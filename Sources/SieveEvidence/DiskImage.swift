@@ -43,6 +43,8 @@ public final class DiskImage: Sendable {
   public let unpartitionedSpace: [Range<Int>]
   /// The MD5 the image stored when it was acquired (E01), nil for formats that store none.
   public let storedMD5: String?
+  /// The partition table TSK found (`dos`, `gpt`, …), nil for none.
+  public let volumeSystem: String?
   /// Why the partition table could not be read, when the image has a boot-sector
   /// signature (a DOS or GPT table) but The Sleuth Kit cannot read its table.
   public let partitionTableProblem: String?
@@ -73,23 +75,31 @@ public final class DiskImage: Sendable {
       let got = sector.withUnsafeMutableBytes { tsk_img_read(image, 0, $0.baseAddress?.assumingMemoryBound(to: CChar.self), 512) }
       if got == 512, sector[510] == 0x55, sector[511] == 0xAA { tableProblem = error }
     }
+    var tableType: String?
     if let vs {
       defer { tsk_vs_close(vs) }
+      tableType = String(cString: tsk_vs_type_toname(vs.pointee.vstype))
       let blockSize = Int(vs.pointee.block_size)
       let imageSize = Int(image.pointee.size)
       for index in 0..<vs.pointee.part_count {
         guard let part = tsk_vs_part_get(vs, index) else { continue }
-        // Sizes from the table are clamped to the image (a table can claim anything).
-        let start = min(Int(clamping: part.pointee.start).multipliedReportingOverflow(by: blockSize).partialValue, imageSize)
-        let length = min(Int(clamping: part.pointee.len).multipliedReportingOverflow(by: blockSize).partialValue, imageSize - start)
+        // A table can claim anything: an entry starting outside the image is noted and
+        // left out, one running past its end is cut there.
+        let slot = Int(part.pointee.addr)
+        let (start, startOverflow) = Int(clamping: part.pointee.start).multipliedReportingOverflow(by: blockSize)
+        let (claimed, lengthOverflow) = Int(clamping: part.pointee.len).multipliedReportingOverflow(by: blockSize)
+        guard !startOverflow, start >= 0, start < imageSize else {
+          unreadable.append("volume \(slot) starts outside the image (sector \(part.pointee.start))")
+          continue
+        }
+        let length = lengthOverflow || claimed < 0 ? imageSize - start : min(claimed, imageSize - start)
         let flags = part.pointee.flags.rawValue
         if flags & TSK_VS_PART_FLAG_UNALLOC.rawValue != 0 {
           if length > 0 { unpartitioned.append(start..<start + length) }
           continue
         }
-        guard flags & TSK_VS_PART_FLAG_ALLOC.rawValue != 0 else { continue }
+        guard flags & TSK_VS_PART_FLAG_ALLOC.rawValue != 0, !volumes.contains(where: { $0.offset == start }) else { continue }
         let offset = start
-        let slot = Int(part.pointee.addr)
         if let fs = tsk_fs_open_img(image, TSK_OFF_T(offset), TSK_FS_TYPE_DETECT) {
           fileSystems.append(fs)
           volumes.append(Volume(partition: slot, offset: offset, fileSystem: String(cString: tsk_fs_type_toname(fs.pointee.ftype))))
@@ -107,6 +117,7 @@ public final class DiskImage: Sendable {
     }
     tsk_error_reset()
     self.volumes = volumes
+    volumeSystem = tableType
     unreadablePartitions = unreadable
     unpartitionedSpace = volumes.isEmpty ? [] : unpartitioned
     // A boot sector whose table TSK refuses, over a file system TSK reads at its start
@@ -120,6 +131,12 @@ public final class DiskImage: Sendable {
   /// (or an EWF file).
   public static func open(_ path: RawPath) -> DiskImage? {
     EvidenceSet.openIfImage(path)
+  }
+
+  /// The image a location names, opened again as the scan opened it (an image carved
+  /// whole, without a file system, is opened as raw).
+  public static func open(_ location: EvidenceLocation) -> DiskImage? {
+    EvidenceSet.openIfImage(RawPath(location.image), acceptingRaw: location.allocation == .carved && location.fileSystem.isEmpty)
   }
 
   deinit {
@@ -178,29 +195,48 @@ public final class DiskImage: Sendable {
   /// A regular file a file system of the image lists, live or deleted.
   public struct File: Sendable {
     public var location: EvidenceLocation
+    /// Its path in the file system as the bytes of its names (``EvidenceLocation/pathInFileSystem``
+    /// is their text, which can be the same for two names that are not UTF-8).
+    public var pathBytes: [UInt8]
     /// Its size as the file system records it.
     public var size: Int
     public var modified: Double?
     public var accessed: Double?
     public var changed: Double?
+    /// For a deleted file: where its data starts in the image, when TSK maps it.
+    public var dataStart: Int?
   }
 
-  /// Every regular file of every file system, allocated or deleted with its metadata
-  /// still its own (a deleted name whose metadata another file now uses is left out: its
-  /// data is that file's), in the order the file systems list them (the same on every
-  /// run). `image` names the image in the locations.
+  /// The most entries (files and folders) walked in one file system; a file system that
+  /// lists more (a directory graph crafted to repeat itself) is cut there, with a note.
+  public static let maxEntriesPerFileSystem = 5_000_000
+  /// The deepest folder walked.
+  public static let maxDepth = 1024
+
+  /// What the walks found worth a note (file systems cut short, names skipped), after
+  /// ``files(image:)``.
+  public var walkNotes: [String] { notes.withLock { $0 } }
+  private let notes = Mutex<[String]>([])
+
+  /// Every regular file of every file system, allocated or deleted, in the order the file
+  /// systems list them (the same on every run). `image` names the image in the locations.
+  ///
+  /// Left out, and counted in ``walkNotes``: a deleted name whose metadata another file now
+  /// uses, or whose data blocks another file now holds (its bytes are that file's); a
+  /// deleted entry whose metadata records no data; a second name of a live file already
+  /// listed (hard links: read once); the file systems' own files (FAT's volume label entry;
+  /// NTFS's metadata files, MFT entries 0–23 and those of `$Extend`). A folder is walked
+  /// once, however many names lead to it (loops and repeated folders).
   public func files(image: String) -> [File] {
     handles.withLock { handles in
       var files: [File] = []
       for (index, fs) in handles.fileSystems.enumerated() {
-        let collector = WalkCollector(image: image, volume: volumes[index])
-        let context = Unmanaged.passUnretained(collector).toOpaque()
-        let flags = TSK_FS_DIR_WALK_FLAG_ENUM(
-          TSK_FS_DIR_WALK_FLAG_ALLOC.rawValue | TSK_FS_DIR_WALK_FLAG_UNALLOC.rawValue | TSK_FS_DIR_WALK_FLAG_RECURSE.rawValue)
-        _ = tsk_fs_dir_walk(fs, fs.pointee.root_inum, flags, walkCallback, context)
-        tsk_error_reset()
-        files += collector.files
+        var walk = FileSystemWalk(fs: fs, image: image, volume: volumes[index], imageSize: size)
+        walk.run()
+        files += walk.files
+        if !walk.notes.isEmpty { notes.withLock { $0 += walk.notes } }
       }
+      tsk_error_reset()
       return files
     }
   }
@@ -283,28 +319,6 @@ extension DiskImage {
       }
     }
   }
-
-  /// Where the data of each deleted file found starts, as a byte offset in the image:
-  /// carving does not find those again.
-  public func dataStarts(of files: [File]) -> Set<Int> {
-    handles.withLock { handles in
-      var starts: Set<Int> = []
-      for file in files where file.location.allocation == .deleted {
-        guard let index = volumes.firstIndex(where: { $0.offset == file.location.partitionOffset }) else { continue }
-        let fs = handles.fileSystems[index]
-        guard let opened = tsk_fs_file_open_meta(fs, nil, TSK_INUM_T(file.location.metadataAddress)) else {
-          tsk_error_reset()
-          continue
-        }
-        let collector = BlockCollector(base: volumes[index].offset, blockSize: Int(fs.pointee.block_size))
-        _ = tsk_fs_file_walk(opened, TSK_FS_FILE_WALK_FLAG_AONLY, firstBlockCallback, Unmanaged.passUnretained(collector).toOpaque())
-        tsk_fs_file_close(opened)
-        tsk_error_reset()
-        if let first = collector.ranges.first { starts.insert(first.lowerBound) }
-      }
-      return starts
-    }
-  }
 }
 
 /// Merges the block addresses a walk reports into byte ranges.
@@ -334,64 +348,155 @@ private func blockCallback(_ block: UnsafePointer<TSK_FS_BLOCK>?, _ context: Uns
   return TSK_WALK_CONT
 }
 
-private func firstBlockCallback(
+/// One file system's folders, walked depth first in listing order, each folder once.
+private struct FileSystemWalk {
+  let fs: UnsafeMutablePointer<TSK_FS_INFO>
+  let image: String
+  let volume: DiskImage.Volume
+  let imageSize: Int
+  var files: [DiskImage.File] = []
+  var notes: [String] = []
+  private var visited: Set<UInt64> = []
+  private var listed: Set<UInt64> = []
+  private var entries = 0
+  private var skipped: [String: Int] = [:]
+
+  init(fs: UnsafeMutablePointer<TSK_FS_INFO>, image: String, volume: DiskImage.Volume, imageSize: Int) {
+    (self.fs, self.image, self.volume, self.imageSize) = (fs, image, volume, imageSize)
+  }
+
+  var where_: String { image + (volume.partition.map { " volume \($0)" } ?? "") + " (\(volume.fileSystem))" }
+
+  mutating func run() {
+    // An explicit stack of open folders: a crafted depth cannot exhaust the thread's stack.
+    var stack: [(dir: UnsafeMutablePointer<TSK_FS_DIR>, next: Int, path: [UInt8], address: UInt64)] = []
+    func open(_ address: UInt64, _ path: [UInt8], _ stack: inout [(dir: UnsafeMutablePointer<TSK_FS_DIR>, next: Int, path: [UInt8], address: UInt64)]) {
+      guard let dir = tsk_fs_dir_open_meta(fs, TSK_INUM_T(address)) else {
+        tsk_error_reset()
+        return
+      }
+      stack.append((dir, 0, path, address))
+    }
+    visited.insert(UInt64(fs.pointee.root_inum))
+    open(UInt64(fs.pointee.root_inum), [], &stack)
+    var cut = false
+    while !stack.isEmpty && !cut {
+      let top = stack.count - 1
+      guard stack[top].next < tsk_fs_dir_getsize(stack[top].dir) else {
+        tsk_fs_dir_close(stack[top].dir)
+        stack.removeLast()
+        continue
+      }
+      let index = stack[top].next
+      stack[top].next += 1
+      entries += 1
+      if entries > DiskImage.maxEntriesPerFileSystem {
+        notes.append("\(where_): more than \(DiskImage.maxEntriesPerFileSystem) entries; the rest was not walked")
+        cut = true
+        break
+      }
+      guard let file = tsk_fs_dir_get(stack[top].dir, index) else {
+        tsk_error_reset()
+        continue
+      }
+      defer { tsk_fs_file_close(file) }
+      guard let name = file.pointee.name, let raw = name.pointee.name else { continue }
+      var length = 0
+      while raw[length] != 0 { length += 1 }
+      let leaf = Array(UnsafeRawBufferPointer(start: raw, count: length))
+      if leaf == [0x2E] || leaf == [0x2E, 0x2E] { continue }
+      guard let meta = file.pointee.meta else { continue }
+      let type = meta.pointee.type
+      if type == TSK_FS_META_TYPE_DIR || type == TSK_FS_META_TYPE_VIRT_DIR {
+        let address = UInt64(meta.pointee.addr)
+        guard visited.insert(address).inserted else {
+          skipped["folders reached again by another name (a loop or a repeated folder), walked once", default: 0] += 1
+          continue
+        }
+        guard stack.count < DiskImage.maxDepth else {
+          skipped["folders deeper than \(DiskImage.maxDepth), not walked", default: 0] += 1
+          continue
+        }
+        open(address, stack[top].path + leaf + [0x2F], &stack)
+        continue
+      }
+      guard type == TSK_FS_META_TYPE_REG else { continue }
+      consider(file, name: name, meta: meta, leaf: leaf, folder: stack[top].path, parent: stack[top].address)
+    }
+    for entry in stack { tsk_fs_dir_close(entry.dir) }
+    for (what, count) in skipped.sorted(by: { $0.key < $1.key }) { notes.append("\(where_): \(count) \(what)") }
+  }
+
+  /// Keeps a regular file, or counts why not.
+  mutating func consider(
+    _ file: UnsafeMutablePointer<TSK_FS_FILE>, name: UnsafeMutablePointer<TSK_FS_NAME>, meta: UnsafeMutablePointer<TSK_FS_META>,
+    leaf: [UInt8], folder: [UInt8], parent: UInt64
+  ) {
+    let m = meta.pointee
+    let address = UInt64(m.addr)
+    let nameAllocated = name.pointee.flags.rawValue & TSK_FS_NAME_FLAG_ALLOC.rawValue != 0
+    let metaAllocated = m.flags.rawValue & TSK_FS_META_FLAG_ALLOC.rawValue != 0
+    let system = volume.fileSystem
+    // The file systems' own files.
+    // (TSK lists a FAT volume label as an empty file of this name; a file with data and
+    // such a name is a file.)
+    if system.hasPrefix("fat"), m.size <= 0, String(decoding: leaf, as: UTF8.self).hasSuffix("(Volume Label Entry)") { return }
+    if system.hasPrefix("ntfs"), address < 24 || parent == 11 { return }
+    if !nameAllocated && metaAllocated {
+      skipped["deleted names whose metadata another file now uses, left out", default: 0] += 1
+      return
+    }
+    let deleted = !(nameAllocated && metaAllocated)
+    if deleted && m.size <= 0 { return }
+    if !deleted {
+      guard listed.insert(address).inserted else {
+        skipped["more names (hard links) of files already listed, read once", default: 0] += 1
+        return
+      }
+    }
+    var dataStart: Int?
+    if deleted {
+      let blocks = BlockCheck()
+      _ = tsk_fs_file_walk(file, TSK_FS_FILE_WALK_FLAG_AONLY, blockCheckCallback, Unmanaged.passUnretained(blocks).toOpaque())
+      tsk_error_reset()
+      if blocks.reallocated {
+        skipped["deleted files whose data another file now holds, left out", default: 0] += 1
+        return
+      }
+      dataStart = blocks.first.map { volume.offset + Int(clamping: $0) * Int(fs.pointee.block_size) }
+    }
+    let pathBytes = [0x2F] + folder + leaf
+    func time(_ seconds: time_t, _ nanoseconds: UInt32) -> Double? {
+      seconds == 0 ? nil : Double(seconds) + Double(nanoseconds) / 1e9
+    }
+    let location = EvidenceLocation(
+      image: image, partition: volume.partition, partitionOffset: volume.offset, fileSystem: system,
+      pathInFileSystem: String(decoding: pathBytes, as: UTF8.self), metadataAddress: address,
+      allocation: deleted ? .deleted : .allocated, created: time(m.crtime, m.crtime_nano))
+    files.append(
+      DiskImage.File(
+        location: location, pathBytes: pathBytes, size: Int(clamping: max(0, m.size)), modified: time(m.mtime, m.mtime_nano),
+        accessed: time(m.atime, m.atime_nano), changed: time(m.ctime, m.ctime_nano), dataStart: dataStart))
+  }
+}
+
+/// What a deleted file's blocks are now: its first block, and whether any is allocated
+/// (to another file).
+private final class BlockCheck {
+  var first: UInt64?
+  var reallocated = false
+}
+
+private func blockCheckCallback(
   _ file: UnsafeMutablePointer<TSK_FS_FILE>?, _ offset: TSK_OFF_T, _ address: TSK_DADDR_T, _ buffer: UnsafeMutablePointer<CChar>?,
   _ length: Int, _ flags: TSK_FS_BLOCK_FLAG_ENUM, _ context: UnsafeMutableRawPointer?
 ) -> TSK_WALK_RET_ENUM {
-  guard let context, address != 0 else { return TSK_WALK_CONT }
-  Unmanaged<BlockCollector>.fromOpaque(context).takeUnretainedValue().add(UInt64(address))
-  return TSK_WALK_STOP
-}
-
-/// Collects the files of one file system during `tsk_fs_dir_walk`.
-private final class WalkCollector {
-  let image: String
-  let volume: DiskImage.Volume
-  var files: [DiskImage.File] = []
-
-  init(image: String, volume: DiskImage.Volume) {
-    self.image = image
-    self.volume = volume
+  guard let context else { return TSK_WALK_STOP }
+  let check = Unmanaged<BlockCheck>.fromOpaque(context).takeUnretainedValue()
+  if address != 0 && check.first == nil { check.first = UInt64(address) }
+  if flags.rawValue & TSK_FS_BLOCK_FLAG_ALLOC.rawValue != 0 {
+    check.reallocated = true
+    return TSK_WALK_STOP
   }
-}
-
-/// The walk's callback: keeps regular files with their metadata.
-private func walkCallback(
-  _ file: UnsafeMutablePointer<TSK_FS_FILE>?, _ parent: UnsafePointer<CChar>?, _ context: UnsafeMutableRawPointer?
-) -> TSK_WALK_RET_ENUM {
-  guard let file, let context, let name = file.pointee.name, let meta = file.pointee.meta, let rawName = name.pointee.name else {
-    return TSK_WALK_CONT
-  }
-  let collector = Unmanaged<WalkCollector>.fromOpaque(context).takeUnretainedValue()
-  guard meta.pointee.type == TSK_FS_META_TYPE_REG else { return TSK_WALK_CONT }
-  let nameAllocated = name.pointee.flags.rawValue & TSK_FS_NAME_FLAG_ALLOC.rawValue != 0
-  let metaAllocated = meta.pointee.flags.rawValue & TSK_FS_META_FLAG_ALLOC.rawValue != 0
-  let m = meta.pointee
-  // A deleted name whose metadata was given to another file: its data is that file's.
-  if !nameAllocated && metaAllocated { return TSK_WALK_CONT }
-  // A deleted entry whose metadata no longer records any data (ext4 clears the size of a
-  // deleted inode; unused NTFS records show as empty orphans): nothing to read.
-  if !(nameAllocated && metaAllocated) && m.size <= 0 { return TSK_WALK_CONT }
-  let leaf = String(cString: rawName)
-  let folder = parent.map { String(cString: $0) } ?? ""
-  // TSK lists a FAT volume label as an empty file of this name.
-  if collector.volume.fileSystem.hasPrefix("fat") && leaf.hasSuffix("(Volume Label Entry)") { return TSK_WALK_CONT }
-  // NTFS's own metadata files ($MFT, $LogFile, $Bitmap, … and those of $Extend) are the
-  // file system, not files on it.
-  if collector.volume.fileSystem.hasPrefix("ntfs") && leaf.hasPrefix("$") && (folder.isEmpty || folder == "$Extend/") {
-    return TSK_WALK_CONT
-  }
-  let path = "/" + folder + leaf
-  func time(_ seconds: time_t, _ nanoseconds: UInt32) -> Double? {
-    seconds == 0 ? nil : Double(seconds) + Double(nanoseconds) / 1e9
-  }
-  let location = EvidenceLocation(
-    image: collector.image, partition: collector.volume.partition, partitionOffset: collector.volume.offset,
-    fileSystem: collector.volume.fileSystem, pathInFileSystem: path, metadataAddress: UInt64(m.addr),
-    allocation: nameAllocated && metaAllocated ? .allocated : .deleted, created: time(m.crtime, m.crtime_nano))
-  collector.files.append(
-    DiskImage.File(
-      location: location, size: Int(max(0, m.size)), modified: time(m.mtime, m.mtime_nano), accessed: time(m.atime, m.atime_nano),
-      changed: time(m.ctime, m.ctime_nano)))
   return TSK_WALK_CONT
 }

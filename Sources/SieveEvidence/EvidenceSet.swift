@@ -14,8 +14,9 @@ import SieveSystem
 public struct EvidenceSet: EvidenceSource {
   public let roots: [RawPath]
   /// What a person should know about the evidence: partitions without a file system TSK
-  /// reads, images in which none was found.
-  public let notes: [String]
+  /// reads, images in which none was found, and once walked, what the walks left out.
+  public var notes: [String] { openingNotes + images.flatMap(\.image.walkNotes) }
+  private let openingNotes: [String]
   private let folders: FolderEvidence
   /// The images, by their resolved path (what locations name).
   private let imagesByPath: [String: DiskImage]
@@ -58,7 +59,7 @@ public struct EvidenceSet: EvidenceSource {
       }
     }
     self.roots = roots
-    self.notes = notes
+    openingNotes = notes
     imagesByPath = images
     self.rootImages = rootImages
     folders = FolderEvidence(roots, walker: walker)
@@ -81,7 +82,8 @@ public struct EvidenceSet: EvidenceSource {
     }
     let segments = splitSegments(path)
     guard let image = try? DiskImage(segments: segments) else { return nil }
-    let recognised = !image.volumes.isEmpty || image.format.lowercased().contains("ewf") || image.partitionTableProblem != nil
+    let recognised =
+      !image.volumes.isEmpty || image.volumeSystem != nil || image.format.lowercased().contains("ewf") || image.partitionTableProblem != nil
     return recognised || acceptingRaw ? image : nil
   }
 
@@ -108,14 +110,28 @@ public struct EvidenceSet: EvidenceSource {
       }
       let name = root.description
       let files = image.files(image: name)
+      // Display paths are unique and the same on every run (a resume finds its place by
+      // them): one that repeats (a live file named like a deleted one, two names that are
+      // not UTF-8 alike) gets its metadata address, then a count.
+      var emitted: Set<[UInt8]> = []
       for file in files {
-        var path = name + "!" + (file.location.partition.map { "/vol\($0)" } ?? "") + file.location.pathInFileSystem
-        if file.location.allocation == .deleted { path += " [deleted, entry \(file.location.metadataAddress)]" }
+        let prefix = root.bytes + Array("!".utf8) + (file.location.partition.map { Array("/vol\($0)".utf8) } ?? [])
+        var path = prefix + file.pathBytes
+        if file.location.allocation == .deleted { path += Array(" [deleted, entry \(file.location.metadataAddress)]".utf8) }
+        if !emitted.insert(path).inserted {
+          let base = path + Array(" [entry \(file.location.metadataAddress)]".utf8)
+          path = base
+          var n = 2
+          while !emitted.insert(path).inserted {
+            path = base + Array(" [\(n)]".utf8)
+            n += 1
+          }
+        }
         var times = FileReader.FileTimes()
         (times.modified, times.accessed, times.changed, times.created) = (file.modified, file.accessed, file.changed, file.location.created)
         // The image is opened read-only: nothing in it can change.
         times.accessTimeKept = true
-        visit(.file(InputFile(path: RawPath(path), explicit: false, location: file.location, size: file.size, times: times)))
+        visit(.file(InputFile(path: RawPath(bytes: path), explicit: false, location: file.location, size: file.size, times: times)))
       }
       if carve { carvePictures(image, name: name, files: files, visit) }
     }
@@ -130,7 +146,10 @@ public struct EvidenceSet: EvidenceSource {
   /// deleted file found by its metadata is not carved again.
   func carvePictures(_ image: DiskImage, name: String, files: [DiskImage.File], _ visit: (FileWalker.Entry) -> Void) {
     let carver = PictureCarver()
-    let known = image.dataStarts(of: files)
+    // Where each deleted file's data starts, and its size: the same picture is not carved
+    // again (a carve of another length there is not the deleted file, and is kept).
+    var known: [Int: Int] = [:]
+    for file in files { if let start = file.dataStart { known[start] = file.size } }
     for (volume, ranges) in image.unallocatedSpace() {
       for range in ranges {
         var start = range.lowerBound
@@ -138,14 +157,19 @@ public struct EvidenceSet: EvidenceSource {
           let searchEnd = min(range.upperBound, start + Self.carvingWindow)
           let readEnd = min(range.upperBound, searchEnd + carver.maxLength)
           guard let bytes = try? image.readRaw(offset: start, length: readEnd - start) else {
-            visit(.failure(path: RawPath(name), reason: "unallocated space from byte \(start) cannot be read; not carved"))
-            break
+            visit(.failure(path: RawPath(name), reason: "bytes \(start) to \(searchEnd) cannot be read; not carved"))
+            start = searchEnd
+            continue
           }
           var next = searchEnd
-          for carve in bytes.withUnsafeBytes({ carver.carve($0, searchEnd: searchEnd - start) }) {
+          let result = bytes.withUnsafeBytes { carver.carveWithinBudget($0, searchEnd: searchEnd - start) }
+          if result.budgetSpent {
+            visit(.failure(path: RawPath(name), reason: "bytes \(start) to \(searchEnd): carving gave up (too many candidates that run long)"))
+          }
+          for carve in result.carves {
             let offset = start + carve.offset
-            next = max(next, offset + carve.length)
-            guard !known.contains(offset) else { continue }
+            next = max(next, start + result.resumeAt)
+            guard known[offset] != carve.length else { continue }
             let location = EvidenceLocation(
               image: name, partition: volume?.partition, partitionOffset: volume?.offset ?? 0, fileSystem: volume?.fileSystem ?? "",
               pathInFileSystem: "", metadataAddress: 0, allocation: .carved, carvedOffset: offset)
@@ -154,7 +178,9 @@ public struct EvidenceSet: EvidenceSource {
             times.accessTimeKept = true
             visit(.file(InputFile(path: RawPath(path), explicit: false, location: location, size: carve.length, times: times)))
           }
-          start = next
+          // The next window starts at a block boundary, as the carver looks at them.
+          let align = carver.alignment
+          start = range.lowerBound + (next - range.lowerBound + align - 1) / align * align
         }
       }
     }

@@ -1,6 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Foundation
 import SieveCore
-import SieveEvidence
+@testable import SieveEvidence
 import SievePipeline
 import SieveTestSupport
 import Testing
@@ -179,6 +182,109 @@ import Testing
       let offset = try #require(hit.file.location?.carvedOffset)
       #expect(hit.file.path.description.hasPrefix(Self.folder + "/" + image + "!/$carved/\(offset)."))
     }
+  }
+
+
+  /// Runs a tool (mkfs.ext4, debugfs, mcopy…) and expects it to succeed.
+  static func tool(_ arguments: [String]) throws {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = arguments
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    process.waitUntilExit()
+    #expect(process.terminationStatus == 0, "\(arguments)")
+  }
+
+  /// An ext4 image made from `files` ({name bytes: contents}) in one folder.
+  static func ext4(_ dir: TemporaryDirectory, _ name: String, _ files: [[UInt8]: [UInt8]]) throws -> String {
+    let tree = dir.path + "/" + name + "-tree"
+    try FileManager.default.createDirectory(atPath: tree, withIntermediateDirectories: true)
+    for (leaf, bytes) in files {
+      let fd = (Array(tree.utf8) + [0x2F] + leaf + [0]).withUnsafeBufferPointer { p in
+        p.baseAddress!.withMemoryRebound(to: CChar.self, capacity: p.count) { open($0, O_WRONLY | O_CREAT, 0o644) }
+      }
+      #expect(fd >= 0)
+      _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+      close(fd)
+    }
+    let image = dir.path + "/" + name + ".ext4"
+    try tool(["mkfs.ext4", "-q", "-F", "-b", "1024", "-d", tree, image, "4M"])
+    return image
+  }
+
+  /// Found in an attacker's review: hostile metadata the walk must survive and see through.
+  /// A size of 2^62 in an inode; two names that are not UTF-8 and read alike as text
+  /// (both are recorded, under different paths); a directory graph in which each level is
+  /// reachable by two names (2^16 paths to one file: it is listed once, with a note); a
+  /// FAT file named like TSK's volume-label entry, which holds data (it is a file).
+  @Test func hostileMetadataIsSeenThrough() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.remove() }
+    let jpeg = try TestData.bytes(TestData.repoRoot.appendingPathComponent("Tests/Fixtures/vectors/pdq/images/bridge-mods/square-128x128.jpg"))
+    let names = try Self.ext4(dir, "names", [Array("a\u{FF}.jpg".utf8.prefix(1)) + [0xFF] + Array(".jpg".utf8): jpeg,
+                                             Array("a".utf8) + [0xFE] + Array(".jpg".utf8): jpeg + [0]])
+    var paths: [String] = []
+    EvidenceSet([RawPath(names)]).walk { if case .file(let f) = $0 { paths.append(f.path.description) } }
+    #expect(paths.count == 2 && Set(paths).count == 2, "\(paths)")
+
+    let big = try Self.ext4(dir, "big", [Array("a.jpg".utf8): jpeg, Array("b.jpg".utf8): jpeg + [1]])
+    try Self.tool(["debugfs", "-w", "-R", "sif /a.jpg size 0x4000000000000000", big])
+    try Self.tool(["debugfs", "-w", "-R", "sif /b.jpg size 0x4000000000000000", big])
+    let bigSource = EvidenceSet([RawPath(big)])
+    var bigFiles: [InputFile] = []
+    bigSource.walk { if case .file(let f) = $0 { bigFiles.append(f) } }
+    #expect(bigFiles.count == 2 && bigFiles.allSatisfy { ($0.size ?? 0) > 1 << 60 })
+    var times = FileReader.FileTimes()
+    #expect(throws: FileReader.Failure.self) { try bigSource.read(bigFiles[0], maxBytes: 1 << 30, times: &times) }
+
+    let dag = try Self.ext4(dir, "dag", [Array("p.jpg".utf8): jpeg])
+    try Self.tool(["debugfs", "-w", "-R", "mkdir /d16", dag])
+    try Self.tool(["debugfs", "-w", "-R", "ln /p.jpg /d16/p.jpg", dag])
+    for level in stride(from: 15, through: 0, by: -1) {
+      try Self.tool(["debugfs", "-w", "-R", "mkdir /d\(level)", dag])
+      try Self.tool(["debugfs", "-w", "-R", "ln /d\(level + 1) /d\(level)/a", dag])
+      try Self.tool(["debugfs", "-w", "-R", "ln /d\(level + 1) /d\(level)/b", dag])
+    }
+    let dagSource = EvidenceSet([RawPath(dag)])
+    var dagFiles = 0
+    dagSource.walk { if case .file = $0 { dagFiles += 1 } }
+    #expect(dagFiles == 1)
+    #expect(dagSource.notes.contains { $0.contains("reached again by another name") }, "\(dagSource.notes)")
+
+    var fat = try TestData.bytes(URL(fileURLWithPath: Self.folder + "/fat.dd"))
+    let label = dir.path + "/label.dd"
+    FileManager.default.createFile(atPath: label, contents: Data(fat))
+    let picture = try dir.write("holiday.jpg", jpeg)
+    try Self.tool(["mcopy", "-i", label, picture, "::holiday (Volume Label Entry)"])
+    fat = []
+    var labelled: [String] = []
+    EvidenceSet([RawPath(label)]).walk { if case .file(let f) = $0 { labelled.append(f.path.description) } }
+    #expect(labelled.contains { $0.hasSuffix("!/holiday (Volume Label Entry)") }, "\(labelled)")
+  }
+
+
+  /// A GPT's third entry starting at sector 2^54 (its byte offset overflows 64 bits; TSK
+  /// checks only the first two entries against the image's size): noted and left out, no
+  /// trap, and the real partition is still read.
+  @Test func aPartitionOutsideTheImageIsNoted() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.remove() }
+    var gpt = try TestData.bytes(URL(fileURLWithPath: Self.folder + "/gpt.dd"))
+    let entry = 1024 + 2 * 128
+    gpt.replaceSubrange(entry..<entry + 16, with: gpt[1024..<1024 + 16])
+    gpt.replaceSubrange(entry + 16..<entry + 32, with: [UInt8](repeating: 0x5E, count: 16))
+    gpt.replaceSubrange(entry + 32..<entry + 48, with: withUnsafeBytes(of: (UInt64(1) << 54).littleEndian, Array.init)
+      + withUnsafeBytes(of: ((UInt64(1) << 54) + 100).littleEndian, Array.init))
+    let entriesCRC = gpt[1024..<1024 + 128 * 128].withUnsafeBytes { CRC32.checksum($0) }
+    gpt.replaceSubrange(512 + 88..<512 + 92, with: withUnsafeBytes(of: entriesCRC.littleEndian, Array.init))
+    gpt.replaceSubrange(512 + 16..<512 + 20, with: [0, 0, 0, 0])
+    let headerCRC = gpt[512..<512 + 92].withUnsafeBytes { CRC32.checksum($0) }
+    gpt.replaceSubrange(512 + 16..<512 + 20, with: withUnsafeBytes(of: headerCRC.littleEndian, Array.init))
+    let source = EvidenceSet([RawPath(try dir.write("far.dd", gpt))])
+    #expect(source.notes.contains { $0.contains("starts outside the image") }, "\(source.notes)")
+    #expect(try Self.found(source).count == 2)
   }
 
 }

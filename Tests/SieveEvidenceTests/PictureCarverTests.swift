@@ -1,4 +1,5 @@
 import Foundation
+import SieveImaging
 import SieveTestSupport
 import Testing
 
@@ -61,4 +62,32 @@ import Testing
     #expect(Self.carve(bytes).isEmpty)
     #expect(Self.carve(bytes, alignment: 1).map(\.offset) == [100])
   }
+
+  /// Space where every block starts a PNG whose second chunk claims to run 7 MiB (each
+  /// candidate reads that far to check its CRC): the search gives up once it has read 16
+  /// bytes per byte searched, instead of taking quadratic time, and says so.
+  @Test func candidatesThatRunLongSpendABudget() {
+    let ihdrBody: [UInt8] = Array("IHDR".utf8) + [0, 0, 0, 1, 0, 0, 0, 1, 8, 2, 0, 0, 0]
+    let crc = ihdrBody.withUnsafeBytes { CRC32.checksum($0) }
+    let header: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13] + ihdrBody
+      + withUnsafeBytes(of: crc.bigEndian, Array.init) + [0x00, 0x70, 0x00, 0x00] + Array("IDAT".utf8)
+    var bytes = [UInt8](repeating: 0x11, count: 8 << 20)
+    for block in stride(from: 0, to: bytes.count, by: 512) { bytes.replaceSubrange(block..<block + header.count, with: header) }
+    let result = bytes.withUnsafeBytes { PictureCarver().carveWithinBudget($0) }
+    #expect(result.budgetSpent && result.carves.isEmpty)
+  }
+
+  /// A fake BMP header claiming 1 MB does not hide the JPEG 8 KiB after it; a "BM" 31
+  /// bytes before the end is not read past.
+  @Test func aFakeHeaderHidesNothing() throws {
+    let jpeg = try Self.fixture("vectors/pdq/images/bridge-mods/square-128x128.jpg")
+    var bmp: [UInt8] = Array("BM".utf8) + [0x00, 0x00, 0x10, 0x00] + [0, 0, 0, 0] + [54, 0, 0, 0] + [40, 0, 0, 0]
+    bmp += [1, 0, 0, 0] + [1, 0, 0, 0] + [1, 0, 24, 0] + [0, 0, 0, 0]
+    let bytes = bmp + [UInt8](repeating: 0, count: 8192 - bmp.count) + jpeg + [UInt8](repeating: 0, count: 1 << 20)
+    let carves = Self.carve(bytes)
+    #expect(carves.contains { $0.format == .jpeg && $0.offset == 8192 && $0.length == jpeg.count }, "\(carves)")
+    let tail = [UInt8](repeating: 0, count: 512) + Array("BM".utf8) + [UInt8](repeating: 0xFF, count: 29)
+    #expect(Self.carve(tail).isEmpty)
+  }
+
 }

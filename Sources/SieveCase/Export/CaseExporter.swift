@@ -94,7 +94,7 @@ public struct CaseExporter: Sendable {
         let bytes = try Self.read(file, location: location, images: &images)
         let digest = bytes.withUnsafeBytes { FileDigests(of: $0).sha256.hexString }
         guard digest == file.sha256 else {
-          throw CaseError.cannotOpen(path: file.pathText, reason: "its SHA-256 is now \(digest), not \(file.sha256 ?? "-") as scanned")
+          throw CaseError.cannotRead(path: file.pathText, reason: "its SHA-256 is now \(digest), not \(file.sha256 ?? "-") as scanned")
         }
         try FileSystem.writeAtomically(bytes, to: (out as NSString).appendingPathComponent(name), mode: 0o444)
         copied += 1
@@ -126,9 +126,9 @@ public struct CaseExporter: Sendable {
   /// The file's bytes, read again: from its folder, or from inside its disk image.
   static func read(_ file: Matched, location: EvidenceLocation?, images: inout [String: DiskImage?]) throws -> [UInt8] {
     guard let location else { return try FileReader.read(RawPath(bytes: [UInt8](file.path)), maxBytes: .max) }
-    if images[location.image] == nil { images[location.image] = .some(DiskImage.open(RawPath(location.image))) }
+    if images[location.image] == nil { images[location.image] = .some(DiskImage.open(location)) }
     guard let image = images[location.image] ?? nil else {
-      throw CaseError.cannotOpen(path: location.image, reason: "the disk image cannot be opened")
+      throw CaseError.cannotRead(path: location.image, reason: "the disk image cannot be opened")
     }
     var bytes: [UInt8] = []
     try image.read(location, size: file.size ?? 0, chunkSize: 4 << 20) { bytes += $0 }

@@ -21,7 +21,7 @@ enum Thumbnail {
     for location: EvidenceLocation, size: Int?, expectedSHA256: String?, images: inout [String: DiskImage?], side: Int = 160,
     limits: DecodingLimits = .default
   ) -> String? {
-    if images[location.image] == nil { images[location.image] = .some(DiskImage.open(RawPath(location.image))) }
+    if images[location.image] == nil { images[location.image] = .some(DiskImage.open(location)) }
     guard let image = images[location.image] ?? nil, let size, size <= limits.maxBytes else { return nil }
     var bytes: [UInt8] = []
     guard (try? image.read(location, size: size, chunkSize: 4 << 20, { bytes += $0 })) != nil else { return nil }

@@ -148,9 +148,13 @@ public struct CaseScanner: Sendable {
     // A mismatch is said loudly and recorded, and the scan goes on: what the image holds
     // is still evidence, and the examiner decides.
     var imagesNotVerified: [String] = []
-    if !resumed {
+    do {
+      // Once a run: a resumed run verifies an image its first pass did not get to.
+      let recorded = try database.notes(run: run)
       for (root, image) in source.images {
-        guard let stored = image.storedMD5 else { continue }
+        guard let stored = image.storedMD5, !recorded.contains(where: { $0.hasPrefix("\(root): ") && $0.contains("MD5") }) else {
+          continue
+        }
         let computed = try? image.mediaMD5()
         let matches = computed == stored
         events(.imageVerified(image: root.description, stored: stored, computed: computed, matches: matches))
@@ -190,8 +194,10 @@ public struct CaseScanner: Sendable {
     hashing.knownGood = knownGood?.set
     let batch = BatchHasher(configuration: hashing)
     // A quick pre-count of the bytes to read, for progress and the ETA.
+    // (Sizes inside disk images are what their metadata claims: summed saturating.)
     let sizes = files.map { file in file.size ?? (try? file.path.metadata(followLinks: false))?.size ?? 0 }
-    events(.started(run: run, resumed: resumed, alreadyRecorded: alreadyRecorded, files: files.count, bytes: sizes.reduce(0, +)))
+    let total = sizes.reduce(0) { sum, size in sum.addingReportingOverflow(size).overflow ? .max : sum + size }
+    events(.started(run: run, resumed: resumed, alreadyRecorded: alreadyRecorded, files: files.count, bytes: total))
 
     var progress = Progress()
     var writeError: (any Error)?
@@ -213,7 +219,7 @@ public struct CaseScanner: Sendable {
     batch.run(files, from: source) { index, record in
       guard writeError == nil else { return }
       progress.processed += 1
-      progress.bytes += sizes[index]
+      progress.bytes = progress.bytes.addingReportingOverflow(sizes[index]).overflow ? .max : progress.bytes + sizes[index]
       if record.times.modified != nil && !record.times.accessTimeKept {
         if accessTimeRisked == 0 { events(.accessTimesMayChange(firstFile: record.path)) }
         accessTimeRisked += 1

@@ -30,35 +30,75 @@ public struct PictureCarver: Sendable {
   }
 
   /// The pictures that start in `bytes[0..<searchEnd]` (the rest of `bytes` is only read
-  /// to find where they end), in order, none overlapping.
+  /// to find where they end), in order.
   public func carve(_ bytes: UnsafeRawBufferPointer, searchEnd: Int? = nil) -> [Carve] {
+    carveWithinBudget(bytes, searchEnd: searchEnd).carves
+  }
+
+  /// What ``carve(_:searchEnd:)`` found, and whether it stopped early.
+  public struct Result: Sendable {
+    public var carves: [Carve]
+    /// Where the next search should start (past the last strongly checked picture).
+    public var resumeAt: Int
+    /// True when following candidates cost more than ``workPerByte`` bytes read per byte
+    /// searched: space made of headers that each claim a long picture would otherwise take
+    /// quadratic time. The search stops there.
+    public var budgetSpent: Bool
+  }
+
+  /// How many bytes candidates may read, per byte searched, before the search gives up.
+  public static let workPerByte = 16
+
+  /// Carves, reading at most ``workPerByte`` bytes per byte searched (plus one longest
+  /// picture). A JPEG, PNG or GIF is checked through its structure and its bytes are not
+  /// searched again; a BMP or WebP is known only by the size its header gives, so the
+  /// search goes on inside it (a fake header cannot hide what follows it).
+  public func carveWithinBudget(_ bytes: UnsafeRawBufferPointer, searchEnd: Int? = nil) -> Result {
     let end = min(searchEnd ?? bytes.count, bytes.count)
     var carves: [Carve] = []
     var at = 0
+    var covered = 0
+    var work = 0
+    let budget = end.multipliedReportingOverflow(by: Self.workPerByte).partialValue + maxLength
     while at < end {
-      if let carve = carve(at: at, in: bytes) {
+      var examined = 0
+      if let carve = carve(at: at, in: bytes, examined: &examined) {
         carves.append(carve)
-        at += (carve.length + alignment - 1) / alignment * alignment
+        if carve.format == .jpeg || carve.format == .png || carve.format == .gif {
+          covered = max(covered, at + carve.length)
+          at = (covered + alignment - 1) / alignment * alignment
+        } else {
+          at += alignment
+        }
       } else {
         at += alignment
       }
+      work += max(examined, 1)
+      if work > budget { return Result(carves: carves, resumeAt: max(at, covered), budgetSpent: true) }
     }
-    return carves
+    return Result(carves: carves, resumeAt: max(at, covered), budgetSpent: false)
   }
 
   /// The picture that starts at `at`, if one does.
   func carve(at at: Int, in d: UnsafeRawBufferPointer) -> Carve? {
+    var examined = 0
+    return carve(at: at, in: d, examined: &examined)
+  }
+
+  /// The same, saying how far the checks read (`examined` bytes from `at`).
+  func carve(at at: Int, in d: UnsafeRawBufferPointer, examined: inout Int) -> Carve? {
     guard at + 16 <= d.count else { return nil }
     let format: ImageFormat
     let length: Int?
     switch (d[at], d[at + 1], d[at + 2], d[at + 3]) {
-    case (0xFF, 0xD8, 0xFF, _): (format, length) = (.jpeg, jpegLength(d, at))
-    case (0x89, 0x50, 0x4E, 0x47): (format, length) = (.png, pngLength(d, at))
-    case (0x47, 0x49, 0x46, 0x38): (format, length) = (.gif, gifLength(d, at))
+    case (0xFF, 0xD8, 0xFF, _): (format, length) = (.jpeg, jpegLength(d, at, &examined))
+    case (0x89, 0x50, 0x4E, 0x47): (format, length) = (.png, pngLength(d, at, &examined))
+    case (0x47, 0x49, 0x46, 0x38): (format, length) = (.gif, gifLength(d, at, &examined))
     case (0x42, 0x4D, _, _): (format, length) = (.bmp, bmpLength(d, at))
     case (0x52, 0x49, 0x46, 0x46): (format, length) = (.webp, webpLength(d, at))
     default: return nil
     }
+    examined = max(examined, 34)
     guard let length, length > 0, length <= maxLength, at + length <= d.count else { return nil }
     return Carve(offset: at, length: length, format: format)
   }
@@ -67,9 +107,10 @@ public struct PictureCarver: Sendable {
 
   /// JPEG: markers from SOI to EOI (ITU T.81 B.1), with entropy-coded data after each SOS
   /// skipped up to the next marker; a frame header and a scan are required.
-  func jpegLength(_ d: UnsafeRawBufferPointer, _ start: Int) -> Int? {
+  func jpegLength(_ d: UnsafeRawBufferPointer, _ start: Int, _ reached: inout Int) -> Int? {
     let limit = min(d.count, start + maxLength)
     var at = start + 2
+    defer { reached = max(reached, at - start) }
     var sawFrame = false
     var sawScan = false
     while at + 1 < limit {
@@ -109,11 +150,13 @@ public struct PictureCarver: Sendable {
   }
 
   /// PNG: the signature, then chunks whose CRCs hold, IHDR first, up to IEND.
-  func pngLength(_ d: UnsafeRawBufferPointer, _ start: Int) -> Int? {
+  func pngLength(_ d: UnsafeRawBufferPointer, _ start: Int, _ reached: inout Int) -> Int? {
     let signature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
     guard start + 8 <= d.count, (0..<8).allSatisfy({ d[start + $0] == signature[$0] }) else { return nil }
     let limit = min(d.count, start + maxLength)
     var at = start + 8
+    // (A chunk's CRC reads the whole chunk: counted as read.)
+    defer { reached = max(reached, at - start) }
     var first = true
     while at + 12 <= limit {
       let length = Int(be32(d, at))
@@ -122,9 +165,10 @@ public struct PictureCarver: Sendable {
       // Chunk types are four ASCII letters.
       guard (0..<4).allSatisfy({ i in let c = d[at + 4 + i] | 0x20; return c >= 0x61 && c <= 0x7A }) else { return nil }
       if first {
-        guard type == 0x4948_4452 else { return nil }  // IHDR
+        guard type == 0x4948_4452, length == 13 else { return nil }  // IHDR, always 13 bytes
         first = false
       }
+      reached = max(reached, at + 12 + length - start)
       let crc = CRC32.checksum(UnsafeRawBufferPointer(rebasing: d[(at + 4)..<(at + 8 + length)]))
       guard crc == be32(d, at + 8 + length) else { return nil }
       at += 12 + length
@@ -135,10 +179,11 @@ public struct PictureCarver: Sendable {
 
   /// GIF: header, screen descriptor and colour table, then extension and image blocks
   /// (their data sub-blocks skipped) up to the trailer.
-  func gifLength(_ d: UnsafeRawBufferPointer, _ start: Int) -> Int? {
+  func gifLength(_ d: UnsafeRawBufferPointer, _ start: Int, _ reached: inout Int) -> Int? {
     guard start + 13 <= d.count, d[start + 4] == 0x37 || d[start + 4] == 0x39, d[start + 5] == 0x61 else { return nil }
     let limit = min(d.count, start + maxLength)
     var at = start + 13
+    defer { reached = max(reached, min(at, limit) - start) }
     if d[start + 10] & 0x80 != 0 { at += 3 << (Int(d[start + 10] & 7) + 1) }
     func subBlocks() -> Bool {
       while at < limit {
@@ -174,7 +219,7 @@ public struct PictureCarver: Sendable {
 
   /// BMP: the file size its header gives, when the header is a plausible one.
   func bmpLength(_ d: UnsafeRawBufferPointer, _ start: Int) -> Int? {
-    guard start + 30 <= d.count else { return nil }
+    guard start + 34 <= d.count else { return nil }
     let size = Int(le32(d, start + 2))
     let dataOffset = Int(le32(d, start + 10))
     let headerSize = Int(le32(d, start + 14))
