@@ -24,7 +24,8 @@ Writes into OUTDIR:
                   extents: recoverable); two pictures in the space before the first
                   partition (carving).
   gpt.dd          a GPT partition table (written here, CRCs and backup included) with one
-                  NTFS partition (mkntfs, files copied in with ntfscp).
+                  NTFS partition (mkntfs, files copied in with ntfscp), one of them with a
+                  picture in an alternate data stream (notes.txt:hidden.jpg).
   iso.iso         an ISO 9660 image with Rock Ridge and Joliet names (xorriso).
   blob.dd         2 MiB with no file system, the same six pictures at 512-byte boundaries.
   manifest.json   what each image holds: for each file, its path in its file system, its
@@ -273,7 +274,10 @@ def main():
     ntfs_files = {
         "/j.jpg": picture("vectors/pdq/images/reg-test-input/labelme-subset/q0122.jpg"),
         "/k.gif": picture("formats/static.gif"),
+        "/notes.txt": b"nothing to see here\n",
     }
+    # An alternate data stream of notes.txt holding a picture (ntfscp -N).
+    ntfs_stream = ("/notes.txt", "hidden.jpg", picture("vectors/pdq/images/bridge-mods/shrink-a-lot.jpg"))
     with tempfile.TemporaryDirectory() as tmp:
         volume = pathlib.Path(tmp) / "ntfs"
         with open(volume, "wb") as f:
@@ -283,6 +287,9 @@ def main():
             source = pathlib.Path(tmp) / f"f{i}"
             source.write_bytes(data)
             run("ntfscp", "-f", str(volume), str(source), fs_path.lstrip("/"))
+        source = pathlib.Path(tmp) / "stream"
+        source.write_bytes(ntfs_stream[2])
+        run("ntfscp", "-f", "-N", ntfs_stream[1], str(volume), str(source), ntfs_stream[0].lstrip("/"))
         first, count = 2048, 8192
         total = first + count + 2048
         primary, backup = gpt([("EBD0A0A2-B9E5-4433-87C0-68B6B72699C7", first, count, "sieve ntfs")], total)
@@ -294,7 +301,8 @@ def main():
             f.write(backup)
     # mmls numbers the protective MBR 0, the GPT header 1, the table 2, the space before
     # the partition 3, then the partition 4.
-    manifest["gpt.dd"] = [entry(p, 4, "allocated", d) for p, d in ntfs_files.items()]
+    manifest["gpt.dd"] = [entry(p, 4, "allocated", d) for p, d in ntfs_files.items()] + [
+        entry(ntfs_stream[0] + ":" + ntfs_stream[1], 4, "allocated", ntfs_stream[2])]
 
     # iso.iso: ISO 9660 with Rock Ridge and Joliet names (xorriso), no partition table.
     iso_files = {

@@ -267,7 +267,13 @@ public final class DiskImage: Sendable {
       while offset < size {
         let want = min(buffer.count, size - offset)
         let got = buffer.withUnsafeMutableBytes { raw in
-          tsk_fs_file_read(file, TSK_OFF_T(offset), raw.baseAddress?.assumingMemoryBound(to: CChar.self), want, TSK_FS_FILE_READ_FLAG_NONE)
+          let into = raw.baseAddress?.assumingMemoryBound(to: CChar.self)
+          if let type = location.attributeType, let id = location.attributeID {
+            return tsk_fs_file_read_type(
+              file, TSK_FS_ATTR_TYPE_ENUM(UInt32(clamping: type)), UInt16(clamping: id), TSK_OFF_T(offset), into, want,
+              TSK_FS_FILE_READ_FLAG_NONE)
+          }
+          return tsk_fs_file_read(file, TSK_OFF_T(offset), into, want, TSK_FS_FILE_READ_FLAG_NONE)
         }
         guard got > 0 else {
           throw Failure(description: Self.lastError("read failed at byte \(offset) of \(size)"))
@@ -473,10 +479,32 @@ private struct FileSystemWalk {
       image: image, partition: volume.partition, partitionOffset: volume.offset, fileSystem: system,
       pathInFileSystem: String(decoding: pathBytes, as: UTF8.self), metadataAddress: address,
       allocation: deleted ? .deleted : .allocated, created: time(m.crtime, m.crtime_nano))
+    let times = (time(m.mtime, m.mtime_nano), time(m.atime, m.atime_nano), time(m.ctime, m.ctime_nano))
     files.append(
       DiskImage.File(
-        location: location, pathBytes: pathBytes, size: Int(clamping: max(0, m.size)), modified: time(m.mtime, m.mtime_nano),
-        accessed: time(m.atime, m.atime_nano), changed: time(m.ctime, m.ctime_nano), dataStart: dataStart))
+        location: location, pathBytes: pathBytes, size: Int(clamping: max(0, m.size)), modified: times.0, accessed: times.1,
+        changed: times.2, dataStart: dataStart))
+    // Named streams beside the default data: NTFS alternate data streams, HFS+ resource
+    // forks. Each is a file of its own, `path:stream`, read through its attribute.
+    let attributes = tsk_fs_file_attr_getsize(file)
+    for index in 0..<max(0, min(attributes, 256)) {
+      guard let attribute = tsk_fs_file_attr_get_idx(file, Int32(index)) else { continue }
+      let type = attribute.pointee.type
+      let named = attribute.pointee.name.map { String(cString: $0) } ?? ""
+      let isStream = (type == TSK_FS_ATTR_TYPE_NTFS_DATA && !named.isEmpty) || type == TSK_FS_ATTR_TYPE_HFS_RSRC
+      guard isStream, attribute.pointee.size > 0 else { continue }
+      let streamName = named.isEmpty ? "rsrc" : named
+      var streamLocation = location
+      streamLocation.pathInFileSystem += ":" + streamName
+      streamLocation.attributeType = Int(type.rawValue)
+      streamLocation.attributeID = Int(attribute.pointee.id)
+      streamLocation.stream = streamName
+      files.append(
+        DiskImage.File(
+          location: streamLocation, pathBytes: pathBytes + [0x3A] + Array(streamName.utf8),
+          size: Int(clamping: attribute.pointee.size), modified: times.0, accessed: times.1, changed: times.2, dataStart: nil))
+    }
+    tsk_error_reset()
   }
 }
 

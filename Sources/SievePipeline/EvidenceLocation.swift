@@ -37,6 +37,11 @@ public struct EvidenceLocation: Sendable, Equatable, Hashable, Codable {
   /// For a carved picture: its first byte's offset in the image (its length is the
   /// file's size).
   public var carvedOffset: Int?
+  /// For a named stream of a file (an NTFS alternate data stream, an HFS+ resource
+  /// fork): The Sleuth Kit's attribute type and id, and the stream's name.
+  public var attributeType: Int?
+  public var attributeID: Int?
+  public var stream: String?
 
   public init(
     image: String, partition: Int?, partitionOffset: Int, fileSystem: String, pathInFileSystem: String,

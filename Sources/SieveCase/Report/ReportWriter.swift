@@ -47,7 +47,7 @@ public enum ReportWriter {
     [
       "image": l.image, "volume": l.partition ?? NSNull(), "volume_offset": l.partitionOffset, "file_system": l.fileSystem,
       "path_in_file_system": l.pathInFileSystem, "metadata_address": l.metadataAddress, "allocation": l.allocation.rawValue,
-      "created": l.created ?? NSNull(),
+      "created": l.created ?? NSNull(), "carved_offset": l.carvedOffset ?? NSNull(), "stream": l.stream ?? NSNull(),
     ]
   }
 
