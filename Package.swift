@@ -67,6 +67,7 @@ let package = Package(
     .systemLibrary(name: "CHeif", providers: [.apt(["libheif-dev"])]),
     .systemLibrary(name: "CTSK", providers: [.apt(["libtsk-dev"])]),
     .systemLibrary(name: "CEWF", providers: [.apt(["libewf-dev"])]),
+    .systemLibrary(name: "CArchive", providers: [.apt(["libarchive-dev"])]),
 
     // Bytes -> pixel rows, within limits. The only importer of the C codec modules.
     .target(
@@ -98,7 +99,8 @@ let package = Package(
     .target(
       name: "SieveEvidence",
       dependencies: [
-        "SieveSystem", "SieveCore", "SieveImaging", "SievePipeline", "CTSK", "CEWF", .product(name: "Crypto", package: "swift-crypto"),
+        "SieveSystem", "SieveCore", "SieveImaging", "SievePipeline", "CTSK", "CEWF", "CArchive",
+        .product(name: "Crypto", package: "swift-crypto"),
       ],
       swiftSettings: swiftSettings
     ),

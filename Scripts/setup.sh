@@ -5,8 +5,8 @@
 set -euo pipefail
 # The codec libraries, The Sleuth Kit (disk images; E01 through libewf), and for the tests
 # the tools that make small disk images (FAT, ext4, E01) and Python to drive them.
-packages=(libjpeg-dev libpng-dev libwebp-dev libgif-dev libtiff-dev libheif-dev libtsk-dev libewf-dev
-  python3 dosfstools mtools e2fsprogs ntfs-3g xorriso ewf-tools)
+packages=(libjpeg-dev libpng-dev libwebp-dev libgif-dev libtiff-dev libheif-dev libtsk-dev libewf-dev libarchive-dev
+  python3 dosfstools mtools e2fsprogs ntfs-3g xorriso ewf-tools zip)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
