@@ -1,6 +1,6 @@
 // libFuzzer targets for everything Sieve reads from outside: every image decoder, the text
-// hash-set readers, the .sieveset reader, the service's JSON request bodies and the
-// picture carver. Any input
+// hash-set readers, the .sieveset reader, the service's JSON request bodies, the
+// picture carver and the archive reader. Any input
 // must come back as a value or as a typed error: never a crash, a trap, a hang, a leak or
 // a sanitizer report.
 //
@@ -26,6 +26,9 @@ enum FuzzTarget: String, CaseIterable {
   /// The picture carver (Sources/SieveEvidence/Carving/PictureCarver.swift, compiled in)
   /// over raw bytes, as it reads unallocated space.
   case carver
+  /// The archive reader (Sources/SieveEvidence/Archives/ArchiveReader.swift, compiled in,
+  /// over libarchive) with small limits: every member reported, nothing past a limit.
+  case archive
 
   static let current: FuzzTarget = {
     let name = ProcessInfo.processInfo.environment["SIEVE_FUZZ_TARGET"] ?? ""
@@ -69,6 +72,14 @@ enum FuzzTarget: String, CaseIterable {
         precondition(carve.offset > last && carve.length > 0 && carve.offset + carve.length <= data.count)
         last = carve.offset
       }
+    case .archive:
+      var limits = ArchiveReader.Limits()
+      (limits.maxMembers, limits.maxExpandedBytes, limits.maxMemberBytes) = (1000, 16 << 20, 4 << 20)
+      var expanded = 0
+      ArchiveReader(limits: limits).read(Array(data), name: "fuzz") { member in
+        if case .file(_, let bytes) = member { expanded += bytes.count }
+      }
+      precondition(expanded <= limits.maxExpandedBytes)
     case .serviceJSON:
       let json = Data(data)
       if let hashes = try? JSONDecoder().decode(API.Hashes.self, from: json) { _ = try? hashes.query() }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # libFuzzer + AddressSanitizer (LeakSanitizer included) over everything Sieve reads from
 # outside: the image decoders, the text hash-set readers, the .sieveset reader, the
-# service's JSON request bodies and the picture carver. One binary, one target per run
+# service's JSON request bodies, the picture carver and the archive reader. One binary,
+# one target per run
 # (Fuzz/FuzzTargets.swift).
 #
 #   Scripts/fuzz.sh build                    build .build-fuzz/sieve-fuzz
@@ -16,7 +17,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${SIEVE_FUZZ_OUT:-.build-fuzz}
-targets=(jpeg png gif webp bmp tiff heif text-hashset sieveset service-json carver)
+targets=(jpeg png gif webp bmp tiff heif text-hashset sieveset service-json carver archive)
 flags=(-sanitize=fuzzer,address -O -g -parse-as-library -enable-testing -swift-version 6 -package-name sieve)
 
 build() {
@@ -29,7 +30,7 @@ build() {
     clang -c -g -O1 -fsanitize=fuzzer-no-link,address -ISources/$name/include "Sources/$name/sieve_$src.c" -o "$out/lib/sieve_$src.o"
   done
   local includes=(-I "$out/modules" -I "$out/cmodules/CJPEG" -I "$out/cmodules/CPNG" -I "$out/cmodules/CTIFF"
-    -I Sources/CWebP -I Sources/CGIF -I Sources/CHeif)
+    -I Sources/CWebP -I Sources/CGIF -I Sources/CHeif -I Sources/CArchive)
   # The library modules, in dependency order, each a static library of its own.
   for module in SieveSystem SieveCore SieveImaging SieveHashSets SieveMatching; do
     swiftc "${flags[@]}" "${includes[@]}" -module-name "$module" -emit-library -static \
@@ -40,8 +41,9 @@ build() {
   # only when the link fails.)
   if ! swiftc "${flags[@]}" "${includes[@]}" -module-name SieveFuzz \
     Fuzz/FuzzTargets.swift Sources/SieveServer/APIRequests.swift Sources/SieveEvidence/Carving/PictureCarver.swift \
+    Sources/SieveEvidence/Archives/ArchiveReader.swift \
     -L "$out/lib" -lSieveMatching -lSieveHashSets -lSieveImaging -lSieveCore -lSieveSystem "$out"/lib/sieve_*.o \
-    -ljpeg -lpng16 -lwebp -lgif -ltiff -lheif -o "$out/sieve-fuzz" 2> "$out/link.log"; then
+    -ljpeg -lpng16 -lwebp -lgif -ltiff -lheif -larchive -o "$out/sieve-fuzz" 2> "$out/link.log"; then
     grep -v "Cannot export local symbol" "$out/link.log" >&2
     exit 1
   fi
@@ -77,5 +79,5 @@ case "${1:-}" in
     done
     ;;
   targets) printf '%s\n' "${targets[@]}" ;;
-  *) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
