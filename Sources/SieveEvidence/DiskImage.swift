@@ -1,5 +1,6 @@
 import CTSK
 import Crypto
+import SieveCore
 import SievePipeline
 import SieveSystem
 import Synchronization
@@ -187,7 +188,7 @@ public final class DiskImage: Sendable {
       offset += got
       progress(offset)
     }
-    return md5.finalize().map { byte in (byte < 16 ? "0" : "") + String(byte, radix: 16) }.joined()
+    return Hex.string(md5.finalize())
   }
 
   // MARK: Files
@@ -239,6 +240,14 @@ public final class DiskImage: Sendable {
       tsk_error_reset()
       return files
     }
+  }
+
+  /// The whole of a file (`size` bytes), read as ``read(_:size:chunkSize:_:)`` reads it.
+  public func contents(of location: EvidenceLocation, size: Int) throws(Failure) -> [UInt8] {
+    var bytes: [UInt8] = []
+    bytes.reserveCapacity(size)
+    try read(location, size: size, chunkSize: 4 << 20) { bytes += $0 }
+    return bytes
   }
 
   /// Calls `body` with successive chunks of a file, read through its file system:
@@ -485,7 +494,9 @@ private struct FileSystemWalk {
         location: location, pathBytes: pathBytes, size: Int(clamping: max(0, m.size)), modified: times.0, accessed: times.1,
         changed: times.2, dataStart: dataStart))
     // Named streams beside the default data: NTFS alternate data streams, HFS+ resource
-    // forks. Each is a file of its own, `path:stream`, read through its attribute.
+    // forks. Each is a file of its own, `path:stream`, read through its attribute. (Only
+    // those file systems have them: the others' attributes are not loaded for nothing.)
+    guard ["ntfs", "hfs", "apfs"].contains(where: system.hasPrefix) else { return }
     let attributes = tsk_fs_file_attr_getsize(file)
     for index in 0..<max(0, min(attributes, 256)) {
       guard let attribute = tsk_fs_file_attr_get_idx(file, Int32(index)) else { continue }

@@ -1,4 +1,5 @@
 import CEWF
+import SieveCore
 import SievePipeline
 import SieveSystem
 
@@ -25,6 +26,6 @@ enum EWFStoredHash {
     defer { libewf_handle_close(handle, nil) }
     var digest = [UInt8](repeating: 0, count: 16)
     guard libewf_handle_get_md5_hash(handle, &digest, 16, &error) == 1 else { return nil }
-    return digest.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
+    return Hex.string(digest)
   }
 }

@@ -192,15 +192,11 @@ public struct EvidenceSet: EvidenceSource {
     if let recorded = file.times { times = recorded }
     let size = file.size ?? 0
     guard size <= maxBytes else { throw .tooLarge(bytes: size, limit: maxBytes) }
-
-    var bytes: [UInt8] = []
-    bytes.reserveCapacity(size)
     do throws(DiskImage.Failure) {
-      try image.read(location, size: size, chunkSize: 4 << 20) { bytes += $0 }
+      return try image.contents(of: location, size: size)
     } catch {
       throw .system(error.description)
     }
-    return bytes
   }
 
   public func forEachChunk(_ file: InputFile, chunkSize: Int, _ body: (UnsafeRawBufferPointer) -> Void) throws(FileReader.Failure) {

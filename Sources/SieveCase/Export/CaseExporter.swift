@@ -80,7 +80,7 @@ public struct CaseExporter: Sendable {
           GROUP BY f.id ORDER BY f.path_text
           """, arguments: [report.run.id])
     }
-    var images: [String: DiskImage?] = [:]
+    var images = DiskImageCache()
     var lines = ["file,path,image,volume,path_in_file_system,allocation,size,md5,sha1,sha256,matches,status"]
     var copied = 0
     var failed: [(String, String)] = []
@@ -124,15 +124,12 @@ public struct CaseExporter: Sendable {
   }
 
   /// The file's bytes, read again: from its folder, or from inside its disk image.
-  static func read(_ file: Matched, location: EvidenceLocation?, images: inout [String: DiskImage?]) throws -> [UInt8] {
+  static func read(_ file: Matched, location: EvidenceLocation?, images: inout DiskImageCache) throws -> [UInt8] {
     guard let location else { return try FileReader.read(RawPath(bytes: [UInt8](file.path)), maxBytes: .max) }
-    if images[location.image] == nil { images[location.image] = .some(DiskImage.open(location)) }
-    guard let image = images[location.image] ?? nil else {
+    guard let image = images.image(for: location) else {
       throw CaseError.cannotRead(path: location.image, reason: "the disk image cannot be opened")
     }
-    var bytes: [UInt8] = []
-    try image.read(location, size: file.size ?? 0, chunkSize: 4 << 20) { bytes += $0 }
-    return bytes
+    return try image.contents(of: location, size: file.size ?? 0)
   }
 
   /// A file name that cannot leave the export folder or confuse a terminal: `/`, `\`,

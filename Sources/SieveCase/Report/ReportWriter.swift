@@ -223,7 +223,7 @@ public enum ReportWriter {
     h += "</table>\n<h2>Matches (\(r.matches.count))</h2>\n"
     var group: String?
     var thumbnailCache: [String: String] = [:]
-    var diskImages: [String: DiskImage?] = [:]
+    var diskImages = DiskImageCache()
     for m in r.matches {
       let key = m.set + "\u{0}" + m.label
       if key != group {

@@ -16,15 +16,14 @@ enum Thumbnail {
   }
 
   /// The same for a file inside a disk image, read through its file system (the image
-  /// opened read-only, once per report: `images` caches them by path).
+  /// opened read-only, once per report, through `images`).
   static func dataURI(
-    for location: EvidenceLocation, size: Int?, expectedSHA256: String?, images: inout [String: DiskImage?], side: Int = 160,
+    for location: EvidenceLocation, size: Int?, expectedSHA256: String?, images: inout DiskImageCache, side: Int = 160,
     limits: DecodingLimits = .default
   ) -> String? {
-    if images[location.image] == nil { images[location.image] = .some(DiskImage.open(location)) }
-    guard let image = images[location.image] ?? nil, let size, size <= limits.maxBytes else { return nil }
-    var bytes: [UInt8] = []
-    guard (try? image.read(location, size: size, chunkSize: 4 << 20, { bytes += $0 })) != nil else { return nil }
+    guard let size, size <= limits.maxBytes, let image = images.image(for: location),
+      let bytes = try? image.contents(of: location, size: size)
+    else { return nil }
     return dataURI(of: bytes, expectedSHA256: expectedSHA256, side: side, limits: limits)
   }
 
