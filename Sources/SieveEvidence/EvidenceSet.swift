@@ -28,6 +28,8 @@ public struct EvidenceSet: EvidenceSource {
   private let rootImages: [DiskImage?]
   /// Whether pictures are carved from unallocated space.
   public let carve: Bool
+  /// How archives are opened (their members read as files of their own); nil: not opened.
+  public let archives: ArchiveReader.Limits?
 
   /// Opens the evidence at `paths` (resolved with ``EvidenceGuard/resolve(_:)`` when
   /// `resolve`): each regular file that The Sleuth Kit recognises as a disk image (an E01,
@@ -35,9 +37,15 @@ public struct EvidenceSet: EvidenceSource {
   /// split raw segments named `NAME.001`, `NAME.002`, … are taken together from the first.
   ///
   /// With `carve`, pictures are also carved from each image's unallocated space (the whole
-  /// image when it holds no file system TSK reads): ``PictureCarver``.
-  public init(_ paths: [RawPath], walker: FileWalker = FileWalker(), resolve: Bool = false, carve: Bool = false) {
+  /// image when it holds no file system TSK reads): ``PictureCarver``. With `archives`,
+  /// archives found anywhere (folders, images, other archives) are opened within those
+  /// limits (``ArchiveReader``) and their members hashed as files (``expand(_:bytes:visit:)``).
+  public init(
+    _ paths: [RawPath], walker: FileWalker = FileWalker(), resolve: Bool = false, carve: Bool = false,
+    archives: ArchiveReader.Limits? = ArchiveReader.Limits()
+  ) {
     self.carve = carve
+    self.archives = archives
     let roots = resolve ? paths.map(EvidenceGuard.resolve) : paths
     var images: [String: DiskImage] = [:]
     var rootImages: [DiskImage?] = []
@@ -206,6 +214,39 @@ public struct EvidenceSet: EvidenceSource {
       try image.read(location, size: file.size ?? 0, chunkSize: chunkSize, body)
     } catch {
       throw .system(error.description)
+    }
+  }
+
+  /// Opens `bytes` as an archive when they are one: each member (of nested archives too)
+  /// named `FILE!/dir/inner.zip!/photo.jpg`, located by the outer archive's location and
+  /// its ``ArchiveMember`` steps, with the time the archive records. A name that repeats
+  /// in an archive (a tar may hold one twice) gets ` [entry N]`.
+  public func expand(_ file: InputFile, bytes: [UInt8], visit: (ContainedFile) -> Void) -> ContainerOutcome? {
+    guard let archives else { return nil }
+    let container = file.path.bytes
+    var emitted: Set<[UInt8]> = []
+    return ArchiveReader(limits: archives).read(bytes) { member in
+      let entry: ArchiveReader.Entry
+      let content: ContainedFile.Content
+      switch member {
+      case .file(let e, let bytes): (entry, content) = (e, .bytes(bytes))
+      case .archive(let e, let bytes, let outcome): (entry, content) = (e, .container(bytes, outcome))
+      case .encrypted(let e): (entry, content) = (e, .encrypted)
+      case .failure(let e, let reason): (entry, content) = (e, .failure(reason))
+      }
+      var path = container
+      for step in entry.steps { path += Array("!/".utf8) + Array(step.name.utf8) }
+      if !emitted.insert(path).inserted {
+        path += Array(" [entry \(entry.steps.last?.entry ?? 0)]".utf8)
+        emitted.insert(path)
+      }
+      var times = FileReader.FileTimes()
+      times.modified = entry.modified
+      times.accessTimeKept = true  // read from memory
+      let inside = InputFile(
+        path: RawPath(bytes: path), explicit: false, location: file.location, size: entry.size, times: times,
+        member: ArchiveMember(containerPathLength: container.count, containerSize: bytes.count, steps: entry.steps))
+      visit(ContainedFile(file: inside, content: content))
     }
   }
 

@@ -61,6 +61,7 @@ public final class BatchHasher: Sendable {
   public func hashFile(_ file: InputFile, from source: some EvidenceSource, using pipeline: inout ImagePipeline) -> HashRecord {
     var record = hashFile(unlocated: file, from: source, using: &pipeline)
     record.location = file.location
+    record.member = file.member
     return record
   }
 
@@ -80,20 +81,57 @@ public final class BatchHasher: Sendable {
       record.times = times
       return record
     }
-    return bytes.withUnsafeBytes { data in
-      let digests = configuration.digests || configuration.knownGood != nil ? FileDigests(of: data) : nil
-      var record: HashRecord
-      if let knownGood = configuration.knownGood, let digests, digests.all.contains(where: knownGood.contains) {
-        record = HashRecord(path: path, outcome: .knownGood)
-      } else {
-        record = HashRecord(path: path, outcome: Self.outcome(data, explicit: file.explicit, using: &pipeline))
-      }
-      record.size = data.count
-      record.digests = digests
-      record.times = times
-      record.format = ImageFormat.detect(data)
-      return record
+    var record = bytes.withUnsafeBytes { analyse($0, path: path, explicit: file.explicit, using: &pipeline, decode: false) }
+    var contained: [HashRecord] = []
+    if case .knownGood = record.outcome {
+      // Known: neither decoded nor opened.
+    } else if record.format == nil,
+      let outcome = source.expand(file, bytes: bytes, visit: { inside in contained.append(containedRecord(inside, using: &pipeline)) })
+    {
+      // An archive: each file in it is hashed as it is read, one at a time.
+      record.outcome = .container(outcome)
+      record.contained = contained
+    } else {
+      record.outcome = bytes.withUnsafeBytes { Self.outcome($0, explicit: file.explicit, using: &pipeline) }
     }
+    record.times = times
+    return record
+  }
+
+  /// The record of a file found inside an archive.
+  private func containedRecord(_ inside: ContainedFile, using pipeline: inout ImagePipeline) -> HashRecord {
+    let file = inside.file
+    var record: HashRecord
+    switch inside.content {
+    case .bytes(let bytes):
+      record = bytes.withUnsafeBytes { analyse($0, path: file.path, explicit: false, using: &pipeline, decode: true) }
+    case .container(let bytes, let outcome):
+      record = bytes.withUnsafeBytes { analyse($0, path: file.path, explicit: false, using: &pipeline, decode: false) }
+      if case .knownGood = record.outcome {} else { record.outcome = .container(outcome) }
+    case .encrypted:
+      record = HashRecord(path: file.path, outcome: .encrypted, size: file.size)
+    case .failure(let reason):
+      record = HashRecord(path: file.path, outcome: .failed(reason), size: file.size)
+    }
+    record.location = file.location
+    record.member = file.member
+    record.times = file.times ?? FileReader.FileTimes()
+    return record
+  }
+
+  /// Digests, the known-good check and, with `decode`, the decode and hashes of a file's bytes.
+  private func analyse(
+    _ data: UnsafeRawBufferPointer, path: RawPath, explicit: Bool, using pipeline: inout ImagePipeline, decode: Bool
+  ) -> HashRecord {
+    let digests = configuration.digests || configuration.knownGood != nil ? FileDigests(of: data) : nil
+    var record = HashRecord(path: path, outcome: .skipped("not decoded"), size: data.count, digests: digests)
+    record.format = ImageFormat.detect(data)
+    if let knownGood = configuration.knownGood, let digests, digests.all.contains(where: knownGood.contains) {
+      record.outcome = .knownGood
+    } else if decode {
+      record.outcome = Self.outcome(data, explicit: explicit, using: &pipeline)
+    }
+    return record
   }
 
   /// A file over the byte limit: its digests, streamed; an image among them is a
@@ -135,6 +173,11 @@ public final class BatchHasher: Sendable {
 
   /// Hashes `files` of `source` in parallel and calls `deliver` once per file, serially
   /// and in the order of `files`, as soon as each record and all before it are ready.
+  ///
+  /// An archive's files come first, each with the index of the archive in `files` and
+  /// ``HashRecord/member`` set, then the archive's own record (``HashRecord/contained``
+  /// emptied): a consumer that records as it goes has recorded every file inside an
+  /// archive once it has recorded the archive.
   public func run(_ files: [InputFile], from source: some EvidenceSource, deliver: @escaping (Int, HashRecord) -> Void) {
     let state = DeliveryState(deliver: deliver)
     let configuration = self.configuration
@@ -177,7 +220,9 @@ private final class DeliveryState: @unchecked Sendable {
   func finish(_ index: Int, _ record: HashRecord) {
     counters.withLock { c in
       c.pending[index] = record
-      while let ready = c.pending.removeValue(forKey: c.emitted) {
+      while var ready = c.pending.removeValue(forKey: c.emitted) {
+        for inside in ready.contained { deliver(c.emitted, inside) }
+        ready.contained = []
         deliver(c.emitted, ready)
         c.emitted += 1
       }

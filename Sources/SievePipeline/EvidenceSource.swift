@@ -17,6 +17,44 @@ public protocol EvidenceSource: Sendable {
   /// Calls `body` with successive chunks of a file the walk found, whatever its size (the
   /// digests of files too large to hold).
   func forEachChunk(_ file: InputFile, chunkSize: Int, _ body: (UnsafeRawBufferPointer) -> Void) throws(FileReader.Failure)
+
+  /// When `bytes`, the contents of `file`, are a container the source opens (an archive),
+  /// calls `visit` with each file inside it, in order and each container after the files
+  /// it holds, and returns how the opening went; nil when `bytes` are not a container.
+  ///
+  /// Called by ``BatchHasher`` on the worker that read the file, which hashes each file
+  /// inside as it is visited: only one member's bytes are held at a time.
+  func expand(_ file: InputFile, bytes: [UInt8], visit: (ContainedFile) -> Void) -> ContainerOutcome?
+}
+
+extension EvidenceSource {
+  /// No containers: every file is read as it is.
+  public func expand(_ file: InputFile, bytes: [UInt8], visit: (ContainedFile) -> Void) -> ContainerOutcome? { nil }
+}
+
+/// A file found inside another (an archive member), as an ``EvidenceSource`` hands it over
+/// to be hashed.
+public struct ContainedFile: Sendable {
+  /// Its display path (`photos.zip!/2019/a.jpg`), location chain, size and times.
+  public var file: InputFile
+  public var content: Content
+
+  /// What was read of it.
+  public enum Content: Sendable {
+    /// Its bytes.
+    case bytes([UInt8])
+    /// An archive inside, after the files it holds: its bytes and how its opening went.
+    case container([UInt8], ContainerOutcome)
+    /// Encrypted: recorded, never guessed at.
+    case encrypted
+    /// It could not be read (damaged, over a limit): why.
+    case failure(String)
+  }
+
+  public init(file: InputFile, content: Content) {
+    self.file = file
+    self.content = content
+  }
 }
 
 /// Files and folders on a mounted file system (``FileWalker``, ``FileReader``): opened

@@ -18,8 +18,14 @@ public struct HashRecord: Sendable {
   /// The image format its first bytes show, when it was read (also for files that failed
   /// to decode), so that nobody has to open the file again to learn it.
   public var format: ImageFormat?
-  /// Where the file lies inside a disk image; nil for a file of a mounted folder.
+  /// Where the file lies inside a disk image; nil for a file of a mounted folder. For an
+  /// archive member: where its outermost archive lies.
   public var location: EvidenceLocation?
+  /// Where the file lies inside an archive.
+  public var member: ArchiveMember?
+  /// For an archive: the records of the files inside it (nested archives' included, each
+  /// archive after its files), delivered before the archive's own.
+  public var contained: [HashRecord] = []
 
   /// The outcome for one file.
   public enum Outcome: Sendable {
@@ -31,6 +37,10 @@ public struct HashRecord: Sendable {
     case skipped(String)
     /// In the known-good list: digests computed, no perceptual work done.
     case knownGood
+    /// An archive, opened: its files are records of their own (``HashRecord/contained``).
+    case container(ContainerOutcome)
+    /// An encrypted archive member: recorded, not read.
+    case encrypted
   }
 
   public init(path: RawPath, outcome: Outcome, size: Int? = nil, digests: FileDigests? = nil) {

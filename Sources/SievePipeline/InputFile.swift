@@ -31,6 +31,8 @@ public struct InputFile: Sendable, Equatable {
   public var followsLink: Bool
   /// Where the file lies inside a disk image; nil for a file of a mounted folder.
   public var location: EvidenceLocation?
+  /// Where the file lies inside an archive (then ``location`` is the outermost archive's).
+  public var member: ArchiveMember?
   /// The file's size as its container records it (files in disk images), known before
   /// it is read.
   public var size: Int?
@@ -39,8 +41,9 @@ public struct InputFile: Sendable, Equatable {
 
   public init(
     path: RawPath, explicit: Bool, identity: Identity? = nil, followsLink: Bool? = nil, location: EvidenceLocation? = nil,
-    size: Int? = nil, times: FileReader.FileTimes? = nil
+    size: Int? = nil, times: FileReader.FileTimes? = nil, member: ArchiveMember? = nil
   ) {
+    self.member = member
     self.path = path
     self.explicit = explicit
     self.identity = identity

@@ -82,3 +82,10 @@ extension RawPath {
     try withCString { raw in Result { () throws(SystemError) in try FileSystem.metadata(raw, followLinks: followLinks) } }.get()
   }
 }
+
+extension ArchiveMember {
+  /// The outermost archive's path, from a member's display path.
+  public func containerPath(of path: RawPath) -> RawPath {
+    RawPath(bytes: Array(path.bytes.prefix(containerPathLength)))
+  }
+}

@@ -78,7 +78,9 @@ struct HashCommand: ParsableCommand {
     if let header = writer.header { output.write(header) }
     let progress = Progress(total: files.count, enabled: !quiet)
     var hashed = 0
+    var done = 0
     batch.run(files, from: source) { _, record in
+      if record.member == nil { done += 1 }
       switch record.outcome {
       case .hashed(let hashes, let header):
         hashed += 1
@@ -89,8 +91,21 @@ struct HashCommand: ParsableCommand {
         errorOutput.write("\(record.path): \(reason)")
       case .skipped, .knownGood:
         skipped += 1
+      case .container(let outcome):
+        // An archive: its members came before it.
+        if outcome.problem != nil {
+          failures += 1
+          progress.clearLine()
+          errorOutput.write("\(record.path): \(outcome.description)")
+        } else {
+          skipped += 1
+        }
+      case .encrypted:
+        failures += 1
+        progress.clearLine()
+        errorOutput.write("\(record.path): encrypted; not read")
       }
-      progress.update(done: hashed + failures + skipped, failed: failures)
+      progress.update(done: done, failed: failures)
     }
     output.flush()
     progress.finish(hashed: hashed, failed: failures, skipped: skipped)

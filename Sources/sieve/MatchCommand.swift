@@ -136,7 +136,7 @@ struct MatchCommand: ParsableCommand {
       let progress = Progress(total: files.count, enabled: !quiet)
       var done = 0
       batch.run(files, from: source) { _, record in
-        done += 1
+        if record.member == nil { done += 1 }
         switch record.outcome {
         case .hashed:
           handle(path: record.path.description, query: record.query)
@@ -146,11 +146,20 @@ struct MatchCommand: ParsableCommand {
           errors.write("\(record.path): \(reason)")
         case .knownGood:
           break
-        case .skipped:
+        case .skipped, .container:
           // Not an image, but its digests may still be in a set.
           if let digests = record.digests {
             handle(path: record.path.description, query: MatchQuery(digests: digests.all))
           }
+          if case .container(let outcome) = record.outcome, outcome.problem != nil {
+            failures += 1
+            progress.clearLine()
+            errors.write("\(record.path): \(outcome.description)")
+          }
+        case .encrypted:
+          failures += 1
+          progress.clearLine()
+          errors.write("\(record.path): encrypted; not read")
         }
         progress.update(done: done, failed: failures)
       }

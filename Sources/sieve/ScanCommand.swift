@@ -101,6 +101,7 @@ struct ScanCommand: ParsableCommand {
     configuration.fast = fast
     configuration.followSymlinks = walking.followSymlinks
     configuration.carve = walking.carve
+    configuration.archives = walking.archiveLimits
     (configuration.examiner, configuration.caseID) = (examiner, caseId)
     configuration.restart = restart
     configuration.commitEvery = commitEvery

@@ -137,20 +137,7 @@ import Testing
     let expected = try ScanCommandTests.contents(reference)
     #expect(expected.files.count >= 50 && expected.files.contains { $0.contains("!/folder1/deeper/IMG_1.jpg|hashed|jpeg|") })
 
-    let resumed = dir.path + "/resumed"
-    let process = Process()
-    process.executableURL = CommandRunner.productsDirectory.appendingPathComponent("sieve")
-    process.arguments = arguments(resumed) + ["--jobs", "1"]
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    let committedAtKill = ScanCommandTests.kill(process, whenCommitted: killAfter, in: resumed)
-    #expect(committedAtKill < expected.files.count, "the scan finished before it could be killed (\(committedAtKill) files)")
-    let second = try CommandRunner.run("sieve", arguments(resumed))
-    #expect(second.status == 1, "\(second.stderr)")
-    let actual = try ScanCommandTests.contents(resumed)
-    #expect(actual.duplicates == 0)
-    #expect(actual.files == expected.files, "killed after \(committedAtKill) files")
-    #expect(actual.matches == expected.matches)
+    try ScanCommandTests.killAndResume(arguments, caseFolder: dir.path + "/resumed", killAfter: killAfter, expected: expected)
   }
 
   /// `sieve hash` on a split image names the first segment and finds what the raw one has.

@@ -99,7 +99,7 @@ import Testing
     // The last six columns say where a file inside a disk image lies (empty for folders).
     #expect(
       lines.first
-        == "path,size,md5,sha1,sha256,set,entry,label,kind,distance,orientation,allocation,image,volume,file_system,path_in_file_system,metadata_address"
+        == "path,size,md5,sha1,sha256,set,entry,label,kind,distance,orientation,allocation,image,volume,file_system,path_in_file_system,metadata_address,archive,archive_member"
     )
     #expect(lines.dropFirst().allSatisfy { $0.hasSuffix(",,,,,,") })
     let dbMatches = try DatabaseQueue(path: cases.path + "/c/case.sqlite").read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM matches")! }

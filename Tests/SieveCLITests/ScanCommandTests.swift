@@ -389,6 +389,28 @@ import Glibc
     return committed
   }
 
+  /// Runs `sieve ARGUMENTS(caseFolder) --jobs 1`, kills it with SIGKILL once `killAfter`
+  /// files are committed, runs it again (without `--jobs`), and expects the case to hold
+  /// exactly `expected` (an uninterrupted scan's contents), each file once.
+  static func killAndResume(
+    _ arguments: (String) -> [String], caseFolder: String, killAfter: Int,
+    expected: (files: [String], matches: [String], duplicates: Int)
+  ) throws {
+    let process = Process()
+    process.executableURL = CommandRunner.productsDirectory.appendingPathComponent("sieve")
+    process.arguments = arguments(caseFolder) + ["--jobs", "1"]
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    let committedAtKill = kill(process, whenCommitted: killAfter, in: caseFolder)
+    #expect(committedAtKill < expected.files.count, "the scan finished before it could be killed (\(committedAtKill) files)")
+    let second = try CommandRunner.run("sieve", arguments(caseFolder))
+    #expect(second.status == 1, "\(second.stderr)")
+    let actual = try contents(caseFolder)
+    #expect(actual.duplicates == 0)
+    #expect(actual.files == expected.files, "killed after \(committedAtKill) files")
+    #expect(actual.matches == expected.matches)
+  }
+
   @Test(arguments: [0, 9, 30])
   func killedWithSIGKILLAndResumedEqualsAnUninterruptedScan(killAfter: Int) throws {
     let evidence = try Self.makeEvidence(copies: 48)
@@ -400,23 +422,10 @@ import Glibc
     let expected = try Self.contents(reference)
     #expect(expected.files.count == 54)
 
-    // Start a scan and kill it once `killAfter` files are committed (0: at once).
+    // Start a scan and kill it once `killAfter` files are committed (0: at once); the same
+    // command again continues and completes the same run.
     let resumed = cases.path + "/resumed"
-    let process = Process()
-    process.executableURL = CommandRunner.productsDirectory.appendingPathComponent("sieve")
-    process.arguments = scanArguments(evidence.path + "/disk", resumed) + ["--jobs", "1"]
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    let committedAtKill = Self.kill(process, whenCommitted: killAfter, in: resumed)
-    #expect(committedAtKill < 54, "the scan finished before it could be killed (\(committedAtKill) files)")
-
-    // The same command again continues and completes the same run.
-    let second = try CommandRunner.run("sieve", scanArguments(evidence.path + "/disk", resumed))
-    #expect(second.status == 1, "\(second.stderr)")
-    let actual = try Self.contents(resumed)
-    #expect(actual.duplicates == 0)
-    #expect(actual.files == expected.files, "killed after \(committedAtKill) files")
-    #expect(actual.matches == expected.matches)
+    try Self.killAndResume({ scanArguments(evidence.path + "/disk", $0) }, caseFolder: resumed, killAfter: killAfter, expected: expected)
     let runs = try DatabaseQueue(path: resumed + "/case.sqlite").read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM runs")! }
     #expect(runs == 1)
   }

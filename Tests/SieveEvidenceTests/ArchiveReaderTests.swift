@@ -1,5 +1,6 @@
 import Foundation
 import SieveEvidence
+import SievePipeline
 import SieveTestSupport
 import Testing
 
@@ -19,12 +20,17 @@ import Testing
     #expect(process.terminationStatus == 0)
   }
 
-  static func members(_ path: String, limits: ArchiveReader.Limits = .init()) throws -> [ArchiveReader.Member] {
+  static func members(_ path: String, limits: ArchiveReader.Limits = .init()) throws -> (members: [ArchiveReader.Member], outcome: ContainerOutcome?) {
     var found: [ArchiveReader.Member] = []
-    ArchiveReader(limits: limits).read(try TestData.bytes(URL(fileURLWithPath: path)), name: (path as NSString).lastPathComponent) {
-      found.append($0)
-    }
-    return found
+    let outcome = ArchiveReader(limits: limits).read(try TestData.bytes(URL(fileURLWithPath: path))) { found.append($0) }
+    return (found, outcome)
+  }
+
+  /// The member names down the tree of each file member.
+  static func files(_ members: [ArchiveReader.Member]) -> [[String]: [UInt8]] {
+    var files: [[String]: [UInt8]] = [:]
+    for case .file(let entry, let bytes) in members { files[entry.names] = bytes }
+    return files
   }
 
   @Test func membersAndNestedArchivesAreRead() throws {
@@ -38,18 +44,73 @@ import Testing
       with zipfile.ZipFile(inner, 'w', zipfile.ZIP_DEFLATED) as z:
           z.writestr('DCIM/a.jpg', pic); z.writestr('notes.txt', b'benign notes')
       with tarfile.open(out + '/outer.tar.gz', 'w:gz') as t:
-          for name, data in (('photos/b.jpg', pic + b'x'), ('inner.zip', inner.getvalue())):
-              info = tarfile.TarInfo(name); info.size = len(data); t.addfile(info, io.BytesIO(data))
+          d = tarfile.TarInfo('photos'); d.type = tarfile.DIRTYPE; t.addfile(d)
+          for name, data in (('photos/b.jpg', pic + b'x'), ('inner.zip', inner.getvalue()), ('photos/b.jpg', b'second')):
+              info = tarfile.TarInfo(name); info.size = len(data); info.mtime = 1500000000; t.addfile(info, io.BytesIO(data))
       """, in: dir)
     let picture = try TestData.bytes(URL(fileURLWithPath: Self.picture))
-    let members = try Self.members(dir.path + "/outer.tar.gz")
-    #expect(members == [
-      .file(path: ["outer.tar.gz", "photos/b.jpg"], bytes: picture + Array("x".utf8)),
-      .file(path: ["outer.tar.gz", "inner.zip", "DCIM/a.jpg"], bytes: picture),
-      .file(path: ["outer.tar.gz", "inner.zip", "notes.txt"], bytes: Array("benign notes".utf8)),
+    let outer = try TestData.bytes(URL(fileURLWithPath: dir.path + "/outer.tar.gz"))
+    let (members, outcome) = try Self.members(dir.path + "/outer.tar.gz")
+    #expect(outcome == ContainerOutcome(format: "tar+gzip", members: 3))
+    // Each archive after its members; entries counted from 0 with the directory.
+    let steps = members.map { member -> [ArchiveMember.Step] in
+      switch member {
+      case .file(let e, _), .archive(let e, _, _), .encrypted(let e), .failure(let e, _): return e.steps
+      }
+    }
+    #expect(steps == [
+      [.init(name: "photos/b.jpg", entry: 1)],
+      [.init(name: "inner.zip", entry: 2), .init(name: "DCIM/a.jpg", entry: 0)],
+      [.init(name: "inner.zip", entry: 2), .init(name: "notes.txt", entry: 1)],
+      [.init(name: "inner.zip", entry: 2)],
+      [.init(name: "photos/b.jpg", entry: 3)],
     ])
-    #expect(ArchiveReader.looksLikeArchive(Array(try TestData.bytes(URL(fileURLWithPath: dir.path + "/outer.tar.gz")).prefix(512))))
-    #expect(!ArchiveReader.looksLikeArchive(Array(picture.prefix(512))))
+    if case .archive(let entry, _, let inner) = members[3] {
+      #expect(inner == ContainerOutcome(format: "zip", members: 2))
+      #expect(entry.modified == 1_500_000_000)
+    } else {
+      Issue.record("\(members[3])")
+    }
+    if case .file(let entry, let bytes) = members[0] {
+      #expect(bytes == picture + Array("x".utf8) && entry.size == bytes.count && entry.modified == 1_500_000_000)
+    }
+    if case .file(_, let bytes) = members[1] { #expect(bytes == picture) }
+    if case .file(_, let bytes) = members[4] { #expect(bytes == Array("second".utf8)) }
+    // Read again by their steps: the same bytes, the right one of two equal names.
+    let reader = ArchiveReader()
+    #expect(try reader.extract(outer, steps: steps[1][...]) == picture)
+    #expect(try reader.extract(outer, steps: steps[4][...]) == Array("second".utf8))
+    #expect(try reader.extract(outer, steps: steps[0][...]) == picture + Array("x".utf8))
+    #expect(throws: ArchiveReader.ExtractionError.self) {
+      try reader.extract(outer, steps: [ArchiveMember.Step(name: "other.jpg", entry: 1)][...])
+    }
+    #expect(throws: ArchiveReader.ExtractionError.self) {
+      try reader.extract(outer, steps: [ArchiveMember.Step(name: "photos/b.jpg", entry: 9)][...])
+    }
+    #expect(ArchiveReader.looksLikeArchive(outer))
+    #expect(!ArchiveReader.looksLikeArchive(picture))
+    #expect(ArchiveReader().read(picture) { _ in } == nil)
+  }
+
+  /// A lone compressed stream is opened (its one member named `data`); bytes that only
+  /// start like an archive are reported as unreadable, not guessed at.
+  @Test func loneStreamsAndImpostors() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.remove() }
+    try Self.python(
+      """
+      import gzip, sys
+      pic = open(sys.argv[1], 'rb').read(); out = sys.argv[2]
+      open(out + '/photo.jpg.gz', 'wb').write(gzip.compress(pic))
+      open(out + '/fake.zip', 'wb').write(b'PK\\x03\\x04' + bytes(range(256)) * 4)
+      """, in: dir)
+    let picture = try TestData.bytes(URL(fileURLWithPath: Self.picture))
+    let (members, outcome) = try Self.members(dir.path + "/photo.jpg.gz")
+    #expect(outcome == ContainerOutcome(format: "compressed+gzip", members: 1))
+    #expect(Self.files(members) == [["data"]: picture])
+    let fake = try Self.members(dir.path + "/fake.zip")
+    #expect(fake.members.isEmpty)
+    #expect(fake.outcome?.problem?.contains("cannot be read as an archive") == true, "\(String(describing: fake.outcome))")
   }
 
   /// Ten zips each holding the next: opened down to the limit, the rest reported.
@@ -66,10 +127,17 @@ import Testing
           data, name = buffer.getvalue(), 'level%d.zip' % level
       open(sys.argv[2] + '/nested.zip', 'wb').write(data)
       """, in: dir)
-    let members = try Self.members(dir.path + "/nested.zip")
-    #expect(members.contains { if case .failure(let path, let reason) = $0 { return path.count == 6 && reason.contains("nested deeper than 5") } else { return false } },
-      "\(members)")
-    #expect(!members.contains { if case .file(let path, _) = $0 { return path.last == "photo.jpg" } else { return false } })
+    let (members, outcome) = try Self.members(dir.path + "/nested.zip")
+    #expect(outcome == ContainerOutcome(format: "zip", members: 1))
+    // level2.zip … level5.zip opened (depths 2 to 5), level6.zip recorded unopened.
+    #expect(members.count == 5, "\(members.count)")
+    if case .archive(let entry, _, let inner) = members.first {
+      #expect(entry.names == ["level2.zip", "level3.zip", "level4.zip", "level5.zip", "level6.zip"])
+      #expect(inner.problem?.contains("nested deeper than 5") == true)
+    } else {
+      Issue.record("\(String(describing: members.first))")
+    }
+    #expect(Self.files(members).isEmpty)
   }
 
   /// 200 MB of zeros in a 200 KB zip: stopped once it expands more than 1,000 times;
@@ -87,13 +155,23 @@ import Testing
           for i in range(150): z.writestr('f%03d.txt' % i, b'x')
       """, in: dir)
     let bomb = try Self.members(dir.path + "/bomb.zip")
-    #expect(bomb.count == 1)
-    if case .failure(_, let reason) = bomb.first { #expect(reason.contains("expands more than 1000 times")) } else { Issue.record("\(bomb)") }
+    #expect(bomb.members.count == 1)
+    if case .failure(let entry, let reason) = bomb.members.first {
+      #expect(entry.names == ["zeros.bin"] && reason.contains("expands more than 1000 times"))
+    } else {
+      Issue.record("\(bomb)")
+    }
+    #expect(bomb.outcome?.problem?.contains("expands more than 1000 times") == true)
     var few = ArchiveReader.Limits()
     few.maxMembers = 100
     let many = try Self.members(dir.path + "/many.zip", limits: few)
-    #expect(many.filter { if case .file = $0 { return true } else { return false } }.count == 100)
-    #expect(many.last.map { if case .failure(_, let reason) = $0 { return reason.contains("more than 100 members") } else { return false } } == true)
+    #expect(Self.files(many.members).count == 100)
+    #expect(many.outcome?.problem?.contains("more than 100 members") == true)
+    var small = ArchiveReader.Limits()
+    small.maxExpandedBytes = 50
+    let capped = try Self.members(dir.path + "/many.zip", limits: small)
+    #expect(Self.files(capped.members).count == 50)
+    #expect(capped.outcome?.problem?.contains("expands past 50 bytes") == true)
 
     let zip = Process()
     zip.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -101,6 +179,12 @@ import Testing
     try zip.run()
     zip.waitUntilExit()
     #expect(zip.terminationStatus == 0)
-    #expect(try Self.members(dir.path + "/locked.zip") == [.encrypted(path: ["locked.zip", "square-128x128.jpg"])])
+    let locked = try Self.members(dir.path + "/locked.zip")
+    #expect(locked.outcome == ContainerOutcome(format: "zip", members: 1))
+    if case .encrypted(let entry) = locked.members.first, locked.members.count == 1 {
+      #expect(entry.names == ["square-128x128.jpg"])
+    } else {
+      Issue.record("\(locked.members)")
+    }
   }
 }

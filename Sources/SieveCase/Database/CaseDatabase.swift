@@ -119,6 +119,11 @@ public final class CaseDatabase: Sendable {
           ALTER TABLE files ADD COLUMN created REAL;      -- the file system's creation time, where it has one
           """)
     }
+    migrator.registerMigration("v5-archive-members") { db in
+      // Files inside archives: the outer archive's path length and size, and each member
+      // on the way down (JSON ArchiveMember); `location` is then the outer archive's.
+      try db.execute(sql: "ALTER TABLE files ADD COLUMN archive_member TEXT;  -- JSON ArchiveMember; NULL: not in an archive")
+    }
     return migrator
   }
 
@@ -264,6 +269,8 @@ public final class CaseDatabase: Sendable {
     public var matches: [Match]
     /// Where the file lies inside a disk image; nil for a file of a folder.
     public var location: EvidenceLocation?
+    /// Where the file lies inside an archive.
+    public var member: ArchiveMember?
 
     public init(path: RawPath, status: FileStatus) {
       self.path = path
@@ -296,10 +303,12 @@ public final class CaseDatabase: Sendable {
     var allocation: String?
     var location: String?
     var created: Double?
+    var archiveMember: String?
 
     enum CodingKeys: String, CodingKey {
       case runID = "run_id", path, pathText = "path_text", size, modified, changed, accessed, md5, sha1, sha256, type, width
       case height, pdq, pdqQuality = "pdq_quality", phash, status, error, allocation, location, created
+      case archiveMember = "archive_member"
     }
 
     init(_ r: FileRow, run: Int64) {
@@ -313,6 +322,7 @@ public final class CaseDatabase: Sendable {
       allocation = r.location?.allocation.rawValue
       location = r.location.flatMap { try? Self.locationEncoder.encode($0) }.map { String(decoding: $0, as: UTF8.self) }
       created = r.location?.created
+      archiveMember = r.member.flatMap { try? Self.locationEncoder.encode($0) }.map { String(decoding: $0, as: UTF8.self) }
     }
 
     static let locationEncoder: JSONEncoder = {

@@ -10,6 +10,11 @@ public enum FileStatus: String, Sendable, Codable, CaseIterable, Comparable {
   case failed
   /// A link, device, socket or FIFO: recorded, never read.
   case special
+  /// An archive, opened whole: its members are files of their own (`archive.zip!/member`).
+  /// One only partly read (damaged, a limit reached) is `failed`, with the reason.
+  case archive
+  /// An encrypted archive member: recorded, not read.
+  case encrypted
 
   public static func < (a: FileStatus, b: FileStatus) -> Bool { a.rawValue < b.rawValue }
 }

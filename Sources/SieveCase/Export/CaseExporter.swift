@@ -41,10 +41,11 @@ public struct CaseExporter: Sendable {
     var sha1: String?
     var sha256: String?
     var location: String?
+    var archiveMember: String?
     var matches: String
 
     enum CodingKeys: String, CodingKey {
-      case path, pathText = "path_text", size, md5, sha1, sha256, location, matches
+      case path, pathText = "path_text", size, md5, sha1, sha256, location, archiveMember = "archive_member", matches
     }
   }
 
@@ -74,24 +75,27 @@ public struct CaseExporter: Sendable {
       try Matched.fetchAll(
         db,
         sql: """
-          SELECT f.path, f.path_text, f.size, f.md5, f.sha1, f.sha256, f.location,
+          SELECT f.path, f.path_text, f.size, f.md5, f.sha1, f.sha256, f.location, f.archive_member,
             group_concat(m.set_name || ':' || m.entry_id || ' ' || m.kind || ' ' || m.distance, '; ') AS matches
           FROM files f JOIN matches m ON m.file_id = f.id WHERE f.run_id = ?
           GROUP BY f.id ORDER BY f.path_text
           """, arguments: [report.run.id])
     }
-    var images = DiskImageCache()
-    var lines = ["file,path,image,volume,path_in_file_system,allocation,size,md5,sha1,sha256,matches,status"]
+    var reader = RecordedFileReader()
+    var lines = ["file,path,image,volume,path_in_file_system,archive_member,allocation,size,md5,sha1,sha256,matches,status"]
     var copied = 0
     var failed: [(String, String)] = []
     for (index, file) in files.enumerated() {
       progress(index, files.count)
       let location = file.location.flatMap { try? JSONDecoder().decode(EvidenceLocation.self, from: Data($0.utf8)) }
-      let own = location.flatMap { $0.pathInFileSystem.isEmpty ? nil : ($0.pathInFileSystem as NSString).lastPathComponent }
+      let member = file.archiveMember.flatMap { try? JSONDecoder().decode(ArchiveMember.self, from: Data($0.utf8)) }
+      let own =
+        member.flatMap { ($0.steps.last?.name as NSString?)?.lastPathComponent }
+        ?? location.flatMap { $0.pathInFileSystem.isEmpty ? nil : ($0.pathInFileSystem as NSString).lastPathComponent }
       let name = String(format: "%05d-", index + 1) + Self.safeName(own ?? (file.pathText as NSString).lastPathComponent)
       var status = "copied"
       do {
-        let bytes = try Self.read(file, location: location, images: &images)
+        let bytes = try reader.contents(path: RawPath(bytes: [UInt8](file.path)), location: location, member: member, size: file.size)
         let digest = bytes.withUnsafeBytes { FileDigests(of: $0).sha256.hexString }
         guard digest == file.sha256 else {
           throw CaseError.cannotRead(path: file.pathText, reason: "its SHA-256 is now \(digest), not \(file.sha256 ?? "-") as scanned")
@@ -105,6 +109,7 @@ public struct CaseExporter: Sendable {
       let cells: [String] = [
         status == "copied" ? name : "", CSVField.spreadsheetSafe(file.pathText), location.map { CSVField.spreadsheetSafe($0.image) } ?? "",
         location?.partition.map { String($0) } ?? "", location.map { CSVField.spreadsheetSafe($0.pathInFileSystem) } ?? "",
+        member.map { CSVField.spreadsheetSafe($0.memberPath) } ?? "",
         location?.allocation.rawValue ?? "", file.size.map { String($0) } ?? "", file.md5 ?? "", file.sha1 ?? "", file.sha256 ?? "",
         CSVField.spreadsheetSafe(file.matches), CSVField.spreadsheetSafe(status),
       ]
@@ -121,15 +126,6 @@ public struct CaseExporter: Sendable {
     let sha256 = manifest.withUnsafeBytes { FileDigests(of: $0).sha256.hexString }
     try database.recordReport(run: report.run.id, format: "export", path: manifestPath, sha256: sha256, bytes: manifest.count)
     return Summary(run: report.run.id, copied: copied, failed: failed, manifestSHA256: sha256)
-  }
-
-  /// The file's bytes, read again: from its folder, or from inside its disk image.
-  static func read(_ file: Matched, location: EvidenceLocation?, images: inout DiskImageCache) throws -> [UInt8] {
-    guard let location else { return try FileReader.read(RawPath(bytes: [UInt8](file.path)), maxBytes: .max) }
-    guard let image = images.image(for: location) else {
-      throw CaseError.cannotRead(path: location.image, reason: "the disk image cannot be opened")
-    }
-    return try image.contents(of: location, size: file.size ?? 0)
   }
 
   /// A file name that cannot leave the export folder or confuse a terminal: `/`, `\`,

@@ -33,12 +33,15 @@ public struct CaseReport: Sendable {
     public var kind: String
     public var distance: Int
     public var orientation: String?
-    /// Where the file lies inside a disk image; nil for a file of a folder.
+    /// Where the file lies inside a disk image; nil for a file of a folder. For an archive
+    /// member: where its outermost archive lies.
     public var location: EvidenceLocation?
+    /// Where the file lies inside an archive.
+    public var member: ArchiveMember?
 
     enum CodingKeys: String, CodingKey {
       case path = "path_text", pathBytes = "path", size, md5, sha1, sha256, set = "set_name", entry = "entry_id", label, kind
-      case distance, orientation, location
+      case distance, orientation, location, member = "archive_member"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -57,6 +60,9 @@ public struct CaseReport: Sendable {
       orientation = try c.decodeIfPresent(String.self, forKey: .orientation)
       location = try c.decodeIfPresent(String.self, forKey: .location).flatMap {
         try? JSONDecoder().decode(EvidenceLocation.self, from: Data($0.utf8))
+      }
+      member = try c.decodeIfPresent(String.self, forKey: .member).flatMap {
+        try? JSONDecoder().decode(ArchiveMember.self, from: Data($0.utf8))
       }
     }
 
@@ -108,7 +114,7 @@ public struct CaseReport: Sendable {
         db,
         sql: """
           SELECT f.path_text, f.path, f.size, f.md5, f.sha1, f.sha256, m.set_name, m.entry_id, m.label, m.kind, m.distance,
-            m.orientation, f.location
+            m.orientation, f.location, f.archive_member
           FROM matches m JOIN files f ON f.id = m.file_id WHERE f.run_id = ?
           ORDER BY m.set_name, m.label, f.path_text, m.distance, m.entry_id
           """, arguments: [runID])

@@ -70,6 +70,8 @@ public enum ReportWriter {
           "sha256": m.sha256 ?? NSNull(), "set": m.set, "entry": m.entry, "label": m.label, "kind": m.kind,
           "distance": m.distance, "orientation": m.orientation ?? NSNull(),
           "allocation": m.location?.allocation.rawValue ?? NSNull(), "location": m.location.map(locationObject) ?? NSNull(),
+          "archive": m.member.map { $0.containerPath(of: RawPath(bytes: m.pathBytes)).description } ?? NSNull(),
+          "archive_member": m.member.map(\.memberPath) ?? NSNull(),
         ]))
     }
     for (i, c) in r.clusters.enumerated() {
@@ -99,8 +101,11 @@ public enum ReportWriter {
       let label = rows.first { !$0.label.isEmpty }?.label ?? ""
       // In a disk image: the path in its file system (with its volume), as the image's
       // own root is the evidence path.
+      // In an archive: the archive's, then the members down to the file (`a.zip!/b.jpg`).
       let relative =
-        first.location.map { l in (l.partition.map { "vol\($0)" } ?? "") + l.pathInFileSystem }.map { $0.hasPrefix("/") ? String($0.dropFirst()) : $0 }
+        first.location.map { l in
+          (l.partition.map { "vol\($0)" } ?? "") + l.pathInFileSystem + (first.member.map { "!/" + $0.memberPath } ?? "")
+        }.map { $0.hasPrefix("/") ? String($0.dropFirst()) : $0 }
         ?? roots.first { path.hasPrefix($0) }.map { String(path.dropFirst($0.count)) } ?? path
       var record: [String: Any] = [
         "MediaID": i + 1, "MD5": (first.md5 ?? "").uppercased(), "SHA1": (first.sha1 ?? "").uppercased(),
@@ -140,7 +145,7 @@ public enum ReportWriter {
     }
     lines.append(
       "path,size,md5,sha1,sha256,set,entry,label,kind,distance,orientation,allocation,image,volume,file_system,"
-        + "path_in_file_system,metadata_address")
+        + "path_in_file_system,metadata_address,archive,archive_member")
     for m in r.matches {
       let cells: [String] = [
         CSVField.spreadsheetSafe(m.path), m.size.map(String.init) ?? "", m.md5 ?? "", m.sha1 ?? "", m.sha256 ?? "",
@@ -155,7 +160,10 @@ public enum ReportWriter {
           String(l.metadataAddress),
         ]
       }
-      lines.append((cells + place).map(CSVField.quote).joined(separator: ","))
+      let archive: [String] = m.member.map { member in
+        [CSVField.spreadsheetSafe(member.containerPath(of: RawPath(bytes: m.pathBytes)).description), CSVField.spreadsheetSafe(member.memberPath)]
+      } ?? ["", ""]
+      lines.append((cells + place + archive).map(CSVField.quote).joined(separator: ","))
     }
     return lines.joined(separator: "\n") + "\n"
   }
@@ -223,7 +231,7 @@ public enum ReportWriter {
     h += "</table>\n<h2>Matches (\(r.matches.count))</h2>\n"
     var group: String?
     var thumbnailCache: [String: String] = [:]
-    var diskImages = DiskImageCache()
+    var reader = RecordedFileReader()
     for m in r.matches {
       let key = m.set + "\u{0}" + m.label
       if key != group {
@@ -237,8 +245,9 @@ public enum ReportWriter {
       if thumbnails {
         if thumbnailCache[m.path] == nil {
           thumbnailCache[m.path] =
-            (m.location.map { Thumbnail.dataURI(for: $0, size: m.size, expectedSHA256: m.sha256, images: &diskImages) }
-              ?? Thumbnail.dataURI(for: RawPath(bytes: m.pathBytes), expectedSHA256: m.sha256)) ?? ""
+            Thumbnail.dataURI(
+              for: RawPath(bytes: m.pathBytes), location: m.location, member: m.member, size: m.size, expectedSHA256: m.sha256,
+              reader: &reader) ?? ""
         }
         let uri = thumbnailCache[m.path]!
         h += uri.isEmpty

@@ -7,22 +7,15 @@ import SievePipeline
 /// Small JPEG thumbnails of evidence images for the HTML report, made from the file
 /// itself (opened read-only) and embedded as data URIs.
 enum Thumbnail {
-  /// A `data:image/jpeg;base64,…` URI of `path` scaled to fit `side` pixels, or `nil`
-  /// when the file cannot be read or decoded, or is no longer the file that was scanned
-  /// (its SHA-256 differs from `expectedSHA256`).
-  static func dataURI(for path: RawPath, expectedSHA256: String?, side: Int = 160, limits: DecodingLimits = .default) -> String? {
-    guard let bytes = try? FileReader.read(path, maxBytes: limits.maxBytes) else { return nil }
-    return dataURI(of: bytes, expectedSHA256: expectedSHA256, side: side, limits: limits)
-  }
-
-  /// The same for a file inside a disk image, read through its file system (the image
-  /// opened read-only, once per report, through `images`).
+  /// A `data:image/jpeg;base64,…` URI of a recorded file scaled to fit `side` pixels,
+  /// read back by its location chain through `reader` (from a folder, a disk image or an
+  /// archive, read-only); `nil` when it cannot be read or decoded, or is no longer the file
+  /// that was scanned (its SHA-256 differs from `expectedSHA256`).
   static func dataURI(
-    for location: EvidenceLocation, size: Int?, expectedSHA256: String?, images: inout DiskImageCache, side: Int = 160,
-    limits: DecodingLimits = .default
+    for path: RawPath, location: EvidenceLocation?, member: ArchiveMember?, size: Int?, expectedSHA256: String?,
+    reader: inout RecordedFileReader, side: Int = 160, limits: DecodingLimits = .default
   ) -> String? {
-    guard let size, size <= limits.maxBytes, let image = images.image(for: location),
-      let bytes = try? image.contents(of: location, size: size)
+    guard let bytes = try? reader.contents(path: path, location: location, member: member, size: size, maxBytes: limits.maxBytes)
     else { return nil }
     return dataURI(of: bytes, expectedSHA256: expectedSHA256, side: side, limits: limits)
   }

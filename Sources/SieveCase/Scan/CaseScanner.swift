@@ -45,6 +45,9 @@ public struct CaseScanner: Sendable {
     public var followSymlinks = false
     /// Carve pictures out of disk images' unallocated space (``PictureCarver``).
     public var carve = false
+    /// Open archives (in folders, images and archives) within these limits and record their
+    /// members as files (``ArchiveReader``); nil: archives are files like any other.
+    public var archives: ArchiveReader.Limits? = ArchiveReader.Limits()
     public var examiner = ""
     public var caseID = ""
     /// Abandon an unfinished run and start a new one.
@@ -75,7 +78,10 @@ public struct CaseScanner: Sendable {
 
   /// Counts so far in this pass.
   public struct Progress: Sendable, Equatable {
+    /// Files walked and processed.
     public var processed = 0
+    /// Files found inside archives and recorded.
+    public var members = 0
     public var failed = 0
     public var bytes = 0
     public var matched = 0
@@ -109,7 +115,7 @@ public struct CaseScanner: Sendable {
   var source: EvidenceSet {
     EvidenceSet(
       configuration.evidence, walker: FileWalker(followSymlinks: configuration.followSymlinks, reportSpecialFiles: true),
-      resolve: true, carve: configuration.carve)
+      resolve: true, carve: configuration.carve, archives: configuration.archives)
   }
 
   /// Refuses a case folder inside the evidence, judged on paths the file system resolves.
@@ -171,16 +177,21 @@ public struct CaseScanner: Sendable {
     // Walk; paths that are not read become rows at once: failures and special files.
     var pending: [CaseDatabase.FileRow] = []
     var files: [InputFile] = []
+    // Every path the walk names, recorded before or not: an archive member whose display
+    // path is also a walked file's (a folder named `a.zip!` beside `a.zip`) is renamed.
+    var walked: Set<[UInt8]> = []
     source.walk { entry in
       let (path, status, reason): (RawPath, FileStatus, String)
       switch entry {
       case .file(let file):
+        walked.insert(file.path.bytes)
         // A file named twice (an explicit file inside a walked folder) is scanned once.
         if done.insert(file.path.bytes).inserted { files.append(file) }
         return
       case .failure(let p, let r): (path, status, reason) = (p, .failed, r)
       case .special(let p, let kind): (path, status, reason) = (p, .special, kind)
       }
+      walked.insert(path.bytes)
       guard done.insert(path.bytes).inserted else { return }
       var row = CaseDatabase.FileRow(path: path, status: status)
       row.error = reason
@@ -218,8 +229,17 @@ public struct CaseScanner: Sendable {
 
     batch.run(files, from: source) { index, record in
       guard writeError == nil else { return }
-      progress.processed += 1
-      progress.bytes = progress.bytes.addingReportingOverflow(sizes[index]).overflow ? .max : progress.bytes + sizes[index]
+      var record = record
+      if record.member != nil {
+        // A file inside an archive: recorded once (a resumed run reads the archive again,
+        // and skips the members its first pass recorded).
+        if walked.contains(record.path.bytes) { record.path = RawPath(bytes: record.path.bytes + Array(" [archive member]".utf8)) }
+        guard done.insert(record.path.bytes).inserted else { return }
+        progress.members += 1
+      } else {
+        progress.processed += 1
+        progress.bytes = progress.bytes.addingReportingOverflow(sizes[index]).overflow ? .max : progress.bytes + sizes[index]
+      }
       if record.times.modified != nil && !record.times.accessTimeKept {
         if accessTimeRisked == 0 { events(.accessTimesMayChange(firstFile: record.path)) }
         accessTimeRisked += 1
@@ -265,10 +285,11 @@ public struct CaseScanner: Sendable {
     var row = CaseDatabase.FileRow(path: record.path, status: .failed)
     row.size = record.size
     row.location = record.location
+    row.member = record.member
     row.digests = record.digests
     // Times as they were before the read; lstat only for files never opened.
     (row.modified, row.changed, row.accessed) = (record.times.modified, record.times.changed, record.times.accessed)
-    if row.modified == nil, record.location == nil, let metadata = try? record.path.metadata(followLinks: false) {
+    if row.modified == nil, record.location == nil, record.member == nil, let metadata = try? record.path.metadata(followLinks: false) {
       (row.modified, row.changed, row.accessed) = (metadata.modified, metadata.changed, metadata.accessed)
     }
     switch record.outcome {
@@ -287,6 +308,15 @@ public struct CaseScanner: Sendable {
     case .failed(let reason):
       row.error = reason
       row.type = record.format?.rawValue
+    case .container(let outcome):
+      row.type = outcome.format
+      if outcome.problem != nil {
+        row.error = outcome.description
+      } else {
+        row.status = .archive
+      }
+    case .encrypted:
+      row.status = .encrypted
     }
     row.matches = matcher.matches(for: record.query)
     return row
@@ -338,7 +368,7 @@ public struct CaseScanner: Sendable {
       minQuality: configuration.matchOptions.pdqMinQuality, pdqMode: PDQMode.fullResolution.rawValue, dihedral: true,
       maxPixels: configuration.limits.maxPixels, maxPixelsPerByte: configuration.limits.maxPixelsPerByte,
       maxBytes: configuration.limits.maxBytes, maxSeconds: configuration.limits.maxSeconds ?? 0,
-      followSymlinks: configuration.followSymlinks, carve: configuration.carve ? true : nil, fast: configuration.fast, tool: ToolVersion.description, setLabel: text.label,
+      followSymlinks: configuration.followSymlinks, carve: configuration.carve ? true : nil, archives: configuration.archives, fast: configuration.fast, tool: ToolVersion.description, setLabel: text.label,
       setType: text.type?.rawValue ?? "", setFormat: text.format?.rawValue ?? "", knownGood: knownGood)
   }
 }

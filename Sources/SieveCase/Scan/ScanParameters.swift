@@ -1,3 +1,4 @@
+import SieveEvidence
 import SieveHashSets
 import SieveMatching
 import SievePipeline
@@ -18,6 +19,8 @@ public struct ScanParameters: Sendable, Codable, Equatable {
   public var followSymlinks: Bool
   /// Pictures carved from disk images' unallocated space; nil (absent) when not.
   public var carve: Bool?
+  /// How archives were opened; nil (absent) when they were not.
+  public var archives: ArchiveReader.Limits?
   public var fast: Bool
   /// The tool and its decoders' versions (hash values depend on the JPEG decoder).
   public var tool: String
@@ -31,7 +34,7 @@ public struct ScanParameters: Sendable, Codable, Equatable {
   enum CodingKeys: String, CodingKey {
     case maxDistance = "max_distance", phashMaxDistance = "phash_max_distance", minQuality = "min_quality"
     case pdqMode = "pdq_mode", dihedral, maxPixels = "max_pixels", maxPixelsPerByte = "max_pixels_per_byte"
-    case maxBytes = "max_bytes", maxSeconds = "max_seconds", followSymlinks = "follow_symlinks", carve, fast, tool
+    case maxBytes = "max_bytes", maxSeconds = "max_seconds", followSymlinks = "follow_symlinks", carve, archives, fast, tool
     case setLabel = "set_label", setType = "set_type", setFormat = "set_format", knownGood = "known_good"
   }
 }

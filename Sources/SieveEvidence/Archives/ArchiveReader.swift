@@ -1,15 +1,21 @@
 import CArchive
 
-/// Reads the members of an archive held in memory through libarchive (zip, tar with
-/// gzip, bzip2, xz or zstd, 7z, rar, cpio, ISO, …), and of the archives inside it down to
-/// ``Limits/maxDepth``, naming each `outer.zip!/dir/inner.tar!/photo.jpg`.
+#if canImport(SievePipeline)
+  // (The fuzz binary compiles this file with ArchiveMember.swift and ContainerOutcome.swift.)
+  import SievePipeline
+#endif
+
+/// Reads the members of an archive held in memory through libarchive (zip and the
+/// formats built on it, tar with gzip, bzip2, xz or zstd, 7z, rar, cpio, a lone gzip,
+/// bzip2, xz or zstd stream, …), and of the archives inside it down to
+/// ``Limits/maxDepth``.
 ///
 /// Archive bombs are bounded: the members, the bytes expanded and the ratio of expanded
 /// to archived bytes are counted over the whole tree, and past a limit the reading stops
 /// with a reason that says which. An encrypted member is reported as such, never guessed.
 public struct ArchiveReader: Sendable {
   /// How far an archive tree may expand.
-  public struct Limits: Sendable, Equatable {
+  public struct Limits: Sendable, Equatable, Codable {
     /// Archives inside archives, counting the outer one as 1. Default 5.
     public var maxDepth = 5
     /// Members of the whole tree. Default 100,000.
@@ -22,16 +28,42 @@ public struct ArchiveReader: Sendable {
     public var maxMemberBytes = 512 << 20
 
     public init() {}
+
+    enum CodingKeys: String, CodingKey {
+      case maxDepth = "max_depth", maxMembers = "max_members", maxExpandedBytes = "max_expanded_bytes", maxRatio = "max_ratio"
+      case maxMemberBytes = "max_member_bytes"
+    }
   }
 
-  /// One thing an archive tree holds.
+  /// One member of an archive tree, where it lies and what the archive records of it.
+  public struct Entry: Sendable, Equatable {
+    /// The way down from the outer archive: each archive's member, the last one this.
+    public var steps: [ArchiveMember.Step]
+    /// Its modification time as the archive records it (seconds since 1970).
+    public var modified: Double?
+    /// Its size as the archive records it, where it does.
+    public var size: Int?
+
+    /// The member names down the tree, `["2019/inner.tar", "a.jpg"]`.
+    public var names: [String] { steps.map(\.name) }
+  }
+
+  /// One thing an archive tree holds, in the order read; an archive inside comes after
+  /// its own members.
   public enum Member: Sendable, Equatable {
-    /// A regular file's bytes, with its path from the outer archive: `["a.zip", "dir/b.tar", "c.jpg"]`.
-    case file(path: [String], bytes: [UInt8])
-    /// A member that is encrypted: not read.
-    case encrypted(path: [String])
-    /// A member or an archive that could not be read, or a limit reached: why.
-    case failure(path: [String], reason: String)
+    /// A regular file that is not an archive opened: its bytes.
+    case file(Entry, bytes: [UInt8])
+    /// An archive inside, after its members: its bytes, and how its reading went.
+    case archive(Entry, bytes: [UInt8], ContainerOutcome)
+    /// An encrypted member: not read.
+    case encrypted(Entry)
+    /// A member that could not be read: why.
+    case failure(Entry, reason: String)
+  }
+
+  /// Why a member could not be extracted again.
+  public struct ExtractionError: Error, Sendable, CustomStringConvertible {
+    public var description: String
   }
 
   public var limits: Limits
@@ -42,19 +74,23 @@ public struct ArchiveReader: Sendable {
 
   /// Whether `prefix` (a file's first 512 bytes or more) starts like an archive Sieve
   /// opens: zip, gzip, bzip2, xz, zstd, 7z, rar, or tar (`ustar` at 257).
-  public static func looksLikeArchive(_ prefix: [UInt8]) -> Bool {
+  public static func looksLikeArchive(_ prefix: some Collection<UInt8>) -> Bool {
+    let prefix = Array(prefix.prefix(512))
     func starts(_ signature: [UInt8]) -> Bool { prefix.starts(with: signature) }
-    if starts([0x50, 0x4B, 0x03, 0x04]) || starts([0x1F, 0x8B]) || starts(Array("BZh".utf8)) { return true }
+    if starts([0x50, 0x4B, 0x03, 0x04]) || starts([0x1F, 0x8B, 0x08]) { return true }
+    if prefix.count >= 4, starts(Array("BZh".utf8)), (0x31...0x39).contains(prefix[3]) { return true }
     if starts([0xFD, 0x37, 0x7A, 0x58, 0x5A, 0x00]) || starts([0x28, 0xB5, 0x2F, 0xFD]) { return true }
     if starts([0x37, 0x7A, 0xBC, 0xAF, 0x27, 0x1C]) || starts(Array("Rar!\u{1A}\u{07}".utf8)) { return true }
     return prefix.count >= 262 && Array(prefix[257..<262]) == Array("ustar".utf8)
   }
 
-  /// Calls `visit` with every member of the archive `bytes` (named `name`) and of the
-  /// archives inside it, in order.
-  public func read(_ bytes: [UInt8], name: String, visit: (Member) -> Void) {
+  /// Calls `visit` with every member of the archive `bytes` and of the archives inside
+  /// it, in order, and returns how the outer archive's reading went; nil when `bytes` do
+  /// not start like an archive (``looksLikeArchive(_:)``).
+  public func read(_ bytes: [UInt8], visit: (Member) -> Void) -> ContainerOutcome? {
+    guard Self.looksLikeArchive(bytes) else { return nil }
     var budget = Budget(outerBytes: bytes.count)
-    read(bytes, path: [name], depth: 1, budget: &budget, visit: visit)
+    return read(bytes, steps: [], budget: &budget, visit: visit)
   }
 
   /// What the tree has used of the limits so far.
@@ -65,84 +101,186 @@ public struct ArchiveReader: Sendable {
     var stopped: String?
   }
 
-  private func read(_ bytes: [UInt8], path: [String], depth: Int, budget: inout Budget, visit: (Member) -> Void) {
-    guard let archive = archive_read_new() else { return visit(.failure(path: path, reason: "libarchive could not start")) }
-    defer { archive_read_free(archive) }
-    archive_read_support_filter_all(archive)
-    archive_read_support_format_all(archive)
+  private func read(_ bytes: [UInt8], steps: [ArchiveMember.Step], budget: inout Budget, visit: (Member) -> Void) -> ContainerOutcome {
+    var outcome = ContainerOutcome(format: "archive", members: 0)
+    let depth = steps.count + 1
     bytes.withUnsafeBytes { raw in
-      guard archive_read_open_memory(archive, raw.baseAddress, raw.count) == ARCHIVE_OK else {
-        visit(.failure(path: path, reason: "not an archive libarchive reads: \(Self.error(archive))"))
+      let opened = Opened(raw)
+      guard let archive = opened.archive else {
+        outcome.problem = "cannot be read as an archive: \(opened.error)"
         return
       }
-      var entry: OpaquePointer?
+      var index = -1
+      var buffer = [UInt8](repeating: 0, count: 1 << 16)
       while budget.stopped == nil {
+        var entry: OpaquePointer?
         let status = archive_read_next_header(archive, &entry)
         if status == ARCHIVE_EOF { break }
-        guard status == ARCHIVE_OK || status == ARCHIVE_WARN, let entry else {
-          visit(.failure(path: path, reason: "damaged after \(budget.members) members: \(Self.error(archive))"))
-          break
+        index += 1
+        if index == 0 {
+          outcome.format = Self.formatName(archive)
+          guard archive_format(archive) != ARCHIVE_FORMAT_RAW || archive_filter_count(archive) > 1 else {
+            outcome.problem = "cannot be read as an archive: no format libarchive reads"
+            return
+          }
         }
-        let name = archive_entry_pathname_utf8(entry).map { String(cString: $0) }
-          ?? archive_entry_pathname(entry).map { String(decoding: Array(String(cString: $0).utf8), as: UTF8.self) } ?? "?"
+        guard status == ARCHIVE_OK || status == ARCHIVE_WARN, let entry else {
+          let reason = archive_read_has_encrypted_entries(archive) == 1 ? "encrypted" : Self.error(archive)
+          outcome.problem = index == 0 ? "cannot be read as an archive: \(reason)" : "damaged after \(outcome.members) members: \(reason)"
+          return
+        }
         guard archive_entry_filetype(entry) == 0o100000 else { continue }  // AE_IFREG
+        outcome.members += 1
         budget.members += 1
-        let memberPath = path + [name]
+        var member = Entry(steps: steps + [.init(name: Self.name(of: entry, index: index, archive: archive), entry: index)])
+        if archive_entry_mtime_is_set(entry) != 0 {
+          member.modified = Double(archive_entry_mtime(entry)) + Double(archive_entry_mtime_nsec(entry)) / 1e9
+        }
+        if archive_entry_size_is_set(entry) != 0 { member.size = Int(archive_entry_size(entry)) }
         if budget.members > limits.maxMembers {
-          budget.stopped = "more than \(limits.maxMembers) members: the rest is not read (an archive bomb?)"
-          visit(.failure(path: path, reason: budget.stopped!))
+          budget.stopped = "more than \(limits.maxMembers) members in all: the rest is not read (an archive bomb?)"
           break
         }
         if archive_entry_is_encrypted(entry) != 0 {
-          visit(.encrypted(path: memberPath))
+          visit(.encrypted(member))
           continue
         }
-        var member: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        var data: [UInt8] = []
         var failure: String?
         while true {
           let n = buffer.withUnsafeMutableBytes { archive_read_data(archive, $0.baseAddress, $0.count) }
           if n == 0 { break }
           guard n > 0 else {
-            failure = archive_entry_is_encrypted(entry) != 0 ? nil : "cannot be read: \(Self.error(archive))"
+            failure = "cannot be read: \(Self.error(archive))"
             break
           }
           budget.expanded += n
-          if member.count + n > limits.maxMemberBytes {
+          if data.count + n > limits.maxMemberBytes {
             failure = "over \(limits.maxMemberBytes) bytes expanded; not read"
             break
           }
           if budget.expanded > limits.maxExpandedBytes {
-            budget.stopped = "expands past \(limits.maxExpandedBytes) bytes: the rest is not read (an archive bomb?)"
+            budget.stopped = "expands past \(limits.maxExpandedBytes) bytes in all: the rest is not read (an archive bomb?)"
             break
           }
           if budget.expanded > 1 << 20, budget.expanded / max(1, budget.outerBytes) > limits.maxRatio {
             budget.stopped =
-              "expands more than \(limits.maxRatio) times its \(budget.outerBytes) bytes: the rest is not read (an archive bomb?)"
+              "expands more than \(limits.maxRatio) times the \(budget.outerBytes) bytes of the outer archive: the rest is not read (an archive bomb?)"
             break
           }
-          member += buffer[0..<n]
+          data += buffer[0..<n]
         }
         if let stopped = budget.stopped {
-          visit(.failure(path: memberPath, reason: stopped))
+          visit(.failure(member, reason: stopped))
           break
         }
         if let failure {
-          visit(.failure(path: memberPath, reason: failure))
+          visit(.failure(member, reason: failure))
           continue
         }
-        if Self.looksLikeArchive(Array(member.prefix(512))) {
-          if depth >= limits.maxDepth {
-            visit(.failure(path: memberPath, reason: "an archive nested deeper than \(limits.maxDepth): not opened"))
-            visit(.file(path: memberPath, bytes: member))
-          } else {
-            read(member, path: memberPath, depth: depth + 1, budget: &budget, visit: visit)
+        if Self.looksLikeArchive(data) {
+          let inner =
+            depth >= limits.maxDepth
+            ? ContainerOutcome(format: "archive", members: 0, problem: "an archive nested deeper than \(limits.maxDepth): not opened")
+            : read(data, steps: member.steps, budget: &budget, visit: visit)
+          visit(.archive(member, bytes: data, inner))
+          continue
+        }
+        visit(.file(member, bytes: data))
+      }
+      if let stopped = budget.stopped { outcome.problem = stopped }
+    }
+    return outcome
+  }
+
+  /// The bytes of the member `steps` leads to, read again from the archive `bytes` (for
+  /// an export or a thumbnail), within the member limit.
+  public func extract(_ bytes: [UInt8], steps: ArraySlice<ArchiveMember.Step>) throws(ExtractionError) -> [UInt8] {
+    guard let step = steps.first else { return bytes }
+    let found: Result<[UInt8], ExtractionError> = bytes.withUnsafeBytes { raw in
+      let opened = Opened(raw)
+      guard let archive = opened.archive else { return .failure(.init(description: "cannot be read as an archive: \(opened.error)")) }
+      var index = -1
+      var entry: OpaquePointer?
+      while true {
+        let status = archive_read_next_header(archive, &entry)
+        guard status == ARCHIVE_OK || status == ARCHIVE_WARN, let entry else { break }
+        index += 1
+        guard index == step.entry else { continue }
+        guard Self.name(of: entry, index: index, archive: archive) == step.name else {
+          return .failure(.init(description: "entry \(index) is no longer \(step.name)"))
+        }
+        var data: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+          let n = buffer.withUnsafeMutableBytes { archive_read_data(archive, $0.baseAddress, $0.count) }
+          if n == 0 { return .success(data) }
+          guard n > 0 else { return .failure(.init(description: "\(step.name) cannot be read: \(Self.error(archive))")) }
+          guard data.count + n <= limits.maxMemberBytes else {
+            return .failure(.init(description: "\(step.name) is over \(limits.maxMemberBytes) bytes"))
           }
-          continue
+          data += buffer[0..<n]
         }
-        visit(.file(path: memberPath, bytes: member))
+      }
+      return .failure(.init(description: "\(step.name) (entry \(step.entry)) is not in the archive"))
+    }
+    return try extract(found.get(), steps: steps.dropFirst())
+  }
+
+  /// An archive opened over bytes in memory, every filter and format libarchive has
+  /// (and the raw format, for a lone compressed stream).
+  private final class Opened {
+    let archive: OpaquePointer?
+    let error: String
+
+    init(_ raw: UnsafeRawBufferPointer) {
+      guard let archive = archive_read_new() else {
+        (self.archive, error) = (nil, "libarchive could not start")
+        return
+      }
+      archive_read_support_filter_all(archive)
+      archive_read_support_format_all(archive)
+      archive_read_support_format_raw(archive)
+      if archive_read_open_memory(archive, raw.baseAddress, raw.count) == ARCHIVE_OK {
+        (self.archive, error) = (archive, "")
+      } else {
+        error = ArchiveReader.error(archive)
+        archive_read_free(archive)
+        self.archive = nil
       }
     }
+
+    deinit {
+      if let archive { archive_read_free(archive) }
+    }
+  }
+
+  /// The member's path as the archive records it (UTF-8 where it says so), or `entry N`.
+  private static func name(of entry: OpaquePointer, index: Int, archive: OpaquePointer) -> String {
+    if archive_format(archive) == ARCHIVE_FORMAT_RAW { return "data" }
+    if let utf8 = archive_entry_pathname_utf8(entry) { return String(cString: utf8) }
+    if let raw = archive_entry_pathname(entry) { return String(decoding: Array(String(cString: raw).utf8), as: UTF8.self) }
+    return "entry \(index)"
+  }
+
+  /// `zip`, `tar+gzip`, `7z`, `rar`, … for people.
+  private static func formatName(_ archive: OpaquePointer) -> String {
+    let family: String =
+      switch archive_format(archive) & ARCHIVE_FORMAT_BASE_MASK {
+      case ARCHIVE_FORMAT_ZIP: "zip"
+      case ARCHIVE_FORMAT_TAR: "tar"
+      case ARCHIVE_FORMAT_7ZIP: "7z"
+      case ARCHIVE_FORMAT_RAR, ARCHIVE_FORMAT_RAR_V5: "rar"
+      case ARCHIVE_FORMAT_CPIO: "cpio"
+      case ARCHIVE_FORMAT_ISO9660: "iso9660"
+      case ARCHIVE_FORMAT_CAB: "cab"
+      case ARCHIVE_FORMAT_RAW: "compressed"
+      default: archive_format_name(archive).map { String(cString: $0) } ?? "archive"
+      }
+    let filters = (0..<max(0, Int(archive_filter_count(archive)) - 1)).compactMap { i in
+      archive_filter_name(archive, Int32(i)).map { String(cString: $0) }
+    }
+    return ([family] + filters.reversed()).joined(separator: "+")
   }
 
   private static func error(_ archive: OpaquePointer) -> String {

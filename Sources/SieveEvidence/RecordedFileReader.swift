@@ -1,0 +1,70 @@
+import SievePipeline
+
+/// Reads the files a scan recorded back out of the evidence, by their location chain, for
+/// the reports' thumbnails and for exports: from a folder, from inside a disk image
+/// (reopened read-only, once each), from inside an archive (the outer archive read again,
+/// kept for the next member, and the member extracted down its ``ArchiveMember`` steps).
+public struct RecordedFileReader {
+  /// Why a recorded file cannot be read back.
+  public struct Failure: Error, Sendable, CustomStringConvertible {
+    public var description: String
+  }
+
+  /// How far archives are expanded on the way to a member.
+  public var archiveLimits: ArchiveReader.Limits
+  private var images: [String: DiskImage?] = [:]
+  /// The last outer archive read: its path and bytes.
+  private var lastContainer: (path: [UInt8], bytes: [UInt8])?
+
+  public init(archiveLimits: ArchiveReader.Limits = .init()) {
+    self.archiveLimits = archiveLimits
+  }
+
+  /// The bytes of the file recorded at `path` (its display path), lying at `location` and
+  /// `member`, of `size` bytes; files (and outer archives) larger than `maxBytes` are not read.
+  public mutating func contents(
+    path: RawPath, location: EvidenceLocation?, member: ArchiveMember?, size: Int?, maxBytes: Int = .max
+  ) throws(Failure) -> [UInt8] {
+    guard let member else { return try read(path: path, location: location, size: size, maxBytes: maxBytes) }
+    let container = member.containerPath(of: path)
+    let archive: [UInt8]
+    if let last = lastContainer, last.path == container.bytes {
+      archive = last.bytes
+    } else {
+      archive = try read(path: container, location: location, size: member.containerSize, maxBytes: maxBytes)
+      lastContainer = (container.bytes, archive)
+    }
+    do {
+      return try ArchiveReader(limits: archiveLimits).extract(archive, steps: member.steps[...])
+    } catch {
+      throw Failure(description: "\(member.memberPath) in \(container): \(error)")
+    }
+  }
+
+  /// A file of a folder, or a file (not a member) in a disk image.
+  private mutating func read(path: RawPath, location: EvidenceLocation?, size: Int?, maxBytes: Int) throws(Failure) -> [UInt8] {
+    guard let location else {
+      do {
+        return try FileReader.read(path, maxBytes: maxBytes)
+      } catch {
+        throw Failure(description: "\(path): \(error)")
+      }
+    }
+    let size = size ?? 0
+    guard size <= maxBytes else { throw Failure(description: "\(path): \(size) bytes, over the limit of \(maxBytes)") }
+    guard let image = image(for: location) else { throw Failure(description: "\(location.image): the disk image cannot be opened") }
+    do {
+      return try image.contents(of: location, size: size)
+    } catch {
+      throw Failure(description: "\(path): \(error)")
+    }
+  }
+
+  /// The disk image `location` names, opened once; nil when it can no longer be opened.
+  private mutating func image(for location: EvidenceLocation) -> DiskImage? {
+    if let known = images[location.image] { return known }
+    let image = DiskImage.open(location)
+    images[location.image] = .some(image)
+    return image
+  }
+}
