@@ -4,9 +4,10 @@
 # Idempotent: does nothing when they are already there. Needs root or sudo.
 set -euo pipefail
 # The codec libraries, The Sleuth Kit (disk images; E01 through libewf), and for the tests
-# the tools that make small disk images (FAT, ext4, E01) and Python to drive them.
+# the tools that make small disk images (FAT, ext4, E01) and archives (zip, bsdtar for 7z and
+# zstd), and Python to drive them.
 packages=(libjpeg-dev libpng-dev libwebp-dev libgif-dev libtiff-dev libheif-dev libtsk-dev libewf-dev libarchive-dev
-  python3 dosfstools mtools e2fsprogs ntfs-3g xorriso ewf-tools zip)
+  python3 dosfstools mtools e2fsprogs ntfs-3g xorriso ewf-tools zip libarchive-tools zstd)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -187,4 +187,61 @@ import Testing
       Issue.record("\(locked.members)")
     }
   }
+
+  /// Every format the issue names, made by its own tools: tar with bzip2, xz and zstd
+  /// (Python's tarfile, bsdtar), 7z (bsdtar), rar (a stored RAR 4 archive written here:
+  /// no free tool writes RAR), zip.
+  @Test func everyFormatIsRead() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.remove() }
+    try Self.python(
+      """
+      import io, os, shutil, struct, subprocess, sys, tarfile, zipfile, zlib
+      pic = open(sys.argv[1], 'rb').read(); out = sys.argv[2]
+      os.makedirs(out + '/tree/DCIM'); open(out + '/tree/DCIM/a.jpg', 'wb').write(pic)
+      open(out + '/tree/b.txt', 'wb').write(b'benign')
+      for mode, name in (('w:bz2', 'x.tar.bz2'), ('w:xz', 'x.tar.xz')):
+          with tarfile.open(out + '/' + name, mode) as t: t.add(out + '/tree/DCIM/a.jpg', 'DCIM/a.jpg'); t.add(out + '/tree/b.txt', 'b.txt')
+      for args, name in ((['--zstd', '-cf'], 'x.tar.zst'), (['--format', '7zip', '-cf'], 'x.7z'), (['--format', 'zip', '-cf'], 'x.zip')):
+          subprocess.run(['bsdtar'] + args + [out + '/' + name, '-C', out + '/tree', 'DCIM/a.jpg', 'b.txt'], check=True)
+      def block(kind, flags, body):
+          rest = struct.pack('<BHH', kind, flags, 7 + len(body)) + body
+          return struct.pack('<H', zlib.crc32(rest) & 0xFFFF) + rest
+      rar = b'Rar!\\x1a\\x07\\x00' + block(0x73, 0, struct.pack('<HI', 0, 0))
+      for name, data in (('DCIM/a.jpg', pic), ('b.txt', b'benign')):
+          dos = (40 << 25) | (1 << 21) | (2 << 16) | (3 << 11) | (4 << 5) | 3
+          body = struct.pack('<IIBIIBBHI', len(data), len(data), 3, zlib.crc32(data), dos, 20, 0x30, len(name), 0o100644) + name.encode()
+          rar += block(0x74, 0x8000, body) + data
+      open(out + '/x.rar', 'wb').write(rar + block(0x7B, 0x4000, b''))
+      """, in: dir)
+    let picture = try TestData.bytes(URL(fileURLWithPath: Self.picture))
+    let formats = ["x.tar.bz2": "tar+bzip2", "x.tar.xz": "tar+xz", "x.tar.zst": "tar+zstd", "x.7z": "7z", "x.rar": "rar", "x.zip": "zip"]
+    for (name, format) in formats {
+      let (members, outcome) = try Self.members(dir.path + "/" + name)
+      #expect(outcome == ContainerOutcome(format: format, members: 2), "\(name)")
+      #expect(Self.files(members) == [["DCIM/a.jpg"]: picture, ["b.txt"]: Array("benign".utf8)], "\(name)")
+    }
+  }
+
+  /// A zip's mode bits can call a member a directory or a device while it holds a
+  /// picture (libarchive then gives none of its bytes): reported, not left out silently.
+  @Test func membersDisguisedByTheirModeAreReported() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.remove() }
+    try Self.python(
+      """
+      import sys, zipfile
+      pic = open(sys.argv[1], 'rb').read()
+      with zipfile.ZipFile(sys.argv[2] + '/modes.zip', 'w') as z:
+          for name, mode in (('chr.jpg', 0o020644), ('dir.jpg', 0o040755), ('reg.jpg', 0o100644)):
+              info = zipfile.ZipInfo(name); info.external_attr = mode << 16; info.create_system = 3; z.writestr(info, pic)
+      """, in: dir)
+    let (members, outcome) = try Self.members(dir.path + "/modes.zip")
+    #expect(outcome?.members == 3)
+    #expect(Self.files(members).keys.sorted { $0.joined() < $1.joined() } == [["reg.jpg"]])
+    let reported = members.compactMap { member -> String? in
+      if case .failure(let entry, let reason) = member { return "\(entry.names[0]): \(reason)" } else { return nil }
+    }
+    #expect(reported.count == 2 && reported.allSatisfy { $0.contains("claims 7528 bytes") }, "\(reported)")
+  }
 }

@@ -129,7 +129,8 @@ public struct ArchiveReader: Sendable {
           outcome.problem = index == 0 ? "cannot be read as an archive: \(reason)" : "damaged after \(outcome.members) members: \(reason)"
           return
         }
-        guard archive_entry_filetype(entry) == 0o100000 else { continue }  // AE_IFREG
+        let kind = Self.kind(of: entry)
+        guard kind != .skipped else { continue }
         outcome.members += 1
         budget.members += 1
         var member = Entry(steps: steps + [.init(name: Self.name(of: entry, index: index, archive: archive), entry: index)])
@@ -140,6 +141,10 @@ public struct ArchiveReader: Sendable {
         if budget.members > limits.maxMembers {
           budget.stopped = "more than \(limits.maxMembers) members in all: the rest is not read (an archive bomb?)"
           break
+        }
+        if case .unreadable(let reason) = kind {
+          visit(.failure(member, reason: reason))
+          continue
         }
         if archive_entry_is_encrypted(entry) != 0 {
           visit(.encrypted(member))
@@ -253,6 +258,32 @@ public struct ArchiveReader: Sendable {
     deinit {
       if let archive { archive_read_free(archive) }
     }
+  }
+
+  /// Whether an entry is read as a file: everything but directories, symbolic links,
+  /// devices, FIFOs and sockets, and hard links that carry no data of their own (the file
+  /// they name is read). An entry whose type the archive leaves unknown (a RAR made on
+  /// an unexpected host) is read. A directory, device, FIFO or socket that claims bytes of
+  /// its own (a zip can say so in its mode bits; libarchive then gives none) is reported,
+  /// not left out silently.
+  private static func kind(of entry: OpaquePointer) -> EntryKind {
+    let size = archive_entry_size_is_set(entry) != 0 ? Int(archive_entry_size(entry)) : 0
+    let type: String
+    switch archive_entry_filetype(entry) {
+    case 0o120000: return .skipped  // a symbolic link: its target is not a file's bytes
+    case 0o040000: type = "a directory"
+    case 0o020000, 0o060000: type = "a device"
+    case 0o010000: type = "a FIFO"
+    case 0o140000: type = "a socket"
+    default: return archive_entry_hardlink(entry) == nil || size != 0 ? .file : .skipped
+    }
+    return size > 0 ? .unreadable("\(type) entry that claims \(size) bytes: its bytes are not read") : .skipped
+  }
+
+  enum EntryKind: Equatable {
+    case file
+    case skipped
+    case unreadable(String)
   }
 
   /// The member's path as the archive records it (UTF-8 where it says so), or `entry N`.
