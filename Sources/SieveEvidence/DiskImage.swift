@@ -250,6 +250,41 @@ public final class DiskImage: Sendable {
     return bytes
   }
 
+  /// Reads up to `buffer.count` bytes of a file of `size` bytes from `offset`, through its
+  /// file system (as ``read(_:size:chunkSize:_:)``), for a reader that reads a large file
+  /// where it needs (an archive); 0 at the end.
+  public func read(
+    _ location: EvidenceLocation, size: Int, at offset: Int, into buffer: UnsafeMutableRawBufferPointer
+  ) throws(Failure) -> Int {
+    let want = min(buffer.count, max(0, size - offset))
+    guard want > 0, offset >= 0 else { return 0 }
+    if let start = location.carvedOffset {
+      let bytes = try readRaw(offset: start + offset, length: want)
+      bytes.withUnsafeBytes { buffer.copyMemory(from: $0) }
+      return bytes.count
+    }
+    guard let index = volumes.firstIndex(where: { $0.offset == location.partitionOffset }) else {
+      throw Failure(description: "no file system at byte \(location.partitionOffset) of the image")
+    }
+    return try handles.withLock { handles throws(Failure) in
+      guard let file = tsk_fs_file_open_meta(handles.fileSystems[index], nil, TSK_INUM_T(location.metadataAddress)) else {
+        throw Failure(description: Self.lastError("metadata entry \(location.metadataAddress) cannot be read"))
+      }
+      defer { tsk_fs_file_close(file) }
+      let into = buffer.baseAddress?.assumingMemoryBound(to: CChar.self)
+      let got =
+        if let type = location.attributeType, let id = location.attributeID {
+          tsk_fs_file_read_type(
+            file, TSK_FS_ATTR_TYPE_ENUM(UInt32(clamping: type)), UInt16(clamping: id), TSK_OFF_T(offset), into, want,
+            TSK_FS_FILE_READ_FLAG_NONE)
+        } else {
+          tsk_fs_file_read(file, TSK_OFF_T(offset), into, want, TSK_FS_FILE_READ_FLAG_NONE)
+        }
+      guard got > 0 else { throw Failure(description: Self.lastError("read failed at byte \(offset) of \(size)")) }
+      return got
+    }
+  }
+
   /// Calls `body` with successive chunks of a file, read through its file system:
   /// allocated files as their metadata maps them, deleted ones as TSK recovers them (FAT:
   /// contiguous clusters from the first); a carved picture from the image's bytes.

@@ -217,15 +217,52 @@ public struct EvidenceSet: EvidenceSource {
     }
   }
 
-  /// Opens `bytes` as an archive when they are one: each member (of nested archives too)
-  /// named `FILE!/dir/inner.zip!/photo.jpg`, located by the outer archive's location and
-  /// its ``ArchiveMember`` steps, with the time the archive records. A name that repeats
-  /// in an archive (a tar may hold one twice) gets ` [entry N]`.
+  /// Opens `bytes` as an archive when they are one: each member, of nested archives too,
+  /// named and located by ``MemberNaming``.
   public func expand(_ file: InputFile, bytes: [UInt8], visit: (ContainedFile) -> Void) -> ContainerOutcome? {
     guard let archives else { return nil }
-    let container = file.path.bytes
+    var naming = MemberNaming(file: file, containerSize: bytes.count)
+    return ArchiveReader(limits: archives).read(bytes) { visit(naming.contained($0)) }
+  }
+
+  /// The same for a file too large to read whole (over the byte limit): the archive is
+  /// read where libarchive needs, from its folder (checked to be the file walked, and
+  /// unchanged once read) or through its disk image's file system.
+  public func expandInPlace(_ file: InputFile, visit: (ContainedFile) -> Void) -> ContainerOutcome? {
+    guard let archives else { return nil }
+    let reader = ArchiveReader(limits: archives)
+    guard let location = file.location else {
+      guard let (handle, metadata) = try? FileReader.open(file) else { return nil }
+      var naming = MemberNaming(file: file, containerSize: metadata.size)
+      var outcome = reader.read(size: metadata.size, readAt: { offset, buffer in try handle.read(at: Int64(offset), into: buffer) }) {
+        visit(naming.contained($0))
+      }
+      if outcome != nil, outcome?.problem == nil, (try? FileReader.checkUnchanged(handle, since: metadata)) == nil {
+        outcome?.problem = "the file changed while it was read"
+      }
+      return outcome
+    }
+    guard let image = try? image(of: location), let size = file.size else { return nil }
+    var naming = MemberNaming(file: file, containerSize: size)
+    return reader.read(size: size, readAt: { offset, buffer in try image.read(location, size: size, at: offset, into: buffer) }) {
+      visit(naming.contained($0))
+    }
+  }
+
+  /// Names an archive's members `FILE!/dir/inner.zip!/photo.jpg`, located by the outer
+  /// archive's location and their ``ArchiveMember`` steps, with the time the archive
+  /// records; a name that repeats (a tar may hold one twice) gets ` [entry N]`.
+  struct MemberNaming {
+    let file: InputFile
+    let containerSize: Int
     var emitted: Set<[UInt8]> = []
-    return ArchiveReader(limits: archives).read(bytes) { member in
+
+    init(file: InputFile, containerSize: Int) {
+      self.file = file
+      self.containerSize = containerSize
+    }
+
+    mutating func contained(_ member: ArchiveReader.Member) -> ContainedFile {
       let entry: ArchiveReader.Entry
       let content: ContainedFile.Content
       switch member {
@@ -234,6 +271,7 @@ public struct EvidenceSet: EvidenceSource {
       case .encrypted(let e): (entry, content) = (e, .encrypted)
       case .failure(let e, let reason): (entry, content) = (e, .failure(reason))
       }
+      let container = file.path.bytes
       var path = container
       for step in entry.steps { path += Array("!/".utf8) + Array(step.name.utf8) }
       if !emitted.insert(path).inserted {
@@ -245,8 +283,8 @@ public struct EvidenceSet: EvidenceSource {
       times.accessTimeKept = true  // read from memory
       let inside = InputFile(
         path: RawPath(bytes: path), explicit: false, location: file.location, size: entry.size, times: times,
-        member: ArchiveMember(containerPathLength: container.count, containerSize: bytes.count, steps: entry.steps))
-      visit(ContainedFile(file: inside, content: content))
+        member: ArchiveMember(containerPathLength: container.count, containerSize: containerSize, steps: entry.steps))
+      return ContainedFile(file: inside, content: content)
     }
   }
 

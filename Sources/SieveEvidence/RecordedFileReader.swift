@@ -1,4 +1,5 @@
 import SievePipeline
+import SieveSystem
 
 /// Reads the files a scan recorded back out of the evidence, by their location chain, for
 /// the reports' thumbnails and for exports: from a folder, from inside a disk image
@@ -12,6 +13,9 @@ public struct RecordedFileReader {
 
   /// How far archives are expanded on the way to a member.
   public var archiveLimits: ArchiveReader.Limits
+  /// Outer archives up to this size are read whole and kept for their next member; larger
+  /// ones are read where they lie. Default 512 MiB.
+  public var heldArchiveBytes = 512 << 20
   private var images: [String: DiskImage?] = [:]
   /// The last outer archive read: its path and bytes.
   private var lastContainer: (path: [UInt8], bytes: [UInt8])?
@@ -27,18 +31,43 @@ public struct RecordedFileReader {
   ) throws(Failure) -> [UInt8] {
     guard let member else { return try read(path: path, location: location, size: size, maxBytes: maxBytes) }
     let container = member.containerPath(of: path)
-    let archive: [UInt8]
-    if let last = lastContainer, last.path == container.bytes {
-      archive = last.bytes
-    } else {
-      archive = try read(path: container, location: location, size: member.containerSize, maxBytes: maxBytes)
-      lastContainer = (container.bytes, archive)
-    }
+    let reader = ArchiveReader(limits: archiveLimits)
     do {
-      return try ArchiveReader(limits: archiveLimits).extract(archive, steps: member.steps[...])
-    } catch {
+      if let last = lastContainer, last.path == container.bytes {
+        return try reader.extract(last.bytes, steps: member.steps[...])
+      }
+      // An outer archive of up to 512 MiB is read whole and kept for the next member;
+      // a larger one is read where it lies.
+      if member.containerSize <= heldArchiveBytes {
+        let archive = try read(path: container, location: location, size: member.containerSize, maxBytes: heldArchiveBytes)
+        lastContainer = (container.bytes, archive)
+        return try reader.extract(archive, steps: member.steps[...])
+      }
+      return try reader.extract(size: member.containerSize, readAt: try randomAccess(container, location: location, size: member.containerSize), steps: member.steps[...])
+    } catch let error as ArchiveReader.ExtractionError {
       throw Failure(description: "\(member.memberPath) in \(container): \(error)")
+    } catch let error as Failure {
+      throw error
+    } catch {
+      throw Failure(description: "\(container): \(error)")
     }
+  }
+
+
+  /// Reads at any offset of a file of a folder or of a disk image.
+  private mutating func randomAccess(
+    _ path: RawPath, location: EvidenceLocation?, size: Int
+  ) throws(Failure) -> (Int, UnsafeMutableRawBufferPointer) throws -> Int {
+    guard let location else {
+      do {
+        let (handle, _) = try FileReader.open(InputFile(path: path, explicit: false))
+        return { offset, buffer in try handle.read(at: Int64(offset), into: buffer) }
+      } catch {
+        throw Failure(description: "\(path): \(error)")
+      }
+    }
+    guard let image = image(for: location) else { throw Failure(description: "\(location.image): the disk image cannot be opened") }
+    return { offset, buffer in try image.read(location, size: size, at: offset, into: buffer) }
   }
 
   /// A file of a folder, or a file (not a member) in a disk image.

@@ -73,8 +73,17 @@ public final class BatchHasher: Sendable {
       bytes = try source.read(file, maxBytes: configuration.limits.maxBytes, times: &times)
     } catch {
       var record: HashRecord
-      if case .tooLarge = error, configuration.digests || configuration.knownGood != nil {
-        record = digestsOnly(file, from: source, tooLarge: error.description)
+      if case .tooLarge = error {
+        let digests = configuration.digests || configuration.knownGood != nil
+        record = digests ? digestsOnly(file, from: source, tooLarge: error.description) : HashRecord(path: path, outcome: .failed(error.description))
+        // Too large to hold, but an archive: read where it lies, its members hashed.
+        var contained: [HashRecord] = []
+        if record.format == nil, !record.isKnownGood,
+          let outcome = expand({ source.expandInPlace(file, visit: $0) }, into: &contained, using: &pipeline)
+        {
+          record.outcome = .container(outcome)
+          record.contained = contained
+        }
       } else {
         record = HashRecord(path: path, outcome: .failed(error.description))
       }
@@ -86,9 +95,8 @@ public final class BatchHasher: Sendable {
     if case .knownGood = record.outcome {
       // Known: neither decoded nor opened.
     } else if record.format == nil,
-      let outcome = source.expand(file, bytes: bytes, visit: { inside in contained.append(containedRecord(inside, using: &pipeline)) })
+      let outcome = expand({ source.expand(file, bytes: bytes, visit: $0) }, into: &contained, using: &pipeline)
     {
-      // An archive: each file in it is hashed as it is read, one at a time.
       record.outcome = .container(outcome)
       record.contained = contained
     } else {
@@ -96,6 +104,55 @@ public final class BatchHasher: Sendable {
     }
     record.times = times
     return record
+  }
+
+  /// Opens a file through `opening` (the source's `expand`) when it is an archive and hashes the files inside as
+  /// they are read: in small groups spread over every worker (one large archive is not
+  /// hashed on one core), each group's bytes released before the next is read.
+  private func expand(
+    _ opening: ((ContainedFile) -> Void) -> ContainerOutcome?, into records: inout [HashRecord], using pipeline: inout ImagePipeline
+  ) -> ContainerOutcome? {
+    let workers = configuration.workers
+    var group: [ContainedFile] = []
+    var groupBytes = 0
+    func hashGroup(_ pipeline: inout ImagePipeline) {
+      records += containedRecords(group, using: &pipeline)
+      group.removeAll(keepingCapacity: true)
+      groupBytes = 0
+    }
+    let outcome = opening { inside in
+      if case .bytes(let data) = inside.content { groupBytes += data.count }
+      if case .container(let data, _) = inside.content { groupBytes += data.count }
+      group.append(inside)
+      if group.count >= 2 * workers || groupBytes >= Self.groupBytes { hashGroup(&pipeline) }
+    }
+    hashGroup(&pipeline)
+    return outcome
+  }
+
+  /// The bytes of archive members read ahead to be hashed together, at most.
+  static let groupBytes = 64 << 20
+
+  /// The records of files found inside an archive, in order: hashed on this thread with
+  /// one worker, else spread over the workers.
+  private func containedRecords(_ items: [ContainedFile], using pipeline: inout ImagePipeline) -> [HashRecord] {
+    let workers = min(configuration.workers, items.count)
+    guard workers > 1 else { return items.map { containedRecord($0, using: &pipeline) } }
+    let (decoder, options) = (pipeline.hasher.decoder, pipeline.hasher.options)
+    let next = Locked(0)
+    let results = Locked([HashRecord?](repeating: nil, count: items.count))
+    DispatchQueue.concurrentPerform(iterations: workers) { _ in
+      var local = ImagePipeline(hasher: ImageHasher(decoder: decoder, options: options), budget: budget)
+      while let index = next.withLock({ n -> Int? in
+        guard n < items.count else { return nil }
+        n += 1
+        return n - 1
+      }) {
+        let record = containedRecord(items[index], using: &local)
+        results.withLock { $0[index] = record }
+      }
+    }
+    return results.withLock { $0.compactMap { $0 } }
   }
 
   /// The record of a file found inside an archive.

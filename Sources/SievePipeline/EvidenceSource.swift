@@ -25,11 +25,16 @@ public protocol EvidenceSource: Sendable {
   /// Called by ``BatchHasher`` on the worker that read the file, which hashes each file
   /// inside as it is visited: only one member's bytes are held at a time.
   func expand(_ file: InputFile, bytes: [UInt8], visit: (ContainedFile) -> Void) -> ContainerOutcome?
+
+  /// The same for a file too large to read whole (over the byte limit), which the source
+  /// reads where it needs; nil when it is not a container.
+  func expandInPlace(_ file: InputFile, visit: (ContainedFile) -> Void) -> ContainerOutcome?
 }
 
 extension EvidenceSource {
   /// No containers: every file is read as it is.
   public func expand(_ file: InputFile, bytes: [UInt8], visit: (ContainedFile) -> Void) -> ContainerOutcome? { nil }
+  public func expandInPlace(_ file: InputFile, visit: (ContainedFile) -> Void) -> ContainerOutcome? { nil }
 }
 
 /// A file found inside another (an archive member), as an ``EvidenceSource`` hands it over

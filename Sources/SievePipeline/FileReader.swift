@@ -61,11 +61,19 @@ public enum FileReader {
     try checkUnchanged(handle, since: metadata)
   }
 
+  /// Opens a walked file read-only as ``read(_:maxBytes:times:)`` does (checked to be the
+  /// file the walk found), for a reader that reads it where it needs (an archive too
+  /// large to hold). Call ``checkUnchanged(_:since:)`` once done.
+  public static func open(_ file: InputFile) throws(Failure) -> (handle: OpenFile, metadata: FileMetadata) {
+    var noAtime = false
+    return try openReadOnly(file, noAtime: &noAtime)
+  }
+
   /// Throws ``Failure/changed`` when the open file's size, modification or change time
   /// is no longer what it was before it was read: a file written to while it was read
   /// (grown, shrunk, or rewritten in place) gave bytes that were never its content at
   /// any one moment, and a file that grew would be recorded as its first bytes.
-  static func checkUnchanged(_ handle: OpenFile, since before: FileMetadata) throws(Failure) {
+  public static func checkUnchanged(_ handle: OpenFile, since before: FileMetadata) throws(Failure) {
     let after: FileMetadata
     do throws(SystemError) { after = try handle.metadata() } catch { throw .system(error.description) }
     guard after.size == before.size, after.modified == before.modified, after.changed == before.changed else {

@@ -52,6 +52,12 @@ public struct HashRecord: Sendable {
 }
 
 extension HashRecord {
+  /// Whether its digest is in the known-good list.
+  public var isKnownGood: Bool {
+    if case .knownGood = outcome { return true }
+    return false
+  }
+
   /// What this file is matched with: its perceptual hashes when it was hashed (PDQ in all
   /// the orientations computed, pHash), and its digests whenever they were computed, for
   /// every file read, image or not.

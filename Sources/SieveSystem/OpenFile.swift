@@ -82,6 +82,17 @@ public final class OpenFile: Sendable {
     }
   }
 
+  /// Reads up to `buffer.count` bytes from `offset` (`pread(2)`, retrying when
+  /// interrupted), leaving the file position alone; 0 at the end.
+  public func read(at offset: Int64, into buffer: UnsafeMutableRawBufferPointer) throws(SystemError) -> Int {
+    guard buffer.count > 0 else { return 0 }
+    while true {
+      let n = pread(descriptor, buffer.baseAddress!, buffer.count, off_t(offset))
+      if n >= 0 { return n }
+      if errno != EINTR { throw .current }
+    }
+  }
+
   /// Fills `buffer` entirely; returns how many bytes were read before the end of the file.
   public func readFully(into buffer: UnsafeMutableRawBufferPointer) throws(SystemError) -> Int {
     var done = 0

@@ -169,6 +169,33 @@ import Testing
     #expect(closed.stdout.split(separator: "\n").count == 1)
   }
 
+  /// Archives larger than `--max-bytes` are not held in memory but read where they lie,
+  /// in a folder (a 7z, which libarchive reads by seeking) and inside a disk image; their
+  /// members are held to the same limit.
+  @Test func archivesTooLargeToHoldAreReadInPlace() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.remove() }
+    let tree = dir.path + "/tree"
+    try FileManager.default.createDirectory(atPath: tree, withIntermediateDirectories: true)
+    for picture in Self.pictures { try FileManager.default.copyItem(atPath: picture, toPath: tree + "/" + (picture as NSString).lastPathComponent) }
+    let make = Process()
+    make.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    make.arguments = ["bsdtar", "--format", "7zip", "-cf", dir.path + "/big.7z", "-C", tree, "."]
+    try make.run()
+    make.waitUntilExit()
+    #expect(make.terminationStatus == 0)
+    // shrink-a-little.jpg (214,410 bytes) is over the limit; the other two are not.
+    let hashed = try CommandRunner.run("sieve", ["hash", "--format", "csv", "--max-bytes", "100K", dir.path + "/big.7z"])
+    #expect(hashed.status == 1)
+    #expect(hashed.stderr.contains("big.7z!/./shrink-a-little.jpg: file is 214410 bytes, over the 102400-byte limit"), "\(hashed.stderr)")
+    let lines = hashed.stdout.split(separator: "\n").dropFirst().map { String($0.split(separator: ",")[0]) }.sorted()
+    #expect(lines == [dir.path + "/big.7z!/./shrink-a-lot.jpg", dir.path + "/big.7z!/./square-128x128.jpg"], "\(lines)")
+    // The zip in the NTFS image (about 20 KB) read in place through the file system.
+    let image = try CommandRunner.run("sieve", ["hash", "--format", "csv", "--max-bytes", "10K", TestData.diskImages + "/gpt.dd"])
+    #expect(image.stdout.contains("/gpt.dd!/vol4/photos.zip!/inner.tar.gz!/deep/in-tar.png,"), "\(image.stdout)\n\(image.stderr)")
+    #expect(image.stderr.contains("/gpt.dd!/vol4/photos.zip!/DCIM/in-zip.jpg: file is 17984 bytes"), "\(image.stderr)")
+  }
+
   /// Killed with SIGKILL in the middle of an archive of 40 pictures and run again: the
   /// same run completes, equal to an uninterrupted scan, each member recorded once.
   @Test(arguments: [6, 21])

@@ -220,7 +220,27 @@ import Testing
       let (members, outcome) = try Self.members(dir.path + "/" + name)
       #expect(outcome == ContainerOutcome(format: format, members: 2), "\(name)")
       #expect(Self.files(members) == [["DCIM/a.jpg"]: picture, ["b.txt"]: Array("benign".utf8)], "\(name)")
+      // Read where it lies (an archive too large to hold), in reads of at most 100 bytes
+      // and seeking where the format needs (7z, zip): the same members and outcome.
+      let bytes = try TestData.bytes(URL(fileURLWithPath: dir.path + "/" + name))
+      var streamed: [ArchiveReader.Member] = []
+      let streamedOutcome = ArchiveReader().read(size: bytes.count, readAt: { offset, buffer in
+        let n = min(100, buffer.count, bytes.count - offset)
+        bytes.withUnsafeBytes { buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[offset..<offset + n])) }
+        return n
+      }) { streamed.append($0) }
+      #expect(streamedOutcome == outcome && streamed == members, "\(name) streamed")
     }
+    // A read that fails part-way: the reason is kept.
+    let zip = try TestData.bytes(URL(fileURLWithPath: dir.path + "/x.zip"))
+    struct Unreadable: Error, CustomStringConvertible { var description: String { "sector 9 unreadable" } }
+    let failed = ArchiveReader().read(size: zip.count, readAt: { offset, buffer in
+      guard offset < 600 else { throw Unreadable() }
+      let n = min(buffer.count, 600 - offset)
+      zip.withUnsafeBytes { buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[offset..<offset + n])) }
+      return n
+    }) { _ in }
+    #expect(failed?.problem?.contains("sector 9 unreadable") == true, "\(String(describing: failed))")
   }
 
   /// A zip's mode bits can call a member a directory or a device while it holds a

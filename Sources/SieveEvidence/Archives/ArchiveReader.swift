@@ -93,6 +93,24 @@ public struct ArchiveReader: Sendable {
     return read(bytes, steps: [], budget: &budget, visit: visit)
   }
 
+  /// The same for an archive of `size` bytes too large to hold in memory, read where
+  /// libarchive needs through `readAt` (bytes read at an offset into a buffer, 0 at the
+  /// end; it throws a reason for people when the bytes cannot be read). The archives
+  /// inside it are read in memory.
+  public func read(
+    size: Int, readAt: @escaping (Int, UnsafeMutableRawBufferPointer) throws -> Int, visit: (Member) -> Void
+  ) -> ContainerOutcome? {
+    var prefix = [UInt8](repeating: 0, count: min(size, 512))
+    let n = prefix.withUnsafeMutableBytes { (try? readAt(0, $0)) ?? 0 }
+    guard Self.looksLikeArchive(prefix[0..<n]) else { return nil }
+    var budget = Budget(outerBytes: size)
+    return Self.withStream(size: size, readAt: readAt) { archive, error, stream in
+      var outcome = read(archive, error: error, steps: [], budget: &budget, visit: visit)
+      if let failure = stream.failure, let problem = outcome.problem { outcome.problem = problem + " (\(failure))" }
+      return outcome
+    }
+  }
+
   /// What the tree has used of the limits so far.
   struct Budget {
     let outerBytes: Int
@@ -102,13 +120,23 @@ public struct ArchiveReader: Sendable {
   }
 
   private func read(_ bytes: [UInt8], steps: [ArchiveMember.Step], budget: inout Budget, visit: (Member) -> Void) -> ContainerOutcome {
+    bytes.withUnsafeBytes { raw in
+      Self.withArchive(opening: { archive_read_open_memory($0, raw.baseAddress, raw.count) }) { archive, error in
+        read(archive, error: error, steps: steps, budget: &budget, visit: visit)
+      }
+    }
+  }
+
+  /// Reads an opened archive (nil: it could not be opened, for `error`).
+  private func read(
+    _ archive: OpaquePointer?, error: String, steps: [ArchiveMember.Step], budget: inout Budget, visit: (Member) -> Void
+  ) -> ContainerOutcome {
     var outcome = ContainerOutcome(format: "archive", members: 0)
     let depth = steps.count + 1
-    bytes.withUnsafeBytes { raw in
-      let opened = Opened(raw)
-      guard let archive = opened.archive else {
-        outcome.problem = "cannot be read as an archive: \(opened.error)"
-        return
+    do {
+      guard let archive else {
+        outcome.problem = "cannot be read as an archive: \(error)"
+        return outcome
       }
       var index = -1
       var buffer = [UInt8](repeating: 0, count: 1 << 16)
@@ -121,13 +149,13 @@ public struct ArchiveReader: Sendable {
           outcome.format = Self.formatName(archive)
           guard archive_format(archive) != ARCHIVE_FORMAT_RAW || archive_filter_count(archive) > 1 else {
             outcome.problem = "cannot be read as an archive: no format libarchive reads"
-            return
+            return outcome
           }
         }
         guard status == ARCHIVE_OK || status == ARCHIVE_WARN, let entry else {
           let reason = archive_read_has_encrypted_entries(archive) == 1 ? "encrypted" : Self.error(archive)
           outcome.problem = index == 0 ? "cannot be read as an archive: \(reason)" : "damaged after \(outcome.members) members: \(reason)"
-          return
+          return outcome
         }
         let kind = Self.kind(of: entry)
         guard kind != .skipped else { continue }
@@ -202,61 +230,131 @@ public struct ArchiveReader: Sendable {
   /// an export or a thumbnail), within the member limit.
   public func extract(_ bytes: [UInt8], steps: ArraySlice<ArchiveMember.Step>) throws(ExtractionError) -> [UInt8] {
     guard let step = steps.first else { return bytes }
-    let found: Result<[UInt8], ExtractionError> = bytes.withUnsafeBytes { raw in
-      let opened = Opened(raw)
-      guard let archive = opened.archive else { return .failure(.init(description: "cannot be read as an archive: \(opened.error)")) }
-      var index = -1
-      var entry: OpaquePointer?
-      while true {
-        let status = archive_read_next_header(archive, &entry)
-        guard status == ARCHIVE_OK || status == ARCHIVE_WARN, let entry else { break }
-        index += 1
-        guard index == step.entry else { continue }
-        guard Self.name(of: entry, index: index, archive: archive) == step.name else {
-          return .failure(.init(description: "entry \(index) is no longer \(step.name)"))
-        }
-        var data: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-          let n = buffer.withUnsafeMutableBytes { archive_read_data(archive, $0.baseAddress, $0.count) }
-          if n == 0 { return .success(data) }
-          guard n > 0 else { return .failure(.init(description: "\(step.name) cannot be read: \(Self.error(archive))")) }
-          guard data.count + n <= limits.maxMemberBytes else {
-            return .failure(.init(description: "\(step.name) is over \(limits.maxMemberBytes) bytes"))
-          }
-          data += buffer[0..<n]
-        }
-      }
-      return .failure(.init(description: "\(step.name) (entry \(step.entry)) is not in the archive"))
+    let found = bytes.withUnsafeBytes { raw in
+      Self.withArchive(opening: { archive_read_open_memory($0, raw.baseAddress, raw.count) }) { member(step, in: $0, error: $1) }
     }
     return try extract(found.get(), steps: steps.dropFirst())
   }
 
-  /// An archive opened over bytes in memory, every filter and format libarchive has
-  /// (and the raw format, for a lone compressed stream).
-  private final class Opened {
-    let archive: OpaquePointer?
-    let error: String
+  /// The same from an archive of `size` bytes read where it lies (as
+  /// ``read(size:readAt:visit:)``).
+  public func extract(
+    size: Int, readAt: @escaping (Int, UnsafeMutableRawBufferPointer) throws -> Int, steps: ArraySlice<ArchiveMember.Step>
+  ) throws(ExtractionError) -> [UInt8] {
+    guard let step = steps.first else { throw ExtractionError(description: "no member named") }
+    let found = Self.withStream(size: size, readAt: readAt) { archive, error, _ in member(step, in: archive, error: error) }
+    return try extract(found.get(), steps: steps.dropFirst())
+  }
 
-    init(_ raw: UnsafeRawBufferPointer) {
-      guard let archive = archive_read_new() else {
-        (self.archive, error) = (nil, "libarchive could not start")
-        return
+  /// The bytes of the member `step` names in an opened archive.
+  private func member(_ step: ArchiveMember.Step, in archive: OpaquePointer?, error: String) -> Result<[UInt8], ExtractionError> {
+    guard let archive else { return .failure(.init(description: "cannot be read as an archive: \(error)")) }
+    var index = -1
+    var entry: OpaquePointer?
+    while true {
+      let status = archive_read_next_header(archive, &entry)
+      guard status == ARCHIVE_OK || status == ARCHIVE_WARN, let entry else { break }
+      index += 1
+      guard index == step.entry else { continue }
+      guard Self.name(of: entry, index: index, archive: archive) == step.name else {
+        return .failure(.init(description: "entry \(index) is no longer \(step.name)"))
       }
-      archive_read_support_filter_all(archive)
-      archive_read_support_format_all(archive)
-      archive_read_support_format_raw(archive)
-      if archive_read_open_memory(archive, raw.baseAddress, raw.count) == ARCHIVE_OK {
-        (self.archive, error) = (archive, "")
-      } else {
-        error = ArchiveReader.error(archive)
-        archive_read_free(archive)
-        self.archive = nil
+      var data: [UInt8] = []
+      var buffer = [UInt8](repeating: 0, count: 1 << 16)
+      while true {
+        let n = buffer.withUnsafeMutableBytes { archive_read_data(archive, $0.baseAddress, $0.count) }
+        if n == 0 { return .success(data) }
+        guard n > 0 else { return .failure(.init(description: "\(step.name) cannot be read: \(Self.error(archive))")) }
+        guard data.count + n <= limits.maxMemberBytes else {
+          return .failure(.init(description: "\(step.name) is over \(limits.maxMemberBytes) bytes"))
+        }
+        data += buffer[0..<n]
+      }
+    }
+    return .failure(.init(description: "\(step.name) (entry \(step.entry)) is not in the archive"))
+  }
+
+  /// Calls `body` with an archive reader over `size` bytes read through `readAt` (nil and
+  /// a reason when it cannot be opened), and the stream (which keeps a read failure).
+  private static func withStream<T>(
+    size: Int, readAt: @escaping (Int, UnsafeMutableRawBufferPointer) throws -> Int, _ body: (OpaquePointer?, String, Stream) -> T
+  ) -> T {
+    let stream = Stream(size: size, readAt: readAt)
+    return withExtendedLifetime(stream) {
+      withArchive(
+        opening: { archive in
+          archive_read_set_callback_data(archive, Unmanaged.passUnretained(stream).toOpaque())
+          archive_read_set_read_callback(archive, Stream.read)
+          archive_read_set_seek_callback(archive, Stream.seek)
+          archive_read_set_skip_callback(archive, Stream.skip)
+          return archive_read_open1(archive)
+        }
+      ) { archive, error in body(archive, error, stream) }
+    }
+  }
+
+  /// Calls `body` with a new archive reader opened by `opening` (every filter and format
+  /// libarchive has, and the raw format, for a lone compressed stream), or with nil and
+  /// the reason it could not be opened; the reader is freed when `body` returns.
+  private static func withArchive<T>(opening: (OpaquePointer) -> Int32, _ body: (OpaquePointer?, String) -> T) -> T {
+    guard let archive = archive_read_new() else { return body(nil, "libarchive could not start") }
+    defer { archive_read_free(archive) }
+    archive_read_support_filter_all(archive)
+    archive_read_support_format_all(archive)
+    archive_read_support_format_raw(archive)
+    guard opening(archive) == ARCHIVE_OK else { return body(nil, error(archive)) }
+    return body(archive, "")
+  }
+
+  /// An archive read where libarchive asks, through libarchive's callbacks.
+  private final class Stream {
+    let size: Int
+    let readAt: (Int, UnsafeMutableRawBufferPointer) throws -> Int
+    var position = 0
+    /// Why the bytes could not be read, when they could not.
+    var failure: String?
+    let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
+
+    init(size: Int, readAt: @escaping (Int, UnsafeMutableRawBufferPointer) throws -> Int) {
+      self.size = size
+      self.readAt = readAt
+    }
+
+    deinit { buffer.deallocate() }
+
+    static func from(_ context: UnsafeMutableRawPointer?) -> Stream {
+      Unmanaged<Stream>.fromOpaque(context!).takeUnretainedValue()
+    }
+
+    static let read: @convention(c) (OpaquePointer?, UnsafeMutableRawPointer?, UnsafeMutablePointer<UnsafeRawPointer?>?) -> Int = {
+      _, context, out in
+      let stream = from(context)
+      let want = UnsafeMutableRawBufferPointer(rebasing: stream.buffer[0..<min(stream.buffer.count, max(0, stream.size - stream.position))])
+      do {
+        let n = try stream.readAt(stream.position, want)
+        stream.position += n
+        out?.pointee = UnsafeRawPointer(stream.buffer.baseAddress)
+        return n
+      } catch {
+        stream.failure = "\(error)"
+        return Int(ARCHIVE_FATAL)
       }
     }
 
-    deinit {
-      if let archive { archive_read_free(archive) }
+    static let seek: @convention(c) (OpaquePointer?, UnsafeMutableRawPointer?, Int64, Int32) -> Int64 = { _, context, offset, whence in
+      let stream = from(context)
+      let base = whence == 0 ? 0 : whence == 1 ? stream.position : stream.size  // SEEK_SET, SEEK_CUR, SEEK_END
+      let (target, overflow) = base.addingReportingOverflow(Int(offset))
+      guard !overflow, target >= 0 else { return Int64(ARCHIVE_FATAL) }
+      stream.position = min(target, stream.size)
+      return Int64(stream.position)
+    }
+
+    static let skip: @convention(c) (OpaquePointer?, UnsafeMutableRawPointer?, Int64) -> Int64 = { _, context, request in
+      let stream = from(context)
+      let skipped = min(max(0, Int(request)), stream.size - stream.position)
+      stream.position += skipped
+      return Int64(skipped)
     }
   }
 
