@@ -85,7 +85,7 @@ enum FuzzTarget: String, CaseIterable {
           expanded += bytes.count
           if first == nil && entry.steps.count == 1 { first = entry }
         case .archive(_, let bytes, _): expanded += bytes.count
-        case .encrypted, .failure: break
+        case .encrypted, .failure, .link: break
         }
       }
       precondition(expanded <= 2 * limits.maxExpandedBytes)

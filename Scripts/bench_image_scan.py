@@ -5,14 +5,18 @@ speed over space without a file system.
 1. The folder DIR is copied into an ext4 image (mkfs.ext4 -d, no mounting) sized 1.5×
    the files; `sieve scan DIR` and `sieve scan IMAGE` run alternately, best of --repeat;
    files/s of each and their ratio (target: the image at ≥ 80 % of the folder's rate).
-2. A raw image of --carve-mb MiB of non-picture bytes with the pictures of DIR planted at
+2. The folder as one zip (stored, as pictures are compressed already) and one tar.gz:
+   `sieve scan ARCHIVE`, best of --repeat, files/s against the folder's (members and the
+   archive counted as files); and the zip read in place (`--max-bytes` below the zip's
+   size, above its largest member's), as archives too large to hold are read.
+3. A raw image of --carve-mb MiB of non-picture bytes with the pictures of DIR planted at
    4 KiB boundaries (every --every MiB): `sieve scan --carve IMAGE`, best of --repeat;
    MB/s of raw space carved (hashing the carved pictures included) and pictures found.
 
   python3 Scripts/bench_image_scan.py [--sieve .build/release/sieve] DIR
 Needs e2fsprogs.
 """
-import argparse, os, pathlib, shutil, sqlite3, subprocess, tempfile, time
+import argparse, os, pathlib, shutil, sqlite3, subprocess, tarfile, tempfile, time, zipfile
 
 root = pathlib.Path(__file__).resolve().parent.parent
 p = argparse.ArgumentParser()
@@ -57,6 +61,23 @@ try:
     print(f"| folder | {nf} | {hf} | {a.repeat} | {tf:.2f} | {nf / tf:.1f} |")
     print(f"| ext4 image | {ni} | {hi} | {a.repeat} | {ti:.2f} | {ni / ti:.1f} |")
     print(f"image / folder: {(ni / ti) / (nf / tf) * 100:.0f} %")
+
+    zipped, tarred = work / "corpus.zip", work / "corpus.tar.gz"
+    with zipfile.ZipFile(zipped, "w", zipfile.ZIP_STORED) as z:
+        for f in files:
+            z.write(f, f.relative_to(a.dir))
+    with tarfile.open(tarred, "w:gz") as t:
+        for f in files:
+            t.add(f, str(f.relative_to(a.dir)))
+    largest = max(f.stat().st_size for f in files)
+    print("| archive | files recorded | hashed | best of | seconds | files/s | of the folder's |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for label, archive, extra in (("zip, stored", zipped, ()), ("tar.gz", tarred, ()),
+                                  ("zip, read in place", zipped, ("--max-bytes", str(largest + 1)))):
+        scan(archive, *extra)
+        ta, (na, ha) = min(scan(archive, *extra) for _ in range(a.repeat))
+        print(f"| {label} ({archive.stat().st_size / 1e6:.1f} MB) | {na} | {ha} | {a.repeat} | {ta:.2f} | {na / ta:.1f} "
+              f"| {(na / ta) / (nf / tf) * 100:.0f} % |")
 
     pictures = [f.read_bytes() for f in files if f.suffix.lower() in (".jpg", ".jpeg", ".png", ".gif", ".bmp", ".webp")]
     raw = work / "blob.raw"

@@ -126,15 +126,7 @@ public struct EvidenceSet: EvidenceSource {
         let prefix = root.bytes + Array("!".utf8) + (file.location.partition.map { Array("/vol\($0)".utf8) } ?? [])
         var path = prefix + file.pathBytes
         if file.location.allocation == .deleted { path += Array(" [deleted, entry \(file.location.metadataAddress)]".utf8) }
-        if !emitted.insert(path).inserted {
-          let base = path + Array(" [entry \(file.location.metadataAddress)]".utf8)
-          path = base
-          var n = 2
-          while !emitted.insert(path).inserted {
-            path = base + Array(" [\(n)]".utf8)
-            n += 1
-          }
-        }
+        path = Self.unique(path, entry: file.location.metadataAddress, in: &emitted)
         var times = FileReader.FileTimes()
         (times.modified, times.accessed, times.changed, times.created) = (file.modified, file.accessed, file.changed, file.location.created)
         // The image is opened read-only: nothing in it can change.
@@ -143,6 +135,20 @@ public struct EvidenceSet: EvidenceSource {
       }
       if carve { carvePictures(image, name: name, files: files, visit) }
     }
+  }
+
+  /// `path`, or when `emitted` has it already, `path [entry N]`, then `path [entry N] [2]`,
+  /// … : the first that is not; recorded in `emitted`.
+  static func unique(_ path: [UInt8], entry: UInt64, in emitted: inout Set<[UInt8]>) -> [UInt8] {
+    guard !emitted.insert(path).inserted else { return path }
+    let base = path + Array(" [entry \(entry)]".utf8)
+    var unique = base
+    var n = 2
+    while !emitted.insert(unique).inserted {
+      unique = base + Array(" [\(n)]".utf8)
+      n += 1
+    }
+    return unique
   }
 
   /// Carving reads unallocated space in windows of this many bytes (plus the longest
@@ -251,7 +257,8 @@ public struct EvidenceSet: EvidenceSource {
 
   /// Names an archive's members `FILE!/dir/inner.zip!/photo.jpg`, located by the outer
   /// archive's location and their ``ArchiveMember`` steps, with the time the archive
-  /// records; a name that repeats (a tar may hold one twice) gets ` [entry N]`.
+  /// records; a name that repeats (a tar may hold one twice) gets ` [entry N]` (and a
+  /// count, should that be taken too).
   struct MemberNaming {
     let file: InputFile
     let containerSize: Int
@@ -270,14 +277,13 @@ public struct EvidenceSet: EvidenceSource {
       case .archive(let e, let bytes, let outcome): (entry, content) = (e, .container(bytes, outcome))
       case .encrypted(let e): (entry, content) = (e, .encrypted)
       case .failure(let e, let reason): (entry, content) = (e, .failure(reason))
+      case .link(let e, let target): (entry, content) = (e, .special("a link to \(target), not followed"))
       }
       let container = file.path.bytes
       var path = container
-      for step in entry.steps { path += Array("!/".utf8) + Array(step.name.utf8) }
-      if !emitted.insert(path).inserted {
-        path += Array(" [entry \(entry.steps.last?.entry ?? 0)]".utf8)
-        emitted.insert(path)
-      }
+      for name in entry.rawNames { path += Array("!/".utf8) + name }
+      // The same bytes twice (a tar may hold a name twice): made unique.
+      path = EvidenceSet.unique(path, entry: UInt64(entry.steps.last?.entry ?? 0), in: &emitted)
       var times = FileReader.FileTimes()
       times.modified = entry.modified
       times.accessTimeKept = true  // read from memory

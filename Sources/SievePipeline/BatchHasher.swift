@@ -167,6 +167,8 @@ public final class BatchHasher: Sendable {
       if case .knownGood = record.outcome {} else { record.outcome = .container(outcome) }
     case .encrypted:
       record = HashRecord(path: file.path, outcome: .encrypted, size: file.size)
+    case .special(let what):
+      record = HashRecord(path: file.path, outcome: .special(what))
     case .failure(let reason):
       record = HashRecord(path: file.path, outcome: .failed(reason), size: file.size)
     }

@@ -52,6 +52,8 @@ public struct ContainedFile: Sendable {
     case container([UInt8], ContainerOutcome)
     /// Encrypted: recorded, never guessed at.
     case encrypted
+    /// A link or another entry that is not a file: what it is, recorded, not read.
+    case special(String)
     /// It could not be read (damaged, over a limit): why.
     case failure(String)
   }

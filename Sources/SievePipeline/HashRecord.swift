@@ -41,6 +41,8 @@ public struct HashRecord: Sendable {
     case container(ContainerOutcome)
     /// An encrypted archive member: recorded, not read.
     case encrypted
+    /// An archive entry that is not a file (a link): what it is.
+    case special(String)
   }
 
   public init(path: RawPath, outcome: Outcome, size: Int? = nil, digests: FileDigests? = nil) {

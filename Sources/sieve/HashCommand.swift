@@ -89,7 +89,7 @@ struct HashCommand: ParsableCommand {
         failures += 1
         progress.clearLine()
         errorOutput.write("\(record.path): \(reason)")
-      case .skipped, .knownGood:
+      case .skipped, .knownGood, .special:
         skipped += 1
       case .container(let outcome):
         // An archive: its members came before it.

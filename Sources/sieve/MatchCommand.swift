@@ -144,7 +144,7 @@ struct MatchCommand: ParsableCommand {
           failures += 1
           progress.clearLine()
           errors.write("\(record.path): \(reason)")
-        case .knownGood:
+        case .knownGood, .special:
           break
         case .skipped, .container:
           // Not an image, but its digests may still be in a set.

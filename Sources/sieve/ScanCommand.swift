@@ -29,6 +29,10 @@ struct ScanCommand: ParsableCommand {
       stored at acquisition. With --carve, pictures are also carved out of unallocated \
       space.
 
+      Archives (zip, tar, 7z, rar, …) found anywhere are opened and their members recorded \
+      as files, named ARCHIVE!/dir/inner.zip!/photo.jpg; encrypted members are recorded as \
+      encrypted, and archive bombs are stopped at the limits below, each with its reason.
+
       Resumable: if the process is killed, run the same command again. The scan continues \
       from the last committed batch; the result equals an uninterrupted scan. A case folder \
       inside the evidence is refused, however the path to it is spelled.

@@ -13,20 +13,20 @@ struct WalkOptions: ParsableArguments {
   @Option(help: ArgumentHelp("Open archives (zip, tar and its compressed forms, 7z, rar, a lone gzip, bzip2, xz or zstd stream) found in folders, disk images and other archives, down to this depth, and hash their members as files named ARCHIVE!/member. 0: archives are not opened.", valueName: "n"))
   var archiveDepth = 5
 
-  @Option(help: ArgumentHelp("Stop reading an archive once it has expanded to this many bytes in all (an archive bomb); also stopped past 1,000 times its own size, and past 100,000 members.", valueName: "bytes"))
-  var archiveMaxBytes = 4 << 30
+  @Option(help: ArgumentHelp("Stop reading an archive once it has expanded to this many bytes in all, nested archives included (an archive bomb; suffixes K, M, G); also stopped past 1,000 times its own size, and past 100,000 entries.", valueName: "size"))
+  var archiveMaxBytes = ByteCount(ArchiveReader.Limits().maxExpandedBytes)
 
   /// How archives are opened; nil when they are not.
   var archiveLimits: ArchiveReader.Limits? {
     guard archiveDepth > 0 else { return nil }
     var limits = ArchiveReader.Limits()
-    (limits.maxDepth, limits.maxExpandedBytes) = (archiveDepth, archiveMaxBytes)
+    (limits.maxDepth, limits.maxExpandedBytes) = (archiveDepth, archiveMaxBytes.bytes)
     return limits
   }
 
   mutating func validate() throws {
     guard archiveDepth >= 0 else { throw ValidationError("--archive-depth must be 0 or more") }
-    guard archiveMaxBytes > 0 else { throw ValidationError("--archive-max-bytes must be positive") }
+    guard archiveMaxBytes.bytes > 0 else { throw ValidationError("--archive-max-bytes must be positive") }
   }
 
   /// Walks `paths` (raw bytes from the command line; folders, files and disk images),

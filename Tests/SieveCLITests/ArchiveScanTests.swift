@@ -154,6 +154,58 @@ import Testing
     #expect(names.contains { $0.hasSuffix("-a.jpg") } && names.contains { $0.hasSuffix("-same.jpg") }, "\(names)")
   }
 
+  /// Display paths that collide — a suffix a member's own name already has, a member named
+  /// `inner!/p.jpg` beside an archive `inner` in a folder `a.zip!`, a member named like
+  /// the renamed one — never leave a member out: each gets a free name, the same when the
+  /// scan is resumed.
+  @Test func collidingNamesLeaveNoMemberOut() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.remove() }
+    let evidence = dir.path + "/ev"
+    let make = Process()
+    make.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    make.arguments = [
+      "python3", "-c",
+      """
+      import os, sys, warnings, zipfile
+      warnings.simplefilter('ignore')
+      out = sys.argv[1]; a, b, c = (open(p, 'rb').read() for p in sys.argv[2:5])
+      os.makedirs(out + '/a.zip!')
+      with zipfile.ZipFile(out + '/dup.zip', 'w') as z:
+          z.writestr('p.jpg', a); z.writestr('p.jpg [entry 2]', b'text'); z.writestr('p.jpg', b)
+      with zipfile.ZipFile(out + '/a.zip', 'w') as z:
+          z.writestr('inner!/p.jpg', b'text'); z.writestr('q.jpg', c); z.writestr('q.jpg [archive member]', b'text')
+      with zipfile.ZipFile(out + '/a.zip!/inner', 'w') as z: z.writestr('p.jpg', c)
+      open(out + '/a.zip!/q.jpg', 'wb').write(b'a file beside the archive')
+      """,
+      evidence,
+    ] + Self.pictures
+    try make.run()
+    make.waitUntilExit()
+    #expect(make.terminationStatus == 0)
+    func arguments(_ caseFolder: String) -> [String] {
+      ["scan", evidence, "--case", caseFolder, "--commit-every", "1", "--quiet"] + ScanCommandTests.sets.flatMap { ["--hashset", $0] }
+    }
+    let reference = dir.path + "/reference"
+    #expect(try CommandRunner.run("sieve", arguments(reference)).status == 0)
+    let rows = try Self.rows(reference)
+    // Every member and file: dup.zip's 3, a.zip's 3, inner's 1, the 2 archives, q.jpg and
+    // inner in the folder, dup.zip.
+    #expect(rows.count == 11, "\(rows.keys.sorted())")
+    let hashed = rows.filter { ($0.value["status"] as String) == "hashed" }.map(\.key).sorted()
+    #expect(hashed == [
+      evidence + "/a.zip!/inner!/p.jpg [archive member]", evidence + "/a.zip!/q.jpg [archive member]",
+      evidence + "/dup.zip!/p.jpg", evidence + "/dup.zip!/p.jpg [entry 2] [2]",
+    ], "\(hashed)")
+    #expect(rows[evidence + "/a.zip!/q.jpg [archive member] [archive member]"] != nil)
+    // Killed after 3 and 6 rows and resumed: the same names.
+    for killAfter in [3, 6] {
+      try ScanCommandTests.killAndResume(
+        { arguments($0) }, caseFolder: dir.path + "/resumed\(killAfter)", killAfter: killAfter,
+        expected: try ScanCommandTests.contents(reference), status: 0)
+    }
+  }
+
   /// `sieve hash` reads members too; `--archive-depth 0` leaves archives closed.
   @Test func hashReadsMembersUnlessTold() throws {
     let dir = try TemporaryDirectory()

@@ -394,7 +394,7 @@ import Glibc
   /// exactly `expected` (an uninterrupted scan's contents), each file once.
   static func killAndResume(
     _ arguments: (String) -> [String], caseFolder: String, killAfter: Int,
-    expected: (files: [String], matches: [String], duplicates: Int)
+    expected: (files: [String], matches: [String], duplicates: Int), status: Int32 = 1
   ) throws {
     let process = Process()
     process.executableURL = CommandRunner.productsDirectory.appendingPathComponent("sieve")
@@ -404,7 +404,7 @@ import Glibc
     let committedAtKill = kill(process, whenCommitted: killAfter, in: caseFolder)
     #expect(committedAtKill < expected.files.count, "the scan finished before it could be killed (\(committedAtKill) files)")
     let second = try CommandRunner.run("sieve", arguments(caseFolder))
-    #expect(second.status == 1, "\(second.stderr)")
+    #expect(second.status == status, "\(second.stderr)")
     let actual = try contents(caseFolder)
     #expect(actual.duplicates == 0)
     #expect(actual.files == expected.files, "killed after \(committedAtKill) files")

@@ -55,7 +55,7 @@ import Testing
     // Each archive after its members; entries counted from 0 with the directory.
     let steps = members.map { member -> [ArchiveMember.Step] in
       switch member {
-      case .file(let e, _), .archive(let e, _, _), .encrypted(let e), .failure(let e, _): return e.steps
+      case .file(let e, _), .archive(let e, _, _), .encrypted(let e), .failure(let e, _), .link(let e, _): return e.steps
       }
     }
     #expect(steps == [
@@ -166,7 +166,7 @@ import Testing
     few.maxMembers = 100
     let many = try Self.members(dir.path + "/many.zip", limits: few)
     #expect(Self.files(many.members).count == 100)
-    #expect(many.outcome?.problem?.contains("more than 100 members") == true)
+    #expect(many.outcome?.problem?.contains("more than 100 entries") == true)
     var small = ArchiveReader.Limits()
     small.maxExpandedBytes = 50
     let capped = try Self.members(dir.path + "/many.zip", limits: small)
@@ -243,25 +243,89 @@ import Testing
     #expect(failed?.problem?.contains("sector 9 unreadable") == true, "\(String(describing: failed))")
   }
 
-  /// A zip's mode bits can call a member a directory or a device while it holds a
-  /// picture (libarchive then gives none of its bytes): reported, not left out silently.
+  /// A zip's mode bits can call a member a directory, a device or a link while it holds a
+  /// picture (libarchive then gives none of its bytes, or gives them as a link's target):
+  /// reported, not left out silently. A real link is recorded with its target.
   @Test func membersDisguisedByTheirModeAreReported() throws {
     let dir = try TemporaryDirectory()
     defer { dir.remove() }
     try Self.python(
       """
-      import sys, zipfile
+      import io, sys, tarfile, zipfile
       pic = open(sys.argv[1], 'rb').read()
       with zipfile.ZipFile(sys.argv[2] + '/modes.zip', 'w') as z:
-          for name, mode in (('chr.jpg', 0o020644), ('dir.jpg', 0o040755), ('reg.jpg', 0o100644)):
+          for name, mode in (('chr.jpg', 0o020644), ('dir.jpg', 0o040755), ('link.jpg', 0o120777), ('reg.jpg', 0o100644)):
               info = zipfile.ZipInfo(name); info.external_attr = mode << 16; info.create_system = 3; z.writestr(info, pic)
+      with tarfile.open(sys.argv[2] + '/links.tar', 'w') as t:
+          info = tarfile.TarInfo('photo.jpg'); info.size = len(pic); t.addfile(info, io.BytesIO(pic))
+          info = tarfile.TarInfo('latest.jpg'); info.type = tarfile.SYMTYPE; info.linkname = 'photo.jpg'; t.addfile(info)
       """, in: dir)
     let (members, outcome) = try Self.members(dir.path + "/modes.zip")
-    #expect(outcome?.members == 3)
-    #expect(Self.files(members).keys.sorted { $0.joined() < $1.joined() } == [["reg.jpg"]])
+    #expect(outcome?.members == 4)
+    #expect(Array(Self.files(members).keys) == [["reg.jpg"]])
     let reported = members.compactMap { member -> String? in
       if case .failure(let entry, let reason) = member { return "\(entry.names[0]): \(reason)" } else { return nil }
     }
-    #expect(reported.count == 2 && reported.allSatisfy { $0.contains("claims 7528 bytes") }, "\(reported)")
+    #expect(reported.count == 3, "\(reported)")
+    #expect(reported.filter { $0.contains("claims 7528 bytes") }.count == 2, "\(reported)")
+    #expect(reported.contains { $0.hasPrefix("link.jpg: a symbolic link whose target is not a path") && $0.contains("starting ff d8 ff") })
+    let links = try Self.members(dir.path + "/links.tar").members
+    #expect(links.contains { if case .link(let entry, let target) = $0 { entry.names == ["latest.jpg"] && target == "photo.jpg" } else { false } })
+  }
+
+  /// Names kept as the archive stores them: a zip's UTF-8 names (lost in the C locale
+  /// unless Sieve sets a UTF-8 one), a tar's Latin-1 names as their bytes (two that differ
+  /// only there stay two).
+  @Test func namesAreKeptByteForByte() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.remove() }
+    try Self.python(
+      """
+      import io, sys, tarfile, zipfile
+      pic = open(sys.argv[1], 'rb').read()
+      with zipfile.ZipFile(sys.argv[2] + '/utf8.zip', 'w') as z:
+          z.writestr('café.jpg', pic); z.writestr('日本/写真.jpg', pic)
+      with tarfile.open(sys.argv[2] + '/latin1.tar', 'w', format=tarfile.GNU_FORMAT, encoding='latin-1') as t:
+          for name in ('caf\\xe9.jpg', 'caf\\xe8.jpg'):
+              info = tarfile.TarInfo(name); info.size = len(pic); t.addfile(info, io.BytesIO(pic))
+      """, in: dir)
+    let utf8 = try Self.members(dir.path + "/utf8.zip").members
+    #expect(Set(Self.files(utf8).keys) == [["café.jpg"], ["日本/写真.jpg"]])
+    let latin1 = try Self.members(dir.path + "/latin1.tar").members
+    #expect(Set(Self.files(latin1).keys) == [["caf\\xe9.jpg"], ["caf\\xe8.jpg"]])
+    if case .file(let entry, _) = latin1.first { #expect(entry.rawNames == [Array("caf".utf8) + [0xE9] + Array(".jpg".utf8)]) }
+  }
+
+  /// Bytes libarchive would expand only to pass over them count toward the limits: a
+  /// directory entry claiming 8 GiB in a small tar.bz2 stops at once (it took libarchive
+  /// minutes to pass over), and a member over the member limit is expanded to its end
+  /// within the ratio limit, not past it.
+  @Test func bytesPassedOverCountTowardTheLimits() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.remove() }
+    try Self.python(
+      """
+      import bz2, io, sys, tarfile, zipfile
+      pic = open(sys.argv[1], 'rb').read(); out = sys.argv[2]
+      claim = tarfile.TarInfo('d'); claim.type = tarfile.DIRTYPE; claim.size = 8 << 30
+      after = tarfile.TarInfo('after.jpg'); after.size = len(pic)
+      tail = after.tobuf(format=tarfile.PAX_FORMAT) + pic + bytes((512 - len(pic) % 512) % 512) + bytes(1024)
+      zeros = bz2.BZ2Compressor(9); block = zeros.compress(bytes(64 << 20)) + zeros.flush()
+      open(out + '/claim.tar.bz2', 'wb').write(bz2.compress(claim.tobuf(format=tarfile.PAX_FORMAT)) + block * 128 + bz2.compress(tail))
+      with zipfile.ZipFile(out + '/big.zip', 'w', zipfile.ZIP_DEFLATED) as z:
+          z.writestr('big.bin', bytes(300 << 20)); z.writestr('after.jpg', pic)
+      """, in: dir)
+    let claim = try Self.members(dir.path + "/claim.tar.bz2")
+    #expect(claim.outcome?.problem?.contains("expands past") == true, "\(String(describing: claim.outcome))")
+    var small = ArchiveReader.Limits()
+    small.maxMemberBytes = 1 << 20
+    let big = try Self.members(dir.path + "/big.zip", limits: small)
+    // 300 MiB of zeros deflate to 300 KB: the ratio limit (1,000×) stops the member.
+    #expect(big.outcome?.problem?.contains("expands more than 1000 times") == true, "\(String(describing: big.outcome))")
+    small.maxRatio = 10_000
+    let drained = try Self.members(dir.path + "/big.zip", limits: small)
+    #expect(drained.outcome?.problem == nil)
+    #expect(drained.members.contains { if case .failure(let e, let reason) = $0 { e.names == ["big.bin"] && reason.contains("over 1048576 bytes") } else { false } })
+    #expect(Self.files(drained.members).keys.contains(["after.jpg"]))
   }
 }

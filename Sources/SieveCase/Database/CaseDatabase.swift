@@ -322,7 +322,12 @@ public final class CaseDatabase: Sendable {
       allocation = r.location?.allocation.rawValue
       location = r.location.flatMap { try? Self.locationEncoder.encode($0) }.map { String(decoding: $0, as: UTF8.self) }
       created = r.location?.created
-      archiveMember = r.member.flatMap { try? Self.locationEncoder.encode($0) }.map { String(decoding: $0, as: UTF8.self) }
+      archiveMember = r.member.map { Self.json($0) }
+    }
+
+    /// An archive member's chain as stored (keys sorted: equal chains, equal text).
+    static func json(_ member: ArchiveMember?) -> String {
+      member.flatMap { try? locationEncoder.encode($0) }.map { String(decoding: $0, as: UTF8.self) } ?? ""
     }
 
     static let locationEncoder: JSONEncoder = {
@@ -361,6 +366,16 @@ public final class CaseDatabase: Sendable {
           ).insert(db)
         }
       }
+    }
+  }
+
+  /// The archive members a run has recorded: each one's path and chain (as stored).
+  public func archiveMembers(run: Int64) throws -> [[UInt8]: String] {
+    try queue.read { db in
+      var members: [[UInt8]: String] = [:]
+      let rows = try Row.fetchCursor(db, sql: "SELECT path, archive_member FROM files WHERE run_id = ? AND archive_member IS NOT NULL", arguments: [run])
+      while let row = try rows.next() { members[[UInt8](row["path"] as Data)] = row["archive_member"] }
+      return members
     }
   }
 

@@ -177,21 +177,25 @@ public struct CaseScanner: Sendable {
     // Walk; paths that are not read become rows at once: failures and special files.
     var pending: [CaseDatabase.FileRow] = []
     var files: [InputFile] = []
-    // Every path the walk names, recorded before or not: an archive member whose display
-    // path is also a walked file's (a folder named `a.zip!` beside `a.zip`) is renamed.
-    var walked: Set<[UInt8]> = []
+    // Who holds each display path: the walk's paths (every pass alike) and the archive
+    // members recorded, by their chain. A member whose path another file holds (a folder
+    // named `a.zip!` beside `a.zip`, a member named `inner!/p.jpg` beside an archive
+    // `inner`) takes the first ` [archive member N]` free, the same on every pass; one
+    // whose path its own chain holds was recorded by an earlier pass.
+    var owners: [[UInt8]: String] = [:]
+    for (path, chain) in try database.archiveMembers(run: run) { owners[path] = chain }
     source.walk { entry in
       let (path, status, reason): (RawPath, FileStatus, String)
       switch entry {
       case .file(let file):
-        walked.insert(file.path.bytes)
+        if owners[file.path.bytes] == nil { owners[file.path.bytes] = "" }
         // A file named twice (an explicit file inside a walked folder) is scanned once.
         if done.insert(file.path.bytes).inserted { files.append(file) }
         return
       case .failure(let p, let r): (path, status, reason) = (p, .failed, r)
       case .special(let p, let kind): (path, status, reason) = (p, .special, kind)
       }
-      walked.insert(path.bytes)
+      if owners[path.bytes] == nil { owners[path.bytes] = "" }
       guard done.insert(path.bytes).inserted else { return }
       var row = CaseDatabase.FileRow(path: path, status: status)
       row.error = reason
@@ -233,8 +237,16 @@ public struct CaseScanner: Sendable {
       if record.member != nil {
         // A file inside an archive: recorded once (a resumed run reads the archive again,
         // and skips the members its first pass recorded).
-        if walked.contains(record.path.bytes) { record.path = RawPath(bytes: record.path.bytes + Array(" [archive member]".utf8)) }
-        guard done.insert(record.path.bytes).inserted else { return }
+        let chain = CaseDatabase.FileRecord.json(record.member)
+        var path = record.path.bytes
+        var n = 1
+        while let owner = owners[path] {
+          if owner == chain { return }
+          path = record.path.bytes + Array((n == 1 ? " [archive member]" : " [archive member \(n)]").utf8)
+          n += 1
+        }
+        owners[path] = chain
+        record.path = RawPath(bytes: path)
         progress.members += 1
       } else {
         progress.processed += 1
@@ -317,6 +329,9 @@ public struct CaseScanner: Sendable {
       }
     case .encrypted:
       row.status = .encrypted
+    case .special(let what):
+      row.status = .special
+      row.error = what
     }
     row.matches = matcher.matches(for: record.query)
     return row

@@ -1,5 +1,8 @@
 import CArchive
 
+#if canImport(Glibc)
+  import Glibc
+#endif
 #if canImport(SievePipeline)
   // (The fuzz binary compiles this file with ArchiveMember.swift and ContainerOutcome.swift.)
   import SievePipeline
@@ -26,12 +29,26 @@ public struct ArchiveReader: Sendable {
     public var maxRatio = 1000
     /// The largest member read (a larger one is reported, not read). Default 512 MiB.
     public var maxMemberBytes = 512 << 20
+    /// Bytes held in memory at once along one way down the tree: the archives being read
+    /// inside each other, and the member being read. Default 1 GiB.
+    public var maxHeldBytes = 1 << 30
 
     public init() {}
 
     enum CodingKeys: String, CodingKey {
       case maxDepth = "max_depth", maxMembers = "max_members", maxExpandedBytes = "max_expanded_bytes", maxRatio = "max_ratio"
-      case maxMemberBytes = "max_member_bytes"
+      case maxMemberBytes = "max_member_bytes", maxHeldBytes = "max_held_bytes"
+    }
+
+    public init(from decoder: any Decoder) throws {
+      let c = try decoder.container(keyedBy: CodingKeys.self)
+      let defaults = Limits()
+      maxDepth = try c.decodeIfPresent(Int.self, forKey: .maxDepth) ?? defaults.maxDepth
+      maxMembers = try c.decodeIfPresent(Int.self, forKey: .maxMembers) ?? defaults.maxMembers
+      maxExpandedBytes = try c.decodeIfPresent(Int.self, forKey: .maxExpandedBytes) ?? defaults.maxExpandedBytes
+      maxRatio = try c.decodeIfPresent(Int.self, forKey: .maxRatio) ?? defaults.maxRatio
+      maxMemberBytes = try c.decodeIfPresent(Int.self, forKey: .maxMemberBytes) ?? defaults.maxMemberBytes
+      maxHeldBytes = try c.decodeIfPresent(Int.self, forKey: .maxHeldBytes) ?? defaults.maxHeldBytes
     }
   }
 
@@ -39,6 +56,9 @@ public struct ArchiveReader: Sendable {
   public struct Entry: Sendable, Equatable {
     /// The way down from the outer archive: each archive's member, the last one this.
     public var steps: [ArchiveMember.Step]
+    /// Each step's name as the archive stores it, byte for byte (the step's `name` is its
+    /// text, invalid UTF-8 as `\xNN`).
+    public var rawNames: [[UInt8]] = []
     /// Its modification time as the archive records it (seconds since 1970).
     public var modified: Double?
     /// Its size as the archive records it, where it does.
@@ -57,6 +77,8 @@ public struct ArchiveReader: Sendable {
     case archive(Entry, bytes: [UInt8], ContainerOutcome)
     /// An encrypted member: not read.
     case encrypted(Entry)
+    /// A symbolic link, or a hard link with no data of its own: what it names.
+    case link(Entry, target: String)
     /// A member that could not be read: why.
     case failure(Entry, reason: String)
   }
@@ -90,7 +112,7 @@ public struct ArchiveReader: Sendable {
   public func read(_ bytes: [UInt8], visit: (Member) -> Void) -> ContainerOutcome? {
     guard Self.looksLikeArchive(bytes) else { return nil }
     var budget = Budget(outerBytes: bytes.count)
-    return read(bytes, steps: [], budget: &budget, visit: visit)
+    return read(bytes, steps: [], rawNames: [], budget: &budget, visit: visit)
   }
 
   /// The same for an archive of `size` bytes too large to hold in memory, read where
@@ -105,7 +127,7 @@ public struct ArchiveReader: Sendable {
     guard Self.looksLikeArchive(prefix[0..<n]) else { return nil }
     var budget = Budget(outerBytes: size)
     return Self.withStream(size: size, readAt: readAt) { archive, error, stream in
-      var outcome = read(archive, error: error, steps: [], budget: &budget, visit: visit)
+      var outcome = read(archive, error: error, steps: [], rawNames: [], budget: &budget, visit: visit)
       if let failure = stream.failure, let problem = outcome.problem { outcome.problem = problem + " (\(failure))" }
       return outcome
     }
@@ -116,20 +138,36 @@ public struct ArchiveReader: Sendable {
     let outerBytes: Int
     var members = 0
     var expanded = 0
+    /// Bytes of the archives being read inside each other, held in memory.
+    var held = 0
     var stopped: String?
+
+    /// Counts `n` more bytes expanded; false (and `stopped` says why) past a limit.
+    mutating func expand(_ n: Int, limits: Limits) -> Bool {
+      expanded = expanded.addingReportingOverflow(n).overflow ? .max : expanded + n
+      if expanded > limits.maxExpandedBytes {
+        stopped = "expands past \(limits.maxExpandedBytes) bytes in all: the rest is not read (an archive bomb?)"
+      } else if expanded > 1 << 20, expanded / max(1, outerBytes) > limits.maxRatio {
+        stopped = "expands more than \(limits.maxRatio) times the \(outerBytes) bytes of the outer archive: the rest is not read (an archive bomb?)"
+      }
+      return stopped == nil
+    }
   }
 
-  private func read(_ bytes: [UInt8], steps: [ArchiveMember.Step], budget: inout Budget, visit: (Member) -> Void) -> ContainerOutcome {
+  private func read(
+    _ bytes: [UInt8], steps: [ArchiveMember.Step], rawNames: [[UInt8]], budget: inout Budget, visit: (Member) -> Void
+  ) -> ContainerOutcome {
     bytes.withUnsafeBytes { raw in
       Self.withArchive(opening: { archive_read_open_memory($0, raw.baseAddress, raw.count) }) { archive, error in
-        read(archive, error: error, steps: steps, budget: &budget, visit: visit)
+        read(archive, error: error, steps: steps, rawNames: rawNames, budget: &budget, visit: visit)
       }
     }
   }
 
   /// Reads an opened archive (nil: it could not be opened, for `error`).
   private func read(
-    _ archive: OpaquePointer?, error: String, steps: [ArchiveMember.Step], budget: inout Budget, visit: (Member) -> Void
+    _ archive: OpaquePointer?, error: String, steps: [ArchiveMember.Step], rawNames: [[UInt8]], budget: inout Budget,
+    visit: (Member) -> Void
   ) -> ContainerOutcome {
     var outcome = ContainerOutcome(format: "archive", members: 0)
     let depth = steps.count + 1
@@ -157,51 +195,65 @@ public struct ArchiveReader: Sendable {
           outcome.problem = index == 0 ? "cannot be read as an archive: \(reason)" : "damaged after \(outcome.members) members: \(reason)"
           return outcome
         }
-        let kind = Self.kind(of: entry)
-        guard kind != .skipped else { continue }
-        outcome.members += 1
+        // Every entry counts toward the members of the tree, directories and links too.
         budget.members += 1
-        var member = Entry(steps: steps + [.init(name: Self.name(of: entry, index: index, archive: archive), entry: index)])
+        if budget.members > limits.maxMembers {
+          budget.stopped = "more than \(limits.maxMembers) entries in all: the rest is not read (an archive bomb?)"
+          break
+        }
+        let kind = Self.kind(of: entry)
+        if kind == .directory { continue }
+        outcome.members += 1
+        let (raw, name) = Self.name(of: entry, index: index, archive: archive)
+        var member = Entry(steps: steps + [.init(name: name, entry: index)])
+        member.rawNames = rawNames + [raw]
         if archive_entry_mtime_is_set(entry) != 0 {
           member.modified = Double(archive_entry_mtime(entry)) + Double(archive_entry_mtime_nsec(entry)) / 1e9
         }
-        if archive_entry_size_is_set(entry) != 0 { member.size = Int(archive_entry_size(entry)) }
-        if budget.members > limits.maxMembers {
-          budget.stopped = "more than \(limits.maxMembers) members in all: the rest is not read (an archive bomb?)"
-          break
-        }
-        if case .unreadable(let reason) = kind {
+        let declared = archive_entry_size_is_set(entry) != 0 ? Int(archive_entry_size(entry)) : nil
+        member.size = declared
+        switch kind {
+        case .file, .directory: break
+        case .link(let target):
+          visit(.link(member, target: target))
+          continue
+        case .unreadable(let reason):
+          // libarchive passes over the bytes it claims by expanding them: counted first.
+          guard budget.expand(declared ?? 0, limits: limits) else {
+            visit(.failure(member, reason: budget.stopped!))
+            break
+          }
           visit(.failure(member, reason: reason))
           continue
         }
+        if budget.stopped != nil { break }
         if archive_entry_is_encrypted(entry) != 0 {
           visit(.encrypted(member))
           continue
         }
         var data: [UInt8] = []
+        data.reserveCapacity(min(declared ?? 0, limits.maxMemberBytes, 64 << 20))
         var failure: String?
         while true {
           let n = buffer.withUnsafeMutableBytes { archive_read_data(archive, $0.baseAddress, $0.count) }
           if n == 0 { break }
           guard n > 0 else {
-            failure = "cannot be read: \(Self.error(archive))"
+            failure = failure ?? "cannot be read: \(Self.error(archive))"
             break
           }
-          budget.expanded += n
+          guard budget.expand(n, limits: limits) else { break }
+          // Past a limit the rest is still read (and counted: libarchive would expand it
+          // anyway to reach the next entry), but not kept.
+          if failure != nil { continue }
           if data.count + n > limits.maxMemberBytes {
             failure = "over \(limits.maxMemberBytes) bytes expanded; not read"
-            break
+          } else if budget.held + data.count + n > limits.maxHeldBytes {
+            failure = "over \(limits.maxHeldBytes) bytes held with the archives it is in; not read"
+          } else {
+            data += buffer[0..<n]
+            continue
           }
-          if budget.expanded > limits.maxExpandedBytes {
-            budget.stopped = "expands past \(limits.maxExpandedBytes) bytes in all: the rest is not read (an archive bomb?)"
-            break
-          }
-          if budget.expanded > 1 << 20, budget.expanded / max(1, budget.outerBytes) > limits.maxRatio {
-            budget.stopped =
-              "expands more than \(limits.maxRatio) times the \(budget.outerBytes) bytes of the outer archive: the rest is not read (an archive bomb?)"
-            break
-          }
-          data += buffer[0..<n]
+          data = []
         }
         if let stopped = budget.stopped {
           visit(.failure(member, reason: stopped))
@@ -215,7 +267,7 @@ public struct ArchiveReader: Sendable {
           let inner =
             depth >= limits.maxDepth
             ? ContainerOutcome(format: "archive", members: 0, problem: "an archive nested deeper than \(limits.maxDepth): not opened")
-            : read(data, steps: member.steps, budget: &budget, visit: visit)
+            : holding(data.count, &budget) { read(data, steps: member.steps, rawNames: member.rawNames, budget: &$0, visit: visit) }
           visit(.archive(member, bytes: data, inner))
           continue
         }
@@ -256,7 +308,7 @@ public struct ArchiveReader: Sendable {
       guard status == ARCHIVE_OK || status == ARCHIVE_WARN, let entry else { break }
       index += 1
       guard index == step.entry else { continue }
-      guard Self.name(of: entry, index: index, archive: archive) == step.name else {
+      guard Self.name(of: entry, index: index, archive: archive).text == step.name else {
         return .failure(.init(description: "entry \(index) is no longer \(step.name)"))
       }
       var data: [UInt8] = []
@@ -297,6 +349,7 @@ public struct ArchiveReader: Sendable {
   /// libarchive has, and the raw format, for a lone compressed stream), or with nil and
   /// the reason it could not be opened; the reader is freed when `body` returns.
   private static func withArchive<T>(opening: (OpaquePointer) -> Int32, _ body: (OpaquePointer?, String) -> T) -> T {
+    _ = utf8Names
     guard let archive = archive_read_new() else { return body(nil, "libarchive could not start") }
     defer { archive_read_free(archive) }
     archive_read_support_filter_all(archive)
@@ -305,6 +358,16 @@ public struct ArchiveReader: Sendable {
     guard opening(archive) == ARCHIVE_OK else { return body(nil, error(archive)) }
     return body(archive, "")
   }
+
+  /// libarchive converts names to the locale's character set, and in the C locale it
+  /// cannot convert a zip's UTF-8 names at all (they would be lost): a process still in the
+  /// C locale is put in C.UTF-8 for its character type, once, before the first archive.
+  private static let utf8Names: Void = {
+    #if canImport(Glibc)
+      let current = setlocale(LC_CTYPE, nil).map { String(cString: $0) } ?? "C"
+      if current == "C" || current == "POSIX" { setlocale(LC_CTYPE, "C.UTF-8") }
+    #endif
+  }()
 
   /// An archive read where libarchive asks, through libarchive's callbacks.
   private final class Stream {
@@ -358,38 +421,95 @@ public struct ArchiveReader: Sendable {
     }
   }
 
-  /// Whether an entry is read as a file: everything but directories, symbolic links,
-  /// devices, FIFOs and sockets, and hard links that carry no data of their own (the file
-  /// they name is read). An entry whose type the archive leaves unknown (a RAR made on
-  /// an unexpected host) is read. A directory, device, FIFO or socket that claims bytes of
-  /// its own (a zip can say so in its mode bits; libarchive then gives none) is reported,
-  /// not left out silently.
+  /// Runs `body` with `bytes` more counted as held in memory (an archive being read).
+  private func holding<T>(_ bytes: Int, _ budget: inout Budget, _ body: (inout Budget) -> T) -> T {
+    budget.held += bytes
+    defer { budget.held -= bytes }
+    return body(&budget)
+  }
+
+  /// What an entry is: a file to read — everything but directories, links, devices, FIFOs
+  /// and sockets (an entry whose type the archive leaves unknown, as a RAR made on an
+  /// unexpected host, is read) —; a link, recorded with what it names (a target that is
+  /// no path, as a zip whose mode bits call a picture a link, is reported: libarchive
+  /// gives its bytes as the target); or a directory, device, FIFO or socket, left out,
+  /// unless it claims bytes of its own (a zip's mode bits can say so; libarchive then
+  /// gives none), which is reported.
   private static func kind(of entry: OpaquePointer) -> EntryKind {
     let size = archive_entry_size_is_set(entry) != 0 ? Int(archive_entry_size(entry)) : 0
     let type: String
     switch archive_entry_filetype(entry) {
-    case 0o120000: return .skipped  // a symbolic link: its target is not a file's bytes
+    case 0o120000:
+      let target = archive_entry_symlink(entry).map { Self.cBytes($0) } ?? []
+      guard target.count <= 4096, let text = String(validating: target, as: UTF8.self),
+        !text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F })
+      else {
+        let start = target.prefix(8).map { String($0, radix: 16).leftPadded }.joined(separator: " ")
+        return .unreadable(
+          "a symbolic link whose target is not a path (\(target.count) bytes, starting \(start)): it may hold a file's bytes, which are not read")
+      }
+      return .link(text)
     case 0o040000: type = "a directory"
     case 0o020000, 0o060000: type = "a device"
     case 0o010000: type = "a FIFO"
     case 0o140000: type = "a socket"
-    default: return archive_entry_hardlink(entry) == nil || size != 0 ? .file : .skipped
+    default:
+      if let link = archive_entry_hardlink(entry), size == 0 { return .link(String(cString: link)) }
+      return .file
     }
-    return size > 0 ? .unreadable("\(type) entry that claims \(size) bytes: its bytes are not read") : .skipped
+    return size > 0 ? .unreadable("\(type) entry that claims \(size) bytes: its bytes are not read") : .directory
   }
 
   enum EntryKind: Equatable {
     case file
-    case skipped
+    /// A directory, device, FIFO or socket with no bytes: not a file.
+    case directory
+    case link(String)
     case unreadable(String)
   }
 
-  /// The member's path as the archive records it (UTF-8 where it says so), or `entry N`.
-  private static func name(of entry: OpaquePointer, index: Int, archive: OpaquePointer) -> String {
-    if archive_format(archive) == ARCHIVE_FORMAT_RAW { return "data" }
-    if let utf8 = archive_entry_pathname_utf8(entry) { return String(cString: utf8) }
-    if let raw = archive_entry_pathname(entry) { return String(decoding: Array(String(cString: raw).utf8), as: UTF8.self) }
-    return "entry \(index)"
+  /// The member's path as the archive records it, byte for byte (UTF-8 where the archive
+  /// says so), and as text (invalid UTF-8 as `\xNN`); `data` for a lone compressed stream,
+  /// `entry N` when it has none.
+  private static func name(of entry: OpaquePointer, index: Int, archive: OpaquePointer) -> (bytes: [UInt8], text: String) {
+    let raw: [UInt8] =
+      archive_format(archive) == ARCHIVE_FORMAT_RAW ? Array("data".utf8)
+      : archive_entry_pathname_utf8(entry).map { cBytes($0) } ?? archive_entry_pathname(entry).map { cBytes($0) } ?? Array("entry \(index)".utf8)
+    return (raw, text(raw))
+  }
+
+  /// The bytes of a C string, up to its NUL.
+  private static func cBytes(_ c: UnsafePointer<CChar>) -> [UInt8] {
+    var bytes: [UInt8] = []
+    var p = c
+    while p.pointee != 0 {
+      bytes.append(UInt8(bitPattern: p.pointee))
+      p += 1
+    }
+    return bytes
+  }
+
+  /// `bytes` as text: UTF-8 as it is, any other byte as `\xNN`.
+  static func text(_ bytes: [UInt8]) -> String {
+    if let valid = String(validating: bytes, as: UTF8.self) { return valid }
+    var out = ""
+    var i = 0
+    while i < bytes.count {
+      var decoded = false
+      for length in 1...4 where i + length <= bytes.count {
+        if let scalar = String(validating: bytes[i..<i + length], as: UTF8.self) {
+          out += scalar
+          i += length
+          decoded = true
+          break
+        }
+      }
+      if !decoded {
+        out += "\\x" + String(bytes[i], radix: 16, uppercase: false).leftPadded
+        i += 1
+      }
+    }
+    return out
   }
 
   /// `zip`, `tar+gzip`, `7z`, `rar`, … for people.
@@ -415,4 +535,9 @@ public struct ArchiveReader: Sendable {
   private static func error(_ archive: OpaquePointer) -> String {
     archive_error_string(archive).map { String(cString: $0) } ?? "libarchive error \(archive_errno(archive))"
   }
+}
+
+extension String {
+  /// Two hex digits.
+  fileprivate var leftPadded: String { count < 2 ? "0" + self : self }
 }
