@@ -106,57 +106,96 @@ public final class BatchHasher: Sendable {
     return record
   }
 
-  /// Opens a file through `opening` (the source's `expand`) when it is an archive and hashes the files inside as
-  /// they are read: in small groups spread over every worker (one large archive is not
-  /// hashed on one core), each group's bytes released before the next is read.
+  /// Opens a file through `opening` (the source's `expand`) when it is an archive and
+  /// hashes the files inside as they are read: in groups spread over every worker (one
+  /// large archive is not hashed on one core), one group hashed while the next is read,
+  /// and each group's bytes released once it is hashed (at most two groups in memory).
   private func expand(
     _ opening: ((ContainedFile) -> Void) -> ContainerOutcome?, into records: inout [HashRecord], using pipeline: inout ImagePipeline
   ) -> ContainerOutcome? {
-    let workers = configuration.workers
+    guard configuration.workers > 1 else {
+      return opening { inside in records.append(containedRecord(inside, using: &pipeline)) }
+    }
+    let hashing = GroupHashing(hasher: self, decoder: pipeline.hasher.decoder, options: pipeline.hasher.options)
     var group: [ContainedFile] = []
     var groupBytes = 0
-    func hashGroup(_ pipeline: inout ImagePipeline) {
-      records += containedRecords(group, using: &pipeline)
-      group.removeAll(keepingCapacity: true)
-      groupBytes = 0
-    }
     let outcome = opening { inside in
       if case .bytes(let data) = inside.content { groupBytes += data.count }
       if case .container(let data, _) = inside.content { groupBytes += data.count }
       group.append(inside)
-      if group.count >= 2 * workers || groupBytes >= Self.groupBytes { hashGroup(&pipeline) }
+      if group.count >= 8 * configuration.workers || groupBytes >= Self.groupBytes {
+        records += hashing.start(group)
+        (group, groupBytes) = ([], 0)
+      }
     }
-    hashGroup(&pipeline)
+    records += hashing.start(group)
+    records += hashing.finish()
     return outcome
   }
 
   /// The bytes of archive members read ahead to be hashed together, at most.
   static let groupBytes = 64 << 20
 
-  /// The records of files found inside an archive, in order: hashed on this thread with
-  /// one worker, else spread over the workers.
-  private func containedRecords(_ items: [ContainedFile], using pipeline: inout ImagePipeline) -> [HashRecord] {
-    let workers = min(configuration.workers, items.count)
-    guard workers > 1 else { return items.map { containedRecord($0, using: &pipeline) } }
-    let (decoder, options) = (pipeline.hasher.decoder, pipeline.hasher.options)
-    let next = Locked(0)
-    let results = Locked([HashRecord?](repeating: nil, count: items.count))
-    DispatchQueue.concurrentPerform(iterations: workers) { _ in
-      var local = ImagePipeline(hasher: ImageHasher(decoder: decoder, options: options), budget: budget)
-      while let index = next.withLock({ n -> Int? in
-        guard n < items.count else { return nil }
-        n += 1
-        return n - 1
-      }) {
-        let record = containedRecord(items[index], using: &local)
-        results.withLock { $0[index] = record }
+  /// Hashes groups of an archive's files on every worker, in the background, one group at
+  /// a time, each worker with its own pipeline kept from group to group.
+  private final class GroupHashing: @unchecked Sendable {
+    let hasher: BatchHasher
+    /// One pipeline per worker, each used by one thread at a time.
+    let pipelines: [PipelineBox]
+    var running: (done: DispatchGroup, results: Locked<[HashRecord?]>)?
+
+    final class PipelineBox: @unchecked Sendable {
+      var pipeline: ImagePipeline
+      init(_ pipeline: ImagePipeline) { self.pipeline = pipeline }
+    }
+
+    init(hasher: BatchHasher, decoder: ImageDecoder, options: HashOptions) {
+      self.hasher = hasher
+      pipelines = (0..<hasher.configuration.workers).map { _ in
+        PipelineBox(ImagePipeline(hasher: ImageHasher(decoder: decoder, options: options), budget: hasher.budget))
       }
     }
-    return results.withLock { $0.compactMap { $0 } }
+
+    /// Waits for the group being hashed and returns its records, then starts `items`.
+    func start(_ items: [ContainedFile]) -> [HashRecord] {
+      let previous = finish()
+      guard !items.isEmpty else { return previous }
+      let done = DispatchGroup()
+      let results = Locked([HashRecord?](repeating: nil, count: items.count))
+      let next = Locked(0)
+      // Threads of their own: the Dispatch pool's may all be busy with (or waiting on)
+      // other files and archives.
+      for box in pipelines.prefix(items.count) {
+        done.enter()
+        let thread = Thread {
+          while let index = next.withLock({ n -> Int? in
+            guard n < items.count else { return nil }
+            n += 1
+            return n - 1
+          }) {
+            let record = self.hasher.containedRecord(items[index], using: &box.pipeline)
+            results.withLock { $0[index] = record }
+          }
+          done.leave()
+        }
+        thread.stackSize = 8 << 20
+        thread.start()
+      }
+      running = (done, results)
+      return previous
+    }
+
+    /// Waits for the group being hashed, if any, and returns its records.
+    func finish() -> [HashRecord] {
+      guard let (done, results) = running else { return [] }
+      done.wait()
+      running = nil
+      return results.withLock { $0.compactMap { $0 } }
+    }
   }
 
   /// The record of a file found inside an archive.
-  private func containedRecord(_ inside: ContainedFile, using pipeline: inout ImagePipeline) -> HashRecord {
+  fileprivate func containedRecord(_ inside: ContainedFile, using pipeline: inout ImagePipeline) -> HashRecord {
     let file = inside.file
     var record: HashRecord
     switch inside.content {
