@@ -90,7 +90,16 @@ public final class BatchHasher: Sendable {
       record.times = times
       return record
     }
-    var record = bytes.withUnsafeBytes { analyse($0, path: path, explicit: file.explicit, using: &pipeline, decode: false) }
+    // A large file that is not a picture (an archive, most likely) with no known-good
+    // list to check first: its digests are taken on a thread of their own while it is
+    // opened and its members hashed.
+    let overlap =
+      configuration.digests && configuration.knownGood == nil && configuration.workers > 1 && bytes.count >= Self.groupBytes / 8
+      && ImageFormat.detect(bytes) == nil
+    var config = configuration
+    if overlap { config.digests = false }
+    let digesting = overlap ? Self.digestInBackground(bytes) : nil
+    var record = bytes.withUnsafeBytes { analyse($0, path: path, explicit: file.explicit, using: &pipeline, decode: false, configuration: config) }
     var contained: [HashRecord] = []
     if case .knownGood = record.outcome {
       // Known: neither decoded nor opened.
@@ -102,6 +111,7 @@ public final class BatchHasher: Sendable {
     } else {
       record.outcome = bytes.withUnsafeBytes { Self.outcome($0, explicit: file.explicit, using: &pipeline) }
     }
+    if let digesting { record.digests = digesting() }
     record.times = times
     return record
   }
@@ -217,10 +227,29 @@ public final class BatchHasher: Sendable {
     return record
   }
 
+  /// The digests of `bytes`, taken on a thread of their own: call the result for them.
+  private static func digestInBackground(_ bytes: [UInt8]) -> () -> FileDigests {
+    let done = DispatchGroup()
+    let result = Locked<FileDigests?>(nil)
+    done.enter()
+    let thread = Thread {
+      let digests = bytes.withUnsafeBytes { FileDigests(of: $0) }
+      result.withLock { $0 = digests }
+      done.leave()
+    }
+    thread.start()
+    return {
+      done.wait()
+      return result.withLock { $0! }
+    }
+  }
+
   /// Digests, the known-good check and, with `decode`, the decode and hashes of a file's bytes.
   private func analyse(
-    _ data: UnsafeRawBufferPointer, path: RawPath, explicit: Bool, using pipeline: inout ImagePipeline, decode: Bool
+    _ data: UnsafeRawBufferPointer, path: RawPath, explicit: Bool, using pipeline: inout ImagePipeline, decode: Bool,
+    configuration: Configuration? = nil
   ) -> HashRecord {
+    let configuration = configuration ?? self.configuration
     let digests = configuration.digests || configuration.knownGood != nil ? FileDigests(of: data) : nil
     var record = HashRecord(path: path, outcome: .skipped("not decoded"), size: data.count, digests: digests)
     record.format = ImageFormat.detect(data)

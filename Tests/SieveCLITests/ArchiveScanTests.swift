@@ -206,6 +206,45 @@ import Testing
     }
   }
 
+  /// A large archive's own digests (taken beside the hashing of its members) are its
+  /// bytes' digests, and its members are all there.
+  @Test func aLargeArchiveIsDigestedWhileItsMembersAreHashed() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.remove() }
+    let make = Process()
+    make.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    make.arguments = [
+      "python3", "-c",
+      """
+      import hashlib, random, sys, zipfile
+      rng = random.Random(7)
+      with zipfile.ZipFile(sys.argv[1] + '/large.zip', 'w') as z:
+          z.writestr('noise.bin', bytes(rng.getrandbits(8) for _ in range(9 << 20)))
+          for i, p in enumerate(sys.argv[2:]): z.writestr('%d.jpg' % i, open(p, 'rb').read())
+      data = open(sys.argv[1] + '/large.zip', 'rb').read()
+      print(hashlib.md5(data).hexdigest(), hashlib.sha1(data).hexdigest(), hashlib.sha256(data).hexdigest())
+      """,
+      dir.path,
+    ] + Self.pictures
+    let out = Pipe()
+    make.standardOutput = out
+    try make.run()
+    let expected = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(separator: " ").map {
+      $0.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+    make.waitUntilExit()
+    let scan = try CommandRunner.run("sieve", ["scan", dir.path + "/large.zip", "--case", dir.path + "/case", "--quiet"] + ScanCommandTests.sets.flatMap { ["--hashset", $0] })
+    #expect(scan.status == 0, "\(scan.stderr)")
+    let queue = try DatabaseQueue(path: dir.path + "/case/case.sqlite")
+    let archive = try queue.read { db in
+      try Row.fetchOne(db, sql: "SELECT md5, sha1, sha256, status FROM files WHERE archive_member IS NULL")
+    }
+    #expect([archive?["md5"], archive?["sha1"], archive?["sha256"]] as [String?] == expected.map { Optional($0) })
+    #expect((archive?["status"] as String?) == "archive")
+    let hashed = try queue.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM files WHERE status = 'hashed'") }
+    #expect(hashed == 3)
+  }
+
   /// `sieve hash` reads members too; `--archive-depth 0` leaves archives closed.
   @Test func hashReadsMembersUnlessTold() throws {
     let dir = try TemporaryDirectory()
