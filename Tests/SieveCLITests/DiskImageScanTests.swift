@@ -1,5 +1,7 @@
 import Foundation
 import GRDB
+import SieveCore
+import SievePipeline
 import SieveTestSupport
 import Testing
 
@@ -138,6 +140,60 @@ import Testing
     #expect(expected.files.count >= 50 && expected.files.contains { $0.contains("!/folder1/deeper/IMG_1.jpg|hashed|jpeg|") })
 
     try ScanCommandTests.killAndResume(arguments, caseFolder: dir.path + "/resumed", killAfter: killAfter, expected: expected)
+  }
+
+  /// Debian's `forensics-samples-exfat`: an exFAT file system (in a DOS partition table)
+  /// into which the package's original files were copied, then every folder ending in `2`
+  /// deleted. Every JPEG of `forensics-samples-files` is found with its MD5: the live ones
+  /// under their paths, the deleted ones (exFAT keeps their entries) marked deleted; and
+  /// the thumbnail inside each OpenDocument file (a zip), the deleted one's too.
+  @Test func debianExFATSampleIsReadWithItsDeletedFiles() throws {
+    let samples = "/usr/share/forensics-samples"
+    let dir = try TemporaryDirectory()
+    defer { dir.remove() }
+    let image = dir.path + "/fs.exfat"
+    let unpack = Process()
+    unpack.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    unpack.arguments = ["sh", "-c", "xz -dc \"$0\" > \"$1\"", samples + "/fs.exfat.xz", image]
+    try unpack.run()
+    unpack.waitUntilExit()
+    #expect(unpack.terminationStatus == 0, "forensics-samples-exfat is installed by Scripts/setup.sh and .ci/run")
+    let hashed = try CommandRunner.run("sieve", ["hash", "--format", "csv", "--digests", image])
+    var md5ByPath: [String: String] = [:]
+    let lines = hashed.stdout.split(separator: "\n").map(String.init)
+    let header = lines.first?.split(separator: ",").map(String.init) ?? []
+    let md5Column = try #require(header.firstIndex(of: "md5"))
+    for line in lines.dropFirst() {
+      // The path is quoted when it holds a comma (`[deleted, entry N]`); the rest never is.
+      var path = line
+      var rest = Substring(line)
+      if line.hasPrefix("\""), let end = line.range(of: "\",", range: line.index(after: line.startIndex)..<line.endIndex) {
+        path = String(line[line.index(after: line.startIndex)..<end.lowerBound])
+        rest = line[end.upperBound...]
+      } else if let comma = line.firstIndex(of: ",") {
+        path = String(line[..<comma])
+        rest = line[line.index(after: comma)...]
+      }
+      let cells = [path] + rest.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+      md5ByPath[path] = cells[md5Column]
+    }
+    let originals = samples + "/original-files"
+    var checked = 0
+    for folder in ["pic1", "pic2"] {
+      for name in try FileManager.default.contentsOfDirectory(atPath: originals + "/" + folder)
+      where name.lowercased().hasSuffix(".jpg") && name != "empty.jpg" {
+        let want = try TestData.bytes(URL(fileURLWithPath: originals + "/" + folder + "/" + name)).withUnsafeBytes {
+          FileDigests(of: $0).md5.hexString
+        }
+        let prefix = image + "!/vol2/" + folder + "/" + name
+        let found = md5ByPath.filter { $0.key == prefix || ($0.key.hasPrefix(prefix + " [deleted, entry ") && folder == "pic2") }
+        #expect(found.count == 1 && found.first?.value == want, "\(folder)/\(name): \(found)")
+        checked += 1
+      }
+    }
+    #expect(checked == 8)
+    #expect(md5ByPath.keys.contains(image + "!/vol2/text1/a-text.odt!/Thumbnails/thumbnail.png"))
+    #expect(md5ByPath.keys.contains { $0.hasPrefix(image + "!/vol2/text2/d-text.odt [deleted, entry ") && $0.hasSuffix("]!/Thumbnails/thumbnail.png") })
   }
 
   /// `sieve hash` on a split image names the first segment and finds what the raw one has.
