@@ -91,6 +91,21 @@ enum FuzzTarget: String, CaseIterable {
       precondition(expanded <= 2 * limits.maxExpandedBytes)
       // A member read once is extracted again to the same bytes' length or a typed error.
       if let first { _ = try? reader.extract(bytes, steps: first.steps[...]) }
+      // Read in place (in reads of at most 1,000 bytes, seeking where the format needs):
+      // the same files as from memory.
+      var streamedFiles: [[UInt8]] = []
+      _ = reader.read(size: bytes.count, readAt: { offset, buffer in
+        let n = min(1000, buffer.count, bytes.count - offset)
+        bytes.withUnsafeBytes { buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[offset..<offset + n])) }
+        return n
+      }) { member in
+        if case .file(_, let data) = member { streamedFiles.append(data) }
+      }
+      var memoryFiles: [[UInt8]] = []
+      _ = reader.read(bytes) { member in
+        if case .file(_, let data) = member { memoryFiles.append(data) }
+      }
+      precondition(streamedFiles == memoryFiles, "read in place and from memory differ")
     case .serviceJSON:
       let json = Data(data)
       if let hashes = try? JSONDecoder().decode(API.Hashes.self, from: json) { _ = try? hashes.query() }

@@ -185,6 +185,32 @@ def plant(path, offset, pictures, align=4096):
     return found
 
 
+SLACK = "decoding/gray2.png"
+
+
+def ext4_last_block(image, fs_path):
+    """The last data block of a file of an ext4 image, as debugfs lists its blocks."""
+    listed = subprocess.run(["debugfs", "-R", f"blocks {fs_path}", str(image)], check=True, capture_output=True, text=True)
+    return int(listed.stdout.split()[-1])
+
+
+def plant_in_slack(path, fs_offset, files, last_blocks, relative, block_size=1024, gap=3):
+    """Writes the picture `relative` into the slack of the first of `files` whose last
+    block has room for it, `gap` bytes after the file's end; returns what a carver should
+    find, with the file whose slack holds it."""
+    data = picture(relative)
+    for fs_path, last in sorted(last_blocks.items()):
+        used = len(files[fs_path]) % block_size
+        if used and block_size - used >= gap + len(data):
+            offset = fs_offset + last * block_size + used + gap
+            with open(path, "r+b") as f:
+                f.seek(offset)
+                f.write(data)
+            return {"offset": offset, "size": len(data), "sha256": hashlib.sha256(data).hexdigest(), "source": relative,
+                    "slack_of": fs_path}
+    raise SystemExit("no file with room in its slack")
+
+
 def entry(path, partition, allocation, data):
     return {"path": path, "partition": partition, "allocation": allocation, "size": len(data),
             "sha256": hashlib.sha256(data).hexdigest()}
@@ -254,6 +280,7 @@ def main():
         fat_image(p1, 4 * MiB, p1_files, [], "SIEVEP1")
         ext4_image(p2, 4 * MiB, p2_files, p2_deleted)
         first1, first2, count = 2048, 2048 + 8192, 8192
+        last_blocks = {p: ext4_last_block(p2, p) for p in p2_files if p not in p2_deleted}
         with open(out / "mbr.dd", "wb") as f:
             f.write(mbr([(0x06, first1, count), (0x83, first2, count)], first2 + count))
             f.truncate(first1 * 512)
@@ -264,6 +291,9 @@ def main():
             f.truncate((first2 + count) * 512)
     # Two pictures in the space before the first partition, which no partition holds.
     manifest["mbr.dd.carved"] = plant(out / "mbr.dd", 64 * 1024, CARVED[:2])
+    # A small picture in the slack of a live ext4 file (the rest of its last 1 KiB block),
+    # 3 bytes after its end: found only by carving slack.
+    manifest["mbr.dd.carved"].append(plant_in_slack(out / "mbr.dd", first2 * 512, p2_files, last_blocks, SLACK))
     # mmls numbers the table itself 0, the space before p1 1, then the partitions 2 and 3.
     manifest["mbr.dd"] = [entry(p, 2, "allocated", d) for p, d in p1_files.items()] + [
         entry(p, 3, "deleted" if p in p2_deleted else "allocated", d) for p, d in p2_files.items()]

@@ -371,6 +371,81 @@ extension DiskImage {
   }
 }
 
+// MARK: Slack
+
+extension DiskImage {
+  /// The most slack read after one file (a file system may allocate far more than a file
+  /// holds, as NTFS does for a preallocated one).
+  public static let maxSlackPerFile = 64 << 10
+
+  /// A live file's slack: the bytes its file system allocated to it after its end (the
+  /// rest of its last block or cluster, what TSK's run list maps), as byte ranges of the
+  /// image; empty for a file without any (a resident NTFS file, a size that fills its last
+  /// block, a sparse or unmapped end).
+  public func slack(of file: File) -> [Range<Int>] {
+    let location = file.location
+    guard location.allocation == .allocated, location.attributeType == nil, location.carvedOffset == nil, file.size > 0,
+      let index = volumes.firstIndex(where: { $0.offset == location.partitionOffset })
+    else { return [] }
+    let base = volumes[index].offset
+    return handles.withLock { handles -> [Range<Int>] in
+      let fs = handles.fileSystems[index]
+      let blockSize = Int(fs.pointee.block_size)
+      guard blockSize > 0, let opened = tsk_fs_file_open_meta(fs, nil, TSK_INUM_T(location.metadataAddress)) else {
+        tsk_error_reset()
+        return []
+      }
+      defer {
+        tsk_fs_file_close(opened)
+        tsk_error_reset()
+      }
+      guard let attribute = tsk_fs_file_attr_get(opened), attribute.pointee.flags.rawValue & TSK_FS_ATTR_NONRES.rawValue != 0 else {
+        return []
+      }
+      let nrd = attribute.pointee.nrd
+      let skip = Int(nrd.skiplen)
+      let size = Int(clamping: attribute.pointee.size)
+      let end = min(Int(clamping: nrd.allocsize), size + Self.maxSlackPerFile)
+      guard size > 0, end > size else { return [] }
+      var ranges: [Range<Int>] = []
+      var offset = size + skip
+      while offset < end + skip {
+        let block = offset / blockSize
+        // The run that maps this block of the file (runs are in file order; a damaged list
+        // is followed at most 100,000 runs).
+        var run = nrd.run
+        var address: Int?
+        var steps = 0
+        while let r = run, steps < 100_000 {
+          let first = Int(clamping: r.pointee.offset), length = Int(clamping: r.pointee.len)
+          if block >= first && block < first + length {
+            let unusable = TSK_FS_ATTR_RUN_FLAG_SPARSE.rawValue | TSK_FS_ATTR_RUN_FLAG_FILLER.rawValue
+            if r.pointee.flags.rawValue & unusable == 0 { address = Int(clamping: r.pointee.addr) + (block - first) }
+            break
+          }
+          run = r.pointee.next
+          steps += 1
+        }
+        let next = min((block + 1) * blockSize, end + skip)
+        if let address {
+          let (start, overflow) = address.multipliedReportingOverflow(by: blockSize)
+          guard !overflow else { break }
+          let from = base + start + offset % blockSize
+          let to = from + (next - offset)
+          guard to <= self.size else { break }
+          if let last = ranges.last, last.upperBound == from {
+            ranges[ranges.count - 1] = last.lowerBound..<to
+          } else {
+            ranges.append(from..<to)
+          }
+        }
+        offset = next
+      }
+      return ranges
+    }
+  }
+}
+
 /// Merges the block addresses a walk reports into byte ranges.
 private final class BlockCollector {
   let base: Int

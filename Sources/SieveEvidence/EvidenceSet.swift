@@ -198,6 +198,30 @@ public struct EvidenceSet: EvidenceSource {
         }
       }
     }
+    carveSlack(image, name: name, files: files, visit)
+  }
+
+  /// Emits the pictures carved from live files' slack (the rest of their last block or
+  /// cluster, where an earlier file's bytes can remain), named
+  /// `IMAGE!/vol2/$slack/OFFSET.png`, with the path of the file whose slack held it. A
+  /// picture there does not start at a block boundary: every byte is looked at.
+  func carveSlack(_ image: DiskImage, name: String, files: [DiskImage.File], _ visit: (FileWalker.Entry) -> Void) {
+    let carver = PictureCarver(alignment: 1, maxLength: DiskImage.maxSlackPerFile)
+    for file in files where file.location.allocation == .allocated {
+      for range in image.slack(of: file) {
+        guard let bytes = try? image.readRaw(offset: range.lowerBound, length: range.count) else { continue }
+        let found = bytes.withUnsafeBytes { carver.carveWithinBudget($0) }
+        for carve in found.carves {
+          let offset = range.lowerBound + carve.offset
+          var location = file.location
+          (location.allocation, location.carvedOffset, location.created) = (.carved, offset, nil)
+          let path = name + "!" + (location.partition.map { "/vol\($0)" } ?? "") + "/$slack/\(offset).\(carve.format.fileExtension)"
+          var times = FileReader.FileTimes()
+          times.accessTimeKept = true
+          visit(.file(InputFile(path: RawPath(path), explicit: false, location: location, size: carve.length, times: times)))
+        }
+      }
+    }
   }
 
   public func read(_ file: InputFile, maxBytes: Int, times: inout FileReader.FileTimes) throws(FileReader.Failure) -> [UInt8] {

@@ -159,13 +159,20 @@ import Testing
     var offset: Int
     var size: Int
     var sha256: String
+    /// For a picture planted in a live file's slack: that file's path.
+    var slackOf: String?
+
+    enum CodingKeys: String, CodingKey {
+      case offset, size, sha256, slackOf = "slack_of"
+    }
   }
 
   /// Six pictures (JPEG, PNG, GIF, BMP, WebP) written straight into free clusters of the
-  /// FAT image, and at 512-byte boundaries into 2 MiB without a file system, and two into
-  /// the space before the MBR image's first partition: every one is carved at its offset
-  /// with its exact bytes, nothing else is carved (the deleted files found by their
-  /// metadata are not carved again), and the files are still found.
+  /// FAT image, and at 512-byte boundaries into 2 MiB without a file system, two into
+  /// the space before the MBR image's first partition, and one into the slack of a live
+  /// ext4 file (3 bytes after its end): every one is carved at its offset with its exact
+  /// bytes, nothing else is carved (the deleted files found by their metadata are not
+  /// carved again), and the files are still found.
   @Test(arguments: ["fat.dd", "blob.dd", "mbr.dd"])
   func picturesAreCarvedFromFreeSpace(image: String) throws {
     let data = try Data(contentsOf: URL(fileURLWithPath: Self.folder + "/manifest.json"))
@@ -175,13 +182,23 @@ import Testing
     let source = EvidenceSet([RawPath(Self.folder + "/" + image)], carve: true)
     let found = try Self.found(source)
     let carved = found.filter { $0.file.location?.allocation == .carved }
-    let got = Set(carved.map { Planted(offset: $0.file.location?.carvedOffset ?? -1, size: $0.file.size ?? -1, sha256: $0.sha256) })
+    let got = Set(
+      carved.map { hit in
+        let slack = hit.file.path.description.contains("/$slack/")
+        return Planted(
+          offset: hit.file.location?.carvedOffset ?? -1, size: hit.file.size ?? -1, sha256: hit.sha256,
+          slackOf: slack ? hit.file.location?.pathInFileSystem : nil)
+      })
     #expect(got == Set(planted), "\(got.subtracting(planted)) carved but not planted; \(Set(planted).subtracting(got)) missed")
     #expect(found.count - carved.count == ["fat.dd": 8, "blob.dd": 0, "mbr.dd": 5][image])
     for hit in carved {
       let offset = try #require(hit.file.location?.carvedOffset)
-      #expect(hit.file.path.description.hasPrefix(Self.folder + "/" + image + "!/$carved/\(offset)."))
+      let slackFolder = hit.file.location?.partition.map { "/vol\($0)/$slack/" } ?? "/$slack/"
+      #expect(
+        hit.file.path.description.hasPrefix(Self.folder + "/" + image + "!/$carved/\(offset).")
+          || hit.file.path.description.hasPrefix(Self.folder + "/" + image + "!" + slackFolder + "\(offset)."))
     }
+    #expect(planted.contains { $0.slackOf != nil } == (image == "mbr.dd"))
   }
 
 

@@ -89,9 +89,12 @@ public struct CaseExporter: Sendable {
       progress(index, files.count)
       let location = file.location.flatMap { try? JSONDecoder().decode(EvidenceLocation.self, from: Data($0.utf8)) }
       let member = file.archiveMember.flatMap { try? JSONDecoder().decode(ArchiveMember.self, from: Data($0.utf8)) }
+      // (A carve's location names the file whose slack held it, if any: not its name.)
       let own =
         member.flatMap { ($0.steps.last?.name as NSString?)?.lastPathComponent }
-        ?? location.flatMap { $0.pathInFileSystem.isEmpty ? nil : ($0.pathInFileSystem as NSString).lastPathComponent }
+        ?? location.flatMap {
+          $0.pathInFileSystem.isEmpty || $0.carvedOffset != nil ? nil : ($0.pathInFileSystem as NSString).lastPathComponent
+        }
       let name = String(format: "%05d-", index + 1) + Self.safeName(own ?? (file.pathText as NSString).lastPathComponent)
       var status = "copied"
       do {
