@@ -14,6 +14,8 @@ Writes into OUTDIR:
                   text file, two pictures deleted after they were written (FAT keeps
                   their first cluster and size: recoverable), and six more pictures
                   written straight into free clusters, with no directory entry (carving).
+  fat32.dd        a 40 MiB FAT32 file system (sparse), no partition table, one of its
+                  three pictures deleted.
   fat.001 …       the same image split into 1 MiB segments (split raw).
   fat.E01         the same image as an EnCase 6 file (ewfacquire; it stores the MD5).
   tampered.E01    an uncompressed E01 of it with one byte changed afterwards: its stored
@@ -27,6 +29,9 @@ Writes into OUTDIR:
                   NTFS partition (mkntfs, files copied in with ntfscp), one of them with a
                   picture in an alternate data stream (notes.txt:hidden.jpg), and a
                   zip holding a picture and a tar.gz that holds another (photos.zip).
+  hfs.dd          an HFS+ volume (2 MiB) written by this script, no partition table: a
+                  picture, a folder holding another, and a third picture in that one's
+                  resource fork (b.png:RSRC).
   iso.iso         an ISO 9660 image with Rock Ridge and Joliet names (xorriso).
   blob.dd         2 MiB with no file system, the same six pictures at 512-byte boundaries.
   manifest.json   what each image holds: for each file, its path in its file system, its
@@ -59,12 +64,13 @@ def run(*args, **kwargs):
     subprocess.run(list(args), check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, **kwargs)
 
 
-def fat_image(path, size, files, deleted, label):
+def fat_image(path, size, files, deleted, label, bits=None):
     """A FAT file system of `size` bytes at `path` holding `files` ({fs path: bytes}); the
-    `deleted` ones are written, then deleted with mdel."""
+    `deleted` ones are written, then deleted with mdel. `bits`: 12, 16 or 32 (mkfs.vfat
+    picks by size when None)."""
     with open(path, "wb") as f:
         f.truncate(size)
-    run("mkfs.vfat", "-i", "5e1e5e1e", "-n", label, str(path))
+    run("mkfs.vfat", "-i", "5e1e5e1e", "-n", label, *(["-F", str(bits)] if bits else []), str(path))
     folders = set()
     for p in files:
         parts = p.strip("/").split("/")[:-1]
@@ -185,6 +191,155 @@ def plant(path, offset, pictures, align=4096):
     return found
 
 
+# HFS+ (no tool writes it without mounting: Debian has no mkfs.hfsplus): a volume written
+# here by the specification (Apple TN1150), as small as it can be: the volume header and
+# its copy, the allocation bitmap, an empty extents-overflow B-tree and a catalog B-tree of
+# one leaf node.
+HFS_BLOCK = 4096
+HFS_NODE = 4096
+HFS_EPOCH = 2082844800  # seconds from 1904 to 1970
+
+
+def hfs_u16(v): return struct.pack(">H", v)
+def hfs_u32(v): return struct.pack(">I", v)
+
+
+def hfs_fork(size, start, count):
+    ext = struct.pack(">II", start, count) + bytes(8 * 7)
+    return struct.pack(">QII", size, 0, count) + ext
+
+
+def hfs_uni(name):
+    data = name.encode("utf-16-be")
+    return hfs_u16(len(name)) + data
+
+
+def hfs_key(parent, name):
+    body = hfs_u32(parent) + hfs_uni(name)
+    return hfs_u16(len(body)) + body
+
+
+def hfs_bsd(mode):
+    return struct.pack(">IIBBHI", 0, 0, 0, 0, mode, 0)
+
+
+def hfs_dates(t):
+    return hfs_u32(t) * 5
+
+
+def hfs_folder_record(cnid, valence, t):
+    r = struct.pack(">hHII", 1, 0, valence, cnid) + hfs_dates(t) + hfs_bsd(0o040755) + bytes(16) + bytes(16) + hfs_u32(0) + hfs_u32(0)
+    assert len(r) == 88
+    return r
+
+
+def hfs_file_record(cnid, t, data_fork, rsrc_fork):
+    r = struct.pack(">hHII", 2, 0, 0, cnid) + hfs_dates(t) + hfs_bsd(0o100644) + bytes(16) + bytes(16) + hfs_u32(0) + hfs_u32(0)
+    r += data_fork + rsrc_fork
+    assert len(r) == 248
+    return r
+
+
+def hfs_thread_record(kind, parent, name):
+    return struct.pack(">hhI", kind, 0, parent) + hfs_uni(name)
+
+
+def hfs_node(kind, height, records, flink=0):
+    out = struct.pack(">IIbBHH", flink, 0, kind, height, len(records), 0)
+    offsets = []
+    for r in records:
+        offsets.append(len(out))
+        out += r
+        if len(out) % 2:
+            out += b"\0"
+    offsets.append(len(out))
+    assert len(out) + 2 * len(offsets) <= HFS_NODE
+    out += bytes(HFS_NODE - len(out) - 2 * len(offsets))
+    for o in reversed(offsets):
+        out += hfs_u16(o)
+    return out
+
+
+def hfs_header_node(depth, root, leaf_records, first_leaf, last_leaf, max_key, total_nodes, compare, attributes, used):
+    header = struct.pack(">HIIIIHHIIHIBBI", depth, root, leaf_records, first_leaf, last_leaf, HFS_NODE, max_key, total_nodes,
+                         total_nodes - used, 0, HFS_NODE, 0, compare, attributes) + bytes(64)
+    assert len(header) == 106
+    user = bytes(128)
+    map_len = HFS_NODE - 14 - 106 - 128 - 8
+    bitmap = bytearray(map_len)
+    for i in range(used):
+        bitmap[i // 8] |= 0x80 >> (i % 8)
+    return hfs_node(1, 0, [header, user, bytes(bitmap)])
+
+
+def hfsplus_image(path, volume_name, entries, t=1_600_000_000):
+    """entries: list of (path, data bytes or None for a folder, resource fork bytes or None)."""
+    t += HFS_EPOCH
+    total_blocks = 512
+    # Layout: 0 header, 1 bitmap, 2 extents tree, 3-4 catalog, then data.
+    next_block = 5
+    cnid = 16
+    folders = {"": 2}
+    children = {2: []}
+    data_blocks = []
+    records = []  # (parent, name, record)
+    for entry_path, data, rsrc in entries:
+        parent_path, _, name = entry_path.strip("/").rpartition("/")
+        parent = folders[parent_path]
+        if data is None:
+            folders[entry_path.strip("/")] = cnid
+            children[cnid] = []
+            children[parent].append(cnid)
+            records.append((parent, name, ("folder", cnid)))
+            records.append((cnid, "", ("thread", 3, parent, name)))
+        else:
+            forks = []
+            for content in (data, rsrc or b""):
+                count = (len(content) + HFS_BLOCK - 1) // HFS_BLOCK
+                forks.append(hfs_fork(len(content), next_block if count else 0, count))
+                if count:
+                    data_blocks.append((next_block, content))
+                    next_block += count
+            children[parent].append(cnid)
+            records.append((parent, name, ("file", cnid, forks)))
+            records.append((cnid, "", ("thread", 4, parent, name)))
+        cnid += 1
+    records.append((1, volume_name, ("folder", 2)))
+    records.append((2, "", ("thread", 3, 1, volume_name)))
+    records.sort(key=lambda r: (r[0], r[1].upper()))
+    leaf = []
+    for parent, name, what in records:
+        if what[0] == "folder":
+            body = hfs_folder_record(what[1], len(children[what[1]]), t)
+        elif what[0] == "file":
+            body = hfs_file_record(what[1], t, what[2][0], what[2][1])
+        else:
+            body = hfs_thread_record(what[1], what[2], what[3])
+        leaf.append(hfs_key(parent, name) + body)
+    catalog = hfs_header_node(1, 1, len(leaf), 1, 1, 516, 2, 0xCF, 6, 2) + hfs_node(-1, 1, leaf)
+    extents = hfs_header_node(0, 0, 0, 0, 0, 10, 1, 0, 2, 1)
+    used = next_block
+    bitmap = bytearray(HFS_BLOCK)
+    for b in list(range(used)) + [total_blocks - 1]:
+        bitmap[b // 8] |= 0x80 >> (b % 8)
+    files = sum(1 for r in records if r[2][0] == "file")
+    dirs = sum(1 for r in records if r[2][0] == "folder") - 1
+    vh = struct.pack(">HHIIIIIIIIIIIIIIIIIQ", 0x482B, 4, 1 << 8, 0x31302E30, 0, t, t, 0, t, files, dirs, HFS_BLOCK, total_blocks,
+                     total_blocks - used - 1, used, HFS_BLOCK, HFS_BLOCK, cnid, 1, 1)
+    vh += bytes(32)
+    vh += hfs_fork(HFS_BLOCK, 1, 1) + hfs_fork(HFS_BLOCK, 2, 1) + hfs_fork(2 * HFS_NODE, 3, 2) + hfs_fork(0, 0, 0) + hfs_fork(0, 0, 0)
+    assert len(vh) == 512, len(vh)
+    image = bytearray(total_blocks * HFS_BLOCK)
+    image[1024:1536] = vh
+    image[total_blocks * HFS_BLOCK - 1024:total_blocks * HFS_BLOCK - 512] = vh
+    image[HFS_BLOCK:2 * HFS_BLOCK] = bitmap
+    image[2 * HFS_BLOCK:3 * HFS_BLOCK] = extents
+    image[3 * HFS_BLOCK:5 * HFS_BLOCK] = catalog
+    for block, content in data_blocks:
+        image[block * HFS_BLOCK:block * HFS_BLOCK + len(content)] = content
+    open(path, "wb").write(image)
+
+
 SLACK = "decoding/gray2.png"
 
 
@@ -242,6 +397,17 @@ def main():
     # Pictures written straight into free clusters near the end of the file system, with
     # no directory entry: found only by carving.
     manifest["fat.dd.carved"] = plant(out / "fat.dd", fat_free_clusters_end(out / "fat.dd"), CARVED)
+
+    # fat32.dd: FAT32 (40 MiB, sparse), no partition table, one file deleted.
+    fat32_files = {
+        "/Pictures/2020/m.jpg": picture("vectors/pdq/images/reg-test-input/labelme-subset/q2821.jpg"),
+        "/Pictures/n.png": picture("decoding/rgb8.png"),
+        "/o.gif": picture("formats/static.gif"),
+    }
+    fat32_deleted = ["/Pictures/n.png"]
+    fat_image(out / "fat32.dd", 40 * MiB, fat32_files, fat32_deleted, "SIEVEF32", bits=32)
+    manifest["fat32.dd"] = [
+        entry(p, None, "deleted" if p in fat32_deleted else "allocated", d) for p, d in fat32_files.items()]
 
     # Split raw and E01 copies of it.
     data = (out / "fat.dd").read_bytes()
@@ -356,6 +522,15 @@ def main():
     manifest["gpt.dd"] = [entry(p, 4, "allocated", d) for p, d in ntfs_files.items()] + [
         entry(ntfs_stream[0] + ":" + ntfs_stream[1], 4, "allocated", ntfs_stream[2])]
     manifest["gpt.dd.archive"] = {"path": "/photos.zip", "members": [entry(p, 4, "allocated", d) for p, d in archive_members.items()]}
+
+    # hfs.dd: HFS+, no partition table; a picture in a file's resource fork.
+    hfs_files = {"/a.jpg": picture("vectors/pdq/images/reg-test-input/labelme-subset/q0122.jpg"),
+                 "/pics/b.png": picture("decoding/rgb8.png")}
+    hfs_rsrc = ("/pics/b.png", picture("vectors/pdq/images/bridge-mods/square-128x128.jpg"))
+    hfsplus_image(out / "hfs.dd", "SIEVEHFS", [("/a.jpg", hfs_files["/a.jpg"], None), ("/pics", None, None),
+                                               ("/pics/b.png", hfs_files["/pics/b.png"], hfs_rsrc[1])])
+    manifest["hfs.dd"] = [entry(p, None, "allocated", d) for p, d in hfs_files.items()] + [
+        entry(hfs_rsrc[0] + ":RSRC", None, "allocated", hfs_rsrc[1])]
 
     # iso.iso: ISO 9660 with Rock Ridge and Joliet names (xorriso), no partition table.
     iso_files = {

@@ -137,7 +137,7 @@ public final class DiskImage: Sendable {
   /// The image a location names, opened again as the scan opened it (an image carved
   /// whole, without a file system, is opened as raw).
   public static func open(_ location: EvidenceLocation) -> DiskImage? {
-    EvidenceSet.openIfImage(RawPath(location.image), acceptingRaw: location.allocation == .carved && location.fileSystem.isEmpty)
+    EvidenceSet.openIfImage(location.imagePath, acceptingRaw: location.allocation == .carved && location.fileSystem.isEmpty)
   }
 
   deinit {
@@ -567,6 +567,9 @@ private struct FileSystemWalk {
     // such a name is a file.)
     if system.hasPrefix("fat"), m.size <= 0, String(decoding: leaf, as: UTF8.self).hasSuffix("(Volume Label Entry)") { return }
     if system.hasPrefix("ntfs"), address < 24 || parent == 11 { return }
+    // HFS+ catalog node ids below 16 are the volume's own files (TSK's $ExtentsFile,
+    // $CatalogFile, $BadBlockFile, $AllocationFile, …).
+    if system.hasPrefix("hfs"), address < 16 { return }
     if !nameAllocated && metaAllocated {
       skipped["deleted names whose metadata another file now uses, left out", default: 0] += 1
       return

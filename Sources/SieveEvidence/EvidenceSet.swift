@@ -131,9 +131,11 @@ public struct EvidenceSet: EvidenceSource {
         (times.modified, times.accessed, times.changed, times.created) = (file.modified, file.accessed, file.changed, file.location.created)
         // The image is opened read-only: nothing in it can change.
         times.accessTimeKept = true
-        visit(.file(InputFile(path: RawPath(bytes: path), explicit: false, location: file.location, size: file.size, times: times)))
+        var location = file.location
+        location.setImage(root)
+        visit(.file(InputFile(path: RawPath(bytes: path), explicit: false, location: location, size: file.size, times: times)))
       }
-      if carve { carvePictures(image, name: name, files: files, visit) }
+      if carve { carvePictures(image, root: root, files: files, visit) }
     }
   }
 
@@ -158,7 +160,8 @@ public struct EvidenceSet: EvidenceSource {
   /// Emits the pictures carved from `image`'s unallocated space, named
   /// `IMAGE!/vol2/$carved/OFFSET.jpg` (the offset in the image, in bytes); the data of a
   /// deleted file found by its metadata is not carved again.
-  func carvePictures(_ image: DiskImage, name: String, files: [DiskImage.File], _ visit: (FileWalker.Entry) -> Void) {
+  func carvePictures(_ image: DiskImage, root: RawPath, files: [DiskImage.File], _ visit: (FileWalker.Entry) -> Void) {
+    let name = root.description
     let carver = PictureCarver()
     // Where each deleted file's data starts, and its size: the same picture is not carved
     // again (a carve of another length there is not the deleted file, and is kept).
@@ -171,26 +174,27 @@ public struct EvidenceSet: EvidenceSource {
           let searchEnd = min(range.upperBound, start + Self.carvingWindow)
           let readEnd = min(range.upperBound, searchEnd + carver.maxLength)
           guard let bytes = try? image.readRaw(offset: start, length: readEnd - start) else {
-            visit(.failure(path: RawPath(name), reason: "bytes \(start) to \(searchEnd) cannot be read; not carved"))
+            visit(.failure(path: root, reason: "bytes \(start) to \(searchEnd) cannot be read; not carved"))
             start = searchEnd
             continue
           }
           var next = searchEnd
           let result = bytes.withUnsafeBytes { carver.carveWithinBudget($0, searchEnd: searchEnd - start) }
           if result.budgetSpent {
-            visit(.failure(path: RawPath(name), reason: "bytes \(start) to \(searchEnd): carving gave up (too many candidates that run long)"))
+            visit(.failure(path: root, reason: "bytes \(start) to \(searchEnd): carving gave up (too many candidates that run long)"))
           }
           for carve in result.carves {
             let offset = start + carve.offset
             next = max(next, start + result.resumeAt)
             guard known[offset] != carve.length else { continue }
-            let location = EvidenceLocation(
+            var location = EvidenceLocation(
               image: name, partition: volume?.partition, partitionOffset: volume?.offset ?? 0, fileSystem: volume?.fileSystem ?? "",
               pathInFileSystem: "", metadataAddress: 0, allocation: .carved, carvedOffset: offset)
-            let path = name + "!" + (volume?.partition.map { "/vol\($0)" } ?? "") + "/$carved/\(offset).\(carve.format.fileExtension)"
+            location.setImage(root)
+            let path = root.bytes + Array(("!" + (volume?.partition.map { "/vol\($0)" } ?? "") + "/$carved/\(offset).\(carve.format.fileExtension)").utf8)
             var times = FileReader.FileTimes()
             times.accessTimeKept = true
-            visit(.file(InputFile(path: RawPath(path), explicit: false, location: location, size: carve.length, times: times)))
+            visit(.file(InputFile(path: RawPath(bytes: path), explicit: false, location: location, size: carve.length, times: times)))
           }
           // The next window starts at a block boundary, as the carver looks at them.
           let align = carver.alignment
@@ -198,14 +202,14 @@ public struct EvidenceSet: EvidenceSource {
         }
       }
     }
-    carveSlack(image, name: name, files: files, visit)
+    carveSlack(image, root: root, files: files, visit)
   }
 
   /// Emits the pictures carved from live files' slack (the rest of their last block or
   /// cluster, where an earlier file's bytes can remain), named
   /// `IMAGE!/vol2/$slack/OFFSET.png`, with the path of the file whose slack held it. A
   /// picture there does not start at a block boundary: every byte is looked at.
-  func carveSlack(_ image: DiskImage, name: String, files: [DiskImage.File], _ visit: (FileWalker.Entry) -> Void) {
+  func carveSlack(_ image: DiskImage, root: RawPath, files: [DiskImage.File], _ visit: (FileWalker.Entry) -> Void) {
     let carver = PictureCarver(alignment: 1, maxLength: DiskImage.maxSlackPerFile)
     for file in files where file.location.allocation == .allocated {
       for range in image.slack(of: file) {
@@ -215,10 +219,11 @@ public struct EvidenceSet: EvidenceSource {
           let offset = range.lowerBound + carve.offset
           var location = file.location
           (location.allocation, location.carvedOffset, location.created) = (.carved, offset, nil)
-          let path = name + "!" + (location.partition.map { "/vol\($0)" } ?? "") + "/$slack/\(offset).\(carve.format.fileExtension)"
+          location.setImage(root)
+          let path = root.bytes + Array(("!" + (location.partition.map { "/vol\($0)" } ?? "") + "/$slack/\(offset).\(carve.format.fileExtension)").utf8)
           var times = FileReader.FileTimes()
           times.accessTimeKept = true
-          visit(.file(InputFile(path: RawPath(path), explicit: false, location: location, size: carve.length, times: times)))
+          visit(.file(InputFile(path: RawPath(bytes: path), explicit: false, location: location, size: carve.length, times: times)))
         }
       }
     }

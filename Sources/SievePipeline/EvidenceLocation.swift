@@ -18,8 +18,11 @@ public struct EvidenceLocation: Sendable, Equatable, Hashable, Codable {
     case carved
   }
 
-  /// The disk image (its first segment for split and E01 images), resolved.
+  /// The disk image (its first segment for split and E01 images), resolved, as text
+  /// (bytes that are not UTF-8 as `\xNN`).
   public var image: String
+  /// The image's path as bytes, when they are not UTF-8 (``image`` cannot give them back).
+  public var imageBytes: [UInt8]?
   /// The partition's volume address as The Sleuth Kit numbers it (the first column of
   /// `mmls`, Autopsy's `vol2`), nil for an image without a partition table.
   public var partition: Int?
@@ -56,5 +59,16 @@ public struct EvidenceLocation: Sendable, Equatable, Hashable, Codable {
     self.allocation = allocation
     self.created = created
     self.carvedOffset = carvedOffset
+  }
+}
+
+extension EvidenceLocation {
+  /// The disk image's path, byte for byte.
+  public var imagePath: RawPath { imageBytes.map { RawPath(bytes: $0) } ?? RawPath(image) }
+
+  /// Names the image at `path`: its text, and its bytes when they are not UTF-8.
+  public mutating func setImage(_ path: RawPath) {
+    image = path.description
+    imageBytes = String(validating: path.bytes, as: UTF8.self) == nil ? path.bytes : nil
   }
 }

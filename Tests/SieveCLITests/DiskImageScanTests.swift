@@ -112,6 +112,33 @@ import Testing
     #expect(names.contains { $0.hasSuffix(".jpg") && $0.contains("-3") }, "\(names)")
   }
 
+  /// An image whose own path is not UTF-8 (`disk-\xff.dd`): the files in it are recorded,
+  /// and read back for thumbnails and export from the image's exact bytes.
+  @Test func anImageWhosePathIsNotUTF8IsReadBack() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.remove() }
+    let set = try Self.knownSet(in: dir)
+    let sieve = CommandRunner.productsDirectory.appendingPathComponent("sieve").path
+    let script = """
+      image=$(printf '%s/disk-\\377.dd' "$1"); cat "$2" > "$image"
+      "$3" scan "$image" --case "$1/case" --hashset "$4" --quiet && "$3" export "$1/case" --matched --out "$1/out" \\
+        && "$3" report "$1/case" --format html --thumbnails --out "$1/report.html"
+      """
+    let shell = Process()
+    shell.executableURL = URL(fileURLWithPath: "/bin/sh")
+    shell.arguments = ["-c", script, "sh", dir.path, TestData.diskImages + "/mbr.dd", sieve, set]
+    let errors = Pipe()
+    shell.standardError = errors
+    try shell.run()
+    let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    shell.waitUntilExit()
+    #expect(shell.terminationStatus == 0, "\(stderr)")
+    let manifest = try String(contentsOfFile: dir.path + "/out/manifest.csv", encoding: .utf8)
+    #expect(manifest.contains("disk-\\xff.dd!/vol3/home/user/h.jpg") && !manifest.contains("not copied"), "\(manifest)")
+    let html = try String(contentsOfFile: dir.path + "/report.html", encoding: .utf8)
+    #expect(html.contains("src=\"data:image/jpeg;base64,") && !html.contains("not shown (file missing"))
+  }
+
   /// Killed with SIGKILL in the middle of an ext4 image (made with mkfs.ext4 -d from the
   /// folder evidence of the scan tests) and run again: the same run completes, equal to an
   /// uninterrupted scan of the image, carved pictures included.

@@ -57,11 +57,12 @@ import Testing
     return got[..<leaf] == want[..<leaf] && got[got.index(after: leaf)...] == want[want.index(after: leaf)...]
   }
 
-  /// Raw, split raw (four 1 MiB segments, from the first) and E01 copies of one FAT image,
+  /// A FAT32 image, an HFS+ volume (a picture in a resource fork too); raw, split raw (four
+  /// 1 MiB segments, from the first) and E01 copies of one FAT image,
   /// an MBR image with a FAT and an ext4 partition, a GPT image with an NTFS partition and
   /// an ISO 9660 image: exactly the files written, the deleted ones included, each where it
   /// was written and with its bytes.
-  @Test(arguments: ["fat.dd", "fat.001", "fat.E01", "mbr.dd", "gpt.dd", "iso.iso"])
+  @Test(arguments: ["fat.dd", "fat32.dd", "fat.001", "fat.E01", "mbr.dd", "gpt.dd", "hfs.dd", "iso.iso"])
   func everyFileIsFoundWhereItWasWritten(image: String) throws {
     let expected = try #require(try Self.manifest()[image])
     let path = Self.folder + "/" + image
