@@ -234,7 +234,8 @@ def hfs_folder_record(cnid, valence, t):
 
 
 def hfs_file_record(cnid, t, data_fork, rsrc_fork):
-    r = struct.pack(">hHII", 2, 0, 0, cnid) + hfs_dates(t) + hfs_bsd(0o100644) + bytes(16) + bytes(16) + hfs_u32(0) + hfs_u32(0)
+    # Flags: kHFSThreadExistsMask (this script writes every file's thread record).
+    r = struct.pack(">hHII", 2, 0x0002, 0, cnid) + hfs_dates(t) + hfs_bsd(0o100644) + bytes(16) + bytes(16) + hfs_u32(0) + hfs_u32(0)
     r += data_fork + rsrc_fork
     assert len(r) == 248
     return r
@@ -306,7 +307,8 @@ def hfsplus_image(path, volume_name, entries, t=1_600_000_000):
         cnid += 1
     records.append((1, volume_name, ("folder", 2)))
     records.append((2, "", ("thread", 3, 1, volume_name)))
-    records.sort(key=lambda r: (r[0], r[1].upper()))
+    # Catalog keys in HFS+ order: parent id, then the name case-folded (lower case, TN1150).
+    records.sort(key=lambda r: (r[0], r[1].lower()))
     leaf = []
     for parent, name, what in records:
         if what[0] == "folder":

@@ -256,6 +256,9 @@ public final class DiskImage: Sendable {
   public func read(
     _ location: EvidenceLocation, size: Int, at offset: Int, into buffer: UnsafeMutableRawBufferPointer
   ) throws(Failure) -> Int {
+    guard size <= self.size else {
+      throw Failure(description: "the file system says \(size) bytes, more than the whole image (\(self.size))")
+    }
     let want = min(buffer.count, max(0, size - offset))
     guard want > 0, offset >= 0 else { return 0 }
     if let start = location.carvedOffset {
@@ -399,14 +402,24 @@ extension DiskImage {
         tsk_fs_file_close(opened)
         tsk_error_reset()
       }
-      guard let attribute = tsk_fs_file_attr_get(opened), attribute.pointee.flags.rawValue & TSK_FS_ATTR_NONRES.rawValue != 0 else {
+      // Compressed or encrypted data: the bytes after its end are not slack.
+      let unusableAttribute = TSK_FS_ATTR_COMP.rawValue | TSK_FS_ATTR_ENC.rawValue
+      guard let attribute = tsk_fs_file_attr_get(opened), attribute.pointee.flags.rawValue & TSK_FS_ATTR_NONRES.rawValue != 0,
+        attribute.pointee.flags.rawValue & unusableAttribute == 0
+      else {
         return []
       }
       let nrd = attribute.pointee.nrd
       let skip = Int(nrd.skiplen)
       let size = Int(clamping: attribute.pointee.size)
-      let end = min(Int(clamping: nrd.allocsize), size + Self.maxSlackPerFile)
-      guard size > 0, end > size else { return [] }
+      let allocated = Int(clamping: nrd.allocsize)
+      // Everything below is checked for overflow: a file system can claim any size.
+      guard size > 0, allocated > size, let lastBlock = Int(exactly: fs.pointee.last_block) else { return [] }
+      let end = size + min(Self.maxSlackPerFile, allocated - size)
+      guard !size.addingReportingOverflow(skip).overflow, !end.addingReportingOverflow(skip + blockSize).overflow else { return [] }
+      // The volume's bytes in the image: slack is never read outside them.
+      let (volumeBytes, volumeOverflow) = Int(clamping: fs.pointee.block_count).multipliedReportingOverflow(by: blockSize)
+      let volumeEnd = volumeOverflow || base.addingReportingOverflow(volumeBytes).overflow ? self.size : base + volumeBytes
       var ranges: [Range<Int>] = []
       var offset = size + skip
       while offset < end + skip {
@@ -418,9 +431,10 @@ extension DiskImage {
         var steps = 0
         while let r = run, steps < 100_000 {
           let first = Int(clamping: r.pointee.offset), length = Int(clamping: r.pointee.len)
-          if block >= first && block < first + length {
+          if block >= first && block - first < length {
             let unusable = TSK_FS_ATTR_RUN_FLAG_SPARSE.rawValue | TSK_FS_ATTR_RUN_FLAG_FILLER.rawValue
-            if r.pointee.flags.rawValue & unusable == 0 { address = Int(clamping: r.pointee.addr) + (block - first) }
+            let (candidate, overflow) = Int(clamping: r.pointee.addr).addingReportingOverflow(block - first)
+            if r.pointee.flags.rawValue & unusable == 0, !overflow, candidate >= 0, candidate <= lastBlock { address = candidate }
             break
           }
           run = r.pointee.next
@@ -428,15 +442,15 @@ extension DiskImage {
         }
         let next = min((block + 1) * blockSize, end + skip)
         if let address {
-          let (start, overflow) = address.multipliedReportingOverflow(by: blockSize)
-          guard !overflow else { break }
-          let from = base + start + offset % blockSize
-          let to = from + (next - offset)
-          guard to <= self.size else { break }
-          if let last = ranges.last, last.upperBound == from {
+          let (start, o1) = address.multipliedReportingOverflow(by: blockSize)
+          let (from, o2) = base.addingReportingOverflow(start)
+          let (first, o3) = from.addingReportingOverflow(offset % blockSize)
+          let (to, o4) = first.addingReportingOverflow(next - offset)
+          guard !(o1 || o2 || o3 || o4), to <= min(volumeEnd, self.size) else { break }
+          if let last = ranges.last, last.upperBound == first {
             ranges[ranges.count - 1] = last.lowerBound..<to
           } else {
-            ranges.append(from..<to)
+            ranges.append(first..<to)
           }
         }
         offset = next
@@ -566,10 +580,12 @@ private struct FileSystemWalk {
     // (TSK lists a FAT volume label as an empty file of this name; a file with data and
     // such a name is a file.)
     if system.hasPrefix("fat"), m.size <= 0, String(decoding: leaf, as: UTF8.self).hasSuffix("(Volume Label Entry)") { return }
-    if system.hasPrefix("ntfs"), address < 24 || parent == 11 { return }
-    // HFS+ catalog node ids below 16 are the volume's own files (TSK's $ExtentsFile,
-    // $CatalogFile, $BadBlockFile, $AllocationFile, …).
-    if system.hasPrefix("hfs"), address < 16 { return }
+    // NTFS's (MFT entries below 24, and those in $Extend) and HFS+'s (catalog node ids 3
+    // to 8, which TSK names $ExtentsFile, $CatalogFile, …): by their place and their `$`
+    // name both, so that a crafted entry with a low number and another name is still a file.
+    let systemName = leaf.first == UInt8(ascii: "$")
+    if system.hasPrefix("ntfs"), address < 24 || parent == 11, systemName { return }
+    if system.hasPrefix("hfs"), (3...8).contains(address), systemName { return }
     if !nameAllocated && metaAllocated {
       skipped["deleted names whose metadata another file now uses, left out", default: 0] += 1
       return

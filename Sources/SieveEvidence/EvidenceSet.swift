@@ -18,8 +18,8 @@ public struct EvidenceSet: EvidenceSource {
   public var notes: [String] { openingNotes + images.flatMap(\.image.walkNotes) }
   private let openingNotes: [String]
   private let folders: FolderEvidence
-  /// The images, by their resolved path (what locations name).
-  private let imagesByPath: [String: DiskImage]
+  /// The images, by their resolved path's bytes (what locations name: ``EvidenceLocation/imagePath``).
+  private let imagesByPath: [[UInt8]: DiskImage]
   /// The disk images among the roots, in order.
   public var images: [(root: RawPath, image: DiskImage)] {
     zip(roots, rootImages).compactMap { root, image in image.map { (root, $0) } }
@@ -47,7 +47,7 @@ public struct EvidenceSet: EvidenceSource {
     self.carve = carve
     self.archives = archives
     let roots = resolve ? paths.map(EvidenceGuard.resolve) : paths
-    var images: [String: DiskImage] = [:]
+    var images: [[UInt8]: DiskImage] = [:]
     var rootImages: [DiskImage?] = []
     var notes: [String] = []
     for root in roots {
@@ -55,7 +55,7 @@ public struct EvidenceSet: EvidenceSource {
         rootImages.append(nil)
         continue
       }
-      images[root.description] = image
+      images[root.bytes] = image
       rootImages.append(image)
       for partition in image.unreadablePartitions { notes.append("\(root): \(partition); nothing read from it") }
       if let problem = image.partitionTableProblem {
@@ -277,7 +277,8 @@ public struct EvidenceSet: EvidenceSource {
       }
       return outcome
     }
-    guard let image = try? image(of: location), let size = file.size else { return nil }
+    // (A size over the image's is a file system's claim, not bytes: not read in place.)
+    guard let image = try? image(of: location), let size = file.size, size <= image.size else { return nil }
     var naming = MemberNaming(file: file, containerSize: size)
     return reader.read(size: size, readAt: { offset, buffer in try image.read(location, size: size, at: offset, into: buffer) }) {
       visit(naming.contained($0))
@@ -324,7 +325,7 @@ public struct EvidenceSet: EvidenceSource {
   }
 
   private func image(of location: EvidenceLocation) throws(FileReader.Failure) -> DiskImage {
-    guard let image = imagesByPath[location.image] else { throw .system("\(location.image) is not an image of this evidence") }
+    guard let image = imagesByPath[location.imagePath.bytes] else { throw .system("\(location.image) is not an image of this evidence") }
     return image
   }
 }

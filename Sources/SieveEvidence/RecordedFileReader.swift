@@ -16,7 +16,8 @@ public struct RecordedFileReader {
   /// Outer archives up to this size are read whole and kept for their next member; larger
   /// ones are read where they lie. Default 512 MiB.
   public var heldArchiveBytes = 512 << 20
-  private var images: [String: DiskImage?] = [:]
+  /// The images opened, by their path's bytes.
+  private var images: [[UInt8]: DiskImage?] = [:]
   /// The last outer archive read: its path and bytes.
   private var lastContainer: (path: [UInt8], bytes: [UInt8])?
 
@@ -91,9 +92,9 @@ public struct RecordedFileReader {
 
   /// The disk image `location` names, opened once; nil when it can no longer be opened.
   private mutating func image(for location: EvidenceLocation) -> DiskImage? {
-    if let known = images[location.image] { return known }
+    if let known = images[location.imagePath.bytes] { return known }
     let image = DiskImage.open(location)
-    images[location.image] = .some(image)
+    images[location.imagePath.bytes] = .some(image)
     return image
   }
 }

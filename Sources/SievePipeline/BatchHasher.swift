@@ -47,7 +47,12 @@ public final class BatchHasher: Sendable {
   public init(configuration: Configuration) {
     self.configuration = configuration
     self.budget = MemoryBudget(capacity: configuration.memoryBudget)
+    archiveThreads = DispatchSemaphore(value: configuration.workers)
   }
+
+  /// The threads hashing archive members at once, across every archive being opened, are
+  /// at most the workers.
+  fileprivate let archiveThreads: DispatchSemaphore
 
   /// The working memory one decode and hash of an image with this header needs.
   public static func estimatedBytes(for header: ImageHeader, options: HashOptions) -> Int {
@@ -177,13 +182,16 @@ public final class BatchHasher: Sendable {
       // other files and archives.
       for box in pipelines.prefix(items.count) {
         done.enter()
+        let hasher = self.hasher
         let thread = Thread {
-          while let index = next.withLock({ n -> Int? in
+          hasher.archiveThreads.wait()
+          defer { hasher.archiveThreads.signal() }
+          while !hasher.isCancelled, let index = next.withLock({ n -> Int? in
             guard n < items.count else { return nil }
             n += 1
             return n - 1
           }) {
-            let record = self.hasher.containedRecord(items[index], using: &box.pipeline)
+            let record = hasher.containedRecord(items[index], using: &box.pipeline)
             results.withLock { $0[index] = record }
           }
           done.leave()
@@ -297,6 +305,9 @@ public final class BatchHasher: Sendable {
   }
 
   private let cancelled = Locked(false)
+
+  /// Whether ``cancel()`` was called.
+  fileprivate var isCancelled: Bool { cancelled.withLock { $0 } }
 
   /// Hashes `files` of `source` in parallel and calls `deliver` once per file, serially
   /// and in the order of `files`, as soon as each record and all before it are ready.

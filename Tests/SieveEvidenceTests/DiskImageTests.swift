@@ -232,6 +232,86 @@ import Testing
     return image
   }
 
+  /// Found in a second review: slack and in-place reads under hostile metadata. A file
+  /// whose size is near 2^63 (block-aligned, so TSK's allocated size passes it) is carved
+  /// without a trap; a file whose block lies outside its file system (inside the image) has
+  /// no slack read there, though a picture waits at that place; a tar whose file system
+  /// claims 1 TiB is not opened in place (the claim would lift the expansion-ratio limit).
+  @Test func slackAndInPlaceReadsSeeThroughHostileMetadata() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.remove() }
+    let png = try TestData.bytes(TestData.repoRoot.appendingPathComponent("Tests/Fixtures/decoding/gray2.png"))
+    let huge = try Self.ext4(dir, "huge", [Array("a.txt".utf8): Array(repeating: 0x61, count: 100)])
+    try Self.tool(["debugfs", "-w", "-R", "sif /a.txt size 0x7FFFFFFFFFFFF000", huge])
+    var found = 0
+    EvidenceSet([RawPath(huge)], carve: true).walk { if case .file = $0 { found += 1 } }
+    #expect(found == 1)
+
+    // A 2 MiB ext2-style file system (no extents: block[0] is a plain block number) in a
+    // 4 MiB image; a.txt's block moved to block 3000, past the file system's end.
+    let tree = dir.path + "/outside-tree"
+    try FileManager.default.createDirectory(atPath: tree, withIntermediateDirectories: true)
+    _ = try dir.write("outside-tree/a.txt", Array(repeating: 0x61, count: 100))
+    let outside = dir.path + "/outside.dd"
+    FileManager.default.createFile(atPath: outside, contents: Data(count: 4 << 20))
+    try Self.tool(["mkfs.ext4", "-q", "-F", "-b", "1024", "-O", "^extent,^has_journal,^64bit", "-d", tree, outside, "2M"])
+    try Self.tool(["debugfs", "-w", "-R", "sif /a.txt block[0] 3000", outside])
+    let handle = try #require(FileHandle(forWritingAtPath: outside))
+    try handle.seek(toOffset: UInt64(3000 * 1024 + 100 + 3))
+    handle.write(Data(png))
+    try handle.close()
+    var carved: [String] = []
+    EvidenceSet([RawPath(outside)], carve: true).walk {
+      if case .file(let f) = $0, f.location?.allocation == .carved { carved.append(f.path.description) }
+    }
+    #expect(carved.isEmpty, "\(carved)")
+
+    let tar = try Self.ext4(dir, "tar", [Array("t.tar".utf8): try Self.tarOf(png)])
+    try Self.tool(["debugfs", "-w", "-R", "sif /t.tar size 0x10000000000", tar])
+    let source = EvidenceSet([RawPath(tar)])
+    var file: InputFile?
+    source.walk { if case .file(let f) = $0 { file = f } }
+    let claimed = try #require(file)
+    #expect(source.expandInPlace(claimed) { _ in } == nil)
+  }
+
+  /// A tar holding `bytes` as `p.png`, made by Python's tarfile.
+  static func tarOf(_ bytes: [UInt8]) throws -> [UInt8] {
+    let dir = try TemporaryDirectory()
+    defer { dir.remove() }
+    let source = try dir.write("p.png", bytes)
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["python3", "-c", "import sys, tarfile; t = tarfile.open(sys.argv[2], 'w'); t.add(sys.argv[1], 'p.png'); t.close()",
+                         source, dir.path + "/t.tar"]
+    try process.run()
+    process.waitUntilExit()
+    return try TestData.bytes(URL(fileURLWithPath: dir.path + "/t.tar"))
+  }
+
+  /// Two images whose paths read alike as text (`disk-\xff.dd`, with a backslash, and
+  /// `disk-` + the byte 0xFF + `.dd`): each file is read from its own image.
+  @Test func imagesWhosePathsReadAlikeStayApart() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.remove() }
+    let literal = RawPath(dir.path + "/disk-\\xff.dd")
+    let raw = RawPath(bytes: Array((dir.path + "/disk-").utf8) + [0xFF] + Array(".dd".utf8))
+    #expect(literal.description == raw.description)
+    for (path, source) in [(literal, "fat.dd"), (raw, "mbr.dd")] {
+      let bytes = try TestData.bytes(URL(fileURLWithPath: Self.folder + "/" + source))
+      let fd = path.withCString { open($0, O_WRONLY | O_CREAT, 0o644) }
+      #expect(fd >= 0)
+      _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+      close(fd)
+    }
+    let set = EvidenceSet([literal, raw])
+    let found = try Self.found(set)
+    let manifest = try Self.manifest()
+    let expected = Set((manifest["fat.dd"] ?? []).map(\.sha256) + (manifest["mbr.dd"] ?? []).map(\.sha256))
+    #expect(found.count == expected.count && Set(found.map(\.sha256)) == expected)
+    #expect(found.allSatisfy { $0.file.location?.imagePath == ($0.file.path.bytes.starts(with: raw.bytes) ? raw : literal) })
+  }
+
   /// Found in an attacker's review: hostile metadata the walk must survive and see through.
   /// A size of 2^62 in an inode; two names that are not UTF-8 and read alike as text
   /// (both are recorded, under different paths); a directory graph in which each level is
