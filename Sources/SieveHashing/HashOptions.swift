@@ -4,8 +4,13 @@ public struct HashOptions: Sendable, Equatable {
   public var pdq: Bool
   /// Which PDQ reference to match.
   public var pdqMode: PDQMode
-  /// Also compute the eight dihedral PDQ hashes.
+  /// Also compute the eight dihedral PDQ hashes (the DCT-domain trick).
   public var dihedral: Bool
+  /// Also compute the PDQ hashes of the picture really turned and flipped
+  /// (``PDQOrientedHasher``), from a plane of at most ``orientationSide`` pixels.
+  public var orientations = false
+  /// The long side of the plane the orientations are hashed from; nil: full resolution.
+  public var orientationSide: Int? = 512
   /// Compute the 64-bit pHash.
   public var phash: Bool
   /// Fast mode: decode large JPEGs at 1/2, 1/4 or 1/8 scale in the DCT domain, keeping

@@ -54,6 +54,11 @@ public struct HashingSink: PixelRowSink {
       let (w, h) = squash ? (512, 512) : (width, height)
       // The luma plane, the blur's two rings of ceil(h/128) rows, its SIMD lanes.
       bytes += w * h * 4 + 2 * ((h + 127) / 128) * w * 4 + w * 64
+      // The turned pictures' reduced plane and its turned copy.
+      if options.orientations {
+        let factor = options.orientationSide.map { max(1, (max(w, h) + $0 - 1) / $0) } ?? 1
+        bytes += 2 * (w / factor) * (h / factor) * 4
+      }
     }
     if options.phash { bytes += height * 32 + width * 2 }
     return bytes + 64 * 1024
@@ -206,6 +211,12 @@ public struct HashingSink: PixelRowSink {
   ///
   /// - Parameter pdqHasher: a hasher whose scratch buffers are reused.
   public mutating func finish(using pdqHasher: inout PDQHasher) -> ImageHashes {
+    var oriented = PDQOrientedHasher(reducedSide: options.orientationSide)
+    return finish(using: &pdqHasher, oriented: &oriented)
+  }
+
+  /// The same, with the hasher of the turned pictures' hashes to reuse.
+  public mutating func finish(using pdqHasher: inout PDQHasher, oriented: inout PDQOrientedHasher) -> ImageHashes {
     var pdq: PDQOutput?
     if options.pdq {
       if layout == .rgb && allGray {
@@ -217,7 +228,13 @@ public struct HashingSink: PixelRowSink {
         }
       }
       let w = planeWidth, h = planeHeight, dihedral = options.dihedral
+      // The turned pictures first: PDQ blurs the plane in place.
+      oriented.reducedSide = options.orientationSide
+      let turned = options.orientations ? luma.withUnsafeBufferPointer { oriented.hashes(of: $0, width: w, height: h) } : nil
       pdq = luma.withUnsafeMutableBufferPointer { pdqHasher.hash(luma: $0, width: w, height: h, dihedral: dihedral) }
+      if let turned, let original = pdq?.hash {
+        pdq?.orientations = PDQDihedralHashes([original] + turned.hashes.dropFirst())
+      }
     }
     let phash = options.phash ? phasher.finish() : nil
     return ImageHashes(pdq: pdq, pdqMode: options.pdqMode, phash: phash, width: width, height: height)

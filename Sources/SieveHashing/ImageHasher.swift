@@ -17,6 +17,7 @@ public struct ImageHasher {
   /// What to compute.
   public var options: HashOptions
   private var pdqHasher = PDQHasher()
+  private var orientedHasher = PDQOrientedHasher()
   private var lumaStorage: [Float] = []
 
   public init(decoder: ImageDecoder = ImageDecoder(), options: HashOptions = HashOptions()) {
@@ -37,7 +38,7 @@ public struct ImageHasher {
     var sink = HashingSink(options: options, lumaStorage: lumaStorage)
     lumaStorage = []
     let header = try decoder.decode(data, jpegScaleDenominator: denominator, into: &sink)
-    var hashes = sink.finish(using: &pdqHasher)
+    var hashes = sink.finish(using: &pdqHasher, oriented: &orientedHasher)
     lumaStorage = sink.takeLumaStorage()
     if denominator > 1 {
       hashes.width = header.width
@@ -61,6 +62,6 @@ public struct ImageHasher {
     image.pixels.withUnsafeBufferPointer {
       sink.consume(rows: $0.baseAddress!, stride: image.rowBytes, firstRow: 0, count: image.height)
     }
-    return sink.finish(using: &pdqHasher)
+    return sink.finish(using: &pdqHasher, oriented: &orientedHasher)
   }
 }

@@ -43,6 +43,12 @@ struct HashCommand: ParsableCommand {
   @Flag(help: "Also output the 8 PDQ dihedral hashes (rotations and flips).")
   var dihedral = false
 
+  @Flag(help: "Also output the PDQ hashes of the picture really turned and flipped (7 of them: the original's is pdq), hashed from a plane reduced to --orientation-side pixels. Unlike --dihedral's DCT-domain variants, each is the hash the turned picture itself gets.")
+  var orientations = false
+
+  @Option(help: ArgumentHelp("The long side, in pixels, of the plane --orientations hashes the turned pictures from; 0: full resolution (bit-exact with hashing turned files, and slower).", valueName: "pixels"))
+  var orientationSide = 512
+
   @Option(help: "PDQ compatibility mode: fullres or reference-cli.")
   var pdqMode: PDQMode = .fullResolution
 
@@ -63,8 +69,16 @@ struct HashCommand: ParsableCommand {
   @Flag(name: .shortAndLong, help: "No progress line and no summary on standard error.")
   var quiet = false
 
+  func validate() throws {
+    guard orientationSide == 0 || orientationSide >= 64 else {
+      throw ValidationError("--orientation-side must be 0 (full resolution) or at least 64 pixels")
+    }
+  }
+
   func run() throws {
-    let options = HashOptions(pdq: true, pdqMode: pdqMode, dihedral: dihedral, phash: !noPhash, fastJPEG: fast)
+    var options = HashOptions(pdq: true, pdqMode: pdqMode, dihedral: dihedral, phash: !noPhash, fastJPEG: fast)
+    options.orientations = orientations
+    options.orientationSide = orientationSide == 0 ? nil : orientationSide
     var skipped = 0
     let errorOutput = LineWriter.standardError()
     let (source, files, walkFailures) = walking.walk(paths, errors: errorOutput)

@@ -17,6 +17,7 @@ struct RecordWriter {
     guard format == .csv else { return nil }
     var columns = ["path", "pdq", "pdq_quality", "phash", "width", "height", "format", "pdq_mode"]
     if options.dihedral { columns += Self.dihedralNames.map { "pdq_" + $0 } }
+    if options.orientations { columns += Self.dihedralNames.map { "pdq_turned_" + $0 } }
     if digests { columns += ["md5", "sha1", "sha256"] }
     if options.fastJPEG { columns.append("jpeg_scale") }
     return columns.joined(separator: ",")
@@ -28,6 +29,7 @@ struct RecordWriter {
     let quality = hashes.pdq.map { String($0.quality) } ?? ""
     let phash = hashes.phash?.hexString ?? ""
     let dihedral = hashes.pdq?.dihedral?.hashes.dropFirst().map(\.hexString) ?? []
+    let turned = hashes.pdq?.orientations?.hashes.dropFirst().map(\.hexString) ?? []
     switch format {
     case .text:
       var fields = [pdq, "q" + quality.padding(toLength: 3, withPad: " ", startingAt: 0), phash]
@@ -35,6 +37,7 @@ struct RecordWriter {
       fields.append(header.format.rawValue.padding(toLength: 4, withPad: " ", startingAt: 0))
       fields.append(hashes.pdqMode.rawValue)
       if !dihedral.isEmpty { fields.append(dihedral.joined(separator: ",")) }
+      if !turned.isEmpty { fields.append("turned=" + turned.joined(separator: ",")) }
       if let md5 = digestHex.first { fields.append("md5=" + md5) }
       if hashes.scaleDenominator > 1 { fields.append("fast-1/\(hashes.scaleDenominator)") }
       fields.append(path)
@@ -45,6 +48,7 @@ struct RecordWriter {
         header.format.rawValue, hashes.pdqMode.rawValue,
       ]
       if options.dihedral { fields += dihedral }
+      if options.orientations { fields += turned.isEmpty ? Array(repeating: "", count: 7) : turned }
       fields += digestHex
       if options.fastJPEG { fields.append("1/\(hashes.scaleDenominator)") }
       return fields.joined(separator: ",")
@@ -58,6 +62,11 @@ struct RecordWriter {
         var inner = JSONObject()
         for orientation in PDQOrientation.allCases.dropFirst() { inner.add(orientation.name, set[orientation].hexString) }
         object.addRaw("pdq_dihedral", inner.text)
+      }
+      if options.orientations, let set = hashes.pdq?.orientations {
+        var inner = JSONObject()
+        for orientation in PDQOrientation.allCases.dropFirst() { inner.add(orientation.name, set[orientation].hexString) }
+        object.addRaw("pdq_turned", inner.text)
       }
       if let phash = hashes.phash { object.add("phash", phash.hexString) }
       object.add("width", hashes.width)

@@ -6,8 +6,11 @@ public struct PDQOutput: Sendable, Hashable {
   public var hash: PDQHash
   /// The reference's quality score, 0…100; hashes under 50 are too unreliable to match.
   public var quality: Int
-  /// The eight dihedral hashes, when they were asked for.
+  /// The eight dihedral hashes (the DCT-domain trick), when they were asked for.
   public var dihedral: PDQDihedralHashes?
+  /// The hashes of the picture really turned and flipped (``PDQOrientedHasher``), when
+  /// they were asked for; the original's is ``hash``.
+  public var orientations: PDQDihedralHashes?
 
   public init(hash: PDQHash, quality: Int, dihedral: PDQDihedralHashes? = nil) {
     self.hash = hash
