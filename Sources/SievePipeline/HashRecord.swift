@@ -81,7 +81,8 @@ extension MatchQuery {
   public mutating func add(_ hashes: ImageHashes) {
     pdq = hashes.pdq?.hash
     pdqQuality = hashes.pdq?.quality
-    pdqDihedral = hashes.pdq?.dihedral
+    // The picture really turned when those hashes were computed, else the DCT-domain variants.
+    pdqDihedral = hashes.pdq?.orientations ?? hashes.pdq?.dihedral
     phash = hashes.phash
   }
 }

@@ -55,6 +55,12 @@ struct MatchCommand: ParsableCommand {
   @Flag(help: "Match PDQ only as the image is stored, not its 8 rotations and flips.")
   var noDihedral = false
 
+  @Flag(help: "Match the PDQ hashes of the picture really turned and flipped, instead of the DCT-domain variants: on the dev corpus every turned copy was found (1057 of 1057 at distance <= 24; the DCT-domain variants found 829), at 2.5x the cost of plain hashing with --orientation-side 512.")
+  var orientations = false
+
+  @Option(help: ArgumentHelp("The long side, in pixels, of the plane --orientations hashes the turned pictures from; 0: full resolution (exact, slower).", valueName: "pixels"))
+  var orientationSide = 512
+
   @Option(help: "Index: auto, linear, bk-tree or mih.")
   var index: IndexKind = .auto
 
@@ -76,6 +82,10 @@ struct MatchCommand: ParsableCommand {
     guard !hashsets.isEmpty else { throw ValidationError("give at least one --hashset") }
     guard hashes != nil || !paths.isEmpty else { throw ValidationError("give images to match, or --hashes FILE") }
     guard hashes == nil || paths.isEmpty else { throw ValidationError("give either images or --hashes, not both") }
+    guard !(orientations && noDihedral) else { throw ValidationError("--orientations and --no-dihedral contradict each other") }
+    guard orientationSide == 0 || orientationSide >= 64 else {
+      throw ValidationError("--orientation-side must be 0 (full resolution) or at least 64 pixels")
+    }
   }
 
   func run() throws {
@@ -126,7 +136,9 @@ struct MatchCommand: ParsableCommand {
       }
     } else {
       let wantPHash = sets.contains { !$0.phashes.isEmpty }
-      let options = HashOptions(pdq: true, dihedral: !noDihedral, phash: wantPHash)
+      var options = HashOptions(pdq: true, dihedral: !noDihedral && !orientations, phash: wantPHash)
+      options.orientations = orientations
+      options.orientationSide = orientationSide == 0 ? nil : orientationSide
       let (source, files, walkFailures) = walking.walk(paths, errors: errors)
       failures += walkFailures
       var configuration = try resources.configuration(options: options)

@@ -1,4 +1,5 @@
 import Foundation
+import SieveImaging
 import SieveTestSupport
 import Testing
 
@@ -79,6 +80,53 @@ import Testing
     #expect(pdq["distance"] as? Int == 0)
     #expect(pdq["orientation"] as? String == "original")
     #expect(pdq["set"] as? String == "sample-fixtures.sieve.csv")
+  }
+
+  /// A copy turned 90° counter-clockwise (written as a BMP here): `--orientations` finds it
+  /// at distance 0 (full resolution) turned back clockwise, and within the DCT-domain
+  /// variants' distance from a 512-pixel plane.
+  @Test func orientationsFindATurnedCopyExactly() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.remove() }
+    let image = try ImageDecoder().decodeImage(TestData.bytes(URL(fileURLWithPath: Self.q0122)))
+    #expect(image.layout == .rgb)
+    // Turned 90° counter-clockwise: the result's (x, y) is the source's (w - 1 - y, x);
+    // written as a 24-bit BMP, rows bottom up, BGR, padded to 4 bytes.
+    let (w, h) = (image.height, image.width)
+    let rowBytes = (w * 3 + 3) / 4 * 4
+    var bmp = Array("BM".utf8)
+    func le32(_ v: Int) -> [UInt8] { withUnsafeBytes(of: UInt32(v).littleEndian, Array.init) }
+    func le16(_ v: Int) -> [UInt8] { withUnsafeBytes(of: UInt16(v).littleEndian, Array.init) }
+    bmp += le32(54 + rowBytes * h) + le32(0) + le32(54)
+    bmp += le32(40) + le32(w) + le32(h) + le16(1) + le16(24) + le32(0) + le32(rowBytes * h) + le32(2835) + le32(2835) + le32(0) + le32(0)
+    for y in (0..<h).reversed() {
+      var row = [UInt8](repeating: 0, count: rowBytes)
+      for x in 0..<w {
+        let (sx, sy) = (image.width - 1 - y, x)
+        let p = (sy * image.width + sx) * 3
+        (row[x * 3], row[x * 3 + 1], row[x * 3 + 2]) = (image.pixels[p + 2], image.pixels[p + 1], image.pixels[p])
+      }
+      bmp += row
+    }
+    let turned = try dir.write("turned.bmp", bmp)
+    let set = try sieve(["hash", "--format", "csv", Self.q0122])
+    let list = try dir.write("set.csv", Array(set.stdout.utf8))
+    func best(_ extra: [String]) throws -> (distance: Int, orientation: String) {
+      let matched = try sieve(["match", "--hashset", list, "--format", "jsonl", turned] + extra)
+      #expect(matched.status == 0, "\(matched.stderr)")
+      let pdq = matched.stdout.split(separator: "\n").compactMap { line in
+        try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+      }.first { $0["kind"] as? String == "pdq" }
+      return (pdq?["distance"] as? Int ?? 999, pdq?["orientation"] as? String ?? "")
+    }
+    let exact = try best(["--orientations", "--orientation-side", "0"])
+    #expect(exact.distance == 0 && exact.orientation == "rot270", "\(exact)")
+    let reduced = try best(["--orientations"])
+    let dihedral = try best([])
+    #expect(reduced.distance <= 31 && reduced.orientation == "rot270", "\(reduced)")
+    #expect(dihedral.distance >= exact.distance, "\(dihedral)")
+    let refused = try sieve(["match", "--hashset", list, "--orientations", "--no-dihedral", turned])
+    #expect(refused.status == 2)
   }
 
   @Test func matchPrecomputedHashes() throws {
