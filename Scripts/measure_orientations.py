@@ -4,8 +4,9 @@ what each way of matching turned copies finds (issue 11, item 1).
 
 Every picture of DIR is converted once to PNG with Pillow (so that Sieve decodes the same
 pixels on both sides), and its 7 turned copies are written with Pillow's transpose (PNG,
-lossless). Then, for each way — the DCT-domain `--dihedral` variants, and `--orientations`
-hashed from planes of each `--sides` long side (0: full resolution):
+lossless). Then, for each way — the DCT-domain `--dihedral` variants, `--orientations` from
+the one blurred plane, and `--orientations` hashed again from the luma plane turned and
+reduced to each `--sides` long side (0: full resolution):
 
   exact     distance from each turned hash computed from the original to the PDQ of the
             turned file itself (0 means exact);
@@ -24,7 +25,7 @@ from PIL import Image
 root = pathlib.Path(__file__).resolve().parent.parent
 p = argparse.ArgumentParser()
 p.add_argument("--sieve", default=str(root / ".build/release/sieve"))
-p.add_argument("--sides", default="0,1024,512,384,256,128")
+p.add_argument("--sides", default="0,512,384,256,128")
 p.add_argument("--repeat", type=int, default=3)
 p.add_argument("dir")
 a = p.parse_args()
@@ -74,8 +75,9 @@ with tempfile.TemporaryDirectory() as tmp:
             image.transpose(op).save(path)
             turned[(str(original), name)] = path
     plain = hashes(originals + list(turned.values()))
-    ways = [("dihedral", ["--dihedral"], "pdq_dihedral")] + [
-        (f"orientations, {'full' if s == '0' else s + ' px'}", ["--orientations", "--orientation-side", s], "pdq_turned")
+    ways = [("dihedral", ["--dihedral"], "pdq_dihedral"), ("orientations, from the blurred plane", ["--orientations"], "pdq_turned")] + [
+        (f"orientations, turned plane {'at full resolution' if s == '0' else 'of ' + s + ' px'}",
+         ["--orientations", f"--orientation-side={s}"], "pdq_turned")
         for s in a.sides.split(",")]
     print(f"{len(originals)} pictures, {len(turned)} turned copies")
     print("| way | exact: bits off the turned file's PDQ | query: turned copies found at <= 31 | query: distance |")

@@ -6,11 +6,24 @@ public struct HashOptions: Sendable, Equatable {
   public var pdqMode: PDQMode
   /// Also compute the eight dihedral PDQ hashes (the DCT-domain trick).
   public var dihedral: Bool
-  /// Also compute the PDQ hashes of the picture really turned and flipped
-  /// (``PDQOrientedHasher``), from a plane of at most ``orientationSide`` pixels.
+  /// Also compute the PDQ hashes of the picture really turned and flipped, by
+  /// ``orientationMethod``.
   public var orientations = false
-  /// The long side of the plane the orientations are hashed from; nil: full resolution.
-  public var orientationSide: Int? = 512
+  /// How the turned pictures' hashes are computed.
+  public var orientationMethod = OrientationMethod.blurredPlane
+
+  /// How the turned pictures' hashes are computed.
+  public enum OrientationMethod: Sendable, Equatable {
+    /// From the original's one blurred plane, each turned picture's samples taken where
+    /// it would take them (``PDQHasher/turnedFromBlur``): nearly free, a few bits off the
+    /// exact hashes at most where the box filters clip at the edges. A plane of 256 × 256
+    /// pixels or fewer, where those edges weigh most, is turned and hashed whole instead
+    /// (exact, and cheap at that size).
+    case blurredPlane
+    /// The luma plane turned and hashed again (``PDQOrientedHasher``), reduced to this long
+    /// side first; nil: at full resolution, bit-exact with hashing a turned file.
+    case turnedPlane(side: Int?)
+  }
   /// Compute the 64-bit pHash.
   public var phash: Bool
   /// Fast mode: decode large JPEGs at 1/2, 1/4 or 1/8 scale in the DCT domain, keeping

@@ -55,8 +55,8 @@ public struct HashingSink: PixelRowSink {
       // The luma plane, the blur's two rings of ceil(h/128) rows, its SIMD lanes.
       bytes += w * h * 4 + 2 * ((h + 127) / 128) * w * 4 + w * 64
       // The turned pictures' reduced plane and its turned copy.
-      if options.orientations {
-        let factor = options.orientationSide.map { max(1, (max(w, h) + $0 - 1) / $0) } ?? 1
+      if options.orientations, case .turnedPlane(let side) = options.orientationMethod {
+        let factor = side.map { max(1, (max(w, h) + $0 - 1) / $0) } ?? 1
         bytes += 2 * (w / factor) * (h / factor) * 4
       }
     }
@@ -207,11 +207,15 @@ public struct HashingSink: PixelRowSink {
     }
   }
 
+  /// The most pixels of a plane whose turned pictures are hashed whole when they could be
+  /// taken from the blurred plane (``HashOptions/OrientationMethod/blurredPlane``).
+  static let smallPlane = 256 * 256
+
   /// Computes the hashes from everything consumed.
   ///
   /// - Parameter pdqHasher: a hasher whose scratch buffers are reused.
   public mutating func finish(using pdqHasher: inout PDQHasher) -> ImageHashes {
-    var oriented = PDQOrientedHasher(reducedSide: options.orientationSide)
+    var oriented = PDQOrientedHasher()
     return finish(using: &pdqHasher, oriented: &oriented)
   }
 
@@ -229,11 +233,20 @@ public struct HashingSink: PixelRowSink {
       }
       let w = planeWidth, h = planeHeight, dihedral = options.dihedral
       // The turned pictures first: PDQ blurs the plane in place.
-      oriented.reducedSide = options.orientationSide
-      let turned = options.orientations ? luma.withUnsafeBufferPointer { oriented.hashes(of: $0, width: w, height: h) } : nil
+      var turned: [PDQHash]?
+      // From the blurred plane, the samples nearest the edges can be several bits off
+      // (the box filters clip differently there when turned); a small plane is turned and
+      // hashed whole instead, for little more than the blurred plane costs.
+      let small = w * h <= Self.smallPlane
+      let fromBlur = options.orientations && options.orientationMethod == .blurredPlane && !small
+      if options.orientations, !fromBlur {
+        if case .turnedPlane(let side) = options.orientationMethod { oriented.reducedSide = side } else { oriented.reducedSide = nil }
+        turned = luma.withUnsafeBufferPointer { oriented.hashes(of: $0, width: w, height: h) }.hashes
+      }
+      pdqHasher.turnedFromBlur = fromBlur
       pdq = luma.withUnsafeMutableBufferPointer { pdqHasher.hash(luma: $0, width: w, height: h, dihedral: dihedral) }
-      if let turned, let original = pdq?.hash {
-        pdq?.orientations = PDQDihedralHashes([original] + turned.hashes.dropFirst())
+      if let turned = turned ?? (fromBlur ? pdqHasher.turnedHashes : nil), let original = pdq?.hash {
+        pdq?.orientations = PDQDihedralHashes([original] + turned.dropFirst())
       }
     }
     let phash = options.phash ? phasher.finish() : nil

@@ -11,6 +11,7 @@ import Testing
   static let photos = [
     "vectors/pdq/images/reg-test-input/labelme-subset/q0122.jpg", "vectors/pdq/images/reg-test-input/labelme-subset/q1050.jpg",
     "vectors/pdq/images/bridge-mods/shrink-a-lot.jpg", "decoding/graya16.png",
+    "vectors/pdq/images/bridge-mods/shrink-a-little.jpg",  // 1152 × 723: over the small-plane size
   ].map { TestData.repoRoot.appendingPathComponent("Tests/Fixtures/" + $0) }
 
   /// `image` transformed as `orientation` names, pixel by pixel.
@@ -47,7 +48,7 @@ import Testing
     let image = try ImageDecoder().decodeImage(TestData.bytes(url))
     var options = HashOptions(dihedral: true, phash: false)
     options.orientations = true
-    options.orientationSide = nil
+    options.orientationMethod = .turnedPlane(side: nil)
     var hasher = ImageHasher(options: options)
     let pdq = try #require(hasher.hash(image).pdq)
     let orientations = try #require(pdq.orientations)
@@ -69,9 +70,9 @@ import Testing
       let image = try ImageDecoder().decodeImage(TestData.bytes(url))
       var options = HashOptions(phash: false)
       options.orientations = true
-      options.orientationSide = nil
+      options.orientationMethod = .turnedPlane(side: nil)
       var full = ImageHasher(options: options)
-      options.orientationSide = 128
+      options.orientationMethod = .turnedPlane(side: 128)
       var reduced = ImageHasher(options: options)
       let exact = try #require(full.hash(image).pdq)
       let near = try #require(reduced.hash(image).pdq)
@@ -81,6 +82,33 @@ import Testing
         #expect(distance <= 40, "\(url.lastPathComponent) \(orientation): \(distance) bits")
       }
     }
+  }
+
+  /// From the one blurred plane (the default; planes up to 256 × 256 are turned whole, so
+  /// only the 1152 × 723 photo takes the blurred path): each turned hash within a few bits
+  /// of the exact one, and much nearer than the DCT-domain variant of the same name.
+  @Test func blurredPlaneTurnsStayNearTheExactOnes() throws {
+    var total = 0
+    var totalDihedral = 0
+    for url in Self.photos {
+      let image = try ImageDecoder().decodeImage(TestData.bytes(url))
+      var options = HashOptions(dihedral: true, phash: false)
+      options.orientations = true
+      options.orientationMethod = .turnedPlane(side: nil)
+      var exactHasher = ImageHasher(options: options)
+      options.orientationMethod = .blurredPlane
+      var blurredHasher = ImageHasher(options: options)
+      let exact = try #require(exactHasher.hash(image).pdq)
+      let blurred = try #require(blurredHasher.hash(image).pdq)
+      #expect(blurred.hash == exact.hash)
+      for orientation in PDQOrientation.allCases {
+        let distance = blurred.orientations![orientation].distance(to: exact.orientations![orientation])
+        #expect(distance <= 16, "\(url.lastPathComponent) \(orientation): \(distance) bits")
+        total += distance
+        totalDihedral += exact.dihedral![orientation].distance(to: exact.orientations![orientation])
+      }
+    }
+    #expect(total * 4 < totalDihedral, "\(total) bits off in all, against \(totalDihedral) for the DCT-domain variants")
   }
 
   /// The plane is reduced by whole factors, block means.

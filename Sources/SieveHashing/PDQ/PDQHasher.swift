@@ -40,8 +40,59 @@ public struct PDQHasher {
     return t
   }()
 
+  /// Also compute the hashes of the picture turned and flipped from the one blurred plane
+  /// (``turnedHashes``): each orientation's 64×64 samples taken where the turned picture
+  /// would take them, the box filters' one-sample lean on even windows corrected.
+  public var turnedFromBlur = false
+  /// After a ``hash(luma:width:height:dihedral:)`` with ``turnedFromBlur``: the eight
+  /// orientations' hashes, in ``PDQOrientation`` order.
+  public private(set) var turnedHashes: [PDQHash]?
+
   /// Creates a hasher with empty scratch buffers.
   public init() {}
+
+  /// The hashes of the eight orientations from the blurred plane of the original.
+  private static func turnedFromBlurredPlane(
+    _ blurred: UnsafePointer<Float>, width: Int, height: Int, using hasher: inout PDQHasher
+  ) -> [PDQHash] {
+    // A box filter of even window w leans one sample to the right (it covers
+    // [i - w/2 + 1, i + w/2]); on a reversed axis that lean points the other way, so
+    // the turned picture's blur at a place is the original's two samples (two passes)
+    // before the mirrored place.
+    let leanX = JaroszBlur.window(for: width) % 2 == 0 ? 2 : 0
+    let leanY = JaroszBlur.window(for: height) % 2 == 0 ? 2 : 0
+    var hashes: [PDQHash] = []
+    let saved = hasher.buffer64
+    for orientation in PDQOrientation.allCases {
+      let quarter = [.rotate90, .rotate270, .flipPlus1, .flipMinus1].contains(orientation)
+      let (tw, th) = quarter ? (height, width) : (width, height)
+      hasher.buffer64.withUnsafeMutableBufferPointer { out in
+        for r in 0..<64 {
+          let y = Int((Double(r) + 0.5) * Double(th) / 64.0)
+          for c in 0..<64 {
+            let x = Int((Double(c) + 0.5) * Double(tw) / 64.0)
+            var (sx, sy): (Int, Int)
+            switch orientation {
+            case .original: (sx, sy) = (x, y)
+            case .rotate90: (sx, sy) = (width - 1 - y - leanX, x)
+            case .rotate180: (sx, sy) = (width - 1 - x - leanX, height - 1 - y - leanY)
+            case .rotate270: (sx, sy) = (y, height - 1 - x - leanY)
+            case .flipX: (sx, sy) = (x, height - 1 - y - leanY)
+            case .flipY: (sx, sy) = (width - 1 - x - leanX, y)
+            case .flipPlus1: (sx, sy) = (y, x)
+            case .flipMinus1: (sx, sy) = (width - 1 - y - leanX, height - 1 - x - leanY)
+            }
+            (sx, sy) = (min(max(sx, 0), width - 1), min(max(sy, 0), height - 1))
+            out[r * 64 + c] = blurred[sy * width + sx]
+          }
+        }
+      }
+      hasher.computeDCT()
+      hashes.append(Self.bits(hasher.dctBlock))
+    }
+    hasher.buffer64 = saved
+    return hashes
+  }
 
   /// Hashes a luma plane, blurring it **in place**.
   ///
@@ -80,6 +131,11 @@ public struct PDQHasher {
       }
     }
     let quality = Self.quality(buffer64)
+    if turnedFromBlur, !(width == 64 && height == 64) {
+      turnedHashes = Self.turnedFromBlurredPlane(UnsafePointer(plane), width: width, height: height, using: &self)
+    } else {
+      turnedHashes = nil
+    }
     computeDCT()
     let hash = Self.bits(dctBlock)
     guard dihedral else { return PDQOutput(hash: hash, quality: quality) }
