@@ -82,16 +82,11 @@ import Testing
     #expect(pdq["set"] as? String == "sample-fixtures.sieve.csv")
   }
 
-  /// A copy turned 90° counter-clockwise (written as a BMP here): `--orientations` finds it
-  /// turned back clockwise, at distance 0 from the turned full plane, and within a few bits
-  /// from the blurred plane (the default) and from a 512-pixel plane.
-  @Test func orientationsFindATurnedCopyExactly() throws {
-    let dir = try TemporaryDirectory()
-    defer { dir.remove() }
-    let image = try ImageDecoder().decodeImage(TestData.bytes(URL(fileURLWithPath: Self.q0122)))
+  /// The picture at `path` turned 90° counter-clockwise (the result's (x, y) is the
+  /// source's (w - 1 - y, x)), as a 24-bit BMP: rows bottom up, BGR, padded to 4 bytes.
+  static func turnedBMP(_ path: String) throws -> [UInt8] {
+    let image = try ImageDecoder().decodeImage(TestData.bytes(URL(fileURLWithPath: path)))
     #expect(image.layout == .rgb)
-    // Turned 90° counter-clockwise: the result's (x, y) is the source's (w - 1 - y, x);
-    // written as a 24-bit BMP, rows bottom up, BGR, padded to 4 bytes.
     let (w, h) = (image.height, image.width)
     let rowBytes = (w * 3 + 3) / 4 * 4
     var bmp = Array("BM".utf8)
@@ -108,7 +103,16 @@ import Testing
       }
       bmp += row
     }
-    let turned = try dir.write("turned.bmp", bmp)
+    return bmp
+  }
+
+  /// A copy turned 90° counter-clockwise (written as a BMP here): `--orientations` finds it
+  /// turned back clockwise, at distance 0 from the turned full plane, and within a few bits
+  /// from the blurred plane (the default) and from a 512-pixel plane.
+  @Test func orientationsFindATurnedCopyExactly() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.remove() }
+    let turned = try dir.write("turned.bmp", try Self.turnedBMP(Self.q0122))
     let set = try sieve(["hash", "--format", "csv", Self.q0122])
     let list = try dir.write("set.csv", Array(set.stdout.utf8))
     func best(_ extra: [String]) throws -> (distance: Int, orientation: String) {

@@ -67,6 +67,26 @@ import Glibc
     }
   }
 
+  /// `scan --orientations`: a copy turned 90° is matched as the picture turned back (at
+  /// distance 0 against the original's PDQ), and the run records how.
+  @Test func scanWithOrientationsMatchesATurnedCopy() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.remove() }
+    _ = try dir.write("evidence/turned.bmp", try MatchCommandTests.turnedBMP(MatchCommandTests.q0122))
+    let set = try CommandRunner.run("sieve", ["hash", "--format", "csv", MatchCommandTests.q0122])
+    let list = try dir.write("set.csv", Array(set.stdout.utf8))
+    let scan = try CommandRunner.run(
+      "sieve", ["scan", dir.path + "/evidence", "--case", dir.path + "/case", "--hashset", list, "--orientations", "--quiet"])
+    #expect(scan.status == 0, "\(scan.stderr)")
+    let queue = try DatabaseQueue(path: dir.path + "/case/case.sqlite")
+    let (match, parameters) = try queue.read { db in
+      (try Row.fetchOne(db, sql: "SELECT distance, orientation FROM matches WHERE kind = 'pdq'"),
+       try String.fetchOne(db, sql: "SELECT parameters FROM runs"))
+    }
+    #expect((match?["distance"] as Int?) == 0 && (match?["orientation"] as String?) == "rot270", "\(String(describing: match))")
+    #expect(parameters?.contains("\"orientations\":\"blurred-plane\"") == true)
+  }
+
   @Test func scanRecordsEveryFileDigestsAndMatches() throws {
     let evidence = try Self.makeEvidence(copies: 12)
     defer { evidence.remove() }

@@ -41,6 +41,9 @@ public struct CaseScanner: Sendable {
     public var memoryBudget = MemoryBudget.defaultCapacity
     /// Decode large JPEGs at a reduced scale (PDQ drifts a few bits).
     public var fast = false
+    /// Match the picture really turned and flipped (``HashOptions/orientations``, from the
+    /// blurred plane) instead of PDQ's DCT-domain variants.
+    public var orientations = false
     /// Follow symbolic links inside the evidence (never out of it).
     public var followSymlinks = false
     /// Carve pictures out of disk images' unallocated space (``PictureCarver``).
@@ -202,9 +205,10 @@ public struct CaseScanner: Sendable {
       pending.append(row)
     }
 
+    var options = HashOptions(pdq: true, dihedral: !configuration.orientations, phash: true, fastJPEG: configuration.fast)
+    options.orientations = configuration.orientations
     var hashing = BatchHasher.Configuration(
-      options: HashOptions(pdq: true, dihedral: true, phash: true, fastJPEG: configuration.fast), limits: configuration.limits,
-      workers: configuration.workers, memoryBudget: configuration.memoryBudget)
+      options: options, limits: configuration.limits, workers: configuration.workers, memoryBudget: configuration.memoryBudget)
     hashing.digests = true
     hashing.knownGood = knownGood?.set
     let batch = BatchHasher(configuration: hashing)
@@ -383,7 +387,8 @@ public struct CaseScanner: Sendable {
       minQuality: configuration.matchOptions.pdqMinQuality, pdqMode: PDQMode.fullResolution.rawValue, dihedral: true,
       maxPixels: configuration.limits.maxPixels, maxPixelsPerByte: configuration.limits.maxPixelsPerByte,
       maxBytes: configuration.limits.maxBytes, maxSeconds: configuration.limits.maxSeconds ?? 0,
-      followSymlinks: configuration.followSymlinks, carve: configuration.carve ? true : nil, archives: configuration.archives, fast: configuration.fast, tool: ToolVersion.description, setLabel: text.label,
+      followSymlinks: configuration.followSymlinks, carve: configuration.carve ? true : nil, archives: configuration.archives,
+      orientations: configuration.orientations ? "blurred-plane" : nil, fast: configuration.fast, tool: ToolVersion.description, setLabel: text.label,
       setType: text.type?.rawValue ?? "", setFormat: text.format?.rawValue ?? "", knownGood: knownGood)
   }
 }

@@ -21,6 +21,9 @@ public struct ScanParameters: Sendable, Codable, Equatable {
   public var carve: Bool?
   /// How archives were opened; nil (absent) when they were not.
   public var archives: ArchiveReader.Limits?
+  /// How the turned pictures' hashes were computed (`blurred-plane`); nil (absent) when
+  /// PDQ's DCT-domain variants were matched.
+  public var orientations: String?
   public var fast: Bool
   /// The tool and its decoders' versions (hash values depend on the JPEG decoder).
   public var tool: String
@@ -34,7 +37,7 @@ public struct ScanParameters: Sendable, Codable, Equatable {
   enum CodingKeys: String, CodingKey {
     case maxDistance = "max_distance", phashMaxDistance = "phash_max_distance", minQuality = "min_quality"
     case pdqMode = "pdq_mode", dihedral, maxPixels = "max_pixels", maxPixelsPerByte = "max_pixels_per_byte"
-    case maxBytes = "max_bytes", maxSeconds = "max_seconds", followSymlinks = "follow_symlinks", carve, archives, fast, tool
+    case maxBytes = "max_bytes", maxSeconds = "max_seconds", followSymlinks = "follow_symlinks", carve, archives, orientations, fast, tool
     case setLabel = "set_label", setType = "set_type", setFormat = "set_format", knownGood = "known_good"
   }
 }
