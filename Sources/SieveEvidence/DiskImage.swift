@@ -274,18 +274,24 @@ public final class DiskImage: Sendable {
         throw Failure(description: Self.lastError("metadata entry \(location.metadataAddress) cannot be read"))
       }
       defer { tsk_fs_file_close(file) }
-      let into = buffer.baseAddress?.assumingMemoryBound(to: CChar.self)
-      let got =
-        if let type = location.attributeType, let id = location.attributeID {
-          tsk_fs_file_read_type(
-            file, TSK_FS_ATTR_TYPE_ENUM(UInt32(clamping: type)), UInt16(clamping: id), TSK_OFF_T(offset), into, want,
-            TSK_FS_FILE_READ_FLAG_NONE)
-        } else {
-          tsk_fs_file_read(file, TSK_OFF_T(offset), into, want, TSK_FS_FILE_READ_FLAG_NONE)
-        }
+      let got = Self.read(file, location, at: offset, into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<want]))
       guard got > 0 else { throw Failure(description: Self.lastError("read failed at byte \(offset) of \(size)")) }
       return got
     }
+  }
+
+  /// Reads `into.count` bytes at `offset` of an opened file's data, or of the named stream
+  /// `location` gives; TSK's count (-1 on an error).
+  private static func read(
+    _ file: UnsafeMutablePointer<TSK_FS_FILE>, _ location: EvidenceLocation, at offset: Int, into: UnsafeMutableRawBufferPointer
+  ) -> Int {
+    let buffer = into.baseAddress?.assumingMemoryBound(to: CChar.self)
+    if let type = location.attributeType, let id = location.attributeID {
+      return tsk_fs_file_read_type(
+        file, TSK_FS_ATTR_TYPE_ENUM(UInt32(clamping: type)), UInt16(clamping: id), TSK_OFF_T(offset), buffer, into.count,
+        TSK_FS_FILE_READ_FLAG_NONE)
+    }
+    return tsk_fs_file_read(file, TSK_OFF_T(offset), buffer, into.count, TSK_FS_FILE_READ_FLAG_NONE)
   }
 
   /// Calls `body` with successive chunks of a file, read through its file system:
@@ -313,15 +319,7 @@ public final class DiskImage: Sendable {
       var offset = 0
       while offset < size {
         let want = min(buffer.count, size - offset)
-        let got = buffer.withUnsafeMutableBytes { raw in
-          let into = raw.baseAddress?.assumingMemoryBound(to: CChar.self)
-          if let type = location.attributeType, let id = location.attributeID {
-            return tsk_fs_file_read_type(
-              file, TSK_FS_ATTR_TYPE_ENUM(UInt32(clamping: type)), UInt16(clamping: id), TSK_OFF_T(offset), into, want,
-              TSK_FS_FILE_READ_FLAG_NONE)
-          }
-          return tsk_fs_file_read(file, TSK_OFF_T(offset), into, want, TSK_FS_FILE_READ_FLAG_NONE)
-        }
+        let got = buffer.withUnsafeMutableBytes { Self.read(file, location, at: offset, into: UnsafeMutableRawBufferPointer(rebasing: $0[0..<want])) }
         guard got > 0 else {
           throw Failure(description: Self.lastError("read failed at byte \(offset) of \(size)"))
         }

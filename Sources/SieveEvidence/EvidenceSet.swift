@@ -191,7 +191,7 @@ public struct EvidenceSet: EvidenceSource {
               image: name, partition: volume?.partition, partitionOffset: volume?.offset ?? 0, fileSystem: volume?.fileSystem ?? "",
               pathInFileSystem: "", metadataAddress: 0, allocation: .carved, carvedOffset: offset)
             location.setImage(root)
-            let path = root.bytes + Array(("!" + (volume?.partition.map { "/vol\($0)" } ?? "") + "/$carved/\(offset).\(carve.format.fileExtension)").utf8)
+            let path = Self.carvePath(root, volume?.partition, "$carved", offset, carve.format)
             var times = FileReader.FileTimes()
             times.accessTimeKept = true
             visit(.file(InputFile(path: RawPath(bytes: path), explicit: false, location: location, size: carve.length, times: times)))
@@ -203,6 +203,11 @@ public struct EvidenceSet: EvidenceSource {
       }
     }
     carveSlack(image, root: root, files: files, visit)
+  }
+
+  /// `IMAGE!/vol2/FOLDER/OFFSET.ext`, the image's path kept byte for byte.
+  static func carvePath(_ root: RawPath, _ partition: Int?, _ folder: String, _ offset: Int, _ format: ImageFormat) -> [UInt8] {
+    root.bytes + Array(("!" + (partition.map { "/vol\($0)" } ?? "") + "/\(folder)/\(offset).\(format.fileExtension)").utf8)
   }
 
   /// Emits the pictures carved from live files' slack (the rest of their last block or
@@ -220,7 +225,7 @@ public struct EvidenceSet: EvidenceSource {
           var location = file.location
           (location.allocation, location.carvedOffset, location.created) = (.carved, offset, nil)
           location.setImage(root)
-          let path = root.bytes + Array(("!" + (location.partition.map { "/vol\($0)" } ?? "") + "/$slack/\(offset).\(carve.format.fileExtension)").utf8)
+          let path = Self.carvePath(root, location.partition, "$slack", offset, carve.format)
           var times = FileReader.FileTimes()
           times.accessTimeKept = true
           visit(.file(InputFile(path: RawPath(bytes: path), explicit: false, location: location, size: carve.length, times: times)))

@@ -101,10 +101,10 @@ public final class BatchHasher: Sendable {
     let overlap =
       configuration.digests && configuration.knownGood == nil && configuration.workers > 1 && bytes.count >= Self.groupBytes / 8
       && ImageFormat.detect(bytes) == nil
-    var config = configuration
-    if overlap { config.digests = false }
     let digesting = overlap ? Self.digestInBackground(bytes) : nil
-    var record = bytes.withUnsafeBytes { analyse($0, path: path, explicit: file.explicit, using: &pipeline, decode: false, configuration: config) }
+    var record = bytes.withUnsafeBytes {
+      analyse($0, path: path, explicit: file.explicit, using: &pipeline, decode: false, digests: !overlap)
+    }
     var contained: [HashRecord] = []
     if case .knownGood = record.outcome {
       // Known: neither decoded nor opened.
@@ -252,13 +252,13 @@ public final class BatchHasher: Sendable {
     }
   }
 
-  /// Digests, the known-good check and, with `decode`, the decode and hashes of a file's bytes.
+  /// Digests (unless not `wanted`: taken elsewhere), the known-good check and, with
+  /// `decode`, the decode and hashes of a file's bytes.
   private func analyse(
     _ data: UnsafeRawBufferPointer, path: RawPath, explicit: Bool, using pipeline: inout ImagePipeline, decode: Bool,
-    configuration: Configuration? = nil
+    digests wanted: Bool = true
   ) -> HashRecord {
-    let configuration = configuration ?? self.configuration
-    let digests = configuration.digests || configuration.knownGood != nil ? FileDigests(of: data) : nil
+    let digests = wanted && (configuration.digests || configuration.knownGood != nil) ? FileDigests(of: data) : nil
     var record = HashRecord(path: path, outcome: .skipped("not decoded"), size: data.count, digests: digests)
     record.format = ImageFormat.detect(data)
     if let knownGood = configuration.knownGood, let digests, digests.all.contains(where: knownGood.contains) {

@@ -43,11 +43,8 @@ struct HashCommand: ParsableCommand {
   @Flag(help: "Also output the 8 PDQ dihedral hashes (rotations and flips).")
   var dihedral = false
 
-  @Flag(help: "Also output the PDQ hashes of the picture really turned and flipped (7 of them: the original's is pdq), taken from the one blurred plane where each turned picture would sample it (a plane of 256x256 or fewer is turned and hashed whole): on the dev corpus equal to the turned files' own hashes for all 1,057 turned copies, where --dihedral's DCT-domain variants are up to 114 bits off (mean 18.9), for 21 % more time.")
-  var orientations = false
-
-  @Option(help: ArgumentHelp("With --orientations: hash each turned picture again from the luma plane turned and reduced to this long side, instead of from the one blurred plane; 0: at full resolution, bit-exact with hashing turned files (4.3x the cost of plain hashing on the dev corpus).", valueName: "pixels"))
-  var orientationSide: Int?
+  @OptionGroup(title: "Turned pictures")
+  var turning: OrientationOptions
 
   @Option(help: "PDQ compatibility mode: fullres or reference-cli.")
   var pdqMode: PDQMode = .fullResolution
@@ -69,16 +66,9 @@ struct HashCommand: ParsableCommand {
   @Flag(name: .shortAndLong, help: "No progress line and no summary on standard error.")
   var quiet = false
 
-  func validate() throws {
-    guard orientationSide.map({ $0 == 0 || $0 >= 64 }) ?? true else {
-      throw ValidationError("--orientation-side must be 0 (full resolution) or at least 64 pixels")
-    }
-  }
-
   func run() throws {
     var options = HashOptions(pdq: true, pdqMode: pdqMode, dihedral: dihedral, phash: !noPhash, fastJPEG: fast)
-    options.orientations = orientations
-    if let orientationSide { options.orientationMethod = .turnedPlane(side: orientationSide == 0 ? nil : orientationSide) }
+    turning.apply(to: &options)
     var skipped = 0
     let errorOutput = LineWriter.standardError()
     let (source, files, walkFailures) = walking.walk(paths, errors: errorOutput)

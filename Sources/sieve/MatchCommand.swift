@@ -55,11 +55,8 @@ struct MatchCommand: ParsableCommand {
   @Flag(help: "Match PDQ only as the image is stored, not its 8 rotations and flips.")
   var noDihedral = false
 
-  @Flag(help: "Match the PDQ hashes of the picture really turned and flipped, instead of the DCT-domain variants: on the dev corpus every turned copy was found at distance 0 (1,057 of 1,057; the DCT-domain variants found 829 at distance 31 or less), for 21 % more hashing time.")
-  var orientations = false
-
-  @Option(help: ArgumentHelp("With --orientations: hash each turned picture again from the luma plane turned and reduced to this long side, instead of from the one blurred plane; 0: at full resolution, bit-exact with hashing turned files (4.3x the cost of plain hashing on the dev corpus).", valueName: "pixels"))
-  var orientationSide: Int?
+  @OptionGroup(title: "Turned pictures")
+  var turning: OrientationOptions
 
   @Option(help: "Index: auto, linear, bk-tree or mih.")
   var index: IndexKind = .auto
@@ -82,10 +79,7 @@ struct MatchCommand: ParsableCommand {
     guard !hashsets.isEmpty else { throw ValidationError("give at least one --hashset") }
     guard hashes != nil || !paths.isEmpty else { throw ValidationError("give images to match, or --hashes FILE") }
     guard hashes == nil || paths.isEmpty else { throw ValidationError("give either images or --hashes, not both") }
-    guard !(orientations && noDihedral) else { throw ValidationError("--orientations and --no-dihedral contradict each other") }
-    guard orientationSide.map({ $0 == 0 || $0 >= 64 }) ?? true else {
-      throw ValidationError("--orientation-side must be 0 (full resolution) or at least 64 pixels")
-    }
+    guard !(turning.orientations && noDihedral) else { throw ValidationError("--orientations and --no-dihedral contradict each other") }
   }
 
   func run() throws {
@@ -136,9 +130,8 @@ struct MatchCommand: ParsableCommand {
       }
     } else {
       let wantPHash = sets.contains { !$0.phashes.isEmpty }
-      var options = HashOptions(pdq: true, dihedral: !noDihedral && !orientations, phash: wantPHash)
-      options.orientations = orientations
-      if let orientationSide { options.orientationMethod = .turnedPlane(side: orientationSide == 0 ? nil : orientationSide) }
+      var options = HashOptions(pdq: true, dihedral: !noDihedral && !turning.orientations, phash: wantPHash)
+      turning.apply(to: &options)
       let (source, files, walkFailures) = walking.walk(paths, errors: errors)
       failures += walkFailures
       var configuration = try resources.configuration(options: options)

@@ -64,24 +64,16 @@ public struct PDQHasher {
     var hashes: [PDQHash] = []
     let saved = hasher.buffer64
     for orientation in PDQOrientation.allCases {
-      let quarter = [.rotate90, .rotate270, .flipPlus1, .flipMinus1].contains(orientation)
-      let (tw, th) = quarter ? (height, width) : (width, height)
+      let (tw, th) = orientation.swapsSides ? (height, width) : (width, height)
+      let reverses = orientation.reverses
       hasher.buffer64.withUnsafeMutableBufferPointer { out in
         for r in 0..<64 {
           let y = Int((Double(r) + 0.5) * Double(th) / 64.0)
           for c in 0..<64 {
             let x = Int((Double(c) + 0.5) * Double(tw) / 64.0)
-            var (sx, sy): (Int, Int)
-            switch orientation {
-            case .original: (sx, sy) = (x, y)
-            case .rotate90: (sx, sy) = (width - 1 - y - leanX, x)
-            case .rotate180: (sx, sy) = (width - 1 - x - leanX, height - 1 - y - leanY)
-            case .rotate270: (sx, sy) = (y, height - 1 - x - leanY)
-            case .flipX: (sx, sy) = (x, height - 1 - y - leanY)
-            case .flipY: (sx, sy) = (width - 1 - x - leanX, y)
-            case .flipPlus1: (sx, sy) = (y, x)
-            case .flipMinus1: (sx, sy) = (width - 1 - y - leanX, height - 1 - x - leanY)
-            }
+            var (sx, sy) = orientation.source(ofX: x, y: y, width: width, height: height)
+            if reverses.x { sx -= leanX }
+            if reverses.y { sy -= leanY }
             (sx, sy) = (min(max(sx, 0), width - 1), min(max(sy, 0), height - 1))
             out[r * 64 + c] = blurred[sy * width + sx]
           }

@@ -87,24 +87,45 @@ public struct PDQOrientedHasher {
     _ source: UnsafeBufferPointer<Float>, width: Int, height: Int, by orientation: PDQOrientation,
     into out: UnsafeMutableBufferPointer<Float>
   ) -> (width: Int, height: Int) {
-    let quarter = [.rotate90, .rotate270, .flipPlus1, .flipMinus1].contains(orientation)
-    let (ow, oh) = quarter ? (height, width) : (width, height)
+    let (ow, oh) = orientation.swapsSides ? (height, width) : (width, height)
     for y in 0..<oh {
       for x in 0..<ow {
-        let (sx, sy): (Int, Int)
-        switch orientation {
-        case .original: (sx, sy) = (x, y)
-        case .rotate90: (sx, sy) = (width - 1 - y, x)
-        case .rotate180: (sx, sy) = (width - 1 - x, height - 1 - y)
-        case .rotate270: (sx, sy) = (y, height - 1 - x)
-        case .flipX: (sx, sy) = (x, height - 1 - y)
-        case .flipY: (sx, sy) = (width - 1 - x, y)
-        case .flipPlus1: (sx, sy) = (y, x)
-        case .flipMinus1: (sx, sy) = (width - 1 - y, height - 1 - x)
-        }
+        let (sx, sy) = orientation.source(ofX: x, y: y, width: width, height: height)
         out[y * ow + x] = source[sy * width + sx]
       }
     }
     return (ow, oh)
+  }
+}
+
+extension PDQOrientation {
+  /// Whether the transform turns a picture a quarter (or transposes it): width and
+  /// height swap.
+  var swapsSides: Bool { [.rotate90, .rotate270, .flipPlus1, .flipMinus1].contains(self) }
+
+  /// Whether the transform reverses the picture's own x axis, and its y axis.
+  var reverses: (x: Bool, y: Bool) {
+    switch self {
+    case .original, .flipPlus1: (false, false)
+    case .rotate90, .flipY: (true, false)
+    case .rotate270, .flipX: (false, true)
+    case .rotate180, .flipMinus1: (true, true)
+    }
+  }
+
+  /// Where (`x`, `y`) of the transformed picture comes from in the picture of `width` ×
+  /// `height`: `rotate90` turns it 90° counter-clockwise, `flipX` flips it top to bottom,
+  /// `flipY` mirrors it left to right, `flipPlus1` transposes it about the main diagonal.
+  func source(ofX x: Int, y: Int, width: Int, height: Int) -> (x: Int, y: Int) {
+    switch self {
+    case .original: (x, y)
+    case .rotate90: (width - 1 - y, x)
+    case .rotate180: (width - 1 - x, height - 1 - y)
+    case .rotate270: (y, height - 1 - x)
+    case .flipX: (x, height - 1 - y)
+    case .flipY: (width - 1 - x, y)
+    case .flipPlus1: (y, x)
+    case .flipMinus1: (width - 1 - y, height - 1 - x)
+    }
   }
 }
