@@ -32,6 +32,7 @@ let package = Package(
     .library(name: "SieveMatching", targets: ["SieveMatching"]),
     .library(name: "SieveCase", targets: ["SieveCase"]),
     .library(name: "SieveServer", targets: ["SieveServer"]),
+    .library(name: "SieveEval", targets: ["SieveEval"]),
     .executable(name: "sieve", targets: ["sieve"]),
   ],
   dependencies: [
@@ -135,12 +136,18 @@ let package = Package(
       swiftSettings: swiftSettings
     ),
 
+    // The robustness benchmark: a seeded attack suite of picture edits, each strategy's
+    // true- and false-match rates and cost, and the report (table, JSON, HTML with SVG).
+    .target(
+      name: "SieveEval", dependencies: ["SieveCore", "SieveImaging", "SieveHashing", "SieveMatching", "SievePipeline"],
+      swiftSettings: swiftSettings),
+
     // The command-line tool: parse, call, print.
     .executableTarget(
       name: "sieve",
       dependencies: [
         "SieveSystem", "SieveCore", "SieveImaging", "SieveHashing", "SieveHashSets", "SieveMatching", "SievePipeline", "SieveEvidence",
-        "SieveCase", "SieveServer",
+        "SieveCase", "SieveServer", "SieveEval",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: swiftSettings
@@ -152,6 +159,9 @@ let package = Package(
     .testTarget(name: "SieveSystemTests", dependencies: ["SieveSystem", "SieveTestSupport"], swiftSettings: swiftSettings),
     .testTarget(
       name: "SieveEvidenceTests", dependencies: ["SieveCore", "SieveEvidence", "SieveImaging", "SievePipeline", "SieveTestSupport"], swiftSettings: swiftSettings),
+    .testTarget(
+      name: "SieveEvalTests", dependencies: ["SieveEval", "SieveCore", "SieveHashing", "SieveImaging", "SieveTestSupport"],
+      swiftSettings: swiftSettings),
     .testTarget(name: "SieveCoreTests", dependencies: ["SieveCore", "SieveTestSupport"], swiftSettings: swiftSettings),
     .testTarget(
       name: "SieveHashSetsTests", dependencies: ["SieveCore", "SieveHashSets", "SieveTestSupport"],

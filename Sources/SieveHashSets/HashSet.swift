@@ -13,6 +13,8 @@ public struct HashSet: Sendable {
   package internal(set) var pdqHashes: [PDQHash] = []
   package internal(set) var pdqEntries: [Int32] = []
   package internal(set) var pdqQualities: [UInt8] = []
+  /// Which picture each PDQ hash is of (``PDQVariant`` raw values; all 0 in a plain set).
+  package internal(set) var pdqVariants: [UInt8] = []
   /// pHashes and the entry each belongs to.
   package internal(set) var phashes: [PHash] = []
   package internal(set) var phashEntries: [Int32] = []
@@ -47,6 +49,13 @@ public struct HashSet: Sendable {
       pdqHashes.append(pdq)
       pdqEntries.append(index)
       pdqQualities.append(entry.pdqQuality.map { UInt8(clamping: $0) } ?? 255)
+      pdqVariants.append(PDQVariant.original.rawValue)
+    }
+    for variant in entry.pdqVariants where variant.variant != .original {
+      pdqHashes.append(variant.hash)
+      pdqEntries.append(index)
+      pdqQualities.append(variant.quality.map { UInt8(clamping: $0) } ?? 255)
+      pdqVariants.append(variant.variant.rawValue)
     }
     if let phash = entry.phash {
       phashes.append(phash)
@@ -77,6 +86,17 @@ public struct HashSet: Sendable {
     String(decoding: idBytes[Int(idOffsets[index])..<Int(idOffsets[index + 1])], as: UTF8.self)
   }
 
+  /// Which picture the PDQ hash at `position` (an index of the PDQ column) is of.
+  public func pdqVariant(at position: Int) -> PDQVariant {
+    PDQVariant(rawValue: pdqVariants[position]) ?? .original
+  }
+
+  /// How many of the PDQ hashes are of variants (an augmented set's).
+  public var pdqVariantCount: Int { pdqVariants.lazy.filter { $0 != 0 }.count }
+
+  /// Whether the set holds PDQ hashes of variants (an augmented set).
+  public var isAugmented: Bool { pdqVariants.contains { $0 != 0 } }
+
   /// Entry `index`'s label.
   public func label(of index: Int) -> String {
     labels[Int(labelIndex[index])]
@@ -85,7 +105,7 @@ public struct HashSet: Sendable {
   /// How many values of `kind` the set holds.
   public func count(of kind: HashKind) -> Int {
     switch kind {
-    case .pdq: return pdqHashes.count
+    case .pdq: return pdqVariants.lazy.filter { $0 == 0 }.count
     case .phash: return phashes.count
     default: return digests[kind]?.count ?? 0
     }
@@ -95,8 +115,14 @@ public struct HashSet: Sendable {
   public var entries: [HashSetEntry] {
     var out = (0..<count).map { HashSetEntry(id: id(of: $0), label: label(of: $0)) }
     for (i, e) in pdqEntries.enumerated() {
-      out[Int(e)].pdq = pdqHashes[i]
-      out[Int(e)].pdqQuality = pdqQualities[i] == 255 ? nil : Int(pdqQualities[i])
+      let quality = pdqQualities[i] == 255 ? nil : Int(pdqQualities[i])
+      let variant = pdqVariant(at: i)
+      if variant == .original {
+        out[Int(e)].pdq = pdqHashes[i]
+        out[Int(e)].pdqQuality = quality
+      } else {
+        out[Int(e)].pdqVariants.append(HashSetEntry.Variant(variant: variant, hash: pdqHashes[i], quality: quality))
+      }
     }
     for (i, e) in phashEntries.enumerated() { out[Int(e)].phash = phashes[i] }
     for (kind, list) in digestEntries {

@@ -18,6 +18,21 @@ public struct HashSetEntry: Sendable, Hashable {
   public var sha1: ExactDigest?
   /// SHA-256 digest, when known.
   public var sha256: ExactDigest?
+  /// Augmented sets: PDQ hashes of variants of the image (crops, the picture inside its
+  /// borders), matched as this entry and reported with the variant's name.
+  public var pdqVariants: [Variant] = []
+
+  /// One variant's PDQ hash.
+  public struct Variant: Sendable, Hashable {
+    public var variant: PDQVariant
+    public var hash: PDQHash
+    public var quality: Int?
+    public init(variant: PDQVariant, hash: PDQHash, quality: Int? = nil) {
+      self.variant = variant
+      self.hash = hash
+      self.quality = quality
+    }
+  }
 
   public init(
     id: String, label: String = "", pdq: PDQHash? = nil, pdqQuality: Int? = nil, phash: PHash? = nil,

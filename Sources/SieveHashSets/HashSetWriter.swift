@@ -1,10 +1,11 @@
 import SieveCore
 
-/// Writes a hash set as text, in the formats other tools read.
+/// Writes a hash set as text, in the formats other tools read. An augmented set's variant
+/// hashes are Sieve's own and stay in the binary set: text carries each image's own hashes.
 public enum HashSetWriter {
   /// Text formats for export.
   public enum Format: String, Sendable, CaseIterable {
-    /// `id,label,pdq,pdq_quality,phash,md5,sha1,sha256` with a header (reads back losslessly).
+    /// `id,label,pdq,pdq_quality,phash,md5,sha1,sha256` with a header (reads back losslessly, variants aside).
     case csv
     /// One hex value of one kind per line.
     case plain
@@ -29,18 +30,18 @@ public enum HashSetWriter {
       }
     case .plain:
       switch kind ?? .pdq {
-      case .pdq: for h in set.pdqHashes { emit(h.hexString) }
+      case .pdq: for (i, h) in set.pdqHashes.enumerated() where set.pdqVariants[i] == 0 { emit(h.hexString) }
       case .phash: for h in set.phashes { emit(h.hexString) }
       case let k: for d in set.digests[k] ?? [] { emit(d.hexString) }
       }
     case .pdqCLI:
-      for (i, h) in set.pdqHashes.enumerated() {
+      for (i, h) in set.pdqHashes.enumerated() where set.pdqVariants[i] == 0 {
         let q = set.pdqQualities[i]
         emit("\(h.hexString),\(q == 255 ? 100 : Int(q)),\(set.id(of: Int(set.pdqEntries[i])))")
       }
     case .threatExchange:
       emit("signal_type,signal_str,collab,category,tags")
-      for (i, h) in set.pdqHashes.enumerated() {
+      for (i, h) in set.pdqHashes.enumerated() where set.pdqVariants[i] == 0 {
         emit("pdq,\(h.hexString),\(CSVField.quote(set.name)),\(CSVField.quote(set.label(of: Int(set.pdqEntries[i])))),")
       }
       for (i, d) in (set.digests[.md5] ?? []).enumerated() {

@@ -1,3 +1,5 @@
+import SieveCore
+
 /// What to compute for each image.
 public struct HashOptions: Sendable, Equatable {
   /// Compute the PDQ hash and quality.
@@ -11,6 +13,16 @@ public struct HashOptions: Sendable, Equatable {
   public var orientations = false
   /// How the turned pictures' hashes are computed.
   public var orientationMethod = OrientationMethod.blurredPlane
+  /// Also hash the picture inside its uniform borders (pads, letterbox, frames), found by
+  /// ``borderDetector``, in the same orientations as the image: the query side of border
+  /// normalisation. Only images with borders get the extra hash.
+  public var borders = false
+  /// The border finder used by ``borders`` and the ``PDQVariant/trimmed`` variant.
+  public var borderDetector = BorderDetector()
+  /// Variants to hash beside the image, for augmented sets (``PDQVariant``; ``PDQVariant/original``
+  /// is the image's own hash and ignored here). ``PDQVariant/trimmed`` is computed only for an
+  /// image with borders.
+  public var variants: [PDQVariant] = []
 
   /// How the turned pictures' hashes are computed.
   public enum OrientationMethod: Sendable, Equatable {

@@ -59,6 +59,8 @@ public struct HashingSink: PixelRowSink {
         let factor = side.map { max(1, (max(w, h) + $0 - 1) / $0) } ?? 1
         bytes += 2 * (w / factor) * (h / factor) * 4
       }
+      // A variant's rectangle, copied out before the blur.
+      if options.borders || !options.variants.isEmpty { bytes += w * h * 4 }
     }
     if options.phash { bytes += height * 32 + width * 2 }
     return bytes + 64 * 1024
@@ -220,6 +222,69 @@ public struct HashingSink: PixelRowSink {
   }
 
   /// The same, with the hasher of the turned pictures' hashes to reuse.
+  /// Hashes one plane (blurred in place): PDQ, its DCT-domain variants when `dihedral`,
+  /// and the picture turned and flipped when `orientations`, by the options' method.
+  private static func hashPlane(
+    _ plane: UnsafeMutableBufferPointer<Float>, width w: Int, height h: Int, dihedral: Bool, orientations: Bool,
+    options: HashOptions, using pdqHasher: inout PDQHasher, oriented: inout PDQOrientedHasher
+  ) -> PDQOutput {
+    // From the blurred plane, the samples nearest the edges can be several bits off
+    // (the box filters clip differently there when turned); a small plane is turned and
+    // hashed whole instead, for little more than the blurred plane costs. The turned
+    // pictures come first: PDQ blurs the plane in place.
+    var turned: [PDQHash]?
+    let small = w * h <= smallPlane
+    let fromBlur = orientations && options.orientationMethod == .blurredPlane && !small
+    if orientations, !fromBlur {
+      if case .turnedPlane(let side) = options.orientationMethod { oriented.reducedSide = side } else { oriented.reducedSide = nil }
+      turned = oriented.hashes(of: UnsafeBufferPointer(plane), width: w, height: h).hashes
+    }
+    pdqHasher.turnedFromBlur = fromBlur
+    var out = pdqHasher.hash(luma: plane, width: w, height: h, dihedral: dihedral)
+    if let turned = turned ?? (fromBlur ? pdqHasher.turnedHashes : nil) {
+      out.orientations = PDQDihedralHashes([out.hash] + turned.dropFirst())
+    }
+    pdqHasher.turnedFromBlur = false
+    return out
+  }
+
+  /// The hashes of the variants asked for: the picture inside its borders (with
+  /// ``HashOptions/borders`` in the image's orientations too), and fixed crops.
+  private mutating func variantHashes(
+    width w: Int, height h: Int, using pdqHasher: inout PDQHasher, oriented: inout PDQOrientedHasher
+  ) -> [PDQVariantOutput] {
+    var rectangles: [(PDQVariant, (x: Int, y: Int, width: Int, height: Int))] = []
+    if options.borders || options.variants.contains(.trimmed) {
+      let inside = luma.withUnsafeBufferPointer { options.borderDetector.contentRectangles(luma: $0, width: w, height: h) }
+      rectangles += inside.map { (.trimmed, $0) }
+    }
+    for variant in options.variants where variant != .trimmed {
+      if let r = variant.cropRectangle(width: w, height: h), r.width >= 5, r.height >= 5 { rectangles.append((variant, r)) }
+    }
+    guard !rectangles.isEmpty else { return [] }
+    var scratch = [Float](repeating: 0, count: rectangles.map { $0.1.width * $0.1.height }.max()!)
+    var out: [PDQVariantOutput] = []
+    for (variant, r) in rectangles {
+      luma.withUnsafeBufferPointer { plane in
+        scratch.withUnsafeMutableBufferPointer { cut in
+          for row in 0..<r.height {
+            (cut.baseAddress! + row * r.width).update(from: plane.baseAddress! + (r.y + row) * w + r.x, count: r.width)
+          }
+        }
+      }
+      let turn = variant == .trimmed && options.borders && options.orientations
+      let hashed = scratch.withUnsafeMutableBufferPointer {
+        Self.hashPlane(
+          UnsafeMutableBufferPointer(rebasing: $0[0..<(r.width * r.height)]), width: r.width, height: r.height,
+          dihedral: false, orientations: turn, options: options, using: &pdqHasher, oriented: &oriented)
+      }
+      out.append(PDQVariantOutput(
+        variant: variant, x: r.x, y: r.y, width: r.width, height: r.height, hash: hashed.hash, quality: hashed.quality,
+        orientations: hashed.orientations))
+    }
+    return out
+  }
+
   public mutating func finish(using pdqHasher: inout PDQHasher, oriented: inout PDQOrientedHasher) -> ImageHashes {
     var pdq: PDQOutput?
     if options.pdq {
@@ -231,23 +296,14 @@ public struct HashingSink: PixelRowSink {
           for i in 0..<count { plane[i] = plane[i].rounded() }
         }
       }
-      let w = planeWidth, h = planeHeight, dihedral = options.dihedral
-      // The turned pictures first: PDQ blurs the plane in place.
-      var turned: [PDQHash]?
-      // From the blurred plane, the samples nearest the edges can be several bits off
-      // (the box filters clip differently there when turned); a small plane is turned and
-      // hashed whole instead, for little more than the blurred plane costs.
-      let small = w * h <= Self.smallPlane
-      let fromBlur = options.orientations && options.orientationMethod == .blurredPlane && !small
-      if options.orientations, !fromBlur {
-        if case .turnedPlane(let side) = options.orientationMethod { oriented.reducedSide = side } else { oriented.reducedSide = nil }
-        turned = luma.withUnsafeBufferPointer { oriented.hashes(of: $0, width: w, height: h) }.hashes
+      let w = planeWidth, h = planeHeight
+      // Variants first, cut from the plane before PDQ blurs it in place.
+      let variants = variantHashes(width: w, height: h, using: &pdqHasher, oriented: &oriented)
+      pdq = luma.withUnsafeMutableBufferPointer {
+        Self.hashPlane($0, width: w, height: h, dihedral: options.dihedral, orientations: options.orientations,
+          options: options, using: &pdqHasher, oriented: &oriented)
       }
-      pdqHasher.turnedFromBlur = fromBlur
-      pdq = luma.withUnsafeMutableBufferPointer { pdqHasher.hash(luma: $0, width: w, height: h, dihedral: dihedral) }
-      if let turned = turned ?? (fromBlur ? pdqHasher.turnedHashes : nil), let original = pdq?.hash {
-        pdq?.orientations = PDQDihedralHashes([original] + turned.dropFirst())
-      }
+      pdq?.variants = variants
     }
     let phash = options.phash ? phasher.finish() : nil
     return ImageHashes(pdq: pdq, pdqMode: options.pdqMode, phash: phash, width: width, height: height)

@@ -16,8 +16,28 @@ public struct Match: Sendable, Hashable {
   public var distance: Int
   /// For PDQ with dihedral queries: the orientation of the query that matched.
   public var orientation: PDQOrientation?
+  /// For PDQ: the query's picture inside its borders matched, not the whole image.
+  public var trimmed = false
+  /// For PDQ in an augmented set: the entry's variant that matched (nil: the image itself).
+  public var variant: PDQVariant?
+  /// How many unrelated images would be expected to match the sets this closely, by
+  /// chance, for this query (``FalseMatchEstimate``); nil when not estimated.
+  public var expectedFalseMatches: Double?
 
-  public init(set: String, entry: Int, id: String, label: String, kind: HashKind, distance: Int, orientation: PDQOrientation? = nil) {
+  /// Which pictures matched, when not both whole images: `query-trimmed` (the query
+  /// inside its borders) and `entry-<variant>` (an augmented set's variant), joined by
+  /// a comma; nil when the query's whole image matched the entry's own hash.
+  public var picture: String? {
+    let parts = (trimmed ? ["query-trimmed"] : []) + (variant.map { ["entry-" + $0.name] } ?? [])
+    return parts.isEmpty ? nil : parts.joined(separator: ",")
+  }
+
+  public init(
+    set: String, entry: Int, id: String, label: String, kind: HashKind, distance: Int, orientation: PDQOrientation? = nil,
+    trimmed: Bool = false, variant: PDQVariant? = nil
+  ) {
+    self.trimmed = trimmed
+    self.variant = variant
     self.set = set
     self.entry = entry
     self.id = id
@@ -35,6 +55,25 @@ public struct MatchQuery: Sendable {
   public var pdqQuality: Int?
   /// The 8 dihedral PDQ hashes: when present, every orientation is tried.
   public var pdqDihedral: PDQDihedralHashes?
+  /// The pictures inside the query's borders, when it has borders; they are matched
+  /// beside the image's own.
+  public var pdqTrimmed: [Trimmed] = []
+
+  /// One picture inside the query's borders.
+  public struct Trimmed: Sendable, Hashable {
+    /// Its PDQ hash.
+    public var hash: PDQHash
+    /// Its PDQ quality: under the matcher's minimum, it is not matched.
+    public var quality: Int
+    /// It turned and flipped: when present, every orientation is tried.
+    public var orientations: PDQDihedralHashes?
+
+    public init(hash: PDQHash, quality: Int, orientations: PDQDihedralHashes? = nil) {
+      self.hash = hash
+      self.quality = quality
+      self.orientations = orientations
+    }
+  }
   /// pHash.
   public var phash: PHash?
   /// Exact digests.
@@ -49,5 +88,37 @@ public struct MatchQuery: Sendable {
     self.pdqDihedral = pdqDihedral
     self.phash = phash
     self.digests = digests
+  }
+}
+
+extension MatchQuery {
+  /// One PDQ hash the query is matched with.
+  public struct PDQProbe: Sendable, Hashable {
+    public var hash: PDQHash
+    /// The orientation it is of, when the query carries orientations.
+    public var orientation: PDQOrientation?
+    /// Whether it is of the picture inside the borders.
+    public var trimmed: Bool
+  }
+
+  /// Every PDQ hash the query is matched with, the image's own first: its orientations
+  /// (or the one hash), then the trimmed pictures'.
+  ///
+  /// - Parameter minimumQuality: trimmed pictures of lower PDQ quality are left out.
+  public func pdqProbes(minimumQuality: Int = 0) -> [PDQProbe] {
+    var out: [PDQProbe] = []
+    if let d = pdqDihedral {
+      out += PDQOrientation.allCases.map { PDQProbe(hash: d[$0], orientation: $0, trimmed: false) }
+    } else if let pdq {
+      out.append(PDQProbe(hash: pdq, orientation: nil, trimmed: false))
+    }
+    for trimmed in pdqTrimmed where trimmed.quality >= minimumQuality {
+      if let d = trimmed.orientations {
+        out += PDQOrientation.allCases.map { PDQProbe(hash: d[$0], orientation: $0, trimmed: true) }
+      } else {
+        out.append(PDQProbe(hash: trimmed.hash, orientation: pdqDihedral == nil ? nil : .original, trimmed: true))
+      }
+    }
+    return out
   }
 }

@@ -12,6 +12,8 @@ public final class Matcher: Sendable {
   private let pdqIndexes: [any HashIndex<PDQHash>]
   private let phashIndexes: [any HashIndex<PHash>]
   private let digestTables: [[ExactDigest: [Int32]]]
+  /// PDQ hashes in all sets, variants included (for ``FalseMatchEstimate``).
+  private let totalPDQHashes: Int
 
   /// Builds indexes for every set.
   ///
@@ -19,8 +21,9 @@ public final class Matcher: Sendable {
   public init(sets: [HashSet], options: MatchOptions = MatchOptions()) {
     self.sets = sets
     self.options = options
+    totalPDQHashes = sets.map(\.pdqHashes.count).reduce(0, +)
     pdqIndexes = sets.map { options.index.build($0.pdqHashes, radius: options.pdqMaxDistance) }
-    phashIndexes = sets.map { options.index.build($0.phashes, radius: options.phashMaxDistance) }
+    phashIndexes = sets.map { options.index.build(options.phashMaxDistance == nil ? [] : $0.phashes, radius: options.phashMaxDistance ?? 0) }
     digestTables = sets.map { set in
       var table: [ExactDigest: [Int32]] = [:]
       for (kind, digests) in set.digests {
@@ -40,11 +43,11 @@ public final class Matcher: Sendable {
   public func matches(for query: MatchQuery) -> [Match] {
     var out: [Match] = []
     for (s, set) in sets.enumerated() {
-      if let pdq = query.pdq, pdqQualityIsEnough(query.pdqQuality) {
-        out += pdqMatches(pdq, dihedral: query.pdqDihedral, set: s)
+      if query.pdq != nil, pdqQualityIsEnough(query.pdqQuality) {
+        out += pdqMatches(query, set: s)
       }
-      if let phash = query.phash {
-        for hit in phashIndexes[s].matches(for: phash, within: options.phashMaxDistance) {
+      if let phash = query.phash, let radius = options.phashMaxDistance {
+        for hit in phashIndexes[s].matches(for: phash, within: radius) {
           let entry = Int(set.phashEntries[hit.id])
           out.append(Match(set: set.name, entry: entry, id: set.id(of: entry), label: set.label(of: entry), kind: .phash, distance: hit.distance))
         }
@@ -59,25 +62,35 @@ public final class Matcher: Sendable {
     return out
   }
 
-  /// PDQ matches in one set; with dihedral hashes, per entry the best distance and
-  /// the first orientation (in ``PDQOrientation`` order) that reaches it.
-  private func pdqMatches(_ pdq: PDQHash, dihedral: PDQDihedralHashes?, set s: Int) -> [Match] {
+  /// PDQ matches in one set: per entry the best distance over every probe of the query
+  /// (``MatchQuery/pdqProbes(minimumQuality:)``) and every hash of the entry (its variants in an augmented
+  /// set), and the first probe and variant that reach it.
+  private func pdqMatches(_ query: MatchQuery, set s: Int) -> [Match] {
     let set = sets[s]
     let radius = options.pdqMaxDistance
-    var best: [Int: (distance: Int, orientation: PDQOrientation)] = [:]
-    let queries: [(PDQHash, PDQOrientation?)] =
-      dihedral.map { d in PDQOrientation.allCases.map { (d[$0], $0) } } ?? [(pdq, nil)]
-    for (hash, orientation) in queries {
-      for hit in pdqIndexes[s].matches(for: hash, within: radius) {
-        if let known = best[hit.id], known.distance <= hit.distance { continue }
-        best[hit.id] = (hit.distance, orientation ?? .original)
+    struct Best { var distance: Int; var probe: Int; var position: Int }
+    var best: [Int32: Best] = [:]
+    let probes = query.pdqProbes(minimumQuality: options.pdqMinQuality)
+    for (p, probe) in probes.enumerated() {
+      for hit in pdqIndexes[s].matches(for: probe.hash, within: radius) {
+        let entry = set.pdqEntries[hit.id]
+        if let known = best[entry], (known.distance, known.probe, known.position) <= (hit.distance, p, hit.id) { continue }
+        best[entry] = Best(distance: hit.distance, probe: p, position: hit.id)
       }
     }
-    return best.sorted { ($0.value.distance, $0.key) < ($1.value.distance, $1.key) }.map { id, found in
-      let entry = Int(set.pdqEntries[id])
-      return Match(
-        set: set.name, entry: entry, id: set.id(of: entry), label: set.label(of: entry), kind: .pdq,
-        distance: found.distance, orientation: dihedral == nil ? nil : found.orientation)
+    let oriented = query.pdqDihedral != nil
+    // Every probe is compared with every PDQ hash of every set.
+    let comparisons = probes.count * totalPDQHashes
+    return best.sorted { ($0.value.distance, $0.key) < ($1.value.distance, $1.key) }.map { entry, found in
+      let e = Int(entry)
+      let probe = probes[found.probe]
+      let variant = set.pdqVariant(at: found.position)
+      var match = Match(
+        set: set.name, entry: e, id: set.id(of: e), label: set.label(of: e), kind: .pdq,
+        distance: found.distance, orientation: oriented ? probe.orientation ?? .original : nil,
+        trimmed: probe.trimmed, variant: variant == .original ? nil : variant)
+      match.expectedFalseMatches = FalseMatchEstimate.expectedFalseMatches(distance: found.distance, comparisons: comparisons)
+      return match
     }
   }
 }

@@ -1,3 +1,4 @@
+import SieveCore
 import SieveHashing
 import SieveImaging
 import SieveMatching
@@ -83,6 +84,9 @@ extension MatchQuery {
     pdqQuality = hashes.pdq?.quality
     // The picture really turned when those hashes were computed, else the DCT-domain variants.
     pdqDihedral = hashes.pdq?.orientations ?? hashes.pdq?.dihedral
+    pdqTrimmed = (hashes.pdq?.variants(.trimmed) ?? []).map {
+      MatchQuery.Trimmed(hash: $0.hash, quality: $0.quality, orientations: $0.orientations)
+    }
     phash = hashes.phash
   }
 }

@@ -14,8 +14,14 @@ enum API {
     var kind: String
     var distance: Int
     var orientation: String?
+    /// Which pictures matched when not both whole images (`query-trimmed`, `entry-crop90`…).
+    var picture: String?
+    /// How many unrelated images would match this closely by chance.
+    var expected_false_matches: Double?
 
     init(_ match: SieveMatching.Match) {
+      picture = match.picture
+      expected_false_matches = match.expectedFalseMatches
       set = match.set
       id = match.id
       label = match.label

@@ -68,11 +68,11 @@ final class HashingPool: Sendable {
   private let state = Locked(State())
   private let condition = NSCondition()
 
-  /// Whether uploads get their 8 PDQ orientations (rotations and flips) hashed too.
-  let dihedral: Bool
+  /// What of each upload is hashed for PDQ matching.
+  let strategy: MatchStrategy
 
-  init(workers: Int, queueDepth: Int, limits: DecodingLimits, memoryBudget: Int, dihedral: Bool = true) {
-    self.dihedral = dihedral
+  init(workers: Int, queueDepth: Int, limits: DecodingLimits, memoryBudget: Int, strategy: MatchStrategy = .default) {
+    self.strategy = strategy
     self.workers = max(1, workers)
     self.queueDepth = max(0, queueDepth)
     self.limits = limits
@@ -136,12 +136,12 @@ final class HashingPool: Sendable {
     }
   }
 
-  static func makeHasher(_ limits: DecodingLimits, dihedral: Bool) -> ImageHasher {
-    ImageHasher(decoder: ImageDecoder(limits: limits), options: HashOptions(dihedral: dihedral))
+  static func makeHasher(_ limits: DecodingLimits, strategy: MatchStrategy) -> ImageHasher {
+    ImageHasher(decoder: ImageDecoder(limits: limits), options: strategy.applied(to: HashOptions()))
   }
 
   private func work() {
-    var worker = Worker(pipeline: ImagePipeline(hasher: Self.makeHasher(limits, dihedral: dihedral), budget: budget))
+    var worker = Worker(pipeline: ImagePipeline(hasher: Self.makeHasher(limits, strategy: strategy), budget: budget))
     while true {
       condition.lock()
       var job: Job?

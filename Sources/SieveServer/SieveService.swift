@@ -5,6 +5,7 @@ import Logging
 import NIOCore
 import ServiceLifecycle
 import SieveHashSets
+import SieveHashing
 import SieveImaging
 import SieveMatching
 import SievePipeline
@@ -66,9 +67,10 @@ public final class SieveService: Sendable {
     public var queueDepth = 64
     /// Decoding memory all workers together may reserve.
     public var memoryBudget = MemoryBudget.defaultCapacity
-    /// Match uploads in all 8 PDQ orientations (rotations and flips); false: as uploaded
-    /// only, 8× less PDQ matching work, but a rotated or mirrored copy is not found.
-    public var dihedral = true
+    /// What of each upload is hashed for PDQ matching (``MatchStrategy``): by default the
+    /// picture and the picture inside its borders, each turned and flipped. Hash-only
+    /// queries are matched as sent, whatever the strategy.
+    public var strategy = MatchStrategy.default
 
     public init(hashSetPaths: [String]) {
       self.hashSetPaths = hashSetPaths
@@ -108,7 +110,7 @@ public final class SieveService: Sendable {
     uploads = UploadReader(budget: UploadBudget(capacity: configuration.maxBodyMemory), timeout: configuration.bodyTimeout)
     pool = HashingPool(
       workers: configuration.workers, queueDepth: configuration.queueDepth, limits: configuration.limits,
-      memoryBudget: configuration.memoryBudget, dihedral: configuration.dihedral)
+      memoryBudget: configuration.memoryBudget, strategy: configuration.strategy)
   }
 
   /// The router with every route and middleware.

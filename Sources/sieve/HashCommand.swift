@@ -46,6 +46,9 @@ struct HashCommand: ParsableCommand {
   @OptionGroup(title: "Turned pictures")
   var turning: OrientationOptions
 
+  @Flag(help: "Also hash the picture inside uniform borders (pads, letterbox, frames), when an image has them: csv pdq_trimmed and pdq_trimmed_box (x+y+WxH, ';' between candidates), jsonl pdq_trimmed.")
+  var borders = false
+
   @Option(help: "PDQ compatibility mode: fullres or reference-cli.")
   var pdqMode: PDQMode = .fullResolution
 
@@ -69,6 +72,7 @@ struct HashCommand: ParsableCommand {
   func run() throws {
     var options = HashOptions(pdq: true, pdqMode: pdqMode, dihedral: dihedral, phash: !noPhash, fastJPEG: fast)
     turning.apply(to: &options)
+    options.borders = borders
     var skipped = 0
     let errorOutput = LineWriter.standardError()
     let (source, files, walkFailures) = walking.walk(paths, errors: errorOutput)

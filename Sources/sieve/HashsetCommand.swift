@@ -1,6 +1,9 @@
 import ArgumentParser
 import SieveCore
 import SieveHashSets
+import SieveHashing
+import SievePipeline
+import Foundation
 
 /// `sieve hashset …`: convert, inspect and check known-hash sets.
 struct HashsetCommand: ParsableCommand {
@@ -21,7 +24,7 @@ struct HashsetCommand: ParsableCommand {
       64 hex digits could be PDQ or SHA-256 and are never guessed: give --type. Lines \
       starting with # are comments. A byte-order mark and CRLF are accepted.
       """,
-    subcommands: [Import.self, Export.self, Info.self, Verify.self]
+    subcommands: [Import.self, Build.self, Export.self, Info.self, Verify.self]
   )
 }
 
@@ -99,6 +102,123 @@ extension HashsetCommand {
       }
       errors.write("\(output): \(SetSummary(set).text)")
       if skipped > 0 { throw ExitCode(ExitStatus.someFailed) }
+    }
+  }
+
+  struct Build: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Build a set from known images, optionally augmented with the hashes of their crops and trims.",
+      discussion: """
+        Each image becomes one entry (id: its path; label: --label) with its PDQ hash, pHash \
+        and MD5, SHA-1 and SHA-256. With --augment, the entry also stores the PDQ hashes of \
+        variants cut from the same pixels, so that copies cropped that way still match:
+          trim      the picture inside its uniform borders (images with
+                    borders only)
+          crops     centre crops keeping 90, 80 and 70 % of the area
+          sides     10 % cut from the top, bottom, left or right
+          all       all of these (9 hashes an image at most)
+
+        or variant names: trimmed, crop90, crop80, crop70, crop-top, crop-bottom, \
+        crop-left, crop-right. A match names the variant that matched (entry-crop90…). Augmented sets are \
+        written as .sieveset version 2; Sieve releases before it refuse them by version.
+
+        Measured with `sieve eval` on the dev corpus (151 images): a 90 %-area centre crop \
+        is found 100 % of the time with an augmented set and 15 % without; one side cut by \
+        10 %: 100 % and 0 %; 75 %-area: 60 % and 0 %. No false match in 656,850 pairs.
+
+        Examples:
+          sieve hashset build --augment all --label example known/ \\
+            -o known.sieveset
+        """)
+
+    @Argument(help: "Image files and folders (folders are walked).")
+    var paths: [String]
+
+    @Option(name: [.short, .long], help: "The .sieveset file to write.")
+    var output: String
+
+    @Option(help: "The set's name, reported with every match (default: the output file's name).")
+    var name: String?
+
+    @Option(help: "Label of every entry.")
+    var label: String = ""
+
+    @Option(help: "Variants to store beside each image: trim, crops, sides, all, or variant names, comma-separated.")
+    var augment: String?
+
+    @OptionGroup(title: "Limits and resources")
+    var resources: ResourceOptions
+
+    @OptionGroup var walking: WalkOptions
+
+    @Flag(name: .shortAndLong, help: "No progress line and no summary on standard error.")
+    var quiet = false
+
+    /// The variants named by --augment.
+    static func variants(_ text: String?) throws -> [PDQVariant] {
+      var out: [PDQVariant] = []
+      for word in (text ?? "").split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !word.isEmpty {
+        switch word {
+        case "trim": out.append(.trimmed)
+        case "crops": out += PDQVariant.centreCrops
+        case "sides": out += PDQVariant.sideCrops
+        case "all": out += [.trimmed] + PDQVariant.centreCrops + PDQVariant.sideCrops
+        default:
+          guard let variant = PDQVariant(name: word), variant != .original else {
+            throw ValidationError("unknown variant '\(word)' in --augment; use trim, crops, sides, all or a variant name")
+          }
+          out.append(variant)
+        }
+      }
+      var seen = Set<PDQVariant>()
+      return out.filter { seen.insert($0).inserted }
+    }
+
+    func validate() throws { _ = try Self.variants(augment) }
+
+    func run() throws {
+      let errors = LineWriter.standardError()
+      var options = HashOptions(pdq: true, phash: true)
+      options.variants = try Self.variants(augment)
+      let (source, files, walkFailures) = walking.walk(paths, errors: errors)
+      var failures = walkFailures
+      var configuration = try resources.configuration(options: options)
+      configuration.digests = true
+      let setName = name ?? String((output.split(separator: "/").last ?? "set").split(separator: ".").first ?? "set")
+      var set = HashSet(name: setName)
+      let progress = Progress(total: files.count, enabled: !quiet)
+      var done = 0, skipped = 0
+      BatchHasher(configuration: configuration).run(files, from: source) { _, record in
+        if record.member == nil { done += 1 }
+        switch record.outcome {
+        case .hashed(let hashes, _):
+          set.append(HashSetEntry(id: record.path.description, label: label, hashes: hashes, digests: record.digests))
+        case .failed(let reason):
+          failures += 1
+          progress.clearLine()
+          errors.write("\(record.path): \(reason)")
+        case .encrypted:
+          failures += 1
+          progress.clearLine()
+          errors.write("\(record.path): encrypted; not read")
+        case .skipped, .container, .knownGood, .special:
+          skipped += 1
+        }
+        progress.update(done: done, failed: failures)
+      }
+      progress.clearLine()
+      do {
+        try BinaryHashSet.write(set, to: output)
+      } catch {
+        errors.write("\(error)")
+        throw ExitCode(ExitStatus.someFailed)
+      }
+      if !quiet {
+        errors.write(
+          "\(output): \(SetSummary(set).text)"
+            + (skipped > 0 ? "; \(skipped) files not images" : "") + (failures > 0 ? "; \(failures) failed" : ""))
+      }
+      if failures > 0 { throw ExitCode(ExitStatus.someFailed) }
     }
   }
 
@@ -202,7 +322,9 @@ struct SetSummary {
       let n = set.count(of: kind)
       return n > 0 ? "\(n) \(kind)" : nil
     }
+    let variants = set.pdqVariantCount
     text = "\(set.count) entries" + (kinds.isEmpty ? "" : ": " + kinds.joined(separator: ", "))
+      + (variants > 0 ? ", and \(variants) PDQ hashes of variants (augmented)" : "")
   }
 }
 

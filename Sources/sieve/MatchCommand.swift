@@ -13,20 +13,29 @@ struct MatchCommand: ParsableCommand {
     abstract: "Match images or precomputed hashes against known-hash sets.",
     discussion: """
       Images are hashed exactly as `sieve hash` hashes them, then compared with every set: \
-      PDQ by Hamming distance (all 8 rotations and flips of the image unless --no-dihedral), \
-      pHash by Hamming distance, MD5, SHA-1 and SHA-256 by exact digest (computed from the \
-      same read of every file, images or not, when a set holds digests).
+      PDQ by Hamming distance, by default the picture and the picture inside its uniform \
+      borders, each really turned and flipped (--strategy, below), and the augmented \
+      variants of a set that has them; MD5, SHA-1 and SHA-256 by exact digest (computed from \
+      the same read of every file, images or not, when a set holds digests); pHash only \
+      when --phash-max-distance is given.
 
       Defaults and what they cost, measured on the benign dev corpus (151 distinct photos, \
       11,325 pairs of different images): PDQ distance <= 31 with quality >= 50 gave 0 false \
       matches (closest pair 78 bits; mean 127, sd 9; the corpus was de-duplicated at PDQ <= \
       40, so read this as "no unrelated pair came near 31", not as a rate). pHash distance \
-      <= 8 gave 10 false matches (0.09%), all between dark deep-sky astronomy photos. A PDQ \
+      <= 8 gave 10 false matches (0.09%), all between dark deep-sky astronomy photos, and \
+      <= 4 one (9e-5): no useful pHash radius meets PDQ's 1e-5 budget, so pHash is off by \
+      default. `sieve eval` measured the default strategy: 0 false pairs in 656,850 pairs \
+      of an edited copy and another original (closest 48). Each PDQ match carries an \
+      estimate of how many unrelated pictures would match this closely by chance \
+      (expected_false_matches; see the README). A PDQ \
       hash with quality below --min-quality is reported as low quality (on standard error) \
       and not matched by PDQ.
 
       Output rows: path, set, id, label, kind (pdq, phash, md5, sha1, sha256), distance, \
-      orientation (for PDQ: which rotation or flip of the query matched).
+      orientation (for PDQ: which rotation or flip of the query matched), picture \
+      (query-trimmed: the query inside its borders matched; entry-crop90 etc.: an \
+      augmented set's variant), expected_false_matches.
 
       Exit status: 0 when every input was processed (matched or not), 1 when some failed, 2 \
       on a usage error.
@@ -52,7 +61,10 @@ struct MatchCommand: ParsableCommand {
   @OptionGroup(title: "Match thresholds")
   var thresholds: ThresholdOptions
 
-  @Flag(help: "Match PDQ only as the image is stored, not its 8 rotations and flips.")
+  @OptionGroup(title: "Match strategy")
+  var strategy: StrategyOptions
+
+  @Flag(help: ArgumentHelp("Match PDQ only as the image is stored: the same as --strategy plain.", visibility: .hidden))
   var noDihedral = false
 
   @OptionGroup(title: "Turned pictures")
@@ -80,6 +92,9 @@ struct MatchCommand: ParsableCommand {
     guard hashes != nil || !paths.isEmpty else { throw ValidationError("give images to match, or --hashes FILE") }
     guard hashes == nil || paths.isEmpty else { throw ValidationError("give either images or --hashes, not both") }
     guard !(turning.orientations && noDihedral) else { throw ValidationError("--orientations and --no-dihedral contradict each other") }
+    guard strategy.strategy == nil || !(turning.orientations || noDihedral) else {
+      throw ValidationError("give --strategy alone, without --orientations or --no-dihedral")
+    }
   }
 
   func run() throws {
@@ -129,8 +144,10 @@ struct MatchCommand: ParsableCommand {
             digests: [entry.md5, entry.sha1, entry.sha256].compactMap { $0 }))
       }
     } else {
-      let wantPHash = sets.contains { !$0.phashes.isEmpty }
-      var options = HashOptions(pdq: true, dihedral: !noDihedral && !turning.orientations, phash: wantPHash)
+      let wantPHash = thresholds.phashMaxDistance != nil && sets.contains { !$0.phashes.isEmpty }
+      var options = HashOptions(pdq: true, phash: wantPHash)
+      let chosen = strategy.strategy ?? (noDihedral ? .plain : turning.orientations ? .orientations : strategy.resolved)
+      chosen.apply(to: &options)
       turning.apply(to: &options)
       let (source, files, walkFailures) = walking.walk(paths, errors: errors)
       failures += walkFailures
@@ -192,16 +209,19 @@ extension IndexKind: ExpressibleByArgument {}
 struct MatchWriter {
   let format: OutputFormat
 
-  var header: String? { format == .csv ? "path,set,id,label,kind,distance,orientation" : nil }
+  var header: String? { format == .csv ? "path,set,id,label,kind,distance,orientation,picture,expected_false_matches" : nil }
 
   func line(path: String, match: Match) -> String {
     let orientation = match.orientation?.name ?? ""
+    let picture = match.picture ?? ""
+    let expected = match.expectedFalseMatches.map { String(format: "%.2g", $0) } ?? ""
     switch format {
     case .text:
       return "\(path)  \(match.set):\(match.id)  \(match.kind) \(match.distance)"
-        + (orientation.isEmpty ? "" : " \(orientation)") + (match.label.isEmpty ? "" : "  [\(match.label)]")
+        + (orientation.isEmpty ? "" : " \(orientation)") + (picture.isEmpty ? "" : " \(picture)")
+        + (expected.isEmpty ? "" : " (chance \(expected))") + (match.label.isEmpty ? "" : "  [\(match.label)]")
     case .csv:
-      return [path, match.set, match.id, match.label, match.kind.rawValue, String(match.distance), orientation]
+      return [path, match.set, match.id, match.label, match.kind.rawValue, String(match.distance), orientation, picture, expected]
         .map(CSVField.quote).joined(separator: ",")
     case .jsonl:
       var object = JSONObject()
@@ -212,6 +232,8 @@ struct MatchWriter {
       object.add("kind", match.kind.rawValue)
       object.add("distance", match.distance)
       if !orientation.isEmpty { object.add("orientation", orientation) }
+      if !picture.isEmpty { object.add("picture", picture) }
+      if let e = match.expectedFalseMatches { object.addRaw("expected_false_matches", String(format: "%.3g", e)) }
       return object.text
     }
   }

@@ -17,7 +17,7 @@ struct OrientationOptions: ParsableArguments {
 
   /// `options` with the turned pictures' hashes asked for as the flags say.
   func apply(to options: inout HashOptions) {
-    options.orientations = orientations
+    if orientations { options.orientations = true }
     if let orientationSide { options.orientationMethod = .turnedPlane(side: orientationSide == 0 ? nil : orientationSide) }
   }
 }

@@ -18,6 +18,7 @@ struct RecordWriter {
     var columns = ["path", "pdq", "pdq_quality", "phash", "width", "height", "format", "pdq_mode"]
     if options.dihedral { columns += Self.dihedralNames.map { "pdq_" + $0 } }
     if options.orientations { columns += Self.dihedralNames.map { "pdq_turned_" + $0 } }
+    if options.borders { columns += ["pdq_trimmed", "pdq_trimmed_box"] }
     if digests { columns += ["md5", "sha1", "sha256"] }
     if options.fastJPEG { columns.append("jpeg_scale") }
     return columns.joined(separator: ",")
@@ -30,6 +31,8 @@ struct RecordWriter {
     let phash = hashes.phash?.hexString ?? ""
     let dihedral = hashes.pdq?.dihedral?.hashes.dropFirst().map(\.hexString) ?? []
     let turned = hashes.pdq?.orientations?.hashes.dropFirst().map(\.hexString) ?? []
+    let trimmed = hashes.pdq?.variants(.trimmed) ?? []
+    let boxes = trimmed.map { "\($0.x)+\($0.y)+\($0.width)x\($0.height)" }
     switch format {
     case .text:
       var fields = [pdq, "q" + quality.padding(toLength: 3, withPad: " ", startingAt: 0), phash]
@@ -38,6 +41,7 @@ struct RecordWriter {
       fields.append(hashes.pdqMode.rawValue)
       if !dihedral.isEmpty { fields.append(dihedral.joined(separator: ",")) }
       if !turned.isEmpty { fields.append("turned=" + turned.joined(separator: ",")) }
+      for (t, box) in zip(trimmed, boxes) { fields.append("trimmed=\(t.hash.hexString)@\(box)") }
       if let md5 = digestHex.first { fields.append("md5=" + md5) }
       if hashes.scaleDenominator > 1 { fields.append("fast-1/\(hashes.scaleDenominator)") }
       fields.append(path)
@@ -49,6 +53,7 @@ struct RecordWriter {
       ]
       if options.dihedral { fields += dihedral }
       if options.orientations { fields += turned.isEmpty ? Array(repeating: "", count: 7) : turned }
+      if options.borders { fields += [trimmed.map(\.hash.hexString).joined(separator: ";"), boxes.joined(separator: ";")] }
       fields += digestHex
       if options.fastJPEG { fields.append("1/\(hashes.scaleDenominator)") }
       return fields.joined(separator: ",")
@@ -67,6 +72,19 @@ struct RecordWriter {
         var inner = JSONObject()
         for orientation in PDQOrientation.allCases.dropFirst() { inner.add(orientation.name, set[orientation].hexString) }
         object.addRaw("pdq_turned", inner.text)
+      }
+      if options.borders {
+        let items = trimmed.map { t -> String in
+          var inner = JSONObject()
+          inner.add("pdq", t.hash.hexString)
+          inner.add("pdq_quality", t.quality)
+          inner.add("x", t.x)
+          inner.add("y", t.y)
+          inner.add("width", t.width)
+          inner.add("height", t.height)
+          return inner.text
+        }
+        object.addRaw("pdq_trimmed", "[" + items.joined(separator: ",") + "]")
       }
       if let phash = hashes.phash { object.add("phash", phash.hexString) }
       object.add("width", hashes.width)

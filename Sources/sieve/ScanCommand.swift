@@ -83,8 +83,8 @@ struct ScanCommand: ParsableCommand {
 
   @OptionGroup var walking: WalkOptions
 
-  @Flag(help: "Match the PDQ hashes of the picture really turned and flipped instead of PDQ's DCT-domain variants (as sieve match --orientations; recorded with the run).")
-  var orientations = false
+  @OptionGroup(title: "Match strategy")
+  var strategy: StrategyOptions
 
   @Flag(help: "Fast mode: decode large JPEGs at 1/2-1/8 scale (short side >= 384 px); PDQ drifts a few bits (see README).")
   var fast = false
@@ -106,7 +106,7 @@ struct ScanCommand: ParsableCommand {
     let hashing = try resources.configuration(options: HashOptions())
     (configuration.limits, configuration.workers, configuration.memoryBudget) = (hashing.limits, hashing.workers, hashing.memoryBudget)
     configuration.fast = fast
-    configuration.orientations = orientations
+    configuration.strategy = strategy.resolved
     configuration.followSymlinks = walking.followSymlinks
     configuration.carve = walking.carve
     configuration.archives = walking.archiveLimits

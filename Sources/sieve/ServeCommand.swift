@@ -3,6 +3,7 @@ import Dispatch
 import Foundation
 import SieveCore
 import SieveImaging
+import SieveHashing
 import SieveServer
 
 /// `sieve serve`: the HTTP matching service, and its API keys.
@@ -103,7 +104,10 @@ struct ServeStartCommand: ParsableCommand {
   @Option(help: "Uploads that may wait for a hashing thread before the service answers 503.")
   var queue: Int = 64
 
-  @Flag(help: "Match uploads as uploaded only, not in their 8 rotations and flips: 8x less PDQ matching work per upload, but rotated or mirrored copies are missed.")
+  @OptionGroup(title: "Match strategy (uploads)")
+  var strategy: StrategyOptions
+
+  @Flag(help: ArgumentHelp("Match uploads as uploaded only: the same as --strategy plain.", visibility: .hidden))
   var noDihedral = false
 
   @OptionGroup(title: "Match thresholds")
@@ -155,7 +159,7 @@ struct ServeStartCommand: ParsableCommand {
     configuration.limits.maxSeconds = maxSeconds
     configuration.workers = workers
     configuration.queueDepth = queue
-    configuration.dihedral = !noDihedral
+    configuration.strategy = noDihedral ? .plain : strategy.resolved
     configuration.matchOptions = thresholds.matchOptions()
     configuration.textReader = text.reader
     let service: SieveService

@@ -143,7 +143,7 @@ import Testing
     let result = try sieve(["match", "--format", "csv", "--hashset", Self.sample, "--hashes", hashes])
     #expect(result.status == 0, "\(result.stderr)")
     let lines = result.stdout.split(separator: "\n")
-    #expect(lines.first == "path,set,id,label,kind,distance,orientation")
+    #expect(lines.first == "path,set,id,label,kind,distance,orientation,picture,expected_false_matches")
     #expect(lines.contains { $0.hasPrefix("\(Self.q0122),sample-fixtures.sieve.csv,fixtures/reg-test-input/labelme-subset/q0122.jpg,,pdq,0,") })
     #expect(result.stderr.contains("1 of 1 hashes matched"))
   }
@@ -162,6 +162,7 @@ import Testing
     let text = help.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
     #expect(text.contains("11,325 pairs of different images): PDQ distance <= 31 with quality >= 50 gave 0 false matches"))
     #expect(text.contains("pHash distance <= 8 gave 10 false matches (0.09%)"))
+    #expect(text.contains("so pHash is off by default"))
   }
 }
 

@@ -67,7 +67,7 @@ import Glibc
     }
   }
 
-  /// `scan --orientations`: a copy turned 90° is matched as the picture turned back (at
+  /// `scan --strategy orientations`: a copy turned 90° is matched as the picture turned back (at
   /// distance 0 against the original's PDQ), and the run records how.
   @Test func scanWithOrientationsMatchesATurnedCopy() throws {
     let dir = try TemporaryDirectory()
@@ -76,7 +76,7 @@ import Glibc
     let set = try CommandRunner.run("sieve", ["hash", "--format", "csv", MatchCommandTests.q0122])
     let list = try dir.write("set.csv", Array(set.stdout.utf8))
     let scan = try CommandRunner.run(
-      "sieve", ["scan", dir.path + "/evidence", "--case", dir.path + "/case", "--hashset", list, "--orientations", "--quiet"])
+      "sieve", ["scan", dir.path + "/evidence", "--case", dir.path + "/case", "--hashset", list, "--strategy", "orientations", "--quiet"])
     #expect(scan.status == 0, "\(scan.stderr)")
     let queue = try DatabaseQueue(path: dir.path + "/case/case.sqlite")
     let (match, parameters) = try queue.read { db in

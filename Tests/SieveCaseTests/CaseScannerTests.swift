@@ -42,8 +42,8 @@ import Testing
     var events: [CaseScanner.Event] = []
     let summary = try CaseScanner(caseFolder: cases.path + "/c", configuration: Self.configuration(evidence)).run { events.append($0) }
     #expect(summary.files == [.hashed: 2, .notImage: 1, .failed: 1, .special: 1], "\(summary.files)")
-    // Both copies of the known image match it (PDQ, pHash), whatever their names.
-    #expect(summary.matches >= 4)
+    // Both copies of the known image match it (PDQ; pHash is off by default), whatever their names.
+    #expect(summary.matches >= 2)
     guard case .started(_, let resumed, _, let files, _) = events.first else {
       Issue.record("\(events)")
       return

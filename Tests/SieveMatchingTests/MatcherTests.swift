@@ -33,7 +33,7 @@ import Testing
   @Test(arguments: IndexKind.allCases)
   func findsWhatIsWithinTheThresholds(index: IndexKind) {
     let (a, b, target, phash, md5) = Self.sets(seed: 11)
-    let matcher = Matcher(sets: [a, b], options: MatchOptions(index: index))
+    let matcher = Matcher(sets: [a, b], options: MatchOptions(phashMaxDistance: 8, index: index))
     let found = matcher.matches(for: MatchQuery(pdq: target, pdqQuality: 100, phash: phash, digests: [md5]))
     let summary = found.map { "\($0.set)/\($0.id)/\($0.kind)/\($0.distance)" }
     #expect(summary == ["set-a/near/pdq/20", "set-a/edge/pdq/31", "set-a/ph/phash/8", "set-b/same/pdq/0", "set-b/exact/md5/0"])
@@ -68,5 +68,41 @@ import Testing
     #expect(IndexKind.choose(bits: 256, radius: 80, count: 1_000_000) == .linear)
     #expect(IndexKind.choose(bits: 64, radius: 8, count: 10_000_000) == .linear)
     #expect(IndexKind.choose(bits: 256, radius: 31, count: 10_000_000) == .mih)
+  }
+}
+
+@Suite struct MatcherPicturesTests {
+  static func hash(_ seed: UInt64) -> PDQHash {
+    var rng = SplitMix64(seed: seed)
+    return PDQHash(w0: rng.next(), w1: rng.next(), w2: rng.next(), w3: rng.next())
+  }
+
+  /// A match through an augmented variant names it; one through the query's trimmed
+  /// picture says so; the estimate grows with the distance and with the set.
+  @Test func variantsAndTrimmedPicturesAreNamed() throws {
+    let (own, crop, inside) = (Self.hash(1), Self.hash(2), Self.hash(3))
+    var entry = HashSetEntry(id: "known", label: "example", pdq: own)
+    entry.pdqVariants = [HashSetEntry.Variant(variant: .crop90, hash: crop)]
+    let set = HashSet(name: "s", entries: [entry, HashSetEntry(id: "other", pdq: Self.hash(4))])
+    let matcher = Matcher(sets: [set])
+
+    let byCrop = matcher.matches(for: MatchQuery(pdq: crop, pdqQuality: 100))
+    #expect(byCrop.count == 1 && byCrop[0].variant == .crop90 && byCrop[0].picture == "entry-crop90" && byCrop[0].id == "known")
+
+    var query = MatchQuery(pdq: Self.hash(5), pdqQuality: 100)
+    query.pdqTrimmed = [MatchQuery.Trimmed(hash: own, quality: 100)]
+    let byTrim = matcher.matches(for: query)
+    #expect(byTrim.count == 1 && byTrim[0].trimmed && byTrim[0].picture == "query-trimmed" && byTrim[0].distance == 0)
+    // A trimmed picture of too low a quality is not matched.
+    query.pdqTrimmed = [MatchQuery.Trimmed(hash: own, quality: 10)]
+    #expect(matcher.matches(for: query).isEmpty)
+
+    // The own hash wins ties over a variant at the same distance.
+    let both = matcher.matches(for: MatchQuery(pdq: own, pdqQuality: 100))
+    #expect(both.count == 1 && both[0].variant == nil && both[0].picture == nil)
+    let estimate = try #require(both[0].expectedFalseMatches)
+    #expect(estimate > 0 && estimate < 1e-3)
+    #expect(FalseMatchEstimate.expectedFalseMatches(distance: 30, comparisons: 3) > estimate)
+    #expect(FalseMatchEstimate.expectedFalseMatches(distance: 0, comparisons: 30_000_000) > estimate)
   }
 }

@@ -124,6 +124,12 @@ public final class CaseDatabase: Sendable {
       // on the way down (JSON ArchiveMember); `location` is then the outer archive's.
       try db.execute(sql: "ALTER TABLE files ADD COLUMN archive_member TEXT;  -- JSON ArchiveMember; NULL: not in an archive")
     }
+    migrator.registerMigration("v6-match-pictures") { db in
+      // Which pictures matched (Match.picture: the query inside its borders, an augmented
+      // set's variant), and how many unrelated images would match as closely by chance.
+      try db.execute(sql: "ALTER TABLE matches ADD COLUMN picture TEXT;  -- NULL: both whole images")
+      try db.execute(sql: "ALTER TABLE matches ADD COLUMN expected_false REAL;  -- NULL: not estimated")
+    }
     return migrator
   }
 
@@ -347,9 +353,12 @@ public final class CaseDatabase: Sendable {
     var kind: String
     var distance: Int
     var orientation: String?
+    var picture: String?
+    var expectedFalse: Double?
 
     enum CodingKeys: String, CodingKey {
-      case fileID = "file_id", setName = "set_name", entryID = "entry_id", label, kind, distance, orientation
+      case fileID = "file_id", setName = "set_name", entryID = "entry_id", label, kind, distance, orientation, picture
+      case expectedFalse = "expected_false"
     }
   }
 
@@ -362,7 +371,7 @@ public final class CaseDatabase: Sendable {
         for m in row.matches {
           try MatchRecord(
             fileID: file, setName: m.set, entryID: m.id, label: m.label, kind: m.kind.rawValue, distance: m.distance,
-            orientation: m.orientation?.name
+            orientation: m.orientation?.name, picture: m.picture, expectedFalse: m.expectedFalseMatches
           ).insert(db)
         }
       }

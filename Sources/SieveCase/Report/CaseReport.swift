@@ -33,6 +33,10 @@ public struct CaseReport: Sendable {
     public var kind: String
     public var distance: Int
     public var orientation: String?
+    /// Which pictures matched (``SieveMatching/Match/picture``); nil: both whole images.
+    public var picture: String?
+    /// How many unrelated images would match this closely by chance (``SieveMatching/Match/expectedFalseMatches``).
+    public var expectedFalse: Double?
     /// Where the file lies inside a disk image; nil for a file of a folder. For an archive
     /// member: where its outermost archive lies.
     public var location: EvidenceLocation?
@@ -41,7 +45,7 @@ public struct CaseReport: Sendable {
 
     enum CodingKeys: String, CodingKey {
       case path = "path_text", pathBytes = "path", size, md5, sha1, sha256, set = "set_name", entry = "entry_id", label, kind
-      case distance, orientation, location, member = "archive_member"
+      case distance, orientation, location, member = "archive_member", picture, expectedFalse = "expected_false"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -58,6 +62,8 @@ public struct CaseReport: Sendable {
       kind = try c.decode(String.self, forKey: .kind)
       distance = try c.decode(Int.self, forKey: .distance)
       orientation = try c.decodeIfPresent(String.self, forKey: .orientation)
+      picture = try c.decodeIfPresent(String.self, forKey: .picture)
+      expectedFalse = try c.decodeIfPresent(Double.self, forKey: .expectedFalse)
       location = try c.decodeIfPresent(String.self, forKey: .location).flatMap {
         try? JSONDecoder().decode(EvidenceLocation.self, from: Data($0.utf8))
       }
@@ -114,7 +120,7 @@ public struct CaseReport: Sendable {
         db,
         sql: """
           SELECT f.path_text, f.path, f.size, f.md5, f.sha1, f.sha256, m.set_name, m.entry_id, m.label, m.kind, m.distance,
-            m.orientation, f.location, f.archive_member
+            m.orientation, m.picture, m.expected_false, f.location, f.archive_member
           FROM matches m JOIN files f ON f.id = m.file_id WHERE f.run_id = ?
           ORDER BY m.set_name, m.label, f.path_text, m.distance, m.entry_id
           """, arguments: [runID])

@@ -69,6 +69,7 @@ public enum ReportWriter {
           "record": "match", "path": m.path, "size": m.size ?? NSNull(), "md5": m.md5 ?? NSNull(), "sha1": m.sha1 ?? NSNull(),
           "sha256": m.sha256 ?? NSNull(), "set": m.set, "entry": m.entry, "label": m.label, "kind": m.kind,
           "distance": m.distance, "orientation": m.orientation ?? NSNull(),
+          "picture": m.picture ?? NSNull(), "expected_false_matches": m.expectedFalse ?? NSNull(),
           "allocation": m.location?.allocation.rawValue ?? NSNull(), "location": m.location.map(locationObject) ?? NSNull(),
           "archive": m.member.map { $0.containerPath(of: RawPath(bytes: m.pathBytes)).description } ?? NSNull(),
           "archive_member": m.member.map(\.memberPath) ?? NSNull(),

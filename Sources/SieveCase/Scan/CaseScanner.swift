@@ -41,9 +41,9 @@ public struct CaseScanner: Sendable {
     public var memoryBudget = MemoryBudget.defaultCapacity
     /// Decode large JPEGs at a reduced scale (PDQ drifts a few bits).
     public var fast = false
-    /// Match the picture really turned and flipped (``HashOptions/orientations``, from the
-    /// blurred plane) instead of PDQ's DCT-domain variants.
-    public var orientations = false
+    /// What of each picture is hashed for matching (``MatchStrategy``; default: the picture
+    /// and the picture inside its borders, each turned and flipped).
+    public var strategy = MatchStrategy.default
     /// Follow symbolic links inside the evidence (never out of it).
     public var followSymlinks = false
     /// Carve pictures out of disk images' unallocated space (``PictureCarver``).
@@ -205,8 +205,8 @@ public struct CaseScanner: Sendable {
       pending.append(row)
     }
 
-    var options = HashOptions(pdq: true, dihedral: !configuration.orientations, phash: true, fastJPEG: configuration.fast)
-    options.orientations = configuration.orientations
+    var options = HashOptions(pdq: true, phash: true, fastJPEG: configuration.fast)
+    configuration.strategy.apply(to: &options)
     var hashing = BatchHasher.Configuration(
       options: options, limits: configuration.limits, workers: configuration.workers, memoryBudget: configuration.memoryBudget)
     hashing.digests = true
@@ -382,13 +382,16 @@ public struct CaseScanner: Sendable {
   /// The run's parameters: everything that changes its results.
   func parameters(knownGood: [String]) -> ScanParameters {
     let text = configuration.textReader
+    var options = HashOptions()
+    configuration.strategy.apply(to: &options)
     return ScanParameters(
       maxDistance: configuration.matchOptions.pdqMaxDistance, phashMaxDistance: configuration.matchOptions.phashMaxDistance,
       minQuality: configuration.matchOptions.pdqMinQuality, pdqMode: PDQMode.fullResolution.rawValue, dihedral: true,
       maxPixels: configuration.limits.maxPixels, maxPixelsPerByte: configuration.limits.maxPixelsPerByte,
       maxBytes: configuration.limits.maxBytes, maxSeconds: configuration.limits.maxSeconds ?? 0,
       followSymlinks: configuration.followSymlinks, carve: configuration.carve ? true : nil, archives: configuration.archives,
-      orientations: configuration.orientations ? "blurred-plane" : nil, fast: configuration.fast, tool: ToolVersion.description, setLabel: text.label,
+      orientations: options.orientations ? "blurred-plane" : nil,
+      strategy: [.dihedral, .orientations].contains(configuration.strategy) ? nil : configuration.strategy.rawValue, fast: configuration.fast, tool: ToolVersion.description, setLabel: text.label,
       setType: text.type?.rawValue ?? "", setFormat: text.format?.rawValue ?? "", knownGood: knownGood)
   }
 }

@@ -7,7 +7,8 @@ import SievePipeline
 /// resumed only with equal parameters, sets and evidence.
 public struct ScanParameters: Sendable, Codable, Equatable {
   public var maxDistance: Int
-  public var phashMaxDistance: Int
+  /// nil (absent): pHash was not matched.
+  public var phashMaxDistance: Int?
   public var minQuality: Int
   public var pdqMode: String
   public var dihedral: Bool
@@ -24,6 +25,10 @@ public struct ScanParameters: Sendable, Codable, Equatable {
   /// How the turned pictures' hashes were computed (`blurred-plane`); nil (absent) when
   /// PDQ's DCT-domain variants were matched.
   public var orientations: String?
+  /// The match strategy when it is not told by ``dihedral`` and ``orientations`` alone
+  /// (`plain`, `trim`, `full`); nil (absent) for runs that matched PDQ's DCT-domain
+  /// variants or the turned pictures only, as every run before strategies did.
+  public var strategy: String?
   public var fast: Bool
   /// The tool and its decoders' versions (hash values depend on the JPEG decoder).
   public var tool: String
@@ -37,7 +42,7 @@ public struct ScanParameters: Sendable, Codable, Equatable {
   enum CodingKeys: String, CodingKey {
     case maxDistance = "max_distance", phashMaxDistance = "phash_max_distance", minQuality = "min_quality"
     case pdqMode = "pdq_mode", dihedral, maxPixels = "max_pixels", maxPixelsPerByte = "max_pixels_per_byte"
-    case maxBytes = "max_bytes", maxSeconds = "max_seconds", followSymlinks = "follow_symlinks", carve, archives, orientations, fast, tool
+    case maxBytes = "max_bytes", maxSeconds = "max_seconds", followSymlinks = "follow_symlinks", carve, archives, orientations, strategy, fast, tool
     case setLabel = "set_label", setType = "set_type", setFormat = "set_format", knownGood = "known_good"
   }
 }

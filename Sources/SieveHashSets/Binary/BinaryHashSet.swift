@@ -1,7 +1,7 @@
 import SieveSystem
 import SieveCore
 
-/// Sieve's binary hash-set format (`.sieveset`), version 1.
+/// Sieve's binary hash-set format (`.sieveset`), versions 1 and 2.
 ///
 /// Layout, little-endian, every section 8-byte aligned:
 ///
@@ -22,10 +22,17 @@ import SieveCore
 /// then the hashes as 4 UInt64 words each in one contiguous block, then qualities),
 /// `PHSH` (count, entry indices, words), `MD5 `/`SHA1`/`S256` (count, entry indices,
 /// digest bytes). Unknown section tags are skipped, so later versions can add sections.
+///
+/// Version 2 (augmented sets) adds `PDQV` (count, then one ``PDQVariant`` byte per PDQ
+/// hash): an entry may then hold several PDQ hashes, its own and its variants'. A set
+/// without variants is still written as version 1, which every Sieve reads; a version 1
+/// reader refuses version 2 by its version number, instead of taking variants for images.
 public enum BinaryHashSet {
   /// The first eight bytes of every binary set file.
   static let magic: [UInt8] = Array("SIEVESET".utf8)
-  static let version: UInt32 = 1
+  static let version: UInt32 = 2
+  /// The oldest version read.
+  static let oldestVersion: UInt32 = 1
   static let headerSize = 64
 
   /// Whether `bytes` start like a binary hash set.
@@ -87,6 +94,13 @@ public enum BinaryHashSet {
         w.array(set.pdqQualities)
       }
       sections += 1
+      if set.isAugmented {
+        payload.section("PDQV") { w in
+          w.u64(UInt64(set.pdqVariants.count))
+          w.array(set.pdqVariants)
+        }
+        sections += 1
+      }
     }
     if !set.phashes.isEmpty {
       payload.section("PHSH") { w in
@@ -109,7 +123,7 @@ public enum BinaryHashSet {
     }
     var header = Writer()
     header.bytes += magic
-    header.u32(version)
+    header.u32(set.isAugmented ? 2 : 1)
     header.u32(sections)
     header.u64(UInt64(set.count))
     header.u64(UInt64(payload.bytes.count))
@@ -171,8 +185,10 @@ public enum BinaryHashSet {
     let header = Header(
       version: Int(u32(8)), sectionCount: Int(u32(12)), entryCount: Int(clamping: u64(16)),
       payloadLength: Int(clamping: u64(24)), checksum: u64(32))
-    guard header.version == Int(version) else {
-      throw .badBinary(file: file, reason: "format version \(header.version); this Sieve reads version \(version)")
+    guard (Int(oldestVersion)...Int(version)).contains(header.version) else {
+      throw .badBinary(
+        file: file,
+        reason: "format version \(header.version); this Sieve reads versions \(oldestVersion) to \(version) (a newer Sieve wrote it)")
     }
     guard raw[40..<64].allSatisfy({ $0 == 0 }) else {
       throw .badBinary(file: file, reason: "reserved header bytes are not zero (damaged, or a newer format)")
@@ -259,6 +275,13 @@ public enum BinaryHashSet {
         let words = try read(UInt64.self, count: count * 4, from: body, at: &at)
         set.pdqHashes = (0..<count).map { PDQHash(w0: words[4 * $0], w1: words[4 * $0 + 1], w2: words[4 * $0 + 2], w3: words[4 * $0 + 3]) }
         set.pdqQualities = try read(UInt8.self, count: count, from: body, at: &at)
+      case "PDQV":
+        guard header.version >= 2 else { throw fail("a version 1 file holds variant hashes (PDQV)") }
+        let count = try count64()
+        set.pdqVariants = try read(UInt8.self, count: count, from: body, at: &at)
+        guard set.pdqVariants.allSatisfy({ PDQVariant(rawValue: $0) != nil }) else {
+          throw fail("a PDQ variant code is unknown (a newer Sieve wrote it?)")
+        }
       case "PHSH":
         let count = try count64()
         set.phashEntries = try read(Int32.self, count: count, from: body, at: &at)
@@ -275,6 +298,10 @@ public enum BinaryHashSet {
       default:
         continue  // a section from a later version
       }
+    }
+    if !seen.contains("PDQV") { set.pdqVariants = [UInt8](repeating: 0, count: set.pdqHashes.count) }
+    guard set.pdqVariants.count == set.pdqHashes.count else {
+      throw fail("the PDQ variant codes (\(set.pdqVariants.count)) do not match the PDQ hashes (\(set.pdqHashes.count))")
     }
     for required in ["NAME", "LABL", "ELBL", "EIDS"] where !seen.contains(required) {
       throw fail("section \(required) is missing")

@@ -11,11 +11,50 @@ public struct PDQOutput: Sendable, Hashable {
   /// The hashes of the picture really turned and flipped (``PDQOrientedHasher``), when
   /// they were asked for; the original's is ``hash``.
   public var orientations: PDQDihedralHashes?
+  /// The hashes of variants cut from the same pixels (the picture inside its borders,
+  /// an augmented set's crops), when they were asked for and apply.
+  public var variants: [PDQVariantOutput] = []
+
+  /// The variants of this kind computed (the picture inside its borders may have two
+  /// candidates: every border found, and the trim kept even on each axis).
+  public func variants(_ kind: PDQVariant) -> [PDQVariantOutput] {
+    variants.filter { $0.variant == kind }
+  }
 
   public init(hash: PDQHash, quality: Int, dihedral: PDQDihedralHashes? = nil) {
     self.hash = hash
     self.quality = quality
     self.dihedral = dihedral
+  }
+}
+
+/// The PDQ hash of one variant of a picture (``PDQVariant``): the rectangle of the plane
+/// it was cut from, its hash and quality, and the hashes of that rectangle turned and
+/// flipped when orientations were asked for.
+public struct PDQVariantOutput: Sendable, Hashable {
+  /// Which variant.
+  public var variant: PDQVariant
+  /// The rectangle of the image hashed, in the plane's pixels.
+  public var x: Int, y: Int, width: Int, height: Int
+  /// Its PDQ hash.
+  public var hash: PDQHash
+  /// Its PDQ quality.
+  public var quality: Int
+  /// The rectangle turned and flipped, in ``PDQOrientation`` order (the first is ``hash``).
+  public var orientations: PDQDihedralHashes?
+
+  public init(
+    variant: PDQVariant, x: Int, y: Int, width: Int, height: Int, hash: PDQHash, quality: Int,
+    orientations: PDQDihedralHashes? = nil
+  ) {
+    self.variant = variant
+    self.x = x
+    self.y = y
+    self.width = width
+    self.height = height
+    self.hash = hash
+    self.quality = quality
+    self.orientations = orientations
   }
 }
 

@@ -1,0 +1,78 @@
+/// Which picture a PDQ hash was taken of: the image as stored, or a variant of it cut
+/// from the same decoded pixels — the picture inside its uniform borders (the query side
+/// and augmented sets), or a crop stored in an augmented set so that cropped copies of a
+/// known image still match.
+///
+/// Raw values are stored in `.sieveset` files (format version 2): never renumber.
+public enum PDQVariant: UInt8, Sendable, Codable, CaseIterable, CustomStringConvertible {
+  /// The image as stored.
+  case original = 0
+  /// The picture inside its uniform borders (pads, letterbox, pillarbox, frames).
+  case trimmed = 1
+  /// The centre 90 % of the area (each side 94.9 %).
+  case crop90 = 2
+  /// The centre 80 % of the area.
+  case crop80 = 3
+  /// The centre 70 % of the area.
+  case crop70 = 4
+  /// The top 10 % cut away.
+  case cropTop = 5
+  /// The bottom 10 % cut away.
+  case cropBottom = 6
+  /// The left 10 % cut away.
+  case cropLeft = 7
+  /// The right 10 % cut away.
+  case cropRight = 8
+
+  /// The name used in outputs and options: `original`, `trimmed`, `crop90`, `crop80`,
+  /// `crop70`, `crop-top`, `crop-bottom`, `crop-left`, `crop-right`.
+  public var name: String {
+    switch self {
+    case .original: return "original"
+    case .trimmed: return "trimmed"
+    case .crop90: return "crop90"
+    case .crop80: return "crop80"
+    case .crop70: return "crop70"
+    case .cropTop: return "crop-top"
+    case .cropBottom: return "crop-bottom"
+    case .cropLeft: return "crop-left"
+    case .cropRight: return "crop-right"
+    }
+  }
+
+  /// Looks a variant up by ``name``.
+  public init?(name: String) {
+    guard let match = Self.allCases.first(where: { $0.name == name }) else { return nil }
+    self = match
+  }
+
+  public var description: String { name }
+
+  /// The centre crops, largest first.
+  public static let centreCrops: [PDQVariant] = [.crop90, .crop80, .crop70]
+  /// The crops that cut one side.
+  public static let sideCrops: [PDQVariant] = [.cropTop, .cropBottom, .cropLeft, .cropRight]
+
+  /// The rectangle this fixed crop keeps of a `width × height` picture, as
+  /// `(x, y, width, height)`; nil for ``original`` and ``trimmed`` (whose rectangle
+  /// depends on the pixels).
+  public func cropRectangle(width: Int, height: Int) -> (x: Int, y: Int, width: Int, height: Int)? {
+    func centre(_ area: Double) -> (Int, Int, Int, Int) {
+      let side = area.squareRoot()
+      let w = max(1, Int((Double(width) * side).rounded()))
+      let h = max(1, Int((Double(height) * side).rounded()))
+      return ((width - w) / 2, (height - h) / 2, w, h)
+    }
+    let cutX = Int((Double(width) * 0.1).rounded()), cutY = Int((Double(height) * 0.1).rounded())
+    switch self {
+    case .original, .trimmed: return nil
+    case .crop90: return centre(0.9)
+    case .crop80: return centre(0.8)
+    case .crop70: return centre(0.7)
+    case .cropTop: return (0, cutY, width, height - cutY)
+    case .cropBottom: return (0, 0, width, height - cutY)
+    case .cropLeft: return (cutX, 0, width - cutX, height)
+    case .cropRight: return (0, 0, width - cutX, height)
+    }
+  }
+}

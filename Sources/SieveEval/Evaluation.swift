@@ -1,0 +1,265 @@
+import Dispatch
+import SieveCore
+import SieveHashing
+import SieveImaging
+import SieveMatching
+import SievePipeline
+
+/// `sieve eval` as a library workflow: makes the attack suite's copies of benign
+/// pictures, hashes each copy with every strategy (timing it), and measures how often
+/// each strategy finds the copy's original and how often it matches another original.
+///
+/// ```swift
+/// let evaluation = Evaluation(configuration: .init(seed: 1))
+/// let result = try evaluation.run(images: [("a.jpg", bytesA), ("b.png", bytesB)])
+/// print(result.strategies.map { ($0.name, $0.meanTrueMatchRate) })
+/// ```
+public struct Evaluation: Sendable {
+  /// What to run.
+  public struct Configuration: Sendable, Equatable {
+    /// The attack suite's seed.
+    public var seed: UInt64
+    /// PDQ distance at or under which a pair matches (31, as `sieve match`).
+    public var threshold: Int = 31
+    /// PDQ quality under which a copy is not matched (50, as `sieve match`).
+    public var minimumQuality: Int = 50
+    /// The strategies, side by side.
+    public var strategies: [EvalStrategy] = EvalStrategy.standard
+    /// The variants an augmented set stores for each original.
+    public var augmentation: [PDQVariant] = Evaluation.defaultAugmentation
+    /// Attack names to run (nil: the whole suite).
+    public var attacks: [String]?
+    /// Worker threads.
+    public var jobs: Int = 1
+
+    public init(seed: UInt64) {
+      self.seed = seed
+    }
+  }
+
+  /// The variants `hashset build --augment` stores by default, and eval's augmented sets.
+  public static let defaultAugmentation: [PDQVariant] = [.trimmed] + PDQVariant.centreCrops + PDQVariant.sideCrops
+
+  public var configuration: Configuration
+  /// The Sieve version recorded in results.
+  public var version: String
+
+  public init(configuration: Configuration, version: String = "") {
+    self.configuration = configuration
+    self.version = version
+  }
+
+  /// An original that could not be used, and why.
+  public struct Skipped: Sendable, Error {
+    public var name: String
+    public var reason: String
+  }
+
+  /// One original, decoded, with its set-side hashes.
+  struct Original {
+    var name: String
+    var image: PixelImage
+    var dark: Bool
+    var plain: [PDQHash]
+    var augmented: [PDQHash]
+  }
+
+  /// One attacked copy's probes under each query strategy, and their hashing times.
+  struct Copy {
+    var original: Int
+    var attack: Int
+    /// Per query strategy (``Evaluation/queryStrategies`` order): the probes matched, or nil
+    /// when the copy's quality is under the minimum.
+    var probes: [[PDQHash]?]
+    var seconds: [Double]
+  }
+
+  /// The distinct query strategies, in first-use order.
+  var queryStrategies: [MatchStrategy] {
+    var seen: [MatchStrategy] = []
+    for s in configuration.strategies where !seen.contains(s.query) { seen.append(s.query) }
+    return seen
+  }
+
+  /// The attacks run.
+  public var attacks: [Attack] {
+    guard let names = configuration.attacks else { return Attack.suite }
+    return Attack.suite.filter { names.contains($0.name) }
+  }
+
+  /// Runs the suite on `images` (file name, file bytes).
+  ///
+  /// - Parameters:
+  ///   - skipped: called for each image that cannot be decoded or attacked (it is left out).
+  ///   - progress: called with (copies done, copies in all), from worker threads.
+  public func run(
+    images: [(name: String, bytes: [UInt8])], skipped: (Skipped) -> Void = { _ in },
+    progress: @Sendable (Int, Int) -> Void = { _, _ in }
+  ) -> EvalResult {
+    let originals = prepare(images, skipped: skipped)
+    let attacks = attacks
+    let copies = makeCopies(originals, attacks: attacks, progress: progress)
+    return measure(originals: originals, attacks: attacks, copies: copies)
+  }
+
+  /// Decodes the originals and hashes their set-side hashes.
+  func prepare(_ images: [(name: String, bytes: [UInt8])], skipped: (Skipped) -> Void) -> [Original] {
+    var out: [Original] = []
+    var plainOptions = HashOptions(pdq: true, phash: false)
+    MatchStrategy.plain.apply(to: &plainOptions)
+    var augmentedOptions = plainOptions
+    augmentedOptions.variants = configuration.augmentation
+    var hasher = ImageHasher(options: augmentedOptions)
+    for (name, bytes) in images {
+      let image: PixelImage
+      do { image = try hasher.decoder.decodeImage(bytes).asRGB } catch {
+        skipped(Skipped(name: name, reason: "\(error)"))
+        continue
+      }
+      guard image.width >= 16, image.height >= 16 else {
+        skipped(Skipped(name: name, reason: "smaller than 16 × 16 pixels"))
+        continue
+      }
+      let hashes = hasher.hash(image)
+      guard let pdq = hashes.pdq else { continue }
+      out.append(Original(
+        name: name, image: image, dark: image.meanLuma < EvalResult.darkLuma, plain: [pdq.hash],
+        augmented: [pdq.hash] + pdq.variants.map(\.hash)))
+    }
+    return out
+  }
+
+  /// Makes and hashes every copy, in parallel over originals.
+  func makeCopies(_ originals: [Original], attacks: [Attack], progress: @Sendable (Int, Int) -> Void) -> [Copy] {
+    let strategies = queryStrategies
+    let seed = configuration.seed
+    let minimumQuality = configuration.minimumQuality
+    let results = Locked([[Copy]](repeating: [], count: originals.count))
+    let done = Locked(0)
+    let total = originals.count * attacks.count
+    let next = Locked(0)
+    let workers = max(1, min(configuration.jobs, originals.count))
+    DispatchQueue.concurrentPerform(iterations: workers) { _ in
+      var hashers = strategies.map { strategy in
+        ImageHasher(options: strategy.applied(to: HashOptions(pdq: true, phash: false)))
+      }
+      while true {
+        let i = next.withLock { n -> Int in defer { n += 1 }; return n }
+        guard i < originals.count else { break }
+        var mine: [Copy] = []
+        for (a, attack) in attacks.enumerated() {
+          var generator = SeededGenerator(seed: seed, image: i, attack: a)
+          guard let bytes = try? attack.apply(originals[i].image, &generator) else { continue }
+          var copy = Copy(original: i, attack: a, probes: [], seconds: [])
+          for s in strategies.indices {
+            let start = DispatchTime.now().uptimeNanoseconds
+            let hashes = try? hashers[s].hash(bytes)
+            copy.seconds.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+            copy.probes.append(hashes.flatMap { Self.probes($0, minimumQuality: minimumQuality) })
+          }
+          mine.append(copy)
+          let finished = done.withLock { n -> Int in n += 1; return n }
+          progress(finished, total)
+        }
+        results.withLock { $0[i] = mine }
+      }
+    }
+    return results.withLock { $0.flatMap { $0 } }
+  }
+
+  /// The PDQ hashes a copy is matched with: its match query's probes, as `sieve match`
+  /// makes them; nil when its quality is under the minimum.
+  static func probes(_ hashes: ImageHashes, minimumQuality: Int) -> [PDQHash]? {
+    let query = MatchQuery(hashes)
+    guard query.pdq != nil, (query.pdqQuality ?? 100) >= minimumQuality else { return nil }
+    return query.pdqProbes(minimumQuality: minimumQuality).map(\.hash)
+  }
+
+  /// The figures from the copies' probes.
+  func measure(originals: [Original], attacks: [Attack], copies: [Copy]) -> EvalResult {
+    let threshold = configuration.threshold
+    let queryStrategies = queryStrategies
+    let maxROC = 256
+    var plainSeconds = 0.0
+    if let p = queryStrategies.firstIndex(of: .plain) {
+      plainSeconds = copies.map { $0.seconds[p] }.reduce(0, +)
+    }
+    var results: [EvalResult.StrategyResult] = []
+    for strategy in configuration.strategies {
+      let s = queryStrategies.firstIndex(of: strategy.query)!
+      var trueHistogram = [Int](repeating: 0, count: maxROC + 2)
+      var falseHistogram = [Int](repeating: 0, count: maxROC + 2)
+      var perAttack = attacks.map {
+        EvalResult.AttackResult(
+          attack: $0.name, queries: 0, trueMatches: 0, trueMatchRate: 0, darkQueries: 0, darkTrueMatches: 0, meanDistance: 0,
+          lowQuality: 0)
+      }
+      var distanceSums = [Double](repeating: 0, count: attacks.count)
+      var closest: EvalResult.FalsePair?
+      var probeCount = 0
+      var pairs = 0
+      for copy in copies {
+        let own = originals[copy.original]
+        perAttack[copy.attack].queries += 1
+        if own.dark { perAttack[copy.attack].darkQueries += 1 }
+        pairs += originals.count - 1
+        guard let probes = copy.probes[s] else {
+          perAttack[copy.attack].lowQuality += 1
+          distanceSums[copy.attack] += 256
+          trueHistogram[maxROC + 1] += 1
+          falseHistogram[maxROC + 1] += originals.count - 1
+          continue
+        }
+        probeCount += probes.count
+        for (o, original) in originals.enumerated() {
+          let stored = strategy.augmented ? original.augmented : original.plain
+          var best = 256
+          for p in probes { for h in stored { best = min(best, p.distance(to: h)) } }
+          if o == copy.original {
+            distanceSums[copy.attack] += Double(best)
+            trueHistogram[min(best, maxROC + 1)] += 1
+            if best <= threshold {
+              perAttack[copy.attack].trueMatches += 1
+              if own.dark { perAttack[copy.attack].darkTrueMatches += 1 }
+            }
+          } else {
+            falseHistogram[min(best, maxROC + 1)] += 1
+            if closest.map({ best < $0.distance }) ?? true {
+              closest = EvalResult.FalsePair(query: own.name, attack: attacks[copy.attack].name, other: original.name, distance: best)
+            }
+          }
+        }
+      }
+      for a in perAttack.indices where perAttack[a].queries > 0 {
+        perAttack[a].trueMatchRate = Double(perAttack[a].trueMatches) / Double(perAttack[a].queries)
+        perAttack[a].meanDistance = distanceSums[a] / Double(perAttack[a].queries)
+      }
+      var roc: [EvalResult.ROCPoint] = []
+      var trueSoFar = 0, falseSoFar = 0
+      for t in 0...maxROC {
+        trueSoFar += trueHistogram[t]
+        falseSoFar += falseHistogram[t]
+        roc.append(EvalResult.ROCPoint(
+          threshold: t, trueMatchRate: copies.isEmpty ? 0 : Double(trueSoFar) / Double(copies.count),
+          falseMatchRate: pairs == 0 ? 0 : Double(falseSoFar) / Double(pairs)))
+      }
+      let falsePairs = falseHistogram[0...min(threshold, maxROC + 1)].reduce(0, +)
+      let seconds = copies.map { $0.seconds[s] }.reduce(0, +)
+      let rated = perAttack.filter { $0.queries > 0 }
+      results.append(EvalResult.StrategyResult(
+        name: strategy.name, description: strategy.description,
+        hashesPerQuery: copies.isEmpty ? 0 : Double(probeCount) / Double(copies.count),
+        hashesPerEntry: originals.isEmpty
+          ? 0 : Double(originals.map { strategy.augmented ? $0.augmented.count : $0.plain.count }.reduce(0, +)) / Double(originals.count),
+        millisecondsPerQuery: copies.isEmpty ? 0 : 1000 * seconds / Double(copies.count),
+        costRelativeToPlain: plainSeconds > 0 ? seconds / plainSeconds : 0,
+        perAttack: perAttack,
+        meanTrueMatchRate: rated.isEmpty ? 0 : rated.map(\.trueMatchRate).reduce(0, +) / Double(rated.count),
+        falsePairs: falsePairs, pairs: pairs, falseMatchRate: pairs == 0 ? 0 : Double(falsePairs) / Double(pairs),
+        closestFalsePair: closest, roc: roc))
+    }
+    return EvalResult(
+      seed: configuration.seed, images: originals.count, darkImages: originals.filter(\.dark).count, threshold: threshold,
+      minimumQuality: configuration.minimumQuality, attacks: attacks.map(\.info), strategies: results, version: version)
+  }
+}

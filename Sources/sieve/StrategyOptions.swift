@@ -1,0 +1,23 @@
+import ArgumentParser
+import SieveHashing
+
+extension MatchStrategy: ExpressibleByArgument {}
+
+/// `--strategy`, shared by match and scan (serve has its own, for uploads).
+struct StrategyOptions: ParsableArguments {
+  @Option(
+    help: ArgumentHelp(
+      """
+      What of each image is hashed for PDQ matching. Cost is decoding and hashing time per \
+      image over plain's, measured by `sieve eval` on the dev corpus (151 images, 29 edits): \
+      plain (the image's own hash; 1.00x), dihedral (plus PDQ's DCT-domain rotations and flips; 1.02x), \
+      orientations (plus the picture really turned and flipped; 1.27x), trim (plus the picture \
+      inside uniform borders; 1.23x), full (both: the default; 1.77x on the edited copies, \
+      most of which have borders or turns to find). A set's augmented variants are matched \
+      whatever the strategy.
+      """, valueName: "strategy"))
+  var strategy: MatchStrategy?
+
+  /// The strategy chosen, or the default.
+  var resolved: MatchStrategy { strategy ?? .default }
+}

@@ -1,0 +1,74 @@
+import SieveCore
+import SieveHashing
+import SieveImaging
+import SieveTestSupport
+import Testing
+
+@Suite struct BorderDetectorTests {
+  /// A textured gray picture: seeded noise over a gradient, never flat.
+  static func textured(width: Int, height: Int, seed: UInt64, base: Int = 60) -> [UInt8] {
+    var rng = SplitMix64(seed: seed)
+    return (0..<(width * height)).map { i in UInt8(clamping: base + (i % width) / 8 + (i / width) / 8 + Int(rng.next() % 40)) }
+  }
+
+  /// `content` of `w × h` on a canvas of `level`, with these margins.
+  static func padded(_ content: [UInt8], _ w: Int, _ h: Int, top: Int, bottom: Int, left: Int, right: Int, level: UInt8)
+    -> (pixels: [UInt8], width: Int, height: Int)
+  {
+    let (W, H) = (w + left + right, h + top + bottom)
+    var out = [UInt8](repeating: level, count: W * H)
+    for y in 0..<h { for x in 0..<w { out[(y + top) * W + x + left] = content[y * w + x] } }
+    return (out, W, H)
+  }
+
+  static func rectangles(_ pixels: [UInt8], _ w: Int, _ h: Int) -> [BorderDetector.Rectangle] {
+    let luma = pixels.map(Float.init)
+    return luma.withUnsafeBufferPointer { BorderDetector().contentRectangles(luma: $0, width: w, height: h) }
+  }
+
+  @Test(arguments: [(0 as UInt8), 255, 128])
+  func padsAreFoundExactly(level: UInt8) throws {
+    let content = Self.textured(width: 200, height: 150, seed: UInt64(level))
+    let padded = Self.padded(content, 200, 150, top: 15, bottom: 15, left: 20, right: 20, level: level)
+    let found = Self.rectangles(padded.pixels, padded.width, padded.height)
+    let first = try #require(found.first)
+    #expect(first == (20, 15, 200, 150))
+    // The trimmed picture's hash is the content's own PDQ hash, bit for bit.
+    var options = HashOptions(pdq: true, phash: false)
+    options.borders = true
+    var hasher = ImageHasher(options: options)
+    let trimmed = hasher.hash(PixelImage(width: padded.width, height: padded.height, layout: .gray, pixels: padded.pixels))
+    var plain = ImageHasher(options: HashOptions(pdq: true, phash: false))
+    let own = plain.hash(PixelImage(width: 200, height: 150, layout: .gray, pixels: content)).pdq?.hash
+    #expect(trimmed.pdq?.variants(.trimmed).first?.hash == own)
+  }
+
+  @Test func texturedPicturesAreNotTrimmed() {
+    #expect(Self.rectangles(Self.textured(width: 300, height: 200, seed: 5), 300, 200).isEmpty)
+  }
+
+  /// Dark content continuing a black bar past 40 % of the picture is not eaten: that side
+  /// keeps its bar, and the even candidate trims the bars only.
+  @Test func darkContentIsNotEaten() throws {
+    let (w, h) = (200, 200)
+    var content = Self.textured(width: w, height: h, seed: 9)
+    // The top 45 % of the content is black sky.
+    for y in 0..<(h * 45 / 100) { for x in 0..<w { content[y * w + x] = 0 } }
+    let padded = Self.padded(content, w, h, top: 25, bottom: 25, left: 0, right: 0, level: 0)
+    let found = Self.rectangles(padded.pixels, padded.width, padded.height)
+    // The bottom bar is found; the top bar runs into the sky beyond the limit and is kept
+    // in the picture rather than cut into the sky.
+    #expect(found.contains { $0 == (0, 0, 200, 225) } || found.contains { $0 == (0, 25, 200, 200) }, "\(found)")
+    #expect(!found.contains { $0.y > 25 }, "\(found)")
+  }
+
+  /// A screenshot's nested frames come off in rounds: desktop margin, title bar, edge.
+  @Test func nestedFramesComeOffInRounds() throws {
+    let content = Self.textured(width: 160, height: 120, seed: 3)
+    let edged = Self.padded(content, 160, 120, top: 1, bottom: 1, left: 1, right: 1, level: 160)
+    let titled = Self.padded(edged.pixels, edged.width, edged.height, top: 10, bottom: 0, left: 0, right: 0, level: 48)
+    let shot = Self.padded(titled.pixels, titled.width, titled.height, top: 12, bottom: 12, left: 12, right: 12, level: 236)
+    let found = Self.rectangles(shot.pixels, shot.width, shot.height)
+    #expect(found.contains { $0 == (13, 23, 160, 120) }, "\(found)")
+  }
+}
