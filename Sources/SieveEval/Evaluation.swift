@@ -27,6 +27,10 @@ public struct Evaluation: Sendable {
     public var strategies: [EvalStrategy] = EvalStrategy.standard
     /// The variants an augmented set stores for each original.
     public var augmentation: [PDQVariant] = Evaluation.defaultAugmentation
+    /// A set to stand for the augmented set side: per original's file name (last path
+    /// component), every PDQ hash of its entry (own and variants). Originals not in it are
+    /// left out. Nil: eval hashes each original with ``augmentation`` itself.
+    public var augmentedSet: [String: [PDQHash]]?
     /// Attack names to run (nil: the whole suite).
     public var attacks: [String]?
     /// Worker threads.
@@ -92,13 +96,16 @@ public struct Evaluation: Sendable {
   /// - Parameters:
   ///   - skipped: called for each image that cannot be decoded or attacked (it is left out).
   ///   - progress: called with (copies done, copies in all), from worker threads.
+  ///   - copyMade: called with (original's name, attack name, the copy's file bytes) for
+  ///     every copy, from worker threads (to keep the copies for inspection).
   public func run(
     images: [(name: String, bytes: [UInt8])], skipped: (Skipped) -> Void = { _ in },
-    progress: @Sendable (Int, Int) -> Void = { _, _ in }
+    progress: @Sendable (Int, Int) -> Void = { _, _ in },
+    copyMade: (@Sendable (String, String, [UInt8]) -> Void)? = nil
   ) -> EvalResult {
     let originals = prepare(images, skipped: skipped)
     let attacks = attacks
-    let copies = makeCopies(originals, attacks: attacks, progress: progress)
+    let copies = makeCopies(originals, attacks: attacks, progress: progress, copyMade: copyMade)
     return measure(originals: originals, attacks: attacks, copies: copies)
   }
 
@@ -122,21 +129,32 @@ public struct Evaluation: Sendable {
       }
       let hashes = hasher.hash(image)
       guard let pdq = hashes.pdq else { continue }
+      var augmented = [pdq.hash] + pdq.variants.map(\.hash)
+      if let set = configuration.augmentedSet {
+        guard let stored = set[String(name.split(separator: "/").last ?? "")], !stored.isEmpty else {
+          skipped(Skipped(name: name, reason: "no entry of that file name in the set given"))
+          continue
+        }
+        augmented = stored
+      }
       out.append(Original(
-        name: name, image: image, dark: image.meanLuma < EvalResult.darkLuma, plain: [pdq.hash],
-        augmented: [pdq.hash] + pdq.variants.map(\.hash)))
+        name: name, image: image, dark: image.meanLuma < EvalResult.darkLuma, plain: [pdq.hash], augmented: augmented))
     }
     return out
   }
 
   /// Makes and hashes every copy, in parallel over originals.
-  func makeCopies(_ originals: [Original], attacks: [Attack], progress: @Sendable (Int, Int) -> Void) -> [Copy] {
+  func makeCopies(
+    _ originals: [Original], attacks: [Attack], progress: @Sendable (Int, Int) -> Void,
+    copyMade: (@Sendable (String, String, [UInt8]) -> Void)? = nil
+  ) -> [Copy] {
     let strategies = queryStrategies
     let seed = configuration.seed
     let minimumQuality = configuration.minimumQuality
     let results = Locked([[Copy]](repeating: [], count: originals.count))
     let done = Locked(0)
     let total = originals.count * attacks.count
+    let suiteIndex = attacks.map { attack in Attack.suite.firstIndex { $0.name == attack.name } ?? 0 }
     let next = Locked(0)
     let workers = max(1, min(configuration.jobs, originals.count))
     DispatchQueue.concurrentPerform(iterations: workers) { _ in
@@ -148,8 +166,11 @@ public struct Evaluation: Sendable {
         guard i < originals.count else { break }
         var mine: [Copy] = []
         for (a, attack) in attacks.enumerated() {
-          var generator = SeededGenerator(seed: seed, image: i, attack: a)
+          // The stream is the attack's place in the whole suite, so a copy is the same
+          // whichever attacks are run with it.
+          var generator = SeededGenerator(seed: seed, image: i, attack: suiteIndex[a])
           guard let bytes = try? attack.apply(originals[i].image, &generator) else { continue }
+          copyMade?(originals[i].name, attack.name, bytes)
           var copy = Copy(original: i, attack: a, probes: [], seconds: [])
           for s in strategies.indices {
             let start = DispatchTime.now().uptimeNanoseconds

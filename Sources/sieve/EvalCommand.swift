@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SieveCore
 import SieveEval
+import SieveHashSets
 import SievePipeline
 import SieveSystem
 
@@ -57,11 +58,19 @@ struct EvalCommand: ParsableCommand {
   @Option(help: "Attacks to run, comma-separated (default: the whole suite).")
   var attacks: String?
 
+  @Option(
+    name: .customLong("set"),
+    help: "An augmented set of these images (sieve hashset build --augment …) to use as the set side of augmented and combined, entries found by file name; by default eval augments each image itself (trim, crops, sides).")
+  var set: String?
+
   @Option(help: "Write the result as JSON to this file.")
   var json: String?
 
   @Option(help: "Write a self-contained HTML report (SVG ROC curve and per-attack bars) to this file.")
   var html: String?
+
+  @Option(help: "Also save every edited copy, as FOLDER/ATTACK/NAME (JPEG), to look at what was matched or missed.")
+  var saveCopies: String?
 
   @Option(help: "Standard output: table or json.")
   var format: Format = .table
@@ -107,6 +116,14 @@ struct EvalCommand: ParsableCommand {
     configuration.jobs = jobs
     if strategies != nil { configuration.strategies = list(strategies).compactMap(EvalStrategy.init(name:)) }
     if attacks != nil { configuration.attacks = list(attacks) }
+    if let set {
+      var byName: [String: [PDQHash]] = [:]
+      for entry in try loadSet(set).entries {
+        let name = String(entry.id.split(separator: "/").last ?? "")
+        byName[name, default: []] += (entry.pdq.map { [$0] } ?? []) + entry.pdqVariants.map(\.hash)
+      }
+      configuration.augmentedSet = byName
+    }
     var failed = false
     var images: [(name: String, bytes: [UInt8])] = []
     FileWalker().walk(paths) { entry in
@@ -131,6 +148,15 @@ struct EvalCommand: ParsableCommand {
       skipped: { errors.write("\($0.name): left out: \($0.reason)") },
       progress: { done, total in
         if showProgress, done % 50 == 0 || done == total { LineWriter.standardError().writeNow("\r\(done)/\(total) copies hashed") }
+      },
+      copyMade: saveCopies.map { folder in
+        { @Sendable name, attack, bytes in
+          let file = String(name.split(separator: "/").last ?? "copy")
+          let base = file.split(separator: ".").count > 1 ? file.split(separator: ".").dropLast().joined(separator: ".") : file
+          let directory = folder + "/" + attack
+          try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+          try? FileSystem.writeAtomically(bytes, to: directory + "/" + base + ".jpg", mode: 0o644)
+        }
       })
     if showProgress { errors.writeNow("\n") }
     let encoder = JSONEncoder()

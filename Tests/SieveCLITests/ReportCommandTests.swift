@@ -96,12 +96,15 @@ import Testing
     #expect(preamble.contains { $0.hasPrefix("# hash sets: ") && $0.contains("sha256") })
     #expect(preamble.contains { $0.hasPrefix("# parameters: ") && $0.contains("max_distance") })
     let lines = all.dropFirst(preamble.count)
-    // The last six columns say where a file inside a disk image lies (empty for folders).
+    // Eight columns say where a file inside a disk image or an archive lies (empty for
+    // folders); every PDQ match carries its false-match estimate.
     #expect(
       lines.first
-        == "path,size,md5,sha1,sha256,set,entry,label,kind,distance,orientation,allocation,image,volume,file_system,path_in_file_system,metadata_address,archive,archive_member"
+        == "path,size,md5,sha1,sha256,set,entry,label,kind,distance,orientation,allocation,image,volume,file_system,path_in_file_system,metadata_address,archive,archive_member,picture,expected_false_matches"
     )
-    #expect(lines.dropFirst().allSatisfy { $0.hasSuffix(",,,,,,") })
+    let rows = lines.dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+    #expect(rows.allSatisfy { $0.count == 21 && $0[11..<19].allSatisfy(\.isEmpty) })
+    #expect(rows.filter { $0[8] == "pdq" }.allSatisfy { Double($0[20]) != nil } && rows.contains { $0[8] == "pdq" })
     let dbMatches = try DatabaseQueue(path: cases.path + "/c/case.sqlite").read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM matches")! }
     #expect(lines.count == dbMatches + 1)
   }

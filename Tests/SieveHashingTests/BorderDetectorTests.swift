@@ -72,3 +72,27 @@ import Testing
     #expect(found.contains { $0 == (13, 23, 160, 120) }, "\(found)")
   }
 }
+
+@Suite struct VariantHashTests {
+  /// Each fixed variant's hash equals the PDQ of its rectangle cut by a plain loop.
+  @Test func cropVariantsEqualThePDQOfTheCutPixels() throws {
+    let (w, h) = (301, 217)
+    let pixels = BorderDetectorTests.textured(width: w, height: h, seed: 77)
+    var options = HashOptions(pdq: true, phash: false)
+    options.variants = PDQVariant.centreCrops + PDQVariant.sideCrops
+    var hasher = ImageHasher(options: options)
+    let output = try #require(hasher.hash(PixelImage(width: w, height: h, layout: .gray, pixels: pixels)).pdq)
+    #expect(output.variants.map(\.variant) == options.variants)
+    var plain = ImageHasher(options: HashOptions(pdq: true, phash: false))
+    for variant in output.variants {
+      let r = try #require(variant.variant.cropRectangle(width: w, height: h))
+      var cut: [UInt8] = []
+      for y in r.y..<(r.y + r.height) { for x in r.x..<(r.x + r.width) { cut.append(pixels[y * w + x]) } }
+      let own = plain.hash(PixelImage(width: r.width, height: r.height, layout: .gray, pixels: cut)).pdq
+      #expect(variant.hash == own?.hash && variant.quality == own?.quality, "\(variant.variant)")
+    }
+    // The centre crops keep the area they are named after, to a pixel.
+    let crop80 = try #require(PDQVariant.crop80.cropRectangle(width: 1000, height: 500))
+    #expect(abs(Double(crop80.width * crop80.height) / 500_000 - 0.8) < 0.002)
+  }
+}

@@ -146,7 +146,7 @@ public enum ReportWriter {
     }
     lines.append(
       "path,size,md5,sha1,sha256,set,entry,label,kind,distance,orientation,allocation,image,volume,file_system,"
-        + "path_in_file_system,metadata_address,archive,archive_member")
+        + "path_in_file_system,metadata_address,archive,archive_member,picture,expected_false_matches")
     for m in r.matches {
       let cells: [String] = [
         CSVField.spreadsheetSafe(m.path), m.size.map(String.init) ?? "", m.md5 ?? "", m.sha1 ?? "", m.sha256 ?? "",
@@ -164,7 +164,8 @@ public enum ReportWriter {
       let archive: [String] = m.member.map { member in
         [CSVField.spreadsheetSafe(member.containerPath(of: RawPath(bytes: m.pathBytes)).description), CSVField.spreadsheetSafe(member.memberPath)]
       } ?? ["", ""]
-      lines.append((cells + place + archive).map(CSVField.quote).joined(separator: ","))
+      let quality = [m.picture ?? "", m.expectedFalse.map { String(format: "%.2g", $0) } ?? ""]
+      lines.append((cells + place + archive + quality).map(CSVField.quote).joined(separator: ","))
     }
     return lines.joined(separator: "\n") + "\n"
   }
@@ -256,7 +257,9 @@ public enum ReportWriter {
           : "<td><label class=thumb><input type=checkbox><img alt=\"blurred thumbnail, click to show\" src=\"\(uri)\"></label></td>"
       }
       h += "<td><code>\(e(m.path))</code></td><td><code>\(e(m.entry))</code></td><td>\(e(m.kind))</td>"
-      h += "<td class=num>\(m.distance)</td><td>\(e(m.orientation ?? ""))</td>"
+      h += "<td class=num>\(m.distance)"
+        + (m.expectedFalse.map { "<br><small title=\"unrelated pictures expected to match this closely by chance\">chance \(String(format: "%.1g", $0))</small>" } ?? "")
+        + "</td><td>\(e(m.orientation ?? ""))\(m.picture.map { "<br>" + e($0) } ?? "")</td>"
       h += "<td><code>\(e(m.md5 ?? ""))<br>\(e(m.sha1 ?? ""))<br>\(e(m.sha256 ?? ""))</code></td></tr>\n"
     }
     if group != nil { h += "</table>\n" }
