@@ -75,6 +75,9 @@ public struct Attack: Sendable {
       },
       edit("crop90", "cropping", "Centre crop keeping 90 % of the area (each side × 0.949)") { image, _ in image.centreCrop(area: 0.9) },
       edit("crop75", "cropping", "Centre crop keeping 75 % of the area (each side × 0.866)") { image, _ in image.centreCrop(area: 0.75) },
+      edit("cropany", "cropping", "Centre crop keeping a share of the area drawn uniformly from 65–95 % by the seed (off any stored grid)") { image, generator in
+        image.centreCrop(area: 0.65 + 0.3 * generator.unit())
+      },
       edit("cropside", "cropping", "10 % of the width or height cut from one side, the side drawn from the seed") { image, generator in
         let (w, h) = (image.width, image.height)
         let (cw, ch) = (w / 10, h / 10)

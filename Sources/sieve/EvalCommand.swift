@@ -27,7 +27,7 @@ struct EvalCommand: ParsableCommand {
         trim          plus the copy inside its uniform borders
         full          orientations and trim together (match's default)
         augmented     plain copy against a set holding each original's
-                      variants (trimmed, centre crops of 90/80/70 % area,
+                      variants (trimmed, centre crops of 90-70 % area,
                       one side cut by 10 %)
         combined      full against the augmented set
 

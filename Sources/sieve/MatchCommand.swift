@@ -25,7 +25,7 @@ struct MatchCommand: ParsableCommand {
       40, so read this as "no unrelated pair came near 31", not as a rate). pHash distance \
       <= 8 gave 10 false matches (0.09%), all between dark deep-sky astronomy photos, and \
       <= 4 one (9e-5): no useful pHash radius meets PDQ's 1e-5 budget, so pHash is off by \
-      default. `sieve eval` measured the default strategy: 0 false pairs in 656,850 pairs \
+      default. `sieve eval` measured the default strategy: 0 false pairs in 679,500 pairs \
       of an edited copy and another original (closest 48). Each PDQ match carries an \
       estimate of how many unrelated pictures would match this closely by chance \
       (expected_false_matches; see the README). A PDQ \

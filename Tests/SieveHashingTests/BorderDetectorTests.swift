@@ -69,7 +69,8 @@ import Testing
     let titled = Self.padded(edged.pixels, edged.width, edged.height, top: 10, bottom: 0, left: 0, right: 0, level: 48)
     let shot = Self.padded(titled.pixels, titled.width, titled.height, top: 12, bottom: 12, left: 12, right: 12, level: 236)
     let found = Self.rectangles(shot.pixels, shot.width, shot.height)
-    #expect(found.contains { $0 == (13, 23, 160, 120) }, "\(found)")
+    // Candidates within 2 pixels of one another count as one (PDQ does not tell them apart).
+    #expect(found.contains { abs($0.x - 13) <= 2 && abs($0.y - 23) <= 2 && abs($0.width - 160) <= 2 && abs($0.height - 120) <= 2 }, "\(found)")
   }
 }
 

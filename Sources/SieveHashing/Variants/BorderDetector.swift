@@ -26,6 +26,11 @@ public struct BorderDetector: Sendable, Equatable {
   public var minimumShare: Double = 0.01
   /// The most bands of different levels on one side in one round.
   public var maxBands = 3
+  /// The most lines (as a share of the side) a band may be interrupted by text, when it
+  /// resumes at the same level beyond (a caption bar).
+  public var maxGapShare: Double = 0.08
+  /// The least share of an interrupting line's samples still at the band's level.
+  public var minTextLineShare: Float = 0.4
   /// The most rounds of peeling (nested frames).
   public var maxRounds = 4
 
@@ -84,16 +89,30 @@ public struct BorderDetector: Sendable, Equatable {
       }
       if !known { out.append(candidate) }
     }
-    for (t, b, l, r) in [rounds.first, rounds.count > 1 ? rounds.last : nil].compactMap({ $0 }) {
+    for (t, b, l, r) in rounds {
       add(t, b, l, r)
       add(min(t, b), min(t, b), min(l, r), min(l, r))
+    }
+    // One more candidate with caption bars crossed (one round): text on a flat bar breaks
+    // its lines, so the rounds above stop inside the bar. Kept apart, as crossing also
+    // walks through sparse detail on flat content (stars on a night sky).
+    if !rounds.isEmpty {
+      let top = depth(base, start: 0, sampleStep: 1, length: width, lineStep: width, lines: height, limit: limitY, crossText: true)
+      let bottom = depth(
+        base, start: (height - 1) * width, sampleStep: 1, length: width, lineStep: -width, lines: height, limit: limitY,
+        crossText: true)
+      let left = depth(base, start: 0, sampleStep: width, length: height, lineStep: 1, lines: width, limit: limitX, crossText: true)
+      let right = depth(
+        base, start: width - 1, sampleStep: width, length: height, lineStep: -1, lines: width, limit: limitX, crossText: true)
+      add(top, bottom, left, right)
     }
     return out
   }
 
   /// How many lines of one side are border, at most `limit`.
   private func depth(
-    _ plane: UnsafePointer<Float>, start: Int, sampleStep: Int, length: Int, lineStep: Int, lines: Int, limit: Int
+    _ plane: UnsafePointer<Float>, start: Int, sampleStep: Int, length: Int, lineStep: Int, lines: Int, limit: Int,
+    crossText: Bool = false
   ) -> Int {
     var depth = 0
     var bands = 0
@@ -102,16 +121,38 @@ public struct BorderDetector: Sendable, Equatable {
       var sum: Float = 0
       for i in 0..<length { sum += first[i * sampleStep] }
       let level = sum / Float(length)
+      func flat(_ i: Int) -> Bool { isFlat(plane + start + i * lineStep, sampleStep: sampleStep, length: length, level: level) }
       var end = depth
-      while end < lines, isFlat(plane + start + end * lineStep, sampleStep: sampleStep, length: length, level: level) {
-        end += 1
-      }
+      while end < lines, flat(end) { end += 1 }
       // Not a band, or one that runs on into the picture: stop before it.
       guard end > depth, end < limit else { break }
-      depth = end
+      // A caption bar: text interrupts the band for a few lines, each still mostly at the
+      // band's level, and the band resumes beyond. Crossed only when it ends in time.
+      var crossed = end
+      while crossText, crossed < limit {
+        var next = crossed
+        let gapLimit = min(limit, crossed + max(2, Int(Double(lines) * maxGapShare)))
+        while next < gapLimit, !flat(next),
+          share(plane + start + next * lineStep, sampleStep: sampleStep, length: length, level: level) >= minTextLineShare
+        {
+          next += 1
+        }
+        guard next < gapLimit, next > crossed, flat(next) else { break }
+        while next < lines, flat(next) { next += 1 }
+        guard next < limit else { break }
+        crossed = next
+      }
+      depth = crossed
       bands += 1
     }
     return depth
+  }
+
+  /// The share of a line's samples within the tolerance of `level`.
+  private func share(_ line: UnsafePointer<Float>, sampleStep: Int, length: Int, level: Float) -> Float {
+    var near = 0
+    for i in 0..<length where abs(line[i * sampleStep] - level) <= tolerance { near += 1 }
+    return Float(near) / Float(length)
   }
 
   /// Whether one line is flat at `level`.
