@@ -35,6 +35,9 @@ public struct Evaluation: Sendable {
     public var attacks: [String]?
     /// Worker threads.
     public var jobs: Int = 1
+    /// Originals with a longer side are first reduced to it (triangle filter), so that
+    /// memory and time stay bounded on large photos.
+    public var maxSide = 2048
 
     public init(seed: UInt64) {
       self.seed = seed
@@ -59,10 +62,9 @@ public struct Evaluation: Sendable {
     public var reason: String
   }
 
-  /// One original, decoded, with its set-side hashes.
+  /// One original's set-side hashes.
   struct Original {
     var name: String
-    var image: PixelImage
     var dark: Bool
     var plain: [PDQHash]
     var augmented: [PDQHash]
@@ -91,101 +93,139 @@ public struct Evaluation: Sendable {
     return Attack.suite.filter { names.contains($0.name) }
   }
 
-  /// Runs the suite on `images` (file name, file bytes).
+  /// One image to evaluate on: its name, and how to read its bytes (read when a worker
+  /// takes it, so that a large folder is never held in memory at once).
+  public struct Image: Sendable {
+    public var name: String
+    public var load: @Sendable () throws -> [UInt8]
+
+    public init(name: String, load: @escaping @Sendable () throws -> [UInt8]) {
+      self.name = name
+      self.load = load
+    }
+  }
+
+  /// Runs the suite on `images` held in memory (file name, file bytes).
+  public func run(
+    images: [(name: String, bytes: [UInt8])], skipped: @Sendable (Skipped) -> Void = { _ in },
+    progress: @Sendable (Int, Int) -> Void = { _, _ in },
+    copyMade: (@Sendable (String, String, [UInt8]) -> Void)? = nil
+  ) -> EvalResult {
+    run(images: images.map { image in Image(name: image.name) { image.bytes } }, skipped: skipped, progress: progress, copyMade: copyMade)
+  }
+
+  /// Runs the suite on `images`.
+  ///
+  /// Each worker takes one original at a time: reads and decodes it, reduces it to
+  /// ``Configuration/maxSide``, hashes its set side, makes and hashes its copies, and lets
+  /// its pixels go; memory holds one original and its copy per worker.
   ///
   /// - Parameters:
-  ///   - skipped: called for each image that cannot be decoded or attacked (it is left out).
+  ///   - skipped: called for each image that cannot be read or decoded (it is left out),
+  ///     from worker threads.
   ///   - progress: called with (copies done, copies in all), from worker threads.
   ///   - copyMade: called with (original's name, attack name, the copy's file bytes) for
   ///     every copy, from worker threads (to keep the copies for inspection).
   public func run(
-    images: [(name: String, bytes: [UInt8])], skipped: (Skipped) -> Void = { _ in },
-    progress: @Sendable (Int, Int) -> Void = { _, _ in },
+    images: [Image], skipped: @Sendable (Skipped) -> Void = { _ in }, progress: @Sendable (Int, Int) -> Void = { _, _ in },
     copyMade: (@Sendable (String, String, [UInt8]) -> Void)? = nil
   ) -> EvalResult {
-    let originals = prepare(images, skipped: skipped)
     let attacks = attacks
-    let copies = makeCopies(originals, attacks: attacks, progress: progress, copyMade: copyMade)
+    let strategies = queryStrategies
+    let results = Locked([(Original, [Copy])?](repeating: nil, count: images.count))
+    let done = Locked(0)
+    let total = images.count * attacks.count
+    let next = Locked(0)
+    let workers = max(1, min(configuration.jobs, images.count))
+    DispatchQueue.concurrentPerform(iterations: workers) { _ in
+      var setHasher = ImageHasher(options: setOptions)
+      var hashers = strategies.map { ImageHasher(options: $0.applied(to: HashOptions(pdq: true, phash: false))) }
+      while true {
+        let i = next.withLock { n -> Int in defer { n += 1 }; return n }
+        guard i < images.count else { break }
+        let result = evaluate(
+          images[i], attacks: attacks, setHasher: &setHasher, hashers: &hashers, skipped: skipped, copyMade: copyMade) {
+            let finished = done.withLock { n -> Int in n += 1; return n }
+            progress(finished, total)
+          }
+        results.withLock { $0[i] = result }
+      }
+    }
+    // Number the originals that were used, in input order.
+    var originals: [Original] = []
+    var copies: [Copy] = []
+    for case let (original, theirs)? in results.withLock({ $0 }) {
+      copies += theirs.map { var copy = $0; copy.original = originals.count; return copy }
+      originals.append(original)
+    }
     return measure(originals: originals, attacks: attacks, copies: copies)
   }
 
-  /// Decodes the originals and hashes their set-side hashes.
-  func prepare(_ images: [(name: String, bytes: [UInt8])], skipped: (Skipped) -> Void) -> [Original] {
-    var out: [Original] = []
-    var plainOptions = HashOptions(pdq: true, phash: false)
-    MatchStrategy.plain.apply(to: &plainOptions)
-    var augmentedOptions = plainOptions
-    augmentedOptions.variants = configuration.augmentation
-    var hasher = ImageHasher(options: augmentedOptions)
-    for (name, bytes) in images {
-      let image: PixelImage
-      do { image = try hasher.decoder.decodeImage(bytes).asRGB } catch {
-        skipped(Skipped(name: name, reason: "\(error)"))
-        continue
-      }
-      guard image.width >= 16, image.height >= 16 else {
-        skipped(Skipped(name: name, reason: "smaller than 16 × 16 pixels"))
-        continue
-      }
-      let hashes = hasher.hash(image)
-      guard let pdq = hashes.pdq else { continue }
-      var augmented = [pdq.hash] + pdq.variants.map(\.hash)
-      if let set = configuration.augmentedSet {
-        guard let stored = set[String(name.split(separator: "/").last ?? "")], !stored.isEmpty else {
-          skipped(Skipped(name: name, reason: "no entry of that file name in the set given"))
-          continue
-        }
-        augmented = stored
-      }
-      out.append(Original(
-        name: name, image: image, dark: image.meanLuma < EvalResult.darkLuma, plain: [pdq.hash], augmented: augmented))
-    }
-    return out
+  /// What the set side stores for each original: its own hash and the augmentation.
+  var setOptions: HashOptions {
+    var options = HashOptions(pdq: true, phash: false)
+    MatchStrategy.plain.apply(to: &options)
+    options.variants = configuration.augmentation
+    return options
   }
 
-  /// Makes and hashes every copy, in parallel over originals.
-  func makeCopies(
-    _ originals: [Original], attacks: [Attack], progress: @Sendable (Int, Int) -> Void,
-    copyMade: (@Sendable (String, String, [UInt8]) -> Void)? = nil
-  ) -> [Copy] {
-    let strategies = queryStrategies
-    let seed = configuration.seed
-    let minimumQuality = configuration.minimumQuality
-    let results = Locked([[Copy]](repeating: [], count: originals.count))
-    let done = Locked(0)
-    let total = originals.count * attacks.count
-    let suiteIndex = attacks.map { attack in Attack.suite.firstIndex { $0.name == attack.name } ?? 0 }
-    let next = Locked(0)
-    let workers = max(1, min(configuration.jobs, originals.count))
-    DispatchQueue.concurrentPerform(iterations: workers) { _ in
-      var hashers = strategies.map { strategy in
-        ImageHasher(options: strategy.applied(to: HashOptions(pdq: true, phash: false)))
-      }
-      while true {
-        let i = next.withLock { n -> Int in defer { n += 1 }; return n }
-        guard i < originals.count else { break }
-        var mine: [Copy] = []
-        for (a, attack) in attacks.enumerated() {
-          // The stream is the attack's place in the whole suite, so a copy is the same
-          // whichever attacks are run with it.
-          var generator = SeededGenerator(seed: seed, image: i, attack: suiteIndex[a])
-          guard let bytes = try? attack.apply(originals[i].image, &generator) else { continue }
-          copyMade?(originals[i].name, attack.name, bytes)
-          var copy = Copy(original: i, attack: a, probes: [], seconds: [])
-          for s in strategies.indices {
-            let start = DispatchTime.now().uptimeNanoseconds
-            let hashes = try? hashers[s].hash(bytes)
-            copy.seconds.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
-            copy.probes.append(hashes.flatMap { Self.probes($0, minimumQuality: minimumQuality) })
-          }
-          mine.append(copy)
-          let finished = done.withLock { n -> Int in n += 1; return n }
-          progress(finished, total)
-        }
-        results.withLock { $0[i] = mine }
-      }
+  /// A stable number for an image's name (its last path component, FNV-1a), so that its
+  /// copies are the same whatever else is evaluated with it and wherever it lies.
+  static func key(of name: String) -> Int {
+    var h: UInt64 = 0xcbf2_9ce4_8422_2325
+    for byte in (name.split(separator: "/").last.map(String.init) ?? name).utf8 { h = (h ^ UInt64(byte)) &* 0x100_0000_01b3 }
+    return Int(truncatingIfNeeded: h & 0x7fff_ffff_ffff_ffff)
+  }
+
+  /// One original: decoded, its set side hashed, its copies made and hashed.
+  func evaluate(
+    _ input: Image, attacks: [Attack], setHasher: inout ImageHasher, hashers: inout [ImageHasher],
+    skipped: @Sendable (Skipped) -> Void, copyMade: (@Sendable (String, String, [UInt8]) -> Void)?, copyDone: () -> Void
+  ) -> (Original, [Copy])? {
+    var image: PixelImage
+    do { image = try setHasher.decoder.decodeImage(try input.load()).asRGB } catch {
+      skipped(Skipped(name: input.name, reason: "\(error)"))
+      return nil
     }
-    return results.withLock { $0.flatMap { $0 } }
+    guard image.width >= 16, image.height >= 16 else {
+      skipped(Skipped(name: input.name, reason: "smaller than 16 × 16 pixels"))
+      return nil
+    }
+    let longSide = max(image.width, image.height)
+    if longSide > configuration.maxSide {
+      let scale = Double(configuration.maxSide) / Double(longSide)
+      image = image.resized(
+        width: max(16, Int((Double(image.width) * scale).rounded())), height: max(16, Int((Double(image.height) * scale).rounded())))
+    }
+    guard let pdq = setHasher.hash(image).pdq else { return nil }
+    var augmented = [pdq.hash] + pdq.variants.map(\.hash)
+    if let set = configuration.augmentedSet {
+      guard let stored = set[String(input.name.split(separator: "/").last ?? "")], !stored.isEmpty else {
+        skipped(Skipped(name: input.name, reason: "no entry of that file name in the set given"))
+        return nil
+      }
+      augmented = stored
+    }
+    let original = Original(name: input.name, dark: image.meanLuma < EvalResult.darkLuma, plain: [pdq.hash], augmented: augmented)
+    let key = Self.key(of: input.name)
+    var copies: [Copy] = []
+    for (a, attack) in attacks.enumerated() {
+      // The stream is the image's name and the attack's place in the whole suite, so a copy
+      // is the same whichever images and attacks are run with it.
+      var generator = SeededGenerator(seed: configuration.seed, image: key, attack: Attack.suite.firstIndex { $0.name == attack.name } ?? a)
+      defer { copyDone() }
+      guard let bytes = try? attack.apply(image, &generator) else { continue }
+      copyMade?(input.name, attack.name, bytes)
+      var copy = Copy(original: 0, attack: a, probes: [], seconds: [])
+      for s in hashers.indices {
+        let start = DispatchTime.now().uptimeNanoseconds
+        let hashes = try? hashers[s].hash(bytes)
+        copy.seconds.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        copy.probes.append(hashes.flatMap { Self.probes($0, minimumQuality: configuration.minimumQuality) })
+      }
+      copies.append(copy)
+    }
+    return (original, copies)
   }
 
   /// The PDQ hashes a copy is matched with: its match query's probes, as `sieve match`

@@ -75,6 +75,12 @@ struct EvalCommand: ParsableCommand {
   @Option(help: "Standard output: table or json.")
   var format: Format = .table
 
+  @Option(help: "Originals with a longer side are reduced to it first (memory and time stay bounded on large photos).")
+  var maxSide: Int = 2048
+
+  @Option(help: "Files larger than this many bytes are left out.")
+  var maxBytes: Int = 256 << 20
+
   @Option(help: "Worker threads.")
   var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
 
@@ -90,6 +96,8 @@ struct EvalCommand: ParsableCommand {
     guard listAttacks || !paths.isEmpty else { throw ValidationError("give image files or folders to evaluate on") }
     guard (0...256).contains(threshold) else { throw ValidationError("--threshold must be 0...256") }
     guard jobs > 0 else { throw ValidationError("--jobs must be at least 1") }
+    guard maxSide >= 64 else { throw ValidationError("--max-side must be at least 64") }
+    guard maxBytes > 0 else { throw ValidationError("--max-bytes must be positive") }
     for name in list(strategies) where EvalStrategy(name: name) == nil {
       throw ValidationError("unknown strategy '\(name)'; known: \(EvalStrategy.standard.map(\.name).joined(separator: ", "))")
     }
@@ -114,6 +122,7 @@ struct EvalCommand: ParsableCommand {
     configuration.threshold = threshold
     configuration.minimumQuality = minQuality
     configuration.jobs = jobs
+    configuration.maxSide = maxSide
     if strategies != nil { configuration.strategies = list(strategies).compactMap(EvalStrategy.init(name:)) }
     if attacks != nil { configuration.attacks = list(attacks) }
     if let set {
@@ -125,16 +134,12 @@ struct EvalCommand: ParsableCommand {
       configuration.augmentedSet = byName
     }
     var failed = false
-    var images: [(name: String, bytes: [UInt8])] = []
+    var images: [Evaluation.Image] = []
     FileWalker().walk(paths) { entry in
       switch entry {
       case .file(let file):
-        do throws(FileReader.Failure) {
-          images.append((file.path.description, try FileReader.read(file.path, maxBytes: 256 << 20)))
-        } catch {
-          errors.write("\(file.path): \(error)")
-          failed = true
-        }
+        let path = file.path
+        images.append(Evaluation.Image(name: path.description) { try FileReader.read(path, maxBytes: maxBytes) })
       case .failure(let path, let reason):
         errors.write("\(path): \(reason)")
         failed = true
@@ -145,7 +150,7 @@ struct EvalCommand: ParsableCommand {
     let showProgress = !quiet && FileSystem.isTerminal(2)
     let result = evaluation.run(
       images: images,
-      skipped: { errors.write("\($0.name): left out: \($0.reason)") },
+      skipped: { LineWriter.standardError().write("\($0.name): left out: \($0.reason)") },
       progress: { done, total in
         if showProgress, done % 50 == 0 || done == total { LineWriter.standardError().writeNow("\r\(done)/\(total) copies hashed") }
       },
