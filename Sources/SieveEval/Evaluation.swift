@@ -183,7 +183,22 @@ public struct Evaluation: Sendable {
     skipped: @Sendable (Skipped) -> Void, copyMade: (@Sendable (String, String, [UInt8]) -> Void)?, copyDone: () -> Void
   ) -> (Original, [Copy])? {
     var image: PixelImage
-    do { image = try setHasher.decoder.decodeImage(try input.load()).asRGB } catch {
+    do {
+      let bytes = try input.load()
+      // A large JPEG is decoded at 1/2, 1/4 or 1/8 scale in the DCT domain, never below
+      // maxSide, so that a huge original does not take its full size in memory.
+      var denominator = 1
+      if ImageFormat.detect(bytes) == .jpeg, let header = try? setHasher.decoder.header(of: bytes) {
+        let long = max(header.width, header.height)
+        for d in [8, 4, 2] where long / d >= configuration.maxSide {
+          denominator = d
+          break
+        }
+      }
+      var collector = PixelImage.Collector()
+      try bytes.withUnsafeBytes { _ = try setHasher.decoder.decode($0, jpegScaleDenominator: denominator, into: &collector) }
+      image = collector.image.asRGB
+    } catch {
       skipped(Skipped(name: input.name, reason: "\(error)"))
       return nil
     }
@@ -198,7 +213,8 @@ public struct Evaluation: Sendable {
         width: max(16, Int((Double(image.width) * scale).rounded())), height: max(16, Int((Double(image.height) * scale).rounded())))
     }
     guard let pdq = setHasher.hash(image).pdq else { return nil }
-    var augmented = [pdq.hash] + pdq.variants.map(\.hash)
+    // As `hashset build` stores them: variants under the minimum quality are left out.
+    var augmented = [pdq.hash] + pdq.variants.filter { $0.quality >= configuration.minimumQuality }.map(\.hash)
     if let set = configuration.augmentedSet {
       guard let stored = set[String(input.name.split(separator: "/").last ?? "")], !stored.isEmpty else {
         skipped(Skipped(name: input.name, reason: "no entry of that file name in the set given"))
@@ -232,7 +248,7 @@ public struct Evaluation: Sendable {
   /// makes them; nil when its quality is under the minimum.
   static func probes(_ hashes: ImageHashes, minimumQuality: Int) -> [PDQHash]? {
     let query = MatchQuery(hashes)
-    guard query.pdq != nil, (query.pdqQuality ?? 100) >= minimumQuality else { return nil }
+    guard query.hasMatchablePDQ(minimumQuality: minimumQuality) else { return nil }
     return query.pdqProbes(minimumQuality: minimumQuality).map(\.hash)
   }
 

@@ -112,15 +112,15 @@ extension PixelImage {
       }
     }
     let kx = kernel(from: width, to: w), ky = kernel(from: height, to: h)
-    // Horizontal pass into doubles, then vertical.
-    var mid = [Double](repeating: 0, count: w * height * 3)
+    // Horizontal pass into floats, then vertical.
+    var mid = [Float](repeating: 0, count: w * height * 3)
     for y in 0..<height {
       for x in 0..<w {
         let (start, weights) = kx[x]
         for c in 0..<3 {
           var v = 0.0
           for (k, wt) in weights.enumerated() { v += wt * Double(sample(start + k, y, c)) }
-          mid[(y * w + x) * 3 + c] = v
+          mid[(y * w + x) * 3 + c] = Float(v)
         }
       }
     }
@@ -129,9 +129,9 @@ extension PixelImage {
       var v = (0.0, 0.0, 0.0)
       for (k, wt) in weights.enumerated() {
         let i = ((start + k) * w + x) * 3
-        v.0 += wt * mid[i]
-        v.1 += wt * mid[i + 1]
-        v.2 += wt * mid[i + 2]
+        v.0 += wt * Double(mid[i])
+        v.1 += wt * Double(mid[i + 1])
+        v.2 += wt * Double(mid[i + 2])
       }
       return (Self.clamp(v.0), Self.clamp(v.1), Self.clamp(v.2))
     }
@@ -171,7 +171,7 @@ extension PixelImage {
   /// Blurred by three passes of a box filter of radius `radius` on each axis (close to a
   /// Gaussian of σ = √(radius (radius + 1))), edges clamped.
   func blurred(radius: Int) -> PixelImage {
-    var values = pixels.map(Double.init)
+    var values = pixels.map(Float.init)
     let n = 2 * radius + 1
     for _ in 0..<3 {
       for horizontal in [true, false] {
@@ -179,14 +179,14 @@ extension PixelImage {
         var out = values
         for line in 0..<lines {
           for c in 0..<3 {
-            func at(_ i: Int) -> Double {
+            func at(_ i: Int) -> Float {
               let j = min(max(i, 0), length - 1)
               return values[(horizontal ? line * width + j : j * width + line) * 3 + c]
             }
-            var sum = 0.0
+            var sum: Float = 0
             for i in -radius...radius { sum += at(i) }
             for i in 0..<length {
-              out[(horizontal ? line * width + i : i * width + line) * 3 + c] = sum / Double(n)
+              out[(horizontal ? line * width + i : i * width + line) * 3 + c] = sum / Float(n)
               sum += at(i + radius + 1) - at(i - radius)
             }
           }
@@ -194,7 +194,7 @@ extension PixelImage {
         values = out
       }
     }
-    return PixelImage(width: width, height: height, layout: .rgb, pixels: values.map(Self.clamp))
+    return PixelImage(width: width, height: height, layout: .rgb, pixels: values.map { Self.clamp(Double($0)) })
   }
 
   /// Each channel of each pixel plus Gaussian noise of standard deviation `sigma`.

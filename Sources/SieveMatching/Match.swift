@@ -20,6 +20,9 @@ public struct Match: Sendable, Hashable {
   public var trimmed = false
   /// For PDQ in an augmented set: the entry's variant that matched (nil: the image itself).
   public var variant: PDQVariant?
+  /// For PDQ: the query's hash that matched (the image's own, turned, or trimmed), so
+  /// that the distance can be checked again from the record alone.
+  public var queryPDQ: PDQHash?
   /// How many unrelated images would be expected to match the sets this closely, by
   /// chance, for this query (``FalseMatchEstimate``); nil when not estimated.
   public var expectedFalseMatches: Double?
@@ -101,13 +104,23 @@ extension MatchQuery {
     public var trimmed: Bool
   }
 
+  /// Whether the query has a PDQ picture good enough to match: the image or a trimmed
+  /// picture of at least `minimumQuality`.
+  public func hasMatchablePDQ(minimumQuality: Int) -> Bool {
+    pdq != nil && ((pdqQuality ?? 100) >= minimumQuality || pdqTrimmed.contains { $0.quality >= minimumQuality })
+  }
+
   /// Every PDQ hash the query is matched with, the image's own first: its orientations
   /// (or the one hash), then the trimmed pictures'.
   ///
-  /// - Parameter minimumQuality: trimmed pictures of lower PDQ quality are left out.
+  /// - Parameter minimumQuality: each picture (the image, each trimmed picture) is left out
+  ///   when its own PDQ quality is lower: a pad lowers the whole image's quality, never the
+  ///   picture inside it.
   public func pdqProbes(minimumQuality: Int = 0) -> [PDQProbe] {
     var out: [PDQProbe] = []
-    if let d = pdqDihedral {
+    if (pdqQuality ?? 100) < minimumQuality {
+      // The image itself is not matched; its trimmed pictures may be.
+    } else if let d = pdqDihedral {
       out += PDQOrientation.allCases.map { PDQProbe(hash: d[$0], orientation: $0, trimmed: false) }
     } else if let pdq {
       out.append(PDQProbe(hash: pdq, orientation: nil, trimmed: false))

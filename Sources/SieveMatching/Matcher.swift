@@ -38,12 +38,18 @@ public final class Matcher: Sendable {
     (quality ?? 100) >= options.pdqMinQuality
   }
 
+  /// Whether any PDQ picture of the query (the image, or a trimmed picture) is of enough
+  /// quality to be matched.
+  public func pdqQualityIsEnough(_ query: MatchQuery) -> Bool {
+    query.hasMatchablePDQ(minimumQuality: options.pdqMinQuality)
+  }
+
   /// Every match for `query`, ordered by set, then kind (PDQ, pHash, digests), then
   /// distance, then entry.
   public func matches(for query: MatchQuery) -> [Match] {
     var out: [Match] = []
     for (s, set) in sets.enumerated() {
-      if query.pdq != nil, pdqQualityIsEnough(query.pdqQuality) {
+      if pdqQualityIsEnough(query) {
         out += pdqMatches(query, set: s)
       }
       if let phash = query.phash, let radius = options.phashMaxDistance {
@@ -89,6 +95,7 @@ public final class Matcher: Sendable {
         set: set.name, entry: e, id: set.id(of: e), label: set.label(of: e), kind: .pdq,
         distance: found.distance, orientation: oriented ? probe.orientation ?? .original : nil,
         trimmed: probe.trimmed, variant: variant == .original ? nil : variant)
+      match.queryPDQ = probe.hash
       match.expectedFalseMatches = FalseMatchEstimate.expectedFalseMatches(distance: found.distance, comparisons: comparisons)
       return match
     }

@@ -18,8 +18,11 @@ enum API {
     var picture: String?
     /// How many unrelated images would match this closely by chance.
     var expected_false_matches: Double?
+    /// PDQ: the upload's hash that matched (its own, turned or trimmed picture's).
+    var query_pdq: String?
 
     init(_ match: SieveMatching.Match) {
+      query_pdq = match.queryPDQ?.hexString
       picture = match.picture
       expected_false_matches = match.expectedFalseMatches
       set = match.set

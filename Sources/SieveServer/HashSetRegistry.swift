@@ -44,7 +44,7 @@ public final class HashSetRegistry: Sendable {
     /// Whether the query's PDQ hash is below the quality the sets match at (it is then
     /// not matched by PDQ; its other hashes still are).
     func isLowQuality(_ query: MatchQuery) -> Bool {
-      query.pdq != nil && !sets.allSatisfy { $0.matcher.pdqQualityIsEnough(query.pdqQuality) }
+      query.pdq != nil && !sets.allSatisfy { $0.matcher.pdqQualityIsEnough(query) }
     }
   }
 

@@ -135,10 +135,19 @@ struct EvalCommand: ParsableCommand {
     }
     var failed = false
     var images: [Evaluation.Image] = []
+    // Copies are seeded, and --set entries found, by file name: two images of one name
+    // would share both.
+    var names: [String: String] = [:]
     FileWalker().walk(paths) { entry in
       switch entry {
       case .file(let file):
         let path = file.path
+        let name = String(path.description.split(separator: "/").last ?? "")
+        if let first = names[name] {
+          errors.write("\(path): left out: another image has the same file name (\(first))")
+          return
+        }
+        names[name] = path.description
         images.append(Evaluation.Image(name: path.description) { try FileReader.read(path, maxBytes: maxBytes) })
       case .failure(let path, let reason):
         errors.write("\(path): \(reason)")

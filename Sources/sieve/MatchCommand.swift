@@ -26,7 +26,7 @@ struct MatchCommand: ParsableCommand {
       <= 8 gave 10 false matches (0.09%), all between dark deep-sky astronomy photos, and \
       <= 4 one (9e-5): no useful pHash radius meets PDQ's 1e-5 budget, so pHash is off by \
       default. `sieve eval` measured the default strategy: 0 false pairs in 679,500 pairs \
-      of an edited copy and another original (closest 48). Each PDQ match carries an \
+      of an edited copy and another original (closest 52). Each PDQ match carries an \
       estimate of how many unrelated pictures would match this closely by chance \
       (expected_false_matches; see the README). A PDQ \
       hash with quality below --min-quality is reported as low quality (on standard error) \
@@ -119,7 +119,7 @@ struct MatchCommand: ParsableCommand {
 
     func handle(path: String, query: MatchQuery) {
       processed += 1
-      if query.pdq != nil, !matcher.pdqQualityIsEnough(query.pdqQuality) {
+      if query.pdq != nil, !matcher.pdqQualityIsEnough(query) {
         lowQuality += 1
         if !quiet {
           errors.write("\(path): note: PDQ quality \(query.pdqQuality ?? 0) is below \(thresholds.minQuality); PDQ not matched")
@@ -233,6 +233,7 @@ struct MatchWriter {
       object.add("distance", match.distance)
       if !orientation.isEmpty { object.add("orientation", orientation) }
       if !picture.isEmpty { object.add("picture", picture) }
+      if let probe = match.queryPDQ { object.add("query_pdq", probe.hexString) }
       if let e = match.expectedFalseMatches { object.addRaw("expected_false_matches", String(format: "%.3g", e)) }
       return object.text
     }

@@ -17,8 +17,9 @@ struct ScanCommand: ParsableCommand {
       Walks the evidence read-only (files opened O_RDONLY and O_NOFOLLOW, with O_NOATIME \
       where permitted; nothing is written inside it), detects images by their signature \
       whatever their names, and records in CASE_DIR/case.sqlite every file's size, times, \
-      MD5, SHA-1 and SHA-256 (one read), every image's type, size, PDQ (all 8 orientations \
-      matched), quality and pHash, and every match against the hash sets. Unreadable, \
+      MD5, SHA-1 and SHA-256 (one read), every image's type, size, PDQ (matched by \
+      --strategy: by default the picture and the picture inside its uniform borders, each \
+      turned and flipped), quality and pHash, and every match against the hash sets. Unreadable, \
       vanished, replaced and corrupt files are recorded with the reason; the scan goes on.
 
       Disk images are evidence too, recognised by their content: raw (dd), split raw (name \
@@ -86,6 +87,9 @@ struct ScanCommand: ParsableCommand {
   @OptionGroup(title: "Match strategy")
   var strategy: StrategyOptions
 
+  @Flag(help: ArgumentHelp("The same as --strategy orientations (kept for scripts written before --strategy).", visibility: .hidden))
+  var orientations = false
+
   @Flag(help: "Fast mode: decode large JPEGs at 1/2-1/8 scale (short side >= 384 px); PDQ drifts a few bits (see README).")
   var fast = false
 
@@ -93,6 +97,7 @@ struct ScanCommand: ParsableCommand {
   var quiet = false
 
   func validate() throws {
+    guard !(orientations && strategy.strategy != nil) else { throw ValidationError("give --strategy alone, without --orientations") }
     guard commitEvery > 0 else { throw ValidationError("--commit-every must be positive") }
     let scanner = try scanner()
     do { try scanner.checkCaseFolder() } catch { throw ValidationError(error.description) }
@@ -106,7 +111,7 @@ struct ScanCommand: ParsableCommand {
     let hashing = try resources.configuration(options: HashOptions())
     (configuration.limits, configuration.workers, configuration.memoryBudget) = (hashing.limits, hashing.workers, hashing.memoryBudget)
     configuration.fast = fast
-    configuration.strategy = strategy.resolved
+    configuration.strategy = orientations ? .orientations : strategy.resolved
     configuration.followSymlinks = walking.followSymlinks
     configuration.carve = walking.carve
     configuration.archives = walking.archiveLimits

@@ -123,6 +123,7 @@ struct ServeStartCommand: ParsableCommand {
       throw ValidationError("give --keys FILE (make one with `sieve serve keys add --keys FILE --name NAME`), or --no-auth on loopback")
     }
     guard keys == nil || !noAuth else { throw ValidationError("--keys and --no-auth do not go together") }
+    guard !(noDihedral && strategy.strategy != nil) else { throw ValidationError("give --strategy alone, without --no-dihedral") }
     if noAuth, !["127.0.0.1", "::1", "localhost"].contains(bind) {
       throw ValidationError("--no-auth is refused on \(bind): without keys, bind to 127.0.0.1")
     }

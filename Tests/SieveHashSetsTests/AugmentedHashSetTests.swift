@@ -50,3 +50,46 @@ import Testing
     #expect(lines.count == 20)
   }
 }
+
+@Suite struct HostileAugmentedHashSetTests {
+  /// Rewrites the PDQV section of an encoded augmented set with `change`, then fixes the
+  /// checksum so that only the section's own checks can refuse it.
+  static func tampered(version: UInt32? = nil, _ change: (inout [UInt8], Int) -> Void) -> [UInt8] {
+    var bytes = BinaryHashSet.encode(AugmentedHashSetTests.augmented())
+    // Find the PDQV section header.
+    let tag = Array("PDQV".utf8)
+    let at = (64..<(bytes.count - 4)).first { Array(bytes[$0..<($0 + 4)]) == tag }!
+    change(&bytes, at)
+    if let version { withUnsafeBytes(of: version.littleEndian) { bytes.replaceSubrange(8..<12, with: $0) } }
+    let sum = bytes.withUnsafeBytes { raw in
+      BinaryHashSet.checksum(head: UnsafeRawBufferPointer(rebasing: raw[0..<32]), payload: UnsafeRawBufferPointer(rebasing: raw[64...]))
+    }
+    withUnsafeBytes(of: sum.littleEndian) { bytes.replaceSubrange(32..<40, with: $0) }
+    return bytes
+  }
+
+  static func refusal(_ bytes: [UInt8]) -> String? {
+    do {
+      _ = try BinaryHashSet.decode(bytes, file: "hostile.sieveset")
+      return nil
+    } catch {
+      return "\(error)"
+    }
+  }
+
+  @Test func variantsInAVersion1FileAreRefused() {
+    let reason = Self.refusal(Self.tampered(version: 1) { _, _ in })
+    #expect(reason?.contains("version 1 file holds variant hashes") == true, "\(reason ?? "accepted")")
+  }
+
+  @Test func anUnknownVariantCodeIsRefused() {
+    // The section body: count (8 bytes), then the codes.
+    let reason = Self.refusal(Self.tampered { bytes, at in bytes[at + 16 + 8] = 200 })
+    #expect(reason?.contains("variant code is unknown") == true, "\(reason ?? "accepted")")
+  }
+
+  @Test func aCountThatDoesNotMatchIsRefused() {
+    let reason = Self.refusal(Self.tampered { bytes, at in bytes[at + 16] &-= 1 })
+    #expect(reason?.contains("do not match the PDQ hashes") == true, "\(reason ?? "accepted")")
+  }
+}

@@ -97,3 +97,28 @@ import Testing
     #expect(abs(Double(crop80.width * crop80.height) / 500_000 - 0.8) < 0.002)
   }
 }
+
+@Suite struct BorderDetectorLimitsTests {
+  /// Planes too small, thin or odd never trap or read outside the plane.
+  @Test func tinyAndThinPlanes() {
+    for (w, h) in [(1, 1), (1, 400), (400, 1), (15, 15), (16, 16), (16, 17), (17, 16), (16, 400), (400, 16), (31, 31)] {
+      for level: UInt8 in [0, 255] {
+        var pixels = [UInt8](repeating: level, count: w * h)
+        if w > 4 && h > 4 { pixels[(h / 2) * w + w / 2] = 255 &- level }
+        _ = BorderDetectorTests.rectangles(pixels, w, h)
+      }
+    }
+  }
+
+  /// Many nested uneven frames give at most maxCandidates pictures to hash.
+  @Test func candidatesAreCapped() {
+    var image = BorderDetectorTests.textured(width: 300, height: 300, seed: 1)
+    var (w, h) = (300, 300)
+    for (i, level) in ([0, 60, 120, 180, 240] as [UInt8]).enumerated() {
+      let padded = BorderDetectorTests.padded(image, w, h, top: 12 + i, bottom: 25, left: 12, right: 25 + 2 * i, level: level)
+      (image, w, h) = (padded.pixels, padded.width, padded.height)
+    }
+    let found = BorderDetectorTests.rectangles(image, w, h)
+    #expect(!found.isEmpty && found.count <= BorderDetector().maxCandidates, "\(found.count)")
+  }
+}

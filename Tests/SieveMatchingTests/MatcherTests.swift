@@ -106,3 +106,19 @@ import Testing
     #expect(FalseMatchEstimate.expectedFalseMatches(distance: 0, comparisons: 30_000_000) > estimate)
   }
 }
+
+@Suite struct MatcherQualityTests {
+  /// A pad lowers the whole image's PDQ quality, never the picture inside it: a query whose
+  /// own hash is under the minimum is still matched through a trimmed picture that is not.
+  @Test func aTrimmedPictureOfEnoughQualityIsMatchedWhenTheImageIsNot() {
+    let known = MatcherPicturesTests.hash(21)
+    let matcher = Matcher(sets: [HashSet(name: "s", entries: [HashSetEntry(id: "known", pdq: known)])])
+    var query = MatchQuery(pdq: known, pdqQuality: 30)
+    #expect(matcher.matches(for: query).isEmpty)
+    #expect(!matcher.pdqQualityIsEnough(query))
+    query.pdqTrimmed = [MatchQuery.Trimmed(hash: known, quality: 80)]
+    let found = matcher.matches(for: query)
+    #expect(found.count == 1 && found[0].trimmed && found[0].queryPDQ == known)
+    #expect(matcher.pdqQualityIsEnough(query))
+  }
+}

@@ -386,7 +386,9 @@ public struct CaseScanner: Sendable {
     configuration.strategy.apply(to: &options)
     return ScanParameters(
       maxDistance: configuration.matchOptions.pdqMaxDistance, phashMaxDistance: configuration.matchOptions.phashMaxDistance,
-      minQuality: configuration.matchOptions.pdqMinQuality, pdqMode: PDQMode.fullResolution.rawValue, dihedral: true,
+      minQuality: configuration.matchOptions.pdqMinQuality, pdqMode: PDQMode.fullResolution.rawValue,
+      // Turned pictures of either kind (DCT-domain or really turned) are matched.
+      dihedral: [.dihedral, .orientations, .full].contains(configuration.strategy),
       maxPixels: configuration.limits.maxPixels, maxPixelsPerByte: configuration.limits.maxPixelsPerByte,
       maxBytes: configuration.limits.maxBytes, maxSeconds: configuration.limits.maxSeconds ?? 0,
       followSymlinks: configuration.followSymlinks, carve: configuration.carve ? true : nil, archives: configuration.archives,

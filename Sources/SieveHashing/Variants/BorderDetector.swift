@@ -31,6 +31,9 @@ public struct BorderDetector: Sendable, Equatable {
   public var maxGapShare: Double = 0.08
   /// The least share of an interrupting line's samples still at the band's level.
   public var minTextLineShare: Float = 0.4
+  /// The most candidate pictures returned: each is hashed (in 8 orientations under the
+  /// default strategy), so this bounds what a crafted picture of many nested frames costs.
+  public var maxCandidates = 5
   /// The most rounds of peeling (nested frames).
   public var maxRounds = 4
 
@@ -49,9 +52,10 @@ public struct BorderDetector: Sendable, Equatable {
     contentRectangles(luma: luma, width: width, height: height).first
   }
 
-  /// The candidate pictures inside the borders: the first round's trim and the last
-  /// round's (when they differ), and for each, when opposite sides were trimmed unequally,
-  /// the trim kept even on each axis (the thinner of the two).
+  /// The candidate pictures inside the borders (at most ``maxCandidates``, differing by
+  /// more than ``minimumShare`` of a side): each round's trim, the caption-crossing trim,
+  /// and, when opposite sides were trimmed unequally, the trims kept even on each axis
+  /// (the thinner of the two).
   ///
   /// Content with flat edges (a night sky, a studio backdrop) looks like one more border to
   /// a later round or to one side, so the candidates stop at each place a border may end:
@@ -89,13 +93,10 @@ public struct BorderDetector: Sendable, Equatable {
       }
       if !known { out.append(candidate) }
     }
-    for (t, b, l, r) in rounds {
-      add(t, b, l, r)
-      add(min(t, b), min(t, b), min(l, r), min(l, r))
-    }
     // One more candidate with caption bars crossed (one round): text on a flat bar breaks
-    // its lines, so the rounds above stop inside the bar. Kept apart, as crossing also
-    // walks through sparse detail on flat content (stars on a night sky).
+    // its lines, so the rounds stop inside the bar. Kept apart, as crossing also walks
+    // through sparse detail on flat content (stars on a night sky).
+    var crossing: (Int, Int, Int, Int)?
     if !rounds.isEmpty {
       let top = depth(base, start: 0, sampleStep: 1, length: width, lineStep: width, lines: height, limit: limitY, crossText: true)
       let bottom = depth(
@@ -104,8 +105,16 @@ public struct BorderDetector: Sendable, Equatable {
       let left = depth(base, start: 0, sampleStep: width, length: height, lineStep: 1, lines: width, limit: limitX, crossText: true)
       let right = depth(
         base, start: width - 1, sampleStep: width, length: height, lineStep: -1, lines: width, limit: limitX, crossText: true)
-      add(top, bottom, left, right)
+      crossing = (top, bottom, left, right)
     }
+    // In the order most worth hashing, up to maxCandidates: the first two rounds and the
+    // last (nested frames), the caption crossing, then the even trims.
+    func even(_ r: (Int, Int, Int, Int)) -> (Int, Int, Int, Int) { (min(r.0, r.1), min(r.0, r.1), min(r.2, r.3), min(r.2, r.3)) }
+    var ordered: [(Int, Int, Int, Int)] = Array(rounds.prefix(2)) + (rounds.count > 2 ? [rounds.last!] : [])
+    ordered += crossing.map { [$0] } ?? []
+    ordered += [rounds.first, rounds.last, rounds.count > 1 ? rounds[1] : nil].compactMap { $0.map(even) }
+    ordered += rounds.dropFirst(2).dropLast() + rounds.dropFirst(2).dropLast().map(even)
+    for (t, b, l, r) in ordered where out.count < maxCandidates { add(t, b, l, r) }
     return out
   }
 
