@@ -27,6 +27,17 @@ public enum PDQVariant: UInt8, Sendable, Codable, CaseIterable, CustomStringConv
   case crop85 = 9
   /// The centre 75 % of the area.
   case crop75 = 10
+  /// Query side: the picture extended by reflecting its edges outwards to the size it
+  /// would have if it were the centre 90 % of the area of a larger one, so that a centre
+  /// crop of a known image is matched against that image's own hash.
+  case extended90 = 11
+  /// The same, as if it were the centre 80 % of the area.
+  case extended80 = 12
+  /// The same, as if it were the centre 85 %, 75 % or 70 % of the area.
+  case extended85 = 13, extended75 = 14, extended70 = 15
+  /// Query side: extended by reflection at one side as if 10 % of the picture's height
+  /// (top, bottom) or width (left, right) had been cut there.
+  case extendedTop = 16, extendedBottom = 17, extendedLeft = 18, extendedRight = 19
 
   /// The name used in outputs and options: `original`, `trimmed`, `crop90`, `crop80`,
   /// `crop70`, `crop-top`, `crop-bottom`, `crop-left`, `crop-right`, `crop85`, `crop75`.
@@ -43,6 +54,15 @@ public enum PDQVariant: UInt8, Sendable, Codable, CaseIterable, CustomStringConv
     case .cropRight: return "crop-right"
     case .crop85: return "crop85"
     case .crop75: return "crop75"
+    case .extended90: return "extended90"
+    case .extended80: return "extended80"
+    case .extended85: return "extended85"
+    case .extended75: return "extended75"
+    case .extended70: return "extended70"
+    case .extendedTop: return "extended-top"
+    case .extendedBottom: return "extended-bottom"
+    case .extendedLeft: return "extended-left"
+    case .extendedRight: return "extended-right"
     }
   }
 
@@ -58,6 +78,21 @@ public enum PDQVariant: UInt8, Sendable, Codable, CaseIterable, CustomStringConv
   /// 2.5 % of the area of a stored one, so a coarser grid leaves gaps (with 90/80/70 only,
   /// `sieve eval` found 60 % of 75 %-area crops).
   public static let centreCrops: [PDQVariant] = [.crop90, .crop85, .crop80, .crop75, .crop70]
+  /// The query-side extensions: for each, the share of the extended picture's width and
+  /// height taken to be missing at each side (left, top, right, bottom).
+  public static let extensions: [(variant: PDQVariant, margins: (left: Double, top: Double, right: Double, bottom: Double))] = {
+    func centre(_ area: Double) -> (Double, Double, Double, Double) {
+      let m = (1 - area.squareRoot()) / 2
+      return (m, m, m, m)
+    }
+    return [
+      (.extended90, centre(0.9)), (.extended85, centre(0.85)), (.extended80, centre(0.8)), (.extended75, centre(0.75)),
+      (.extended70, centre(0.7)), (.extendedTop, (0, 0.1, 0, 0)), (.extendedBottom, (0, 0, 0, 0.1)),
+      (.extendedLeft, (0.1, 0, 0, 0)), (.extendedRight, (0, 0, 0.1, 0)),
+    ]
+  }()
+  /// Whether the variant is made only on the query side (never stored in a set).
+  public var isQueryOnly: Bool { rawValue >= PDQVariant.extended90.rawValue }
   /// The crops that cut one side.
   public static let sideCrops: [PDQVariant] = [.cropTop, .cropBottom, .cropLeft, .cropRight]
 
@@ -74,6 +109,8 @@ public enum PDQVariant: UInt8, Sendable, Codable, CaseIterable, CustomStringConv
     let cutX = Int((Double(width) * 0.1).rounded()), cutY = Int((Double(height) * 0.1).rounded())
     switch self {
     case .original, .trimmed: return nil
+    case .extended90, .extended85, .extended80, .extended75, .extended70: return nil
+    case .extendedTop, .extendedBottom, .extendedLeft, .extendedRight: return nil
     case .crop90: return centre(0.9)
     case .crop80: return centre(0.8)
     case .crop70: return centre(0.7)

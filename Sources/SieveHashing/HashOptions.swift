@@ -17,6 +17,11 @@ public struct HashOptions: Sendable, Equatable {
   /// ``borderDetector``, in the same orientations as the image: the query side of border
   /// normalisation. Only images with borders get the extra hash.
   public var borders = false
+  /// Also hash the picture extended by reflection as if it were a 90 % and an 80 %-area
+  /// centre crop (``PDQVariant/extended90``, ``PDQVariant/extended80``), sampled from the
+  /// image's one blurred plane (``PDQHasher/extendedAreas``): the query side of crop
+  /// normalisation, nearly free.
+  public var extensions = false
   /// The border finder used by ``borders`` and the ``PDQVariant/trimmed`` variant.
   public var borderDetector = BorderDetector()
   /// Variants to hash beside the image, for augmented sets (``PDQVariant``; ``PDQVariant/original``

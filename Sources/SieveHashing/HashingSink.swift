@@ -299,11 +299,17 @@ public struct HashingSink: PixelRowSink {
       let w = planeWidth, h = planeHeight
       // Variants first, cut from the plane before PDQ blurs it in place.
       let variants = variantHashes(width: w, height: h, using: &pdqHasher, oriented: &oriented)
+      // The picture extended as if cropped: sampled from the same blurred plane.
+      pdqHasher.extendedMargins = options.extensions ? PDQVariant.extensions.map(\.margins) : []
       pdq = luma.withUnsafeMutableBufferPointer {
         Self.hashPlane($0, width: w, height: h, dihedral: options.dihedral, orientations: options.orientations,
           options: options, using: &pdqHasher, oriented: &oriented)
       }
-      pdq?.variants = variants
+      let extended = zip(PDQVariant.extensions, pdqHasher.extendedHashes).map { kind, result in
+        PDQVariantOutput(variant: kind.variant, x: 0, y: 0, width: w, height: h, hash: result.hash, quality: result.quality)
+      }
+      pdqHasher.extendedMargins = []
+      pdq?.variants = variants + extended
     }
     let phash = options.phash ? phasher.finish() : nil
     return ImageHashes(pdq: pdq, pdqMode: options.pdqMode, phash: phash, width: width, height: height)

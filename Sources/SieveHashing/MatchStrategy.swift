@@ -14,7 +14,8 @@ public enum MatchStrategy: String, Sendable, Codable, CaseIterable {
   /// (``HashOptions/borders``), not turned.
   case trim
   /// Orientations and borders together: the picture and the picture inside its borders,
-  /// each in its eight orientations. The default.
+  /// each in its eight orientations; and the picture extended by reflection as if it were
+  /// a centre crop (``HashOptions/extensions``). The default.
   case full
 
   /// The strategy `match`, `scan` and `serve` use unless told otherwise.
@@ -27,7 +28,8 @@ public enum MatchStrategy: String, Sendable, Codable, CaseIterable {
     case .dihedral: return "plus PDQ's DCT-domain rotations and flips"
     case .orientations: return "plus the picture really turned and flipped"
     case .trim: return "plus the picture inside its uniform borders"
-    case .full: return "orientations and borders: the picture and the picture inside its borders, each turned and flipped"
+    case .full:
+      return "orientations and borders: the picture and the picture inside its borders, each turned and flipped; the picture extended as if cropped"
     }
   }
 
@@ -36,6 +38,7 @@ public enum MatchStrategy: String, Sendable, Codable, CaseIterable {
     options.dihedral = self == .dihedral
     options.orientations = self == .orientations || self == .full
     options.borders = self == .trim || self == .full
+    options.extensions = self == .full
   }
 
   /// `options` set for this strategy.

@@ -5,7 +5,7 @@
 ///
 /// Calibrated by `Scripts/calibrate_false_matches.py` on half of the dev corpus (pairs of an
 /// edited copy and another original), and checked on the other half: where that half had
-/// pairs (distance 60 and up) the share observed was 0.4–1.4 times the table's, erring
+/// pairs (distance 60 and up) the share observed was 0.4–1.3 times the table's, erring
 /// high (cautious) in the tail. Below distance 76 the table is an extrapolation of the
 /// observed tail, so read small values as an order of magnitude, not a probability.
 public enum FalseMatchEstimate {

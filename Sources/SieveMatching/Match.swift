@@ -16,8 +16,11 @@ public struct Match: Sendable, Hashable {
   public var distance: Int
   /// For PDQ with dihedral queries: the orientation of the query that matched.
   public var orientation: PDQOrientation?
-  /// For PDQ: the query's picture inside its borders matched, not the whole image.
-  public var trimmed = false
+  /// For PDQ: which picture made from the query matched (``PDQVariant/trimmed``: inside
+  /// its borders; ``PDQVariant/extended90``…: extended as if cropped); nil: the image itself.
+  public var queryPicture: PDQVariant?
+  /// Whether the query's picture inside its borders matched.
+  public var trimmed: Bool { queryPicture == .trimmed }
   /// For PDQ in an augmented set: the entry's variant that matched (nil: the image itself).
   public var variant: PDQVariant?
   /// For PDQ: the query's hash that matched (the image's own, turned, or trimmed), so
@@ -28,18 +31,19 @@ public struct Match: Sendable, Hashable {
   public var expectedFalseMatches: Double?
 
   /// Which pictures matched, when not both whole images: `query-trimmed` (the query
-  /// inside its borders) and `entry-<variant>` (an augmented set's variant), joined by
-  /// a comma; nil when the query's whole image matched the entry's own hash.
+  /// inside its borders) or `query-extended90`/`query-extended80` (the query extended as
+  /// if cropped), and `entry-<variant>` (an augmented set's variant), joined by a comma;
+  /// nil when the query's whole image matched the entry's own hash.
   public var picture: String? {
-    let parts = (trimmed ? ["query-trimmed"] : []) + (variant.map { ["entry-" + $0.name] } ?? [])
+    let parts = (queryPicture.map { ["query-" + $0.name] } ?? []) + (variant.map { ["entry-" + $0.name] } ?? [])
     return parts.isEmpty ? nil : parts.joined(separator: ",")
   }
 
   public init(
     set: String, entry: Int, id: String, label: String, kind: HashKind, distance: Int, orientation: PDQOrientation? = nil,
-    trimmed: Bool = false, variant: PDQVariant? = nil
+    queryPicture: PDQVariant? = nil, variant: PDQVariant? = nil
   ) {
-    self.trimmed = trimmed
+    self.queryPicture = queryPicture
     self.variant = variant
     self.set = set
     self.entry = entry
@@ -58,12 +62,14 @@ public struct MatchQuery: Sendable {
   public var pdqQuality: Int?
   /// The 8 dihedral PDQ hashes: when present, every orientation is tried.
   public var pdqDihedral: PDQDihedralHashes?
-  /// The pictures inside the query's borders, when it has borders; they are matched
-  /// beside the image's own.
-  public var pdqTrimmed: [Trimmed] = []
+  /// Pictures made from the query (inside its borders, extended as if cropped); they are
+  /// matched beside the image's own.
+  public var pdqPictures: [Picture] = []
 
-  /// One picture inside the query's borders.
-  public struct Trimmed: Sendable, Hashable {
+  /// One picture made from the query.
+  public struct Picture: Sendable, Hashable {
+    /// Which picture.
+    public var variant: PDQVariant
     /// Its PDQ hash.
     public var hash: PDQHash
     /// Its PDQ quality: under the matcher's minimum, it is not matched.
@@ -71,7 +77,8 @@ public struct MatchQuery: Sendable {
     /// It turned and flipped: when present, every orientation is tried.
     public var orientations: PDQDihedralHashes?
 
-    public init(hash: PDQHash, quality: Int, orientations: PDQDihedralHashes? = nil) {
+    public init(variant: PDQVariant = .trimmed, hash: PDQHash, quality: Int, orientations: PDQDihedralHashes? = nil) {
+      self.variant = variant
       self.hash = hash
       self.quality = quality
       self.orientations = orientations
@@ -100,36 +107,36 @@ extension MatchQuery {
     public var hash: PDQHash
     /// The orientation it is of, when the query carries orientations.
     public var orientation: PDQOrientation?
-    /// Whether it is of the picture inside the borders.
-    public var trimmed: Bool
+    /// The picture made from the query it is of; nil: the image itself.
+    public var picture: PDQVariant?
   }
 
-  /// Whether the query has a PDQ picture good enough to match: the image or a trimmed
-  /// picture of at least `minimumQuality`.
+  /// Whether the query has a PDQ picture good enough to match: the image or a picture
+  /// made from it of at least `minimumQuality`.
   public func hasMatchablePDQ(minimumQuality: Int) -> Bool {
-    pdq != nil && ((pdqQuality ?? 100) >= minimumQuality || pdqTrimmed.contains { $0.quality >= minimumQuality })
+    pdq != nil && ((pdqQuality ?? 100) >= minimumQuality || pdqPictures.contains { $0.quality >= minimumQuality })
   }
 
   /// Every PDQ hash the query is matched with, the image's own first: its orientations
-  /// (or the one hash), then the trimmed pictures'.
+  /// (or the one hash), then the pictures made from it (inside its borders, extended).
   ///
-  /// - Parameter minimumQuality: each picture (the image, each trimmed picture) is left out
+  /// - Parameter minimumQuality: each picture (the image, each picture made from it) is left out
   ///   when its own PDQ quality is lower: a pad lowers the whole image's quality, never the
   ///   picture inside it.
   public func pdqProbes(minimumQuality: Int = 0) -> [PDQProbe] {
     var out: [PDQProbe] = []
     if (pdqQuality ?? 100) < minimumQuality {
-      // The image itself is not matched; its trimmed pictures may be.
+      // The image itself is not matched; the pictures made from it may be.
     } else if let d = pdqDihedral {
-      out += PDQOrientation.allCases.map { PDQProbe(hash: d[$0], orientation: $0, trimmed: false) }
+      out += PDQOrientation.allCases.map { PDQProbe(hash: d[$0], orientation: $0, picture: nil) }
     } else if let pdq {
-      out.append(PDQProbe(hash: pdq, orientation: nil, trimmed: false))
+      out.append(PDQProbe(hash: pdq, orientation: nil, picture: nil))
     }
-    for trimmed in pdqTrimmed where trimmed.quality >= minimumQuality {
-      if let d = trimmed.orientations {
-        out += PDQOrientation.allCases.map { PDQProbe(hash: d[$0], orientation: $0, trimmed: true) }
+    for picture in pdqPictures where picture.quality >= minimumQuality {
+      if let d = picture.orientations {
+        out += PDQOrientation.allCases.map { PDQProbe(hash: d[$0], orientation: $0, picture: picture.variant) }
       } else {
-        out.append(PDQProbe(hash: trimmed.hash, orientation: pdqDihedral == nil ? nil : .original, trimmed: true))
+        out.append(PDQProbe(hash: picture.hash, orientation: pdqDihedral == nil ? nil : .original, picture: picture.variant))
       }
     }
     return out

@@ -94,7 +94,7 @@ public final class Matcher: Sendable {
       var match = Match(
         set: set.name, entry: e, id: set.id(of: e), label: set.label(of: e), kind: .pdq,
         distance: found.distance, orientation: oriented ? probe.orientation ?? .original : nil,
-        trimmed: probe.trimmed, variant: variant == .original ? nil : variant)
+        queryPicture: probe.picture, variant: variant == .original ? nil : variant)
       match.queryPDQ = probe.hash
       match.expectedFalseMatches = FalseMatchEstimate.expectedFalseMatches(distance: found.distance, comparisons: comparisons)
       return match

@@ -84,8 +84,10 @@ extension MatchQuery {
     pdqQuality = hashes.pdq?.quality
     // The picture really turned when those hashes were computed, else the DCT-domain variants.
     pdqDihedral = hashes.pdq?.orientations ?? hashes.pdq?.dihedral
-    pdqTrimmed = (hashes.pdq?.variants(.trimmed) ?? []).map {
-      MatchQuery.Trimmed(hash: $0.hash, quality: $0.quality, orientations: $0.orientations)
+    // The pictures made from the query; an augmented set's crops (computed only when a
+    // set is built) are not query pictures.
+    pdqPictures = (hashes.pdq?.variants ?? []).filter { $0.variant == .trimmed || $0.variant.isQueryOnly }.map {
+      MatchQuery.Picture(variant: $0.variant, hash: $0.hash, quality: $0.quality, orientations: $0.orientations)
     }
     phash = hashes.phash
   }

@@ -49,6 +49,9 @@ struct HashCommand: ParsableCommand {
   @Flag(help: "Also hash the picture inside uniform borders (pads, letterbox, frames), when an image has them: csv pdq_trimmed and pdq_trimmed_box (x+y+WxH, ';' between candidates), jsonl pdq_trimmed.")
   var borders = false
 
+  @Flag(help: "Also hash the picture extended by reflection as if it were a 90 % and an 80 %-area centre crop (what match's default strategy matches a cropped copy with): jsonl pdq_extended.")
+  var extensions = false
+
   @Option(help: "PDQ compatibility mode: fullres or reference-cli.")
   var pdqMode: PDQMode = .fullResolution
 
@@ -73,6 +76,7 @@ struct HashCommand: ParsableCommand {
     var options = HashOptions(pdq: true, pdqMode: pdqMode, dihedral: dihedral, phash: !noPhash, fastJPEG: fast)
     turning.apply(to: &options)
     options.borders = borders
+    options.extensions = extensions
     var skipped = 0
     let errorOutput = LineWriter.standardError()
     let (source, files, walkFailures) = walking.walk(paths, errors: errorOutput)

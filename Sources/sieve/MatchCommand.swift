@@ -14,8 +14,9 @@ struct MatchCommand: ParsableCommand {
     discussion: """
       Images are hashed exactly as `sieve hash` hashes them, then compared with every set: \
       PDQ by Hamming distance, by default the picture and the picture inside its uniform \
-      borders, each really turned and flipped (--strategy, below), and the augmented \
-      variants of a set that has them; MD5, SHA-1 and SHA-256 by exact digest (computed from \
+      borders, each really turned and flipped, and the picture extended by reflection as \
+      if it were cropped (--strategy, below), against every hash of a set, an augmented \
+      set's variants included; MD5, SHA-1 and SHA-256 by exact digest (computed from \
       the same read of every file, images or not, when a set holds digests); pHash only \
       when --phash-max-distance is given.
 
@@ -26,7 +27,7 @@ struct MatchCommand: ParsableCommand {
       <= 8 gave 10 false matches (0.09%), all between dark deep-sky astronomy photos, and \
       <= 4 one (9e-5): no useful pHash radius meets PDQ's 1e-5 budget, so pHash is off by \
       default. `sieve eval` measured the default strategy: 0 false pairs in 679,500 pairs \
-      of an edited copy and another original (closest 52). Each PDQ match carries an \
+      of an edited copy and another original (closest 40). Each PDQ match carries an \
       estimate of how many unrelated pictures would match this closely by chance \
       (expected_false_matches; see the README). A PDQ \
       hash with quality below --min-quality is reported as low quality (on standard error) \
@@ -34,8 +35,9 @@ struct MatchCommand: ParsableCommand {
 
       Output rows: path, set, id, label, kind (pdq, phash, md5, sha1, sha256), distance, \
       orientation (for PDQ: which rotation or flip of the query matched), picture \
-      (query-trimmed: the query inside its borders matched; entry-crop90 etc.: an \
-      augmented set's variant), expected_false_matches.
+      (query-trimmed: the query inside its borders matched; query-extended90 etc.: the \
+      query extended as if cropped; entry-crop90 etc.: an augmented set's variant), \
+      expected_false_matches.
 
       Exit status: 0 when every input was processed (matched or not), 1 when some failed, 2 \
       on a usage error.

@@ -86,6 +86,13 @@ struct RecordWriter {
         }
         object.addRaw("pdq_trimmed", "[" + items.joined(separator: ",") + "]")
       }
+      if options.extensions {
+        var inner = JSONObject()
+        for variant in PDQVariant.extensions.map(\.variant) {
+          if let v = hashes.pdq?.variants(variant).first { inner.add(variant.name, v.hash.hexString) }
+        }
+        object.addRaw("pdq_extended", inner.text)
+      }
       if let phash = hashes.phash { object.add("phash", phash.hexString) }
       object.add("width", hashes.width)
       object.add("height", hashes.height)

@@ -1,3 +1,4 @@
+import Foundation
 import SieveCore
 import SieveHashing
 import SieveImaging
@@ -120,5 +121,38 @@ import Testing
     }
     let found = BorderDetectorTests.rectangles(image, w, h)
     #expect(!found.isEmpty && found.count <= BorderDetector().maxCandidates, "\(found.count)")
+  }
+}
+
+@Suite struct ExtensionHashTests {
+  /// A 90 %-area centre crop, extended by reflection as if it were one, comes back nearer
+  /// its original's hash than the crop's own hash (2 of the 3 fixtures; q1050 from 72 bits
+  /// to 38). The extension is sampled from the crop's blurred plane: on these fixtures it
+  /// lay 22–74 bits from the PDQ of the crop padded by reflection and hashed whole, an
+  /// approximation chosen for its cost (README: crop normalisation).
+  @Test func aCentreCropExtendedComesBackNearItsOriginal() throws {
+    let folder = TestData.fixtureVectors.appendingPathComponent("pdq/images/reg-test-input/labelme-subset")
+    var plain = ImageHasher(options: HashOptions(pdq: true, phash: false))
+    var options = HashOptions(pdq: true, phash: false)
+    options.extensions = true
+    var extending = ImageHasher(options: options)
+    var closer = 0
+    for name in ["q0122.jpg", "q1050.jpg", "q2821.jpg"] {
+      let image = try ImageDecoder().decodeImage(TestData.bytes(folder.appendingPathComponent(name)))
+      let own = try #require(plain.hash(image).pdq?.hash)
+      let r = try #require(PDQVariant.crop90.cropRectangle(width: image.width, height: image.height))
+      let c = image.layout.channels
+      var cut: [UInt8] = []
+      for y in r.y..<(r.y + r.height) { cut += image.pixels[((y * image.width + r.x) * c)..<((y * image.width + r.x + r.width) * c)] }
+      let crop = extending.hash(PixelImage(width: r.width, height: r.height, layout: image.layout, pixels: cut))
+      let output = try #require(crop.pdq)
+      // Every extension is computed, and the image's own hash is untouched by them.
+      #expect(output.variants.map(\.variant) == PDQVariant.extensions.map(\.variant))
+      #expect(output.hash == plain.hash(PixelImage(width: r.width, height: r.height, layout: image.layout, pixels: cut)).pdq?.hash)
+      let extended = try #require(output.variants(.extended90).first)
+      if extended.hash.distance(to: own) < output.hash.distance(to: own) { closer += 1 }
+      if name == "q1050.jpg" { #expect(extended.hash.distance(to: own) <= 40 && output.hash.distance(to: own) > 60) }
+    }
+    #expect(closer >= 2)
   }
 }

@@ -111,3 +111,21 @@ import Testing
     #expect(drift <= 40, "PDQ drift \(drift)")
   }
 }
+
+@Suite struct LowerMedianTests {
+  /// Selection gives exactly `sorted()[127]`, ties and repeated values included.
+  @Test func selectionEqualsSorting() {
+    var rng = SplitMix64(seed: 4)
+    for round in 0..<2_000 {
+      let block: [Float] = (0..<256).map { _ in
+        switch round % 4 {
+        case 0: return Float(Int(rng.next() % 7))  // many ties
+        case 1: return Float(bitPattern: UInt32(truncatingIfNeeded: rng.next()) & 0x7f7f_ffff) * (rng.next() % 2 == 0 ? 1 : -1)
+        case 2: return Float(round)  // all equal
+        default: return Float(Int(rng.next() % 100_000)) / 7
+        }
+      }
+      #expect(PDQHasher.lowerMedian(block) == block.sorted()[127])
+    }
+  }
+}

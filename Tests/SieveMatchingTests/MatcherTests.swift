@@ -90,11 +90,11 @@ import Testing
     #expect(byCrop.count == 1 && byCrop[0].variant == .crop90 && byCrop[0].picture == "entry-crop90" && byCrop[0].id == "known")
 
     var query = MatchQuery(pdq: Self.hash(5), pdqQuality: 100)
-    query.pdqTrimmed = [MatchQuery.Trimmed(hash: own, quality: 100)]
+    query.pdqPictures = [MatchQuery.Picture(hash: own, quality: 100)]
     let byTrim = matcher.matches(for: query)
     #expect(byTrim.count == 1 && byTrim[0].trimmed && byTrim[0].picture == "query-trimmed" && byTrim[0].distance == 0)
     // A trimmed picture of too low a quality is not matched.
-    query.pdqTrimmed = [MatchQuery.Trimmed(hash: own, quality: 10)]
+    query.pdqPictures = [MatchQuery.Picture(hash: own, quality: 10)]
     #expect(matcher.matches(for: query).isEmpty)
 
     // The own hash wins ties over a variant at the same distance.
@@ -116,7 +116,7 @@ import Testing
     var query = MatchQuery(pdq: known, pdqQuality: 30)
     #expect(matcher.matches(for: query).isEmpty)
     #expect(!matcher.pdqQualityIsEnough(query))
-    query.pdqTrimmed = [MatchQuery.Trimmed(hash: known, quality: 80)]
+    query.pdqPictures = [MatchQuery.Picture(hash: known, quality: 80)]
     let found = matcher.matches(for: query)
     #expect(found.count == 1 && found[0].trimmed && found[0].queryPDQ == known)
     #expect(matcher.pdqQualityIsEnough(query))

@@ -87,8 +87,48 @@ public struct PDQHasher {
   /// orientations' hashes, in ``PDQOrientation`` order.
   public private(set) var turnedHashes: [PDQHash]?
 
+  /// Also compute, from the one blurred plane, the hashes of the picture extended by
+  /// reflection as if these shares of a larger picture's width and height had been cut
+  /// at each side (``extendedHashes``): each extended picture's 64×64 samples are taken
+  /// where it would take them, mapped back into the picture by mirroring at its edges.
+  public var extendedMargins: [(left: Double, top: Double, right: Double, bottom: Double)] = []
+  /// After a ``hash(luma:width:height:dihedral:)`` with ``extendedMargins``: each extended
+  /// picture's hash and quality, in the same order.
+  public private(set) var extendedHashes: [(hash: PDQHash, quality: Int)] = []
+
   /// Creates a hasher with empty scratch buffers.
   public init() {}
+
+  /// The hashes of the extended pictures from the blurred plane of the original.
+  private static func extendedFromBlurredPlane(
+    _ blurred: UnsafePointer<Float>, width: Int, height: Int,
+    margins: [(left: Double, top: Double, right: Double, bottom: Double)], using hasher: inout PDQHasher
+  ) -> [(hash: PDQHash, quality: Int)] {
+    func reflect(_ i: Int, _ n: Int) -> Int {
+      var i = i
+      while i < 0 || i >= n { i = i < 0 ? -i - 1 : 2 * n - i - 1 }
+      return i
+    }
+    var out: [(hash: PDQHash, quality: Int)] = []
+    let saved = hasher.buffer64
+    for m in margins {
+      let (ew, eh) = (Double(width) / (1 - m.left - m.right), Double(height) / (1 - m.top - m.bottom))
+      let (ox, oy) = (ew * m.left, eh * m.top)
+      let rows = (0..<64).map { r in reflect(Int(((Double(r) + 0.5) * eh / 64.0 - oy).rounded(.down)), height) * width }
+      let columns = (0..<64).map { c in reflect(Int(((Double(c) + 0.5) * ew / 64.0 - ox).rounded(.down)), width) }
+      hasher.buffer64.withUnsafeMutableBufferPointer { buffer in
+        for r in 0..<64 {
+          let row = blurred + rows[r]
+          for c in 0..<64 { buffer[r * 64 + c] = row[columns[c]] }
+        }
+      }
+      let quality = Self.quality(hasher.buffer64)
+      hasher.computeDCT()
+      out.append((Self.bits(hasher.dctBlock), quality))
+    }
+    hasher.buffer64 = saved
+    return out
+  }
 
   /// The hashes of the eight orientations from the blurred plane of the original.
   private static func turnedFromBlurredPlane(
@@ -162,6 +202,9 @@ public struct PDQHasher {
       }
     }
     let quality = Self.quality(buffer64)
+    extendedHashes =
+      extendedMargins.isEmpty || (width == 64 && height == 64)
+      ? [] : Self.extendedFromBlurredPlane(UnsafePointer(plane), width: width, height: height, margins: extendedMargins, using: &self)
     if turnedFromBlur, !(width == 64 && height == 64) {
       turnedHashes = Self.turnedFromBlurredPlane(UnsafePointer(plane), width: width, height: height, using: &self)
     } else {
@@ -241,7 +284,7 @@ public struct PDQHasher {
   /// One bit per coefficient strictly above the lower median (sorted[127]), bit
   /// `k = 16i + j` for `B[i][j]` (spec §7.2–7.4).
   static func bits(_ block: [Float]) -> PDQHash {
-    let median = block.sorted()[127]
+    let median = lowerMedian(block)
     var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
     for k in 0..<256 where block[k] > median {
       let bit = UInt64(1) << UInt64(k & 63)
@@ -253,6 +296,33 @@ public struct PDQHasher {
       }
     }
     return PDQHash(w0: words.0, w1: words.1, w2: words.2, w3: words.3)
+  }
+
+  /// The 128th smallest of the 256 coefficients (`sorted()[127]`), by selection in a
+  /// scratch copy instead of a full sort: the same value, without an allocation per hash
+  /// (it runs for every turned and extended picture too).
+  static func lowerMedian(_ block: [Float]) -> Float {
+    withUnsafeTemporaryAllocation(of: Float.self, capacity: 256) { scratch in
+      _ = scratch.initialize(from: block.prefix(256))
+      var (lo, hi) = (0, 255)
+      let k = 127
+      while lo < hi {
+        // Hoare partition around the middle element's value.
+        let pivot = scratch[(lo + hi) / 2]
+        var (i, j) = (lo, hi)
+        while i <= j {
+          while scratch[i] < pivot { i += 1 }
+          while scratch[j] > pivot { j -= 1 }
+          if i <= j {
+            scratch.swapAt(i, j)
+            i += 1
+            j -= 1
+          }
+        }
+        if k <= j { hi = j } else if k >= i { lo = i } else { break }
+      }
+      return scratch[k]
+    }
   }
 
   /// The DCT-domain sign and transpose tricks for the dihedral variants (spec §8).
