@@ -154,7 +154,7 @@ let package = Package(
     ),
 
     // Helpers shared by the test targets: locating ../shared and the fixtures, CSV.
-    .target(name: "SieveTestSupport", path: "Tests/SieveTestSupport", swiftSettings: swiftSettings),
+    .target(name: "SieveTestSupport", dependencies: ["SieveCore"], path: "Tests/SieveTestSupport", swiftSettings: swiftSettings),
 
     .testTarget(name: "SieveSystemTests", dependencies: ["SieveSystem", "SieveTestSupport"], swiftSettings: swiftSettings),
     .testTarget(

@@ -1,3 +1,5 @@
+import SieveCore
+
 /// A `sieve eval` result as one self-contained HTML5 page: a summary, the strategies
 /// side by side, an ROC chart, per-attack bars and table, and the attack suite.
 ///
@@ -380,27 +382,9 @@ extension EvalReportPage {
 // MARK: - Text and numbers
 
 extension EvalReportPage {
-  /// `s` with `&`, `<`, `>`, `"` and `'` replaced by character references, for text and attribute values alike;
-  /// other control characters than tab, line feed and carriage return become U+FFFD.
-  ///
-  /// Walks Unicode scalars, never `Character`s: a combining mark or joiner fuses with the `<` beside
-  /// it into one grapheme cluster, which would then equal none of the five and pass through.
-  private static func escape(_ s: String) -> String {
-    var out = String.UnicodeScalarView()
-    for scalar in s.unicodeScalars {
-      switch scalar {
-      case "&": out.append(contentsOf: "&amp;".unicodeScalars)
-      case "<": out.append(contentsOf: "&lt;".unicodeScalars)
-      case ">": out.append(contentsOf: "&gt;".unicodeScalars)
-      case "\"": out.append(contentsOf: "&quot;".unicodeScalars)
-      case "'": out.append(contentsOf: "&#39;".unicodeScalars)
-      case "\t", "\n", "\r": out.append(scalar)
-      case "\u{0}"..."\u{1F}", "\u{7F}"..."\u{9F}": out.append("\u{FFFD}")
-      default: out.append(scalar)
-      }
-    }
-    return String(out)
-  }
+  /// `s` escaped for text and attribute values alike, control characters other than tab
+  /// and line breaks replaced by U+FFFD.
+  private static func escape(_ s: String) -> String { HTMLText.escape(s, replacingControls: true) }
 
   /// `s` cut to `limit` characters, the last one an ellipsis, for chart labels (the full text goes in a tooltip).
   private static func shortened(_ s: String, _ limit: Int) -> String {

@@ -1,28 +1,23 @@
 import Foundation
+import SieveCore
 
-/// The attack suite's random numbers: SplitMix64 (Steele, Lea and Flood 2014), so that
-/// one seed gives the same attacked copies on every machine and in every Sieve version
-/// that keeps the suite. Each (image, attack) pair draws from its own stream.
+/// The attack suite's random numbers: ``SplitMix64``, so that one seed gives the same
+/// attacked copies on every machine and in every Sieve version that keeps the suite. Each
+/// (image, attack) pair draws from its own stream.
 public struct SeededGenerator: RandomNumberGenerator, Sendable {
-  private var state: UInt64
+  private var generator: SplitMix64
 
   public init(seed: UInt64) {
-    state = seed
+    generator = SplitMix64(seed: seed)
   }
 
   /// The stream of one attack on one image.
   public init(seed: UInt64, image: Int, attack: Int) {
-    var mixer = SeededGenerator(seed: seed ^ (UInt64(image) &* 0x9E37_79B9_7F4A_7C15))
-    state = mixer.next() ^ (UInt64(attack) &* 0xD1B5_4A32_D192_ED03)
+    var mixer = SplitMix64(seed: seed ^ (UInt64(image) &* 0x9E37_79B9_7F4A_7C15))
+    generator = SplitMix64(seed: mixer.next() ^ (UInt64(attack) &* 0xD1B5_4A32_D192_ED03))
   }
 
-  public mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
+  public mutating func next() -> UInt64 { generator.next() }
 
   /// A uniform double in [0, 1).
   public mutating func unit() -> Double {

@@ -80,7 +80,7 @@ import Testing
   /// A match through an augmented variant names it; one through the query's trimmed
   /// picture says so; the estimate grows with the distance and with the set.
   @Test func variantsAndTrimmedPicturesAreNamed() throws {
-    let (own, crop, inside) = (Self.hash(1), Self.hash(2), Self.hash(3))
+    let (own, crop) = (Self.hash(1), Self.hash(2))
     var entry = HashSetEntry(id: "known", label: "example", pdq: own)
     entry.pdqVariants = [HashSetEntry.Variant(variant: .crop90, hash: crop)]
     let set = HashSet(name: "s", entries: [entry, HashSetEntry(id: "other", pdq: Self.hash(4))])

@@ -170,25 +170,8 @@ public enum ReportWriter {
     return lines.joined(separator: "\n") + "\n"
   }
 
-  /// `s` with `&`, `<`, `>`, `"` and `'` replaced by character references.
-  ///
-  /// Walks Unicode scalars, never `Character`s: a prepend mark (U+0600), a joiner or a
-  /// combining mark fuses with the `<` beside it into one grapheme cluster, which would
-  /// then equal none of the five and pass through as a live tag.
-  static func escape(_ s: String) -> String {
-    var out = String.UnicodeScalarView()
-    for scalar in s.unicodeScalars {
-      switch scalar {
-      case "&": out.append(contentsOf: "&amp;".unicodeScalars)
-      case "<": out.append(contentsOf: "&lt;".unicodeScalars)
-      case ">": out.append(contentsOf: "&gt;".unicodeScalars)
-      case "\"": out.append(contentsOf: "&quot;".unicodeScalars)
-      case "'": out.append(contentsOf: "&#39;".unicodeScalars)
-      default: out.append(scalar)
-      }
-    }
-    return String(out)
-  }
+  /// `s` escaped for HTML (``HTMLText/escape(_:replacingControls:)``).
+  static func escape(_ s: String) -> String { HTMLText.escape(s) }
 
   /// The report page's Content-Security-Policy: no script, no network; only its own inline
   /// style and `data:` thumbnails. A tag that escaping missed still could not run or load.

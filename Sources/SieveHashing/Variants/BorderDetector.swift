@@ -42,16 +42,6 @@ public struct BorderDetector: Sendable, Equatable {
   /// A rectangle of the plane.
   public typealias Rectangle = (x: Int, y: Int, width: Int, height: Int)
 
-  /// The picture inside the borders, as a rectangle of the plane; nil when no side has a
-  /// border worth trimming.
-  ///
-  /// Borders are peeled in rounds, so that nested frames come off one after the other: a
-  /// screenshot's desktop margin first, then the window's title bar and edge, whose lines
-  /// only become whole lines once the margin is gone.
-  public func contentRectangle(luma: UnsafeBufferPointer<Float>, width: Int, height: Int) -> Rectangle? {
-    contentRectangles(luma: luma, width: width, height: height).first
-  }
-
   /// The candidate pictures inside the borders (at most ``maxCandidates``, differing by
   /// more than ``minimumShare`` of a side): each round's trim, the caption-crossing trim,
   /// and, when opposite sides were trimmed unequally, the trims kept even on each axis
