@@ -12,9 +12,9 @@ struct StrategyOptions: ParsableArguments {
       image over plain's, measured by `sieve eval` on the dev corpus's 4,530 edited copies: \
       plain (the image's own hash; 1.00x), dihedral (plus PDQ's DCT-domain rotations and \
       flips; 1.01x), orientations (plus the picture really turned and flipped; 1.24x), trim \
-      (plus the picture inside uniform borders; 1.30x), full (the default: both, and the \
-      picture extended by reflection as if cropped; 2.06x; 1.85-1.97x on the unedited \
-      corpus). Copies found on average over the 30 edits: 49.6, 62.5, 66.4, 61.3 and 85.5 %. A set's augmented variants are matched whatever the strategy.
+      (plus the picture inside uniform borders; 1.41x), full (the default: both, and the \
+      picture extended by reflection as if cropped; 2.00x; 1.79-1.88x on the unedited \
+      corpus). Copies found on average over the 30 edits: 49.6, 62.5, 66.4, 62.6 and 86.7 %. A set's augmented variants are matched whatever the strategy.
       """, valueName: "strategy"))
   var strategy: MatchStrategy?
 

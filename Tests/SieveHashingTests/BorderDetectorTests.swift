@@ -63,6 +63,59 @@ import Testing
     #expect(!found.contains { $0.y > 25 }, "\(found)")
   }
 
+  /// A letterboxed night sky: black sky continues both bars, so no pixel tells where the
+  /// bars end; the trim that leaves the picture a common shape (here square) is a
+  /// candidate, and only that one recovers the picture.
+  @Test func barsContinuedByBlackSkyComeOffAtACommonShape() throws {
+    let (w, h) = (200, 200)
+    var content = Self.textured(width: w, height: h, seed: 21)
+    for y in 0..<20 { for x in 0..<w { content[y * w + x] = 0; content[(h - 1 - y) * w + x] = 0 } }
+    let boxed = Self.padded(content, w, h, top: 25, bottom: 25, left: 0, right: 0, level: 0)
+    let found = Self.rectangles(boxed.pixels, boxed.width, boxed.height)
+    #expect(found.contains { $0 == (0, 25, 200, 200) }, "\(found)")
+    // Square is the one common shape the bands allow; without it, every candidate cuts
+    // into the sky.
+    #expect(BorderDetector.commonShapeTrims(along: 250, across: 200, upTo: 55) == [50, 45, 25])
+    #expect(BorderDetector.commonShapeTrims(along: 250, across: 200, upTo: 45) == [45, 25])
+    #expect(BorderDetector.commonShapeTrims(along: 250, across: 200, upTo: 24).isEmpty)
+    var shapeless = BorderDetector()
+    shapeless.maxShapeTrims = 0
+    let guessed = boxed.pixels.map(Float.init).withUnsafeBufferPointer {
+      shapeless.contentRectangles(luma: $0, width: boxed.width, height: boxed.height)
+    }
+    #expect(!guessed.isEmpty && guessed.allSatisfy { $0.y > 25 }, "\(guessed)")
+  }
+
+  /// A coloured pad saved as JPEG rings in its last lines before the picture's edge (4:2:0
+  /// chroma blocks are 16 lines): the trim still ends at the edge, within a line, where
+  /// the flat lines alone stop up to 7 lines short.
+  @Test func jpegRingingBeforeTheEdgeIsCrossed() throws {
+    let (w, h) = (200, 150)
+    var rng = SplitMix64(seed: 4)
+    var rgb: [UInt8] = []
+    for y in 0..<h { for x in 0..<w { rgb += [UInt8(40 + x / 4), UInt8(60 + y / 4), UInt8(rng.next() % 120)] } }
+    let (top, bottom, left, right) = (21, 19, 13, 27)
+    let (W, H) = (w + left + right, h + top + bottom)
+    var padded = [UInt8](repeating: 0, count: W * H * 3)
+    for i in 0..<(W * H) { padded[3 * i] = 208; padded[3 * i + 1] = 40; padded[3 * i + 2] = 90 }
+    for y in 0..<h { for x in 0..<w { for c in 0..<3 { padded[((y + top) * W + x + left) * 3 + c] = rgb[(y * w + x) * 3 + c] } } }
+    let bytes = try JPEGEncoder.encode(PixelImage(width: W, height: H, layout: .rgb, pixels: padded), quality: 90)
+    let decoded = try ImageDecoder().decodeImage(bytes)
+    let luma = (0..<(W * H)).map { i -> Float in
+      let p = decoded.pixels[(3 * i)..<(3 * i + 3)].map(Float.init)
+      return 0.299 * p[0] + 0.587 * p[1] + 0.114 * p[2]
+    }
+    func near(_ r: BorderDetector.Rectangle) -> Bool {
+      abs(r.x - left) <= 1 && abs(r.y - top) <= 1 && abs(r.width - w) <= 1 && abs(r.height - h) <= 1
+    }
+    let found = luma.withUnsafeBufferPointer { BorderDetector().contentRectangles(luma: $0, width: W, height: H) }
+    #expect(found.first.map(near) == true, "\(found) \(decoded.layout)")
+    var flatOnly = BorderDetector()
+    flatOnly.maxRingingLines = 0
+    let short = luma.withUnsafeBufferPointer { flatOnly.contentRectangles(luma: $0, width: W, height: H) }
+    #expect(!short.contains(where: near), "\(short)")
+  }
+
   /// A screenshot's nested frames come off in rounds: desktop margin, title bar, edge.
   @Test func nestedFramesComeOffInRounds() throws {
     let content = Self.textured(width: 160, height: 120, seed: 3)
