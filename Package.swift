@@ -26,6 +26,7 @@ let package = Package(
     .library(name: "SieveCore", targets: ["SieveCore"]),
     .library(name: "SieveImaging", targets: ["SieveImaging"]),
     .library(name: "SieveHashing", targets: ["SieveHashing"]),
+    .library(name: "SieveVideo", targets: ["SieveVideo"]),
     .library(name: "SievePipeline", targets: ["SievePipeline"]),
     .library(name: "SieveEvidence", targets: ["SieveEvidence"]),
     .library(name: "SieveHashSets", targets: ["SieveHashSets"]),
@@ -69,6 +70,11 @@ let package = Package(
     .systemLibrary(name: "CTSK", providers: [.apt(["libtsk-dev"])]),
     .systemLibrary(name: "CEWF", providers: [.apt(["libewf-dev"])]),
     .systemLibrary(name: "CArchive", providers: [.apt(["libarchive-dev"])]),
+    // FFmpeg's libraries behind a shim that reads through custom I/O only (no URLs, no
+    // playlists) and reports every failure as a status.
+    .target(
+      name: "CVideo",
+      linkerSettings: [.linkedLibrary("avformat"), .linkedLibrary("avcodec"), .linkedLibrary("swscale"), .linkedLibrary("avutil")]),
 
     // Bytes -> pixel rows, within limits. The only importer of the C codec modules.
     .target(
@@ -76,6 +82,11 @@ let package = Package(
 
     // Pixels -> hashes (PDQ, pHash). Pure Swift, no I/O.
     .target(name: "SieveHashing", dependencies: ["SieveCore", "SieveImaging"], swiftSettings: swiftSettings),
+
+    // Videos -> vPDQ features: FFmpeg decoding within limits, vPDQ's frame sampling, PDQ
+    // of each sampled frame.
+    .target(
+      name: "SieveVideo", dependencies: ["SieveCore", "SieveImaging", "SieveHashing", "CVideo"], swiftSettings: swiftSettings),
 
     // Known-hash sets: the columnar in-memory set, text formats, Sieve's binary format.
     .target(name: "SieveHashSets", dependencies: ["SieveSystem", "SieveCore"], swiftSettings: swiftSettings),
@@ -89,7 +100,7 @@ let package = Package(
     .target(
       name: "SievePipeline",
       dependencies: [
-        "SieveSystem", "SieveCore", "SieveImaging", "SieveHashing", "SieveHashSets", "SieveMatching",
+        "SieveSystem", "SieveCore", "SieveImaging", "SieveHashing", "SieveHashSets", "SieveMatching", "SieveVideo",
         .product(name: "Crypto", package: "swift-crypto"),
       ],
       swiftSettings: swiftSettings
@@ -111,6 +122,7 @@ let package = Package(
       name: "SieveCase",
       dependencies: [
         "SieveSystem", "SieveCore", "SieveImaging", "SieveHashing", "SieveHashSets", "SieveMatching", "SievePipeline", "SieveEvidence",
+        "SieveVideo",
         .product(name: "GRDB", package: "GRDB.swift"),
         .product(name: "Crypto", package: "swift-crypto"),
       ],
@@ -147,7 +159,7 @@ let package = Package(
       name: "sieve",
       dependencies: [
         "SieveSystem", "SieveCore", "SieveImaging", "SieveHashing", "SieveHashSets", "SieveMatching", "SievePipeline", "SieveEvidence",
-        "SieveCase", "SieveServer", "SieveEval",
+        "SieveCase", "SieveServer", "SieveEval", "SieveVideo",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: swiftSettings
@@ -162,6 +174,8 @@ let package = Package(
     .testTarget(
       name: "SieveEvalTests", dependencies: ["SieveEval", "SieveCore", "SieveHashing", "SieveImaging", "SieveTestSupport"],
       swiftSettings: swiftSettings),
+    .testTarget(
+      name: "SieveVideoTests", dependencies: ["SieveVideo", "SieveCore", "SieveTestSupport"], swiftSettings: swiftSettings),
     .testTarget(name: "SieveCoreTests", dependencies: ["SieveCore", "SieveTestSupport"], swiftSettings: swiftSettings),
     .testTarget(
       name: "SieveHashSetsTests", dependencies: ["SieveCore", "SieveHashSets", "SieveTestSupport"],

@@ -1,6 +1,6 @@
 // libFuzzer targets for everything Sieve reads from outside: every image decoder, the text
 // hash-set readers, the .sieveset reader, the service's JSON request bodies, the
-// picture carver and the archive reader. Any input
+// picture carver, the archive reader, video containers and vPDQ's text. Any input
 // must come back as a value or as a typed error: never a crash, a trap, a hang, a leak or
 // a sanitizer report.
 //
@@ -12,6 +12,7 @@ import SieveCore
 import SieveHashSets
 @testable import SieveImaging
 import SieveMatching
+import SieveVideo
 
 /// The service's request types are compiled in from Sources/SieveServer/APIRequests.swift;
 /// their namespace is declared by the service's APITypes.swift, so here too.
@@ -29,6 +30,11 @@ enum FuzzTarget: String, CaseIterable {
   /// The archive reader (Sources/SieveEvidence/Archives/ArchiveReader.swift, compiled in,
   /// over libarchive) with small limits: every member reported, nothing past a limit.
   case archive
+  /// A video through FFmpeg (container probing, demuxing, decoding, vPDQ's sampling) with
+  /// small limits: features or a typed error.
+  case video
+  /// vPDQ's text lines and python-threatexchange's items.
+  case vpdqText = "vpdq-text"
 
   static let current: FuzzTarget = {
     let name = ProcessInfo.processInfo.environment["SIEVE_FUZZ_TARGET"] ?? ""
@@ -106,6 +112,21 @@ enum FuzzTarget: String, CaseIterable {
         if case .file(_, let data) = member { memoryFiles.append(data) }
       }
       precondition(streamedFiles == memoryFiles, "read in place and from memory differ")
+    case .video:
+      let limits = VideoLimits(
+        maxDurationSeconds: 3600, maxFramePixels: 1_000_000, maxHashedFrames: 20, maxDecodedFrames: 500, maxSeconds: 2)
+      if let video = try? VideoHasher(limits: limits, secondsPerHash: 0.5).hash(data) {
+        precondition(video.features.count <= 20 && video.framesDecoded <= 500)
+        precondition(zip(video.features, video.features.dropFirst()).allSatisfy { $0.frameNumber < $1.frameNumber })
+      }
+    case .vpdqText:
+      let text = String(decoding: data, as: UTF8.self)
+      if let features = try? VPDQText.parse(text) {
+        // What parses is written back and reads the same (times once at 3 decimals).
+        let once = try? VPDQText.parse(VPDQText.lines(features))
+        precondition(once != nil && once.map { try? VPDQText.parse(VPDQText.lines($0)) } == once)
+      }
+      _ = try? VPDQText.parseSignal(text.split(separator: "\n").map(String.init))
     case .serviceJSON:
       let json = Data(data)
       if let hashes = try? JSONDecoder().decode(API.Hashes.self, from: json) { _ = try? hashes.query() }

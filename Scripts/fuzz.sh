@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # libFuzzer + AddressSanitizer (LeakSanitizer included) over everything Sieve reads from
 # outside: the image decoders, the text hash-set readers, the .sieveset reader, the
-# service's JSON request bodies, the picture carver and the archive reader. One binary,
+# service's JSON request bodies, the picture carver, the archive reader, the video
+# containers (through FFmpeg) and vPDQ's text. One binary,
 # one target per run
 # (Fuzz/FuzzTargets.swift).
 #
@@ -17,22 +18,22 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${SIEVE_FUZZ_OUT:-.build-fuzz}
-targets=(jpeg png gif webp bmp tiff heif text-hashset sieveset service-json carver archive)
+targets=(jpeg png gif webp bmp tiff heif text-hashset sieveset service-json carver archive video vpdq-text)
 flags=(-sanitize=fuzzer,address -O -g -parse-as-library -enable-testing -swift-version 6 -package-name sieve)
 
 build() {
   mkdir -p "$out/modules" "$out/lib" "$out/crashes"
-  for shim in CJPEG:jpeg CPNG:png CTIFF:tiff; do
+  for shim in CJPEG:jpeg CPNG:png CTIFF:tiff CVideo:video; do
     name=${shim%%:*} src=${shim##*:}
     mkdir -p "$out/cmodules/$name"
     printf 'module %s [system] {\n  header "%s"\n  export *\n}\n' "$name" "$PWD/Sources/$name/include/sieve_$src.h" \
       > "$out/cmodules/$name/module.modulemap"
     clang -c -g -O1 -fsanitize=fuzzer-no-link,address -ISources/$name/include "Sources/$name/sieve_$src.c" -o "$out/lib/sieve_$src.o"
   done
-  local includes=(-I "$out/modules" -I "$out/cmodules/CJPEG" -I "$out/cmodules/CPNG" -I "$out/cmodules/CTIFF"
+  local includes=(-I "$out/modules" -I "$out/cmodules/CJPEG" -I "$out/cmodules/CPNG" -I "$out/cmodules/CTIFF" -I "$out/cmodules/CVideo"
     -I Sources/CWebP -I Sources/CGIF -I Sources/CHeif -I Sources/CArchive)
   # The library modules, in dependency order, each a static library of its own.
-  for module in SieveSystem SieveCore SieveImaging SieveHashSets SieveMatching; do
+  for module in SieveSystem SieveCore SieveImaging SieveHashing SieveVideo SieveHashSets SieveMatching; do
     swiftc "${flags[@]}" "${includes[@]}" -module-name "$module" -emit-library -static \
       -emit-module-path "$out/modules/$module.swiftmodule" -o "$out/lib/lib$module.a" \
       $(find "Sources/$module" -name '*.swift' | sort)
@@ -43,8 +44,8 @@ build() {
     Fuzz/FuzzTargets.swift Sources/SieveServer/APIRequests.swift Sources/SieveEvidence/Carving/PictureCarver.swift \
     Sources/SieveEvidence/Archives/ArchiveReader.swift Sources/SievePipeline/ArchiveMember.swift \
     Sources/SievePipeline/ContainerOutcome.swift \
-    -L "$out/lib" -lSieveMatching -lSieveHashSets -lSieveImaging -lSieveCore -lSieveSystem "$out"/lib/sieve_*.o \
-    -ljpeg -lpng16 -lwebp -lgif -ltiff -lheif -larchive -o "$out/sieve-fuzz" 2> "$out/link.log"; then
+    -L "$out/lib" -lSieveMatching -lSieveHashSets -lSieveVideo -lSieveHashing -lSieveImaging -lSieveCore -lSieveSystem "$out"/lib/sieve_*.o \
+    -ljpeg -lpng16 -lwebp -lgif -ltiff -lheif -larchive -lavformat -lavcodec -lswscale -lavutil -o "$out/sieve-fuzz" 2> "$out/link.log"; then
     grep -v "Cannot export local symbol" "$out/link.log" >&2
     exit 1
   fi

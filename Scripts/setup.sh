@@ -3,10 +3,11 @@
 # what its tests need.
 # Idempotent: does nothing when they are already there. Needs root or sudo.
 set -euo pipefail
-# The codec libraries, The Sleuth Kit (disk images; E01 through libewf), and for the tests
+# The codec libraries, FFmpeg's libraries (videos), The Sleuth Kit (disk images; E01 through libewf), and for the tests
 # the tools that make small disk images (FAT, ext4, E01) and archives (zip, bsdtar for 7z and
 # zstd), Debian's exFAT forensics sample with its original files, and Python to drive them.
 packages=(libjpeg-dev libpng-dev libwebp-dev libgif-dev libtiff-dev libheif-dev libtsk-dev libewf-dev libarchive-dev
+  libavformat-dev libavcodec-dev libswscale-dev libavutil-dev
   python3 dosfstools mtools e2fsprogs ntfs-3g xorriso ewf-tools zip libarchive-tools zstd xz-utils
   forensics-samples-exfat forensics-samples-files)
 missing=()

@@ -18,7 +18,8 @@ public enum HTMLText {
       case "\"": out.append(contentsOf: "&quot;".unicodeScalars)
       case "'": out.append(contentsOf: "&#39;".unicodeScalars)
       case "\t", "\n", "\r": out.append(scalar)
-      case "\u{0}"..."\u{1F}", "\u{7F}"..."\u{9F}" where replacingControls: out.append("\u{FFFD}")
+      case "\u{0}"..."\u{1F}" where replacingControls, "\u{7F}"..."\u{9F}" where replacingControls:
+        out.append("\u{FFFD}")
       default: out.append(scalar)
       }
     }

@@ -41,6 +41,10 @@ public struct HashOptions: Sendable, Equatable {
     /// side first; nil: at full resolution, bit-exact with hashing a turned file.
     case turnedPlane(side: Int?)
   }
+  /// Take PDQ's luma from RGB even when every pixel is gray. By default a gray picture
+  /// delivered as RGB is hashed from its gray values, as the PDQ reference reads a
+  /// grayscale file; vPDQ converts every video frame to RGB and takes luma from that.
+  public var grayFromRGB = false
   /// Compute the 64-bit pHash.
   public var phash: Bool
   /// Fast mode: decode large JPEGs at 1/2, 1/4 or 1/8 scale in the DCT domain, keeping

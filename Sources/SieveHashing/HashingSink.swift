@@ -291,7 +291,7 @@ public struct HashingSink: PixelRowSink {
   public mutating func finish(using pdqHasher: inout PDQHasher, oriented: inout PDQOrientedHasher) -> ImageHashes {
     var pdq: PDQOutput?
     if options.pdq {
-      if layout == .rgb && allGray {
+      if layout == .rgb && allGray && !options.grayFromRGB {
         // Every pixel was gray: luma is the gray value (float32 luma of (v,v,v) is
         // within 2e-5 of v, so rounding recovers v exactly).
         let count = planeWidth * planeHeight

@@ -4,6 +4,8 @@ import SieveCore
 import SieveHashSets
 import SieveHashing
 import SieveImaging
+import SieveSystem
+import SieveVideo
 
 /// Hashes many files in parallel on every core with Dispatch, within a memory budget,
 /// and delivers the records in input order.
@@ -27,6 +29,8 @@ public final class BatchHasher: Sendable {
     public var digests: Bool = false
     /// Files whose digest is in this set are recorded as known good, without decoding.
     public var knownGood: KnownGoodSet?
+    /// How videos are hashed (vPDQ); nil: videos are not decoded, only recorded as such.
+    public var video: VideoHasher? = VideoHasher()
 
     public init(
       options: HashOptions = HashOptions(), limits: DecodingLimits = .default,
@@ -78,7 +82,14 @@ public final class BatchHasher: Sendable {
       bytes = try source.read(file, maxBytes: configuration.limits.maxBytes, times: &times)
     } catch {
       var record: HashRecord
-      if case .tooLarge = error {
+      if case .tooLarge = error, configuration.video != nil, let video = hashVideoInPlace(file, from: source) {
+        record = video
+        if configuration.digests || configuration.knownGood != nil {
+          let streamed = digestsOnly(file, from: source, tooLarge: error.description)
+          record.digests = streamed.digests
+          if streamed.isKnownGood { record.outcome = .knownGood }
+        }
+      } else if case .tooLarge = error {
         let digests = configuration.digests || configuration.knownGood != nil
         record = digests ? digestsOnly(file, from: source, tooLarge: error.description) : HashRecord(path: path, outcome: .failed(error.description))
         // Too large to hold, but an archive: read where it lies, its members hashed.
@@ -114,7 +125,7 @@ public final class BatchHasher: Sendable {
       record.outcome = .container(outcome)
       record.contained = contained
     } else {
-      record.outcome = bytes.withUnsafeBytes { Self.outcome($0, explicit: file.explicit, using: &pipeline) }
+      record.outcome = bytes.withUnsafeBytes { outcome($0, explicit: file.explicit, using: &pipeline) }
     }
     if let digesting { record.digests = digesting() }
     record.times = times
@@ -261,12 +272,37 @@ public final class BatchHasher: Sendable {
     let digests = wanted && (configuration.digests || configuration.knownGood != nil) ? FileDigests(of: data) : nil
     var record = HashRecord(path: path, outcome: .skipped("not decoded"), size: data.count, digests: digests)
     record.format = ImageFormat.detect(data)
+    if record.format == nil { record.video = VideoContainer.detect(data) }
     if let knownGood = configuration.knownGood, let digests, digests.all.contains(where: knownGood.contains) {
       record.outcome = .knownGood
     } else if decode {
-      record.outcome = Self.outcome(data, explicit: explicit, using: &pipeline)
+      record.outcome = outcome(data, explicit: explicit, using: &pipeline)
     }
     return record
+  }
+
+  /// A video over the byte limit, hashed where it lies (a source that can open files
+  /// read-only for random access): nil when the source cannot or it is not a video.
+  private func hashVideoInPlace(_ file: InputFile, from source: some EvidenceSource) -> HashRecord? {
+    guard let hasher = configuration.video else { return nil }
+    do {
+      guard let opened = try source.openForRandomAccess(file) else { return nil }
+      var prefix = [UInt8](repeating: 0, count: 64)
+      let got = prefix.withUnsafeMutableBytes { pread(opened.handle.descriptor, $0.baseAddress, 64, 0) }
+      guard got > 0, ImageFormat.detect(Array(prefix.prefix(got))) == nil,
+        let container = VideoContainer.detect(Array(prefix.prefix(got)))
+      else { return nil }
+      var record = HashRecord(path: file.path, outcome: .skipped(""), size: Int(opened.size))
+      record.video = container
+      do {
+        record.outcome = .video(try hasher.hash(descriptor: opened.handle.descriptor, length: opened.size))
+      } catch {
+        record.outcome = .failed(error.description)
+      }
+      return record
+    } catch {
+      return HashRecord(path: file.path, outcome: .failed(error.description))
+    }
   }
 
   /// A file over the byte limit: its digests, streamed; an image among them is a
@@ -285,8 +321,18 @@ public final class BatchHasher: Sendable {
     }
   }
 
-  /// Decodes and hashes one file's bytes through the pipeline.
-  private static func outcome(_ data: UnsafeRawBufferPointer, explicit: Bool, using pipeline: inout ImagePipeline) -> HashRecord.Outcome {
+  /// Decodes and hashes one file's bytes: a picture through the pipeline, a video (by its
+  /// first bytes, never a picture's) through the video hasher.
+  private func outcome(_ data: UnsafeRawBufferPointer, explicit: Bool, using pipeline: inout ImagePipeline) -> HashRecord.Outcome {
+    if ImageFormat.detect(data) == nil, VideoContainer.detect(data) != nil {
+      guard let hasher = configuration.video else { return .skipped("a video (videos not hashed)") }
+      do {
+        return .video(try hasher.hash(data))
+      } catch {
+        if case .notVideo = error, !explicit { return .skipped(error.description) }
+        return .failed(error.description)
+      }
+    }
     do {
       let result = try pipeline.hash(data)
       return .hashed(result.hashes, result.header)

@@ -1,3 +1,5 @@
+import SieveSystem
+
 /// Where the files Sieve hashes come from, and how they are read: files and folders on a
 /// mounted file system today (``FolderEvidence``); disk images and archives implement the
 /// same protocol, so that `hash`, `match` and `scan` read every kind of evidence alike.
@@ -29,12 +31,27 @@ public protocol EvidenceSource: Sendable {
   /// The same for a file too large to read whole (over the byte limit), which the source
   /// reads where it needs; nil when it is not a container.
   func expandInPlace(_ file: InputFile, visit: (ContainedFile) -> Void) -> ContainerOutcome?
+
+  /// Opens a file the walk found read-only for reading where it is needed (a video too
+  /// large to hold, decoded as it lies); nil when the source cannot.
+  func openForRandomAccess(_ file: InputFile) throws(FileReader.Failure) -> RandomAccessFile?
+}
+
+/// A file open read-only for reads at any offset (`pread`), and its size when opened.
+public struct RandomAccessFile: Sendable {
+  public let handle: OpenFile
+  public let size: Int64
+  public init(handle: OpenFile, size: Int64) {
+    self.handle = handle
+    self.size = size
+  }
 }
 
 extension EvidenceSource {
   /// No containers: every file is read as it is.
   public func expand(_ file: InputFile, bytes: [UInt8], visit: (ContainedFile) -> Void) -> ContainerOutcome? { nil }
   public func expandInPlace(_ file: InputFile, visit: (ContainedFile) -> Void) -> ContainerOutcome? { nil }
+  public func openForRandomAccess(_ file: InputFile) throws(FileReader.Failure) -> RandomAccessFile? { nil }
 }
 
 /// A file found inside another (an archive member), as an ``EvidenceSource`` hands it over
@@ -89,5 +106,10 @@ public struct FolderEvidence: EvidenceSource {
 
   public func forEachChunk(_ file: InputFile, chunkSize: Int, _ body: (UnsafeRawBufferPointer) -> Void) throws(FileReader.Failure) {
     try FileReader.forEachChunk(file, chunkSize: chunkSize, body)
+  }
+
+  public func openForRandomAccess(_ file: InputFile) throws(FileReader.Failure) -> RandomAccessFile? {
+    let (handle, metadata) = try FileReader.open(file)
+    return RandomAccessFile(handle: handle, size: Int64(metadata.size))
   }
 }

@@ -2,6 +2,7 @@ import SieveCore
 import SieveHashing
 import SieveImaging
 import SieveMatching
+import SieveVideo
 
 /// What happened to one file of a batch.
 public struct HashRecord: Sendable {
@@ -19,6 +20,8 @@ public struct HashRecord: Sendable {
   /// The image format its first bytes show, when it was read (also for files that failed
   /// to decode), so that nobody has to open the file again to learn it.
   public var format: ImageFormat?
+  /// The video container its first bytes show, when it was read and is not a picture.
+  public var video: VideoContainer?
   /// Where the file lies inside a disk image; nil for a file of a mounted folder. For an
   /// archive member: where its outermost archive lies.
   public var location: EvidenceLocation?
@@ -32,6 +35,9 @@ public struct HashRecord: Sendable {
   public enum Outcome: Sendable {
     /// Hashed: the hashes and the header as decoded.
     case hashed(ImageHashes, ImageHeader)
+    /// A video, hashed as vPDQ does: its sampled frames' features (and, when it stopped
+    /// before its end, why: ``SieveVideo/VideoHashes/stoppedEarly``).
+    case video(VideoHashes)
     /// Could not be read or decoded; the reason is for a person.
     case failed(String)
     /// Not an image (found in a folder, so not an error).

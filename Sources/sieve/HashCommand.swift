@@ -2,17 +2,25 @@ import ArgumentParser
 import Foundation
 import SieveHashing
 import SievePipeline
+import SieveVideo
 
 /// `sieve hash PATH...`: hash image files and folders.
 struct HashCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "hash",
-    abstract: "Compute PDQ and pHash hashes of image files and folders.",
+    abstract: "Compute PDQ and pHash hashes of image files and folders, and vPDQ features of videos.",
     discussion: """
       Folders are walked recursively (symbolic links inside them are not followed unless \
       --follow-symlinks is given). Files are recognised as images by their first bytes, \
       whatever their names; in folders, files that are not images are skipped and counted. \
       JPEG, PNG, GIF, BMP, WebP, TIFF, HEIF/HEIC and AVIF are decoded.
+
+      Videos (MP4/MOV/3GP, MKV/WebM, AVI, MPEG-TS, MPEG-PS, FLV, WMV; found by content) \
+      are hashed as Meta's vPDQ does, with FFmpeg: one frame every --seconds-per-hash \
+      (frame n when n is a multiple of floor(seconds x frame rate)), each frame's PDQ hash \
+      and quality with its frame number and time. Text and --format vpdq print vPDQ's \
+      lines (frame,quality,hash,timestamp); csv gives a row a frame (frame, timestamp \
+      columns); jsonl a "vpdq" array.
 
       Work is spread over all cores; decode memory is kept under --memory-limit (a large \
       image waits until enough is free). Output is in input order.
@@ -31,14 +39,18 @@ struct HashCommand: ParsableCommand {
         sieve hash photos/
         sieve hash --format csv --dihedral evidence/ > hashes.csv
         sieve hash --format jsonl --pdq-mode reference-cli a.jpg b.png
+        sieve hash --format vpdq clip.mp4 > clip.vpdq
       """
   )
 
-  @Argument(help: "Image files and folders to hash.")
+  @Argument(help: "Image and video files and folders to hash.")
   var paths: [String]
 
-  @Option(help: "Output format: text, csv or jsonl.")
-  var format: OutputFormat = .text
+  @Option(help: "Output format: text, csv, jsonl, or vpdq (videos only: per video a '# PATH' line, then vPDQ's lines frame,quality,hash,timestamp).")
+  var format: HashFormat = .text
+
+  @OptionGroup(title: "Videos")
+  var videos: VideoOptions
 
   @Flag(help: "Also output the 8 PDQ dihedral hashes (rotations and flips).")
   var dihedral = false
@@ -84,19 +96,32 @@ struct HashCommand: ParsableCommand {
 
     var configuration = try resources.configuration(options: options)
     configuration.digests = digests
+    configuration.video = videos.hasher
     let batch = BatchHasher(configuration: configuration)
     let output = LineWriter.standardOutput(forPeople: format == .text)
     let writer = RecordWriter(format: format, options: options, digests: digests)
     if let header = writer.header { output.write(header) }
     let progress = Progress(total: files.count, enabled: !quiet)
     var hashed = 0
+    var videos = 0
     var done = 0
     batch.run(files, from: source) { _, record in
       if record.member == nil { done += 1 }
       switch record.outcome {
       case .hashed(let hashes, let header):
         hashed += 1
-        output.write(writer.line(path: record.path.description, hashes: hashes, header: header, digests: record.digests))
+        if let line = writer.line(path: record.path.description, hashes: hashes, header: header, digests: record.digests) {
+          output.write(line)
+        }
+      case .video(let video):
+        videos += 1
+        for line in writer.videoLines(path: record.path.description, video: video, container: record.video, digests: record.digests) {
+          output.write(line)
+        }
+        if let why = video.stoppedEarly {
+          progress.clearLine()
+          errorOutput.write("\(record.path): \(why); \(video.features.count) frames hashed")
+        }
       case .failed(let reason):
         failures += 1
         progress.clearLine()
@@ -120,7 +145,7 @@ struct HashCommand: ParsableCommand {
       progress.update(done: done, failed: failures)
     }
     output.flush()
-    progress.finish(hashed: hashed, failed: failures, skipped: skipped)
+    progress.finish(hashed: hashed, failed: failures, skipped: skipped, videos: videos)
     if let failure = output.failure {
       errorOutput.write("sieve: cannot write the output: \(failure)")
       throw ExitCode(ExitStatus.someFailed)

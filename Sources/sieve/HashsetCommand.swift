@@ -202,7 +202,7 @@ extension HashsetCommand {
           failures += 1
           progress.clearLine()
           errors.write("\(record.path): encrypted; not read")
-        case .skipped, .container, .knownGood, .special:
+        case .skipped, .container, .knownGood, .special, .video:
           skipped += 1
         }
         progress.update(done: done, failed: failures)

@@ -5,6 +5,7 @@ import SieveHashSets
 import SieveHashing
 import SieveMatching
 import SievePipeline
+import SieveVideo
 
 /// `sieve match`: find images (or precomputed hashes) that are in known-hash sets.
 struct MatchCommand: ParsableCommand {
@@ -164,6 +165,21 @@ struct MatchCommand: ParsableCommand {
         switch record.outcome {
         case .hashed:
           handle(path: record.path.description, query: record.query)
+        case .video(let video):
+          // Each hashed frame is matched as a picture, named by its time in the video.
+          if let digests = record.digests {
+            handle(path: record.path.description, query: MatchQuery(digests: digests.all))
+          }
+          for frame in video.features {
+            var query = MatchQuery(digests: [])
+            query.pdq = frame.hash
+            query.pdqQuality = frame.quality
+            handle(path: "\(record.path)@\(frame.timestampText)s", query: query)
+          }
+          if let why = video.stoppedEarly {
+            progress.clearLine()
+            errors.write("\(record.path): \(why); \(video.features.count) frames matched")
+          }
         case .failed(let reason):
           failures += 1
           progress.clearLine()

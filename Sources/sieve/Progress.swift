@@ -60,11 +60,12 @@ final class Progress {
     drawn = false
   }
 
-  func finish(hashed: Int, failed: Int, skipped: Int) {
+  func finish(hashed: Int, failed: Int, skipped: Int, videos: Int = 0) {
     clearLine()
     guard enabled else { return }
     let elapsed = Date().timeIntervalSince(start)
     var summary = "sieve: hashed \(hashed) image\(hashed == 1 ? "" : "s")"
+    if videos > 0 { summary += " and \(videos) video\(videos == 1 ? "" : "s")" }
     if failed > 0 { summary += ", \(failed) failed" }
     if skipped > 0 { summary += ", \(skipped) skipped (not images)" }
     summary += String(format: " in %.2f s (%.1f images/s)", elapsed, Double(hashed) / max(elapsed, 1e-9))

@@ -1,12 +1,27 @@
+import ArgumentParser
 import Foundation
 import SieveCore
 import SieveHashing
 import SieveImaging
 import SievePipeline
+import SieveVideo
 
-/// Formats hash records as text, CSV or JSON Lines.
+/// How `sieve hash` writes its records.
+enum HashFormat: String, ExpressibleByArgument, CaseIterable {
+  /// Aligned columns for a person; a video's frames as vPDQ's lines under it.
+  case text
+  /// RFC 4180 CSV with a header row whose first two columns are `path,pdq`; a video's
+  /// frames a row each.
+  case csv
+  /// One JSON object per line.
+  case jsonl
+  /// Videos only, as vPDQ writes them: `# PATH`, then `frame,quality,hash,timestamp` lines.
+  case vpdq
+}
+
+/// Formats hash records as text, CSV, JSON Lines or vPDQ's lines.
 struct RecordWriter {
-  let format: OutputFormat
+  let format: HashFormat
   let options: HashOptions
   var digests = false
 
@@ -21,10 +36,12 @@ struct RecordWriter {
     if options.borders { columns += ["pdq_trimmed", "pdq_trimmed_box"] }
     if digests { columns += ["md5", "sha1", "sha256"] }
     if options.fastJPEG { columns.append("jpeg_scale") }
+    columns += ["frame", "timestamp"]
     return columns.joined(separator: ",")
   }
 
-  func line(path: String, hashes: ImageHashes, header: ImageHeader, digests fileDigests: FileDigests? = nil) -> String {
+  /// A picture's line; nil in the vpdq format (videos only).
+  func line(path: String, hashes: ImageHashes, header: ImageHeader, digests fileDigests: FileDigests? = nil) -> String? {
     let digestHex = digests ? (fileDigests?.all.map(\.hexString) ?? ["", "", ""]) : []
     let pdq = hashes.pdq?.hash.hexString ?? ""
     let quality = hashes.pdq.map { String($0.quality) } ?? ""
@@ -56,6 +73,7 @@ struct RecordWriter {
       if options.borders { fields += [trimmed.map(\.hash.hexString).joined(separator: ";"), boxes.joined(separator: ";")] }
       fields += digestHex
       if options.fastJPEG { fields.append("1/\(hashes.scaleDenominator)") }
+      fields += ["", ""]
       return fields.joined(separator: ",")
     case .jsonl:
       var object = JSONObject()
@@ -104,7 +122,77 @@ struct RecordWriter {
         object.add("sha256", digestHex[2])
       }
       return object.text
+    case .vpdq:
+      return nil
     }
+  }
+
+  /// A video's lines: its frames' features, with its header's facts.
+  func videoLines(path: String, video: VideoHashes, container: VideoContainer?, digests fileDigests: FileDigests? = nil) -> [String] {
+    let info = video.info
+    let digestHex = digests ? (fileDigests?.all.map(\.hexString) ?? ["", "", ""]) : []
+    let kind = container?.rawValue ?? "video"
+    switch format {
+    case .text:
+      var fields = [
+        "vpdq", "\(video.features.count) frames", "\(info.width)x\(info.height)", "\(Self.decimal(info.frameRate)) fps",
+        info.duration.map { "\(Self.decimal($0)) s" } ?? "", "\(kind)/\(info.codec)",
+      ]
+      if let md5 = digestHex.first { fields.append("md5=" + md5) }
+      fields.append(path)
+      return [fields.filter { !$0.isEmpty }.joined(separator: "  ")] + video.features.map { "  " + VPDQText.line($0) }
+    case .vpdq:
+      return ["# " + path.replacingOccurrences(of: "\n", with: "\\n")] + video.features.map(VPDQText.line)
+    case .csv:
+      return video.features.map { f in
+        var fields = [
+          CSVField.quote(path), f.hash.hexString, String(f.quality), "", String(info.width), String(info.height), kind, "fullres",
+        ]
+        if options.dihedral { fields += Array(repeating: "", count: 7) }
+        if options.orientations { fields += Array(repeating: "", count: 7) }
+        if options.borders { fields += ["", ""] }
+        fields += digestHex
+        if options.fastJPEG { fields.append("") }
+        fields += [String(f.frameNumber), f.timestampText]
+        return fields.joined(separator: ",")
+      }
+    case .jsonl:
+      var object = JSONObject()
+      object.add("path", path)
+      object.add("kind", "video")
+      object.add("format", kind)
+      object.add("codec", info.codec)
+      object.add("width", info.width)
+      object.add("height", info.height)
+      object.addRaw("frame_rate", Self.decimal(info.frameRate))
+      object.addRaw("duration", info.duration.map(Self.decimal) ?? "null")
+      object.add("frames_decoded", video.framesDecoded)
+      let frames = video.features.map { f -> String in
+        var inner = JSONObject()
+        inner.add("frame", f.frameNumber)
+        inner.add("pdq", f.hash.hexString)
+        inner.add("quality", f.quality)
+        inner.addRaw("timestamp", f.timestampText)
+        return inner.text
+      }
+      object.addRaw("vpdq", "[" + frames.joined(separator: ",") + "]")
+      if video.badPackets > 0 { object.add("bad_packets", video.badPackets) }
+      if let why = video.stoppedEarly { object.add("stopped_early", why) }
+      if digests {
+        object.add("md5", digestHex[0])
+        object.add("sha1", digestHex[1])
+        object.add("sha256", digestHex[2])
+      }
+      return [object.text]
+    }
+  }
+
+  /// A number for output: up to 3 decimals, trailing zeros dropped.
+  static func decimal(_ value: Double) -> String {
+    var text = String(format: "%.3f", value)
+    while text.hasSuffix("0") { text.removeLast() }
+    if text.hasSuffix(".") { text.removeLast() }
+    return text
   }
 }
 

@@ -23,7 +23,7 @@ import Testing
     let result = try sieve("hash", "--quiet", "--format", "csv", Self.q0122, Self.shrink)
     #expect(result.status == 0, "\(result.stderr)")
     let lines = result.stdout.split(separator: "\n").map(String.init)
-    #expect(lines.first == "path,pdq,pdq_quality,phash,width,height,format,pdq_mode")
+    #expect(lines.first == "path,pdq,pdq_quality,phash,width,height,format,pdq_mode,frame,timestamp")
     #expect(lines.count == 3)
     let rows = lines.dropFirst().map(TestData.fields)
     for row in rows {
@@ -61,12 +61,13 @@ import Testing
     let result = try sieve("hash", "--quiet", "--format", "csv", "--dihedral", "--pdq-mode", "reference-cli", Self.shrink)
     #expect(result.status == 0)
     let lines = result.stdout.split(separator: "\n").map(String.init)
-    #expect(lines[0].hasSuffix(",pdq_mode,pdq_rot90,pdq_rot180,pdq_rot270,pdq_flipx,pdq_flipy,pdq_flip_plus1,pdq_flip_minus1"))
+    #expect(lines[0].hasSuffix(",pdq_mode,pdq_rot90,pdq_rot180,pdq_rot270,pdq_flipx,pdq_flipy,pdq_flip_plus1,pdq_flip_minus1,frame,timestamp"))
     let row = TestData.fields(lines[1])
     let reference = try expected("expected_reference_cli.csv", Self.shrink)
     #expect(row[1] == reference["pdq_hex"])
     #expect(row[7] == "reference-cli")
-    #expect(Array(row[8...]) == ["rot90", "rot180", "rot270", "flipx", "flipy", "flip_plus1", "flip_minus1"].map { reference[$0]! })
+    #expect(Array(row[8..<15]) == ["rot90", "rot180", "rot270", "flipx", "flipy", "flip_plus1", "flip_minus1"].map { reference[$0]! })
+    #expect(Array(row[15...]) == ["", ""])
   }
 
   @Test func jsonLinesAreJSONObjectsWithTheMode() throws {

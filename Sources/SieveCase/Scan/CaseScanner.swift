@@ -8,6 +8,7 @@ import SieveImaging
 import SieveMatching
 import SievePipeline
 import SieveSystem
+import SieveVideo
 
 /// A forensic scan of evidence into a case database: every file's digests, every image's
 /// perceptual hashes, every match against the hash sets, in a database that a killed scan
@@ -319,6 +320,12 @@ public struct CaseScanner: Sendable {
       row.phash = hashes.phash?.hexString
     case .skipped:
       row.status = .notImage
+    case .video(let video):
+      // Recorded with its size; its frames are not stored in the case yet.
+      row.status = .notImage
+      row.type = record.video.map { "video/" + $0.rawValue } ?? "video"
+      row.width = video.info.width
+      row.height = video.info.height
     case .knownGood:
       row.status = .knownGood
     case .failed(let reason):

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Makes the small benign test videos in Tests/Fixtures/video from FFmpeg's synthetic
+# sources (testsrc2, mandelbrot, life) and two photographs of ../shared/corpus/dev, and
+# their expected vPDQ features from Meta's `vpdq` package (PyPI, 0.2.5, built against
+# Debian's FFmpeg: python3 -m venv V && V/bin/pip install vpdq==0.2.5; needs
+# libavformat-dev libavcodec-dev libswscale-dev libavdevice-dev libavfilter-dev cmake).
+#
+#   Scripts/make_video_fixtures.sh [VENV]   (default VENV: /tmp/vpdq-venv)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+venv=${1:-/tmp/vpdq-venv}
+out=Tests/Fixtures/video
+mkdir -p "$out"
+ff() { ffmpeg -v error -y "$@"; }
+# Synthetic sources, several containers and codecs.
+ff -f lavfi -i testsrc2=size=320x240:rate=30:duration=5 -c:v libx264 -pix_fmt yuv420p -preset veryfast "$out/testsrc2-h264.mp4"
+ff -f lavfi -i mandelbrot=size=256x192:rate=25 -t 4 -c:v libvpx-vp9 -b:v 200k -deadline realtime -cpu-used 8 "$out/mandelbrot-vp9.webm"
+ff -f lavfi -i life=size=128x96:rate=10:mold=10:ratio=0.1:death_color=#202020:life_color=#e0e0e0 -t 6 -c:v mpeg4 -q:v 8 "$out/life-mpeg4.avi"
+ff -f lavfi -i testsrc2=size=240x180:rate=30000/1001:duration=4 -c:v libx264 -pix_fmt yuv420p -preset veryfast -f mpegts "$out/testsrc2-2997.ts"
+ff -f lavfi -i testsrc2=size=176x144:rate=15:duration=3 -c:v flv1 -q:v 5 "$out/testsrc2-flv1.flv"
+ff -f lavfi -i testsrc2=size=128x96:rate=10:duration=3 -f gif "$out/testsrc2.gif"
+# A slideshow of two benign photographs (2 s each), as a re-encoded video would show them.
+photos=../shared/corpus/dev
+a=$(ls "$photos"/*.jpg | sort | sed -n 3p); b=$(ls "$photos"/*.jpg | sort | sed -n 40p)
+ff -loop 1 -t 2 -i "$a" -loop 1 -t 2 -i "$b" \
+  -filter_complex "[0]scale=480:360,setsar=1,fps=24[x];[1]scale=480:360,setsar=1,fps=24[y];[x][y]concat=n=2:v=1[v]" \
+  -map "[v]" -c:v libx264 -pix_fmt yuv420p -preset veryfast "$out/slideshow-h264.mp4"
+echo "$(basename "$a") $(basename "$b")" > "$out/slideshow-sources.txt"
+# Expected features, as vPDQ's CLI writes them: frame,quality,hash,timestamp (3 decimals).
+for f in "$out"/*.mp4 "$out"/*.webm "$out"/*.avi "$out"/*.ts "$out"/*.flv "$out"/*.gif; do
+  "$venv/bin/python" - "$f" > "$f.vpdq" <<'PY'
+import sys, vpdq
+for x in vpdq.computeHash(sys.argv[1], seconds_per_hash=1.0):
+    print(f"{x.frame_number},{x.quality},{x.hex},{x.timestamp:.3f}")
+PY
+done
+ls -l "$out"

@@ -1,0 +1,81 @@
+#ifndef SIEVE_VIDEO_H
+#define SIEVE_VIDEO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/// Opaque state of one video being decoded with FFmpeg's libraries (libavformat,
+/// libavcodec, libswscale): the demuxer reading through a custom I/O context (a read-only
+/// file descriptor or bytes in memory, never a URL), the best video stream's decoder, and
+/// the RGB converter.
+///
+/// Only the container formats Sieve treats as video are allowed (no playlists, concat
+/// lists or other formats that open further files or URLs), every call stops at the
+/// deadline, and no FFmpeg error ever calls exit().
+typedef struct sieve_video sieve_video;
+
+/// What the container and the stream's header say.
+typedef struct {
+  int32_t width;            ///< coded width of the video stream (pixels)
+  int32_t height;           ///< coded height
+  int32_t avg_rate_num;     ///< the stream's average frame rate (avg_frame_rate), 0/0 when unknown
+  int32_t avg_rate_den;
+  int32_t real_rate_num;    ///< the stream's base frame rate (r_frame_rate)
+  int32_t real_rate_den;
+  int64_t duration_us;      ///< the stream's (or else the container's) duration in µs, -1 when unknown
+  int64_t frame_count;      ///< frames in the stream by its header, 0 when unknown
+  int32_t stream_index;     ///< the video stream chosen (the best by FFmpeg's ranking)
+  int32_t stream_count;
+  char format_name[64];     ///< demuxer, e.g. "mov,mp4,m4a,3gp,3g2,mj2"
+  char codec_name[32];      ///< decoder, e.g. "h264"
+} sieve_video_info;
+
+/// Status codes.
+enum {
+  SIEVE_VIDEO_OK = 0,
+  SIEVE_VIDEO_END = 1,               ///< no more frames
+  SIEVE_VIDEO_ERROR = -1,            ///< FFmpeg reported an error; see the message
+  SIEVE_VIDEO_NOT_VIDEO = -2,        ///< not a container Sieve reads, or no video stream
+  SIEVE_VIDEO_NO_DECODER = -3,       ///< this FFmpeg has no decoder for the stream's codec
+  SIEVE_VIDEO_NO_MEMORY = -4,
+  SIEVE_VIDEO_TIMEOUT = -5,          ///< the deadline passed
+  SIEVE_VIDEO_FRAME_TOO_LARGE = -6,  ///< the frame does not fit the RGB buffer given (see width, height)
+};
+
+/// Opens the video in `data[0..<length]` (kept alive by the caller until
+/// sieve_video_close). `deadline_ns`: CLOCK_MONOTONIC time after which every call
+/// fails with SIEVE_VIDEO_TIMEOUT (0: none). `max_pixels`: the largest frame the decoder
+/// may allocate (width × height). On failure returns the status and writes a message.
+int sieve_video_open_memory(const uint8_t *data, size_t length, int64_t deadline_ns, int64_t max_pixels,
+                            sieve_video **out, char *message, size_t message_length);
+
+/// The same, reading the file open read-only at `fd` (of `length` bytes) with pread; the
+/// descriptor stays the caller's.
+int sieve_video_open_fd(int fd, int64_t length, int64_t deadline_ns, int64_t max_pixels, sieve_video **out,
+                        char *message, size_t message_length);
+
+/// Fills `info`.
+void sieve_video_info_get(const sieve_video *video, sieve_video_info *info);
+
+/// Decodes the next frame, in the decoder's output order (the order vPDQ counts frames
+/// in). When `rgb` is not NULL, converts the frame to packed RGB24 (rows of width × 3
+/// bytes) at its own size, as vPDQ does (swscale, SWS_AREA, FFmpeg's default colour
+/// matrix and range); a frame larger than `rgb_capacity` gives
+/// SIEVE_VIDEO_FRAME_TOO_LARGE with its size in `width` and `height`, and the frame can be
+/// asked for again with a larger buffer by sieve_video_convert_last.
+/// Returns SIEVE_VIDEO_OK with a frame, SIEVE_VIDEO_END after the last, or an error.
+/// Packets the decoder rejects are skipped and counted (sieve_video_bad_packets).
+int sieve_video_next(sieve_video *video, uint8_t *rgb, size_t rgb_capacity, int32_t *width, int32_t *height,
+                     int64_t *pts_us, char *message, size_t message_length);
+
+/// Converts the frame last returned again (after SIEVE_VIDEO_FRAME_TOO_LARGE).
+int sieve_video_convert_last(sieve_video *video, uint8_t *rgb, size_t rgb_capacity, char *message,
+                             size_t message_length);
+
+/// Packets the decoder rejected so far (corrupt data skipped).
+int64_t sieve_video_bad_packets(const sieve_video *video);
+
+/// Frees everything. NULL is allowed.
+void sieve_video_close(sieve_video *video);
+
+#endif

@@ -1,0 +1,128 @@
+import CVideo
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One video open in FFmpeg: its stream's header and its frames in decoding order, each
+/// converted to RGB only when asked for. Reads through the shim's custom I/O (a read-only
+/// descriptor or bytes in memory), so nothing named inside the file is ever opened.
+///
+/// Not thread-safe; one reader a thread. The bytes or descriptor given must outlive it.
+final class VideoReader {
+  /// A decoded frame: its size and presentation time, its RGB pixels when converted.
+  struct Frame {
+    var width: Int
+    var height: Int
+    /// Microseconds; nil when the stream gives none.
+    var presentationTime: Int64?
+    /// Packed RGB24 rows, or nil when not converted.
+    var rgb: [UInt8]?
+  }
+
+  private var video: OpaquePointer?
+  let info: VideoInfo
+  private let limits: VideoLimits
+  /// Never empty (the shim reads a NULL buffer as "do not convert"); grown to fit a frame.
+  private var rgbBuffer: [UInt8] = [0, 0, 0]
+
+  /// Opens bytes in memory; `bytes` must stay valid while the reader lives.
+  convenience init(bytes: UnsafeRawBufferPointer, limits: VideoLimits, deadline: UInt64?) throws(VideoError) {
+    let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
+    try self.init(limits: limits) { out, message, length in
+      sieve_video_open_memory(base, bytes.count, Self.nanoseconds(deadline), Int64(limits.maxFramePixels), out, message, length)
+    }
+  }
+
+  /// Opens the file read-only at `descriptor` (`length` bytes); the descriptor must stay
+  /// open while the reader lives.
+  convenience init(descriptor: Int32, length: Int64, limits: VideoLimits, deadline: UInt64?) throws(VideoError) {
+    try self.init(limits: limits) { out, message, messageLength in
+      sieve_video_open_fd(descriptor, length, Self.nanoseconds(deadline), Int64(limits.maxFramePixels), out, message, messageLength)
+    }
+  }
+
+  private init(
+    limits: VideoLimits,
+    open: (UnsafeMutablePointer<OpaquePointer?>, UnsafeMutablePointer<CChar>, Int) -> Int32
+  ) throws(VideoError) {
+    self.limits = limits
+    var message = [CChar](repeating: 0, count: 512)
+    var opened: OpaquePointer?
+    let status = Int(message.withUnsafeMutableBufferPointer { open(&opened, $0.baseAddress!, $0.count) })
+    guard status == SIEVE_VIDEO_OK, let opened else {
+      throw Self.error(status, message: Self.text(message), codec: "")
+    }
+    video = opened
+    var raw = sieve_video_info()
+    sieve_video_info_get(opened, &raw)
+    func rate(_ num: Int32, _ den: Int32) -> Double? { num > 0 && den > 0 ? Double(num) / Double(den) : nil }
+    let codec = withUnsafeBytes(of: raw.codec_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+    let container = withUnsafeBytes(of: raw.format_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+    info = VideoInfo(
+      width: Int(raw.width), height: Int(raw.height),
+      frameRate: rate(raw.avg_rate_num, raw.avg_rate_den) ?? rate(raw.real_rate_num, raw.real_rate_den) ?? 0,
+      duration: raw.duration_us >= 0 ? Double(raw.duration_us) / 1_000_000 : nil,
+      frameCount: raw.frame_count > 0 ? Int(raw.frame_count) : nil, container: container, codec: codec)
+  }
+
+  deinit { sieve_video_close(video) }
+
+  /// Packets the decoder rejected so far.
+  var badPackets: Int { Int(sieve_video_bad_packets(video)) }
+
+  /// The next frame in decoding order, converted to RGB when `convert`; nil after the last.
+  func next(convert: Bool) throws(VideoError) -> Frame? {
+    var message = [CChar](repeating: 0, count: 512)
+    var (width, height, pts): (Int32, Int32, Int64) = (0, 0, 0)
+    var status = Int(
+      message.withUnsafeMutableBufferPointer { m in
+        rgbBuffer.withUnsafeMutableBufferPointer { rgb in
+          sieve_video_next(video, convert ? rgb.baseAddress : nil, convert ? rgb.count : 0, &width, &height, &pts, m.baseAddress!, m.count)
+        }
+      })
+    if status == SIEVE_VIDEO_FRAME_TOO_LARGE {
+      // The first frame converted, or a larger one mid-stream: the buffer grows to fit.
+      guard Int(width) * Int(height) <= limits.maxFramePixels else {
+        throw .frameTooLarge(width: Int(width), height: Int(height), limit: limits.maxFramePixels)
+      }
+      rgbBuffer = [UInt8](repeating: 0, count: Int(width) * Int(height) * 3)
+      status = Int(
+        message.withUnsafeMutableBufferPointer { m in
+          rgbBuffer.withUnsafeMutableBufferPointer { sieve_video_convert_last(video, $0.baseAddress, $0.count, m.baseAddress!, m.count) }
+        })
+    }
+    switch status {
+    case SIEVE_VIDEO_OK:
+      let size = Int(width) * Int(height) * 3
+      return Frame(
+        width: Int(width), height: Int(height), presentationTime: pts == Int64.min ? nil : pts,
+        rgb: convert ? Array(rgbBuffer.prefix(size)) : nil)
+    case SIEVE_VIDEO_END: return nil
+    default: throw Self.error(status, message: Self.text(message), codec: info.codec)
+    }
+  }
+
+  private static func text(_ message: [CChar]) -> String {
+    String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+  }
+
+  private static func nanoseconds(_ deadline: UInt64?) -> Int64 { deadline.map { Int64(clamping: $0) } ?? 0 }
+
+  private static func error(_ status: Int, message: String, codec: String) -> VideoError {
+    switch status {
+    case SIEVE_VIDEO_NOT_VIDEO: return .notVideo(message)
+    case SIEVE_VIDEO_NO_DECODER: return .noDecoder(codec: codec)
+    case SIEVE_VIDEO_NO_MEMORY: return .outOfMemory
+    case SIEVE_VIDEO_TIMEOUT: return .timedOut(seconds: 0)
+    default: return .decoding(message)
+    }
+  }
+
+  /// Now on CLOCK_MONOTONIC, in nanoseconds (the shim's clock for deadlines).
+  static func monotonicNow() -> UInt64 {
+    var t = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &t)
+    return UInt64(t.tv_sec) * 1_000_000_000 + UInt64(t.tv_nsec)
+  }
+}

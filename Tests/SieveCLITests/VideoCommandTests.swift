@@ -1,0 +1,71 @@
+import Foundation
+import SieveTestSupport
+import Testing
+
+/// `sieve hash` and `sieve match` on videos: the real binary on the benign fixtures of
+/// Tests/Fixtures/video, whose expected features Meta's `vpdq` computed.
+@Suite struct VideoCommandTests {
+  static let folder = TestData.repoRoot.appendingPathComponent("Tests/Fixtures/video")
+  static let ts = folder.appendingPathComponent("testsrc2-2997.ts").path
+  static let slideshow = folder.appendingPathComponent("slideshow-h264.mp4").path
+
+  func sieve(_ arguments: [String]) throws -> CommandRunner.Result { try CommandRunner.run("sieve", arguments) }
+
+  static func expected(_ path: String) throws -> [String] {
+    try String(contentsOfFile: path + ".vpdq", encoding: .utf8).split(separator: "\n").map(String.init)
+  }
+
+  /// --format vpdq prints vPDQ's own lines under a `# PATH` line; text indents the same
+  /// lines under a summary.
+  @Test func vpdqAndTextFormats() throws {
+    let result = try sieve(["hash", "-q", "--format", "vpdq", Self.ts, Self.slideshow])
+    #expect(result.status == 0, "\(result.stderr)")
+    let expected = ["# " + Self.ts] + (try Self.expected(Self.ts)) + ["# " + Self.slideshow] + (try Self.expected(Self.slideshow))
+    #expect(result.stdout.split(separator: "\n").map(String.init) == expected)
+    let text = try sieve(["hash", "-q", Self.ts])
+    let lines = text.stdout.split(separator: "\n").map(String.init)
+    #expect(lines.first?.hasPrefix("vpdq  5 frames  240x180  29.97 fps") == true && lines.first?.hasSuffix(Self.ts) == true)
+    #expect(Array(lines.dropFirst()) == (try Self.expected(Self.ts)).map { "  " + $0 })
+  }
+
+  /// CSV has a row a frame (frame and timestamp columns), JSON Lines a "vpdq" array.
+  @Test func csvAndJSONLines() throws {
+    let csv = try sieve(["hash", "-q", "--format", "csv", Self.ts])
+    let rows = csv.stdout.split(separator: "\n").dropFirst().map { TestData.fields(String($0)) }
+    let expected = try Self.expected(Self.ts).map { $0.split(separator: ",").map(String.init) }
+    #expect(rows.count == expected.count)
+    for (row, line) in zip(rows, expected) {
+      #expect(row[0] == Self.ts && row[1] == line[2] && row[2] == line[1] && row[6] == "mpegts")
+      #expect(row[row.count - 2] == line[0] && row[row.count - 1] == line[3])
+    }
+    let jsonl = try sieve(["hash", "-q", "--format", "jsonl", Self.ts])
+    let object = try #require(JSONSerialization.jsonObject(with: Data(jsonl.stdout.utf8)) as? [String: Any])
+    #expect(object["kind"] as? String == "video" && object["codec"] as? String == "h264" && object["frames_decoded"] as? Int == 120)
+    let frames = try #require(object["vpdq"] as? [[String: Any]])
+    #expect(frames.map { $0["frame"] as? Int } == expected.map { Int($0[0]) })
+    #expect(frames.map { $0["pdq"] as? String } == expected.map { $0[2] })
+  }
+
+  /// A known picture among a video's frames is found, with the frame's time; a file that
+  /// only looks like a video is reported, and the run goes on.
+  @Test func framesMatchAPictureSetWithTheirTimes() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sieve-video-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let frame = try #require(try Self.expected(Self.slideshow).last?.split(separator: ",").map(String.init))
+    let set = dir.appendingPathComponent("known.csv")
+    try "id,label,pdq,pdq_quality,phash,md5,sha1,sha256\nsecond-photo,example,\(frame[2]),100,,,,\n".write(
+      to: set, atomically: true, encoding: .utf8)
+    let broken = dir.appendingPathComponent("broken.mp4")
+    try Data([0, 0, 0, 24] + Array("ftypisom".utf8) + [UInt8](repeating: 7, count: 200)).write(to: broken)
+    let result = try sieve(["match", "-q", "--hashset", set.path, "--format", "jsonl", Self.slideshow, broken.path])
+    #expect(result.status == 1, "\(result.stderr)")
+    let matches = result.stdout.split(separator: "\n").compactMap {
+      try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+    }
+    // The last two seconds show the second photo: both sampled frames match it.
+    #expect(matches.compactMap { $0["path"] as? String }.sorted() == ["\(Self.slideshow)@2.000s", "\(Self.slideshow)@3.000s"])
+    #expect(matches.allSatisfy { $0["id"] as? String == "second-photo" })
+    #expect(result.stderr.contains("broken.mp4: "), "\(result.stderr)")
+  }
+}

@@ -1,0 +1,127 @@
+import Foundation
+import SieveCore
+import SieveTestSupport
+import SieveVideo
+import Testing
+
+/// The small benign videos made by Scripts/make_video_fixtures.sh (FFmpeg's synthetic
+/// sources and a slideshow of two dev-corpus photographs), with the features Meta's
+/// `vpdq` 0.2.5 computed for each.
+enum VideoFixtures {
+  static let folder = TestData.repoRoot.appendingPathComponent("Tests/Fixtures/video")
+  static let names = [
+    "testsrc2-h264.mp4", "mandelbrot-vp9.webm", "life-mpeg4.avi", "testsrc2-2997.ts", "testsrc2-flv1.flv", "testsrc2.gif",
+    "slideshow-h264.mp4",
+  ]
+  static func bytes(_ name: String) throws -> [UInt8] { try TestData.bytes(folder.appendingPathComponent(name)) }
+
+  /// vpdq's lines: frame,quality,hash,timestamp.
+  static func expected(_ name: String) throws -> [String] {
+    try String(contentsOf: folder.appendingPathComponent(name + ".vpdq"), encoding: .utf8).split(separator: "\n").map(String.init)
+  }
+
+  static func line(_ f: VPDQFeature) -> String {
+    "\(f.frameNumber),\(f.quality),\(f.hash.hexString),\(String(format: "%.3f", f.timestamp))"
+  }
+}
+
+@Suite struct VideoHasherTests {
+  /// Every fixture gives vpdq's features exactly: the same frames, hashes, qualities and
+  /// times, from bytes in memory and from a read-only descriptor alike.
+  @Test(arguments: VideoFixtures.names)
+  func featuresEqualVPDQs(name: String) throws {
+    let expected = try VideoFixtures.expected(name)
+    let fromBytes = try VideoHasher().hash(bytes: VideoFixtures.bytes(name))
+    #expect(fromBytes.features.map(VideoFixtures.line) == expected)
+    #expect(fromBytes.stoppedEarly == nil && fromBytes.badPackets == 0)
+    let path = VideoFixtures.folder.appendingPathComponent(name).path
+    let fd = open(path, O_RDONLY)
+    try #require(fd >= 0)
+    defer { close(fd) }
+    let length = lseek(fd, 0, SEEK_END)
+    let fromFile = try VideoHasher().hash(descriptor: fd, length: Int64(length))
+    #expect(fromFile == fromBytes)
+  }
+
+  /// vPDQ's step is ⌊seconds × rate⌋: 29 frames at 29.97 fps, 23 at 23.976, every frame at 0 s.
+  @Test func frameStepTruncatesAsVPDQ() throws {
+    #expect(VideoHasher.frameStep(secondsPerHash: 1, frameRate: 30000.0 / 1001) == 29)
+    #expect(VideoHasher.frameStep(secondsPerHash: 1, frameRate: 24000.0 / 1001) == 23)
+    #expect(VideoHasher.frameStep(secondsPerHash: 0, frameRate: 30) == 1)
+    #expect(VideoHasher.frameStep(secondsPerHash: 2.5, frameRate: 10) == 25)
+    #expect(VideoHasher.frameStep(secondsPerHash: .infinity, frameRate: 10) == 1)
+    let ts = try VideoHasher().hash(bytes: VideoFixtures.bytes("testsrc2-2997.ts"))
+    #expect(ts.features.map(\.frameNumber) == [0, 29, 58, 87, 116])
+    #expect(String(format: "%.3f", ts.features[1].timestamp) == "0.968")
+  }
+
+  /// Every frame hashed with seconds-per-hash 0.
+  @Test func everyFrame() throws {
+    let video = try VideoHasher(secondsPerHash: 0).hash(bytes: VideoFixtures.bytes("testsrc2.gif"))
+    #expect(video.features.count == video.framesDecoded && video.framesDecoded == 30)
+  }
+}
+
+@Suite struct VideoLimitsTests {
+  @Test func eachLimitGivesItsReason() throws {
+    let bytes = try VideoFixtures.bytes("testsrc2-h264.mp4")
+    var limits = VideoLimits()
+    limits.maxDurationSeconds = 2
+    #expect(throws: VideoError.tooLong(seconds: 5, limit: 2)) { try VideoHasher(limits: limits).hash(bytes: bytes) }
+    limits = VideoLimits()
+    limits.maxFramePixels = 320 * 239
+    #expect(throws: VideoError.frameTooLarge(width: 320, height: 240, limit: 320 * 239)) {
+      try VideoHasher(limits: limits).hash(bytes: bytes)
+    }
+    limits = VideoLimits()
+    limits.maxHashedFrames = 2
+    let two = try VideoHasher(limits: limits).hash(bytes: bytes)
+    #expect(two.features.count == 2 && two.stoppedEarly?.contains("--max-hashed-frames") == true)
+    limits = VideoLimits()
+    limits.maxSeconds = 1e-9
+    #expect(throws: VideoError.timedOut(seconds: 1e-9)) { try VideoHasher(limits: limits).hash(bytes: bytes) }
+  }
+}
+
+@Suite struct HostileVideoTests {
+  /// Nothing that is not a video container is opened as one: empty data, random bytes,
+  /// an image, and text formats FFmpeg would follow to other files (a playlist, a concat
+  /// list naming /etc/passwd).
+  @Test func notVideosAreRefused() throws {
+    var rng = SplitMix64(seed: 12)
+    let inputs: [(String, [UInt8])] = [
+      ("empty", []),
+      ("random", (0..<4096).map { _ in UInt8(truncatingIfNeeded: rng.next()) }),
+      ("playlist", Array("#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXTINF:1,\nfile:///etc/passwd\n#EXT-X-ENDLIST\n".utf8)),
+      ("concat", Array("ffconcat version 1.0\nfile /etc/passwd\n".utf8)),
+      ("png", [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + [UInt8](repeating: 0, count: 64)),
+    ]
+    for (name, bytes) in inputs {
+      do {
+        let video = try VideoHasher().hash(bytes: bytes)
+        Issue.record("\(name) opened as a video: \(video.info)")
+      } catch {
+        guard case .notVideo = error else { Issue.record("\(name): \(error)"); continue }
+      }
+    }
+  }
+
+  /// Truncated anywhere, or with bytes flipped, a video never crashes: it is refused with
+  /// a reason or decoded as far as it goes.
+  @Test(arguments: ["testsrc2-h264.mp4", "mandelbrot-vp9.webm", "testsrc2-2997.ts", "life-mpeg4.avi"])
+  func damagedVideosNeverCrash(name: String) throws {
+    let bytes = try VideoFixtures.bytes(name)
+    let whole = try VideoHasher().hash(bytes: bytes)
+    var rng = SplitMix64(seed: UInt64(bytes.count))
+    for cut in [16, 100, 1000, bytes.count / 3, bytes.count / 2, bytes.count - 100] {
+      if let video = try? VideoHasher().hash(bytes: Array(bytes.prefix(cut))) {
+        #expect(video.features.count <= whole.features.count)
+      }
+    }
+    for _ in 0..<8 {
+      var damaged = bytes
+      for _ in 0..<32 { damaged[Int(rng.next() % UInt64(damaged.count))] ^= UInt8(truncatingIfNeeded: rng.next() | 1) }
+      _ = try? VideoHasher().hash(bytes: damaged)
+    }
+  }
+}
