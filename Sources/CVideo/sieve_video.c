@@ -17,6 +17,20 @@
 /// image sequences, which would open further files or URLs named inside the data.
 static const char *const allowed_formats = "mov,matroska,avi,mpegts,flv,gif,mpeg,asf";
 
+/// The decoders FFmpeg may open while probing and Sieve opens to decode: the video codecs
+/// such containers carry. Audio, subtitles and rarely used codecs are never decoded.
+static const char *const allowed_codecs =
+    "h264,hevc,vp8,vp9,av1,libdav1d,mpeg4,mpeg2video,mpeg1video,mjpeg,h263,h263p,flv,msmpeg4v1,msmpeg4v2,msmpeg4,"
+    "wmv1,wmv2,wmv3,vc1,theora,prores,dnxhd,gif,png,rawvideo,svq3,cinepak,indeo5";
+
+/// The largest single allocation FFmpeg may make (its own limit is 2 GiB): a 4K RGB frame
+/// is 25 MiB, a four-hour 60 fps sample index 20 MiB; a container claiming 89 million
+/// samples in a 39 KB file must fail instead of taking gigabytes.
+static const size_t max_allocation = (size_t)256 << 20;
+
+/// The most streams a container may declare.
+static const int max_streams = 32;
+
 struct sieve_video {
   const uint8_t *data;  // bytes in memory, or NULL
   int fd;               // or a read-only descriptor
@@ -35,6 +49,7 @@ struct sieve_video {
   int draining;
   int64_t bad_packets;
   int failures_in_a_row;
+  int read_error;       // the demuxer's error that ended the data early (0: none)
 };
 
 static int64_t now_ns(void) {
@@ -93,10 +108,11 @@ static int64_t seek(void *opaque, int64_t offset, int whence) {
 
 static int interrupted(void *opaque) { return expired(opaque); }
 
-static int open_video(sieve_video *v, int64_t max_pixels, sieve_video **out, char *message, size_t message_length) {
+static int open_video(sieve_video *v, int64_t max_pixels, int threads, sieve_video **out, char *message, size_t message_length) {
   *out = NULL;
   // FFmpeg's own log goes nowhere: every failure comes back as a status and a message.
   av_log_set_level(AV_LOG_QUIET);
+  av_max_alloc(max_allocation);
   const int buffer_size = 1 << 16;
   uint8_t *buffer = av_malloc(buffer_size);
   v->packet = av_packet_alloc();
@@ -116,6 +132,8 @@ static int open_video(sieve_video *v, int64_t max_pixels, sieve_video **out, cha
   v->format->interrupt_callback.opaque = v;
   AVDictionary *options = NULL;
   av_dict_set(&options, "format_whitelist", allowed_formats, 0);
+  av_dict_set(&options, "codec_whitelist", allowed_codecs, 0);
+  av_dict_set_int(&options, "max_streams", max_streams, 0);
   // No protocol at all: nothing named inside the data is ever opened.
   av_dict_set(&options, "protocol_whitelist", "none", 0);
   int r = avformat_open_input(&v->format, NULL, NULL, &options);
@@ -128,7 +146,17 @@ static int open_video(sieve_video *v, int64_t max_pixels, sieve_video **out, cha
     describe(message, message_length, "not a video container Sieve reads", r);
     return SIEVE_VIDEO_NOT_VIDEO;
   }
-  r = avformat_find_stream_info(v->format, NULL);
+  // Probing decodes a few frames of each stream: within the same frame-size limit.
+  unsigned streams = v->format->nb_streams;
+  AVDictionary **stream_options = av_calloc(streams ? streams : 1, sizeof *stream_options);
+  if (!stream_options) { sieve_video_close(v); say(message, message_length, "out of memory"); return SIEVE_VIDEO_NO_MEMORY; }
+  for (unsigned i = 0; i < streams; i++) {
+    if (max_pixels > 0) av_dict_set_int(&stream_options[i], "max_pixels", max_pixels, 0);
+    av_dict_set(&stream_options[i], "codec_whitelist", allowed_codecs, 0);
+  }
+  r = avformat_find_stream_info(v->format, stream_options);
+  for (unsigned i = 0; i < streams; i++) av_dict_free(&stream_options[i]);
+  av_free(stream_options);
   if (r < 0) {
     sieve_video_close(v);
     if (r == AVERROR_EXIT) { say(message, message_length, "the time limit passed while reading the streams"); return SIEVE_VIDEO_TIMEOUT; }
@@ -154,14 +182,17 @@ static int open_video(sieve_video *v, int64_t max_pixels, sieve_video **out, cha
   if (!v->codec) { sieve_video_close(v); say(message, message_length, "out of memory"); return SIEVE_VIDEO_NO_MEMORY; }
   r = avcodec_parameters_to_context(v->codec, v->format->streams[v->stream_index]->codecpar);
   if (r >= 0) {
-    // One thread a video: Sieve decodes several videos at once instead. Frames are the
-    // same whatever the threading.
-    v->codec->thread_count = 1;
+    // Frames come out the same, in the same order, whatever the threading.
+    v->codec->thread_count = threads < 0 ? 1 : threads;
+    v->codec->thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE;
     // Frames past the limit mid-stream are refused by the decoder; a stream whose header is
     // already past it opens, for the caller to refuse by its size with a clear reason.
     int64_t header_pixels = (int64_t)v->codec->width * v->codec->height;
     if (max_pixels > 0) v->codec->max_pixels = max_pixels > header_pixels ? max_pixels : header_pixels;
-    r = avcodec_open2(v->codec, decoder, NULL);
+    AVDictionary *codec_options = NULL;
+    av_dict_set(&codec_options, "codec_whitelist", allowed_codecs, 0);
+    r = avcodec_open2(v->codec, decoder, &codec_options);
+    av_dict_free(&codec_options);
   }
   if (r < 0) {
     sieve_video_close(v);
@@ -172,7 +203,7 @@ static int open_video(sieve_video *v, int64_t max_pixels, sieve_video **out, cha
   return SIEVE_VIDEO_OK;
 }
 
-int sieve_video_open_memory(const uint8_t *data, size_t length, int64_t deadline_ns, int64_t max_pixels,
+int sieve_video_open_memory(const uint8_t *data, size_t length, int64_t deadline_ns, int64_t max_pixels, int threads,
                             sieve_video **out, char *message, size_t message_length) {
   sieve_video *v = av_mallocz(sizeof *v);
   if (!v) { *out = NULL; say(message, message_length, "out of memory"); return SIEVE_VIDEO_NO_MEMORY; }
@@ -180,17 +211,17 @@ int sieve_video_open_memory(const uint8_t *data, size_t length, int64_t deadline
   v->fd = -1;
   v->length = (int64_t)length;
   v->deadline_ns = deadline_ns;
-  return open_video(v, max_pixels, out, message, message_length);
+  return open_video(v, max_pixels, threads, out, message, message_length);
 }
 
-int sieve_video_open_fd(int fd, int64_t length, int64_t deadline_ns, int64_t max_pixels, sieve_video **out,
+int sieve_video_open_fd(int fd, int64_t length, int64_t deadline_ns, int64_t max_pixels, int threads, sieve_video **out,
                         char *message, size_t message_length) {
   sieve_video *v = av_mallocz(sizeof *v);
   if (!v) { *out = NULL; say(message, message_length, "out of memory"); return SIEVE_VIDEO_NO_MEMORY; }
   v->fd = fd;
   v->length = length;
   v->deadline_ns = deadline_ns;
-  return open_video(v, max_pixels, out, message, message_length);
+  return open_video(v, max_pixels, threads, out, message, message_length);
 }
 
 void sieve_video_info_get(const sieve_video *v, sieve_video_info *info) {
@@ -222,9 +253,7 @@ static int convert(sieve_video *v, uint8_t *rgb, size_t capacity, char *message,
     sws_freeContext(v->sws);
     // vPDQ's conversion: the frame's own size, packed RGB24, SWS_AREA, default colour details.
     v->sws = sws_getContext(f->width, f->height, f->format, f->width, f->height, AV_PIX_FMT_RGB24, SWS_AREA, NULL, NULL, NULL);
-    v->sws_width = f->width;
-    v->sws_height = f->height;
-    v->sws_format = f->format;
+    v->sws_width = v->sws_height = v->sws_format = -1;  // set once everything is in place
     av_frame_unref(v->rgb_frame);
     if (!v->sws) { say(message, message_length, "cannot convert the frame's pixel format to RGB"); return SIEVE_VIDEO_ERROR; }
     v->rgb_frame->format = AV_PIX_FMT_RGB24;
@@ -233,6 +262,9 @@ static int convert(sieve_video *v, uint8_t *rgb, size_t capacity, char *message,
     // As vPDQ: into a frame buffer of FFmpeg's own alignment, then copied out row by row.
     int r = av_frame_get_buffer(v->rgb_frame, 0);
     if (r < 0) { describe(message, message_length, "cannot allocate the RGB frame", r); return SIEVE_VIDEO_NO_MEMORY; }
+    v->sws_width = f->width;
+    v->sws_height = f->height;
+    v->sws_format = f->format;
   }
   int r = sws_scale(v->sws, (const uint8_t *const *)f->data, f->linesize, 0, f->height, v->rgb_frame->data, v->rgb_frame->linesize);
   if (r <= 0) { say(message, message_length, "the conversion to RGB failed"); return SIEVE_VIDEO_ERROR; }
@@ -267,7 +299,9 @@ int sieve_video_next(sieve_video *v, uint8_t *rgb, size_t rgb_capacity, int32_t 
     r = av_read_frame(v->format, v->packet);
     if (r == AVERROR_EXIT) { say(message, message_length, "the time limit passed while reading"); return SIEVE_VIDEO_TIMEOUT; }
     if (r < 0) {
-      // The end of the data, or data past repair: what the decoder holds still comes out.
+      // The end of the data, or data past repair (recorded): what the decoder holds still
+      // comes out.
+      if (r != AVERROR_EOF) v->read_error = r;
       v->draining = 1;
       avcodec_send_packet(v->codec, NULL);
       continue;
@@ -285,6 +319,11 @@ int sieve_video_convert_last(sieve_video *v, uint8_t *rgb, size_t rgb_capacity, 
 }
 
 int64_t sieve_video_bad_packets(const sieve_video *v) { return v->bad_packets; }
+
+int sieve_video_read_error(const sieve_video *v, char *message, size_t message_length) {
+  if (v->read_error) describe(message, message_length, "the data ends in damage", v->read_error);
+  return v->read_error != 0;
+}
 
 void sieve_video_close(sieve_video *v) {
   if (!v) return;

@@ -90,6 +90,8 @@ public enum VPDQText {
   /// `1.23e+02`), as python-threatexchange writes them.
   static func significant3(_ value: Double) -> String {
     guard value > 0, value.isFinite else { return value == 0 ? "0.0" : "\(value)" }
+    // Times under a femtosecond are not times (and their powers of ten would underflow).
+    guard value >= 1e-15 else { return "0.0" }
     var exponent = decade(value)
     var digits = (value / pow10(exponent - 2)).rounded()
     if digits >= 1000 { exponent += 1; digits = (value / pow10(exponent - 2)).rounded() }

@@ -18,6 +18,12 @@ public struct HashSet: Sendable {
   /// pHashes and the entry each belongs to.
   package internal(set) var phashes: [PHash] = []
   package internal(set) var phashEntries: [Int32] = []
+  /// Videos' frames (vPDQ features): hash, entry, quality, frame number, time.
+  package internal(set) var videoHashes: [PDQHash] = []
+  package internal(set) var videoEntries: [Int32] = []
+  package internal(set) var videoQualities: [UInt8] = []
+  package internal(set) var videoFrames: [Int32] = []
+  package internal(set) var videoTimes: [Double] = []
   /// Exact digests by kind, and the entry each belongs to.
   package internal(set) var digests: [HashKind: [ExactDigest]] = [:]
   package internal(set) var digestEntries: [HashKind: [Int32]] = [:]
@@ -61,6 +67,13 @@ public struct HashSet: Sendable {
       phashes.append(phash)
       phashEntries.append(index)
     }
+    for frame in entry.vpdq {
+      videoHashes.append(frame.hash)
+      videoEntries.append(index)
+      videoQualities.append(UInt8(clamping: frame.quality))
+      videoFrames.append(Int32(clamping: frame.frameNumber))
+      videoTimes.append(frame.timestamp)
+    }
     for kind in [HashKind.md5, .sha1, .sha256] {
       if let digest = entry.digest(kind) {
         digests[kind, default: []].append(digest)
@@ -94,6 +107,28 @@ public struct HashSet: Sendable {
   /// How many of the PDQ hashes are of variants (an augmented set's).
   public var pdqVariantCount: Int { pdqVariants.lazy.filter { $0 != 0 }.count }
 
+  /// How many entries are videos (hold vPDQ features).
+  public var videoCount: Int { Set(videoEntries).count }
+
+  /// How many video frames (vPDQ features) the set holds.
+  public var videoFrameCount: Int { videoHashes.count }
+
+  /// Whether the set holds videos.
+  public var hasVideos: Bool { !videoHashes.isEmpty }
+
+  /// Each video entry's index and its features, in the order the entries were added.
+  public var videos: [(entry: Int, features: [VPDQFeature])] {
+    var order: [Int] = []
+    var frames: [Int: [VPDQFeature]] = [:]
+    for i in videoHashes.indices {
+      let entry = Int(videoEntries[i])
+      if frames[entry] == nil { order.append(entry) }
+      frames[entry, default: []].append(
+        VPDQFeature(frameNumber: Int(videoFrames[i]), hash: videoHashes[i], quality: Int(videoQualities[i]), timestamp: videoTimes[i]))
+    }
+    return order.map { ($0, frames[$0]!) }
+  }
+
   /// Whether the set holds PDQ hashes of variants (an augmented set).
   public var isAugmented: Bool { pdqVariants.contains { $0 != 0 } }
 
@@ -125,6 +160,7 @@ public struct HashSet: Sendable {
       }
     }
     for (i, e) in phashEntries.enumerated() { out[Int(e)].phash = phashes[i] }
+    for video in videos { out[video.entry].vpdq = video.features }
     for (kind, list) in digestEntries {
       for (i, e) in list.enumerated() {
         let digest = digests[kind]![i]

@@ -21,6 +21,8 @@ public struct HashSetEntry: Sendable, Hashable {
   /// Augmented sets: PDQ hashes of variants of the image (crops, the picture inside its
   /// borders), matched as this entry and reported with the variant's name.
   public var pdqVariants: [Variant] = []
+  /// A video: its vPDQ features (one a sampled frame), matched by vPDQ's rule.
+  public var vpdq: [VPDQFeature] = []
 
   /// One variant's PDQ hash.
   public struct Variant: Sendable, Hashable {
@@ -59,5 +61,5 @@ public struct HashSetEntry: Sendable, Hashable {
   }
 
   /// Whether the entry holds any hash at all.
-  public var isEmpty: Bool { pdq == nil && phash == nil && md5 == nil && sha1 == nil && sha256 == nil }
+  public var isEmpty: Bool { pdq == nil && phash == nil && md5 == nil && sha1 == nil && sha256 == nil && vpdq.isEmpty }
 }

@@ -13,6 +13,9 @@ public enum HashSetWriter {
     case pdqCLI = "pdq-cli"
     /// ThreatExchange-style `signal_type,signal_str,collab,category,tags` (PDQ and MD5).
     case threatExchange = "threatexchange"
+    /// Videos' vPDQ features: per video a `# ID` line, then `frame,quality,hash,timestamp`
+    /// lines (each block is a file vPDQ's tools read).
+    case vpdq
   }
 
   /// Calls `emit` with each output line.
@@ -38,6 +41,11 @@ public enum HashSetWriter {
       for (i, h) in set.pdqHashes.enumerated() where set.pdqVariants[i] == 0 {
         let q = set.pdqQualities[i]
         emit("\(h.hexString),\(q == 255 ? 100 : Int(q)),\(set.id(of: Int(set.pdqEntries[i])))")
+      }
+    case .vpdq:
+      for video in set.videos {
+        emit("# " + String(set.id(of: video.entry).map { $0.isNewline ? " " : $0 }))
+        for frame in video.features { emit(VPDQText.line(frame)) }
       }
     case .threatExchange:
       emit("signal_type,signal_str,collab,category,tags")

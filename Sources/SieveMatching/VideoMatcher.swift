@@ -1,4 +1,5 @@
 import SieveCore
+import SieveHashSets
 
 /// Matches videos by vPDQ's rule (python-threatexchange's `VPDQ` signal type): each side's
 /// frame hashes are de-duplicated (the first frame of each distinct hash kept) and those
@@ -125,5 +126,14 @@ public struct VideoMatcher: Sendable {
     return out.sorted {
       ($0.queryMatchPercent, $0.comparedMatchPercent, -$0.entry) > ($1.queryMatchPercent, $1.comparedMatchPercent, -$1.entry)
     }
+  }
+}
+
+extension VideoMatcher {
+  /// A matcher of the videos in `set` (its entries that hold vPDQ features).
+  public init(set: HashSet, options: Options = Options()) {
+    self.init(
+      entries: set.videos.map { Entry(id: set.id(of: $0.entry), label: set.label(of: $0.entry), features: $0.features) },
+      options: options)
   }
 }

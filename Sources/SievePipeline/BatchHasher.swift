@@ -287,17 +287,23 @@ public final class BatchHasher: Sendable {
     guard let hasher = configuration.video else { return nil }
     do {
       guard let opened = try source.openForRandomAccess(file) else { return nil }
-      var prefix = [UInt8](repeating: 0, count: 64)
-      let got = prefix.withUnsafeMutableBytes { pread(opened.handle.descriptor, $0.baseAddress, 64, 0) }
+      // Enough for MPEG-TS's sync bytes (three packets of 188 or 192 bytes).
+      var prefix = [UInt8](repeating: 0, count: 512)
+      let got = prefix.withUnsafeMutableBytes { pread(opened.handle.descriptor, $0.baseAddress, 512, 0) }
       guard got > 0, ImageFormat.detect(Array(prefix.prefix(got))) == nil,
         let container = VideoContainer.detect(Array(prefix.prefix(got)))
       else { return nil }
       var record = HashRecord(path: file.path, outcome: .skipped(""), size: Int(opened.size))
       record.video = container
       do {
-        record.outcome = .video(try hasher.hash(descriptor: opened.handle.descriptor, length: opened.size))
-      } catch {
+        record.outcome = .video(try withExtendedLifetime(opened) { try hasher.hash(descriptor: opened.handle.descriptor, length: opened.size) })
+        // Decoded while it lay on the evidence: a file written to meanwhile gave frames that
+        // were never its content at any one moment.
+        if let metadata = opened.metadata { try FileReader.checkUnchanged(opened.handle, since: metadata) }
+      } catch let error as VideoError {
         record.outcome = .failed(error.description)
+      } catch {
+        record.outcome = .failed("\(error)")
       }
       return record
     } catch {
@@ -329,7 +335,8 @@ public final class BatchHasher: Sendable {
       do {
         return .video(try hasher.hash(data))
       } catch {
-        if case .notVideo = error, !explicit { return .skipped(error.description) }
+        // Its first bytes say video: one that will not open (truncated, damaged, carved in
+        // part) is a failure to report, never a file skipped as not a picture.
         return .failed(error.description)
       }
     }

@@ -41,9 +41,12 @@ public protocol EvidenceSource: Sendable {
 public struct RandomAccessFile: Sendable {
   public let handle: OpenFile
   public let size: Int64
-  public init(handle: OpenFile, size: Int64) {
+  /// What the file was when opened, to check it did not change while read (folders).
+  public let metadata: FileMetadata?
+  public init(handle: OpenFile, size: Int64, metadata: FileMetadata? = nil) {
     self.handle = handle
     self.size = size
+    self.metadata = metadata
   }
 }
 
@@ -110,6 +113,6 @@ public struct FolderEvidence: EvidenceSource {
 
   public func openForRandomAccess(_ file: InputFile) throws(FileReader.Failure) -> RandomAccessFile? {
     let (handle, metadata) = try FileReader.open(file)
-    return RandomAccessFile(handle: handle, size: Int64(metadata.size))
+    return RandomAccessFile(handle: handle, size: Int64(metadata.size), metadata: metadata)
   }
 }

@@ -17,10 +17,14 @@ public struct VideoHasher: Sendable {
   /// Seconds between hashed frames (vPDQ's `seconds_per_hash`, default 1); 0 hashes
   /// every frame.
   public var secondsPerHash: Double
+  /// Decoder threads a video (FFmpeg's frame and slice threading): 1 by default, as
+  /// batches decode several videos at once; 0 lets FFmpeg take one a core.
+  public var decoderThreads: Int
 
-  public init(limits: VideoLimits = .default, secondsPerHash: Double = 1.0) {
+  public init(limits: VideoLimits = .default, secondsPerHash: Double = 1.0, decoderThreads: Int = 1) {
     self.limits = limits
     self.secondsPerHash = secondsPerHash
+    self.decoderThreads = decoderThreads
   }
 
   /// Hashes the video in `bytes`.
@@ -37,7 +41,7 @@ public struct VideoHasher: Sendable {
   /// Hashes the video in `data` (read only while this runs).
   public func hash(_ data: UnsafeRawBufferPointer) throws(VideoError) -> VideoHashes {
     do {
-      let reader = try VideoReader(bytes: data, limits: limits, deadline: deadline())
+      let reader = try VideoReader(bytes: data, limits: limits, threads: decoderThreads, deadline: deadline())
       return try hash(reader)
     } catch {
       throw timedOut(error)
@@ -48,7 +52,7 @@ public struct VideoHasher: Sendable {
   /// descriptor stays the caller's; the file is read with pread and never written).
   public func hash(descriptor: Int32, length: Int64) throws(VideoError) -> VideoHashes {
     do {
-      let reader = try VideoReader(descriptor: descriptor, length: length, limits: limits, deadline: deadline())
+      let reader = try VideoReader(descriptor: descriptor, length: length, limits: limits, threads: decoderThreads, deadline: deadline())
       return try hash(reader)
     } catch {
       throw timedOut(error)
@@ -63,7 +67,8 @@ public struct VideoHasher: Sendable {
   }
 
   private func deadline() -> UInt64? {
-    limits.maxSeconds.map { VideoReader.monotonicNow() + UInt64(max(0, $0) * 1e9) }
+    // Clamped: a limit of a century or "inf" is no limit, never a trap.
+    limits.maxSeconds.map { VideoReader.monotonicNow() &+ UInt64(min(max(0, $0), 3e9) * 1e9) }
   }
 
   private func timedOut(_ error: VideoError) -> VideoError {
@@ -114,7 +119,10 @@ public struct VideoHasher: Sendable {
         }
         break
       }
-      guard let frame else { break }
+      guard let frame else {
+        if let damage = reader.readError { stopped = "\(damage) after \(decoded) frames" }
+        break
+      }
       if sampled, let rgb = frame.rgb {
         let image = PixelImage(width: frame.width, height: frame.height, layout: .rgb, pixels: rgb)
         if let pdq = hasher.hash(image).pdq {
@@ -124,6 +132,15 @@ public struct VideoHasher: Sendable {
         }
       }
       decoded += 1
+    }
+    // A stream of which not one frame decodes is a failure, not a video without frames.
+    guard decoded > 0 else { throw .decoding(stopped ?? "not one frame could be decoded") }
+    // Frames missing without an error (a stretch of garbage the demuxer resynchronised
+    // past, a file cut short): fewer frames than the header's duration holds.
+    let decodedSeconds = Double(decoded) / info.frameRate
+    if stopped == nil, let duration = info.duration, decodedSeconds + 1 < 0.9 * duration {
+      stopped = "only \(decoded) frames (\(Int(decodedSeconds.rounded())) s) decoded of the \(Int(duration.rounded())) s "
+        + "the header gives: the rest is missing or damaged"
     }
     return VideoHashes(info: info, features: features, framesDecoded: decoded, badPackets: reader.badPackets, stoppedEarly: stopped)
   }

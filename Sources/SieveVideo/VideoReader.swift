@@ -27,18 +27,21 @@ final class VideoReader {
   private var rgbBuffer: [UInt8] = [0, 0, 0]
 
   /// Opens bytes in memory; `bytes` must stay valid while the reader lives.
-  convenience init(bytes: UnsafeRawBufferPointer, limits: VideoLimits, deadline: UInt64?) throws(VideoError) {
+  convenience init(bytes: UnsafeRawBufferPointer, limits: VideoLimits, threads: Int, deadline: UInt64?) throws(VideoError) {
     let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
     try self.init(limits: limits) { out, message, length in
-      sieve_video_open_memory(base, bytes.count, Self.nanoseconds(deadline), Int64(limits.maxFramePixels), out, message, length)
+      sieve_video_open_memory(
+        base, bytes.count, Self.nanoseconds(deadline), Int64(limits.maxFramePixels), Int32(clamping: threads), out, message, length)
     }
   }
 
   /// Opens the file read-only at `descriptor` (`length` bytes); the descriptor must stay
   /// open while the reader lives.
-  convenience init(descriptor: Int32, length: Int64, limits: VideoLimits, deadline: UInt64?) throws(VideoError) {
+  convenience init(descriptor: Int32, length: Int64, limits: VideoLimits, threads: Int, deadline: UInt64?) throws(VideoError) {
     try self.init(limits: limits) { out, message, messageLength in
-      sieve_video_open_fd(descriptor, length, Self.nanoseconds(deadline), Int64(limits.maxFramePixels), out, message, messageLength)
+      sieve_video_open_fd(
+        descriptor, length, Self.nanoseconds(deadline), Int64(limits.maxFramePixels), Int32(clamping: threads), out, message,
+        messageLength)
     }
   }
 
@@ -70,6 +73,13 @@ final class VideoReader {
 
   /// Packets the decoder rejected so far.
   var badPackets: Int { Int(sieve_video_bad_packets(video)) }
+
+  /// Why the data ended early (a damaged or unreadable stretch), if it did.
+  var readError: String? {
+    var message = [CChar](repeating: 0, count: 512)
+    let failed = message.withUnsafeMutableBufferPointer { sieve_video_read_error(video, $0.baseAddress, $0.count) }
+    return failed != 0 ? Self.text(message) : nil
+  }
 
   /// The next frame in decoding order, converted to RGB when `convert`; nil after the last.
   func next(convert: Bool) throws(VideoError) -> Frame? {

@@ -96,9 +96,10 @@ struct HashCommand: ParsableCommand {
 
     var configuration = try resources.configuration(options: options)
     configuration.digests = digests
-    configuration.video = videos.hasher
+    configuration.video = videos.hasher(files: files.count, workers: configuration.workers)
     let batch = BatchHasher(configuration: configuration)
-    let output = LineWriter.standardOutput(forPeople: format == .text)
+    // vPDQ blocks are named by a comment line: a name must not forge frame lines.
+    let output = LineWriter.standardOutput(forPeople: format == .text || format == .vpdq)
     let writer = RecordWriter(format: format, options: options, digests: digests)
     if let header = writer.header { output.write(header) }
     let progress = Progress(total: files.count, enabled: !quiet)
@@ -119,6 +120,8 @@ struct HashCommand: ParsableCommand {
           output.write(line)
         }
         if let why = video.stoppedEarly {
+          // Hashed in part: a failure for the exit status, as the rest went unseen.
+          failures += 1
           progress.clearLine()
           errorOutput.write("\(record.path): \(why); \(video.features.count) frames hashed")
         }

@@ -79,6 +79,15 @@ struct MatchCommand: ParsableCommand {
   @Option(help: "Output format: text, csv or jsonl.")
   var format: OutputFormat = .text
 
+  @Option(help: "Videos: the least share of the query video's frames (distinct, quality-passing) that must match a known video's (vPDQ's query match %).")
+  var videoQueryPercent: Double = 80
+
+  @Option(help: "Videos: the least share of the known video's frames the query must match (vPDQ's compared match %).")
+  var videoComparedPercent: Double = 0
+
+  @OptionGroup(title: "Videos")
+  var videos: VideoOptions
+
   @OptionGroup(title: "Reading text hash sets")
   var text: TextSetOptions
 
@@ -115,12 +124,17 @@ struct MatchCommand: ParsableCommand {
       }
     }
     let matcher = Matcher(sets: sets, options: thresholds.matchOptions(index: index))
+    // Known videos, matched by vPDQ's rule: one matcher a set that holds any.
+    let videoOptions = VideoMatcher.Options(
+      maxDistance: thresholds.maxDistance, minimumQuality: thresholds.minQuality, queryMatchPercent: videoQueryPercent,
+      comparedMatchPercent: videoComparedPercent)
+    let videoMatchers = sets.filter(\.hasVideos).map { (name: $0.name, matcher: VideoMatcher(set: $0, options: videoOptions)) }
     let output = LineWriter.standardOutput(forPeople: format == .text)
     let writer = MatchWriter(format: format)
     if let header = writer.header { output.write(header) }
     var processed = 0, matchedInputs = 0, matchCount = 0, failures = 0, lowQuality = 0
 
-    func handle(path: String, query: MatchQuery) {
+    func handle(path: String, query: MatchQuery, frame: VPDQFeature? = nil) {
       processed += 1
       if query.pdq != nil, !matcher.pdqQualityIsEnough(query) {
         lowQuality += 1
@@ -131,7 +145,7 @@ struct MatchCommand: ParsableCommand {
       let found = matcher.matches(for: query)
       if !found.isEmpty { matchedInputs += 1 }
       matchCount += found.count
-      for match in found { output.write(writer.line(path: path, match: match)) }
+      for match in found { output.write(writer.line(path: path, match: match, frame: frame)) }
     }
 
     if let hashes {
@@ -157,6 +171,7 @@ struct MatchCommand: ParsableCommand {
       var configuration = try resources.configuration(options: options)
       // Exact-digest sets are matched on every file read, images or not.
       configuration.digests = sets.contains { !$0.digests.isEmpty }
+      configuration.video = videos.hasher(files: files.count, workers: configuration.workers)
       let batch = BatchHasher(configuration: configuration)
       let progress = Progress(total: files.count, enabled: !quiet)
       var done = 0
@@ -170,13 +185,24 @@ struct MatchCommand: ParsableCommand {
           if let digests = record.digests {
             handle(path: record.path.description, query: MatchQuery(digests: digests.all))
           }
+          var videoMatched = false
+          for (name, videoMatcher) in videoMatchers {
+            for match in videoMatcher.matches(video.features) {
+              videoMatched = true
+              matchCount += 1
+              output.write(writer.line(path: record.path.description, set: name, video: match))
+            }
+          }
+          if videoMatched { matchedInputs += 1 }
           for frame in video.features {
             var query = MatchQuery(digests: [])
             query.pdq = frame.hash
             query.pdqQuality = frame.quality
-            handle(path: "\(record.path)@\(frame.timestampText)s", query: query)
+            handle(path: record.path.description, query: query, frame: frame)
           }
           if let why = video.stoppedEarly {
+            // Part of the video went unmatched: a failure for the exit status too.
+            failures += 1
             progress.clearLine()
             errors.write("\(record.path): \(why); \(video.features.count) frames matched")
           }
@@ -227,19 +253,66 @@ extension IndexKind: ExpressibleByArgument {}
 struct MatchWriter {
   let format: OutputFormat
 
-  var header: String? { format == .csv ? "path,set,id,label,kind,distance,orientation,picture,expected_false_matches" : nil }
+  var header: String? {
+    format == .csv
+      ? "path,set,id,label,kind,distance,orientation,picture,expected_false_matches,frame_time,query_match,compared_match" : nil
+  }
 
-  func line(path: String, match: Match) -> String {
+  /// A known video matched by vPDQ's rule: the two percentages and the matching frames.
+  func line(path: String, set: String, video match: VideoMatcher.Match) -> String {
+    let best = match.frames.map(\.distance).min() ?? 0
+    let percent = { (v: Double) in String(format: "%.1f", v) }
+    switch format {
+    case .text:
+      let first = match.frames.first.map { " first \($0.query.timestampText)s ~ \($0.known.timestampText)s" } ?? ""
+      return "\(path)  \(set):\(match.id)  vpdq \(percent(match.queryMatchPercent))% of query, "
+        + "\(percent(match.comparedMatchPercent))% of known (\(match.frames.count) frames,\(first), best \(best))"
+        + (match.label.isEmpty ? "" : "  [\(match.label)]")
+    case .csv:
+      return [
+        path, set, match.id, match.label, "vpdq", String(best), "", "", "", match.frames.first?.query.timestampText ?? "",
+        percent(match.queryMatchPercent), percent(match.comparedMatchPercent),
+      ]
+        .map(CSVField.quote).joined(separator: ",")
+    case .jsonl:
+      var object = JSONObject()
+      object.add("path", path)
+      object.add("set", set)
+      object.add("id", match.id)
+      object.add("label", match.label)
+      object.add("kind", "vpdq")
+      object.add("distance", best)
+      object.addRaw("query_match_percent", percent(match.queryMatchPercent))
+      object.addRaw("compared_match_percent", percent(match.comparedMatchPercent))
+      let frames = match.frames.map { pair -> String in
+        var inner = JSONObject()
+        inner.addRaw("query_time", pair.query.timestampText)
+        inner.addRaw("known_time", pair.known.timestampText)
+        inner.add("query_frame", pair.query.frameNumber)
+        inner.add("known_frame", pair.known.frameNumber)
+        inner.add("distance", pair.distance)
+        return inner.text
+      }
+      object.addRaw("frames", "[" + frames.joined(separator: ",") + "]")
+      return object.text
+    }
+  }
+
+  /// A match of a picture, or of a video's frame (named by its time).
+  func line(path: String, match: Match, frame: VPDQFeature? = nil) -> String {
     let orientation = match.orientation?.name ?? ""
     let picture = match.picture ?? ""
     let expected = match.expectedFalseMatches.map { String(format: "%.2g", $0) } ?? ""
     switch format {
     case .text:
-      return "\(path)  \(match.set):\(match.id)  \(match.kind) \(match.distance)"
+      return "\(path)\(frame.map { "@" + $0.timestampText + "s" } ?? "")  \(match.set):\(match.id)  \(match.kind) \(match.distance)"
         + (orientation.isEmpty ? "" : " \(orientation)") + (picture.isEmpty ? "" : " \(picture)")
         + (expected.isEmpty ? "" : " (chance \(expected))") + (match.label.isEmpty ? "" : "  [\(match.label)]")
     case .csv:
-      return [path, match.set, match.id, match.label, match.kind.rawValue, String(match.distance), orientation, picture, expected]
+      return [
+        path, match.set, match.id, match.label, match.kind.rawValue, String(match.distance), orientation, picture, expected,
+        frame?.timestampText ?? "", "", "",
+      ]
         .map(CSVField.quote).joined(separator: ",")
     case .jsonl:
       var object = JSONObject()
@@ -253,6 +326,10 @@ struct MatchWriter {
       if !picture.isEmpty { object.add("picture", picture) }
       if let probe = match.queryPDQ { object.add("query_pdq", probe.hexString) }
       if let e = match.expectedFalseMatches { object.addRaw("expected_false_matches", String(format: "%.3g", e)) }
+      if let frame {
+        object.addRaw("frame_time", frame.timestampText)
+        object.add("frame", frame.frameNumber)
+      }
       return object.text
     }
   }

@@ -137,12 +137,13 @@ struct RecordWriter {
       var fields = [
         "vpdq", "\(video.features.count) frames", "\(info.width)x\(info.height)", "\(Self.decimal(info.frameRate)) fps",
         info.duration.map { "\(Self.decimal($0)) s" } ?? "", "\(kind)/\(info.codec)",
+        video.stoppedEarly == nil ? "" : "STOPPED EARLY",
       ]
       if let md5 = digestHex.first { fields.append("md5=" + md5) }
       fields.append(path)
       return [fields.filter { !$0.isEmpty }.joined(separator: "  ")] + video.features.map { "  " + VPDQText.line($0) }
     case .vpdq:
-      return ["# " + path.replacingOccurrences(of: "\n", with: "\\n")] + video.features.map(VPDQText.line)
+      return ["# " + path] + video.features.map(VPDQText.line)
     case .csv:
       return video.features.map { f in
         var fields = [

@@ -84,6 +84,9 @@ struct ScanCommand: ParsableCommand {
 
   @OptionGroup var walking: WalkOptions
 
+  @OptionGroup(title: "Videos")
+  var videos: VideoOptions
+
   @OptionGroup(title: "Match strategy")
   var strategy: StrategyOptions
 
@@ -118,6 +121,7 @@ struct ScanCommand: ParsableCommand {
     (configuration.examiner, configuration.caseID) = (examiner, caseId)
     configuration.restart = restart
     configuration.commitEvery = commitEvery
+    configuration.video = videos.hasher
     return CaseScanner(caseFolder: caseFolder, configuration: configuration)
   }
 

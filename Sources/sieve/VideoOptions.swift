@@ -18,6 +18,9 @@ struct VideoOptions: ParsableArguments {
   @Option(help: "The most wall-clock seconds one video may take to decode and hash.")
   var maxVideoTime: Double = VideoLimits.default.maxSeconds ?? 600
 
+  @Option(help: "Decoder threads a video (0: one a core). Default: 1 when several files are hashed at once, else one a core.")
+  var videoThreads: Int?
+
   @Flag(help: "Do not decode videos (they are skipped, as files that are not images).")
   var noVideo = false
 
@@ -27,11 +30,22 @@ struct VideoOptions: ParsableArguments {
     let limits = VideoLimits(
       maxDurationSeconds: maxVideoSeconds, maxFramePixels: maxFramePixels, maxHashedFrames: maxHashedFrames,
       maxSeconds: maxVideoTime)
-    return VideoHasher(limits: limits, secondsPerHash: secondsPerHash)
+    return VideoHasher(limits: limits, secondsPerHash: secondsPerHash, decoderThreads: videoThreads ?? 1)
+  }
+
+  /// The hasher for a batch of `files` on `workers`: a lone file (one video) gets every core.
+  func hasher(files: Int, workers: Int) -> VideoHasher? {
+    guard var hasher else { return nil }
+    if videoThreads == nil, files == 1 || workers == 1 { hasher.decoderThreads = 0 }
+    return hasher
   }
 
   func validate() throws {
     guard secondsPerHash >= 0, secondsPerHash.isFinite else { throw ValidationError("--seconds-per-hash must be 0 or more") }
+    guard (videoThreads ?? 0) >= 0, (videoThreads ?? 0) <= 64 else { throw ValidationError("--video-threads must be 0...64") }
+    guard maxVideoTime.isFinite, maxVideoTime <= 1e9, maxVideoSeconds.isFinite, maxVideoSeconds <= 1e9 else {
+      throw ValidationError("video time limits must be at most 1e9 seconds")
+    }
     guard maxVideoSeconds > 0, maxFramePixels > 0, maxHashedFrames > 0, maxVideoTime > 0 else {
       throw ValidationError("video limits must be greater than 0")
     }

@@ -143,7 +143,7 @@ import Testing
     let result = try sieve(["match", "--format", "csv", "--hashset", Self.sample, "--hashes", hashes])
     #expect(result.status == 0, "\(result.stderr)")
     let lines = result.stdout.split(separator: "\n")
-    #expect(lines.first == "path,set,id,label,kind,distance,orientation,picture,expected_false_matches")
+    #expect(lines.first == "path,set,id,label,kind,distance,orientation,picture,expected_false_matches,frame_time,query_match,compared_match")
     #expect(lines.contains { $0.hasPrefix("\(Self.q0122),sample-fixtures.sieve.csv,fixtures/reg-test-input/labelme-subset/q0122.jpg,,pdq,0,") })
     #expect(result.stderr.contains("1 of 1 hashes matched"))
   }

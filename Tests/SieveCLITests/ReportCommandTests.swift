@@ -100,10 +100,10 @@ import Testing
     // folders); every PDQ match carries its false-match estimate.
     #expect(
       lines.first
-        == "path,size,md5,sha1,sha256,set,entry,label,kind,distance,orientation,allocation,image,volume,file_system,path_in_file_system,metadata_address,archive,archive_member,picture,expected_false_matches"
+        == "path,size,md5,sha1,sha256,set,entry,label,kind,distance,orientation,allocation,image,volume,file_system,path_in_file_system,metadata_address,archive,archive_member,picture,expected_false_matches,frame_time,query_match,compared_match"
     )
     let rows = lines.dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false) }
-    #expect(rows.allSatisfy { $0.count == 21 && $0[11..<19].allSatisfy(\.isEmpty) })
+    #expect(rows.allSatisfy { $0.count == 24 && $0[11..<19].allSatisfy(\.isEmpty) && $0[21...].allSatisfy(\.isEmpty) })
     #expect(rows.filter { $0[8] == "pdq" }.allSatisfy { Double($0[20]) != nil } && rows.contains { $0[8] == "pdq" })
     let dbMatches = try DatabaseQueue(path: cases.path + "/c/case.sqlite").read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM matches")! }
     #expect(lines.count == dbMatches + 1)

@@ -64,8 +64,73 @@ import Testing
       try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
     }
     // The last two seconds show the second photo: both sampled frames match it.
-    #expect(matches.compactMap { $0["path"] as? String }.sorted() == ["\(Self.slideshow)@2.000s", "\(Self.slideshow)@3.000s"])
+    #expect(matches.allSatisfy { $0["path"] as? String == Self.slideshow })
+    #expect(matches.compactMap { $0["frame_time"] as? Double }.sorted() == [2, 3] && matches.compactMap { $0["frame"] as? Int }.sorted() == [48, 72])
     #expect(matches.allSatisfy { $0["id"] as? String == "second-photo" })
     #expect(result.stderr.contains("broken.mp4: "), "\(result.stderr)")
+  }
+
+  /// Known videos in a set (.sieveset version 3): built from video files, exported as
+  /// vPDQ's lines, and matched whole by vPDQ's rule.
+  @Test func videoSetsBuildExportAndMatch() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sieve-vset-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let set = dir.appendingPathComponent("videos.sieveset").path
+    let build = try sieve(["hashset", "build", "-q", "--label", "example", Self.folder.path, "-o", set])
+    #expect(build.status == 0, "\(build.stderr)")
+    let info = try sieve(["hashset", "info", set])
+    #expect(info.stdout.contains("sieveset v3") && info.stdout.contains("6 videos"), "\(info.stdout)")
+    let export = try sieve(["hashset", "export", "--format", "vpdq", set])
+    let lines = export.stdout.split(separator: "\n").map(String.init)
+    let at = try #require(lines.firstIndex(of: "# " + Self.slideshow))
+    let expected = try Self.expected(Self.slideshow)
+    #expect(Array(lines[(at + 1)...].prefix(expected.count)) == expected)
+    // The slideshow matches itself whole; the synthetic mandelbrot and life videos share
+    // nothing with it.
+    let match = try sieve(["match", "-q", "--hashset", set, "--format", "jsonl", Self.slideshow])
+    let objects = match.stdout.split(separator: "\n").compactMap {
+      try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+    }
+    let whole = objects.filter { $0["kind"] as? String == "vpdq" }
+    #expect(whole.count == 1, "\(match.stdout)")
+    #expect(whole.first?["id"] as? String == Self.slideshow && whole.first?["query_match_percent"] as? Double == 100)
+    #expect(whole.first?["compared_match_percent"] as? Double == 100 && whole.first?["label"] as? String == "example")
+    #expect((whole.first?["frames"] as? [[String: Any]])?.count == 3)  // 4 frames, 3 distinct hashes
+    let life = try sieve(["match", "-q", "--hashset", set, "--format", "jsonl", Self.folder.appendingPathComponent("life-mpeg4.avi").path])
+    #expect(!life.stdout.contains(Self.slideshow) && !life.stdout.contains("mandelbrot"), "\(life.stdout)")
+  }
+
+  /// A scan records each video with its frames, the frames that match a picture set (with
+  /// their times), and the known videos it matches whole; the reports show them.
+  @Test func scanRecordsVideosFramesAndMatches() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sieve-vscan-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let videoSet = dir.appendingPathComponent("videos.sieveset").path
+    let onlySlideshow = dir.appendingPathComponent("input")
+    try FileManager.default.createDirectory(at: onlySlideshow, withIntermediateDirectories: true)
+    try FileManager.default.copyItem(atPath: Self.slideshow, toPath: onlySlideshow.appendingPathComponent("slideshow.mp4").path)
+    #expect(try sieve(["hashset", "build", "-q", onlySlideshow.path, "-o", videoSet]).status == 0)
+    let frame = try #require(try Self.expected(Self.slideshow).last?.split(separator: ",").map(String.init))
+    let pictures = dir.appendingPathComponent("pictures.csv")
+    try "id,label,pdq,pdq_quality,phash,md5,sha1,sha256\nsecond-photo,example,\(frame[2]),100,,,,\n".write(
+      to: pictures, atomically: true, encoding: .utf8)
+    let caseFolder = dir.appendingPathComponent("case").path
+    let scan = try sieve(["scan", Self.folder.path, "--case", caseFolder, "--hashset", videoSet, "--hashset", pictures.path, "--quiet"])
+    #expect(scan.status == 0, "\(scan.stderr)")
+    let report = try sieve(["report", caseFolder, "--format", "jsonl"])
+    let records = report.stdout.split(separator: "\n").compactMap {
+      try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+    }
+    let run = try #require(records.first { $0["record"] as? String == "run" })
+    #expect((run["files_by_status"] as? [String: Int])?["video"] == 6, "\(run)")
+    let matches = records.filter { $0["record"] as? String == "match" && $0["path"] as? String == Self.slideshow }
+    let whole = matches.filter { $0["kind"] as? String == "vpdq" }
+    #expect(whole.count == 1 && whole.first?["query_match_percent"] as? Double == 100, "\(matches)")
+    let frames = matches.filter { $0["kind"] as? String == "pdq" }.compactMap { $0["frame_time"] as? Double }
+    #expect(frames.sorted() == [2, 3], "\(matches)")
+    let csv = try sieve(["report", caseFolder, "--format", "csv"])
+    #expect(csv.stdout.contains(",frame_time,query_match,compared_match"))
   }
 }

@@ -124,4 +124,16 @@ enum VideoFixtures {
       _ = try? VideoHasher().hash(bytes: damaged)
     }
   }
+
+  /// A stretch of garbage the demuxer resynchronises past ends no read with an error, but
+  /// the frames it held are missing: the video is marked as stopped early, with why.
+  @Test func missingFramesAreNoticed() throws {
+    var bytes = try VideoFixtures.bytes("testsrc2-2997.ts")
+    var rng = SplitMix64(seed: 70)
+    for i in (bytes.count * 2 / 5)..<(bytes.count * 4 / 5) { bytes[i] = UInt8(truncatingIfNeeded: rng.next()) & 0x3F }
+    let video = try VideoHasher().hash(bytes: bytes)
+    #expect(video.framesDecoded < 120 && video.stoppedEarly?.contains("missing or damaged") == true, "\(video.stoppedEarly ?? "")")
+    let whole = try VideoHasher().hash(bytes: VideoFixtures.bytes("testsrc2-2997.ts"))
+    #expect(whole.stoppedEarly == nil && whole.framesDecoded == 120)
+  }
 }

@@ -45,13 +45,15 @@ enum {
 /// Opens the video in `data[0..<length]` (kept alive by the caller until
 /// sieve_video_close). `deadline_ns`: CLOCK_MONOTONIC time after which every call
 /// fails with SIEVE_VIDEO_TIMEOUT (0: none). `max_pixels`: the largest frame the decoder
-/// may allocate (width × height). On failure returns the status and writes a message.
-int sieve_video_open_memory(const uint8_t *data, size_t length, int64_t deadline_ns, int64_t max_pixels,
+/// may allocate (width × height). `threads`: decoder threads (frame and slice threading;
+/// 0: FFmpeg's choice, one a core; 1: none). On failure returns the status and writes a
+/// message.
+int sieve_video_open_memory(const uint8_t *data, size_t length, int64_t deadline_ns, int64_t max_pixels, int threads,
                             sieve_video **out, char *message, size_t message_length);
 
 /// The same, reading the file open read-only at `fd` (of `length` bytes) with pread; the
 /// descriptor stays the caller's.
-int sieve_video_open_fd(int fd, int64_t length, int64_t deadline_ns, int64_t max_pixels, sieve_video **out,
+int sieve_video_open_fd(int fd, int64_t length, int64_t deadline_ns, int64_t max_pixels, int threads, sieve_video **out,
                         char *message, size_t message_length);
 
 /// Fills `info`.
@@ -74,6 +76,10 @@ int sieve_video_convert_last(sieve_video *video, uint8_t *rgb, size_t rgb_capaci
 
 /// Packets the decoder rejected so far (corrupt data skipped).
 int64_t sieve_video_bad_packets(const sieve_video *video);
+
+/// Whether the demuxer stopped before the end of the data on an error (a damaged or
+/// unreadable stretch) rather than at its end; writes its message.
+int sieve_video_read_error(const sieve_video *video, char *message, size_t message_length);
 
 /// Frees everything. NULL is allowed.
 void sieve_video_close(sieve_video *video);

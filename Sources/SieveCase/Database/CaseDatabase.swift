@@ -130,6 +130,23 @@ public final class CaseDatabase: Sendable {
       try db.execute(sql: "ALTER TABLE matches ADD COLUMN picture TEXT;  -- NULL: both whole images")
       try db.execute(sql: "ALTER TABLE matches ADD COLUMN expected_false REAL;  -- NULL: not estimated")
     }
+    migrator.registerMigration("v7-videos") { db in
+      // Videos: their hashed frames (vPDQ features), the frame a match was found in, and
+      // for a whole video matched by vPDQ's rule (kind vpdq) its two percentages.
+      try db.execute(
+        sql: """
+          CREATE TABLE video_frames (
+            file_id INTEGER NOT NULL REFERENCES files(id),
+            frame INTEGER NOT NULL,          -- frame number, from 0, in decoding order
+            time REAL NOT NULL,              -- seconds (frame / frame rate, as vPDQ computes it)
+            pdq TEXT NOT NULL, quality INTEGER NOT NULL
+          );
+          CREATE INDEX video_frames_file ON video_frames(file_id);
+          ALTER TABLE matches ADD COLUMN frame_time REAL;      -- a video's frame that matched: its time; NULL: not a frame
+          ALTER TABLE matches ADD COLUMN query_match REAL;     -- kind vpdq: share of the video's frames that match (%)
+          ALTER TABLE matches ADD COLUMN compared_match REAL;  -- kind vpdq: share of the known video's frames matched (%)
+          """)
+    }
     return migrator
   }
 
@@ -273,6 +290,12 @@ public final class CaseDatabase: Sendable {
     public var status: FileStatus
     public var error: String?
     public var matches: [Match]
+    /// A video's hashed frames.
+    public var videoFrames: [VPDQFeature] = []
+    /// Matches of a video's frames, each with the frame.
+    public var frameMatches: [(frame: VPDQFeature, match: Match)] = []
+    /// Known videos this video matches by vPDQ's rule, with their set's name.
+    public var videoMatches: [(set: String, match: VideoMatcher.Match)] = []
     /// Where the file lies inside a disk image; nil for a file of a folder.
     public var location: EvidenceLocation?
     /// Where the file lies inside an archive.
@@ -355,10 +378,13 @@ public final class CaseDatabase: Sendable {
     var orientation: String?
     var picture: String?
     var expectedFalse: Double?
+    var frameTime: Double?
+    var queryMatch: Double?
+    var comparedMatch: Double?
 
     enum CodingKeys: String, CodingKey {
       case fileID = "file_id", setName = "set_name", entryID = "entry_id", label, kind, distance, orientation, picture
-      case expectedFalse = "expected_false"
+      case expectedFalse = "expected_false", frameTime = "frame_time", queryMatch = "query_match", comparedMatch = "compared_match"
     }
   }
 
@@ -372,6 +398,24 @@ public final class CaseDatabase: Sendable {
           try MatchRecord(
             fileID: file, setName: m.set, entryID: m.id, label: m.label, kind: m.kind.rawValue, distance: m.distance,
             orientation: m.orientation?.name, picture: m.picture, expectedFalse: m.expectedFalseMatches
+          ).insert(db)
+        }
+        for f in row.videoFrames {
+          try db.execute(
+            sql: "INSERT INTO video_frames (file_id, frame, time, pdq, quality) VALUES (?, ?, ?, ?, ?)",
+            arguments: [file, f.frameNumber, f.timestamp, f.hash.hexString, f.quality])
+        }
+        for (frame, m) in row.frameMatches {
+          try MatchRecord(
+            fileID: file, setName: m.set, entryID: m.id, label: m.label, kind: m.kind.rawValue, distance: m.distance,
+            orientation: m.orientation?.name, picture: m.picture, expectedFalse: m.expectedFalseMatches, frameTime: frame.timestamp
+          ).insert(db)
+        }
+        for (set, v) in row.videoMatches {
+          try MatchRecord(
+            fileID: file, setName: set, entryID: v.id, label: v.label, kind: "vpdq", distance: v.frames.map(\.distance).min() ?? 0,
+            orientation: nil, picture: nil, expectedFalse: nil, frameTime: v.frames.first?.query.timestamp,
+            queryMatch: v.queryMatchPercent, comparedMatch: v.comparedMatchPercent
           ).insert(db)
         }
       }

@@ -15,6 +15,8 @@ public enum FileStatus: String, Sendable, Codable, CaseIterable, Comparable {
   case archive
   /// An encrypted archive member: recorded, not read.
   case encrypted
+  /// A video, decoded and hashed as vPDQ does (its frames in `video_frames`).
+  case video
 
   public static func < (a: FileStatus, b: FileStatus) -> Bool { a.rawValue < b.rawValue }
 }

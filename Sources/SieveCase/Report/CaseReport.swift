@@ -37,6 +37,13 @@ public struct CaseReport: Sendable {
     public var picture: String?
     /// How many unrelated images would match this closely by chance (``SieveMatching/Match/expectedFalseMatches``).
     public var expectedFalse: Double?
+    /// A video's frame that matched: its time (seconds); for a whole-video match (kind
+    /// `vpdq`), the first matching frame's.
+    public var frameTime: Double?
+    /// A whole-video match (kind `vpdq`): the shares of the video's frames that match and
+    /// of the known video's frames matched (%).
+    public var queryMatch: Double?
+    public var comparedMatch: Double?
     /// Where the file lies inside a disk image; nil for a file of a folder. For an archive
     /// member: where its outermost archive lies.
     public var location: EvidenceLocation?
@@ -46,6 +53,7 @@ public struct CaseReport: Sendable {
     enum CodingKeys: String, CodingKey {
       case path = "path_text", pathBytes = "path", size, md5, sha1, sha256, set = "set_name", entry = "entry_id", label, kind
       case distance, orientation, location, member = "archive_member", picture, expectedFalse = "expected_false"
+      case frameTime = "frame_time", queryMatch = "query_match", comparedMatch = "compared_match"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -64,6 +72,9 @@ public struct CaseReport: Sendable {
       orientation = try c.decodeIfPresent(String.self, forKey: .orientation)
       picture = try c.decodeIfPresent(String.self, forKey: .picture)
       expectedFalse = try c.decodeIfPresent(Double.self, forKey: .expectedFalse)
+      frameTime = try c.decodeIfPresent(Double.self, forKey: .frameTime)
+      queryMatch = try c.decodeIfPresent(Double.self, forKey: .queryMatch)
+      comparedMatch = try c.decodeIfPresent(Double.self, forKey: .comparedMatch)
       location = try c.decodeIfPresent(String.self, forKey: .location).flatMap {
         try? JSONDecoder().decode(EvidenceLocation.self, from: Data($0.utf8))
       }
@@ -120,9 +131,9 @@ public struct CaseReport: Sendable {
         db,
         sql: """
           SELECT f.path_text, f.path, f.size, f.md5, f.sha1, f.sha256, m.set_name, m.entry_id, m.label, m.kind, m.distance,
-            m.orientation, m.picture, m.expected_false, f.location, f.archive_member
+            m.orientation, m.picture, m.expected_false, m.frame_time, m.query_match, m.compared_match, f.location, f.archive_member
           FROM matches m JOIN files f ON f.id = m.file_id WHERE f.run_id = ?
-          ORDER BY m.set_name, m.label, f.path_text, m.distance, m.entry_id
+          ORDER BY m.set_name, m.label, f.path_text, m.frame_time, m.distance, m.entry_id
           """, arguments: [runID])
       let hashed = try Row.fetchAll(
         db,

@@ -70,6 +70,8 @@ public enum ReportWriter {
           "sha256": m.sha256 ?? NSNull(), "set": m.set, "entry": m.entry, "label": m.label, "kind": m.kind,
           "distance": m.distance, "orientation": m.orientation ?? NSNull(),
           "picture": m.picture ?? NSNull(), "expected_false_matches": m.expectedFalse ?? NSNull(),
+          "frame_time": m.frameTime ?? NSNull(), "query_match_percent": m.queryMatch ?? NSNull(),
+          "compared_match_percent": m.comparedMatch ?? NSNull(),
           "allocation": m.location?.allocation.rawValue ?? NSNull(), "location": m.location.map(locationObject) ?? NSNull(),
           "archive": m.member.map { $0.containerPath(of: RawPath(bytes: m.pathBytes)).description } ?? NSNull(),
           "archive_member": m.member.map(\.memberPath) ?? NSNull(),
@@ -146,7 +148,7 @@ public enum ReportWriter {
     }
     lines.append(
       "path,size,md5,sha1,sha256,set,entry,label,kind,distance,orientation,allocation,image,volume,file_system,"
-        + "path_in_file_system,metadata_address,archive,archive_member,picture,expected_false_matches")
+        + "path_in_file_system,metadata_address,archive,archive_member,picture,expected_false_matches,frame_time,query_match,compared_match")
     for m in r.matches {
       let cells: [String] = [
         CSVField.spreadsheetSafe(m.path), m.size.map(String.init) ?? "", m.md5 ?? "", m.sha1 ?? "", m.sha256 ?? "",
@@ -164,7 +166,10 @@ public enum ReportWriter {
       let archive: [String] = m.member.map { member in
         [CSVField.spreadsheetSafe(member.containerPath(of: RawPath(bytes: m.pathBytes)).description), CSVField.spreadsheetSafe(member.memberPath)]
       } ?? ["", ""]
-      let quality = [m.picture ?? "", m.expectedFalse.map { String(format: "%.2g", $0) } ?? ""]
+      let quality = [
+        m.picture ?? "", m.expectedFalse.map { String(format: "%.2g", $0) } ?? "", m.frameTime.map { String(format: "%.3f", $0) } ?? "",
+        m.queryMatch.map { String(format: "%.1f", $0) } ?? "", m.comparedMatch.map { String(format: "%.1f", $0) } ?? "",
+      ]
       lines.append((cells + place + archive + quality).map(CSVField.quote).joined(separator: ","))
     }
     return lines.joined(separator: "\n") + "\n"
@@ -227,7 +232,9 @@ public enum ReportWriter {
           + "<th>Path</th><th>Entry</th><th>Kind</th><th>Distance</th><th>Orientation</th><th>MD5 / SHA-1 / SHA-256</th></tr>\n"
       }
       h += "<tr>"
-      if thumbnails {
+      if thumbnails, m.frameTime != nil || m.kind == "vpdq" {
+        h += "<td class=muted>a video: no thumbnail of its frames yet</td>"
+      } else if thumbnails {
         if thumbnailCache[m.path] == nil {
           thumbnailCache[m.path] =
             Thumbnail.dataURI(
@@ -242,7 +249,10 @@ public enum ReportWriter {
       h += "<td><code>\(e(m.path))</code></td><td><code>\(e(m.entry))</code></td><td>\(e(m.kind))</td>"
       h += "<td class=num>\(m.distance)"
         + (m.expectedFalse.map { "<br><small title=\"unrelated pictures expected to match this closely by chance\">chance \(String(format: "%.1g", $0))</small>" } ?? "")
-        + "</td><td>\(e(m.orientation ?? ""))\(m.picture.map { "<br>" + e($0) } ?? "")</td>"
+        + "</td><td>\(e(m.orientation ?? ""))\(m.picture.map { "<br>" + e($0) } ?? "")"
+        + (m.frameTime.map { "<br>" + (m.kind == "vpdq" ? "first frame at " : "frame at ") + String(format: "%.3f s", $0) } ?? "")
+        + (m.queryMatch.map { q in String(format: "<br>%.1f %% of the video's frames, %.1f %% of the known video's", q, m.comparedMatch ?? 0) } ?? "")
+        + "</td>"
       h += "<td><code>\(e(m.md5 ?? ""))<br>\(e(m.sha1 ?? ""))<br>\(e(m.sha256 ?? ""))</code></td></tr>\n"
     }
     if group != nil { h += "</table>\n" }

@@ -58,6 +58,8 @@ public struct CaseScanner: Sendable {
     public var restart = false
     /// Files written to the database per transaction (and at least once a second).
     public var commitEvery = 256
+    /// How videos are hashed; nil: they are recorded as files that are not pictures.
+    public var video: VideoHasher? = VideoHasher()
 
     public init(evidence: [RawPath], hashSetPaths: [String]) {
       self.evidence = evidence
@@ -140,6 +142,7 @@ public struct CaseScanner: Sendable {
     let source = source
     let (sets, setRecords) = try loadSets()
     let matcher = Matcher(sets: sets, options: configuration.matchOptions)
+    let videoMatchers = Self.videoMatchers(sets, options: configuration.matchOptions)
     let knownGood = try loadKnownGood()
     if let knownGood { events(.knownGoodLoaded(digests: knownGood.set.count)) }
 
@@ -212,6 +215,7 @@ public struct CaseScanner: Sendable {
       options: options, limits: configuration.limits, workers: configuration.workers, memoryBudget: configuration.memoryBudget)
     hashing.digests = true
     hashing.knownGood = knownGood?.set
+    hashing.video = configuration.video
     let batch = BatchHasher(configuration: hashing)
     // A quick pre-count of the bytes to read, for progress and the ETA.
     // (Sizes inside disk images are what their metadata claims: summed saturating.)
@@ -261,7 +265,7 @@ public struct CaseScanner: Sendable {
         if accessTimeRisked == 0 { events(.accessTimesMayChange(firstFile: record.path)) }
         accessTimeRisked += 1
       }
-      let row = Self.row(for: record, matcher: matcher)
+      let row = Self.row(for: record, matcher: matcher, videoMatchers: videoMatchers)
       // A carve is a guess at where a picture starts and ends: one that does not decode is
       // not a picture found, and is not recorded (only counted).
       if record.location?.allocation == .carved && row.status != .hashed && row.status != .knownGood {
@@ -269,7 +273,7 @@ public struct CaseScanner: Sendable {
         return
       }
       if row.status == .failed { progress.failed += 1 }
-      if !row.matches.isEmpty { progress.matched += 1 }
+      if !row.matches.isEmpty || !row.frameMatches.isEmpty || !row.videoMatches.isEmpty { progress.matched += 1 }
       pending.append(row)
       if pending.count >= configuration.commitEvery || Date().timeIntervalSince(lastCommit) >= 1 { commit() }
       events(.progress(progress))
@@ -298,7 +302,16 @@ public struct CaseScanner: Sendable {
   /// One file's row: what was found, and every match of its hashes and digests. A
   /// known-good file skips perceptual work, but its digests are still matched: a
   /// known-good list says "known", not "harmless".
-  static func row(for record: HashRecord, matcher: Matcher) -> CaseDatabase.FileRow {
+  /// The matchers of the known videos, one a set that holds any, by vPDQ's rule (the PDQ
+  /// distance and quality of `options`; python-threatexchange's 80 % and 0 %).
+  static func videoMatchers(_ sets: [HashSet], options: MatchOptions) -> [(set: String, matcher: VideoMatcher)] {
+    let video = VideoMatcher.Options(maxDistance: options.pdqMaxDistance, minimumQuality: options.pdqMinQuality)
+    return sets.filter(\.hasVideos).map { ($0.name, VideoMatcher(set: $0, options: video)) }
+  }
+
+  static func row(
+    for record: HashRecord, matcher: Matcher, videoMatchers: [(set: String, matcher: VideoMatcher)] = []
+  ) -> CaseDatabase.FileRow {
     var row = CaseDatabase.FileRow(path: record.path, status: .failed)
     row.size = record.size
     row.location = record.location
@@ -321,11 +334,23 @@ public struct CaseScanner: Sendable {
     case .skipped:
       row.status = .notImage
     case .video(let video):
-      // Recorded with its size; its frames are not stored in the case yet.
-      row.status = .notImage
+      // Its frames are stored, each matched against the picture sets as a picture, and the
+      // whole video against the known videos.
+      row.status = .video
       row.type = record.video.map { "video/" + $0.rawValue } ?? "video"
       row.width = video.info.width
       row.height = video.info.height
+      row.videoFrames = video.features
+      if let why = video.stoppedEarly { row.error = why }
+      for frame in video.features {
+        var query = MatchQuery(digests: [])
+        query.pdq = frame.hash
+        query.pdqQuality = frame.quality
+        row.frameMatches += matcher.matches(for: query).map { (frame, $0) }
+      }
+      for (set, videoMatcher) in videoMatchers {
+        row.videoMatches += videoMatcher.matches(video.features).map { (set, $0) }
+      }
     case .knownGood:
       row.status = .knownGood
     case .failed(let reason):

@@ -1,7 +1,7 @@
 import SieveSystem
 import SieveCore
 
-/// Sieve's binary hash-set format (`.sieveset`), versions 1 and 2.
+/// Sieve's binary hash-set format (`.sieveset`), versions 1 to 3.
 ///
 /// Layout, little-endian, every section 8-byte aligned:
 ///
@@ -27,10 +27,15 @@ import SieveCore
 /// hash): an entry may then hold several PDQ hashes, its own and its variants'. A set
 /// without variants is still written as version 1, which every Sieve reads; a version 1
 /// reader refuses version 2 by its version number, instead of taking variants for images.
+///
+/// Version 3 (sets holding videos) adds `VPDQ`: count, then per frame its entry index
+/// (Int32), frame number (Int32), quality (UInt8), padded, time (Float64, seconds), then
+/// the hashes as 4 UInt64 words each. A set without videos is written as version 1 or 2;
+/// older readers refuse version 3 by its number instead of ignoring the videos.
 public enum BinaryHashSet {
   /// The first eight bytes of every binary set file.
   static let magic: [UInt8] = Array("SIEVESET".utf8)
-  static let version: UInt32 = 2
+  static let version: UInt32 = 3
   /// The oldest version read.
   static let oldestVersion: UInt32 = 1
   static let headerSize = 64
@@ -111,6 +116,23 @@ public enum BinaryHashSet {
       }
       sections += 1
     }
+    if set.hasVideos {
+      payload.section("VPDQ") { w in
+        w.u64(UInt64(set.videoHashes.count))
+        w.array(set.videoEntries)
+        w.pad()
+        w.array(set.videoFrames)
+        w.pad()
+        w.array(set.videoQualities)
+        w.pad()
+        w.array(set.videoTimes.map(\.bitPattern))
+        var words: [UInt64] = []
+        words.reserveCapacity(set.videoHashes.count * 4)
+        for h in set.videoHashes { words += [h.w0, h.w1, h.w2, h.w3] }
+        w.array(words)
+      }
+      sections += 1
+    }
     for (kind, tag) in [(HashKind.md5, "MD5 "), (.sha1, "SHA1"), (.sha256, "S256")] {
       guard let digests = set.digests[kind], !digests.isEmpty else { continue }
       payload.section(tag) { w in
@@ -123,7 +145,7 @@ public enum BinaryHashSet {
     }
     var header = Writer()
     header.bytes += magic
-    header.u32(set.isAugmented ? 2 : 1)
+    header.u32(set.hasVideos ? 3 : set.isAugmented ? 2 : 1)
     header.u32(sections)
     header.u64(UInt64(set.count))
     header.u64(UInt64(payload.bytes.count))
@@ -282,6 +304,21 @@ public enum BinaryHashSet {
         guard set.pdqVariants.allSatisfy({ PDQVariant(rawValue: $0) != nil }) else {
           throw fail("a PDQ variant code is unknown (a newer Sieve wrote it?)")
         }
+      case "VPDQ":
+        guard header.version >= 3 else { throw fail("a version \(header.version) file holds video frames (VPDQ)") }
+        let count = try count64()
+        set.videoEntries = try read(Int32.self, count: count, from: body, at: &at)
+        align(&at)
+        set.videoFrames = try read(Int32.self, count: count, from: body, at: &at)
+        align(&at)
+        set.videoQualities = try read(UInt8.self, count: count, from: body, at: &at)
+        align(&at)
+        set.videoTimes = try read(UInt64.self, count: count, from: body, at: &at).map(Double.init(bitPattern:))
+        let words = try read(UInt64.self, count: count * 4, from: body, at: &at)
+        set.videoHashes = (0..<count).map { PDQHash(w0: words[4 * $0], w1: words[4 * $0 + 1], w2: words[4 * $0 + 2], w3: words[4 * $0 + 3]) }
+        guard set.videoQualities.allSatisfy({ $0 <= 100 }), set.videoFrames.allSatisfy({ $0 >= 0 }),
+          set.videoTimes.allSatisfy({ $0.isFinite && $0 >= 0 })
+        else { throw fail("a video frame's quality, number or time is out of range") }
       case "PHSH":
         let count = try count64()
         set.phashEntries = try read(Int32.self, count: count, from: body, at: &at)
@@ -307,7 +344,7 @@ public enum BinaryHashSet {
       throw fail("section \(required) is missing")
     }
     // Cross-checks: every entry index and label index in range.
-    let entryLists = [set.pdqEntries, set.phashEntries] + Array(set.digestEntries.values)
+    let entryLists = [set.pdqEntries, set.phashEntries, set.videoEntries] + Array(set.digestEntries.values)
     for list in entryLists where list.contains(where: { $0 < 0 || Int($0) >= n }) {
       throw fail("an entry index is out of range")
     }

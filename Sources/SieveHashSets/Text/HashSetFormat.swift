@@ -13,6 +13,10 @@ public enum HashSetFormat: String, Sendable, CaseIterable {
   case sieveCSV = "sieve-csv"
   /// Sieve's own export CSV: `id,label,pdq,pdq_quality,phash,md5,sha1,sha256`.
   case setCSV = "set-csv"
+  /// vPDQ's features of videos: `frame,quality,hash,timestamp` lines. One video a file
+  /// (its id: the file name), or several, each after a `# ID` line (as `sieve hash
+  /// --format vpdq` and `sieve hashset export --format vpdq` write them).
+  case vpdq
 
   /// Guesses the format from the first non-empty, non-comment line.
   static func detect(firstLine line: String) -> HashSetFormat? {
@@ -23,6 +27,9 @@ public enum HashSetFormat: String, Sendable, CaseIterable {
       return .threatExchange
     }
     let fields = CSVLine.split(line)
+    if fields.count == 4, Int(fields[0]) != nil, Int(fields[1]) != nil, fields[2].count == 64, Double(fields[3]) != nil {
+      return .vpdq
+    }
     if fields.count == 3, fields[0].count == 64, Int(fields[1]) != nil { return .pdqCLI }
     let tokens = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
     if tokens.count >= 2, tokens[0].allSatisfy(\.isHexDigit) { return .md5sum }

@@ -52,6 +52,7 @@ public struct TextHashSetReader: Sendable {
   func read(_ lines: inout LineReader, path: String, into set: inout HashSet) throws(HashSetError) -> Report {
     var state = ParseState(reader: self, path: path)
     var report: Report?
+    var video = VideoLines(path: path, label: label)
     while let (bytes, tooLong) = try lines.next() {
       let line = String(decoding: bytes, as: UTF8.self)
       let number = lines.lineNumber
@@ -64,13 +65,27 @@ public struct TextHashSetReader: Sendable {
         continue
       }
       let trimmed = line.trimmingWhitespace()
-      if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
+      if trimmed.hasPrefix("#") {
+        // In vPDQ files, a comment line names the video whose lines follow.
+        video.named(String(trimmed.dropFirst()).trimmingWhitespace(), into: &set, report: &report)
+        continue
+      }
+      if trimmed.isEmpty { continue }
       if report == nil {
         guard let format = format ?? HashSetFormat.detect(firstLine: trimmed) else {
           throw .unknownFormat(file: path, reason: "line \(number) matches no known format: \(trimmed.prefix(60))")
         }
         report = Report(format: format)
         state.format = format
+      }
+      if state.format == .vpdq {
+        do {
+          try video.add(VPDQText.parse(trimmed), into: &set, report: &report)
+        } catch {
+          guard skipBadLines else { throw .badLine(file: path, line: number, reason: error.reason) }
+          report!.badLines.append("\(path):\(number): \(error.reason)")
+        }
+        continue
       }
       do {
         switch try state.parse(trimmed, line: number) {
@@ -92,9 +107,44 @@ public struct TextHashSetReader: Sendable {
         throw .badLine(file: path, line: number, reason: "\(error)")
       }
     }
+    video.finish(into: &set, report: &report)
     var result = report ?? Report(format: format ?? .plain)
     result.checksum = lines.checksum.finalize()
     return result
+  }
+}
+
+/// The videos of a vPDQ file being read: the frames of the current one, named by the
+/// last `# ID` line (or the file's name), added as one entry when the next begins.
+struct VideoLines {
+  let path: String
+  let label: String
+  var id: String?
+  var frames: [VPDQFeature] = []
+
+  init(path: String, label: String) {
+    self.path = path
+    self.label = label
+  }
+
+  /// A `# ID` line: the video so far is complete, the next is `id`.
+  mutating func named(_ id: String, into set: inout HashSet, report: inout TextHashSetReader.Report?) {
+    finish(into: &set, report: &report)
+    self.id = id
+  }
+
+  mutating func add(_ parsed: [VPDQFeature], into set: inout HashSet, report: inout TextHashSetReader.Report?) {
+    frames += parsed
+  }
+
+  mutating func finish(into set: inout HashSet, report: inout TextHashSetReader.Report?) {
+    guard !frames.isEmpty else { return }
+    var entry = HashSetEntry(id: id ?? String(path.split(separator: "/").last ?? Substring(path)), label: label)
+    entry.vpdq = frames
+    set.append(entry)
+    report?.entries += 1
+    frames = []
+    id = nil
   }
 }
 
@@ -154,6 +204,8 @@ struct ParseState {
 
   mutating func parse(_ line: String, line number: Int) throws -> LineOutcome {
     switch format {
+    case .vpdq:
+      return .skip  // read by VideoLines, a video over many lines
     case .plain:
       let token = Substring(line)
       guard !token.contains(where: { $0 == " " || $0 == "\t" || $0 == "," }) else {
