@@ -134,7 +134,7 @@ let package = Package(
     .target(
       name: "SieveServer",
       dependencies: [
-        "SieveSystem", "SieveCore", "SieveImaging", "SieveHashing", "SieveHashSets", "SieveMatching", "SievePipeline",
+        "SieveSystem", "SieveCore", "SieveImaging", "SieveHashing", "SieveHashSets", "SieveMatching", "SievePipeline", "SieveVideo",
         .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -28,8 +28,11 @@ public enum VPDQText {
   /// with `#` are skipped. Frame numbers and times must not go backwards.
   public static func parse(_ text: some StringProtocol) throws(ParseError) -> [VPDQFeature] {
     var out: [VPDQFeature] = []
-    // Lines end in LF or CRLF (one Character in Swift, so split on newlines, not on "\n").
-    for (n, line) in String(text).split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
+    // Lines end in LF, CRLF (one Character in Swift) or CR; never at U+2028 and the like,
+    // which a name may hold.
+    for (n, line) in String(text).split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" })
+      .enumerated()
+    {
       if line.allSatisfy({ $0 == " " || $0 == "\t" }) || line.first == "#" { continue }
       let fields = line.split(separator: ",", omittingEmptySubsequences: false).map(trimmed)
       guard fields.count == 4 else {

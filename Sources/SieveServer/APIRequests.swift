@@ -21,6 +21,51 @@ extension API {
     var sha256: String?
     var width: Int?
     var height: Int?
+    /// A video's vPDQ features (computed from an upload, or sent for a hash-only query).
+    var vpdq: [VPDQFrame]?
+    /// An uploaded video: why it was hashed only in part (the rest went unseen).
+    var stopped_early: String?
+
+    /// One hashed frame of a video.
+    struct VPDQFrame: Codable, Sendable {
+      var frame: Int
+      var pdq: String
+      var quality: Int
+      var timestamp: Double
+    }
+
+    /// The most frames a hash-only video query may carry.
+    static let maxVideoFrames = 20_000
+
+    /// The video features these hashes carry, checked; nil when there are none.
+    func videoFeatures() throws(QueryError) -> [VPDQFeature]? {
+      guard let vpdq, !vpdq.isEmpty else { return nil }
+      guard vpdq.count <= Self.maxVideoFrames else { throw QueryError("\(vpdq.count) vpdq frames; at most \(Self.maxVideoFrames)") }
+      var out: [VPDQFeature] = []
+      out.reserveCapacity(vpdq.count)
+      for (i, f) in vpdq.enumerated() {
+        let hash: PDQHash
+        do { hash = try PDQHash(hex: f.pdq) } catch { throw QueryError("vpdq[\(i)]: bad PDQ hash: \(error)") }
+        guard (0...100).contains(f.quality) else { throw QueryError("vpdq[\(i)]: quality must be 0 to 100") }
+        guard f.frame >= 0, f.timestamp.isFinite, f.timestamp >= 0 else {
+          throw QueryError("vpdq[\(i)]: frame and timestamp must be 0 or more")
+        }
+        out.append(VPDQFeature(frameNumber: f.frame, hash: hash, quality: f.quality, timestamp: f.timestamp))
+      }
+      return out
+    }
+
+    /// An uploaded video's features and digests.
+    init(video features: [VPDQFeature], stoppedEarly: String?, digests: [ExactDigest], width: Int, height: Int) {
+      self.init(width: width, height: height)
+      vpdq = features.map {
+        VPDQFrame(frame: $0.frameNumber, pdq: $0.hash.hexString, quality: $0.quality, timestamp: Double($0.timestampText) ?? $0.timestamp)
+      }
+      stopped_early = stoppedEarly
+      md5 = digests.first { $0.kind == .md5 }?.hexString
+      sha1 = digests.first { $0.kind == .sha1 }?.hexString
+      sha256 = digests.first { $0.kind == .sha256 }?.hexString
+    }
 
     init(
       pdq: String? = nil, pdq_quality: Int? = nil, phash: String? = nil, md5: String? = nil, sha1: String? = nil, sha256: String? = nil,
@@ -54,8 +99,8 @@ extension API {
         if let quality = pdq_quality, !(0...100).contains(quality) {
           throw QueryError("pdq_quality must be 0 to 100")
         }
-        guard query.pdq != nil || query.phash != nil || !query.digests.isEmpty else {
-          throw QueryError("give at least one of pdq, phash, md5, sha1, sha256")
+        guard query.pdq != nil || query.phash != nil || !query.digests.isEmpty || !(vpdq ?? []).isEmpty else {
+          throw QueryError("give at least one of pdq, phash, md5, sha1, sha256, vpdq")
         }
         return query
       } catch let error as QueryError {
@@ -79,6 +124,7 @@ extension API {
       hashes = try Hashes(from: decoder)
       hashes.width = nil
       hashes.height = nil
+      if hashes.vpdq != nil { throw QueryError("a video's vpdq features go to /v1/match, one video a call") }
     }
   }
 

@@ -20,6 +20,33 @@ enum API {
     var expected_false_matches: Double?
     /// PDQ: the upload's hash that matched (its own, turned or trimmed picture's).
     var query_pdq: String?
+    /// A video's frame that matched a picture: its time (seconds) and number; for a known
+    /// video matched whole, the first matching frame's.
+    var frame_time: Double?
+    var frame: Int?
+    /// A known video matched whole (kind `vpdq`): vPDQ's two percentages.
+    var query_match_percent: Double?
+    var compared_match_percent: Double?
+
+    /// A video frame's match.
+    init(_ match: SieveMatching.Match, frame: VPDQFeature) {
+      self.init(match)
+      frame_time = Double(frame.timestampText) ?? frame.timestamp
+      self.frame = frame.frameNumber
+    }
+
+    /// A known video matched whole.
+    init(video match: VideoMatcher.Match, set: String) {
+      self.set = set
+      id = match.id
+      label = match.label
+      kind = "vpdq"
+      distance = match.frames.map(\.distance).min() ?? 0
+      query_match_percent = (match.queryMatchPercent * 10).rounded() / 10
+      compared_match_percent = (match.comparedMatchPercent * 10).rounded() / 10
+      frame_time = match.frames.first.map { Double($0.query.timestampText) ?? $0.query.timestamp }
+      frame = match.frames.first?.query.frameNumber
+    }
 
     init(_ match: SieveMatching.Match) {
       query_pdq = match.queryPDQ?.hexString

@@ -18,6 +18,8 @@ public final class HashSetRegistry: Sendable {
     public var path: String
     public var set: HashSet
     public var matcher: Matcher
+    /// Its known videos' matcher (vPDQ's rule); nil when it holds none.
+    public var videoMatcher: VideoMatcher?
     /// The set's version (``HashSetLoader/Loaded/version``): the binary file's payload
     /// checksum, or a checksum of a text file's bytes as they were read.
     public var checksum: String
@@ -39,6 +41,22 @@ public final class HashSetRegistry: Sendable {
     /// Every match of `query` in every set, in the order the sets were given.
     public func matches(for query: MatchQuery) -> [Match] {
       sets.flatMap { $0.matcher.matches(for: query) }
+    }
+
+    /// A video's matches: each frame against the picture sets (with its time), and the
+    /// whole video against the known videos (vPDQ's rule).
+    func matches(forVideo features: [VPDQFeature]) -> [API.Match] {
+      var out: [API.Match] = []
+      for served in sets {
+        for match in served.videoMatcher?.matches(features) ?? [] { out.append(API.Match(video: match, set: served.set.name)) }
+      }
+      for frame in features {
+        var query = MatchQuery(digests: [])
+        query.pdq = frame.hash
+        query.pdqQuality = frame.quality
+        out += matches(for: query).map { API.Match($0, frame: frame) }
+      }
+      return out
     }
 
     /// Whether the query's PDQ hash is below the quality the sets match at (it is then
@@ -149,9 +167,14 @@ public final class HashSetRegistry: Sendable {
       return previous
     }
     let matcher = Matcher(sets: [loaded.set], options: matchOptions)
+    let videoMatcher =
+      loaded.set.hasVideos
+      ? VideoMatcher(
+        set: loaded.set,
+        options: VideoMatcher.Options(maxDistance: matchOptions.pdqMaxDistance, minimumQuality: matchOptions.pdqMinQuality)) : nil
     return ServedSet(
-      path: path, set: loaded.set, matcher: matcher, checksum: checksum, format: format, loadedAt: Date(),
-      loadSeconds: Date().timeIntervalSince(started))
+      path: path, set: loaded.set, matcher: matcher, videoMatcher: videoMatcher, checksum: checksum, format: format,
+      loadedAt: Date(), loadSeconds: Date().timeIntervalSince(started))
   }
 
 }

@@ -4,6 +4,7 @@ import NIOCore
 import SieveHashing
 import SieveImaging
 import SievePipeline
+import SieveVideo
 
 /// The bounded pool that decodes and hashes uploads: one thread per worker (by default
 /// one per core), off the event loops, each with its own reusable ``ImageHasher``.
@@ -70,9 +71,20 @@ final class HashingPool: Sendable {
 
   /// What of each upload is hashed for PDQ matching.
   let strategy: MatchStrategy
+  /// How uploaded videos are hashed; nil: videos are refused.
+  let video: VideoHasher?
 
-  init(workers: Int, queueDepth: Int, limits: DecodingLimits, memoryBudget: Int, strategy: MatchStrategy = .default) {
+  /// A video upload that could not be hashed (the service answers 422 with the reason).
+  struct VideoRefused: Error {
+    var reason: String
+  }
+
+  init(
+    workers: Int, queueDepth: Int, limits: DecodingLimits, memoryBudget: Int, strategy: MatchStrategy = .default,
+    video: VideoHasher? = nil
+  ) {
     self.strategy = strategy
+    self.video = video
     self.workers = max(1, workers)
     self.queueDepth = max(0, queueDepth)
     self.limits = limits
@@ -130,7 +142,16 @@ final class HashingPool: Sendable {
   ) async throws -> (UploadHashes, T) {
     try await run(admission: admission) { worker in
       let upload = try bytes.withUnsafeReadableBytes { raw in
-        UploadHashes(image: try worker.pipeline.hash(raw).hashes, digests: FileDigests(of: raw))
+        // A video by its first bytes (never a picture's): hashed as vPDQ does, within the
+        // video limits.
+        if ImageFormat.detect(raw) == nil, VideoContainer.detect(raw) != nil {
+          guard let video = self.video else { throw VideoRefused(reason: "this service does not take videos") }
+          let hashes: VideoHashes
+          do { hashes = try video.hash(raw) } catch { throw VideoRefused(reason: "\(error)") }
+          let size = ImageHashes(pdq: nil, pdqMode: .fullResolution, phash: nil, width: hashes.info.width, height: hashes.info.height)
+          return UploadHashes(image: size, digests: FileDigests(of: raw), video: hashes)
+        }
+        return UploadHashes(image: try worker.pipeline.hash(raw).hashes, digests: FileDigests(of: raw))
       }
       return (upload, then(upload))
     }
@@ -172,6 +193,9 @@ final class HashingPool: Sendable {
 
 /// The hashes of one upload.
 struct UploadHashes: Sendable {
+  /// A picture's hashes (a video's: none, its size only).
   var image: ImageHashes
   var digests: FileDigests
+  /// A video's features, when the upload was a video.
+  var video: VideoHashes?
 }

@@ -23,6 +23,9 @@ enum ServiceErrors {
       }
     case let error as QueryError:
       return HTTPError(.badRequest, message: error.description)
+    case let error as HashingPool.VideoRefused:
+      metrics.decodeError(reason: "video")
+      return HTTPError(.unprocessableContent, message: error.reason)
     case let error as DecodingError:
       return HTTPError(.badRequest, message: message(error))
     case let busy as HashingPool.Busy:

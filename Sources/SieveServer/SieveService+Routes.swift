@@ -8,6 +8,7 @@ import SieveImaging
 import SieveMatching
 import SieveHashSets
 import SievePipeline
+import SieveVideo
 
 /// The route handlers.
 extension SieveService {
@@ -80,10 +81,11 @@ extension SieveService {
   func hash(_ request: Request, context: SieveRequestContext) async throws -> API.HashResponse {
     let start = DispatchTime.now().uptimeNanoseconds
     guard Self.isImage(request) else {
-      throw HTTPError(.unsupportedMediaType, message: "send the image bytes with Content-Type image/* (or application/octet-stream)")
+      throw HTTPError(
+        .unsupportedMediaType, message: "send the image or video bytes with Content-Type image/*, video/* (or application/octet-stream)")
     }
     let (upload, _) = try await hashUpload(request, context) { _ in () }
-    let hashes = API.Hashes(upload)
+    let hashes = Self.hashes(upload)
     try record([
       API.AuditEntry(
         event: "hash", time: Self.now(), request_id: context.id, key: context.key?.id, route: ServiceRoute.hash.path, source: "image",
@@ -107,24 +109,36 @@ extension SieveService {
       // real work, kept off the event loop.
       let (upload, matched) = try await hashUpload(request, context) { upload in
         let start = DispatchTime.now().uptimeNanoseconds
+        if let video = upload.video {
+          // Each frame against the picture sets, the whole video against the known videos,
+          // and the file's digests.
+          let query = MatchQuery(digests: upload.digests.all)
+          let found = snapshot.matches(forVideo: video.features) + snapshot.matches(for: query).map(API.Match.init)
+          return (query, found, Self.milliseconds(since: start))
+        }
         let query = MatchQuery(upload.image, digests: upload.digests)
         return (query, snapshot.matches(for: query).map(API.Match.init), Self.milliseconds(since: start))
       }
       (query, found, matchMilliseconds) = matched
       hashMilliseconds = Self.milliseconds(since: start) - matchMilliseconds
-      hashes = API.Hashes(upload)
-      source = "image"
+      hashes = Self.hashes(upload)
+      source = upload.video == nil ? "image" : "video"
     } else if Self.isJSON(request) {
       // One hash through the index: microseconds, answered on the event loop.
       let given = try await decodeJSON(API.Hashes.self, request, context)
       query = try given.query()
-      hashes = API.Hashes(query)
+      let features = try given.videoFeatures()
+      var echoed = API.Hashes(query)
+      echoed.vpdq = features == nil ? nil : given.vpdq
+      hashes = echoed
       let matchStart = DispatchTime.now().uptimeNanoseconds
-      found = snapshot.matches(for: query).map(API.Match.init)
+      found = (features.map { snapshot.matches(forVideo: $0) } ?? []) + snapshot.matches(for: query).map(API.Match.init)
       matchMilliseconds = Self.milliseconds(since: matchStart)
-      source = "hashes"
+      source = features == nil ? "hashes" : "vpdq"
     } else {
-      throw HTTPError(.unsupportedMediaType, message: "send image bytes (Content-Type image/*) or hashes (Content-Type application/json)")
+      throw HTTPError(
+        .unsupportedMediaType,
+        message: "send image or video bytes (Content-Type image/*, video/*) or hashes (Content-Type application/json)")
     }
     let lowQuality = snapshot.isLowQuality(query)
     let versions = Self.versions(snapshot)
@@ -241,9 +255,18 @@ extension SieveService {
     snapshot.sets.map { API.SetVersion(name: $0.set.name, checksum: $0.checksum) }
   }
 
+  /// An upload of bytes to hash: a picture or a video (found by its first bytes).
   static func isImage(_ request: Request) -> Bool {
     guard let type = request.headers[.contentType]?.lowercased() else { return false }
-    return type.hasPrefix("image/") || type.hasPrefix("application/octet-stream")
+    return type.hasPrefix("image/") || type.hasPrefix("video/") || type.hasPrefix("application/octet-stream")
+  }
+
+  /// An upload's hashes as the API gives them: a picture's, or a video's features.
+  static func hashes(_ upload: UploadHashes) -> API.Hashes {
+    guard let video = upload.video else { return API.Hashes(upload) }
+    return API.Hashes(
+      video: video.features, stoppedEarly: video.stoppedEarly, digests: upload.digests.all, width: video.info.width,
+      height: video.info.height)
   }
 
   static func isJSON(_ request: Request) -> Bool {

@@ -9,6 +9,7 @@ import SieveHashing
 import SieveImaging
 import SieveMatching
 import SievePipeline
+import SieveVideo
 import UnixSignals
 
 /// The HTTP matching service: JSON endpoints under `/v1` on Hummingbird 2, for upload
@@ -71,6 +72,10 @@ public final class SieveService: Sendable {
     /// picture and the picture inside its borders, each turned and flipped. Hash-only
     /// queries are matched as sent, whatever the strategy.
     public var strategy = MatchStrategy.default
+    /// How uploaded videos are hashed (vPDQ), within their limits; nil: videos are refused
+    /// (415). Default: 10 minutes of video at most, 60 s of work, 4K frames.
+    public var video: VideoHasher? = VideoHasher(
+      limits: VideoLimits(maxDurationSeconds: 600, maxFramePixels: 4096 * 2304, maxHashedFrames: 2000, maxSeconds: 60))
 
     public init(hashSetPaths: [String]) {
       self.hashSetPaths = hashSetPaths
@@ -110,7 +115,7 @@ public final class SieveService: Sendable {
     uploads = UploadReader(budget: UploadBudget(capacity: configuration.maxBodyMemory), timeout: configuration.bodyTimeout)
     pool = HashingPool(
       workers: configuration.workers, queueDepth: configuration.queueDepth, limits: configuration.limits,
-      memoryBudget: configuration.memoryBudget, strategy: configuration.strategy)
+      memoryBudget: configuration.memoryBudget, strategy: configuration.strategy, video: configuration.video)
   }
 
   /// The router with every route and middleware.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import SieveVideo
 import Dispatch
 import Foundation
 import SieveCore
@@ -98,6 +99,15 @@ struct ServeStartCommand: ParsableCommand {
   @Option(help: "Give up decoding one upload after this many seconds (422). Enforced while decoding JPEG, PNG and GIF, and after HEIF; other formats are bounded by --max-pixels.")
   var maxSeconds: Double = 10
 
+  @Option(help: "Refuse video uploads longer than this, by their header (seconds; 422).")
+  var maxVideoSeconds: Double = 600
+
+  @Option(help: "Give up on one video upload after this many seconds of decoding and hashing (422).")
+  var maxVideoTime: Double = 60
+
+  @Flag(help: "Refuse video uploads (422); hash-only queries may still carry vPDQ features.")
+  var noVideo = false
+
   @Option(help: "Hashing threads (default: all cores).")
   var workers: Int = ProcessInfo.processInfo.activeProcessorCount
 
@@ -161,6 +171,14 @@ struct ServeStartCommand: ParsableCommand {
     configuration.workers = workers
     configuration.queueDepth = queue
     configuration.strategy = noDihedral ? .plain : strategy.resolved
+    guard maxVideoSeconds > 0, maxVideoSeconds <= 1e6, maxVideoTime > 0, maxVideoTime <= 1e6 else {
+      throw ValidationError("--max-video-seconds and --max-video-time must be more than 0 (and at most 1e6)")
+    }
+    configuration.video =
+      noVideo
+      ? nil
+      : VideoHasher(
+        limits: VideoLimits(maxDurationSeconds: maxVideoSeconds, maxFramePixels: 4096 * 2304, maxHashedFrames: 2000, maxSeconds: maxVideoTime))
     configuration.matchOptions = thresholds.matchOptions()
     configuration.textReader = text.reader
     let service: SieveService

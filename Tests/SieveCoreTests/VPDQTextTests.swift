@@ -48,4 +48,12 @@ import Testing
     #expect(parsed.map(\.timestamp) == [0, 100] && parsed.map(\.frameNumber) == [0, 1])
     #expect(throws: VPDQText.ParseError.self) { try VPDQText.parseSignal(["\(Self.hash.hexString),100"]) }
   }
+
+  /// A name holding a line separator cannot forge a frame line.
+  @Test func onlyLineEndsEndLines() throws {
+    let h = Self.hash.hexString
+    let text = "0,100,\(h),0.000\u{2028}1,100,\(h),0.033\n"
+    #expect(throws: VPDQText.ParseError.self) { try VPDQText.parse(text) }
+    #expect(try VPDQText.parse("0,100,\(h),0.000\r1,100,\(h),0.033\r\n").count == 2)
+  }
 }
