@@ -54,7 +54,9 @@ enum FuzzTarget: String, CaseIterable {
       var collector = PixelImage.Collector()
       _ = try? JPEGDecoder(limits: Self.limits).decode(data, scaleDenominator: 8, into: &collector)
     case .png: Self.fuzz(PNGDecoder.self, data)
-    case .gif: Self.fuzz(GIFDecoder.self, data)
+    case .gif:
+      Self.fuzz(GIFDecoder.self, data)
+      _ = AnimatedGIF.imageCount(data, upTo: 1000)
     case .webp: Self.fuzz(WebPDecoder.self, data)
     case .bmp: Self.fuzz(BMPDecoder.self, data)
     case .tiff: Self.fuzz(TIFFDecoder.self, data)

@@ -82,7 +82,7 @@ public final class BatchHasher: Sendable {
       bytes = try source.read(file, maxBytes: configuration.limits.maxBytes, times: &times)
     } catch {
       var record: HashRecord
-      if case .tooLarge = error, configuration.video != nil, let video = hashVideoInPlace(file, from: source) {
+      if case .tooLarge = error, configuration.video != nil, let video = hashVideoInPlace(file, from: source, budget: pipeline.budget) {
         record = video
         if configuration.digests || configuration.knownGood != nil {
           let streamed = digestsOnly(file, from: source, tooLarge: error.description)
@@ -272,7 +272,7 @@ public final class BatchHasher: Sendable {
     let digests = wanted && (configuration.digests || configuration.knownGood != nil) ? FileDigests(of: data) : nil
     var record = HashRecord(path: path, outcome: .skipped("not decoded"), size: data.count, digests: digests)
     record.format = ImageFormat.detect(data)
-    if record.format == nil { record.video = VideoContainer.detect(data) }
+    record.video = VideoContainer.video(data)
     if let knownGood = configuration.knownGood, let digests, digests.all.contains(where: knownGood.contains) {
       record.outcome = .knownGood
     } else if decode {
@@ -283,7 +283,7 @@ public final class BatchHasher: Sendable {
 
   /// A video over the byte limit, hashed where it lies (a source that can open files
   /// read-only for random access): nil when the source cannot or it is not a video.
-  private func hashVideoInPlace(_ file: InputFile, from source: some EvidenceSource) -> HashRecord? {
+  private func hashVideoInPlace(_ file: InputFile, from source: some EvidenceSource, budget: MemoryBudget) -> HashRecord? {
     guard let hasher = configuration.video else { return nil }
     do {
       guard let opened = try source.openForRandomAccess(file) else { return nil }
@@ -296,7 +296,16 @@ public final class BatchHasher: Sendable {
       var record = HashRecord(path: file.path, outcome: .skipped(""), size: Int(opened.size))
       record.video = container
       do {
-        record.outcome = .video(try withExtendedLifetime(opened) { try hasher.hash(descriptor: opened.handle.descriptor, length: opened.size) })
+        var reserved = 0
+        defer { if reserved > 0 { budget.release(reserved) } }
+        record.outcome = .video(
+          try withExtendedLifetime(opened) {
+            try hasher.hash(descriptor: opened.handle.descriptor, length: opened.size) { info in
+              let threads = hasher.decoderThreads == 0 ? ProcessInfo.processInfo.activeProcessorCount : hasher.decoderThreads
+              reserved = min(budget.capacity, VideoHasher.estimatedBytes(width: info.width, height: info.height, threads: threads))
+              budget.reserve(reserved)
+            }
+          })
         // Decoded while it lay on the evidence: a file written to meanwhile gave frames that
         // were never its content at any one moment.
         if let metadata = opened.metadata { try FileReader.checkUnchanged(opened.handle, since: metadata) }
@@ -330,14 +339,29 @@ public final class BatchHasher: Sendable {
   /// Decodes and hashes one file's bytes: a picture through the pipeline, a video (by its
   /// first bytes, never a picture's) through the video hasher.
   private func outcome(_ data: UnsafeRawBufferPointer, explicit: Bool, using pipeline: inout ImagePipeline) -> HashRecord.Outcome {
-    if ImageFormat.detect(data) == nil, VideoContainer.detect(data) != nil {
-      guard let hasher = configuration.video else { return .skipped("a video (videos not hashed)") }
-      do {
-        return .video(try hasher.hash(data))
-      } catch {
-        // Its first bytes say video: one that will not open (truncated, damaged, carved in
-        // part) is a failure to report, never a file skipped as not a picture.
-        return .failed(error.description)
+    if let container = VideoContainer.video(data) {
+      let animatedGIF = container == .gif
+      if let hasher = configuration.video {
+        // Its frames' working memory comes from the same budget as pictures', reserved
+        // from the header before any frame is decoded.
+        let budget = pipeline.budget
+        var reserved = 0
+        defer { if reserved > 0 { budget.release(reserved) } }
+        do {
+          return .video(
+            try hasher.hash(data) { info in
+              let threads = hasher.decoderThreads == 0 ? ProcessInfo.processInfo.activeProcessorCount : hasher.decoderThreads
+              reserved = min(budget.capacity, VideoHasher.estimatedBytes(width: info.width, height: info.height, threads: threads))
+              budget.reserve(reserved)
+            })
+        } catch {
+          // Its first bytes say video: one that will not open (truncated, damaged, carved
+          // in part) is a failure to report, never a file skipped as not a picture. An
+          // animated GIF FFmpeg cannot take is still a picture: its first frame is hashed.
+          if !animatedGIF { return .failed(error.description) }
+        }
+      } else if !animatedGIF {
+        return .skipped("a video (videos not hashed)")
       }
     }
     do {

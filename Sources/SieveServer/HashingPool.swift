@@ -144,12 +144,16 @@ final class HashingPool: Sendable {
       let upload = try bytes.withUnsafeReadableBytes { raw in
         // A video by its first bytes (never a picture's): hashed as vPDQ does, within the
         // video limits.
-        if ImageFormat.detect(raw) == nil, VideoContainer.detect(raw) != nil {
+        if let container = VideoContainer.video(raw), container != .gif || self.video != nil {
           guard let video = self.video else { throw VideoRefused(reason: "this service does not take videos") }
-          let hashes: VideoHashes
-          do { hashes = try video.hash(raw) } catch { throw VideoRefused(reason: "\(error)") }
-          let size = ImageHashes(pdq: nil, pdqMode: .fullResolution, phash: nil, width: hashes.info.width, height: hashes.info.height)
-          return UploadHashes(image: size, digests: FileDigests(of: raw), video: hashes)
+          do {
+            let hashes = try video.hash(raw)
+            let size = ImageHashes(pdq: nil, pdqMode: .fullResolution, phash: nil, width: hashes.info.width, height: hashes.info.height)
+            return UploadHashes(image: size, digests: FileDigests(of: raw), video: hashes)
+          } catch {
+            // An animated GIF FFmpeg cannot take is still a picture.
+            if container != .gif { throw VideoRefused(reason: "\(error)") }
+          }
         }
         return UploadHashes(image: try worker.pipeline.hash(raw).hashes, digests: FileDigests(of: raw))
       }

@@ -1,3 +1,5 @@
+import SieveImaging
+
 /// The video containers Sieve recognises by their first bytes, whatever the file's name.
 ///
 /// Detection only decides what is worth handing to FFmpeg (which probes again and reads
@@ -18,6 +20,8 @@ public enum VideoContainer: String, Sendable, Codable, CaseIterable {
   case mpegps
   /// ASF: WMV (its header object's GUID).
   case asf
+  /// An animated GIF (two pictures or more): a picture format, hashed as a video.
+  case gif
 
   /// The container `bytes` begin with; nil when none. 
   public static func detect(_ bytes: UnsafeRawBufferPointer) -> VideoContainer? {
@@ -41,6 +45,15 @@ public enum VideoContainer: String, Sendable, Codable, CaseIterable {
   /// The same for an array.
   public static func detect(_ bytes: [UInt8]) -> VideoContainer? { bytes.withUnsafeBytes { detect($0) } }
 
+  /// What `bytes` are when they are to be hashed as a video: a video container that is no
+  /// picture format (HEIF and AVIF share MP4's `ftyp`), or an animated GIF; nil otherwise.
+  public static func video(_ bytes: UnsafeRawBufferPointer) -> VideoContainer? {
+    if let picture = ImageFormat.detect(bytes) {
+      return picture == .gif && AnimatedGIF.imageCount(bytes, upTo: 2) >= 2 ? .gif : nil
+    }
+    return detect(bytes)
+  }
+
   /// The file name extensions this container usually has.
   public var extensions: [String] {
     switch self {
@@ -51,6 +64,7 @@ public enum VideoContainer: String, Sendable, Codable, CaseIterable {
     case .flv: return ["flv"]
     case .mpegps: return ["mpg", "mpeg", "vob"]
     case .asf: return ["wmv", "asf"]
+    case .gif: return ["gif"]
     }
   }
 }

@@ -30,7 +30,7 @@ public struct VideoHasher: Sendable {
   /// Hashes the video in `bytes`.
   public func hash(bytes: [UInt8]) throws(VideoError) -> VideoHashes {
     do {
-      return try bytes.withUnsafeBytes { raw throws(VideoError) in try hash(raw) }
+      return try bytes.withUnsafeBytes { raw throws(VideoError) in try hash(raw, beforeDecoding: nil) }
     } catch let error as VideoError {
       throw error
     } catch {
@@ -38,22 +38,33 @@ public struct VideoHasher: Sendable {
     }
   }
 
-  /// Hashes the video in `data` (read only while this runs).
-  public func hash(_ data: UnsafeRawBufferPointer) throws(VideoError) -> VideoHashes {
+  /// Hashes the video in `data` (read only while this runs). `beforeDecoding` is called
+  /// once the header is read and within the limits, before any frame is decoded (to
+  /// reserve the memory ``estimatedBytes(width:height:threads:)`` says).
+  public func hash(_ data: UnsafeRawBufferPointer, beforeDecoding: ((VideoInfo) -> Void)? = nil) throws(VideoError) -> VideoHashes {
     do {
       let reader = try VideoReader(bytes: data, limits: limits, threads: decoderThreads, deadline: deadline())
-      return try hash(reader)
+      return try hash(reader, beforeDecoding: beforeDecoding)
     } catch {
       throw timedOut(error)
     }
   }
 
+  /// The working memory decoding and hashing a video of frames `width` × `height` takes:
+  /// per pixel, the RGB frame three times (FFmpeg's, the shim's buffer, the hashed copy),
+  /// PDQ's float planes (12 bytes), and the decoder's reference and threading frames in
+  /// 4:2:0 (1.5 bytes each, 16 references and a frame a thread).
+  public static func estimatedBytes(width: Int, height: Int, threads: Int) -> Int {
+    let pixels = max(0, width) * max(0, height)
+    return pixels * 21 + pixels * 3 / 2 * (16 + max(1, threads))
+  }
+
   /// Hashes the video in the file open read-only at `descriptor`, `length` bytes long (the
   /// descriptor stays the caller's; the file is read with pread and never written).
-  public func hash(descriptor: Int32, length: Int64) throws(VideoError) -> VideoHashes {
+  public func hash(descriptor: Int32, length: Int64, beforeDecoding: ((VideoInfo) -> Void)? = nil) throws(VideoError) -> VideoHashes {
     do {
       let reader = try VideoReader(descriptor: descriptor, length: length, limits: limits, threads: decoderThreads, deadline: deadline())
-      return try hash(reader)
+      return try hash(reader, beforeDecoding: beforeDecoding)
     } catch {
       throw timedOut(error)
     }
@@ -76,7 +87,7 @@ public struct VideoHasher: Sendable {
     return error
   }
 
-  private func hash(_ reader: VideoReader) throws(VideoError) -> VideoHashes {
+  private func hash(_ reader: VideoReader, beforeDecoding: ((VideoInfo) -> Void)?) throws(VideoError) -> VideoHashes {
     let info = reader.info
     if let duration = info.duration, duration > limits.maxDurationSeconds {
       throw .tooLong(seconds: duration, limit: limits.maxDurationSeconds)
@@ -85,6 +96,7 @@ public struct VideoHasher: Sendable {
       throw .frameTooLarge(width: info.width, height: info.height, limit: limits.maxFramePixels)
     }
     guard info.frameRate > 0, info.frameRate.isFinite else { throw .noFrameRate }
+    beforeDecoding?(info)
     let step = Self.frameStep(secondsPerHash: secondsPerHash, frameRate: info.frameRate)
     var options = HashOptions(pdq: true, phash: false)
     // vPDQ takes luma from RGB for every frame, gray ones too.

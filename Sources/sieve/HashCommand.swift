@@ -15,7 +15,7 @@ struct HashCommand: ParsableCommand {
       whatever their names; in folders, files that are not images are skipped and counted. \
       JPEG, PNG, GIF, BMP, WebP, TIFF, HEIF/HEIC and AVIF are decoded.
 
-      Videos (MP4/MOV/3GP, MKV/WebM, AVI, MPEG-TS, MPEG-PS, FLV, WMV; found by content) \
+      Videos (MP4/MOV/3GP, MKV/WebM, AVI, MPEG-TS, MPEG-PS, FLV, WMV, animated GIF; found by content) \
       are hashed as Meta's vPDQ does, with FFmpeg: one frame every --seconds-per-hash \
       (frame n when n is a multiple of floor(seconds x frame rate)), each frame's PDQ hash \
       and quality with its frame number and time. Text and --format vpdq print vPDQ's \

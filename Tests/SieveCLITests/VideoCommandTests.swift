@@ -28,6 +28,19 @@ import Testing
     #expect(Array(lines.dropFirst()) == (try Self.expected(Self.ts)).map { "  " + $0 })
   }
 
+  /// An animated GIF is hashed as a video, as vPDQ hashes it; a GIF of one picture stays
+  /// a picture.
+  @Test func animatedGIFsAreVideos() throws {
+    let gif = Self.folder.appendingPathComponent("testsrc2.gif").path
+    let result = try sieve(["hash", "-q", "--format", "vpdq", gif])
+    #expect(result.stdout.split(separator: "\n").map(String.init) == ["# " + gif] + (try Self.expected(gif)), "\(result.stderr)")
+    let formats = TestData.repoRoot.appendingPathComponent("Tests/Fixtures/formats")
+    let still = try sieve(["hash", "-q", "--format", "jsonl", formats.appendingPathComponent("static.gif").path])
+    #expect(still.status == 0 && !still.stdout.contains("\"kind\":\"video\"") && still.stdout.contains("\"format\":\"gif\""))
+    let animated = try sieve(["hash", "-q", "--format", "jsonl", formats.appendingPathComponent("animated.gif").path])
+    #expect(animated.status == 0 && animated.stdout.contains("\"kind\":\"video\""), "\(animated.stdout) \(animated.stderr)")
+  }
+
   /// CSV has a row a frame (frame and timestamp columns), JSON Lines a "vpdq" array.
   @Test func csvAndJSONLines() throws {
     let csv = try sieve(["hash", "-q", "--format", "csv", Self.ts])
@@ -80,7 +93,7 @@ import Testing
     let build = try sieve(["hashset", "build", "-q", "--label", "example", Self.folder.path, "-o", set])
     #expect(build.status == 0, "\(build.stderr)")
     let info = try sieve(["hashset", "info", set])
-    #expect(info.stdout.contains("sieveset v3") && info.stdout.contains("6 videos"), "\(info.stdout)")
+    #expect(info.stdout.contains("sieveset v3") && info.stdout.contains("7 videos"), "\(info.stdout)")
     let export = try sieve(["hashset", "export", "--format", "vpdq", set])
     let lines = export.stdout.split(separator: "\n").map(String.init)
     let at = try #require(lines.firstIndex(of: "# " + Self.slideshow))
@@ -124,7 +137,7 @@ import Testing
       try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
     }
     let run = try #require(records.first { $0["record"] as? String == "run" })
-    #expect((run["files_by_status"] as? [String: Int])?["video"] == 6, "\(run)")
+    #expect((run["files_by_status"] as? [String: Int])?["video"] == 7, "\(run)")
     let matches = records.filter { $0["record"] as? String == "match" && $0["path"] as? String == Self.slideshow }
     let whole = matches.filter { $0["kind"] as? String == "vpdq" }
     #expect(whole.count == 1 && whole.first?["query_match_percent"] as? Double == 100, "\(matches)")

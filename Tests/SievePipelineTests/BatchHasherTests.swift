@@ -97,6 +97,22 @@ import Testing
       options: HashOptions()))
   }
 
+  /// Videos take their frames' working memory from the same budget: with a budget smaller
+  /// than one video's estimate, the videos run one at a time, and every one is hashed.
+  @Test func videosReserveFromTheBudget() throws {
+    let dir = try TemporaryDirectory("sieve-batch-video")
+    defer { dir.remove() }
+    let videos = TestData.repoRoot.appendingPathComponent("Tests/Fixtures/video")
+    for name in ["testsrc2-h264.mp4", "mandelbrot-vp9.webm", "slideshow-h264.mp4"] {
+      try dir.write(name, TestData.bytes(videos.appendingPathComponent(name)))
+    }
+    let batch = BatchHasher(configuration: .init(workers: 2, memoryBudget: 1 << 20))
+    let records = Self.run(batch, [dir.path])
+    #expect(records.filter { if case .video = $0.outcome { return true } else { return false } }.count == 3)
+    // Each reservation is capped at the capacity, and one runs at a time.
+    #expect(batch.budget.peakReserved > 0 && batch.budget.peakReserved <= 1 << 20, "\(batch.budget.peakReserved)")
+  }
+
   @Test func explicitNonImagesFailAndLimitsApply() throws {
     let dir = try Self.makeTree()
     defer { dir.remove() }

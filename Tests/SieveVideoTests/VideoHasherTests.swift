@@ -136,4 +136,19 @@ enum VideoFixtures {
     let whole = try VideoHasher().hash(bytes: VideoFixtures.bytes("testsrc2-2997.ts"))
     #expect(whole.stoppedEarly == nil && whole.framesDecoded == 120)
   }
+
+  /// GIF pictures are counted by their blocks: the animated fixture has several, a
+  /// damaged or cut GIF is counted where it breaks, never read past its end.
+  @Test func animatedGIFsAreCounted() throws {
+    let bytes = try VideoFixtures.bytes("testsrc2.gif")
+    #expect(bytes.withUnsafeBytes { AnimatedGIF.imageCount($0, upTo: 100) } == 30)
+    #expect(bytes.withUnsafeBytes { AnimatedGIF.imageCount($0) } == 2)
+    #expect(bytes.withUnsafeBytes { VideoContainer.video($0) } == .gif)
+    for cut in [0, 6, 13, 20, 100, 800, bytes.count / 2] {
+      _ = Array(bytes.prefix(cut)).withUnsafeBytes { AnimatedGIF.imageCount($0, upTo: 100) }
+    }
+    let first = Array(bytes.prefix(bytes.count / 20))
+    #expect(first.withUnsafeBytes { AnimatedGIF.imageCount($0, upTo: 100) } <= 2)
+    #expect(Array("not a gif".utf8).withUnsafeBytes { AnimatedGIF.imageCount($0) } == 0)
+  }
 }
