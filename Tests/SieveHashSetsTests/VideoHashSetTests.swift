@@ -82,4 +82,29 @@ import Testing
     var bad = HashSet(name: "x")
     #expect(throws: HashSetError.self) { try TextHashSetReader().read(file.path, into: &bad) }
   }
+
+  /// python-threatexchange's vPDQ signals in ThreatExchange CSV: a JSON array of
+  /// "hash,quality,timestamp" strings, read as one video each.
+  @Test func threatExchangeVideoSignals() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sieve-te-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let items = VPDQText.signalItems(Self.features(3, seed: 5))
+    let json = "[" + items.map { "\"\($0)\"" }.joined(separator: ", ") + "]"
+    let quoted = "\"" + json.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    let file = dir.appendingPathComponent("te.csv")
+    try """
+      signal_type,signal_str,collab,category,tags
+      vpdq,\(quoted),example-collab,example,
+      url,https://example.org/,example-collab,example,
+      vpdq,"not json",example-collab,example,
+
+      """.write(to: file, atomically: true, encoding: .utf8)
+    var set = HashSet(name: "te")
+    let report = try TextHashSetReader(skipBadLines: true).read(file.path, into: &set)
+    #expect(report.entries == 1 && report.badLines.count == 1 && report.otherSignals["url"] == 1, "\(report)")
+    let video = try #require(set.videos.first)
+    #expect(video.features.map(\.hash) == Self.features(3, seed: 5).map(\.hash))
+    #expect(set.label(of: video.entry) == "example" && set.id(of: video.entry) == "example-collab:2")
+  }
 }

@@ -173,6 +173,29 @@ struct ParseState {
     self.path = path
   }
 
+  /// The strings of a JSON array of plain strings (`["a", "b"]`: no escapes, as
+  /// python-threatexchange writes vPDQ items); nil for anything else.
+  static func jsonStrings(_ text: String) -> [String]? {
+    var scalars = Substring(text.trimmingWhitespace())
+    guard scalars.first == "[", scalars.last == "]" else { return nil }
+    scalars = scalars.dropFirst().dropLast()
+    var out: [String] = []
+    var rest = scalars.drop { $0 == " " }
+    if rest.isEmpty { return [] }
+    while true {
+      guard rest.first == "\"" else { return nil }
+      rest = rest.dropFirst()
+      guard let close = rest.firstIndex(of: "\"") else { return nil }
+      let item = rest[..<close]
+      guard !item.contains("\\") else { return nil }
+      out.append(String(item))
+      rest = rest[rest.index(after: close)...].drop { $0 == " " }
+      if rest.isEmpty { return out }
+      guard rest.first == "," else { return nil }
+      rest = rest.dropFirst().drop { $0 == " " }
+    }
+  }
+
   /// The kind of a hex value whose format does not say.
   func kind(of hex: Substring) throws -> HashKind {
     if let type = reader.type { return type }
@@ -247,6 +270,17 @@ struct ParseState {
       case "pdq": kind = .pdq
       case "photo_md5", "md5": kind = .md5
       case "phash": kind = .phash
+      case "vpdq":
+        // python-threatexchange's video signal: a JSON array of "hash,quality,timestamp".
+        var entry = HashSetEntry(
+          id: (fields.count > 2 && !fields[2].isEmpty) ? "\(fields[2]):\(number)" : String(number),
+          label: fields.count > 3 && !fields[3].isEmpty ? fields[3] : (fields.count > 4 && !fields[4].isEmpty ? fields[4] : reader.label))
+        guard let items = Self.jsonStrings(fields[1]) else {
+          throw LineFailure(reason: "a vpdq signal_str must be a JSON array of \"hash,quality,timestamp\" strings")
+        }
+        do { entry.vpdq = try VPDQText.parseSignal(items) } catch { throw LineFailure(reason: "vpdq item \(error.description)") }
+        guard !entry.vpdq.isEmpty else { throw LineFailure(reason: "a vpdq signal with no frame") }
+        return .entry(entry)
       default: return .otherSignal(fields[0].lowercased())
       }
       let category = fields.count > 3 ? fields[3] : ""
