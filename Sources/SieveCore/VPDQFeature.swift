@@ -24,6 +24,9 @@ public struct VPDQFeature: Sendable, Hashable, Codable {
   /// The time as vPDQ writes it: seconds with 3 decimals (`0.968`).
   public var timestampText: String { VPDQText.fixed3(timestamp) }
 
+  /// The time as written, read back (`0.968` rather than 0.96763…): what reports give.
+  public var writtenTimestamp: Double { Double(timestampText) ?? timestamp }
+
   /// vPDQ's time of frame `frameNumber` at `frameRate` frames a second: the division
   /// done in 32-bit floats, as vPDQ 0.2.2 and later do.
   public static func timestamp(frameNumber: Int, frameRate: Double) -> Double {

@@ -130,10 +130,32 @@ public struct VideoMatcher: Sendable {
 }
 
 extension VideoMatcher {
+  /// One matcher for each of `sets` that holds videos, with the set's name.
+  public static func matchers(for sets: [HashSet], options: Options) -> [(set: String, matcher: VideoMatcher)] {
+    sets.filter(\.hasVideos).map { ($0.name, VideoMatcher(set: $0, options: options)) }
+  }
+
   /// A matcher of the videos in `set` (its entries that hold vPDQ features).
   public init(set: HashSet, options: Options = Options()) {
     self.init(
       entries: set.videos.map { Entry(id: set.id(of: $0.entry), label: set.label(of: $0.entry), features: $0.features) },
       options: options)
+  }
+}
+
+extension VideoMatcher.Options {
+  /// The frame thresholds of picture matching (PDQ distance and quality) with vPDQ's two
+  /// percentages.
+  public init(_ match: MatchOptions, queryMatchPercent: Double = 80, comparedMatchPercent: Double = 0) {
+    self.init(
+      maxDistance: match.pdqMaxDistance, minimumQuality: match.pdqMinQuality, queryMatchPercent: queryMatchPercent,
+      comparedMatchPercent: comparedMatchPercent)
+  }
+}
+
+extension MatchQuery {
+  /// A video's frame, matched as a picture: its PDQ hash and quality.
+  public init(frame: VPDQFeature) {
+    self.init(pdq: frame.hash, pdqQuality: frame.quality)
   }
 }

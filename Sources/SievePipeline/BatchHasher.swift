@@ -281,6 +281,16 @@ public final class BatchHasher: Sendable {
     return record
   }
 
+  /// Reserves from `budget` the working memory of decoding and hashing a video with this
+  /// header (``VideoHasher/estimatedBytes(width:height:threads:)``, at most the whole
+  /// budget), and returns the bytes reserved, to release once the video is hashed.
+  private static func reserveFrames(of info: VideoInfo, for hasher: VideoHasher, from budget: MemoryBudget) -> Int {
+    let threads = hasher.decoderThreads == 0 ? ProcessInfo.processInfo.activeProcessorCount : hasher.decoderThreads
+    let bytes = min(budget.capacity, VideoHasher.estimatedBytes(width: info.width, height: info.height, threads: threads))
+    budget.reserve(bytes)
+    return bytes
+  }
+
   /// A video over the byte limit, hashed where it lies (a source that can open files
   /// read-only for random access): nil when the source cannot or it is not a video.
   private func hashVideoInPlace(_ file: InputFile, from source: some EvidenceSource, budget: MemoryBudget) -> HashRecord? {
@@ -300,10 +310,8 @@ public final class BatchHasher: Sendable {
         defer { if reserved > 0 { budget.release(reserved) } }
         record.outcome = .video(
           try withExtendedLifetime(opened) {
-            try hasher.hash(descriptor: opened.handle.descriptor, length: opened.size) { info in
-              let threads = hasher.decoderThreads == 0 ? ProcessInfo.processInfo.activeProcessorCount : hasher.decoderThreads
-              reserved = min(budget.capacity, VideoHasher.estimatedBytes(width: info.width, height: info.height, threads: threads))
-              budget.reserve(reserved)
+            try hasher.hash(descriptor: opened.handle.descriptor, length: opened.size) {
+              reserved = Self.reserveFrames(of: $0, for: hasher, from: budget)
             }
           })
         // Decoded while it lay on the evidence: a file written to meanwhile gave frames that
@@ -349,11 +357,7 @@ public final class BatchHasher: Sendable {
         defer { if reserved > 0 { budget.release(reserved) } }
         do {
           return .video(
-            try hasher.hash(data) { info in
-              let threads = hasher.decoderThreads == 0 ? ProcessInfo.processInfo.activeProcessorCount : hasher.decoderThreads
-              reserved = min(budget.capacity, VideoHasher.estimatedBytes(width: info.width, height: info.height, threads: threads))
-              budget.reserve(reserved)
-            })
+            try hasher.hash(data) { reserved = Self.reserveFrames(of: $0, for: hasher, from: budget) })
         } catch {
           // Its first bytes say video: one that will not open (truncated, damaged, carved
           // in part) is a failure to report, never a file skipped as not a picture. An

@@ -59,7 +59,7 @@ extension API {
     init(video features: [VPDQFeature], stoppedEarly: String?, digests: [ExactDigest], width: Int, height: Int) {
       self.init(width: width, height: height)
       vpdq = features.map {
-        VPDQFrame(frame: $0.frameNumber, pdq: $0.hash.hexString, quality: $0.quality, timestamp: Double($0.timestampText) ?? $0.timestamp)
+        VPDQFrame(frame: $0.frameNumber, pdq: $0.hash.hexString, quality: $0.quality, timestamp: $0.writtenTimestamp)
       }
       stopped_early = stoppedEarly
       md5 = digests.first { $0.kind == .md5 }?.hexString

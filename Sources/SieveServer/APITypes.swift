@@ -31,7 +31,7 @@ enum API {
     /// A video frame's match.
     init(_ match: SieveMatching.Match, frame: VPDQFeature) {
       self.init(match)
-      frame_time = Double(frame.timestampText) ?? frame.timestamp
+      frame_time = frame.writtenTimestamp
       self.frame = frame.frameNumber
     }
 
@@ -44,7 +44,7 @@ enum API {
       distance = match.frames.map(\.distance).min() ?? 0
       query_match_percent = (match.queryMatchPercent * 10).rounded() / 10
       compared_match_percent = (match.comparedMatchPercent * 10).rounded() / 10
-      frame_time = match.frames.first.map { Double($0.query.timestampText) ?? $0.query.timestamp }
+      frame_time = match.frames.first?.query.writtenTimestamp
       frame = match.frames.first?.query.frameNumber
     }
 

@@ -50,12 +50,7 @@ public final class HashSetRegistry: Sendable {
       for served in sets {
         for match in served.videoMatcher?.matches(features) ?? [] { out.append(API.Match(video: match, set: served.set.name)) }
       }
-      for frame in features {
-        var query = MatchQuery(digests: [])
-        query.pdq = frame.hash
-        query.pdqQuality = frame.quality
-        out += matches(for: query).map { API.Match($0, frame: frame) }
-      }
+      for frame in features { out += matches(for: MatchQuery(frame: frame)).map { API.Match($0, frame: frame) } }
       return out
     }
 
@@ -167,11 +162,7 @@ public final class HashSetRegistry: Sendable {
       return previous
     }
     let matcher = Matcher(sets: [loaded.set], options: matchOptions)
-    let videoMatcher =
-      loaded.set.hasVideos
-      ? VideoMatcher(
-        set: loaded.set,
-        options: VideoMatcher.Options(maxDistance: matchOptions.pdqMaxDistance, minimumQuality: matchOptions.pdqMinQuality)) : nil
+    let videoMatcher = loaded.set.hasVideos ? VideoMatcher(set: loaded.set, options: VideoMatcher.Options(matchOptions)) : nil
     return ServedSet(
       path: path, set: loaded.set, matcher: matcher, videoMatcher: videoMatcher, checksum: checksum, format: format,
       loadedAt: Date(), loadSeconds: Date().timeIntervalSince(started))

@@ -125,10 +125,10 @@ struct MatchCommand: ParsableCommand {
     }
     let matcher = Matcher(sets: sets, options: thresholds.matchOptions(index: index))
     // Known videos, matched by vPDQ's rule: one matcher a set that holds any.
-    let videoOptions = VideoMatcher.Options(
-      maxDistance: thresholds.maxDistance, minimumQuality: thresholds.minQuality, queryMatchPercent: videoQueryPercent,
-      comparedMatchPercent: videoComparedPercent)
-    let videoMatchers = sets.filter(\.hasVideos).map { (name: $0.name, matcher: VideoMatcher(set: $0, options: videoOptions)) }
+    let videoMatchers = VideoMatcher.matchers(
+      for: sets,
+      options: VideoMatcher.Options(
+        thresholds.matchOptions(index: index), queryMatchPercent: videoQueryPercent, comparedMatchPercent: videoComparedPercent))
     let output = LineWriter.standardOutput(forPeople: format == .text)
     let writer = MatchWriter(format: format)
     if let header = writer.header { output.write(header) }
@@ -194,12 +194,7 @@ struct MatchCommand: ParsableCommand {
             }
           }
           if videoMatched { matchedInputs += 1 }
-          for frame in video.features {
-            var query = MatchQuery(digests: [])
-            query.pdq = frame.hash
-            query.pdqQuality = frame.quality
-            handle(path: record.path.description, query: query, frame: frame)
-          }
+          for frame in video.features { handle(path: record.path.description, query: MatchQuery(frame: frame), frame: frame) }
           if let why = video.stoppedEarly {
             // Part of the video went unmatched: a failure for the exit status too.
             failures += 1

@@ -142,7 +142,8 @@ public struct CaseScanner: Sendable {
     let source = source
     let (sets, setRecords) = try loadSets()
     let matcher = Matcher(sets: sets, options: configuration.matchOptions)
-    let videoMatchers = Self.videoMatchers(sets, options: configuration.matchOptions)
+    // Known videos, by vPDQ's rule (python-threatexchange's 80 % and 0 %).
+    let videoMatchers = VideoMatcher.matchers(for: sets, options: VideoMatcher.Options(configuration.matchOptions))
     let knownGood = try loadKnownGood()
     if let knownGood { events(.knownGoodLoaded(digests: knownGood.set.count)) }
 
@@ -302,13 +303,6 @@ public struct CaseScanner: Sendable {
   /// One file's row: what was found, and every match of its hashes and digests. A
   /// known-good file skips perceptual work, but its digests are still matched: a
   /// known-good list says "known", not "harmless".
-  /// The matchers of the known videos, one a set that holds any, by vPDQ's rule (the PDQ
-  /// distance and quality of `options`; python-threatexchange's 80 % and 0 %).
-  static func videoMatchers(_ sets: [HashSet], options: MatchOptions) -> [(set: String, matcher: VideoMatcher)] {
-    let video = VideoMatcher.Options(maxDistance: options.pdqMaxDistance, minimumQuality: options.pdqMinQuality)
-    return sets.filter(\.hasVideos).map { ($0.name, VideoMatcher(set: $0, options: video)) }
-  }
-
   static func row(
     for record: HashRecord, matcher: Matcher, videoMatchers: [(set: String, matcher: VideoMatcher)] = []
   ) -> CaseDatabase.FileRow {
@@ -342,12 +336,7 @@ public struct CaseScanner: Sendable {
       row.height = video.info.height
       row.videoFrames = video.features
       if let why = video.stoppedEarly { row.error = why }
-      for frame in video.features {
-        var query = MatchQuery(digests: [])
-        query.pdq = frame.hash
-        query.pdqQuality = frame.quality
-        row.frameMatches += matcher.matches(for: query).map { (frame, $0) }
-      }
+      for frame in video.features { row.frameMatches += matcher.matches(for: MatchQuery(frame: frame)).map { (frame, $0) } }
       for (set, videoMatcher) in videoMatchers {
         row.videoMatches += videoMatcher.matches(video.features).map { (set, $0) }
       }
