@@ -19,6 +19,15 @@ ff -f lavfi -i life=size=128x96:rate=10:mold=10:ratio=0.1:death_color=#202020:li
 ff -f lavfi -i testsrc2=size=240x180:rate=30000/1001:duration=4 -c:v libx264 -pix_fmt yuv420p -preset veryfast -f mpegts "$out/testsrc2-2997.ts"
 ff -f lavfi -i testsrc2=size=176x144:rate=15:duration=3 -c:v flv1 -q:v 5 "$out/testsrc2-flv1.flv"
 ff -f lavfi -i testsrc2=size=128x96:rate=10:duration=3 -f gif "$out/testsrc2.gif"
+# Short GOPs, decoded in stretches: H.264 with B-frames (non-reference ones skipped),
+# HEVC closed and open GOPs, VP9, Motion JPEG.
+ff -f lavfi -i testsrc2=size=240x180:rate=24:duration=6 -c:v libx264 -pix_fmt yuv420p -preset veryfast -g 12 -bf 3 "$out/testsrc2-h264-g12.mp4"
+ff -f lavfi -i testsrc2=size=240x180:rate=30:duration=4 -c:v libx265 -preset ultrafast -pix_fmt yuv420p \
+  -x265-params keyint=15:min-keyint=15:open-gop=0:bframes=4:log-level=error "$out/testsrc2-hevc-g15.mkv"
+ff -f lavfi -i testsrc2=size=240x180:rate=25:duration=4 -c:v libx265 -preset ultrafast -pix_fmt yuv420p \
+  -x265-params keyint=20:bframes=4:log-level=error "$out/testsrc2-hevc-open.mp4"
+ff -f lavfi -i mandelbrot=size=160x120:rate=25 -t 3 -c:v libvpx-vp9 -b:v 100k -deadline realtime -cpu-used 8 -g 8 "$out/mandelbrot-vp9-g8.webm"
+ff -f lavfi -i testsrc2=size=160x120:rate=10:duration=3 -c:v mjpeg -q:v 6 "$out/testsrc2-mjpeg.mov"
 # A slideshow of two benign photographs (2 s each), as a re-encoded video would show them.
 photos=../shared/corpus/dev
 a=$(ls "$photos"/*.jpg | sort | sed -n 3p); b=$(ls "$photos"/*.jpg | sort | sed -n 40p)
@@ -27,7 +36,7 @@ ff -loop 1 -t 2 -i "$a" -loop 1 -t 2 -i "$b" \
   -map "[v]" -c:v libx264 -pix_fmt yuv420p -preset veryfast "$out/slideshow-h264.mp4"
 echo "$(basename "$a") $(basename "$b")" > "$out/slideshow-sources.txt"
 # Expected features, as vPDQ's CLI writes them: frame,quality,hash,timestamp (3 decimals).
-for f in "$out"/*.mp4 "$out"/*.webm "$out"/*.avi "$out"/*.ts "$out"/*.flv "$out"/*.gif; do
+for f in "$out"/*.mp4 "$out"/*.mkv "$out"/*.mov "$out"/*.webm "$out"/*.avi "$out"/*.ts "$out"/*.flv "$out"/*.gif; do
   "$venv/bin/python" - "$f" > "$f.vpdq" <<'PY'
 import sys, vpdq
 for x in vpdq.computeHash(sys.argv[1], seconds_per_hash=1.0):

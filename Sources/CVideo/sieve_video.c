@@ -31,6 +31,29 @@ static const size_t max_allocation = (size_t)256 << 20;
 /// The most streams a container may declare.
 static const int max_streams = 32;
 
+/// The RGB converter: swscale's context for one size and pixel format, and its frame.
+struct converter {
+  AVFrame *rgb_frame;
+  struct SwsContext *sws;
+  int width, height, format;
+};
+
+/// What cutting a stream into closed stretches (from one clean key frame to the next)
+/// needs to remember between calls.
+struct segmenter {
+  int kind;              // SEGMENT_* below
+  int nal_length;        // bytes of an H.264/HEVC NAL length prefix; 0: start codes
+  int started;           // the first packet was read
+  int done;              // the data ended
+  int parameter_sets;    // parameter sets were seen inside the stream
+  AVPacket *pending;     // the key packet that starts the next stretch
+  int temporal_id;       // HEVC: the largest TemporalId in the stretch being read
+  int64_t frames;        // packets (frames) in the stretches returned so far
+  int64_t last_pts;      // the largest presentation time in them
+};
+
+enum { SEGMENT_NONE, SEGMENT_H264, SEGMENT_HEVC, SEGMENT_VP9, SEGMENT_MJPEG };
+
 struct sieve_video {
   const uint8_t *data;  // bytes in memory, or NULL
   int fd;               // or a read-only descriptor
@@ -43,13 +66,12 @@ struct sieve_video {
   int stream_index;
   AVPacket *packet;
   AVFrame *frame;
-  AVFrame *rgb_frame;
-  struct SwsContext *sws;
-  int sws_width, sws_height, sws_format;
+  struct converter converter;
   int draining;
   int64_t bad_packets;
   int failures_in_a_row;
   int read_error;       // the demuxer's error that ended the data early (0: none)
+  struct segmenter segmenter;
 };
 
 static int64_t now_ns(void) {
@@ -108,6 +130,15 @@ static int64_t seek(void *opaque, int64_t offset, int whence) {
 
 static int interrupted(void *opaque) { return expired(opaque); }
 
+/// Opens a decoder, allowed only the codecs Sieve decodes.
+static int open_codec(AVCodecContext *context, const AVCodec *codec) {
+  AVDictionary *options = NULL;
+  av_dict_set(&options, "codec_whitelist", allowed_codecs, 0);
+  int r = avcodec_open2(context, codec, &options);
+  av_dict_free(&options);
+  return r;
+}
+
 static int open_video(sieve_video *v, int64_t max_pixels, int threads, sieve_video **out, char *message, size_t message_length) {
   *out = NULL;
   // FFmpeg's own log goes nowhere: every failure comes back as a status and a message.
@@ -117,11 +148,11 @@ static int open_video(sieve_video *v, int64_t max_pixels, int threads, sieve_vid
   uint8_t *buffer = av_malloc(buffer_size);
   v->packet = av_packet_alloc();
   v->frame = av_frame_alloc();
-  v->rgb_frame = av_frame_alloc();
+  v->converter.rgb_frame = av_frame_alloc();
   v->format = avformat_alloc_context();
   if (buffer) v->io = avio_alloc_context(buffer, buffer_size, 0, v, read_packet, NULL, seek);
   if (!v->io) av_free(buffer);
-  if (!v->io || !v->format || !v->packet || !v->frame || !v->rgb_frame) {
+  if (!v->io || !v->format || !v->packet || !v->frame || !v->converter.rgb_frame) {
     sieve_video_close(v);
     say(message, message_length, "out of memory");
     return SIEVE_VIDEO_NO_MEMORY;
@@ -189,10 +220,7 @@ static int open_video(sieve_video *v, int64_t max_pixels, int threads, sieve_vid
     // already past it opens, for the caller to refuse by its size with a clear reason.
     int64_t header_pixels = (int64_t)v->codec->width * v->codec->height;
     if (max_pixels > 0) v->codec->max_pixels = max_pixels > header_pixels ? max_pixels : header_pixels;
-    AVDictionary *codec_options = NULL;
-    av_dict_set(&codec_options, "codec_whitelist", allowed_codecs, 0);
-    r = avcodec_open2(v->codec, decoder, &codec_options);
-    av_dict_free(&codec_options);
+    r = open_codec(v->codec, decoder);
   }
   if (r < 0) {
     sieve_video_close(v);
@@ -245,31 +273,36 @@ void sieve_video_info_get(const sieve_video *v, sieve_video_info *info) {
   snprintf(info->codec_name, sizeof info->codec_name, "%s", v->codec->codec->name);
 }
 
-static int convert(sieve_video *v, uint8_t *rgb, size_t capacity, char *message, size_t message_length) {
-  const AVFrame *f = v->frame;
+static void converter_free(struct converter *c) {
+  sws_freeContext(c->sws);
+  c->sws = NULL;
+  av_frame_free(&c->rgb_frame);
+}
+
+static int convert(struct converter *c, const AVFrame *f, uint8_t *rgb, size_t capacity, char *message, size_t message_length) {
   if (f->width <= 0 || f->height <= 0) { say(message, message_length, "a frame without a size"); return SIEVE_VIDEO_ERROR; }
   if ((size_t)f->width * (size_t)f->height * 3 > capacity) return SIEVE_VIDEO_FRAME_TOO_LARGE;
-  if (!v->sws || v->sws_width != f->width || v->sws_height != f->height || v->sws_format != f->format) {
-    sws_freeContext(v->sws);
+  if (!c->sws || c->width != f->width || c->height != f->height || c->format != f->format) {
+    sws_freeContext(c->sws);
     // vPDQ's conversion: the frame's own size, packed RGB24, SWS_AREA, default colour details.
-    v->sws = sws_getContext(f->width, f->height, f->format, f->width, f->height, AV_PIX_FMT_RGB24, SWS_AREA, NULL, NULL, NULL);
-    v->sws_width = v->sws_height = v->sws_format = -1;  // set once everything is in place
-    av_frame_unref(v->rgb_frame);
-    if (!v->sws) { say(message, message_length, "cannot convert the frame's pixel format to RGB"); return SIEVE_VIDEO_ERROR; }
-    v->rgb_frame->format = AV_PIX_FMT_RGB24;
-    v->rgb_frame->width = f->width;
-    v->rgb_frame->height = f->height;
+    c->sws = sws_getContext(f->width, f->height, f->format, f->width, f->height, AV_PIX_FMT_RGB24, SWS_AREA, NULL, NULL, NULL);
+    c->width = c->height = c->format = -1;  // set once everything is in place
+    av_frame_unref(c->rgb_frame);
+    if (!c->sws) { say(message, message_length, "cannot convert the frame's pixel format to RGB"); return SIEVE_VIDEO_ERROR; }
+    c->rgb_frame->format = AV_PIX_FMT_RGB24;
+    c->rgb_frame->width = f->width;
+    c->rgb_frame->height = f->height;
     // As vPDQ: into a frame buffer of FFmpeg's own alignment, then copied out row by row.
-    int r = av_frame_get_buffer(v->rgb_frame, 0);
+    int r = av_frame_get_buffer(c->rgb_frame, 0);
     if (r < 0) { describe(message, message_length, "cannot allocate the RGB frame", r); return SIEVE_VIDEO_NO_MEMORY; }
-    v->sws_width = f->width;
-    v->sws_height = f->height;
-    v->sws_format = f->format;
+    c->width = f->width;
+    c->height = f->height;
+    c->format = f->format;
   }
-  int r = sws_scale(v->sws, (const uint8_t *const *)f->data, f->linesize, 0, f->height, v->rgb_frame->data, v->rgb_frame->linesize);
+  int r = sws_scale(c->sws, (const uint8_t *const *)f->data, f->linesize, 0, f->height, c->rgb_frame->data, c->rgb_frame->linesize);
   if (r <= 0) { say(message, message_length, "the conversion to RGB failed"); return SIEVE_VIDEO_ERROR; }
   const size_t row = (size_t)f->width * 3;
-  for (int y = 0; y < f->height; y++) memcpy(rgb + (size_t)y * row, v->rgb_frame->data[0] + (size_t)y * v->rgb_frame->linesize[0], row);
+  for (int y = 0; y < f->height; y++) memcpy(rgb + (size_t)y * row, c->rgb_frame->data[0] + (size_t)y * c->rgb_frame->linesize[0], row);
   return SIEVE_VIDEO_OK;
 }
 
@@ -283,7 +316,7 @@ int sieve_video_next(sieve_video *v, uint8_t *rgb, size_t rgb_capacity, int32_t 
       *height = v->frame->height;
       int64_t t = v->frame->best_effort_timestamp;
       *pts_us = t == AV_NOPTS_VALUE ? INT64_MIN : av_rescale_q(t, v->format->streams[v->stream_index]->time_base, AV_TIME_BASE_Q);
-      return rgb ? convert(v, rgb, rgb_capacity, message, message_length) : SIEVE_VIDEO_OK;
+      return rgb ? convert(&v->converter, v->frame, rgb, rgb_capacity, message, message_length) : SIEVE_VIDEO_OK;
     }
     if (r == AVERROR_EOF) return SIEVE_VIDEO_END;
     if (r != AVERROR(EAGAIN)) {
@@ -315,7 +348,7 @@ int sieve_video_next(sieve_video *v, uint8_t *rgb, size_t rgb_capacity, int32_t 
 }
 
 int sieve_video_convert_last(sieve_video *v, uint8_t *rgb, size_t rgb_capacity, char *message, size_t message_length) {
-  return convert(v, rgb, rgb_capacity, message, message_length);
+  return convert(&v->converter, v->frame, rgb, rgb_capacity, message, message_length);
 }
 
 int64_t sieve_video_bad_packets(const sieve_video *v) { return v->bad_packets; }
@@ -327,8 +360,8 @@ int sieve_video_read_error(const sieve_video *v, char *message, size_t message_l
 
 void sieve_video_close(sieve_video *v) {
   if (!v) return;
-  sws_freeContext(v->sws);
-  av_frame_free(&v->rgb_frame);
+  converter_free(&v->converter);
+  av_packet_free(&v->segmenter.pending);
   av_frame_free(&v->frame);
   av_packet_free(&v->packet);
   avcodec_free_context(&v->codec);
@@ -339,4 +372,457 @@ void sieve_video_close(sieve_video *v) {
     avio_context_free(&v->io);
   }
   av_free(v);
+}
+
+// MARK: - Closed stretches, decoded apart
+
+/// Packets of one closed stretch: a clean key frame and the frames up to the next, in
+/// decoding order, with their presentation times sorted (the order frames come out in).
+struct sieve_video_gop {
+  AVPacket **packets;
+  int64_t *pts;     // by decoding position
+  int64_t *sorted;  // ascending
+  uint8_t *droppable;  // by decoding position: no other frame refers to it
+  int count, capacity;
+  int64_t bytes;
+  int64_t base;     // the stretch's first frame's number in the whole video
+};
+
+/// The most compressed bytes and frames a stretch may hold; a longer one is decoded in
+/// one pass instead.
+static const int64_t max_gop_bytes = (int64_t)32 << 20;
+static const int max_gop_packets = 1 << 16;
+
+static void unsegmentable(char *message, size_t length, const char *why) { say(message, length, why); }
+
+void sieve_video_gop_free(sieve_video_gop *g) {
+  if (!g) return;
+  for (int i = 0; i < g->count; i++) av_packet_free(&g->packets[i]);
+  av_free(g->packets);
+  av_free(g->pts);
+  av_free(g->sorted);
+  av_free(g->droppable);
+  av_free(g);
+}
+
+int32_t sieve_video_gop_count(const sieve_video_gop *g) { return g->count; }
+int64_t sieve_video_gop_base(const sieve_video_gop *g) { return g->base; }
+
+static int gop_append(sieve_video_gop *g, AVPacket *packet, int droppable) {
+  if (g->count == g->capacity) {
+    int capacity = g->capacity ? g->capacity * 2 : 64;
+    AVPacket **packets = av_realloc_array(g->packets, (size_t)capacity, sizeof *packets);
+    if (!packets) return 0;
+    g->packets = packets;
+    int64_t *pts = av_realloc_array(g->pts, (size_t)capacity, sizeof *pts);
+    if (!pts) return 0;
+    g->pts = pts;
+    uint8_t *drop = av_realloc(g->droppable, (size_t)capacity);
+    if (!drop) return 0;
+    g->droppable = drop;
+    g->capacity = capacity;
+  }
+  g->droppable[g->count] = (uint8_t)droppable;
+  g->packets[g->count] = packet;
+  g->pts[g->count] = packet->pts;
+  g->count += 1;
+  g->bytes += packet->size;
+  return 1;
+}
+
+static int compare_pts(const void *a, const void *b) {
+  int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+  return (x > y) - (x < y);
+}
+
+/// What a packet's H.264 or HEVC NAL units hold.
+struct nal_summary {
+  int idr;            // an IDR picture's slice
+  int other_picture;  // a slice of another kind of picture
+  int vps, sps, pps;  // parameter sets
+  int referenced;     // an H.264 slice with nal_ref_idc > 0, or an HEVC picture not of a _N type
+  int temporal_id;    // HEVC: the largest TemporalId
+  int other;          // a unit other than a slice, SEI, delimiter or filler
+  int malformed;
+};
+
+static void note_nal(struct nal_summary *s, const uint8_t *nal, size_t size, int hevc) {
+  if (size == 0) return;
+  if (hevc) {
+    if (size < 2) { s->malformed = 1; return; }
+    int type = (nal[0] >> 1) & 0x3f;
+    int temporal_id = (nal[1] & 7) - 1;
+    if (temporal_id > s->temporal_id) s->temporal_id = temporal_id;
+    // Sub-layer non-reference pictures: TRAIL_N, TSA_N, STSA_N, RADL_N, RASL_N.
+    if (type <= 31 && !(type <= 8 && type % 2 == 0)) s->referenced = 1;
+    if (type > 31 && type != 35 && type != 38 && type != 39 && type != 40) s->other = 1;
+    if (type == 19 || type == 20) s->idr = 1;
+    else if (type <= 9 || (type >= 16 && type <= 21)) s->other_picture = 1;
+    else if (type == 32) s->vps = 1;
+    else if (type == 33) s->sps = 1;
+    else if (type == 34) s->pps = 1;
+  } else {
+    int type = nal[0] & 0x1f;
+    if (nal[0] & 0x60) s->referenced = 1;
+    if (type != 1 && type != 5 && type != 6 && type != 9 && type != 12) s->other = 1;
+    if (type == 5) s->idr = 1;
+    else if (type >= 1 && type <= 4) s->other_picture = 1;
+    else if (type == 7) s->sps = 1;
+    else if (type == 8) s->pps = 1;
+  }
+}
+
+static struct nal_summary summarise_nals(const uint8_t *data, size_t size, int nal_length, int hevc) {
+  struct nal_summary s = {0};
+  if (nal_length > 0) {
+    size_t at = 0;
+    while (at < size) {
+      if (size - at < (size_t)nal_length) { s.malformed = 1; break; }
+      size_t n = 0;
+      for (int i = 0; i < nal_length; i++) n = (n << 8) | data[at + i];
+      at += (size_t)nal_length;
+      if (n > size - at) { s.malformed = 1; break; }
+      note_nal(&s, data + at, n, hevc);
+      at += n;
+    }
+  } else {
+    // Annex B: units after 00 00 01 start codes.
+    size_t i = 0, start = SIZE_MAX;
+    while (i + 3 <= size) {
+      if (data[i] == 0 && data[i + 1] == 0 && data[i + 2] == 1) {
+        if (start != SIZE_MAX) note_nal(&s, data + start, i - start, hevc);
+        i += 3;
+        start = i;
+      } else {
+        i += 1;
+      }
+    }
+    if (start == SIZE_MAX) s.malformed = 1;
+    else note_nal(&s, data + start, size - start, hevc);
+  }
+  return s;
+}
+
+/// Whether a VP9 packet's first frame is a key frame (its uncompressed header's frame type).
+static int vp9_key_frame(const uint8_t *data, int size) {
+  if (size < 1) return 0;
+  int bit = 0;
+#define VP9_BIT() ((data[bit / 8] >> (7 - bit % 8)) & 1); bit++
+  int marker_high = VP9_BIT();
+  int marker_low = VP9_BIT();
+  if (marker_high != 1 || marker_low != 0) return 0;
+  int profile_low = VP9_BIT();
+  int profile_high = VP9_BIT();
+  if ((profile_high << 1 | profile_low) == 3) { bit++; }
+  int show_existing = VP9_BIT();
+  if (show_existing) return 0;
+  int frame_type = VP9_BIT();
+#undef VP9_BIT
+  return frame_type == 0;
+}
+
+/// Whether decoding can start afresh at this packet and give what decoding every frame
+/// before it gives: an IDR picture alone in its packet (H.264, HEVC), carrying its
+/// parameter sets whenever the stream carries any inside it; a VP9 key frame; any
+/// Motion JPEG frame. Also whether the packet is an H.264 picture no other refers to
+/// (nal_ref_idc 0 in every slice, nothing but slices, SEI, delimiters and filler), which
+/// need not be decoded unless its own frame is wanted.
+static int clean_start(struct segmenter *s, const AVPacket *p, int *droppable) {
+  *droppable = 0;
+  switch (s->kind) {
+    case SEGMENT_H264:
+    case SEGMENT_HEVC: {
+      int hevc = s->kind == SEGMENT_HEVC;
+      struct nal_summary n = summarise_nals(p->data, (size_t)p->size, s->nal_length, hevc);
+      if (n.vps || n.sps || n.pps) s->parameter_sets = 1;
+      // HEVC's _N pictures are referred to by no picture of a higher sub-layer only when
+      // there is none: marked 2, kept unless the whole stretch is of sub-layer 0.
+      if (!n.malformed && !n.idr && n.other_picture && !n.referenced && !n.other) *droppable = hevc ? 2 : 1;
+      if (hevc && n.temporal_id > s->temporal_id) s->temporal_id = n.temporal_id;
+      if (n.malformed || !n.idr || n.other_picture) return 0;
+      return !s->parameter_sets || (n.sps && n.pps && (!hevc || n.vps));
+    }
+    case SEGMENT_VP9: return (p->flags & AV_PKT_FLAG_KEY) && vp9_key_frame(p->data, p->size);
+    case SEGMENT_MJPEG: return 1;
+    default: return 0;
+  }
+}
+
+int sieve_video_segmentable(sieve_video *v, char *message, size_t message_length) {
+  struct segmenter *s = &v->segmenter;
+  const char *format = v->format->iformat->name;
+  if (strncmp(format, "mov,", 4) != 0 && strncmp(format, "matroska,", 9) != 0) {
+    unsegmentable(message, message_length, "only MP4/MOV and Matroska/WebM are cut into stretches");
+    return 0;
+  }
+  const AVCodecParameters *par = v->format->streams[v->stream_index]->codecpar;
+  const uint8_t *extra = par->extradata;
+  int extra_size = par->extradata_size;
+  switch (par->codec_id) {
+    case AV_CODEC_ID_H264:
+      s->kind = SEGMENT_H264;
+      // avcC: the NAL length size is in its fifth byte; no avcC: start codes.
+      if (extra_size >= 7 && extra[0] == 1) s->nal_length = (extra[4] & 3) + 1;
+      break;
+    case AV_CODEC_ID_HEVC:
+      s->kind = SEGMENT_HEVC;
+      if (extra_size >= 23 && extra[0] == 1) s->nal_length = (extra[21] & 3) + 1;
+      break;
+    case AV_CODEC_ID_VP9: s->kind = SEGMENT_VP9; break;
+    case AV_CODEC_ID_MJPEG: s->kind = SEGMENT_MJPEG; break;
+    default:
+      unsegmentable(message, message_length, "only H.264, HEVC, VP9 and Motion JPEG are cut into stretches");
+      return 0;
+  }
+  if (s->nal_length == 3) {
+    s->kind = SEGMENT_NONE;
+    unsegmentable(message, message_length, "3-byte NAL lengths");
+    return 0;
+  }
+  return 1;
+}
+
+int sieve_video_next_gop(sieve_video *v, sieve_video_gop **out, char *message, size_t message_length) {
+  struct segmenter *s = &v->segmenter;
+  *out = NULL;
+  if (s->kind == SEGMENT_NONE) { unsegmentable(message, message_length, "not segmentable"); return SIEVE_VIDEO_UNSEGMENTABLE; }
+  if (s->done && !s->pending) return SIEVE_VIDEO_END;
+  sieve_video_gop *g = av_mallocz(sizeof *g);
+  if (!g) { say(message, message_length, "out of memory"); return SIEVE_VIDEO_NO_MEMORY; }
+  int status = SIEVE_VIDEO_OK;
+  if (s->pending) {
+    if (!gop_append(g, s->pending, 0)) { status = SIEVE_VIDEO_NO_MEMORY; goto fail; }
+    s->pending = NULL;
+  }
+  while (!s->done) {
+    if (expired(v)) { say(message, message_length, "the time limit passed while reading"); status = SIEVE_VIDEO_TIMEOUT; goto fail; }
+    int r = av_read_frame(v->format, v->packet);
+    if (r == AVERROR_EXIT) { say(message, message_length, "the time limit passed while reading"); status = SIEVE_VIDEO_TIMEOUT; goto fail; }
+    if (r < 0) {
+      if (r != AVERROR_EOF) v->read_error = r;
+      s->done = 1;
+      break;
+    }
+    if (v->packet->stream_index != v->stream_index) { av_packet_unref(v->packet); continue; }
+    const AVPacket *p = v->packet;
+    const char *why = NULL;
+    if (p->pts == AV_NOPTS_VALUE) why = "a frame without a presentation time";
+    else if (p->size <= 0) why = "an empty packet";
+    else if (p->flags & (AV_PKT_FLAG_DISCARD | AV_PKT_FLAG_CORRUPT)) why = "packets to discard or marked corrupt";
+    int droppable = 0;
+    int clean = why ? 0 : clean_start(s, p, &droppable);
+    if (!why && !s->started && !clean) why = "the stream does not start at a clean key frame";
+    if (why) { av_packet_unref(v->packet); unsegmentable(message, message_length, why); status = SIEVE_VIDEO_UNSEGMENTABLE; goto fail; }
+    s->started = 1;
+    AVPacket *kept = av_packet_alloc();
+    if (!kept) { av_packet_unref(v->packet); status = SIEVE_VIDEO_NO_MEMORY; goto fail; }
+    av_packet_move_ref(kept, v->packet);
+    if (clean && g->count > 0) { s->pending = kept; break; }
+    if (!gop_append(g, kept, droppable)) { av_packet_free(&kept); status = SIEVE_VIDEO_NO_MEMORY; goto fail; }
+    if (g->bytes > max_gop_bytes || g->count > max_gop_packets) {
+      unsegmentable(message, message_length, "a stretch between clean key frames is too long to hold");
+      status = SIEVE_VIDEO_UNSEGMENTABLE;
+      goto fail;
+    }
+  }
+  if (g->count == 0) { sieve_video_gop_free(g); return SIEVE_VIDEO_END; }
+  g->sorted = av_malloc_array((size_t)g->count, sizeof *g->sorted);
+  if (!g->sorted) { status = SIEVE_VIDEO_NO_MEMORY; goto fail; }
+  memcpy(g->sorted, g->pts, (size_t)g->count * sizeof *g->sorted);
+  qsort(g->sorted, (size_t)g->count, sizeof *g->sorted, compare_pts);
+  for (int i = 1; i < g->count; i++) {
+    if (g->sorted[i] == g->sorted[i - 1]) {
+      unsegmentable(message, message_length, "two frames with one presentation time");
+      status = SIEVE_VIDEO_UNSEGMENTABLE;
+      goto fail;
+    }
+  }
+  // Closed: every frame of a stretch comes after every frame of the one before.
+  if (s->frames > 0 && g->sorted[0] <= s->last_pts) {
+    unsegmentable(message, message_length, "stretches overlap in time (open GOPs)");
+    status = SIEVE_VIDEO_UNSEGMENTABLE;
+    goto fail;
+  }
+  for (int i = 0; i < g->count; i++) {
+    if (g->droppable[i] == 2) g->droppable[i] = s->temporal_id == 0;
+  }
+  s->temporal_id = 0;
+  g->base = s->frames;
+  s->frames += g->count;
+  s->last_pts = g->sorted[g->count - 1];
+  *out = g;
+  return SIEVE_VIDEO_OK;
+fail:
+  if (status == SIEVE_VIDEO_NO_MEMORY) say(message, message_length, "out of memory");
+  sieve_video_gop_free(g);
+  return status;
+}
+
+/// A decoder of its own for stretches, one a thread.
+struct sieve_video_decoder {
+  AVCodecContext *codec;
+  AVFrame *frame;
+  struct converter converter;
+  int64_t deadline_ns;
+  const sieve_video_gop *gop;
+  int64_t step;
+  int send_until;   // packets to send: every frame wanted is among them
+  int *send;        // their positions, less those no frame refers to and not wanted
+  int send_count;
+  int sent;
+  int received;
+  int draining;
+  int64_t *expected;  // the sent frames' presentation times, ascending
+};
+
+int sieve_video_decoder_open(const sieve_video *v, int64_t max_pixels, int threads, sieve_video_decoder **out, char *message,
+                             size_t message_length) {
+  *out = NULL;
+  sieve_video_decoder *d = av_mallocz(sizeof *d);
+  if (!d) { say(message, message_length, "out of memory"); return SIEVE_VIDEO_NO_MEMORY; }
+  d->deadline_ns = v->deadline_ns;
+  d->frame = av_frame_alloc();
+  d->converter.rgb_frame = av_frame_alloc();
+  d->codec = avcodec_alloc_context3(v->codec->codec);
+  if (!d->frame || !d->converter.rgb_frame || !d->codec) {
+    sieve_video_decoder_close(d);
+    say(message, message_length, "out of memory");
+    return SIEVE_VIDEO_NO_MEMORY;
+  }
+  int r = avcodec_parameters_to_context(d->codec, v->format->streams[v->stream_index]->codecpar);
+  if (r >= 0) {
+    d->codec->thread_count = threads < 0 ? 1 : threads;
+    d->codec->thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE;
+    // Strict: damage a lenient decoder would conceal (from whatever its buffers last held,
+    // which differs between a stretch and a whole pass) is an error here, and the video is
+    // decoded again in one pass.
+    d->codec->err_recognition = AV_EF_CRCCHECK | AV_EF_BITSTREAM | AV_EF_BUFFER | AV_EF_EXPLODE | AV_EF_CAREFUL;
+    d->codec->max_pixels = v->codec->max_pixels;
+    if (max_pixels > d->codec->max_pixels) d->codec->max_pixels = max_pixels;
+    r = open_codec(d->codec, v->codec->codec);
+  }
+  if (r < 0) {
+    sieve_video_decoder_close(d);
+    describe(message, message_length, "cannot open the video decoder", r);
+    return SIEVE_VIDEO_ERROR;
+  }
+  *out = d;
+  return SIEVE_VIDEO_OK;
+}
+
+/// The position in `sorted` (ascending, distinct) of `pts`, or -1.
+static int64_t rank_of(const int64_t *sorted, int count, int64_t pts) {
+  int lo = 0, hi = count - 1;
+  while (lo <= hi) {
+    int mid = lo + (hi - lo) / 2;
+    if (sorted[mid] == pts) return mid;
+    if (sorted[mid] < pts) lo = mid + 1; else hi = mid - 1;
+  }
+  return -1;
+}
+
+int32_t sieve_video_gop_packets_needed(const sieve_video_gop *g, int64_t step) {
+  if (step <= 0) step = 1;
+  // Frames wanted: numbers that are multiples of the step; each needs its own packet and
+  // every packet before it in decoding order (which holds whatever it refers to).
+  int needed = 0;
+  int64_t first = (g->base + step - 1) / step * step;
+  for (int64_t n = first; n < g->base + g->count; n += step) {
+    int64_t pts = g->sorted[n - g->base];
+    for (int i = g->count - 1; i >= needed; i--) {
+      if (g->pts[i] == pts) { needed = i + 1; break; }
+    }
+  }
+  return needed;
+}
+
+int sieve_video_decoder_begin(sieve_video_decoder *d, const sieve_video_gop *g, int64_t step) {
+  avcodec_flush_buffers(d->codec);
+  av_freep(&d->expected);
+  av_freep(&d->send);
+  d->gop = g;
+  d->step = step > 0 ? step : 1;
+  d->sent = d->received = d->draining = d->send_count = 0;
+  d->send_until = sieve_video_gop_packets_needed(g, d->step);
+  if (d->send_until == 0) return 0;
+  d->expected = av_malloc_array((size_t)d->send_until, sizeof *d->expected);
+  d->send = av_malloc_array((size_t)d->send_until, sizeof *d->send);
+  if (!d->expected || !d->send) return SIEVE_VIDEO_NO_MEMORY;
+  for (int i = 0; i < d->send_until; i++) {
+    if (g->droppable[i]) {
+      int64_t n = g->base + rank_of(g->sorted, g->count, g->pts[i]);
+      if (n % d->step != 0) continue;
+    }
+    d->send[d->send_count] = i;
+    d->expected[d->send_count] = g->pts[i];
+    d->send_count += 1;
+  }
+  qsort(d->expected, (size_t)d->send_count, sizeof *d->expected, compare_pts);
+  return d->send_count;
+}
+
+int sieve_video_decoder_next(sieve_video_decoder *d, uint8_t *rgb, size_t rgb_capacity, int64_t *number, int32_t *width,
+                             int32_t *height, char *message, size_t message_length) {
+  const sieve_video_gop *g = d->gop;
+  if (!g || d->send_until == 0) return SIEVE_VIDEO_END;
+  for (;;) {
+    if (d->deadline_ns > 0 && now_ns() > d->deadline_ns) {
+      say(message, message_length, "the time limit passed while decoding");
+      return SIEVE_VIDEO_TIMEOUT;
+    }
+    int r = avcodec_receive_frame(d->codec, d->frame);
+    if (r == 0) {
+      // Each frame must be the next of those sent by presentation time, undamaged: then its
+      // number is what decoding every frame would give it.
+      int64_t pts = d->frame->pts;
+      int ok = d->received < d->sent && pts == d->expected[d->received] && !(d->frame->flags & AV_FRAME_FLAG_CORRUPT) &&
+               !d->frame->decode_error_flags;
+      if (!ok) {
+        av_frame_unref(d->frame);
+        say(message, message_length, "a frame came out other than the stream's timing says");
+        return SIEVE_VIDEO_UNSEGMENTABLE;
+      }
+      d->received += 1;
+      int64_t n = g->base + rank_of(g->sorted, g->count, pts);
+      if (n % d->step != 0) { av_frame_unref(d->frame); continue; }
+      *number = n;
+      *width = d->frame->width;
+      *height = d->frame->height;
+      return convert(&d->converter, d->frame, rgb, rgb_capacity, message, message_length);
+    }
+    if (r == AVERROR_EOF) {
+      if (d->received != d->sent) {
+        say(message, message_length, "fewer frames came out than went in");
+        return SIEVE_VIDEO_UNSEGMENTABLE;
+      }
+      return SIEVE_VIDEO_END;
+    }
+    if (r != AVERROR(EAGAIN) || d->draining) {
+      say(message, message_length, "the decoder failed on a frame");
+      return SIEVE_VIDEO_UNSEGMENTABLE;
+    }
+    if (d->sent < d->send_count) {
+      r = avcodec_send_packet(d->codec, g->packets[d->send[d->sent]]);
+      if (r < 0) { say(message, message_length, "the decoder refused a packet"); return SIEVE_VIDEO_UNSEGMENTABLE; }
+      d->sent += 1;
+    } else {
+      d->draining = 1;
+      avcodec_send_packet(d->codec, NULL);
+    }
+  }
+}
+
+int sieve_video_decoder_convert_last(sieve_video_decoder *d, uint8_t *rgb, size_t rgb_capacity, char *message,
+                                     size_t message_length) {
+  return convert(&d->converter, d->frame, rgb, rgb_capacity, message, message_length);
+}
+
+void sieve_video_decoder_close(sieve_video_decoder *d) {
+  if (!d) return;
+  converter_free(&d->converter);
+  av_frame_free(&d->frame);
+  avcodec_free_context(&d->codec);
+  av_freep(&d->expected);
+  av_freep(&d->send);
+  av_free(d);
 }

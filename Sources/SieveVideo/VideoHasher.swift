@@ -2,6 +2,10 @@ import SieveCore
 import SieveHashing
 import SieveImaging
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Hashes videos as vPDQ does (Meta's video PDQ, `vpdq` 0.2.x): every frame decoded in
 /// order, frame *n* hashed when *n* is a multiple of ⌊``secondsPerHash`` × frame rate⌋
 /// (the stream's average rate, else its base rate), each converted to RGB at its own size
@@ -17,14 +21,23 @@ public struct VideoHasher: Sendable {
   /// Seconds between hashed frames (vPDQ's `seconds_per_hash`, default 1); 0 hashes
   /// every frame.
   public var secondsPerHash: Double
-  /// Decoder threads a video (FFmpeg's frame and slice threading): 1 by default, as
-  /// batches decode several videos at once; 0 lets FFmpeg take one a core.
+  /// Decoder threads a video: 1 by default, as batches decode several videos at once; 0
+  /// takes one a core. Stretches of a video (see ``inStretches``) are decoded that many at
+  /// once; a video decoded in one pass uses FFmpeg's frame and slice threading.
   public var decoderThreads: Int
+  /// Whether a video whose stream is cut by clean key frames (MP4/MOV or Matroska/WebM
+  /// holding H.264, HEVC, VP9 or Motion JPEG) is decoded stretch by stretch: stretches
+  /// holding no frame to hash are skipped, each is decoded only as far as its last frame to
+  /// hash, and stretches are decoded on ``decoderThreads`` threads at once. The features
+  /// are the same as decoding every frame in one pass gives: every frame decoded is checked
+  /// against the stream's timing, and a video that does not pass is decoded in one pass.
+  public var inStretches: Bool
 
-  public init(limits: VideoLimits = .default, secondsPerHash: Double = 1.0, decoderThreads: Int = 1) {
+  public init(limits: VideoLimits = .default, secondsPerHash: Double = 1.0, decoderThreads: Int = 1, inStretches: Bool = true) {
     self.limits = limits
     self.secondsPerHash = secondsPerHash
     self.decoderThreads = decoderThreads
+    self.inStretches = inStretches
   }
 
   /// Hashes the video in `bytes`.
@@ -43,28 +56,38 @@ public struct VideoHasher: Sendable {
   /// reserve the memory ``estimatedBytes(width:height:threads:)`` says).
   public func hash(_ data: UnsafeRawBufferPointer, beforeDecoding: ((VideoInfo) -> Void)? = nil) throws(VideoError) -> VideoHashes {
     do {
-      let reader = try VideoReader(bytes: data, limits: limits, threads: decoderThreads, deadline: deadline())
-      return try hash(reader, beforeDecoding: beforeDecoding)
+      let deadline = deadline()
+      return try hash(beforeDecoding: beforeDecoding) { () throws(VideoError) in
+        try VideoReader(bytes: data, limits: limits, threads: decoderThreads, deadline: deadline)
+      }
     } catch {
       throw timedOut(error)
     }
   }
 
-  /// The working memory decoding and hashing a video of frames `width` × `height` takes:
-  /// per pixel, the RGB frame three times (FFmpeg's, the shim's buffer, the hashed copy),
-  /// PDQ's float planes (12 bytes), and the decoder's reference and threading frames in
-  /// 4:2:0 (1.5 bytes each, 16 references and a frame a thread).
+  /// The working memory decoding and hashing a video of frames `width` × `height` takes,
+  /// the larger of its two ways. In one pass: per pixel, the RGB frame three times
+  /// (FFmpeg's, the shim's buffer, the hashed copy), PDQ's float planes (12 bytes), and the
+  /// decoder's reference and threading frames in 4:2:0 (1.5 bytes each, 16 references and
+  /// a frame a thread). In stretches: as much again for each thread's own decoder (16
+  /// references and the frame decoded), and the compressed stretches held, one a thread and
+  /// the one being read, each at most 32 MiB.
   public static func estimatedBytes(width: Int, height: Int, threads: Int) -> Int {
     let pixels = max(0, width) * max(0, height)
-    return pixels * 21 + pixels * 3 / 2 * (16 + max(1, threads))
+    let threads = max(1, threads)
+    let onePass = pixels * 21 + pixels * 3 / 2 * (16 + threads)
+    let stretches = threads * (pixels * 21 + pixels * 3 / 2 * 17) + (threads + 1) * (32 << 20)
+    return max(onePass, stretches)
   }
 
   /// Hashes the video in the file open read-only at `descriptor`, `length` bytes long (the
   /// descriptor stays the caller's; the file is read with pread and never written).
   public func hash(descriptor: Int32, length: Int64, beforeDecoding: ((VideoInfo) -> Void)? = nil) throws(VideoError) -> VideoHashes {
     do {
-      let reader = try VideoReader(descriptor: descriptor, length: length, limits: limits, threads: decoderThreads, deadline: deadline())
-      return try hash(reader, beforeDecoding: beforeDecoding)
+      let deadline = deadline()
+      return try hash(beforeDecoding: beforeDecoding) { () throws(VideoError) in
+        try VideoReader(descriptor: descriptor, length: length, limits: limits, threads: decoderThreads, deadline: deadline)
+      }
     } catch {
       throw timedOut(error)
     }
@@ -87,7 +110,10 @@ public struct VideoHasher: Sendable {
     return error
   }
 
-  private func hash(_ reader: VideoReader, beforeDecoding: ((VideoInfo) -> Void)?) throws(VideoError) -> VideoHashes {
+  private func hash(
+    beforeDecoding: ((VideoInfo) -> Void)?, open: () throws(VideoError) -> VideoReader
+  ) throws(VideoError) -> VideoHashes {
+    var reader = try open()
     let info = reader.info
     if let duration = info.duration, duration > limits.maxDurationSeconds {
       throw .tooLong(seconds: duration, limit: limits.maxDurationSeconds)
@@ -98,6 +124,18 @@ public struct VideoHasher: Sendable {
     guard info.frameRate > 0, info.frameRate.isFinite else { throw .noFrameRate }
     beforeDecoding?(info)
     let step = Self.frameStep(secondsPerHash: secondsPerHash, frameRate: info.frameRate)
+    if inStretches, reader.whyNotInStretches() == nil {
+      let workers = decoderThreads > 0 ? decoderThreads : max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+      if let hashes = try hashInStretches(reader, step: step, workers: workers) { return hashes }
+      // Not cut cleanly after all: decoded again, in one pass.
+      reader = try open()
+    }
+    return try hashInOnePass(reader, step: step)
+  }
+
+  /// Decodes every frame in order, as vPDQ does, and hashes every `step`th.
+  private func hashInOnePass(_ reader: VideoReader, step: Int) throws(VideoError) -> VideoHashes {
+    let info = reader.info
     var options = HashOptions(pdq: true, phash: false)
     // vPDQ takes luma from RGB for every frame, gray ones too.
     options.grayFromRGB = true
@@ -145,6 +183,14 @@ public struct VideoHasher: Sendable {
       }
       decoded += 1
     }
+    return try finished(info: info, features: features, decoded: decoded, badPackets: reader.badPackets, stopped: stopped)
+  }
+
+  /// The hashes of a video `decoded` frames long, checked for frames missing.
+  func finished(
+    info: VideoInfo, features: [VPDQFeature], decoded: Int, badPackets: Int, stopped: String?, inStretches: Bool = false
+  ) throws(VideoError) -> VideoHashes {
+    var stopped = stopped
     // A stream of which not one frame decodes is a failure, not a video without frames.
     guard decoded > 0 else { throw .decoding(stopped ?? "not one frame could be decoded") }
     // Frames missing without an error (a stretch of garbage the demuxer resynchronised
@@ -154,6 +200,8 @@ public struct VideoHasher: Sendable {
       stopped = "only \(decoded) frames (\(Int(decodedSeconds.rounded())) s) decoded of the \(Int(duration.rounded())) s "
         + "the header gives: the rest is missing or damaged"
     }
-    return VideoHashes(info: info, features: features, framesDecoded: decoded, badPackets: reader.badPackets, stoppedEarly: stopped)
+    return VideoHashes(
+      info: info, features: features, framesDecoded: decoded, badPackets: badPackets, stoppedEarly: stopped,
+      decodedInStretches: inStretches)
   }
 }

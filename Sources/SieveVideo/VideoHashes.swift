@@ -6,15 +6,23 @@ public struct VideoHashes: Sendable, Equatable, Codable {
   public var info: VideoInfo
   /// One feature a sampled frame, in frame order.
   public var features: [VPDQFeature]
-  /// Frames decoded, hashed or not.
+  /// Frames in the stream up to where hashing ended, hashed or not: each decoded, or, in
+  /// a stretch holding no frame to hash (``decodedInStretches``), counted undecoded.
   public var framesDecoded: Int
   /// Corrupt packets or frames the decoder skipped.
   public var badPackets: Int
   /// Why hashing stopped before the end of the stream (a limit, or data past repair);
   /// nil when every frame was decoded. The features hashed until then are kept.
   public var stoppedEarly: String?
+  /// Whether the video was decoded stretch by stretch (``VideoHasher/inStretches``) rather
+  /// than in one pass. Damage inside a stretch that was not decoded goes unnoticed.
+  public var decodedInStretches: Bool
 
-  public init(info: VideoInfo, features: [VPDQFeature], framesDecoded: Int, badPackets: Int, stoppedEarly: String?) {
+  public init(
+    info: VideoInfo, features: [VPDQFeature], framesDecoded: Int, badPackets: Int, stoppedEarly: String?,
+    decodedInStretches: Bool = false
+  ) {
+    self.decodedInStretches = decodedInStretches
     self.info = info
     self.features = features
     self.framesDecoded = framesDecoded

@@ -113,7 +113,50 @@ final class VideoReader {
     }
   }
 
-  private static func text(_ message: [CChar]) -> String {
+  /// Why the stream cannot be read in ``VideoStretch``es, or nil when it can. Asked before
+  /// anything is read; a reader gives stretches or frames, never both.
+  func whyNotInStretches() -> String? {
+    var message = [CChar](repeating: 0, count: 512)
+    let yes = message.withUnsafeMutableBufferPointer { sieve_video_segmentable(video, $0.baseAddress, $0.count) }
+    return yes != 0 ? nil : Self.text(message)
+  }
+
+  /// What reading the next stretch gave.
+  enum NextStretch {
+    case stretch(VideoStretch)
+    case end
+    /// The stream is not cut cleanly after all: decode it in one pass from the start.
+    case unsegmentable(String)
+  }
+
+  /// The next stretch of the stream.
+  func nextStretch() throws(VideoError) -> NextStretch {
+    var message = [CChar](repeating: 0, count: 512)
+    var gop: OpaquePointer?
+    let status = Int(message.withUnsafeMutableBufferPointer { sieve_video_next_gop(video, &gop, $0.baseAddress, $0.count) })
+    switch status {
+    case SIEVE_VIDEO_OK:
+      guard let gop else { return .end }
+      return .stretch(VideoStretch(gop))
+    case SIEVE_VIDEO_END: return .end
+    case SIEVE_VIDEO_UNSEGMENTABLE: return .unsegmentable(Self.text(message))
+    default: throw Self.error(status, message: Self.text(message), codec: info.codec)
+    }
+  }
+
+  /// A decoder of its own for this video's stretches.
+  func makeStretchDecoder(threads: Int) throws(VideoError) -> StretchDecoder {
+    var message = [CChar](repeating: 0, count: 512)
+    var decoder: OpaquePointer?
+    let status = Int(
+      message.withUnsafeMutableBufferPointer {
+        sieve_video_decoder_open(video, Int64(limits.maxFramePixels), Int32(clamping: threads), &decoder, $0.baseAddress, $0.count)
+      })
+    guard status == SIEVE_VIDEO_OK, let decoder else { throw Self.error(status, message: Self.text(message), codec: info.codec) }
+    return StretchDecoder(decoder, maxFramePixels: limits.maxFramePixels)
+  }
+
+  static func text(_ message: [CChar]) -> String {
     String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
   }
 

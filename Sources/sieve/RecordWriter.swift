@@ -168,6 +168,7 @@ struct RecordWriter {
       object.addRaw("frame_rate", Self.decimal(info.frameRate))
       object.addRaw("duration", info.duration.map(Self.decimal) ?? "null")
       object.add("frames_decoded", video.framesDecoded)
+      object.add("decoding", video.decodedInStretches ? "stretches" : "one pass")
       let frames = video.features.map { f -> String in
         var inner = JSONObject()
         inner.add("frame", f.frameNumber)

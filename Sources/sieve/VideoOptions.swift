@@ -21,6 +21,14 @@ struct VideoOptions: ParsableArguments {
   @Option(help: "Decoder threads a video (0: one a core). Default: 1 when several files are hashed at once, else one a core.")
   var videoThreads: Int?
 
+  @Flag(
+    help: """
+      Decode every frame of every video in one pass, as vPDQ does. By default a video cut by \
+      clean key frames is decoded stretch by stretch, only as far as its hashed frames need \
+      (the same features, several times faster); one pass also notices damage anywhere in it.
+      """)
+  var onePass = false
+
   @Flag(help: "Do not decode videos (they are skipped, as files that are not images).")
   var noVideo = false
 
@@ -30,7 +38,7 @@ struct VideoOptions: ParsableArguments {
     let limits = VideoLimits(
       maxDurationSeconds: maxVideoSeconds, maxFramePixels: maxFramePixels, maxHashedFrames: maxHashedFrames,
       maxSeconds: maxVideoTime)
-    return VideoHasher(limits: limits, secondsPerHash: secondsPerHash, decoderThreads: videoThreads ?? 1)
+    return VideoHasher(limits: limits, secondsPerHash: secondsPerHash, decoderThreads: videoThreads ?? 1, inStretches: !onePass)
   }
 
   /// The hasher for a batch of `files` on `workers`: a lone file (one video) gets every core.

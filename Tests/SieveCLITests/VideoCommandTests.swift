@@ -8,6 +8,8 @@ import Testing
   static let folder = TestData.repoRoot.appendingPathComponent("Tests/Fixtures/video")
   static let ts = folder.appendingPathComponent("testsrc2-2997.ts").path
   static let slideshow = folder.appendingPathComponent("slideshow-h264.mp4").path
+  /// The videos in the fixture folder (each has its vpdq output beside it).
+  static let videoCount = (try? FileManager.default.contentsOfDirectory(atPath: folder.path))?.filter { $0.hasSuffix(".vpdq") }.count ?? 0
 
   func sieve(_ arguments: [String]) throws -> CommandRunner.Result { try CommandRunner.run("sieve", arguments) }
 
@@ -57,6 +59,13 @@ import Testing
     let frames = try #require(object["vpdq"] as? [[String: Any]])
     #expect(frames.map { $0["frame"] as? Int } == expected.map { Int($0[0]) })
     #expect(frames.map { $0["pdq"] as? String } == expected.map { $0[2] })
+    #expect(object["decoding"] as? String == "one pass")  // MPEG-TS is not cut into stretches
+    // An MP4 is decoded in stretches unless --one-pass; the features are the same.
+    let mp4 = Self.folder.appendingPathComponent("testsrc2-h264-g12.mp4").path
+    let cut = try sieve(["hash", "-q", "--format", "jsonl", mp4])
+    let whole = try sieve(["hash", "-q", "--format", "jsonl", "--one-pass", mp4])
+    #expect(cut.stdout.contains("\"decoding\":\"stretches\"") && whole.stdout.contains("\"decoding\":\"one pass\""))
+    #expect(cut.stdout.replacingOccurrences(of: "stretches", with: "one pass") == whole.stdout)
   }
 
   /// A known picture among a video's frames is found, with the frame's time; a file that
@@ -93,7 +102,7 @@ import Testing
     let build = try sieve(["hashset", "build", "-q", "--label", "example", Self.folder.path, "-o", set])
     #expect(build.status == 0, "\(build.stderr)")
     let info = try sieve(["hashset", "info", set])
-    #expect(info.stdout.contains("sieveset v3") && info.stdout.contains("7 videos"), "\(info.stdout)")
+    #expect(info.stdout.contains("sieveset v3") && info.stdout.contains("\(Self.videoCount) videos"), "\(info.stdout)")
     let export = try sieve(["hashset", "export", "--format", "vpdq", set])
     let lines = export.stdout.split(separator: "\n").map(String.init)
     let at = try #require(lines.firstIndex(of: "# " + Self.slideshow))
@@ -137,7 +146,7 @@ import Testing
       try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
     }
     let run = try #require(records.first { $0["record"] as? String == "run" })
-    #expect((run["files_by_status"] as? [String: Int])?["video"] == 7, "\(run)")
+    #expect((run["files_by_status"] as? [String: Int])?["video"] == Self.videoCount && Self.videoCount == 12, "\(run)")
     let matches = records.filter { $0["record"] as? String == "match" && $0["path"] as? String == Self.slideshow }
     let whole = matches.filter { $0["kind"] as? String == "vpdq" }
     #expect(whole.count == 1 && whole.first?["query_match_percent"] as? Double == 100, "\(matches)")

@@ -99,7 +99,7 @@ import Testing
       let upload = try await client.execute(
         uri: "/v1/match", method: .post, headers: [.authorization: "Bearer \(key)", .contentType: "video/mp4"],
         body: ByteBuffer(bytes: try TestData.bytes(Self.folder.appendingPathComponent("slideshow-h264.mp4"))))
-      #expect(upload.status == .unprocessableContent && String(buffer: upload.body).contains("does not take videos"))
+      #expect(upload.status == .unprocessableContent && String(buffer: upload.body).contains("does not take videos"), "\(String(buffer: upload.body))")
     }
   }
 }

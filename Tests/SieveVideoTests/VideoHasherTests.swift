@@ -11,7 +11,14 @@ enum VideoFixtures {
   static let folder = TestData.repoRoot.appendingPathComponent("Tests/Fixtures/video")
   static let names = [
     "testsrc2-h264.mp4", "mandelbrot-vp9.webm", "life-mpeg4.avi", "testsrc2-2997.ts", "testsrc2-flv1.flv", "testsrc2.gif",
-    "slideshow-h264.mp4",
+    "slideshow-h264.mp4", "testsrc2-h264-g12.mp4", "testsrc2-hevc-g15.mkv", "testsrc2-hevc-open.mp4", "mandelbrot-vp9-g8.webm",
+    "testsrc2-mjpeg.mov",
+  ]
+  /// The fixtures whose streams are cut into stretches (MP4/MOV or Matroska/WebM holding
+  /// H.264, HEVC, VP9 or Motion JPEG).
+  static let inStretches: Set<String> = [
+    "testsrc2-h264.mp4", "mandelbrot-vp9.webm", "slideshow-h264.mp4", "testsrc2-h264-g12.mp4", "testsrc2-hevc-g15.mkv",
+    "testsrc2-hevc-open.mp4", "mandelbrot-vp9-g8.webm", "testsrc2-mjpeg.mov",
   ]
   static func bytes(_ name: String) throws -> [UInt8] { try TestData.bytes(folder.appendingPathComponent(name)) }
 
@@ -41,6 +48,66 @@ enum VideoFixtures {
     let length = lseek(fd, 0, SEEK_END)
     let fromFile = try VideoHasher().hash(descriptor: fd, length: Int64(length))
     #expect(fromFile == fromBytes)
+  }
+
+  /// Decoded stretch by stretch (stretches without a frame to hash skipped, non-reference
+  /// pictures not wanted skipped, stretches on several threads), every fixture gives what
+  /// decoding every frame in one pass gives: the same frames, hashes and times, the same
+  /// count and the same reasons for stopping at each limit, at every sampling rate.
+  @Test(arguments: VideoFixtures.names)
+  func stretchesGiveWhatOnePassGives(name: String) throws {
+    let bytes = try VideoFixtures.bytes(name)
+    let runs: [(Double, VideoLimits)] = [
+      (0, .default), (0.25, .default), (1, .default), (2.5, .default), (1, VideoLimits(maxHashedFrames: 3)),
+      (0.25, VideoLimits(maxDecodedFrames: 50)),
+    ]
+    for (seconds, limit) in runs {
+      do {
+        let onePass = try VideoHasher(limits: limit, secondsPerHash: seconds, inStretches: false).hash(bytes: bytes)
+        #expect(!onePass.decodedInStretches)
+        for threads in [1, 2] {
+          let cut = try VideoHasher(limits: limit, secondsPerHash: seconds, decoderThreads: threads).hash(bytes: bytes)
+          #expect(cut.decodedInStretches == VideoFixtures.inStretches.contains(name), "\(name)")
+          #expect(cut.features == onePass.features, "\(name) at \(seconds) s, \(threads) threads")
+          #expect(cut.framesDecoded == onePass.framesDecoded && cut.stoppedEarly == onePass.stoppedEarly, "\(name) at \(seconds) s")
+        }
+      }
+    }
+  }
+
+  /// Damage a decoder sees ends the stretches: the video is decoded again in one pass and
+  /// gives what one pass gives. The stretch decoders are strict (FFmpeg's "explode"), so
+  /// damage a lenient decoder would conceal from whatever its buffers held counts too.
+  /// Damage no decoder notices can change the frames decoded from it (as FFmpeg's own
+  /// output then changes with its threads), never the frames' numbers and times. Every
+  /// frame is wanted here, so every stretch is decoded.
+  @Test(arguments: ["testsrc2-h264-g12.mp4", "testsrc2-hevc-g15.mkv", "mandelbrot-vp9-g8.webm", "testsrc2-mjpeg.mov"])
+  func damagedStretchesFallBackToOnePass(name: String) throws {
+    let bytes = try VideoFixtures.bytes(name)
+    var rng = SplitMix64(seed: UInt64(bytes.count) &+ 12)
+    var fellBack = 0
+    for _ in 0..<6 {
+      var damaged = bytes
+      for _ in 0..<16 {
+        let at = bytes.count / 10 + Int(rng.next() % UInt64(bytes.count * 9 / 10))
+        damaged[at] ^= UInt8(truncatingIfNeeded: rng.next() | 1)
+      }
+      let onePass = Result { try VideoHasher(secondsPerHash: 0, decoderThreads: 2, inStretches: false).hash(bytes: damaged) }
+      let cut = Result { try VideoHasher(secondsPerHash: 0, decoderThreads: 2).hash(bytes: damaged) }
+      switch (onePass, cut) {
+      case (.success(let a), .success(let b)):
+        if a.badPackets > 0 || a.stoppedEarly != nil { #expect(!b.decodedInStretches, "\(name): damage seen must end the stretches") }
+        if b.decodedInStretches {
+          #expect(a.features.map(\.frameNumber) == b.features.map(\.frameNumber) && a.framesDecoded == b.framesDecoded)
+        } else {
+          fellBack += 1
+          #expect(a.features == b.features && a.stoppedEarly == b.stoppedEarly && a.badPackets == b.badPackets, "\(name)")
+        }
+      case (.failure, .failure): break
+      default: Issue.record("\(name): one pass \(onePass), in stretches \(cut)")
+      }
+    }
+    #expect(fellBack > 0, "\(name): no damage was met")
   }
 
   /// vPDQ's step is ⌊seconds × rate⌋: 29 frames at 29.97 fps, 23 at 23.976, every frame at 0 s.

@@ -40,6 +40,7 @@ enum {
   SIEVE_VIDEO_NO_MEMORY = -4,
   SIEVE_VIDEO_TIMEOUT = -5,          ///< the deadline passed
   SIEVE_VIDEO_FRAME_TOO_LARGE = -6,  ///< the frame does not fit the RGB buffer given (see width, height)
+  SIEVE_VIDEO_UNSEGMENTABLE = -7,    ///< the stream cannot be decoded in stretches; decode it in one pass
 };
 
 /// Opens the video in `data[0..<length]` (kept alive by the caller until
@@ -83,5 +84,61 @@ int sieve_video_read_error(const sieve_video *video, char *message, size_t messa
 
 /// Frees everything. NULL is allowed.
 void sieve_video_close(sieve_video *video);
+
+// MARK: Decoding in closed stretches
+
+/// A closed stretch of the video stream: the packets from one clean key frame up to the
+/// next, whose frames need nothing from any other stretch and come out after every frame
+/// of the stretches before it. Frames are numbered as decoding the whole stream in one
+/// pass numbers them (the decoder's output order, one frame a packet).
+typedef struct sieve_video_gop sieve_video_gop;
+
+/// A decoder of its own for stretches (one a thread; stretches of one video may be
+/// decoded on several threads at once, each by its own decoder).
+typedef struct sieve_video_decoder sieve_video_decoder;
+
+/// Whether the stream can be cut into stretches: MP4/MOV or Matroska/WebM holding H.264,
+/// HEVC, VP9 or Motion JPEG. If not, writes why and returns 0. Call before any frame or
+/// stretch is read; a video is read either in stretches or frame by frame, not both.
+int sieve_video_segmentable(sieve_video *video, char *message, size_t message_length);
+
+/// Reads the next stretch. Returns SIEVE_VIDEO_OK with one (free it with
+/// sieve_video_gop_free), SIEVE_VIDEO_END after the last, SIEVE_VIDEO_UNSEGMENTABLE when
+/// the stream turns out not to be cut cleanly (a stretch too long to hold, a missing
+/// time, stretches overlapping in time: decode it in one pass from the start instead), or
+/// an error. A damaged end is recorded as sieve_video_read_error says.
+int sieve_video_next_gop(sieve_video *video, sieve_video_gop **out, char *message, size_t message_length);
+
+/// Frames (packets) in the stretch, and the number of its first frame in the video.
+int32_t sieve_video_gop_count(const sieve_video_gop *gop);
+int64_t sieve_video_gop_base(const sieve_video_gop *gop);
+void sieve_video_gop_free(sieve_video_gop *gop);
+
+/// How many of the stretch's packets must be decoded for its frames numbered a multiple
+/// of `step` (0: none is wanted).
+int32_t sieve_video_gop_packets_needed(const sieve_video_gop *gop, int64_t step);
+
+/// Opens a decoder for the video's stream (`threads` as sieve_video_open_memory takes
+/// them; the same frame-size limit).
+int sieve_video_decoder_open(const sieve_video *video, int64_t max_pixels, int threads, sieve_video_decoder **out, char *message,
+                             size_t message_length);
+
+/// Starts decoding `gop` for the frames numbered a multiple of `step`, decoding only as
+/// far as the last of them. Returns how many packets will be decoded (0: no frame of the
+/// stretch is wanted), or a negative status. The stretch must outlive the decoding.
+int sieve_video_decoder_begin(sieve_video_decoder *decoder, const sieve_video_gop *gop, int64_t step);
+
+/// The next wanted frame of the stretch, converted to RGB as sieve_video_next converts,
+/// with its number. Returns SIEVE_VIDEO_OK, SIEVE_VIDEO_END after the last,
+/// SIEVE_VIDEO_UNSEGMENTABLE when any frame comes out damaged or other than the stretch's
+/// timing says (decode the video in one pass instead), SIEVE_VIDEO_FRAME_TOO_LARGE (then
+/// sieve_video_decoder_convert_last with a larger buffer), or an error.
+int sieve_video_decoder_next(sieve_video_decoder *decoder, uint8_t *rgb, size_t rgb_capacity, int64_t *number,
+                             int32_t *width, int32_t *height, char *message, size_t message_length);
+
+int sieve_video_decoder_convert_last(sieve_video_decoder *decoder, uint8_t *rgb, size_t rgb_capacity, char *message,
+                                     size_t message_length);
+
+void sieve_video_decoder_close(sieve_video_decoder *decoder);
 
 #endif

@@ -1,0 +1,69 @@
+import CVideo
+
+/// A single-threaded decoder of its own for ``VideoStretch``es of one video: one a
+/// worker, used by one thread at a time.
+final class StretchDecoder: @unchecked Sendable {
+  /// What decoding a stretch gave next.
+  enum Next {
+    /// A wanted frame, converted to RGB, and its number in the video.
+    case frame(number: Int, VideoReader.Frame)
+    case end
+    /// A frame came out damaged or other than the stretch's timing says: the video must be
+    /// decoded in one pass instead.
+    case unsegmentable(String)
+  }
+
+  private let pointer: OpaquePointer
+  private let maxFramePixels: Int
+  private var rgbBuffer: [UInt8] = [0, 0, 0]
+
+  init(_ pointer: OpaquePointer, maxFramePixels: Int) {
+    self.pointer = pointer
+    self.maxFramePixels = maxFramePixels
+  }
+
+  deinit { sieve_video_decoder_close(pointer) }
+
+  /// Starts on `stretch` for frames numbered a multiple of `step`; false when it holds none.
+  func begin(_ stretch: VideoStretch, step: Int) throws(VideoError) -> Bool {
+    let status = sieve_video_decoder_begin(pointer, stretch.pointer, Int64(step))
+    if status == SIEVE_VIDEO_NO_MEMORY { throw .outOfMemory }
+    return status > 0
+  }
+
+  /// The next wanted frame of the stretch begun.
+  func next() throws(VideoError) -> Next {
+    var message = [CChar](repeating: 0, count: 512)
+    var (number, width, height): (Int64, Int32, Int32) = (0, 0, 0)
+    var status = Int(
+      message.withUnsafeMutableBufferPointer { m in
+        rgbBuffer.withUnsafeMutableBufferPointer { rgb in
+          sieve_video_decoder_next(pointer, rgb.baseAddress, rgb.count, &number, &width, &height, m.baseAddress!, m.count)
+        }
+      })
+    if status == SIEVE_VIDEO_FRAME_TOO_LARGE {
+      guard Int(width) * Int(height) <= maxFramePixels else {
+        throw .frameTooLarge(width: Int(width), height: Int(height), limit: maxFramePixels)
+      }
+      rgbBuffer = [UInt8](repeating: 0, count: Int(width) * Int(height) * 3)
+      status = Int(
+        message.withUnsafeMutableBufferPointer { m in
+          rgbBuffer.withUnsafeMutableBufferPointer {
+            sieve_video_decoder_convert_last(pointer, $0.baseAddress, $0.count, m.baseAddress!, m.count)
+          }
+        })
+    }
+    switch status {
+    case SIEVE_VIDEO_OK:
+      let size = Int(width) * Int(height) * 3
+      return .frame(
+        number: Int(number),
+        VideoReader.Frame(width: Int(width), height: Int(height), presentationTime: nil, rgb: Array(rgbBuffer.prefix(size))))
+    case SIEVE_VIDEO_END: return .end
+    case SIEVE_VIDEO_UNSEGMENTABLE: return .unsegmentable(VideoReader.text(message))
+    case SIEVE_VIDEO_TIMEOUT: throw .timedOut(seconds: 0)
+    case SIEVE_VIDEO_NO_MEMORY: throw .outOfMemory
+    default: return .unsegmentable(VideoReader.text(message))
+    }
+  }
+}
