@@ -86,7 +86,7 @@ let package = Package(
     // Videos -> vPDQ features: FFmpeg decoding within limits, vPDQ's frame sampling, PDQ
     // of each sampled frame.
     .target(
-      name: "SieveVideo", dependencies: ["SieveCore", "SieveImaging", "SieveHashing", "CVideo"], swiftSettings: swiftSettings),
+      name: "SieveVideo", dependencies: ["SieveCore", "SieveImaging", "SieveHashing", "CVideo", "CWebP"], swiftSettings: swiftSettings),
 
     // Known-hash sets: the columnar in-memory set, text formats, Sieve's binary format.
     .target(name: "SieveHashSets", dependencies: ["SieveSystem", "SieveCore"], swiftSettings: swiftSettings),
@@ -175,7 +175,7 @@ let package = Package(
       name: "SieveEvalTests", dependencies: ["SieveEval", "SieveCore", "SieveHashing", "SieveImaging", "SieveTestSupport"],
       swiftSettings: swiftSettings),
     .testTarget(
-      name: "SieveVideoTests", dependencies: ["SieveVideo", "SieveCore", "SieveTestSupport"], swiftSettings: swiftSettings),
+      name: "SieveVideoTests", dependencies: ["SieveVideo", "SieveCore", "SieveHashing", "SieveImaging", "SieveTestSupport"], swiftSettings: swiftSettings),
     .testTarget(name: "SieveCoreTests", dependencies: ["SieveCore", "SieveTestSupport"], swiftSettings: swiftSettings),
     .testTarget(
       name: "SieveHashSetsTests", dependencies: ["SieveCore", "SieveHashSets", "SieveTestSupport"],

@@ -45,7 +45,7 @@ build() {
     Sources/SieveEvidence/Archives/ArchiveReader.swift Sources/SievePipeline/ArchiveMember.swift \
     Sources/SievePipeline/ContainerOutcome.swift \
     -L "$out/lib" -lSieveMatching -lSieveHashSets -lSieveVideo -lSieveHashing -lSieveImaging -lSieveCore -lSieveSystem "$out"/lib/sieve_*.o \
-    -ljpeg -lpng16 -lwebp -lgif -ltiff -lheif -larchive -lavformat -lavcodec -lswscale -lavutil -o "$out/sieve-fuzz" 2> "$out/link.log"; then
+    -ljpeg -lpng16 -lwebp -lwebpdemux -lgif -ltiff -lheif -larchive -lavformat -lavcodec -lswscale -lavutil -o "$out/sieve-fuzz" 2> "$out/link.log"; then
     grep -v "Cannot export local symbol" "$out/link.log" >&2
     exit 1
   fi

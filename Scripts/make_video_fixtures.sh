@@ -28,6 +28,17 @@ ff -f lavfi -i testsrc2=size=240x180:rate=25:duration=4 -c:v libx265 -preset ult
   -x265-params keyint=20:bframes=4:log-level=error "$out/testsrc2-hevc-open.mp4"
 ff -f lavfi -i mandelbrot=size=160x120:rate=25 -t 3 -c:v libvpx-vp9 -b:v 100k -deadline realtime -cpu-used 8 -g 8 "$out/mandelbrot-vp9-g8.webm"
 ff -f lavfi -i testsrc2=size=160x120:rate=10:duration=3 -c:v mjpeg -q:v 6 "$out/testsrc2-mjpeg.mov"
+# An animated WebP (libwebp's img2webp, lossless: frames stored as changed rectangles
+# blended onto the canvas) of 30 testsrc2 frames lasting 100, 50 and 150 ms (10 frames
+# each: 3 s, 10 frames a second on average), and frames 0, 10 and 20 as PNG: vpdq cannot
+# read it, so the tests compare its features with those pictures' hashes.
+tmp=$(mktemp -d)
+ff -f lavfi -i testsrc2=size=128x96:rate=10:duration=3 -pix_fmt rgb24 "$tmp/src%02d.png"
+args=(-loop 0 -lossless)
+for n in $(seq 1 30); do d=$(( n <= 10 ? 100 : n <= 20 ? 50 : 150 )); args+=(-d "$d" "$tmp/$(printf 'src%02d.png' "$n")"); done
+img2webp "${args[@]}" -o "$out/testsrc2-anim.webp" > /dev/null
+for n in 0 10 20; do cp "$tmp/$(printf 'src%02d.png' $((n + 1)))" "$out/testsrc2-anim.frame$n.png"; done
+rm -r "$tmp"
 # A slideshow of two benign photographs (2 s each), as a re-encoded video would show them.
 photos=../shared/corpus/dev
 a=$(ls "$photos"/*.jpg | sort | sed -n 3p); b=$(ls "$photos"/*.jpg | sort | sed -n 40p)

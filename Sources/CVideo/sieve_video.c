@@ -46,13 +46,18 @@ struct segmenter {
   int started;           // the first packet was read
   int done;              // the data ended
   int parameter_sets;    // parameter sets were seen inside the stream
+  uint64_t parameter_hash;  // of those the first key packet carrying any carried
   AVPacket *pending;     // the key packet that starts the next stretch
+  int pending_droppable;
+  int64_t pending_order;  // its picture order
   int temporal_id;       // HEVC: the largest TemporalId in the stretch being read
   int64_t frames;        // packets (frames) in the stretches returned so far
   int64_t last_pts;      // the largest presentation time in them
+  AVCodecParserContext *parser;  // H.264/HEVC: FFmpeg's parser, each picture's order and structure
+  AVCodecContext *parser_codec;
 };
 
-enum { SEGMENT_NONE, SEGMENT_H264, SEGMENT_HEVC, SEGMENT_VP9, SEGMENT_MJPEG };
+enum { SEGMENT_NONE, SEGMENT_H264, SEGMENT_HEVC, SEGMENT_VP9 };
 
 struct sieve_video {
   const uint8_t *data;  // bytes in memory, or NULL
@@ -362,6 +367,8 @@ void sieve_video_close(sieve_video *v) {
   if (!v) return;
   converter_free(&v->converter);
   av_packet_free(&v->segmenter.pending);
+  if (v->segmenter.parser) av_parser_close(v->segmenter.parser);
+  avcodec_free_context(&v->segmenter.parser_codec);
   av_frame_free(&v->frame);
   av_packet_free(&v->packet);
   avcodec_free_context(&v->codec);
@@ -377,38 +384,41 @@ void sieve_video_close(sieve_video *v) {
 // MARK: - Closed stretches, decoded apart
 
 /// Packets of one closed stretch: a clean key frame and the frames up to the next, in
-/// decoding order, with their presentation times sorted (the order frames come out in).
+/// decoding order, with the order they are shown in.
 struct sieve_video_gop {
   AVPacket **packets;
-  int64_t *pts;     // by decoding position
-  int64_t *sorted;  // ascending
+  int64_t *pts;        // by decoding position
+  int64_t *poc;        // H.264/HEVC picture order count (FFmpeg's parser), by decoding position
   uint8_t *droppable;  // by decoding position: no other frame refers to it
+  int64_t *sorted;     // presentation times, ascending
+  int *order;          // the decoding position of each frame, in presentation order
   int count, capacity;
-  int64_t bytes;
-  int64_t base;     // the stretch's first frame's number in the whole video
+  int64_t bytes;       // held: packets and their bookkeeping
+  int64_t base;        // the stretch's first frame's number in the whole video
 };
 
-/// The most compressed bytes and frames a stretch may hold; a longer one is decoded in
-/// one pass instead.
+/// The most bytes and frames a stretch may hold; a longer one is decoded in one pass.
 static const int64_t max_gop_bytes = (int64_t)32 << 20;
 static const int max_gop_packets = 1 << 16;
-
-static void unsegmentable(char *message, size_t length, const char *why) { say(message, length, why); }
+/// What FFmpeg's packet, its buffer's bookkeeping and ours take beside the data.
+static const int64_t packet_overhead = 256;
 
 void sieve_video_gop_free(sieve_video_gop *g) {
   if (!g) return;
   for (int i = 0; i < g->count; i++) av_packet_free(&g->packets[i]);
   av_free(g->packets);
   av_free(g->pts);
-  av_free(g->sorted);
+  av_free(g->poc);
   av_free(g->droppable);
+  av_free(g->sorted);
+  av_free(g->order);
   av_free(g);
 }
 
 int32_t sieve_video_gop_count(const sieve_video_gop *g) { return g->count; }
 int64_t sieve_video_gop_base(const sieve_video_gop *g) { return g->base; }
 
-static int gop_append(sieve_video_gop *g, AVPacket *packet, int droppable) {
+static int gop_append(sieve_video_gop *g, AVPacket *packet, int droppable, int64_t poc) {
   if (g->count == g->capacity) {
     int capacity = g->capacity ? g->capacity * 2 : 64;
     AVPacket **packets = av_realloc_array(g->packets, (size_t)capacity, sizeof *packets);
@@ -417,16 +427,20 @@ static int gop_append(sieve_video_gop *g, AVPacket *packet, int droppable) {
     int64_t *pts = av_realloc_array(g->pts, (size_t)capacity, sizeof *pts);
     if (!pts) return 0;
     g->pts = pts;
+    int64_t *poc_array = av_realloc_array(g->poc, (size_t)capacity, sizeof *poc_array);
+    if (!poc_array) return 0;
+    g->poc = poc_array;
     uint8_t *drop = av_realloc(g->droppable, (size_t)capacity);
     if (!drop) return 0;
     g->droppable = drop;
     g->capacity = capacity;
   }
-  g->droppable[g->count] = (uint8_t)droppable;
   g->packets[g->count] = packet;
   g->pts[g->count] = packet->pts;
+  g->poc[g->count] = poc;
+  g->droppable[g->count] = (uint8_t)droppable;
   g->count += 1;
-  g->bytes += packet->size;
+  g->bytes += packet->size + packet_overhead;
   return 1;
 }
 
@@ -435,16 +449,76 @@ static int compare_pts(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
+/// A presentation time and its packet's decoding position, to sort.
+struct timed { int64_t pts; int position; };
+
+static int compare_timed(const void *a, const void *b) {
+  const struct timed *x = a, *y = b;
+  return (x->pts > y->pts) - (x->pts < y->pts);
+}
+
+/// Bits of a NAL unit's payload, emulation-prevention bytes (00 00 03) skipped.
+struct rbsp {
+  const uint8_t *data;
+  size_t size, byte;
+  int bit, zeros, error;
+};
+
+static int rbsp_bit(struct rbsp *r) {
+  if (r->bit == 0 && r->zeros >= 2 && r->byte < r->size && r->data[r->byte] == 3) {
+    r->byte += 1;
+    r->zeros = 0;
+  }
+  if (r->byte >= r->size) { r->error = 1; return 0; }
+  int b = (r->data[r->byte] >> (7 - r->bit)) & 1;
+  if (++r->bit == 8) {
+    r->zeros = r->data[r->byte] == 0 ? r->zeros + 1 : 0;
+    r->bit = 0;
+    r->byte += 1;
+  }
+  return b;
+}
+
+static uint32_t rbsp_ue(struct rbsp *r) {
+  int zeros = 0;
+  while (!rbsp_bit(r)) {
+    if (r->error || ++zeros > 31) { r->error = 1; return 0; }
+  }
+  uint32_t value = 0;
+  for (int i = 0; i < zeros; i++) value = value << 1 | (uint32_t)rbsp_bit(r);
+  return ((uint32_t)1 << zeros) - 1 + value;
+}
+
+/// Whether an HEVC picture parameter set (its whole unit) lets slices say a picture is
+/// not to be output (output_flag_present_flag); also when it cannot be read.
+static int hevc_pps_output_flag(const uint8_t *nal, size_t size) {
+  if (size < 3) return 1;
+  struct rbsp r = {.data = nal + 2, .size = size - 2};
+  rbsp_ue(&r);  // pps_pic_parameter_set_id
+  rbsp_ue(&r);  // pps_seq_parameter_set_id
+  rbsp_bit(&r);  // dependent_slice_segments_enabled_flag
+  int output_flag_present = rbsp_bit(&r);
+  return r.error || output_flag_present;
+}
+
 /// What a packet's H.264 or HEVC NAL units hold.
 struct nal_summary {
-  int idr;            // an IDR picture's slice
-  int other_picture;  // a slice of another kind of picture
-  int vps, sps, pps;  // parameter sets
-  int referenced;     // an H.264 slice with nal_ref_idc > 0, or an HEVC picture not of a _N type
-  int temporal_id;    // HEVC: the largest TemporalId
-  int other;          // a unit other than a slice, SEI, delimiter or filler
+  int idr;              // an IDR picture's slice
+  int other_picture;    // a slice of another kind of picture
+  int vps, sps, pps;    // parameter sets
+  int referenced;       // an H.264 slice with nal_ref_idc > 0, or an HEVC picture not of a _N type
+  int temporal_id;      // HEVC: the largest TemporalId
+  int other;            // a unit other than a slice, SEI, delimiter or filler
+  int ends_sequence;    // an end of sequence or of stream
+  int drops_prior;      // HEVC: an IRAP slice with no_output_of_prior_pics_flag
+  int output_flag;      // HEVC: a picture parameter set letting pictures go unshown
+  uint64_t parameter_hash;  // FNV-1a over the parameter sets' bytes
   int malformed;
 };
+
+static void hash_bytes(uint64_t *hash, const uint8_t *data, size_t size) {
+  for (size_t i = 0; i < size; i++) *hash = (*hash ^ data[i]) * 0x100000001b3ULL;
+}
 
 static void note_nal(struct nal_summary *s, const uint8_t *nal, size_t size, int hevc) {
   if (size == 0) return;
@@ -460,7 +534,15 @@ static void note_nal(struct nal_summary *s, const uint8_t *nal, size_t size, int
     else if (type <= 9 || (type >= 16 && type <= 21)) s->other_picture = 1;
     else if (type == 32) s->vps = 1;
     else if (type == 33) s->sps = 1;
-    else if (type == 34) s->pps = 1;
+    else if (type == 34) { s->pps = 1; if (hevc_pps_output_flag(nal, size)) s->output_flag = 1; }
+    else if (type == 36 || type == 37) s->ends_sequence = 1;
+    // An IRAP picture's first slice: first_slice_segment_in_pic_flag, then
+    // no_output_of_prior_pics_flag.
+    if (type >= 16 && type <= 23) {
+      if (size < 3) s->malformed = 1;
+      else if ((nal[2] & 0x80) && (nal[2] & 0x40)) s->drops_prior = 1;
+    }
+    if (type >= 32 && type <= 34) hash_bytes(&s->parameter_hash, nal, size);
   } else {
     int type = nal[0] & 0x1f;
     if (nal[0] & 0x60) s->referenced = 1;
@@ -469,11 +551,13 @@ static void note_nal(struct nal_summary *s, const uint8_t *nal, size_t size, int
     else if (type >= 1 && type <= 4) s->other_picture = 1;
     else if (type == 7) s->sps = 1;
     else if (type == 8) s->pps = 1;
+    else if (type == 10 || type == 11) s->ends_sequence = 1;
+    if (type == 7 || type == 8 || type == 13) hash_bytes(&s->parameter_hash, nal, size);
   }
 }
 
 static struct nal_summary summarise_nals(const uint8_t *data, size_t size, int nal_length, int hevc) {
-  struct nal_summary s = {0};
+  struct nal_summary s = {.parameter_hash = 0xcbf29ce484222325ULL};
   if (nal_length > 0) {
     size_t at = 0;
     while (at < size) {
@@ -503,56 +587,109 @@ static struct nal_summary summarise_nals(const uint8_t *data, size_t size, int n
   return s;
 }
 
-/// Whether a VP9 packet's first frame is a key frame (its uncompressed header's frame type).
-static int vp9_key_frame(const uint8_t *data, int size) {
-  if (size < 1) return 0;
-  int bit = 0;
-#define VP9_BIT() ((data[bit / 8] >> (7 - bit % 8)) & 1); bit++
-  int marker_high = VP9_BIT();
-  int marker_low = VP9_BIT();
-  if (marker_high != 1 || marker_low != 0) return 0;
-  int profile_low = VP9_BIT();
-  int profile_high = VP9_BIT();
-  if ((profile_high << 1 | profile_low) == 3) { bit++; }
-  int show_existing = VP9_BIT();
-  if (show_existing) return 0;
-  int frame_type = VP9_BIT();
+/// Whether a VP9 frame's uncompressed header shows it (show_existing_frame, or
+/// show_frame), and whether it is a key frame; -1 when it is no VP9 frame.
+static int vp9_frame(const uint8_t *data, size_t size, int *key) {
+  *key = 0;
+  if (size < 1) return -1;
+  int byte = data[0], bit = 7;
+#define VP9_BIT() ((byte >> bit--) & 1)
+  if (VP9_BIT() != 1 || VP9_BIT() != 0) return -1;  // frame_marker
+  int profile = VP9_BIT();
+  profile |= VP9_BIT() << 1;
+  if (profile == 3) VP9_BIT();  // reserved_zero
+  if (VP9_BIT()) return 1;      // show_existing_frame
+  *key = VP9_BIT() == 0;        // frame_type
+  return VP9_BIT();             // show_frame
 #undef VP9_BIT
-  return frame_type == 0;
 }
 
-/// Whether decoding can start afresh at this packet and give what decoding every frame
-/// before it gives: an IDR picture alone in its packet (H.264, HEVC), carrying its
-/// parameter sets whenever the stream carries any inside it; a VP9 key frame; any
-/// Motion JPEG frame. Also whether the packet is an H.264 picture no other refers to
-/// (nal_ref_idc 0 in every slice, nothing but slices, SEI, delimiters and filler), which
-/// need not be decoded unless its own frame is wanted.
-static int clean_start(struct segmenter *s, const AVPacket *p, int *droppable) {
-  *droppable = 0;
-  switch (s->kind) {
-    case SEGMENT_H264:
-    case SEGMENT_HEVC: {
-      int hevc = s->kind == SEGMENT_HEVC;
-      struct nal_summary n = summarise_nals(p->data, (size_t)p->size, s->nal_length, hevc);
-      if (n.vps || n.sps || n.pps) s->parameter_sets = 1;
-      // HEVC's _N pictures are referred to by no picture of a higher sub-layer only when
-      // there is none: marked 2, kept unless the whole stretch is of sub-layer 0.
-      if (!n.malformed && !n.idr && n.other_picture && !n.referenced && !n.other) *droppable = hevc ? 2 : 1;
-      if (hevc && n.temporal_id > s->temporal_id) s->temporal_id = n.temporal_id;
-      if (n.malformed || !n.idr || n.other_picture) return 0;
-      return !s->parameter_sets || (n.sps && n.pps && (!hevc || n.vps));
+/// How many frames a VP9 packet shows (its superframe's frames, or itself), and whether
+/// its first frame is a key frame; -1 when it does not hold together.
+static int vp9_shown_frames(const uint8_t *data, size_t size, int *key) {
+  *key = 0;
+  if (size < 1) return -1;
+  uint8_t last = data[size - 1];
+  if ((last & 0xe0) == 0xc0) {
+    size_t frames = (last & 7) + 1, magnitude = ((last >> 3) & 3) + 1;
+    size_t index = 2 + magnitude * frames;
+    if (size >= index && data[size - index] == last) {
+      size_t at = size - index + 1, offset = 0;
+      int shown = 0;
+      for (size_t i = 0; i < frames; i++) {
+        size_t frame = 0;
+        for (size_t b = 0; b < magnitude; b++) frame |= (size_t)data[at++] << (8 * b);
+        if (frame == 0 || frame > size - index - offset) return -1;
+        int first_key = 0;
+        int s = vp9_frame(data + offset, frame, &first_key);
+        if (s < 0) return -1;
+        if (i == 0) *key = first_key;
+        shown += s;
+        offset += frame;
+      }
+      return shown;
     }
-    case SEGMENT_VP9: return (p->flags & AV_PKT_FLAG_KEY) && vp9_key_frame(p->data, p->size);
-    case SEGMENT_MJPEG: return 1;
-    default: return 0;
   }
+  return vp9_frame(data, size, key);
+}
+
+/// What reading one packet told about it.
+struct packet_class {
+  int clean;         // decoding can start afresh here
+  int droppable;     // no other frame refers to it (1), or none if the stretch is of one HEVC sub-layer (2)
+  const char *why;   // why the stream cannot be cut after all
+};
+
+/// Classifies a packet. A clean start is where decoding afresh gives what decoding every
+/// frame before it gives: an IDR picture alone in its packet (H.264, HEVC) carrying the
+/// same parameter sets as every other whenever the stream carries any inside it; a VP9 key
+/// frame. Also whether the packet is a picture no other refers to (H.264 nal_ref_idc 0, an
+/// HEVC _N picture; nothing but slices, SEI, delimiters and filler), which need not be
+/// decoded unless its own frame is wanted; and anything that makes numbering frames by
+/// their packets unsafe.
+static struct packet_class classify(struct segmenter *s, const AVPacket *p) {
+  struct packet_class c = {0};
+  if (p->pts == AV_NOPTS_VALUE) { c.why = "a frame without a presentation time"; return c; }
+  if (p->size <= 0) { c.why = "an empty packet"; return c; }
+  if (p->flags & (AV_PKT_FLAG_DISCARD | AV_PKT_FLAG_CORRUPT)) { c.why = "packets to discard or marked corrupt"; return c; }
+  if (av_packet_get_side_data(p, AV_PKT_DATA_NEW_EXTRADATA, NULL)) { c.why = "new decoder parameters inside the stream"; return c; }
+  if (s->kind == SEGMENT_VP9) {
+    int key = 0;
+    if (vp9_shown_frames(p->data, (size_t)p->size, &key) != 1) { c.why = "a VP9 packet that shows no frame or several"; return c; }
+    c.clean = key && (p->flags & AV_PKT_FLAG_KEY);
+    return c;
+  }
+  int hevc = s->kind == SEGMENT_HEVC;
+  struct nal_summary n = summarise_nals(p->data, (size_t)p->size, s->nal_length, hevc);
+  if (n.malformed) { c.why = "a packet whose units do not hold together"; return c; }
+  if (n.ends_sequence) { c.why = "an end of sequence inside the stream"; return c; }
+  if (n.drops_prior) { c.why = "a key picture that drops the pictures before it"; return c; }
+  if (n.output_flag) { c.why = "pictures that may go unshown"; return c; }
+  if (n.temporal_id > s->temporal_id) s->temporal_id = n.temporal_id;
+  int idr_alone = n.idr && !n.other_picture;
+  int parameters = n.vps || n.sps || n.pps;
+  if (parameters) {
+    // Parameter sets inside the stream: only with key pictures, the same every time, so
+    // that a decoder starting afresh at any of them holds what one that never stopped does.
+    if (!idr_alone) { c.why = "parameter sets inside the stream away from key pictures"; return c; }
+    if (!s->parameter_sets) {
+      s->parameter_sets = 1;
+      s->parameter_hash = n.parameter_hash;
+    } else if (n.parameter_hash != s->parameter_hash) {
+      c.why = "parameter sets that change inside the stream";
+      return c;
+    }
+  }
+  c.clean = idr_alone && (!s->parameter_sets || parameters);
+  if (!n.idr && n.other_picture && !n.referenced && !n.other) c.droppable = hevc ? 2 : 1;
+  return c;
 }
 
 int sieve_video_segmentable(sieve_video *v, char *message, size_t message_length) {
   struct segmenter *s = &v->segmenter;
   const char *format = v->format->iformat->name;
   if (strncmp(format, "mov,", 4) != 0 && strncmp(format, "matroska,", 9) != 0) {
-    unsegmentable(message, message_length, "only MP4/MOV and Matroska/WebM are cut into stretches");
+    say(message, message_length, "only MP4/MOV and Matroska/WebM are cut into stretches");
     return 0;
   }
   const AVCodecParameters *par = v->format->streams[v->stream_index]->codecpar;
@@ -560,38 +697,83 @@ int sieve_video_segmentable(sieve_video *v, char *message, size_t message_length
   int extra_size = par->extradata_size;
   switch (par->codec_id) {
     case AV_CODEC_ID_H264:
-      s->kind = SEGMENT_H264;
-      // avcC: the NAL length size is in its fifth byte; no avcC: start codes.
+      // avcC (FFmpeg's test: a first byte of 1): the NAL length size is in its fifth byte.
       if (extra_size >= 7 && extra[0] == 1) s->nal_length = (extra[4] & 3) + 1;
+      s->kind = SEGMENT_H264;
       break;
     case AV_CODEC_ID_HEVC:
+      // hvcC by FFmpeg's own test; its picture parameter sets are checked as in-stream ones.
+      if (extra_size > 3 && (extra[0] || extra[1] || extra[2] > 1)) {
+        if (extra_size < 23) { say(message, message_length, "a short hvcC record"); return 0; }
+        s->nal_length = (extra[21] & 3) + 1;
+        int arrays = extra[22], at = 23;
+        for (int a = 0; a < arrays; a++) {
+          if (at + 3 > extra_size) { say(message, message_length, "an hvcC record that does not hold together"); return 0; }
+          int type = extra[at] & 0x3f, units = extra[at + 1] << 8 | extra[at + 2];
+          at += 3;
+          for (int u = 0; u < units; u++) {
+            if (at + 2 > extra_size) { say(message, message_length, "an hvcC record that does not hold together"); return 0; }
+            int length = extra[at] << 8 | extra[at + 1];
+            at += 2;
+            if (at + length > extra_size) { say(message, message_length, "an hvcC record that does not hold together"); return 0; }
+            if (type == 34 && hevc_pps_output_flag(extra + at, (size_t)length)) {
+              say(message, message_length, "HEVC pictures that may go unshown");
+              return 0;
+            }
+            at += length;
+          }
+        }
+      }
       s->kind = SEGMENT_HEVC;
-      if (extra_size >= 23 && extra[0] == 1) s->nal_length = (extra[21] & 3) + 1;
       break;
     case AV_CODEC_ID_VP9: s->kind = SEGMENT_VP9; break;
-    case AV_CODEC_ID_MJPEG: s->kind = SEGMENT_MJPEG; break;
     default:
-      unsegmentable(message, message_length, "only H.264, HEVC, VP9 and Motion JPEG are cut into stretches");
+      say(message, message_length, "only H.264, HEVC and VP9 are cut into stretches");
       return 0;
   }
   if (s->nal_length == 3) {
     s->kind = SEGMENT_NONE;
-    unsegmentable(message, message_length, "3-byte NAL lengths");
+    say(message, message_length, "3-byte NAL lengths");
     return 0;
   }
+  if (s->kind == SEGMENT_H264 || s->kind == SEGMENT_HEVC) {
+    // FFmpeg's parser: each picture's order count (the order the decoder shows them in) and
+    // structure (frame or field), from every packet, decoded or not.
+    s->parser = av_parser_init(par->codec_id);
+    s->parser_codec = avcodec_alloc_context3(NULL);
+    if (!s->parser || !s->parser_codec || avcodec_parameters_to_context(s->parser_codec, par) < 0) {
+      s->kind = SEGMENT_NONE;
+      say(message, message_length, "cannot start FFmpeg's parser");
+      return 0;
+    }
+    s->parser->flags |= PARSER_FLAG_COMPLETE_FRAMES;
+  }
   return 1;
+}
+
+/// The picture order count FFmpeg's parser gives a packet (H.264, HEVC), or 0; sets `why`
+/// when the packet is a field rather than a frame.
+static int64_t picture_order(struct segmenter *s, const AVPacket *p, const char **why) {
+  if (!s->parser) return 0;
+  uint8_t *out = NULL;
+  int out_size = 0;
+  av_parser_parse2(s->parser, s->parser_codec, &out, &out_size, p->data, p->size, p->pts, p->dts, p->pos);
+  if (s->kind == SEGMENT_H264 && s->parser->picture_structure != AV_PICTURE_STRUCTURE_FRAME) *why = "field pictures";
+  return s->parser->output_picture_number;
 }
 
 int sieve_video_next_gop(sieve_video *v, sieve_video_gop **out, char *message, size_t message_length) {
   struct segmenter *s = &v->segmenter;
   *out = NULL;
-  if (s->kind == SEGMENT_NONE) { unsegmentable(message, message_length, "not segmentable"); return SIEVE_VIDEO_UNSEGMENTABLE; }
+  if (s->kind == SEGMENT_NONE) { say(message, message_length, "not segmentable"); return SIEVE_VIDEO_UNSEGMENTABLE; }
   if (s->done && !s->pending) return SIEVE_VIDEO_END;
   sieve_video_gop *g = av_mallocz(sizeof *g);
   if (!g) { say(message, message_length, "out of memory"); return SIEVE_VIDEO_NO_MEMORY; }
   int status = SIEVE_VIDEO_OK;
+  const char *why = NULL;
+  s->temporal_id = 0;
   if (s->pending) {
-    if (!gop_append(g, s->pending, 0)) { status = SIEVE_VIDEO_NO_MEMORY; goto fail; }
+    if (!gop_append(g, s->pending, s->pending_droppable, s->pending_order)) { status = SIEVE_VIDEO_NO_MEMORY; goto fail; }
     s->pending = NULL;
   }
   while (!s->done) {
@@ -604,49 +786,60 @@ int sieve_video_next_gop(sieve_video *v, sieve_video_gop **out, char *message, s
       break;
     }
     if (v->packet->stream_index != v->stream_index) { av_packet_unref(v->packet); continue; }
-    const AVPacket *p = v->packet;
-    const char *why = NULL;
-    if (p->pts == AV_NOPTS_VALUE) why = "a frame without a presentation time";
-    else if (p->size <= 0) why = "an empty packet";
-    else if (p->flags & (AV_PKT_FLAG_DISCARD | AV_PKT_FLAG_CORRUPT)) why = "packets to discard or marked corrupt";
-    int droppable = 0;
-    int clean = why ? 0 : clean_start(s, p, &droppable);
-    if (!why && !s->started && !clean) why = "the stream does not start at a clean key frame";
-    if (why) { av_packet_unref(v->packet); unsegmentable(message, message_length, why); status = SIEVE_VIDEO_UNSEGMENTABLE; goto fail; }
+    int temporal_before = s->temporal_id;
+    struct packet_class c = classify(s, v->packet);
+    int64_t poc = c.why ? 0 : picture_order(s, v->packet, &c.why);
+    if (!c.why && !s->started && !c.clean) c.why = "the stream does not start at a clean key frame";
+    if (c.why) { av_packet_unref(v->packet); why = c.why; status = SIEVE_VIDEO_UNSEGMENTABLE; goto fail; }
     s->started = 1;
     AVPacket *kept = av_packet_alloc();
     if (!kept) { av_packet_unref(v->packet); status = SIEVE_VIDEO_NO_MEMORY; goto fail; }
     av_packet_move_ref(kept, v->packet);
-    if (clean && g->count > 0) { s->pending = kept; break; }
-    if (!gop_append(g, kept, droppable)) { av_packet_free(&kept); status = SIEVE_VIDEO_NO_MEMORY; goto fail; }
+    if (c.clean && g->count > 0) {
+      // The next stretch's first packet: its sub-layer is the next stretch's.
+      s->temporal_id = temporal_before;
+      s->pending = kept;
+      s->pending_droppable = c.droppable;
+      s->pending_order = poc;
+      break;
+    }
+    if (!gop_append(g, kept, c.droppable, poc)) { av_packet_free(&kept); status = SIEVE_VIDEO_NO_MEMORY; goto fail; }
     if (g->bytes > max_gop_bytes || g->count > max_gop_packets) {
-      unsegmentable(message, message_length, "a stretch between clean key frames is too long to hold");
+      why = "a stretch between clean key frames is too long to hold";
       status = SIEVE_VIDEO_UNSEGMENTABLE;
       goto fail;
     }
   }
   if (g->count == 0) { sieve_video_gop_free(g); return SIEVE_VIDEO_END; }
-  g->sorted = av_malloc_array((size_t)g->count, sizeof *g->sorted);
-  if (!g->sorted) { status = SIEVE_VIDEO_NO_MEMORY; goto fail; }
-  memcpy(g->sorted, g->pts, (size_t)g->count * sizeof *g->sorted);
-  qsort(g->sorted, (size_t)g->count, sizeof *g->sorted, compare_pts);
-  for (int i = 1; i < g->count; i++) {
-    if (g->sorted[i] == g->sorted[i - 1]) {
-      unsegmentable(message, message_length, "two frames with one presentation time");
-      status = SIEVE_VIDEO_UNSEGMENTABLE;
-      goto fail;
-    }
-  }
-  // Closed: every frame of a stretch comes after every frame of the one before.
-  if (s->frames > 0 && g->sorted[0] <= s->last_pts) {
-    unsegmentable(message, message_length, "stretches overlap in time (open GOPs)");
+  if (g->bytes > max_gop_bytes) {
+    why = "a stretch between clean key frames is too long to hold";
     status = SIEVE_VIDEO_UNSEGMENTABLE;
     goto fail;
   }
+  g->sorted = av_malloc_array((size_t)g->count, sizeof *g->sorted);
+  g->order = av_malloc_array((size_t)g->count, sizeof *g->order);
+  struct timed *timed = av_malloc_array((size_t)g->count, sizeof *timed);
+  if (!g->sorted || !g->order || !timed) { av_free(timed); status = SIEVE_VIDEO_NO_MEMORY; goto fail; }
+  for (int i = 0; i < g->count; i++) timed[i] = (struct timed){g->pts[i], i};
+  qsort(timed, (size_t)g->count, sizeof *timed, compare_timed);
+  for (int k = 0; k < g->count; k++) {
+    g->sorted[k] = timed[k].pts;
+    g->order[k] = timed[k].position;
+  }
+  av_free(timed);
+  for (int k = 1; k < g->count && !why; k++) {
+    if (g->sorted[k] == g->sorted[k - 1]) why = "two frames with one presentation time";
+    // Shown in the order of their times: by picture order count (H.264, HEVC), in
+    // decoding order (VP9, which shows frames as it decodes them).
+    else if (s->parser ? g->poc[g->order[k]] <= g->poc[g->order[k - 1]] : g->order[k] != k)
+      why = "frames whose times are not in the order they are shown in";
+  }
+  // Closed: every frame of a stretch comes after every frame of the one before.
+  if (!why && s->frames > 0 && g->sorted[0] <= s->last_pts) why = "stretches overlap in time (open GOPs)";
+  if (why) { status = SIEVE_VIDEO_UNSEGMENTABLE; goto fail; }
   for (int i = 0; i < g->count; i++) {
     if (g->droppable[i] == 2) g->droppable[i] = s->temporal_id == 0;
   }
-  s->temporal_id = 0;
   g->base = s->frames;
   s->frames += g->count;
   s->last_pts = g->sorted[g->count - 1];
@@ -654,6 +847,7 @@ int sieve_video_next_gop(sieve_video *v, sieve_video_gop **out, char *message, s
   return SIEVE_VIDEO_OK;
 fail:
   if (status == SIEVE_VIDEO_NO_MEMORY) say(message, message_length, "out of memory");
+  if (status == SIEVE_VIDEO_UNSEGMENTABLE) say(message, message_length, why ? why : "not segmentable");
   sieve_video_gop_free(g);
   return status;
 }
@@ -665,9 +859,8 @@ struct sieve_video_decoder {
   struct converter converter;
   int64_t deadline_ns;
   const sieve_video_gop *gop;
-  int64_t step;
-  int send_until;   // packets to send: every frame wanted is among them
-  int *send;        // their positions, less those no frame refers to and not wanted
+  int64_t step, end;
+  int *send;          // decoding positions to send: every wanted frame's and what it may refer to
   int send_count;
   int sent;
   int received;
@@ -721,38 +914,41 @@ static int64_t rank_of(const int64_t *sorted, int count, int64_t pts) {
   return -1;
 }
 
-int32_t sieve_video_gop_packets_needed(const sieve_video_gop *g, int64_t step) {
+/// Whether frame number `n` is wanted: a multiple of the step, below the end.
+static int wanted(int64_t n, int64_t step, int64_t end) { return n < end && n % step == 0; }
+
+int32_t sieve_video_gop_packets_needed(const sieve_video_gop *g, int64_t step, int64_t end) {
   if (step <= 0) step = 1;
-  // Frames wanted: numbers that are multiples of the step; each needs its own packet and
-  // every packet before it in decoding order (which holds whatever it refers to).
+  // Each wanted frame needs its own packet and every packet before it in decoding order
+  // (which holds whatever it refers to).
   int needed = 0;
   int64_t first = (g->base + step - 1) / step * step;
-  for (int64_t n = first; n < g->base + g->count; n += step) {
-    int64_t pts = g->sorted[n - g->base];
-    for (int i = g->count - 1; i >= needed; i--) {
-      if (g->pts[i] == pts) { needed = i + 1; break; }
-    }
+  for (int64_t n = first; n < g->base + g->count && n < end; n += step) {
+    int position = g->order[n - g->base];
+    if (position + 1 > needed) needed = position + 1;
   }
   return needed;
 }
 
-int sieve_video_decoder_begin(sieve_video_decoder *d, const sieve_video_gop *g, int64_t step) {
+int sieve_video_decoder_begin(sieve_video_decoder *d, const sieve_video_gop *g, int64_t step, int64_t end) {
   avcodec_flush_buffers(d->codec);
   av_freep(&d->expected);
   av_freep(&d->send);
   d->gop = g;
   d->step = step > 0 ? step : 1;
+  d->end = end;
   d->sent = d->received = d->draining = d->send_count = 0;
-  d->send_until = sieve_video_gop_packets_needed(g, d->step);
-  if (d->send_until == 0) return 0;
-  d->expected = av_malloc_array((size_t)d->send_until, sizeof *d->expected);
-  d->send = av_malloc_array((size_t)d->send_until, sizeof *d->send);
-  if (!d->expected || !d->send) return SIEVE_VIDEO_NO_MEMORY;
-  for (int i = 0; i < d->send_until; i++) {
-    if (g->droppable[i]) {
-      int64_t n = g->base + rank_of(g->sorted, g->count, g->pts[i]);
-      if (n % d->step != 0) continue;
-    }
+  int until = sieve_video_gop_packets_needed(g, d->step, end);
+  if (until == 0) return 0;
+  d->expected = av_malloc_array((size_t)until, sizeof *d->expected);
+  d->send = av_malloc_array((size_t)until, sizeof *d->send);
+  if (!d->expected || !d->send) {
+    av_freep(&d->expected);
+    av_freep(&d->send);
+    return SIEVE_VIDEO_NO_MEMORY;
+  }
+  for (int i = 0; i < until; i++) {
+    if (g->droppable[i] && !wanted(g->base + rank_of(g->sorted, g->count, g->pts[i]), d->step, end)) continue;
     d->send[d->send_count] = i;
     d->expected[d->send_count] = g->pts[i];
     d->send_count += 1;
@@ -764,7 +960,7 @@ int sieve_video_decoder_begin(sieve_video_decoder *d, const sieve_video_gop *g, 
 int sieve_video_decoder_next(sieve_video_decoder *d, uint8_t *rgb, size_t rgb_capacity, int64_t *number, int32_t *width,
                              int32_t *height, char *message, size_t message_length) {
   const sieve_video_gop *g = d->gop;
-  if (!g || d->send_until == 0) return SIEVE_VIDEO_END;
+  if (!g || d->send_count == 0) return SIEVE_VIDEO_END;
   for (;;) {
     if (d->deadline_ns > 0 && now_ns() > d->deadline_ns) {
       say(message, message_length, "the time limit passed while decoding");
@@ -784,7 +980,7 @@ int sieve_video_decoder_next(sieve_video_decoder *d, uint8_t *rgb, size_t rgb_ca
       }
       d->received += 1;
       int64_t n = g->base + rank_of(g->sorted, g->count, pts);
-      if (n % d->step != 0) { av_frame_unref(d->frame); continue; }
+      if (!wanted(n, d->step, d->end)) { av_frame_unref(d->frame); continue; }
       *number = n;
       *width = d->frame->width;
       *height = d->frame->height;

@@ -2,8 +2,8 @@ import CWebP
 
 /// Decodes WebP through libwebp's simple API (`WebPGetFeatures`, `WebPDecodeRGBInto`),
 /// which reports errors as return values. Output is 8-bit RGB; alpha is dropped, not
-/// composited, as for PNG. Animated WebP is refused for now (its first frame needs the
-/// demux API).
+/// composited, as for PNG. An animated WebP is not a picture here: Sieve hashes it as a
+/// video (SieveVideo, through libwebp's animation decoder).
 struct WebPDecoder {
   let limits: DecodingLimits
 
@@ -37,7 +37,7 @@ struct WebPDecoder {
     let header = try header(of: data)
     try limits.check(header)
     guard !header.colorModel.hasSuffix("animated") else {
-      throw ImagingError.unsupported("animated WebP (first-frame decoding is not implemented yet)")
+      throw ImagingError.unsupported("animated WebP (hashed as a video, not decoded as a picture)")
     }
     let stride = header.width * 3
     var pixels = [UInt8](repeating: 0, count: stride * header.height)

@@ -300,8 +300,10 @@ public final class BatchHasher: Sendable {
       // Enough for MPEG-TS's sync bytes (three packets of 188 or 192 bytes).
       var prefix = [UInt8](repeating: 0, count: 512)
       let got = prefix.withUnsafeMutableBytes { pread(opened.handle.descriptor, $0.baseAddress, 512, 0) }
-      guard got > 0, ImageFormat.detect(Array(prefix.prefix(got))) == nil,
-        let container = VideoContainer.detect(Array(prefix.prefix(got)))
+      let head = Array(prefix.prefix(max(0, got)))
+      // A video container, or an animated WebP (a picture format hashed as a video).
+      let animatedWebP = head.withUnsafeBytes { AnimatedWebP.isAnimated($0) }
+      guard got > 0, let container = animatedWebP ? .webp : ImageFormat.detect(head) == nil ? VideoContainer.detect(head) : nil
       else { return nil }
       var record = HashRecord(path: file.path, outcome: .skipped(""), size: Int(opened.size))
       record.video = container

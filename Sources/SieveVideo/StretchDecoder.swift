@@ -24,9 +24,10 @@ final class StretchDecoder: @unchecked Sendable {
 
   deinit { sieve_video_decoder_close(pointer) }
 
-  /// Starts on `stretch` for frames numbered a multiple of `step`; false when it holds none.
-  func begin(_ stretch: VideoStretch, step: Int) throws(VideoError) -> Bool {
-    let status = sieve_video_decoder_begin(pointer, stretch.pointer, Int64(step))
+  /// Starts on `stretch` for frames numbered a multiple of `step` below `end`; false when
+  /// it holds none.
+  func begin(_ stretch: VideoStretch, step: Int, end: Int) throws(VideoError) -> Bool {
+    let status = sieve_video_decoder_begin(pointer, stretch.pointer, Int64(step), Int64(end))
     if status == SIEVE_VIDEO_NO_MEMORY { throw .outOfMemory }
     return status > 0
   }

@@ -22,6 +22,9 @@ public enum VideoContainer: String, Sendable, Codable, CaseIterable {
   case asf
   /// An animated GIF (two pictures or more): a picture format, hashed as a video.
   case gif
+  /// An animated WebP (`VP8X` with the animation flag): a picture format, hashed as a
+  /// video through libwebp's animation decoder.
+  case webp
 
   /// The container `bytes` begin with; nil when none. 
   public static func detect(_ bytes: UnsafeRawBufferPointer) -> VideoContainer? {
@@ -46,9 +49,11 @@ public enum VideoContainer: String, Sendable, Codable, CaseIterable {
   public static func detect(_ bytes: [UInt8]) -> VideoContainer? { bytes.withUnsafeBytes { detect($0) } }
 
   /// What `bytes` are when they are to be hashed as a video: a video container that is no
-  /// picture format (HEIF and AVIF share MP4's `ftyp`), or an animated GIF; nil otherwise.
+  /// picture format (HEIF and AVIF share MP4's `ftyp`), an animated GIF or an animated
+  /// WebP; nil otherwise.
   public static func video(_ bytes: UnsafeRawBufferPointer) -> VideoContainer? {
     if let picture = ImageFormat.detect(bytes) {
+      if picture == .webp { return AnimatedWebP.isAnimated(bytes) ? .webp : nil }
       return picture == .gif && AnimatedGIF.imageCount(bytes, upTo: 2) >= 2 ? .gif : nil
     }
     return detect(bytes)
@@ -65,6 +70,7 @@ public enum VideoContainer: String, Sendable, Codable, CaseIterable {
     case .mpegps: return ["mpg", "mpeg", "vob"]
     case .asf: return ["wmv", "asf"]
     case .gif: return ["gif"]
+    case .webp: return ["webp"]
     }
   }
 }

@@ -40,7 +40,7 @@ extension VideoHasher {
         if stretch.holdsSample(step: step, below: end) {
           // A stretch decoded far is decoded with frame threads too (a stretch
           // can be most of a video); a frame or two without (threads only add delay).
-          let threads = workers > 1 && stretch.packetsNeeded(step: step) > 2 * workers ? workers : 1
+          let threads = workers > 1 && stretch.packetsNeeded(step: step, end: end) > 2 * workers ? Self.frameThreads(workers) : 1
           run.submit(threads: threads) { (decoder, hasher) throws(VideoError) in
             try Self.hash(stretch, step: step, end: end, frameRate: info.frameRate, decoder: decoder, hasher: &hasher)
           } makeDecoder: { () throws(VideoError) in
@@ -49,9 +49,7 @@ extension VideoHasher {
         }
         if frames >= end {
           frames = end
-          stopped = end == limits.maxDecodedFrames
-            ? "stopped after \(end) frames, the limit a video (--max-video-frames)"
-            : "stopped after \(limits.maxHashedFrames) hashed frames, the limit a video (--max-hashed-frames)"
+          stopped = limitReached(decoded: end, hashed: limits.maxHashedFrames, sampled: true)
           break reading
         }
       }
@@ -75,11 +73,15 @@ extension VideoHasher {
     return try finished(info: info, features: outcome.features, decoded: frames, badPackets: 0, stopped: stopped, inStretches: true)
   }
 
+  /// The frame threads of a stretch decoder decoding far, beside `workers` decoders: as
+  /// many as the workers, at most 4.
+  static func frameThreads(_ workers: Int) -> Int { min(max(1, workers), 4) }
+
   /// Hashes the wanted frames of one stretch.
   private static func hash(
     _ stretch: VideoStretch, step: Int, end: Int, frameRate: Double, decoder: StretchDecoder, hasher: inout ImageHasher
   ) throws(VideoError) -> StretchRun.Result {
-    guard try decoder.begin(stretch, step: step) else { return .features([]) }
+    guard try decoder.begin(stretch, step: step, end: end) else { return .features([]) }
     var features: [VPDQFeature] = []
     while true {
       switch try decoder.next() {
@@ -114,9 +116,11 @@ private final class StretchRun: @unchecked Sendable {
     case error(VideoError)
   }
 
-  /// Decoders (by their threads) and a hasher, used by one stretch at a time.
+  /// A decoder (remade when a stretch wants other threads) and a hasher, used by one
+  /// stretch at a time.
   final class Worker: @unchecked Sendable {
-    var decoders: [Int: StretchDecoder] = [:]
+    var decoder: StretchDecoder?
+    var threads = 0
     var hasher: ImageHasher
 
     init() {
@@ -165,11 +169,13 @@ private final class StretchRun: @unchecked Sendable {
     let worker = state.withLock { $0.idle.popLast() } ?? Worker()
     let decoder: StretchDecoder
     do throws(VideoError) {
-      if let made = worker.decoders[threads] {
+      if let made = worker.decoder, worker.threads == threads {
         decoder = made
       } else {
+        worker.decoder = nil
         decoder = try makeDecoder()
-        worker.decoders[threads] = decoder
+        worker.decoder = decoder
+        worker.threads = threads
       }
     } catch {
       state.withLock { $0.idle.append(worker) }

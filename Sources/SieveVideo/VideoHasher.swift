@@ -26,7 +26,7 @@ public struct VideoHasher: Sendable {
   /// once; a video decoded in one pass uses FFmpeg's frame and slice threading.
   public var decoderThreads: Int
   /// Whether a video whose stream is cut by clean key frames (MP4/MOV or Matroska/WebM
-  /// holding H.264, HEVC, VP9 or Motion JPEG) is decoded stretch by stretch: stretches
+  /// holding H.264, HEVC or VP9) is decoded stretch by stretch: stretches
   /// holding no frame to hash are skipped, each is decoded only as far as its last frame to
   /// hash, and stretches are decoded on ``decoderThreads`` threads at once. The features
   /// are the same as decoding every frame in one pass gives: every frame decoded is checked
@@ -55,6 +55,7 @@ public struct VideoHasher: Sendable {
   /// once the header is read and within the limits, before any frame is decoded (to
   /// reserve the memory ``estimatedBytes(width:height:threads:)`` says).
   public func hash(_ data: UnsafeRawBufferPointer, beforeDecoding: ((VideoInfo) -> Void)? = nil) throws(VideoError) -> VideoHashes {
+    if AnimatedWebP.isAnimated(data) { return try hashAnimatedWebP(data, beforeDecoding: beforeDecoding) }
     do {
       let deadline = deadline()
       return try hash(beforeDecoding: beforeDecoding) { () throws(VideoError) in
@@ -69,20 +70,24 @@ public struct VideoHasher: Sendable {
   /// the larger of its two ways. In one pass: per pixel, the RGB frame three times
   /// (FFmpeg's, the shim's buffer, the hashed copy), PDQ's float planes (12 bytes), and the
   /// decoder's reference and threading frames in 4:2:0 (1.5 bytes each, 16 references and
-  /// a frame a thread). In stretches: as much again for each thread's own decoder (16
-  /// references and the frame decoded), and the compressed stretches held, one a thread and
+  /// a frame a thread). In stretches: as much for each thread's own decoder (16 references
+  /// and its frame threads, at most 4), and the compressed stretches held, one a thread and
   /// the one being read, each at most 32 MiB.
   public static func estimatedBytes(width: Int, height: Int, threads: Int) -> Int {
     let pixels = max(0, width) * max(0, height)
     let threads = max(1, threads)
     let onePass = pixels * 21 + pixels * 3 / 2 * (16 + threads)
-    let stretches = threads * (pixels * 21 + pixels * 3 / 2 * 17) + (threads + 1) * (32 << 20)
+    let stretches = threads * (pixels * 21 + pixels * 3 / 2 * (16 + frameThreads(threads))) + (threads + 1) * (32 << 20)
     return max(onePass, stretches)
   }
 
   /// Hashes the video in the file open read-only at `descriptor`, `length` bytes long (the
   /// descriptor stays the caller's; the file is read with pread and never written).
   public func hash(descriptor: Int32, length: Int64, beforeDecoding: ((VideoInfo) -> Void)? = nil) throws(VideoError) -> VideoHashes {
+    if let webp = try mappedAnimatedWebP(descriptor: descriptor, length: length) {
+      defer { munmap(webp.baseAddress, webp.count) }
+      return try hashAnimatedWebP(UnsafeRawBufferPointer(webp), beforeDecoding: beforeDecoding)
+    }
     do {
       let deadline = deadline()
       return try hash(beforeDecoding: beforeDecoding) { () throws(VideoError) in
@@ -91,6 +96,20 @@ public struct VideoHasher: Sendable {
     } catch {
       throw timedOut(error)
     }
+  }
+
+  /// The file at `descriptor` mapped read-only when it is an animated WebP (libwebp reads
+  /// an animation from memory), else nil. Unmap it with `munmap`.
+  private func mappedAnimatedWebP(descriptor: Int32, length: Int64) throws(VideoError) -> UnsafeMutableRawBufferPointer? {
+    var head = [UInt8](repeating: 0, count: 32)
+    let got = head.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, 32, 0) }
+    guard got > 0, head.prefix(got).withUnsafeBytes({ AnimatedWebP.isAnimated($0) }), length > 0, length < Int64(Int.max) else {
+      return nil
+    }
+    guard let base = mmap(nil, Int(length), PROT_READ, MAP_PRIVATE, descriptor, 0), base != MAP_FAILED else {
+      throw .decoding("cannot map the animated WebP (\(String(cString: strerror(errno))))")
+    }
+    return UnsafeMutableRawBufferPointer(start: base, count: Int(length))
   }
 
   /// The frame step vPDQ uses: ⌊seconds × rate⌋, at least 1.
@@ -144,13 +163,9 @@ public struct VideoHasher: Sendable {
     var decoded = 0
     var stopped: String?
     while true {
-      guard decoded < limits.maxDecodedFrames else {
-        stopped = "stopped after \(decoded) frames, the limit a video (--max-video-frames)"
-        break
-      }
       let sampled = decoded % step == 0
-      if sampled, features.count >= limits.maxHashedFrames {
-        stopped = "stopped after \(features.count) hashed frames, the limit a video (--max-hashed-frames)"
+      if let limit = limitReached(decoded: decoded, hashed: features.count, sampled: sampled) {
+        stopped = limit
         break
       }
       let frame: VideoReader.Frame?
@@ -184,6 +199,16 @@ public struct VideoHasher: Sendable {
       decoded += 1
     }
     return try finished(info: info, features: features, decoded: decoded, badPackets: reader.badPackets, stopped: stopped)
+  }
+
+  /// Why a video stops before frame number `decoded` (`sampled` when it is to be hashed)
+  /// with `hashed` frames hashed: a limit reached; nil when it goes on.
+  func limitReached(decoded: Int, hashed: Int, sampled: Bool) -> String? {
+    if decoded >= limits.maxDecodedFrames { return "stopped after \(decoded) frames, the limit a video (--max-video-frames)" }
+    if sampled, hashed >= limits.maxHashedFrames {
+      return "stopped after \(hashed) hashed frames, the limit a video (--max-hashed-frames)"
+    }
+    return nil
   }
 
   /// The hashes of a video `decoded` frames long, checked for frames missing.

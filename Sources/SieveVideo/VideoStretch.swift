@@ -22,8 +22,9 @@ final class VideoStretch: @unchecked Sendable {
 
   deinit { sieve_video_gop_free(pointer) }
 
-  /// How many of its packets must be decoded for its frames numbered a multiple of `step`.
-  func packetsNeeded(step: Int) -> Int { Int(sieve_video_gop_packets_needed(pointer, Int64(step))) }
+  /// How many of its packets must be decoded for its frames numbered a multiple of `step`
+  /// below `end`.
+  func packetsNeeded(step: Int, end: Int) -> Int { Int(sieve_video_gop_packets_needed(pointer, Int64(step), Int64(end))) }
 
   /// Whether a frame numbered a multiple of `step` lies in it below `end`.
   func holdsSample(step: Int, below end: Int) -> Bool {

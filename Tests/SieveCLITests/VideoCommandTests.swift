@@ -9,7 +9,9 @@ import Testing
   static let ts = folder.appendingPathComponent("testsrc2-2997.ts").path
   static let slideshow = folder.appendingPathComponent("slideshow-h264.mp4").path
   /// The videos in the fixture folder (each has its vpdq output beside it).
-  static let videoCount = (try? FileManager.default.contentsOfDirectory(atPath: folder.path))?.filter { $0.hasSuffix(".vpdq") }.count ?? 0
+  static let videoCount = (try? FileManager.default.contentsOfDirectory(atPath: folder.path))?.filter {
+    $0.hasSuffix(".vpdq") || $0.hasSuffix(".webp")
+  }.count ?? 0
 
   func sieve(_ arguments: [String]) throws -> CommandRunner.Result { try CommandRunner.run("sieve", arguments) }
 
@@ -146,7 +148,7 @@ import Testing
       try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
     }
     let run = try #require(records.first { $0["record"] as? String == "run" })
-    #expect((run["files_by_status"] as? [String: Int])?["video"] == Self.videoCount && Self.videoCount == 12, "\(run)")
+    #expect((run["files_by_status"] as? [String: Int])?["video"] == Self.videoCount && Self.videoCount == 13, "\(run)")
     let matches = records.filter { $0["record"] as? String == "match" && $0["path"] as? String == Self.slideshow }
     let whole = matches.filter { $0["kind"] as? String == "vpdq" }
     #expect(whole.count == 1 && whole.first?["query_match_percent"] as? Double == 100, "\(matches)")

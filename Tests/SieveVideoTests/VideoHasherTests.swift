@@ -1,5 +1,7 @@
 import Foundation
 import SieveCore
+import SieveHashing
+import SieveImaging
 import SieveTestSupport
 import SieveVideo
 import Testing
@@ -15,10 +17,10 @@ enum VideoFixtures {
     "testsrc2-mjpeg.mov",
   ]
   /// The fixtures whose streams are cut into stretches (MP4/MOV or Matroska/WebM holding
-  /// H.264, HEVC, VP9 or Motion JPEG).
+  /// H.264, HEVC or VP9).
   static let inStretches: Set<String> = [
     "testsrc2-h264.mp4", "mandelbrot-vp9.webm", "slideshow-h264.mp4", "testsrc2-h264-g12.mp4", "testsrc2-hevc-g15.mkv",
-    "testsrc2-hevc-open.mp4", "mandelbrot-vp9-g8.webm", "testsrc2-mjpeg.mov",
+    "testsrc2-hevc-open.mp4", "mandelbrot-vp9-g8.webm",
   ]
   static func bytes(_ name: String) throws -> [UInt8] { try TestData.bytes(folder.appendingPathComponent(name)) }
 
@@ -75,13 +77,28 @@ enum VideoFixtures {
     }
   }
 
+  /// Legal but unusual streams (Tests/Fixtures/video-crafted/README.md) give what one pass
+  /// gives: an IDR dropping the pictures waiting to be shown, times out of the pictures'
+  /// order, and an hvcC record FFmpeg reads by its own test, are each refused for stretches
+  /// or cut where FFmpeg would.
+  @Test(arguments: [("h5-noout.mp4", false), ("hc-swap.mkv", false), ("hp-fd-v0.mp4", true)])
+  func craftedStreamsGiveWhatOnePassGives(name: String, inStretches: Bool) throws {
+    let bytes = try TestData.bytes(TestData.repoRoot.appendingPathComponent("Tests/Fixtures/video-crafted/\(name)"))
+    for seconds in [0, 0.2, 1.0] {
+      let onePass = try VideoHasher(secondsPerHash: seconds, inStretches: false).hash(bytes: bytes)
+      let cut = try VideoHasher(secondsPerHash: seconds, decoderThreads: 2).hash(bytes: bytes)
+      #expect(cut.decodedInStretches == inStretches, "\(name)")
+      #expect(cut.features == onePass.features && cut.framesDecoded == onePass.framesDecoded, "\(name) at \(seconds) s")
+    }
+  }
+
   /// Damage a decoder sees ends the stretches: the video is decoded again in one pass and
   /// gives what one pass gives. The stretch decoders are strict (FFmpeg's "explode"), so
   /// damage a lenient decoder would conceal from whatever its buffers held counts too.
   /// Damage no decoder notices can change the frames decoded from it (as FFmpeg's own
   /// output then changes with its threads), never the frames' numbers and times. Every
   /// frame is wanted here, so every stretch is decoded.
-  @Test(arguments: ["testsrc2-h264-g12.mp4", "testsrc2-hevc-g15.mkv", "mandelbrot-vp9-g8.webm", "testsrc2-mjpeg.mov"])
+  @Test(arguments: ["testsrc2-h264-g12.mp4", "testsrc2-hevc-g15.mkv", "mandelbrot-vp9-g8.webm"])
   func damagedStretchesFallBackToOnePass(name: String) throws {
     let bytes = try VideoFixtures.bytes(name)
     var rng = SplitMix64(seed: UInt64(bytes.count) &+ 12)
@@ -108,6 +125,48 @@ enum VideoFixtures {
       }
     }
     #expect(fellBack > 0, "\(name): no damage was met")
+  }
+
+  /// An animated WebP (frames stored as changed rectangles blended onto the canvas, of
+  /// 100, 50 and 150 ms) is hashed as a video through libwebp: 30 frames over 3 s are 10 a
+  /// second, so frames 0, 10 and 20 are hashed, at 0, 1 and 2 s, each exactly as the
+  /// picture it composes to (the lossless source frames, as PNG) hashes.
+  @Test func animatedWebPIsAVideo() throws {
+    let bytes = try VideoFixtures.bytes("testsrc2-anim.webp")
+    #expect(bytes.withUnsafeBytes { VideoContainer.video($0) } == .webp)
+    #expect(bytes.withUnsafeBytes { AnimatedWebP.read($0) } == AnimatedWebP(width: 128, height: 96, frameCount: 30, milliseconds: 3000))
+    let video = try VideoHasher().hash(bytes: bytes)
+    #expect(video.info.frameRate == 10 && video.info.container == "webp" && video.framesDecoded == 30 && video.stoppedEarly == nil)
+    #expect(video.features.map(\.frameNumber) == [0, 10, 20] && video.features.map(\.timestamp) == [0, 1, 2])
+    var options = HashOptions(pdq: true, phash: false)
+    options.grayFromRGB = true
+    for feature in video.features {
+      let picture = try ImageDecoder().decodeImage(VideoFixtures.bytes("testsrc2-anim.frame\(feature.frameNumber).png"))
+      var hasher = ImageHasher(options: options)
+      let pdq = try #require(hasher.hash(picture).pdq)
+      #expect(pdq.hash == feature.hash && pdq.quality == feature.quality, "frame \(feature.frameNumber)")
+    }
+    // Every frame, and from a read-only descriptor (mapped) alike.
+    #expect(try VideoHasher(secondsPerHash: 0).hash(bytes: bytes).features.count == 30)
+    let fd = open(VideoFixtures.folder.appendingPathComponent("testsrc2-anim.webp").path, O_RDONLY)
+    try #require(fd >= 0)
+    defer { close(fd) }
+    #expect(try VideoHasher().hash(descriptor: fd, length: Int64(bytes.count)) == video)
+    // Limits, each with its reason, checked before libwebp allocates its canvases.
+    #expect(throws: VideoError.self) { try VideoHasher(limits: VideoLimits(maxFramePixels: 1000)).hash(bytes: bytes) }
+    #expect(throws: VideoError.self) { try VideoHasher(limits: VideoLimits(maxDurationSeconds: 2)).hash(bytes: bytes) }
+    let short = try VideoHasher(limits: VideoLimits(maxDecodedFrames: 15)).hash(bytes: bytes)
+    #expect(short.features.count == 2 && short.stoppedEarly?.contains("--max-video-frames") == true)
+    // Cut or damaged: a reason or the frames before the damage, never a crash.
+    for cut in [21, 40, 100, bytes.count / 3, bytes.count - 10] {
+      if let cutVideo = try? VideoHasher().hash(bytes: Array(bytes.prefix(cut))) { #expect(cutVideo.features.count <= 3) }
+    }
+    var rng = SplitMix64(seed: 31)
+    for _ in 0..<8 {
+      var damaged = bytes
+      for _ in 0..<16 { damaged[30 + Int(rng.next() % UInt64(bytes.count - 30))] ^= UInt8(truncatingIfNeeded: rng.next() | 1) }
+      _ = try? VideoHasher().hash(bytes: damaged)
+    }
   }
 
   /// vPDQ's step is ⌊seconds × rate⌋: 29 frames at 29.97 fps, 23 at 23.976, every frame at 0 s.

@@ -98,15 +98,17 @@ typedef struct sieve_video_gop sieve_video_gop;
 typedef struct sieve_video_decoder sieve_video_decoder;
 
 /// Whether the stream can be cut into stretches: MP4/MOV or Matroska/WebM holding H.264,
-/// HEVC, VP9 or Motion JPEG. If not, writes why and returns 0. Call before any frame or
+/// HEVC or VP9. If not, writes why and returns 0. Call before any frame or
 /// stretch is read; a video is read either in stretches or frame by frame, not both.
 int sieve_video_segmentable(sieve_video *video, char *message, size_t message_length);
 
 /// Reads the next stretch. Returns SIEVE_VIDEO_OK with one (free it with
 /// sieve_video_gop_free), SIEVE_VIDEO_END after the last, SIEVE_VIDEO_UNSEGMENTABLE when
-/// the stream turns out not to be cut cleanly (a stretch too long to hold, a missing
-/// time, stretches overlapping in time: decode it in one pass from the start instead), or
-/// an error. A damaged end is recorded as sieve_video_read_error says.
+/// the stream turns out not to be cut cleanly or its frames not to be numbered safely by
+/// their packets (a stretch too long to hold, a missing time, times out of the pictures'
+/// order, field pictures, a packet showing no frame or two, parameter sets changing,
+/// stretches overlapping in time: decode it in one pass from the start instead), or an
+/// error. A damaged end is recorded as sieve_video_read_error says.
 int sieve_video_next_gop(sieve_video *video, sieve_video_gop **out, char *message, size_t message_length);
 
 /// Frames (packets) in the stretch, and the number of its first frame in the video.
@@ -114,19 +116,20 @@ int32_t sieve_video_gop_count(const sieve_video_gop *gop);
 int64_t sieve_video_gop_base(const sieve_video_gop *gop);
 void sieve_video_gop_free(sieve_video_gop *gop);
 
-/// How many of the stretch's packets must be decoded for its frames numbered a multiple
-/// of `step` (0: none is wanted).
-int32_t sieve_video_gop_packets_needed(const sieve_video_gop *gop, int64_t step);
+/// How many of the stretch's packets (in decoding order) must be decoded for its frames
+/// numbered a multiple of `step` below `end` (0: none is wanted).
+int32_t sieve_video_gop_packets_needed(const sieve_video_gop *gop, int64_t step, int64_t end);
 
 /// Opens a decoder for the video's stream (`threads` as sieve_video_open_memory takes
 /// them; the same frame-size limit).
 int sieve_video_decoder_open(const sieve_video *video, int64_t max_pixels, int threads, sieve_video_decoder **out, char *message,
                              size_t message_length);
 
-/// Starts decoding `gop` for the frames numbered a multiple of `step`, decoding only as
-/// far as the last of them. Returns how many packets will be decoded (0: no frame of the
+/// Starts decoding `gop` for the frames numbered a multiple of `step` below `end`,
+/// decoding only as far as the last of them and without the pictures no other refers to
+/// that are not wanted. Returns how many packets will be decoded (0: no frame of the
 /// stretch is wanted), or a negative status. The stretch must outlive the decoding.
-int sieve_video_decoder_begin(sieve_video_decoder *decoder, const sieve_video_gop *gop, int64_t step);
+int sieve_video_decoder_begin(sieve_video_decoder *decoder, const sieve_video_gop *gop, int64_t step, int64_t end);
 
 /// The next wanted frame of the stretch, converted to RGB as sieve_video_next converts,
 /// with its number. Returns SIEVE_VIDEO_OK, SIEVE_VIDEO_END after the last,

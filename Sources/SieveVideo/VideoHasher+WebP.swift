@@ -1,0 +1,89 @@
+import CWebP
+import SieveCore
+import SieveHashing
+import SieveImaging
+
+extension VideoHasher {
+  /// Frames of an animation whose durations are all 0 are taken as 100 ms each, as
+  /// browsers show them.
+  static let webpDefaultFrameMilliseconds = 100
+
+  /// Hashes an animated WebP as vPDQ hashes a video: its frames composed onto the canvas by
+  /// libwebp's animation decoder, frame *n* hashed when *n* is a multiple of
+  /// ⌊``secondsPerHash`` × frame rate⌋, the rate being its frames over its total duration
+  /// (as FFmpeg's average frame rate is); RGB as decoded, alpha dropped (as FFmpeg's
+  /// conversion of an animated GIF drops it).
+  func hashAnimatedWebP(_ data: UnsafeRawBufferPointer, beforeDecoding: ((VideoInfo) -> Void)?) throws(VideoError) -> VideoHashes {
+    guard let webp = AnimatedWebP.read(data, frameLimit: limits.maxDecodedFrames + 1), webp.frameCount > 0 else {
+      throw .notVideo("an animated WebP without frames")
+    }
+    let milliseconds = webp.milliseconds > 0 ? webp.milliseconds : webp.frameCount * Self.webpDefaultFrameMilliseconds
+    let frameRate = Double(webp.frameCount) * 1000 / Double(milliseconds)
+    let info = VideoInfo(
+      width: webp.width, height: webp.height, frameRate: frameRate, duration: Double(milliseconds) / 1000,
+      frameCount: webp.frameCount, container: "webp", codec: "webp")
+    if let duration = info.duration, duration > limits.maxDurationSeconds {
+      throw .tooLong(seconds: duration, limit: limits.maxDurationSeconds)
+    }
+    // Checked before libwebp allocates its two canvases.
+    if info.width * info.height > limits.maxFramePixels {
+      throw .frameTooLarge(width: info.width, height: info.height, limit: limits.maxFramePixels)
+    }
+    beforeDecoding?(info)
+    let deadline = limits.maxSeconds.map { VideoReader.monotonicNow() &+ UInt64(min(max(0, $0), 3e9) * 1e9) }
+    var options = WebPAnimDecoderOptions()
+    guard WebPAnimDecoderOptionsInit(&options) != 0 else { throw .decoding("libwebp's animation decoder is not the version built against") }
+    options.color_mode = MODE_RGBA
+    options.use_threads = 0
+    var webpData = WebPData(bytes: data.baseAddress?.assumingMemoryBound(to: UInt8.self), size: data.count)
+    guard let decoder = WebPAnimDecoderNew(&webpData, &options) else {
+      throw .decoding("libwebp cannot read the animation (damaged or truncated)")
+    }
+    defer { WebPAnimDecoderDelete(decoder) }
+    let step = Self.frameStep(secondsPerHash: secondsPerHash, frameRate: frameRate)
+    var hashOptions = HashOptions(pdq: true, phash: false)
+    hashOptions.grayFromRGB = true
+    var hasher = ImageHasher(options: hashOptions)
+    var features: [VPDQFeature] = []
+    var decoded = 0
+    var stopped: String?
+    let pixels = webp.width * webp.height
+    var rgb = [UInt8](repeating: 0, count: pixels * 3)
+    while WebPAnimDecoderHasMoreFrames(decoder) != 0 {
+      let sampled = decoded % step == 0
+      if let limit = limitReached(decoded: decoded, hashed: features.count, sampled: sampled) {
+        stopped = limit
+        break
+      }
+      if let deadline, VideoReader.monotonicNow() > deadline {
+        guard !features.isEmpty else { throw .timedOut(seconds: limits.maxSeconds ?? 0) }
+        stopped = VideoError.timedOut(seconds: limits.maxSeconds ?? 0).description
+        break
+      }
+      var canvas: UnsafeMutablePointer<UInt8>?
+      var timestamp: Int32 = 0
+      guard WebPAnimDecoderGetNext(decoder, &canvas, &timestamp) != 0, let canvas else {
+        guard decoded > 0 else { throw .decoding("libwebp cannot decode the animation's first frame") }
+        stopped = "frame \(decoded) of the animation cannot be decoded (damaged)"
+        break
+      }
+      if sampled {
+        rgb.withUnsafeMutableBufferPointer { out in
+          for i in 0..<pixels {
+            out[i * 3] = canvas[i * 4]
+            out[i * 3 + 1] = canvas[i * 4 + 1]
+            out[i * 3 + 2] = canvas[i * 4 + 2]
+          }
+        }
+        let image = PixelImage(width: webp.width, height: webp.height, layout: .rgb, pixels: rgb)
+        if let pdq = hasher.hash(image).pdq {
+          features.append(VPDQFeature(
+            frameNumber: decoded, hash: pdq.hash, quality: pdq.quality,
+            timestamp: VPDQFeature.timestamp(frameNumber: decoded, frameRate: frameRate)))
+        }
+      }
+      decoded += 1
+    }
+    return try finished(info: info, features: features, decoded: decoded, badPackets: 0, stopped: stopped)
+  }
+}
