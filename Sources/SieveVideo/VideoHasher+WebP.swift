@@ -40,6 +40,11 @@ extension VideoHasher {
       throw .decoding("libwebp cannot read the animation (damaged or truncated)")
     }
     defer { WebPAnimDecoderDelete(decoder) }
+    // The canvas libwebp composes onto is the one checked against the limits.
+    var animation = WebPAnimInfo()
+    guard WebPAnimDecoderGetInfo(decoder, &animation) != 0, Int(animation.canvas_width) == webp.width,
+      Int(animation.canvas_height) == webp.height
+    else { throw .decoding("libwebp reads another canvas than the file's header gives") }
     let step = Self.frameStep(secondsPerHash: secondsPerHash, frameRate: frameRate)
     var hashOptions = HashOptions(pdq: true, phash: false)
     hashOptions.grayFromRGB = true
@@ -47,8 +52,6 @@ extension VideoHasher {
     var features: [VPDQFeature] = []
     var decoded = 0
     var stopped: String?
-    let pixels = webp.width * webp.height
-    var rgb = [UInt8](repeating: 0, count: pixels * 3)
     while WebPAnimDecoderHasMoreFrames(decoder) != 0 {
       let sampled = decoded % step == 0
       if let limit = limitReached(decoded: decoded, hashed: features.count, sampled: sampled) {
@@ -68,14 +71,7 @@ extension VideoHasher {
         break
       }
       if sampled {
-        rgb.withUnsafeMutableBufferPointer { out in
-          for i in 0..<pixels {
-            out[i * 3] = canvas[i * 4]
-            out[i * 3 + 1] = canvas[i * 4 + 1]
-            out[i * 3 + 2] = canvas[i * 4 + 2]
-          }
-        }
-        let image = PixelImage(width: webp.width, height: webp.height, layout: .rgb, pixels: rgb)
+        let image = Self.rgb(fromRGBA: canvas, width: webp.width, height: webp.height)
         if let pdq = hasher.hash(image).pdq {
           features.append(VPDQFeature(
             frameNumber: decoded, hash: pdq.hash, quality: pdq.quality,

@@ -156,5 +156,13 @@ import Testing
     #expect(frames.sorted() == [2, 3], "\(matches)")
     let csv = try sieve(["report", caseFolder, "--format", "csv"])
     #expect(csv.stdout.contains(",frame_time,query_match,compared_match"))
+    // The HTML report shows each matched frame's thumbnail (blurred until clicked), read
+    // back from the video; the whole-video match shows its first matching frame.
+    let html = try sieve(["report", caseFolder, "--format", "html", "--thumbnails"])
+    #expect(html.status == 0)
+    for frame in ["frame at 0.000 s", "frame at 2.000 s", "frame at 3.000 s", "first frame"] {
+      #expect(html.stdout.contains("<img alt=\"blurred \(frame), click to show\" src=\"data:image/jpeg;base64,"), "\(frame)")
+    }
+    #expect(!html.stdout.contains("no thumbnail") && !html.stdout.contains("not shown"), "\(html.stdout.components(separatedBy: "<tr>").filter { $0.contains("not shown") })")
   }
 }

@@ -169,6 +169,24 @@ enum VideoFixtures {
     }
   }
 
+  /// The frames a report shows for matches are those hashed: read back by number, each
+  /// hashes to its feature's hash.
+  @Test(arguments: ["testsrc2-h264-g12.mp4", "testsrc2-2997.ts", "testsrc2-anim.webp", "testsrc2-hevc-open.mp4"])
+  func framesReadBackAreThoseHashed(name: String) throws {
+    let bytes = try VideoFixtures.bytes(name)
+    let video = try VideoHasher().hash(bytes: bytes)
+    let numbers = Set(video.features.map(\.frameNumber))
+    let frames = try VideoHasher().frames(numbers.union([1_000_000]), of: bytes)
+    #expect(Set(frames.keys) == numbers)
+    var options = HashOptions(pdq: true, phash: false)
+    options.grayFromRGB = true
+    for feature in video.features {
+      var hasher = ImageHasher(options: options)
+      let frame = try #require(frames[feature.frameNumber])
+      #expect(hasher.hash(frame).pdq?.hash == feature.hash, "\(name) frame \(feature.frameNumber)")
+    }
+  }
+
   /// vPDQ's step is ⌊seconds × rate⌋: 29 frames at 29.97 fps, 23 at 23.976, every frame at 0 s.
   @Test func frameStepTruncatesAsVPDQ() throws {
     #expect(VideoHasher.frameStep(secondsPerHash: 1, frameRate: 30000.0 / 1001) == 29)

@@ -40,6 +40,11 @@ public struct CaseReport: Sendable {
     /// A video's frame that matched: its time (seconds); for a whole-video match (kind
     /// `vpdq`), the first matching frame's.
     public var frameTime: Double?
+    /// That frame's number (as vPDQ numbers a video's frames), from the video's recorded
+    /// frames; nil when not a video's.
+    public var frameNumber: Int?
+    /// Whether the matched file is a video (its status `video`).
+    public var isVideo = false
     /// A whole-video match (kind `vpdq`): the shares of the video's frames that match and
     /// of the known video's frames matched (%).
     public var queryMatch: Double?
@@ -53,7 +58,8 @@ public struct CaseReport: Sendable {
     enum CodingKeys: String, CodingKey {
       case path = "path_text", pathBytes = "path", size, md5, sha1, sha256, set = "set_name", entry = "entry_id", label, kind
       case distance, orientation, location, member = "archive_member", picture, expectedFalse = "expected_false"
-      case frameTime = "frame_time", queryMatch = "query_match", comparedMatch = "compared_match"
+      case isVideo = "is_video"
+      case frameTime = "frame_time", frameNumber = "frame_number", queryMatch = "query_match", comparedMatch = "compared_match"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -73,6 +79,8 @@ public struct CaseReport: Sendable {
       picture = try c.decodeIfPresent(String.self, forKey: .picture)
       expectedFalse = try c.decodeIfPresent(Double.self, forKey: .expectedFalse)
       frameTime = try c.decodeIfPresent(Double.self, forKey: .frameTime)
+      frameNumber = try c.decodeIfPresent(Int.self, forKey: .frameNumber)
+      isVideo = try c.decodeIfPresent(Bool.self, forKey: .isVideo) ?? false
       queryMatch = try c.decodeIfPresent(Double.self, forKey: .queryMatch)
       comparedMatch = try c.decodeIfPresent(Double.self, forKey: .comparedMatch)
       location = try c.decodeIfPresent(String.self, forKey: .location).flatMap {
@@ -131,7 +139,9 @@ public struct CaseReport: Sendable {
         db,
         sql: """
           SELECT f.path_text, f.path, f.size, f.md5, f.sha1, f.sha256, m.set_name, m.entry_id, m.label, m.kind, m.distance,
-            m.orientation, m.picture, m.expected_false, m.frame_time, m.query_match, m.compared_match, f.location, f.archive_member
+            m.orientation, m.picture, m.expected_false, m.frame_time, m.query_match, m.compared_match, f.location, f.archive_member,
+            (SELECT v.frame FROM video_frames v WHERE v.file_id = m.file_id AND abs(v.time - m.frame_time) < 0.0005
+              ORDER BY v.frame LIMIT 1) AS frame_number, f.status = 'video' AS is_video
           FROM matches m JOIN files f ON f.id = m.file_id WHERE f.run_id = ?
           ORDER BY m.set_name, m.label, f.path_text, m.frame_time, m.distance, m.entry_id
           """, arguments: [runID])

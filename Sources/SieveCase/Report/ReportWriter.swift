@@ -222,6 +222,11 @@ public enum ReportWriter {
     var group: String?
     var thumbnailCache: [String: String] = [:]
     var reader = RecordedFileReader()
+    // A video's matched frames: each video decoded once, as far as its last matched frame.
+    var framesWanted: [String: Set<Int>] = [:]
+    // A video matched whole by its digests shows its first frame.
+    for m in r.matches where m.isVideo { framesWanted[m.path, default: []].insert(m.frameNumber ?? 0) }
+    var frameThumbnails: [String: [Int: String]] = [:]
     for m in r.matches {
       let key = m.set + "\u{0}" + m.label
       if key != group {
@@ -232,8 +237,23 @@ public enum ReportWriter {
           + "<th>Path</th><th>Entry</th><th>Kind</th><th>Distance</th><th>Orientation</th><th>MD5 / SHA-1 / SHA-256</th></tr>\n"
       }
       h += "<tr>"
-      if thumbnails, m.frameTime != nil || m.kind == "vpdq" {
-        h += "<td class=muted>a video: no thumbnail of its frames yet</td>"
+      if thumbnails, m.isVideo {
+        if let wanted = framesWanted[m.path] {
+          let number = m.frameNumber ?? 0
+          if frameThumbnails[m.path] == nil {
+            frameThumbnails[m.path] = Thumbnail.frameDataURIs(
+              wanted, for: RawPath(bytes: m.pathBytes), location: m.location, member: m.member, size: m.size, expectedSHA256: m.sha256,
+              reader: &reader)
+          }
+          if let uri = frameThumbnails[m.path]?[number] {
+            let frame = m.frameTime.map { "frame at " + String(format: "%.3f s", $0) } ?? "first frame"
+            h += "<td><label class=thumb><input type=checkbox><img alt=\"blurred \(frame), click to show\" src=\"\(uri)\"></label></td>"
+          } else {
+            h += "<td class=muted>not shown (video missing, changed since the scan, or too large to read back)</td>"
+          }
+        } else {
+          h += "<td class=muted>not shown (no frame recorded)</td>"
+        }
       } else if thumbnails {
         if thumbnailCache[m.path] == nil {
           thumbnailCache[m.path] =

@@ -3,6 +3,7 @@ import SieveCore
 import SieveImaging
 import SieveEvidence
 import SievePipeline
+import SieveVideo
 
 /// Small JPEG thumbnails of evidence images for the HTML report, made from the file
 /// itself (opened read-only) and embedded as data URIs.
@@ -26,6 +27,30 @@ enum Thumbnail {
       guard bytes.withUnsafeBytes({ FileDigests(of: $0).sha256.hexString }) == expectedSHA256 else { return nil }
     }
     guard let image = try? ImageDecoder(limits: limits).decodeImage(bytes) else { return nil }
+    return dataURI(of: image, side: side)
+  }
+
+  /// Thumbnails of frames of a recorded video, by frame number (as vPDQ numbers them),
+  /// read back as ``dataURI(for:location:member:size:expectedSHA256:reader:side:limits:)``
+  /// reads a picture; empty when the video cannot be read (over the byte limit, changed
+  /// since the scan) or decoded.
+  static func frameDataURIs(
+    _ numbers: Set<Int>, for path: RawPath, location: EvidenceLocation?, member: ArchiveMember?, size: Int?, expectedSHA256: String?,
+    reader: inout RecordedFileReader, side: Int = 160, limits: DecodingLimits = .default
+  ) -> [Int: String] {
+    guard let bytes = try? reader.contents(path: path, location: location, member: member, size: size, maxBytes: limits.maxBytes)
+    else { return [:] }
+    if let expectedSHA256 {
+      guard bytes.withUnsafeBytes({ FileDigests(of: $0).sha256.hexString }) == expectedSHA256 else { return [:] }
+    }
+    var limitsForVideo = VideoLimits.default
+    limitsForVideo.maxSeconds = 120
+    guard let frames = try? VideoHasher(limits: limitsForVideo).frames(numbers, of: bytes) else { return [:] }
+    return frames.compactMapValues { dataURI(of: $0, side: side) }
+  }
+
+  /// A thumbnail of a picture: scaled to fit `side` by box averages, as a JPEG data URI.
+  static func dataURI(of image: PixelImage, side: Int) -> String? {
     let scale = max(1, (max(image.width, image.height) + side - 1) / side)
     let width = max(1, image.width / scale), height = max(1, image.height / scale)
     let channels = image.layout.channels
