@@ -61,7 +61,9 @@ enum { SEGMENT_NONE, SEGMENT_H264, SEGMENT_HEVC, SEGMENT_VP9 };
 
 struct sieve_video {
   const uint8_t *data;  // bytes in memory, or NULL
-  int fd;               // or a read-only descriptor
+  int fd;               // or a read-only descriptor (-1: none)
+  sieve_video_read_at read_at;  // or the caller's reader
+  void *read_context;
   int64_t length;
   int64_t position;
   int64_t deadline_ns;
@@ -106,6 +108,11 @@ static int read_packet(void *opaque, uint8_t *buffer, int size) {
   if (n > size) n = size;
   if (v->data) {
     memcpy(buffer, v->data + v->position, (size_t)n);
+  } else if (v->read_at) {
+    int64_t r = v->read_at(v->read_context, v->position, buffer, n);
+    if (r < 0) return AVERROR(EIO);
+    if (r == 0) return AVERROR_EOF;
+    n = r < n ? r : n;
   } else {
     ssize_t r;
     do { r = pread(v->fd, buffer, (size_t)n, (off_t)v->position); } while (r < 0 && errno == EINTR);
@@ -252,6 +259,18 @@ int sieve_video_open_fd(int fd, int64_t length, int64_t deadline_ns, int64_t max
   sieve_video *v = av_mallocz(sizeof *v);
   if (!v) { *out = NULL; say(message, message_length, "out of memory"); return SIEVE_VIDEO_NO_MEMORY; }
   v->fd = fd;
+  v->length = length;
+  v->deadline_ns = deadline_ns;
+  return open_video(v, max_pixels, threads, out, message, message_length);
+}
+
+int sieve_video_open_reader(sieve_video_read_at read_at, void *context, int64_t length, int64_t deadline_ns, int64_t max_pixels,
+                            int threads, sieve_video **out, char *message, size_t message_length) {
+  sieve_video *v = av_mallocz(sizeof *v);
+  if (!v) { *out = NULL; say(message, message_length, "out of memory"); return SIEVE_VIDEO_NO_MEMORY; }
+  v->fd = -1;
+  v->read_at = read_at;
+  v->read_context = context;
   v->length = length;
   v->deadline_ns = deadline_ns;
   return open_video(v, max_pixels, threads, out, message, message_length);

@@ -257,6 +257,20 @@ public struct EvidenceSet: EvidenceSource {
     }
   }
 
+  /// Opens a file the walk found for reads where they are needed (a video over the byte
+  /// limit, decoded as it lies): a folder's file read-only, or a file inside a disk image
+  /// read through its file system. An archive's member cannot be (nil).
+  public func openForRandomAccess(_ file: InputFile) throws(FileReader.Failure) -> RandomAccessFile? {
+    guard file.member == nil else { return nil }
+    guard let location = file.location else { return try folders.openForRandomAccess(file) }
+    let image = try image(of: location)
+    // (A size over the image's is a file system's claim, not bytes: not read.)
+    guard let size = file.size, size <= image.size else { return nil }
+    return RandomAccessFile(size: Int64(size)) { offset, buffer in
+      try image.read(location, size: size, at: Int(offset), into: buffer)
+    }
+  }
+
   /// Opens `bytes` as an archive when they are one: each member, of nested archives too,
   /// named and located by ``MemberNaming``.
   public func expand(_ file: InputFile, bytes: [UInt8], visit: (ContainedFile) -> Void) -> ContainerOutcome? {

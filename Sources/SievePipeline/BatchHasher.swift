@@ -299,7 +299,7 @@ public final class BatchHasher: Sendable {
       guard let opened = try source.openForRandomAccess(file) else { return nil }
       // Enough for MPEG-TS's sync bytes (three packets of 188 or 192 bytes).
       var prefix = [UInt8](repeating: 0, count: 512)
-      let got = prefix.withUnsafeMutableBytes { pread(opened.handle.descriptor, $0.baseAddress, 512, 0) }
+      let got = (try? prefix.withUnsafeMutableBytes { try opened.readAt(0, $0) }) ?? 0
       let head = Array(prefix.prefix(max(0, got)))
       // A video container, or an animated WebP (a picture format hashed as a video).
       let animatedWebP = head.withUnsafeBytes { AnimatedWebP.isAnimated($0) }
@@ -310,15 +310,17 @@ public final class BatchHasher: Sendable {
       do {
         var reserved = 0
         defer { if reserved > 0 { budget.release(reserved) } }
-        record.outcome = .video(
-          try withExtendedLifetime(opened) {
-            try hasher.hash(descriptor: opened.handle.descriptor, length: opened.size) {
-              reserved = Self.reserveFrames(of: $0, for: hasher, from: budget)
-            }
-          })
-        // Decoded while it lay on the evidence: a file written to meanwhile gave frames that
-        // were never its content at any one moment.
-        if let metadata = opened.metadata { try FileReader.checkUnchanged(opened.handle, since: metadata) }
+        let reserve: (VideoInfo) -> Void = { reserved = Self.reserveFrames(of: $0, for: hasher, from: budget) }
+        if let handle = opened.handle {
+          record.outcome = .video(
+            try withExtendedLifetime(opened) { try hasher.hash(descriptor: handle.descriptor, length: opened.size, beforeDecoding: reserve) })
+          // Decoded while it lay on the evidence: a file written to meanwhile gave frames
+          // that were never its content at any one moment.
+          if let metadata = opened.metadata { try FileReader.checkUnchanged(handle, since: metadata) }
+        } else {
+          // Inside a disk image: read through its file system where FFmpeg needs.
+          record.outcome = .video(try hasher.hash(length: opened.size, readAt: opened.readAt, beforeDecoding: reserve))
+        }
       } catch let error as VideoError {
         record.outcome = .failed(error.description)
       } catch {

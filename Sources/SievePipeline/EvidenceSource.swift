@@ -37,16 +37,29 @@ public protocol EvidenceSource: Sendable {
   func openForRandomAccess(_ file: InputFile) throws(FileReader.Failure) -> RandomAccessFile?
 }
 
-/// A file open read-only for reads at any offset (`pread`), and its size when opened.
+/// A file open read-only for reads at any offset, and its size when opened: a folder's
+/// file by its descriptor (`pread`), or a file inside a disk image through its file system.
 public struct RandomAccessFile: Sendable {
-  public let handle: OpenFile
+  /// The open file, for a folder's file; nil for one read through `readAt` alone.
+  public let handle: OpenFile?
   public let size: Int64
   /// What the file was when opened, to check it did not change while read (folders).
   public let metadata: FileMetadata?
+  /// Reads up to the buffer's size at an offset; 0 at the end.
+  public let readAt: @Sendable (Int64, UnsafeMutableRawBufferPointer) throws -> Int
+
   public init(handle: OpenFile, size: Int64, metadata: FileMetadata? = nil) {
     self.handle = handle
     self.size = size
     self.metadata = metadata
+    readAt = { offset, buffer in try handle.read(at: offset, into: buffer) }
+  }
+
+  public init(size: Int64, readAt: @escaping @Sendable (Int64, UnsafeMutableRawBufferPointer) throws -> Int) {
+    handle = nil
+    metadata = nil
+    self.size = size
+    self.readAt = readAt
   }
 }
 

@@ -98,6 +98,30 @@ public struct VideoHasher: Sendable {
     }
   }
 
+  /// Hashes a video `length` bytes long read through `readAt` (up to the buffer's size at an
+  /// offset; 0 at the end): a file inside a disk image, read through its file system where
+  /// FFmpeg needs, never held whole. An animated WebP (which libwebp reads from memory) is
+  /// refused this way.
+  public func hash(
+    length: Int64, readAt: @escaping (Int64, UnsafeMutableRawBufferPointer) throws -> Int,
+    beforeDecoding: ((VideoInfo) -> Void)? = nil
+  ) throws(VideoError) -> VideoHashes {
+    var head = [UInt8](repeating: 0, count: 32)
+    let got = (try? head.withUnsafeMutableBytes { try readAt(0, $0) }) ?? 0
+    if head.prefix(max(0, got)).withUnsafeBytes({ AnimatedWebP.isAnimated($0) }) {
+      throw .decoding("an animated WebP over the byte limit is decoded only from a folder")
+    }
+    let source = VideoReader.ByteSource(readAt)
+    do {
+      let deadline = deadline()
+      return try hash(beforeDecoding: beforeDecoding) { () throws(VideoError) in
+        try VideoReader(source: source, length: length, limits: limits, threads: decoderThreads, deadline: deadline)
+      }
+    } catch {
+      throw timedOut(error)
+    }
+  }
+
   /// The file at `descriptor` mapped read-only when it is an animated WebP (libwebp reads
   /// an animation from memory), else nil. Unmap it with `munmap`.
   private func mappedAnimatedWebP(descriptor: Int32, length: Int64) throws(VideoError) -> UnsafeMutableRawBufferPointer? {

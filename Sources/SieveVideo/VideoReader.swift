@@ -45,6 +45,29 @@ final class VideoReader {
     }
   }
 
+  /// Opens a video read through `source` (`length` bytes), which the reader keeps.
+  convenience init(source: ByteSource, length: Int64, limits: VideoLimits, threads: Int, deadline: UInt64?) throws(VideoError) {
+    let context = Unmanaged.passUnretained(source).toOpaque()
+    try self.init(limits: limits) { out, message, messageLength in
+      sieve_video_open_reader(
+        { context, offset, buffer, size in
+          guard let context, let buffer else { return -1 }
+          let source = Unmanaged<ByteSource>.fromOpaque(context).takeUnretainedValue()
+          return Int64((try? source.readAt(offset, UnsafeMutableRawBufferPointer(start: buffer, count: Int(size)))) ?? -1)
+        }, context, length, Self.nanoseconds(deadline), Int64(limits.maxFramePixels), Int32(clamping: threads), out, message,
+        messageLength)
+    }
+    keptSource = source
+  }
+
+  /// Bytes read where they are needed: a closure the reader keeps while it lives.
+  final class ByteSource {
+    let readAt: (Int64, UnsafeMutableRawBufferPointer) throws -> Int
+    init(_ readAt: @escaping (Int64, UnsafeMutableRawBufferPointer) throws -> Int) { self.readAt = readAt }
+  }
+
+  private var keptSource: ByteSource?
+
   private init(
     limits: VideoLimits,
     open: (UnsafeMutablePointer<OpaquePointer?>, UnsafeMutablePointer<CChar>, Int) -> Int32

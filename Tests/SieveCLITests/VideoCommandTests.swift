@@ -1,4 +1,6 @@
 import Foundation
+import SieveCore
+import SievePipeline
 import SieveTestSupport
 import Testing
 
@@ -123,6 +125,38 @@ import Testing
     #expect((whole.first?["frames"] as? [[String: Any]])?.count == 3)  // 4 frames, 3 distinct hashes
     let life = try sieve(["match", "-q", "--hashset", set, "--format", "jsonl", Self.folder.appendingPathComponent("life-mpeg4.avi").path])
     #expect(!life.stdout.contains(Self.slideshow) && !life.stdout.contains("mandelbrot"), "\(life.stdout)")
+  }
+
+  /// A video over the byte limit inside a disk image is decoded where it lies, read
+  /// through the image's file system where FFmpeg needs (never held whole), and gives the
+  /// features it gives from a folder; its digests are streamed beside.
+  @Test func videoOverTheByteLimitInADiskImage() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sieve-vimage-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let image = dir.appendingPathComponent("video.dd").path
+    func tool(_ arguments: [String]) throws {
+      let process = Process()
+      process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+      process.arguments = arguments
+      process.standardOutput = FileHandle.nullDevice
+      process.standardError = FileHandle.nullDevice
+      try process.run()
+      process.waitUntilExit()
+      #expect(process.terminationStatus == 0, "\(arguments)")
+    }
+    try tool(["mkfs.fat", "-C", image, "4096"])
+    try tool(["mcopy", "-i", image, Self.slideshow, "::/clip.mp4"])
+    let size = try #require(try FileManager.default.attributesOfItem(atPath: Self.slideshow)[.size] as? Int)
+    let hashed = try sieve(["hash", "-q", "--format", "jsonl", "--digests", "--max-bytes", "\(size / 2)", image])
+    #expect(hashed.status == 0, "\(hashed.stderr)")
+    let object = try #require(try JSONSerialization.jsonObject(with: Data(hashed.stdout.utf8)) as? [String: Any])
+    #expect((object["path"] as? String)?.hasSuffix("!/clip.mp4") == true && object["kind"] as? String == "video", "\(object)")
+    let frames = try #require(object["vpdq"] as? [[String: Any]])
+    let expected = try Self.expected(Self.slideshow).map { $0.split(separator: ",").map(String.init) }
+    #expect(frames.map { $0["pdq"] as? String } == expected.map { $0[2] } && frames.count == expected.count)
+    let digest = try TestData.bytes(URL(fileURLWithPath: Self.slideshow)).withUnsafeBytes { FileDigests(of: $0).sha256.hexString }
+    #expect(object["sha256"] as? String == digest)
   }
 
   /// A scan records each video with its frames, the frames that match a picture set (with

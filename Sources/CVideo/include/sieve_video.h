@@ -57,6 +57,15 @@ int sieve_video_open_memory(const uint8_t *data, size_t length, int64_t deadline
 int sieve_video_open_fd(int fd, int64_t length, int64_t deadline_ns, int64_t max_pixels, int threads, sieve_video **out,
                         char *message, size_t message_length);
 
+/// Reads up to `size` bytes at `offset` into `buffer`: the count read, 0 at the end, or
+/// negative on an error.
+typedef int64_t (*sieve_video_read_at)(void *context, int64_t offset, uint8_t *buffer, int64_t size);
+
+/// The same, reading through `read_at` (called on the thread that decodes, with `context`;
+/// a file inside a disk image, read through its file system).
+int sieve_video_open_reader(sieve_video_read_at read_at, void *context, int64_t length, int64_t deadline_ns, int64_t max_pixels,
+                            int threads, sieve_video **out, char *message, size_t message_length);
+
 /// Fills `info`.
 void sieve_video_info_get(const sieve_video *video, sieve_video_info *info);
 
