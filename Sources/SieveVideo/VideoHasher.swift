@@ -56,13 +56,8 @@ public struct VideoHasher: Sendable {
   /// reserve the memory ``estimatedBytes(width:height:threads:)`` says).
   public func hash(_ data: UnsafeRawBufferPointer, beforeDecoding: ((VideoInfo) -> Void)? = nil) throws(VideoError) -> VideoHashes {
     if AnimatedWebP.isAnimated(data) { return try hashAnimatedWebP(data, beforeDecoding: beforeDecoding) }
-    do {
-      let deadline = deadline()
-      return try hash(beforeDecoding: beforeDecoding) { () throws(VideoError) in
-        try VideoReader(bytes: data, limits: limits, threads: decoderThreads, deadline: deadline)
-      }
-    } catch {
-      throw timedOut(error)
+    return try hash(beforeDecoding: beforeDecoding) { (deadline) throws(VideoError) in
+      try VideoReader(bytes: data, limits: limits, threads: decoderThreads, deadline: deadline)
     }
   }
 
@@ -88,13 +83,8 @@ public struct VideoHasher: Sendable {
       defer { munmap(webp.baseAddress, webp.count) }
       return try hashAnimatedWebP(UnsafeRawBufferPointer(webp), beforeDecoding: beforeDecoding)
     }
-    do {
-      let deadline = deadline()
-      return try hash(beforeDecoding: beforeDecoding) { () throws(VideoError) in
-        try VideoReader(descriptor: descriptor, length: length, limits: limits, threads: decoderThreads, deadline: deadline)
-      }
-    } catch {
-      throw timedOut(error)
+    return try hash(beforeDecoding: beforeDecoding) { (deadline) throws(VideoError) in
+      try VideoReader(descriptor: descriptor, length: length, limits: limits, threads: decoderThreads, deadline: deadline)
     }
   }
 
@@ -112,13 +102,8 @@ public struct VideoHasher: Sendable {
       throw .decoding("an animated WebP over the byte limit is decoded only from a folder")
     }
     let source = VideoReader.ByteSource(readAt)
-    do {
-      let deadline = deadline()
-      return try hash(beforeDecoding: beforeDecoding) { () throws(VideoError) in
-        try VideoReader(source: source, length: length, limits: limits, threads: decoderThreads, deadline: deadline)
-      }
-    } catch {
-      throw timedOut(error)
+    return try hash(beforeDecoding: beforeDecoding) { (deadline) throws(VideoError) in
+      try VideoReader(source: source, length: length, limits: limits, threads: decoderThreads, deadline: deadline)
     }
   }
 
@@ -153,7 +138,20 @@ public struct VideoHasher: Sendable {
     return error
   }
 
+  /// Hashes the video `open` opens (given the deadline), the deadline's passing reported
+  /// with the limit.
   private func hash(
+    beforeDecoding: ((VideoInfo) -> Void)?, open: (UInt64?) throws(VideoError) -> VideoReader
+  ) throws(VideoError) -> VideoHashes {
+    let deadline = deadline()
+    do {
+      return try hashOpened(beforeDecoding: beforeDecoding) { () throws(VideoError) in try open(deadline) }
+    } catch {
+      throw timedOut(error)
+    }
+  }
+
+  private func hashOpened(
     beforeDecoding: ((VideoInfo) -> Void)?, open: () throws(VideoError) -> VideoReader
   ) throws(VideoError) -> VideoHashes {
     var reader = try open()

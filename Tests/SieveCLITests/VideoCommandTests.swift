@@ -135,18 +135,8 @@ import Testing
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: dir) }
     let image = dir.appendingPathComponent("video.dd").path
-    func tool(_ arguments: [String]) throws {
-      let process = Process()
-      process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-      process.arguments = arguments
-      process.standardOutput = FileHandle.nullDevice
-      process.standardError = FileHandle.nullDevice
-      try process.run()
-      process.waitUntilExit()
-      #expect(process.terminationStatus == 0, "\(arguments)")
-    }
-    try tool(["mkfs.fat", "-C", image, "4096"])
-    try tool(["mcopy", "-i", image, Self.slideshow, "::/clip.mp4"])
+    #expect(try CommandRunner.tool(["mkfs.fat", "-C", image, "4096"]) == 0)
+    #expect(try CommandRunner.tool(["mcopy", "-i", image, Self.slideshow, "::/clip.mp4"]) == 0)
     let size = try #require(try FileManager.default.attributesOfItem(atPath: Self.slideshow)[.size] as? Int)
     let hashed = try sieve(["hash", "-q", "--format", "jsonl", "--digests", "--max-bytes", "\(size / 2)", image])
     #expect(hashed.status == 0, "\(hashed.stderr)")

@@ -21,6 +21,19 @@ public enum CommandRunner {
     }
   }
 
+  /// Runs a system tool (mkfs.ext4, debugfs, mcopy…) found on the PATH, its output
+  /// discarded; its exit status.
+  public static func tool(_ arguments: [String]) throws -> Int32 {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = arguments
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    process.waitUntilExit()
+    return process.terminationStatus
+  }
+
   /// Runs `executable` (a product name) with `arguments`, standard input empty, in
   /// `directory` (default: this process's working directory).
   public static func run(_ executable: String, _ arguments: [String], in directory: String? = nil) throws -> Result {
