@@ -31,6 +31,16 @@ let package = Package(
       path: "Benchmarks/IndexBenchmarks",
       plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
     ),
+    .executableTarget(
+      name: "VideoMatchBenchmarks",
+      dependencies: [
+        .product(name: "Benchmark", package: "benchmark"),
+        .product(name: "SieveCore", package: "sieve"),
+        .product(name: "SieveMatching", package: "sieve"),
+      ],
+      path: "Benchmarks/VideoMatchBenchmarks",
+      plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+    ),
     // A plain timing program over hash files shared with Scripts/bench_index_vs_faiss.py,
     // so Sieve's indexes and faiss answer the same queries in one run.
     .executableTarget(
