@@ -46,6 +46,23 @@ ff -loop 1 -t 2 -i "$a" -loop 1 -t 2 -i "$b" \
   -filter_complex "[0]scale=480:360,setsar=1,fps=24[x];[1]scale=480:360,setsar=1,fps=24[y];[x][y]concat=n=2:v=1[v]" \
   -map "[v]" -c:v libx264 -pix_fmt yuv420p -preset veryfast "$out/slideshow-h264.mp4"
 echo "$(basename "$a") $(basename "$b")" > "$out/slideshow-sources.txt"
+# A known video and edited copies of it (Tests/Fixtures/video-variants): a slideshow of
+# eight dev-corpus photographs, then trimmed, re-encoded (VP9, 10 fps) and scaled.
+var=Tests/Fixtures/video-variants
+mkdir -p "$var"
+inputs=() filters="" concat=""
+i=0
+for p in $(ls "$photos"/*.jpg | sort | sed -n '10p;25p;50p;75p;100p;120p;135p;145p'); do
+  inputs+=(-loop 1 -t 2 -i "$p")
+  filters+="[$i]scale=400:300:force_original_aspect_ratio=increase,crop=400:300,setsar=1,fps=12[v$i];"
+  concat+="[v$i]"
+  i=$((i + 1))
+done
+ff "${inputs[@]}" -filter_complex "${filters}${concat}concat=n=8:v=1[v]" -map "[v]" \
+  -c:v libx264 -pix_fmt yuv420p -preset veryfast -crf 32 -g 24 "$var/base.mp4"
+ff -ss 3 -t 10 -i "$var/base.mp4" -c:v libx264 -preset veryfast -crf 32 -pix_fmt yuv420p "$var/trimmed.mp4"
+ff -i "$var/base.mp4" -c:v libvpx-vp9 -crf 55 -b:v 0 -deadline realtime -cpu-used 8 -r 10 "$var/reencoded.webm"
+ff -i "$var/base.mp4" -vf scale=240:180 -c:v libx264 -preset veryfast -crf 30 -pix_fmt yuv420p "$var/scaled.mp4"
 # Expected features, as vPDQ's CLI writes them: frame,quality,hash,timestamp (3 decimals).
 for f in "$out"/*.mp4 "$out"/*.mkv "$out"/*.mov "$out"/*.webm "$out"/*.avi "$out"/*.ts "$out"/*.flv "$out"/*.gif; do
   "$venv/bin/python" - "$f" > "$f.vpdq" <<'PY'

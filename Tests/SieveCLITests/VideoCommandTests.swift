@@ -127,6 +127,30 @@ import Testing
     #expect(!life.stdout.contains(Self.slideshow) && !life.stdout.contains("mandelbrot"), "\(life.stdout)")
   }
 
+  /// Copies of a known video as re-uploads change them (trimmed, re-encoded to VP9 at 10
+  /// fps, scaled to 60 %) match it whole by vPDQ's rule (80 % of their frames); unrelated
+  /// videos do not.
+  @Test func editedCopiesMatchTheKnownVideo() throws {
+    let variants = TestData.repoRoot.appendingPathComponent("Tests/Fixtures/video-variants")
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sieve-vvar-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let set = dir.appendingPathComponent("known.sieveset").path
+    #expect(try sieve(["hashset", "build", "-q", variants.appendingPathComponent("base.mp4").path, "-o", set]).status == 0)
+    func whole(_ path: String) throws -> [[String: Any]] {
+      let out = try sieve(["match", "-q", "--hashset", set, "--format", "jsonl", path]).stdout
+      return out.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        .filter { $0["kind"] as? String == "vpdq" }
+    }
+    for copy in ["trimmed.mp4", "reencoded.webm", "scaled.mp4"] {
+      let found = try whole(variants.appendingPathComponent(copy).path)
+      #expect(found.count == 1 && (found.first?["query_match_percent"] as? Double ?? 0) >= 80, "\(copy): \(found)")
+    }
+    for unrelated in [Self.slideshow, Self.folder.appendingPathComponent("mandelbrot-vp9.webm").path] {
+      #expect(try whole(unrelated).isEmpty, "\(unrelated)")
+    }
+  }
+
   /// A video over the byte limit inside a disk image is decoded where it lies, read
   /// through the image's file system where FFmpeg needs (never held whole), and gives the
   /// features it gives from a folder; its digests are streamed beside.
