@@ -528,6 +528,7 @@ struct nal_summary {
   int referenced;       // an H.264 slice with nal_ref_idc > 0, or an HEVC picture not of a _N type
   int temporal_id;      // HEVC: the largest TemporalId
   int other;            // a unit other than a slice, SEI, delimiter or filler
+  int pictures;         // slices that begin a picture
   int ends_sequence;    // an end of sequence or of stream
   int drops_prior;      // HEVC: an IRAP slice with no_output_of_prior_pics_flag
   int output_flag;      // HEVC: a picture parameter set letting pictures go unshown
@@ -555,6 +556,8 @@ static void note_nal(struct nal_summary *s, const uint8_t *nal, size_t size, int
     else if (type == 33) s->sps = 1;
     else if (type == 34) { s->pps = 1; if (hevc_pps_output_flag(nal, size)) s->output_flag = 1; }
     else if (type == 36 || type == 37) s->ends_sequence = 1;
+    // A slice beginning a picture: first_slice_segment_in_pic_flag.
+    if (type <= 31 && size >= 3 && (nal[2] & 0x80)) s->pictures += 1;
     // An IRAP picture's first slice: first_slice_segment_in_pic_flag, then
     // no_output_of_prior_pics_flag.
     if (type >= 16 && type <= 23) {
@@ -566,6 +569,8 @@ static void note_nal(struct nal_summary *s, const uint8_t *nal, size_t size, int
     int type = nal[0] & 0x1f;
     if (nal[0] & 0x60) s->referenced = 1;
     if (type != 1 && type != 5 && type != 6 && type != 9 && type != 12) s->other = 1;
+    // A slice beginning a picture: first_mb_in_slice 0 (ue(v) "1").
+    if ((type == 1 || type == 5) && size >= 2 && (nal[1] & 0x80)) s->pictures += 1;
     if (type == 5) s->idr = 1;
     else if (type >= 1 && type <= 4) s->other_picture = 1;
     else if (type == 7) s->sps = 1;
@@ -682,6 +687,7 @@ static struct packet_class classify(struct segmenter *s, const AVPacket *p) {
   struct nal_summary n = summarise_nals(p->data, (size_t)p->size, s->nal_length, hevc);
   if (n.malformed) { c.why = "a packet whose units do not hold together"; return c; }
   if (n.ends_sequence) { c.why = "an end of sequence inside the stream"; return c; }
+  if (n.pictures > 1) { c.why = "a packet holding two pictures"; return c; }
   if (n.drops_prior) { c.why = "a key picture that drops the pictures before it"; return c; }
   if (n.output_flag) { c.why = "pictures that may go unshown"; return c; }
   if (n.temporal_id > s->temporal_id) s->temporal_id = n.temporal_id;
@@ -781,6 +787,26 @@ static int64_t picture_order(struct segmenter *s, const AVPacket *p, const char 
   return s->parser->output_picture_number;
 }
 
+/// The most frames decoded before one and shown after it, over the stretch: how many a
+/// decoder must hold back to show them in order. By a Fenwick tree over presentation ranks.
+static int reorder_depth(const sieve_video_gop *g) {
+  int *rank = av_malloc_array((size_t)g->count, sizeof *rank);
+  int *tree = av_calloc((size_t)g->count + 1, sizeof *tree);
+  int depth = 0;
+  if (!rank || !tree) { av_free(rank); av_free(tree); return INT32_MAX; }
+  for (int k = 0; k < g->count; k++) rank[g->order[k]] = k;
+  for (int i = 0; i < g->count; i++) {
+    int smaller = 0;  // earlier packets shown before this one
+    for (int x = rank[i]; x > 0; x -= x & -x) smaller += tree[x];
+    int later = i - smaller;
+    if (later > depth) depth = later;
+    for (int x = rank[i] + 1; x <= g->count; x += x & -x) tree[x] += 1;
+  }
+  av_free(rank);
+  av_free(tree);
+  return depth;
+}
+
 int sieve_video_next_gop(sieve_video *v, sieve_video_gop **out, char *message, size_t message_length) {
   struct segmenter *s = &v->segmenter;
   *out = NULL;
@@ -853,6 +879,11 @@ int sieve_video_next_gop(sieve_video *v, sieve_video_gop **out, char *message, s
     else if (s->parser ? g->poc[g->order[k]] <= g->poc[g->order[k - 1]] : g->order[k] != k)
       why = "frames whose times are not in the order they are shown in";
   }
+  // Reordered no deeper than the decoder expects from the start (the stream's
+  // video_delay): deeper, FFmpeg raises its delay when it meets it, dropping or reordering
+  // a frame in one pass, which a stretch decoded apart (or skipped) would not do alike.
+  if (!why && s->parser && reorder_depth(g) > v->format->streams[v->stream_index]->codecpar->video_delay)
+    why = "frames reordered deeper than the stream declares";
   // Closed: every frame of a stretch comes after every frame of the one before.
   if (!why && s->frames > 0 && g->sorted[0] <= s->last_pts) why = "stretches overlap in time (open GOPs)";
   if (why) { status = SIEVE_VIDEO_UNSEGMENTABLE; goto fail; }

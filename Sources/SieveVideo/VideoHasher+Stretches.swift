@@ -178,9 +178,11 @@ private final class StretchRun: @unchecked Sendable {
         worker.threads = threads
       }
     } catch {
+      // A decoder that will not open strictly (damage in the stream's own parameters,
+      // which a lenient decoder passes over) is one more reason for one pass.
       state.withLock { $0.idle.append(worker) }
       slots.signal()
-      fail(error)
+      if case .outOfMemory = error { fail(error) } else { fallBack("\(error)") }
       return
     }
     let body: @Sendable () -> Void = { [self] in

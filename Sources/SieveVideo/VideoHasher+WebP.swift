@@ -7,6 +7,8 @@ extension VideoHasher {
   /// Frames of an animation whose durations are all 0 are taken as 100 ms each, as
   /// browsers show them.
   static let webpDefaultFrameMilliseconds = 100
+  /// The most frames an animated WebP may have (libwebp's work grows with their square).
+  static let webpMaxFrames = 50_000
 
   /// Hashes an animated WebP as vPDQ hashes a video: its frames composed onto the canvas by
   /// libwebp's animation decoder, frame *n* hashed when *n* is a multiple of
@@ -14,8 +16,14 @@ extension VideoHasher {
   /// (as FFmpeg's average frame rate is); RGB as decoded, alpha dropped (as FFmpeg's
   /// conversion of an animated GIF drops it).
   func hashAnimatedWebP(_ data: UnsafeRawBufferPointer, beforeDecoding: ((VideoInfo) -> Void)?) throws(VideoError) -> VideoHashes {
-    guard let webp = AnimatedWebP.read(data, frameLimit: limits.maxDecodedFrames + 1), webp.frameCount > 0 else {
+    // libwebp's demuxer takes every frame's bookkeeping before the first is decoded, and
+    // walks the frame list from its start for each: the frames are counted first.
+    let frameLimit = min(limits.maxDecodedFrames, Self.webpMaxFrames)
+    guard let webp = AnimatedWebP.read(data, frameLimit: frameLimit + 1), webp.frameCount > 0 else {
       throw .notVideo("an animated WebP without frames")
+    }
+    guard webp.frameCount <= frameLimit else {
+      throw .decoding("an animated WebP of more than \(frameLimit) frames (the most Sieve decodes from one)")
     }
     let milliseconds = webp.milliseconds > 0 ? webp.milliseconds : webp.frameCount * Self.webpDefaultFrameMilliseconds
     let frameRate = Double(webp.frameCount) * 1000 / Double(milliseconds)

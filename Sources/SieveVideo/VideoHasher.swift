@@ -79,9 +79,14 @@ public struct VideoHasher: Sendable {
   /// Hashes the video in the file open read-only at `descriptor`, `length` bytes long (the
   /// descriptor stays the caller's; the file is read with pread and never written).
   public func hash(descriptor: Int32, length: Int64, beforeDecoding: ((VideoInfo) -> Void)? = nil) throws(VideoError) -> VideoHashes {
-    if let webp = try mappedAnimatedWebP(descriptor: descriptor, length: length) {
-      defer { munmap(webp.baseAddress, webp.count) }
-      return try hashAnimatedWebP(UnsafeRawBufferPointer(webp), beforeDecoding: beforeDecoding)
+    try refuseAnimatedWebP { buffer in
+      var total = 0
+      while total < buffer.count {
+        let got = pread(descriptor, buffer.baseAddress! + total, buffer.count - total, off_t(total))
+        guard got > 0 else { break }
+        total += got
+      }
+      return total
     }
     return try hash(beforeDecoding: beforeDecoding) { (deadline) throws(VideoError) in
       try VideoReader(descriptor: descriptor, length: length, limits: limits, threads: decoderThreads, deadline: deadline)
@@ -90,35 +95,27 @@ public struct VideoHasher: Sendable {
 
   /// Hashes a video `length` bytes long read through `readAt` (up to the buffer's size at an
   /// offset; 0 at the end): a file inside a disk image, read through its file system where
-  /// FFmpeg needs, never held whole. An animated WebP (which libwebp reads from memory) is
-  /// refused this way.
+  /// FFmpeg needs, never held whole. An animated WebP (which libwebp reads whole) is refused
+  /// this way, as from a descriptor.
   public func hash(
     length: Int64, readAt: @escaping (Int64, UnsafeMutableRawBufferPointer) throws -> Int,
     beforeDecoding: ((VideoInfo) -> Void)? = nil
   ) throws(VideoError) -> VideoHashes {
-    var head = [UInt8](repeating: 0, count: 32)
-    let got = (try? head.withUnsafeMutableBytes { try readAt(0, $0) }) ?? 0
-    if head.prefix(max(0, got)).withUnsafeBytes({ AnimatedWebP.isAnimated($0) }) {
-      throw .decoding("an animated WebP over the byte limit is decoded only from a folder")
-    }
+    try refuseAnimatedWebP { try readAt(0, $0) }
     let source = VideoReader.ByteSource(readAt)
     return try hash(beforeDecoding: beforeDecoding) { (deadline) throws(VideoError) in
       try VideoReader(source: source, length: length, limits: limits, threads: decoderThreads, deadline: deadline)
     }
   }
 
-  /// The file at `descriptor` mapped read-only when it is an animated WebP (libwebp reads
-  /// an animation from memory), else nil. Unmap it with `munmap`.
-  private func mappedAnimatedWebP(descriptor: Int32, length: Int64) throws(VideoError) -> UnsafeMutableRawBufferPointer? {
+  /// Refuses an animated WebP read in place (over the byte limit): libwebp reads an
+  /// animation whole from memory, and a file mapped instead could shrink under it.
+  private func refuseAnimatedWebP(_ readHead: (UnsafeMutableRawBufferPointer) throws -> Int) throws(VideoError) {
     var head = [UInt8](repeating: 0, count: 32)
-    let got = head.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, 32, 0) }
-    guard got > 0, head.prefix(got).withUnsafeBytes({ AnimatedWebP.isAnimated($0) }), length > 0, length < Int64(Int.max) else {
-      return nil
+    let got = (try? head.withUnsafeMutableBytes { try readHead($0) }) ?? 0
+    if head.prefix(max(0, got)).withUnsafeBytes({ AnimatedWebP.isAnimated($0) }) {
+      throw .decoding("an animated WebP over the byte limit is not decoded (libwebp reads an animation whole)")
     }
-    guard let base = mmap(nil, Int(length), PROT_READ, MAP_PRIVATE, descriptor, 0), base != MAP_FAILED else {
-      throw .decoding("cannot map the animated WebP (\(String(cString: strerror(errno))))")
-    }
-    return UnsafeMutableRawBufferPointer(start: base, count: Int(length))
   }
 
   /// The frame step vPDQ uses: ⌊seconds × rate⌋, at least 1.
@@ -226,7 +223,7 @@ public struct VideoHasher: Sendable {
   /// Why a video stops before frame number `decoded` (`sampled` when it is to be hashed)
   /// with `hashed` frames hashed: a limit reached; nil when it goes on.
   func limitReached(decoded: Int, hashed: Int, sampled: Bool) -> String? {
-    if decoded >= limits.maxDecodedFrames { return "stopped after \(decoded) frames, the limit a video (--max-video-frames)" }
+    if decoded >= limits.maxDecodedFrames { return "stopped after \(decoded) frames, the most decoded from one video" }
     if sampled, hashed >= limits.maxHashedFrames {
       return "stopped after \(hashed) hashed frames, the limit a video (--max-hashed-frames)"
     }

@@ -25,7 +25,8 @@ struct VideoOptions: ParsableArguments {
     help: """
       Decode every frame of every video in one pass, as vPDQ does. By default a video cut by \
       clean key frames is decoded stretch by stretch, only as far as its hashed frames need \
-      (the same features, several times faster); one pass also notices damage anywhere in it.
+      (the same features on undamaged videos, several times faster); one pass also notices \
+      damage anywhere in a video.
       """)
   var onePass = false
 
