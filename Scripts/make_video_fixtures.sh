@@ -63,6 +63,7 @@ ff "${inputs[@]}" -filter_complex "${filters}${concat}concat=n=8:v=1[v]" -map "[
 ff -ss 3 -t 10 -i "$var/base.mp4" -c:v libx264 -preset veryfast -crf 32 -pix_fmt yuv420p "$var/trimmed.mp4"
 ff -i "$var/base.mp4" -c:v libvpx-vp9 -crf 55 -b:v 0 -deadline realtime -cpu-used 8 -r 10 "$var/reencoded.webm"
 ff -i "$var/base.mp4" -vf scale=240:180 -c:v libx264 -preset veryfast -crf 30 -pix_fmt yuv420p "$var/scaled.mp4"
+ff -i "$var/base.mp4" -vf "crop=iw*0.9:ih*0.9" -c:v libx264 -crf 32 -preset veryfast -pix_fmt yuv420p "$var/cropped.mp4"
 # Expected features, as vPDQ's CLI writes them: frame,quality,hash,timestamp (3 decimals).
 for f in "$out"/*.mp4 "$out"/*.mkv "$out"/*.mov "$out"/*.webm "$out"/*.avi "$out"/*.ts "$out"/*.flv "$out"/*.gif; do
   "$venv/bin/python" - "$f" > "$f.vpdq" <<'PY'

@@ -24,6 +24,11 @@ public struct HashSet: Sendable {
   package internal(set) var videoQualities: [UInt8] = []
   package internal(set) var videoFrames: [Int32] = []
   package internal(set) var videoTimes: [Double] = []
+  /// Variants of videos' frames (an augmented set's): the frame's row in the columns above,
+  /// the ``PDQVariant`` raw value, the hash.
+  package internal(set) var videoVariantRows: [Int32] = []
+  package internal(set) var videoVariantKinds: [UInt8] = []
+  package internal(set) var videoVariantHashes: [PDQHash] = []
   /// Exact digests by kind, and the entry each belongs to.
   package internal(set) var digests: [HashKind: [ExactDigest]] = [:]
   package internal(set) var digestEntries: [HashKind: [Int32]] = [:]
@@ -67,12 +72,20 @@ public struct HashSet: Sendable {
       phashes.append(phash)
       phashEntries.append(index)
     }
+    var rowOfFrame: [Int: Int32] = [:]
     for frame in entry.vpdq {
+      if rowOfFrame[frame.frameNumber] == nil { rowOfFrame[frame.frameNumber] = Int32(videoHashes.count) }
       videoHashes.append(frame.hash)
       videoEntries.append(index)
       videoQualities.append(UInt8(clamping: frame.quality))
       videoFrames.append(Int32(clamping: frame.frameNumber))
       videoTimes.append(frame.timestamp)
+    }
+    for variant in entry.vpdqVariants {
+      guard let row = rowOfFrame[variant.frameNumber], variant.variant != .original else { continue }
+      videoVariantRows.append(row)
+      videoVariantKinds.append(variant.variant.rawValue)
+      videoVariantHashes.append(variant.hash)
     }
     for kind in [HashKind.md5, .sha1, .sha256] {
       if let digest = entry.digest(kind) {
@@ -129,6 +142,21 @@ public struct HashSet: Sendable {
     return order.map { ($0, frames[$0]!) }
   }
 
+  /// The variants of each video entry's frames (an augmented set's), by entry.
+  public var videoVariants: [Int: [VPDQVariant]] {
+    var out: [Int: [VPDQVariant]] = [:]
+    for i in videoVariantRows.indices {
+      let row = Int(videoVariantRows[i])
+      let variant = PDQVariant(rawValue: videoVariantKinds[i]) ?? .original
+      out[Int(videoEntries[row]), default: []].append(
+        VPDQVariant(frameNumber: Int(videoFrames[row]), variant: variant, hash: videoVariantHashes[i], quality: 100))
+    }
+    return out
+  }
+
+  /// How many PDQ hashes of video frames' variants the set holds.
+  public var videoVariantCount: Int { videoVariantHashes.count }
+
   /// Whether the set holds PDQ hashes of variants (an augmented set).
   public var isAugmented: Bool { pdqVariants.contains { $0 != 0 } }
 
@@ -161,6 +189,7 @@ public struct HashSet: Sendable {
     }
     for (i, e) in phashEntries.enumerated() { out[Int(e)].phash = phashes[i] }
     for video in videos { out[video.entry].vpdq = video.features }
+    for (entry, variants) in videoVariants { out[entry].vpdqVariants = variants }
     for (kind, list) in digestEntries {
       for (i, e) in list.enumerated() {
         let digest = digests[kind]![i]

@@ -23,6 +23,9 @@ public struct HashSetEntry: Sendable, Hashable {
   public var pdqVariants: [Variant] = []
   /// A video: its vPDQ features (one a sampled frame), matched by vPDQ's rule.
   public var vpdq: [VPDQFeature] = []
+  /// An augmented set's video: the PDQ hashes of its hashed frames' variants (crops), each
+  /// tied to a frame of ``vpdq`` by its number.
+  public var vpdqVariants: [VPDQVariant] = []
 
   /// One variant's PDQ hash.
   public struct Variant: Sendable, Hashable {

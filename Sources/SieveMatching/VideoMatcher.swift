@@ -16,7 +16,11 @@ public struct VideoMatcher: Sendable {
     public var id: String
     public var label: String
     public var features: [VPDQFeature]
-    public init(id: String, label: String = "", features: [VPDQFeature]) {
+    /// An augmented set's: PDQ hashes of its frames' variants (crops). A query frame that
+    /// matches one matches its frame.
+    public var variants: [VPDQVariant] = []
+    public init(id: String, label: String = "", features: [VPDQFeature], variants: [VPDQVariant] = []) {
+      self.variants = variants
       self.id = id
       self.label = label
       self.features = features
@@ -79,6 +83,17 @@ public struct VideoMatcher: Sendable {
         owners.append((e, f))
         hashes.append(frame.hash)
       }
+      // A variant stands for its frame: the kept frame of the same hash (the first of a
+      // repeated hash is kept); none when its frame was dropped for its quality.
+      if !entry.variants.isEmpty {
+        let keptByHash = Dictionary(frames.enumerated().map { ($0.element.hash, $0.offset) }, uniquingKeysWith: { a, _ in a })
+        let hashOfFrame = Dictionary(entry.features.map { ($0.frameNumber, $0.hash) }, uniquingKeysWith: { a, _ in a })
+        for variant in entry.variants {
+          guard let hash = hashOfFrame[variant.frameNumber], let f = keptByHash[hash] else { continue }
+          owners.append((e, f))
+          hashes.append(variant.hash)
+        }
+      }
       kept.append(frames)
     }
     self.kept = kept
@@ -138,7 +153,12 @@ extension VideoMatcher {
   /// A matcher of the videos in `set` (its entries that hold vPDQ features).
   public init(set: HashSet, options: Options = Options()) {
     self.init(
-      entries: set.videos.map { Entry(id: set.id(of: $0.entry), label: set.label(of: $0.entry), features: $0.features) },
+      entries: {
+        let variants = set.videoVariants
+        return set.videos.map {
+          Entry(id: set.id(of: $0.entry), label: set.label(of: $0.entry), features: $0.features, variants: variants[$0.entry] ?? [])
+        }
+      }(),
       options: options)
   }
 }

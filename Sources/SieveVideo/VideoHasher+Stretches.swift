@@ -18,7 +18,7 @@ extension VideoHasher {
     // Frames numbered from `end` on are not hashed: the limits on frames decoded and hashed.
     let hashedEnd = limits.maxHashedFrames.multipliedReportingOverflow(by: step)
     let end = min(limits.maxDecodedFrames, hashedEnd.overflow ? Int.max : hashedEnd.partialValue)
-    let run = StretchRun(workers: max(1, workers))
+    let run = StretchRun(workers: max(1, workers), makeHasher: frameHasher)
     var frames = 0
     var stopped: String?
     reading: while !run.hasFailed {
@@ -70,7 +70,9 @@ extension VideoHasher {
       break
     }
     if stopped == nil, let damage = reader.readError { stopped = "\(damage) after \(frames) frames" }
-    return try finished(info: info, features: outcome.features, decoded: frames, badPackets: 0, stopped: stopped, inStretches: true)
+    var hashes = try finished(info: info, features: outcome.features, decoded: frames, badPackets: 0, stopped: stopped, inStretches: true)
+    hashes.variants = outcome.variants
+    return hashes
   }
 
   /// The frame threads of a stretch decoder decoding far, beside `workers` decoders: as
@@ -81,21 +83,21 @@ extension VideoHasher {
   private static func hash(
     _ stretch: VideoStretch, step: Int, end: Int, frameRate: Double, decoder: StretchDecoder, hasher: inout ImageHasher
   ) throws(VideoError) -> StretchRun.Result {
-    guard try decoder.begin(stretch, step: step, end: end) else { return .features([]) }
+    guard try decoder.begin(stretch, step: step, end: end) else { return .features([], []) }
     var features: [VPDQFeature] = []
+    var variants: [VPDQVariant] = []
     while true {
       switch try decoder.next() {
       case .end:
-        return .features(features)
+        return .features(features, variants)
       case .unsegmentable(let why):
         return .unsegmentable(why)
       case .frame(let number, let frame):
         guard number < end, let rgb = frame.rgb else { continue }
         let image = PixelImage(width: frame.width, height: frame.height, layout: .rgb, pixels: rgb)
-        if let pdq = hasher.hash(image).pdq {
-          features.append(VPDQFeature(
-            frameNumber: number, hash: pdq.hash, quality: pdq.quality,
-            timestamp: VPDQFeature.timestamp(frameNumber: number, frameRate: frameRate)))
+        if let (feature, frameVariants) = feature(of: image, number: number, frameRate: frameRate, hasher: &hasher) {
+          features.append(feature)
+          variants += frameVariants
         }
       }
     }
@@ -107,7 +109,7 @@ extension VideoHasher {
 /// One worker runs everything on the calling thread.
 private final class StretchRun: @unchecked Sendable {
   enum Result {
-    case features([VPDQFeature])
+    case features([VPDQFeature], [VPDQVariant])
     case unsegmentable(String)
   }
 
@@ -123,28 +125,25 @@ private final class StretchRun: @unchecked Sendable {
     var threads = 0
     var hasher: ImageHasher
 
-    init() {
-      var options = HashOptions(pdq: true, phash: false)
-      // vPDQ takes luma from RGB for every frame, gray ones too.
-      options.grayFromRGB = true
-      hasher = ImageHasher(options: options)
-    }
+    init(hasher: ImageHasher) { self.hasher = hasher }
   }
 
   private struct State {
     var idle: [Worker] = []
-    var results: [Int: [VPDQFeature]] = [:]
+    var results: [Int: ([VPDQFeature], [VPDQVariant])] = [:]
     var failure: Failure?
     var nextIndex = 0
   }
 
   private let workers: Int
+  private let makeHasher: () -> ImageHasher
   private let state = Locked(State())
   private let slots: DispatchSemaphore
   private let group = DispatchGroup()
 
-  init(workers: Int) {
+  init(workers: Int, makeHasher: @escaping () -> ImageHasher) {
     self.workers = workers
+    self.makeHasher = makeHasher
     slots = DispatchSemaphore(value: workers)
   }
 
@@ -166,7 +165,7 @@ private final class StretchRun: @unchecked Sendable {
       return s.nextIndex
     }
     slots.wait()
-    let worker = state.withLock { $0.idle.popLast() } ?? Worker()
+    let worker = state.withLock { $0.idle.popLast() } ?? Worker(hasher: makeHasher())
     let decoder: StretchDecoder
     do throws(VideoError) {
       if let made = worker.decoder, worker.threads == threads {
@@ -197,7 +196,7 @@ private final class StretchRun: @unchecked Sendable {
       }
       state.withLock {
         switch result {
-        case .features(let features): $0.results[index] = features
+        case .features(let features, let variants): $0.results[index] = (features, variants)
         case .unsegmentable(let why): if $0.failure == nil { $0.failure = .fallBack(why) }
         }
         $0.idle.append(worker)
@@ -213,18 +212,20 @@ private final class StretchRun: @unchecked Sendable {
 
   /// Waits for every stretch; the features of the stretches hashed, in order, up to the
   /// first that was not.
-  func finish() -> (features: [VPDQFeature], failure: Failure?) {
+  func finish() -> (features: [VPDQFeature], variants: [VPDQVariant], failure: Failure?) {
     group.wait()
     return state.withLock { s in
       var features: [VPDQFeature] = []
+      var variants: [VPDQVariant] = []
       var index = 0
       while let some = s.results[index] {
-        features += some
+        features += some.0
+        variants += some.1
         index += 1
       }
       let complete = index == s.nextIndex
       let failure = s.failure ?? (complete ? nil : .fallBack("a stretch was not hashed"))
-      return (features, failure)
+      return (features, variants, failure)
     }
   }
 }

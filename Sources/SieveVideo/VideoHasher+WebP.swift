@@ -54,10 +54,9 @@ extension VideoHasher {
       Int(animation.canvas_height) == webp.height
     else { throw .decoding("libwebp reads another canvas than the file's header gives") }
     let step = Self.frameStep(secondsPerHash: secondsPerHash, frameRate: frameRate)
-    var hashOptions = HashOptions(pdq: true, phash: false)
-    hashOptions.grayFromRGB = true
-    var hasher = ImageHasher(options: hashOptions)
+    var hasher = frameHasher()
     var features: [VPDQFeature] = []
+    var frameVariants: [VPDQVariant] = []
     var decoded = 0
     var stopped: String?
     while WebPAnimDecoderHasMoreFrames(decoder) != 0 {
@@ -80,14 +79,15 @@ extension VideoHasher {
       }
       if sampled {
         let image = Self.rgb(fromRGBA: canvas, width: webp.width, height: webp.height)
-        if let pdq = hasher.hash(image).pdq {
-          features.append(VPDQFeature(
-            frameNumber: decoded, hash: pdq.hash, quality: pdq.quality,
-            timestamp: VPDQFeature.timestamp(frameNumber: decoded, frameRate: frameRate)))
+        if let (feature, variants) = Self.feature(of: image, number: decoded, frameRate: frameRate, hasher: &hasher) {
+          features.append(feature)
+          frameVariants += variants
         }
       }
       decoded += 1
     }
-    return try finished(info: info, features: features, decoded: decoded, badPackets: 0, stopped: stopped)
+    var hashes = try finished(info: info, features: features, decoded: decoded, badPackets: 0, stopped: stopped)
+    hashes.variants = frameVariants
+    return hashes
   }
 }

@@ -32,6 +32,9 @@ public struct VideoHasher: Sendable {
   /// are the same as decoding every frame in one pass gives: every frame decoded is checked
   /// against the stream's timing, and a video that does not pass is decoded in one pass.
   public var inStretches: Bool
+  /// Variants of each hashed frame to hash too (a known video's, for an augmented set:
+  /// ``SieveCore/PDQVariant`` crops), given in ``VideoHashes/variants``.
+  public var variants: [PDQVariant] = []
 
   public init(limits: VideoLimits = .default, secondsPerHash: Double = 1.0, decoderThreads: Int = 1, inStretches: Bool = true) {
     self.limits = limits
@@ -174,11 +177,9 @@ public struct VideoHasher: Sendable {
   /// Decodes every frame in order, as vPDQ does, and hashes every `step`th.
   private func hashInOnePass(_ reader: VideoReader, step: Int) throws(VideoError) -> VideoHashes {
     let info = reader.info
-    var options = HashOptions(pdq: true, phash: false)
-    // vPDQ takes luma from RGB for every frame, gray ones too.
-    options.grayFromRGB = true
-    var hasher = ImageHasher(options: options)
+    var hasher = frameHasher()
     var features: [VPDQFeature] = []
+    var frameVariants: [VPDQVariant] = []
     var decoded = 0
     var stopped: String?
     while true {
@@ -209,15 +210,35 @@ public struct VideoHasher: Sendable {
       }
       if sampled, let rgb = frame.rgb {
         let image = PixelImage(width: frame.width, height: frame.height, layout: .rgb, pixels: rgb)
-        if let pdq = hasher.hash(image).pdq {
-          features.append(VPDQFeature(
-            frameNumber: decoded, hash: pdq.hash, quality: pdq.quality,
-            timestamp: VPDQFeature.timestamp(frameNumber: decoded, frameRate: info.frameRate)))
+        if let (feature, variants) = Self.feature(of: image, number: decoded, frameRate: info.frameRate, hasher: &hasher) {
+          features.append(feature)
+          frameVariants += variants
         }
       }
       decoded += 1
     }
-    return try finished(info: info, features: features, decoded: decoded, badPackets: reader.badPackets, stopped: stopped)
+    var hashes = try finished(info: info, features: features, decoded: decoded, badPackets: reader.badPackets, stopped: stopped)
+    hashes.variants = frameVariants
+    return hashes
+  }
+
+  /// The hasher of sampled frames: PDQ from RGB luma (as vPDQ takes it, gray frames too),
+  /// with ``variants``.
+  func frameHasher() -> ImageHasher {
+    var options = HashOptions(pdq: true, phash: false)
+    options.grayFromRGB = true
+    options.variants = variants
+    return ImageHasher(options: options)
+  }
+
+  /// Frame `number`'s feature and its variants' hashes.
+  static func feature(
+    of image: PixelImage, number: Int, frameRate: Double, hasher: inout ImageHasher
+  ) -> (VPDQFeature, [VPDQVariant])? {
+    guard let pdq = hasher.hash(image).pdq else { return nil }
+    let feature = VPDQFeature(
+      frameNumber: number, hash: pdq.hash, quality: pdq.quality, timestamp: VPDQFeature.timestamp(frameNumber: number, frameRate: frameRate))
+    return (feature, pdq.variants.map { VPDQVariant(frameNumber: number, variant: $0.variant, hash: $0.hash, quality: $0.quality) })
   }
 
   /// Why a video stops before frame number `decoded` (`sampled` when it is to be hashed)

@@ -17,6 +17,9 @@ public struct VideoHashes: Sendable, Equatable, Codable {
   /// Whether the video was decoded stretch by stretch (``VideoHasher/inStretches``) rather
   /// than in one pass. Damage inside a stretch that was not decoded goes unnoticed.
   public var decodedInStretches: Bool
+  /// The PDQ hashes of the hashed frames' variants (``VideoHasher/variants``: an augmented
+  /// set's crops), whatever their quality; empty unless asked for.
+  public var variants: [VPDQVariant] = []
 
   public init(
     info: VideoInfo, features: [VPDQFeature], framesDecoded: Int, badPackets: Int, stoppedEarly: String?,

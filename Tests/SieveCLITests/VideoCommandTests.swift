@@ -128,8 +128,8 @@ import Testing
   }
 
   /// Copies of a known video as re-uploads change them (trimmed, re-encoded to VP9 at 10
-  /// fps, scaled to 60 %) match it whole by vPDQ's rule (80 % of their frames); unrelated
-  /// videos do not.
+  /// fps, scaled to 60 %) match it whole by vPDQ's rule (80 % of their frames); a copy
+  /// cropped by 5 % a side matches an augmented set; unrelated videos match neither.
   @Test func editedCopiesMatchTheKnownVideo() throws {
     let variants = TestData.repoRoot.appendingPathComponent("Tests/Fixtures/video-variants")
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sieve-vvar-\(UUID().uuidString)")
@@ -146,6 +146,17 @@ import Testing
       let found = try whole(variants.appendingPathComponent(copy).path)
       #expect(found.count == 1 && (found.first?["query_match_percent"] as? Double ?? 0) >= 80, "\(copy): \(found)")
     }
+    for unrelated in [Self.slideshow, Self.folder.appendingPathComponent("mandelbrot-vp9.webm").path] {
+      #expect(try whole(unrelated).isEmpty, "\(unrelated)")
+    }
+    // Cropped by 5 % a side: no frame within 31 bits of the plain set; an augmented set
+    // (its frames' centre crops, .sieveset version 4) finds it, and still not the others.
+    let cropped = variants.appendingPathComponent("cropped.mp4").path
+    #expect(try whole(cropped).isEmpty)
+    #expect(try sieve(["hashset", "build", "-q", "--augment", "crops", variants.appendingPathComponent("base.mp4").path, "-o", set]).status == 0)
+    #expect(try sieve(["hashset", "info", set]).stdout.contains("sieveset v4"))
+    let found = try whole(cropped)
+    #expect(found.count == 1 && (found.first?["query_match_percent"] as? Double ?? 0) >= 80, "\(found)")
     for unrelated in [Self.slideshow, Self.folder.appendingPathComponent("mandelbrot-vp9.webm").path] {
       #expect(try whole(unrelated).isEmpty, "\(unrelated)")
     }

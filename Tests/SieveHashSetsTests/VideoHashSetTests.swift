@@ -41,6 +41,41 @@ import Testing
     #expect(try BinaryHashSet.decode(BinaryHashSet.encode(plain), file: "p").1.version == 1)
   }
 
+  /// An augmented video set (its frames' crops) round-trips as version 4; a file claiming
+  /// version 3 yet holding them is refused by name, and a variant naming a frame the set
+  /// does not hold is refused.
+  @Test func augmentedVideosRoundTripAsVersion4() throws {
+    var set = Self.set()
+    var video = HashSetEntry(id: "augmented.mp4", label: "example")
+    video.vpdq = Self.features(4, seed: 9)
+    video.vpdqVariants = video.vpdq.flatMap { frame in
+      [PDQVariant.crop90, .crop80].map {
+        VPDQVariant(frameNumber: frame.frameNumber, variant: $0, hash: PDQHash(w0: frame.hash.w0 ^ UInt64($0.rawValue), w1: 1, w2: 2, w3: 3), quality: 100)
+      }
+    }
+    set.append(video)
+    #expect(set.videoVariantCount == 8)
+    let bytes = BinaryHashSet.encode(set)
+    let (back, header) = try BinaryHashSet.decode(bytes, file: "a.sieveset")
+    #expect(header.version == 4 && back.entries == set.entries)
+    #expect(back.videoVariants[4]?.map(\.frameNumber) == video.vpdqVariants.map(\.frameNumber))
+    func patched(_ edit: (inout [UInt8]) -> Void) -> [UInt8] {
+      var copy = bytes
+      edit(&copy)
+      let sum = copy.withUnsafeBytes { raw in
+        BinaryHashSet.checksum(head: UnsafeRawBufferPointer(rebasing: raw[0..<32]), payload: UnsafeRawBufferPointer(rebasing: raw[64...]))
+      }
+      withUnsafeBytes(of: sum.littleEndian) { copy.replaceSubrange(32..<40, with: $0) }
+      return copy
+    }
+    do {
+      _ = try BinaryHashSet.decode(patched { $0[8] = 3 }, file: "old.sieveset")
+      Issue.record("a version 3 file with VPDV was read")
+    } catch {
+      #expect("\(error)".contains("variants of video frames (VPDV)"), "\(error)")
+    }
+  }
+
   /// A file claiming an older version yet holding video frames is refused by name.
   @Test func olderVersionWithVideosIsRefused() throws {
     var bytes = BinaryHashSet.encode(Self.set())

@@ -67,6 +67,29 @@ import Testing
     }
   }
 
+  /// A known video's frame variants (an augmented set's crops): a query frame matching a
+  /// variant matches its frame, counted once in the compared share however many of its
+  /// variants match; a variant of a frame dropped for its quality is not indexed.
+  @Test func variantsStandForTheirFrames() {
+    var rng = SplitMix64(seed: 5)
+    func random() -> PDQHash { PDQHash(w0: rng.next(), w1: rng.next(), w2: rng.next(), w3: rng.next()) }
+    let frames = (0..<4).map { VPDQFeature(frameNumber: $0 * 10, hash: random(), quality: $0 == 3 ? 20 : 100, timestamp: Double($0)) }
+    let crops = (0..<4).map { _ in random() }
+    var variants = (0..<4).map { VPDQVariant(frameNumber: $0 * 10, variant: .crop90, hash: crops[$0], quality: 100) }
+    variants.append(VPDQVariant(frameNumber: 0, variant: .crop80, hash: crops[0], quality: 100))  // the same hash again
+    let plain = VideoMatcher(entries: [.init(id: "v", features: frames)])
+    let augmented = VideoMatcher(entries: [.init(id: "v", features: frames, variants: variants)])
+    // A copy whose frames are the crops: none of the plain frames, all of the variants.
+    let copy = (0..<3).map { VPDQFeature(frameNumber: $0, hash: crops[$0], quality: 100, timestamp: Double($0)) }
+    #expect(plain.matches(copy).isEmpty)
+    let found = augmented.matches(copy)
+    #expect(found.count == 1 && found.first?.queryMatchPercent == 100, "\(found)")
+    #expect(found.first?.comparedMatchPercent == 100 && found.first?.frames.map(\.known.frameNumber) == [0, 10, 20])
+    // The variant of the low-quality frame stands for nothing.
+    let last = [VPDQFeature(frameNumber: 0, hash: crops[3], quality: 100, timestamp: 0)]
+    #expect(augmented.matches(last).isEmpty)
+  }
+
   /// Nothing to compare, nothing matched (the brute matcher divides by zero there).
   @Test func emptySidesMatchNothing() {
     var rng = SplitMix64(seed: 3)

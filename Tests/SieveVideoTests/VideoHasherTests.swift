@@ -77,6 +77,24 @@ enum VideoFixtures {
     }
   }
 
+  /// Frames' variants (an augmented set's crops) come out alike whichever way a video is
+  /// decoded: one pass, stretches on one or two threads.
+  @Test(arguments: ["testsrc2-h264-g12.mp4", "testsrc2-anim.webp"])
+  func frameVariantsAlikeEitherWay(name: String) throws {
+    let bytes = try VideoFixtures.bytes(name)
+    var hasher = VideoHasher(inStretches: false)
+    hasher.variants = [.crop90, .crop75]
+    let onePass = try hasher.hash(bytes: bytes)
+    #expect(onePass.variants.count == 2 * onePass.features.count)
+    #expect(onePass.variants.map(\.frameNumber) == onePass.features.flatMap { [$0.frameNumber, $0.frameNumber] })
+    for threads in [1, 2] {
+      var cut = VideoHasher(decoderThreads: threads)
+      cut.variants = hasher.variants
+      let hashes = try cut.hash(bytes: bytes)
+      #expect(hashes.variants == onePass.variants && hashes.features == onePass.features)
+    }
+  }
+
   /// Legal but unusual streams (Tests/Fixtures/video-crafted/README.md) give what one pass
   /// gives: an IDR dropping the pictures waiting to be shown, times out of the pictures'
   /// order, frames reordered deeper than the stream declares, and a decoder that will not

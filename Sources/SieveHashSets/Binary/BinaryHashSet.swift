@@ -32,10 +32,15 @@ import SieveCore
 /// (Int32), frame number (Int32), quality (UInt8), padded, time (Float64, seconds), then
 /// the hashes as 4 UInt64 words each. A set without videos is written as version 1 or 2;
 /// older readers refuse version 3 by its number instead of ignoring the videos.
+///
+/// Version 4 (augmented video sets) adds `VPDV`: count, then per variant of a video frame
+/// the frame's row in `VPDQ` (Int32), its ``PDQVariant`` byte, and its hash (4 UInt64
+/// words). A set without them is written as an earlier version; older readers refuse
+/// version 4 by its number instead of matching without the crops.
 public enum BinaryHashSet {
   /// The first eight bytes of every binary set file.
   static let magic: [UInt8] = Array("SIEVESET".utf8)
-  static let version: UInt32 = 3
+  static let version: UInt32 = 4
   /// The oldest version read.
   static let oldestVersion: UInt32 = 1
   static let headerSize = 64
@@ -53,6 +58,13 @@ public enum BinaryHashSet {
     mutating func u64(_ v: UInt64) { withUnsafeBytes(of: v.littleEndian) { bytes += $0 } }
     mutating func pad() { while bytes.count % 8 != 0 { bytes.append(0) } }
     mutating func array<T>(_ values: [T]) { values.withUnsafeBytes { bytes += $0 } }
+    /// PDQ hashes as 4 UInt64 words each.
+    mutating func hashes(_ hashes: [PDQHash]) {
+      var words: [UInt64] = []
+      words.reserveCapacity(hashes.count * 4)
+      for h in hashes { words += [h.w0, h.w1, h.w2, h.w3] }
+      array(words)
+    }
     mutating func section(_ tag: String, _ body: (inout Writer) -> Void) {
       var inner = Writer()
       body(&inner)
@@ -92,10 +104,7 @@ public enum BinaryHashSet {
         w.u64(UInt64(set.pdqHashes.count))
         w.array(set.pdqEntries)
         w.pad()
-        var words: [UInt64] = []
-        words.reserveCapacity(set.pdqHashes.count * 4)
-        for h in set.pdqHashes { words += [h.w0, h.w1, h.w2, h.w3] }
-        w.array(words)
+        w.hashes(set.pdqHashes)
         w.array(set.pdqQualities)
       }
       sections += 1
@@ -126,12 +135,20 @@ public enum BinaryHashSet {
         w.array(set.videoQualities)
         w.pad()
         w.array(set.videoTimes.map(\.bitPattern))
-        var words: [UInt64] = []
-        words.reserveCapacity(set.videoHashes.count * 4)
-        for h in set.videoHashes { words += [h.w0, h.w1, h.w2, h.w3] }
-        w.array(words)
+        w.hashes(set.videoHashes)
       }
       sections += 1
+      if set.videoVariantCount > 0 {
+        payload.section("VPDV") { w in
+          w.u64(UInt64(set.videoVariantRows.count))
+          w.array(set.videoVariantRows)
+          w.pad()
+          w.array(set.videoVariantKinds)
+          w.pad()
+          w.hashes(set.videoVariantHashes)
+        }
+        sections += 1
+      }
     }
     for (kind, tag) in [(HashKind.md5, "MD5 "), (.sha1, "SHA1"), (.sha256, "S256")] {
       guard let digests = set.digests[kind], !digests.isEmpty else { continue }
@@ -145,7 +162,7 @@ public enum BinaryHashSet {
     }
     var header = Writer()
     header.bytes += magic
-    header.u32(set.hasVideos ? 3 : set.isAugmented ? 2 : 1)
+    header.u32(set.videoVariantCount > 0 ? 4 : set.hasVideos ? 3 : set.isAugmented ? 2 : 1)
     header.u32(sections)
     header.u64(UInt64(set.count))
     header.u64(UInt64(payload.bytes.count))
@@ -235,6 +252,12 @@ public enum BinaryHashSet {
     let n = header.entryCount
     var cursor = 0
     func fail(_ reason: String) -> HashSetError { .badBinary(file: file, reason: reason) }
+    /// `count` PDQ hashes of 4 UInt64 words each.
+    func hashes(_ count: Int, from section: UnsafeRawBufferPointer, at offset: inout Int) throws(HashSetError) -> [PDQHash] {
+      let words = try read(UInt64.self, count: count * 4, from: section, at: &offset)
+      return (0..<count).map { PDQHash(w0: words[4 * $0], w1: words[4 * $0 + 1], w2: words[4 * $0 + 2], w3: words[4 * $0 + 3]) }
+    }
+
     func read<T>(_ type: T.Type, count: Int, from section: UnsafeRawBufferPointer, at offset: inout Int) throws(HashSetError) -> [T] {
       let size = MemoryLayout<T>.stride
       guard count >= 0, offset <= section.count, count <= (section.count - offset) / max(size, 1) else {
@@ -294,8 +317,7 @@ public enum BinaryHashSet {
         let count = try count64()
         set.pdqEntries = try read(Int32.self, count: count, from: body, at: &at)
         align(&at)
-        let words = try read(UInt64.self, count: count * 4, from: body, at: &at)
-        set.pdqHashes = (0..<count).map { PDQHash(w0: words[4 * $0], w1: words[4 * $0 + 1], w2: words[4 * $0 + 2], w3: words[4 * $0 + 3]) }
+        set.pdqHashes = try hashes(count, from: body, at: &at)
         set.pdqQualities = try read(UInt8.self, count: count, from: body, at: &at)
       case "PDQV":
         guard header.version >= 2 else { throw fail("a version 1 file holds variant hashes (PDQV)") }
@@ -314,11 +336,21 @@ public enum BinaryHashSet {
         set.videoQualities = try read(UInt8.self, count: count, from: body, at: &at)
         align(&at)
         set.videoTimes = try read(UInt64.self, count: count, from: body, at: &at).map(Double.init(bitPattern:))
-        let words = try read(UInt64.self, count: count * 4, from: body, at: &at)
-        set.videoHashes = (0..<count).map { PDQHash(w0: words[4 * $0], w1: words[4 * $0 + 1], w2: words[4 * $0 + 2], w3: words[4 * $0 + 3]) }
+        set.videoHashes = try hashes(count, from: body, at: &at)
         guard set.videoQualities.allSatisfy({ $0 <= 100 }), set.videoFrames.allSatisfy({ $0 >= 0 }),
           set.videoTimes.allSatisfy({ $0.isFinite && $0 >= 0 })
         else { throw fail("a video frame's quality, number or time is out of range") }
+      case "VPDV":
+        guard header.version >= 4 else { throw fail("a version \(header.version) file holds variants of video frames (VPDV)") }
+        let count = try count64()
+        set.videoVariantRows = try read(Int32.self, count: count, from: body, at: &at)
+        align(&at)
+        set.videoVariantKinds = try read(UInt8.self, count: count, from: body, at: &at)
+        align(&at)
+        set.videoVariantHashes = try hashes(count, from: body, at: &at)
+        guard set.videoVariantKinds.allSatisfy({ PDQVariant(rawValue: $0) != nil && $0 != 0 }) else {
+          throw fail("a video frame's variant code is unknown (a newer Sieve wrote it?)")
+        }
       case "PHSH":
         let count = try count64()
         set.phashEntries = try read(Int32.self, count: count, from: body, at: &at)
@@ -339,6 +371,9 @@ public enum BinaryHashSet {
     if !seen.contains("PDQV") { set.pdqVariants = [UInt8](repeating: 0, count: set.pdqHashes.count) }
     guard set.pdqVariants.count == set.pdqHashes.count else {
       throw fail("the PDQ variant codes (\(set.pdqVariants.count)) do not match the PDQ hashes (\(set.pdqHashes.count))")
+    }
+    guard set.videoVariantRows.allSatisfy({ $0 >= 0 && Int($0) < set.videoHashes.count }) else {
+      throw fail("a video frame's variant names a frame the set does not hold")
     }
     for required in ["NAME", "LABL", "ELBL", "EIDS"] where !seen.contains(required) {
       throw fail("section \(required) is missing")
