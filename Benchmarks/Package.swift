@@ -12,6 +12,12 @@ let package = Package(
     .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.1", traits: ["MallocInterposer"]),
   ],
   targets: [
+    // What the suites share: deterministic random hashes.
+    .target(
+      name: "BenchmarkSupport",
+      dependencies: [.product(name: "SieveCore", package: "sieve")],
+      path: "Benchmarks/BenchmarkSupport"
+    ),
     .executableTarget(
       name: "HashingBenchmarks",
       dependencies: [
@@ -26,6 +32,7 @@ let package = Package(
       name: "IndexBenchmarks",
       dependencies: [
         .product(name: "Benchmark", package: "benchmark"),
+        "BenchmarkSupport",
         .product(name: "SieveCore", package: "sieve"),
       ],
       path: "Benchmarks/IndexBenchmarks",
@@ -35,6 +42,7 @@ let package = Package(
       name: "VideoMatchBenchmarks",
       dependencies: [
         .product(name: "Benchmark", package: "benchmark"),
+        "BenchmarkSupport",
         .product(name: "SieveCore", package: "sieve"),
         .product(name: "SieveMatching", package: "sieve"),
       ],

@@ -243,37 +243,31 @@ static int open_video(sieve_video *v, int64_t max_pixels, int threads, sieve_vid
   return SIEVE_VIDEO_OK;
 }
 
-int sieve_video_open_memory(const uint8_t *data, size_t length, int64_t deadline_ns, int64_t max_pixels, int threads,
-                            sieve_video **out, char *message, size_t message_length) {
+/// Opens a video read as `source` says (its data, descriptor or reader, length and deadline).
+static int open_source(const sieve_video *source, int64_t max_pixels, int threads, sieve_video **out, char *message,
+                       size_t message_length) {
   sieve_video *v = av_mallocz(sizeof *v);
   if (!v) { *out = NULL; say(message, message_length, "out of memory"); return SIEVE_VIDEO_NO_MEMORY; }
-  v->data = data;
-  v->fd = -1;
-  v->length = (int64_t)length;
-  v->deadline_ns = deadline_ns;
+  *v = *source;
   return open_video(v, max_pixels, threads, out, message, message_length);
+}
+
+int sieve_video_open_memory(const uint8_t *data, size_t length, int64_t deadline_ns, int64_t max_pixels, int threads,
+                            sieve_video **out, char *message, size_t message_length) {
+  sieve_video source = {.data = data, .fd = -1, .length = (int64_t)length, .deadline_ns = deadline_ns};
+  return open_source(&source, max_pixels, threads, out, message, message_length);
 }
 
 int sieve_video_open_fd(int fd, int64_t length, int64_t deadline_ns, int64_t max_pixels, int threads, sieve_video **out,
                         char *message, size_t message_length) {
-  sieve_video *v = av_mallocz(sizeof *v);
-  if (!v) { *out = NULL; say(message, message_length, "out of memory"); return SIEVE_VIDEO_NO_MEMORY; }
-  v->fd = fd;
-  v->length = length;
-  v->deadline_ns = deadline_ns;
-  return open_video(v, max_pixels, threads, out, message, message_length);
+  sieve_video source = {.fd = fd, .length = length, .deadline_ns = deadline_ns};
+  return open_source(&source, max_pixels, threads, out, message, message_length);
 }
 
 int sieve_video_open_reader(sieve_video_read_at read_at, void *context, int64_t length, int64_t deadline_ns, int64_t max_pixels,
                             int threads, sieve_video **out, char *message, size_t message_length) {
-  sieve_video *v = av_mallocz(sizeof *v);
-  if (!v) { *out = NULL; say(message, message_length, "out of memory"); return SIEVE_VIDEO_NO_MEMORY; }
-  v->fd = -1;
-  v->read_at = read_at;
-  v->read_context = context;
-  v->length = length;
-  v->deadline_ns = deadline_ns;
-  return open_video(v, max_pixels, threads, out, message, message_length);
+  sieve_video source = {.fd = -1, .read_at = read_at, .read_context = context, .length = length, .deadline_ns = deadline_ns};
+  return open_source(&source, max_pixels, threads, out, message, message_length);
 }
 
 void sieve_video_info_get(const sieve_video *v, sieve_video_info *info) {

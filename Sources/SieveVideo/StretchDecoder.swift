@@ -14,12 +14,11 @@ final class StretchDecoder: @unchecked Sendable {
   }
 
   private let pointer: OpaquePointer
-  private let maxFramePixels: Int
-  private var rgbBuffer: [UInt8] = [0, 0, 0]
+  private var rgbBuffer: RGBFrameBuffer
 
   init(_ pointer: OpaquePointer, maxFramePixels: Int) {
     self.pointer = pointer
-    self.maxFramePixels = maxFramePixels
+    rgbBuffer = RGBFrameBuffer(maxFramePixels: maxFramePixels)
   }
 
   deinit { sieve_video_decoder_close(pointer) }
@@ -35,31 +34,22 @@ final class StretchDecoder: @unchecked Sendable {
   /// The next wanted frame of the stretch begun.
   func next() throws(VideoError) -> Next {
     var message = [CChar](repeating: 0, count: 512)
-    var (number, width, height): (Int64, Int32, Int32) = (0, 0, 0)
-    var status = Int(
+    var number: Int64 = 0
+    let (status, width, height) = try rgbBuffer.fill { buffer, capacity, again in
       message.withUnsafeMutableBufferPointer { m in
-        rgbBuffer.withUnsafeMutableBufferPointer { rgb in
-          sieve_video_decoder_next(pointer, rgb.baseAddress, rgb.count, &number, &width, &height, m.baseAddress!, m.count)
-        }
-      })
-    if status == SIEVE_VIDEO_FRAME_TOO_LARGE {
-      guard Int(width) * Int(height) <= maxFramePixels else {
-        throw .frameTooLarge(width: Int(width), height: Int(height), limit: maxFramePixels)
+        var (width, height): (Int32, Int32) = (0, 0)
+        let status =
+          again
+          ? sieve_video_decoder_convert_last(pointer, buffer, capacity, m.baseAddress!, m.count)
+          : sieve_video_decoder_next(pointer, buffer, capacity, &number, &width, &height, m.baseAddress!, m.count)
+        return (status, width, height)
       }
-      rgbBuffer = [UInt8](repeating: 0, count: Int(width) * Int(height) * 3)
-      status = Int(
-        message.withUnsafeMutableBufferPointer { m in
-          rgbBuffer.withUnsafeMutableBufferPointer {
-            sieve_video_decoder_convert_last(pointer, $0.baseAddress, $0.count, m.baseAddress!, m.count)
-          }
-        })
     }
     switch status {
     case SIEVE_VIDEO_OK:
-      let size = Int(width) * Int(height) * 3
       return .frame(
         number: Int(number),
-        VideoReader.Frame(width: Int(width), height: Int(height), presentationTime: nil, rgb: Array(rgbBuffer.prefix(size))))
+        VideoReader.Frame(width: width, height: height, presentationTime: nil, rgb: rgbBuffer.pixels(width: width, height: height)))
     case SIEVE_VIDEO_END: return .end
     case SIEVE_VIDEO_UNSEGMENTABLE: return .unsegmentable(VideoReader.text(message))
     case SIEVE_VIDEO_TIMEOUT: throw .timedOut(seconds: 0)

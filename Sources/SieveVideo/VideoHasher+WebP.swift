@@ -1,4 +1,3 @@
-import CWebP
 import SieveCore
 import SieveHashing
 import SieveImaging
@@ -7,8 +6,6 @@ extension VideoHasher {
   /// Frames of an animation whose durations are all 0 are taken as 100 ms each, as
   /// browsers show them.
   static let webpDefaultFrameMilliseconds = 100
-  /// The most frames an animated WebP may have (libwebp's work grows with their square).
-  static let webpMaxFrames = 50_000
 
   /// Hashes an animated WebP as vPDQ hashes a video: its frames composed onto the canvas by
   /// libwebp's animation decoder, frame *n* hashed when *n* is a multiple of
@@ -16,15 +13,7 @@ extension VideoHasher {
   /// (as FFmpeg's average frame rate is); RGB as decoded, alpha dropped (as FFmpeg's
   /// conversion of an animated GIF drops it).
   func hashAnimatedWebP(_ data: UnsafeRawBufferPointer, beforeDecoding: ((VideoInfo) -> Void)?) throws(VideoError) -> VideoHashes {
-    // libwebp's demuxer takes every frame's bookkeeping before the first is decoded, and
-    // walks the frame list from its start for each: the frames are counted first.
-    let frameLimit = min(limits.maxDecodedFrames, Self.webpMaxFrames)
-    guard let webp = AnimatedWebP.read(data, frameLimit: frameLimit + 1), webp.frameCount > 0 else {
-      throw .notVideo("an animated WebP without frames")
-    }
-    guard webp.frameCount <= frameLimit else {
-      throw .decoding("an animated WebP of more than \(frameLimit) frames (the most Sieve decodes from one)")
-    }
+    let webp = try WebPAnimation.header(of: data, limits: limits)
     let milliseconds = webp.milliseconds > 0 ? webp.milliseconds : webp.frameCount * Self.webpDefaultFrameMilliseconds
     let frameRate = Double(webp.frameCount) * 1000 / Double(milliseconds)
     let info = VideoInfo(
@@ -33,33 +22,16 @@ extension VideoHasher {
     if let duration = info.duration, duration > limits.maxDurationSeconds {
       throw .tooLong(seconds: duration, limit: limits.maxDurationSeconds)
     }
-    // Checked before libwebp allocates its two canvases.
-    if info.width * info.height > limits.maxFramePixels {
-      throw .frameTooLarge(width: info.width, height: info.height, limit: limits.maxFramePixels)
-    }
     beforeDecoding?(info)
-    let deadline = limits.maxSeconds.map { VideoReader.monotonicNow() &+ UInt64(min(max(0, $0), 3e9) * 1e9) }
-    var options = WebPAnimDecoderOptions()
-    guard WebPAnimDecoderOptionsInit(&options) != 0 else { throw .decoding("libwebp's animation decoder is not the version built against") }
-    options.color_mode = MODE_RGBA
-    options.use_threads = 0
-    var webpData = WebPData(bytes: data.baseAddress?.assumingMemoryBound(to: UInt8.self), size: data.count)
-    guard let decoder = WebPAnimDecoderNew(&webpData, &options) else {
-      throw .decoding("libwebp cannot read the animation (damaged or truncated)")
-    }
-    defer { WebPAnimDecoderDelete(decoder) }
-    // The canvas libwebp composes onto is the one checked against the limits.
-    var animation = WebPAnimInfo()
-    guard WebPAnimDecoderGetInfo(decoder, &animation) != 0, Int(animation.canvas_width) == webp.width,
-      Int(animation.canvas_height) == webp.height
-    else { throw .decoding("libwebp reads another canvas than the file's header gives") }
+    let deadline = deadline()
+    let animation = try WebPAnimation(data, header: webp)
     let step = Self.frameStep(secondsPerHash: secondsPerHash, frameRate: frameRate)
     var hasher = frameHasher()
     var features: [VPDQFeature] = []
     var frameVariants: [VPDQVariant] = []
     var decoded = 0
     var stopped: String?
-    while WebPAnimDecoderHasMoreFrames(decoder) != 0 {
+    while animation.hasMoreFrames {
       let sampled = decoded % step == 0
       if let limit = limitReached(decoded: decoded, hashed: features.count, sampled: sampled) {
         stopped = limit
@@ -70,16 +42,13 @@ extension VideoHasher {
         stopped = VideoError.timedOut(seconds: limits.maxSeconds ?? 0).description
         break
       }
-      var canvas: UnsafeMutablePointer<UInt8>?
-      var timestamp: Int32 = 0
-      guard WebPAnimDecoderGetNext(decoder, &canvas, &timestamp) != 0, let canvas else {
+      guard animation.advance() else {
         guard decoded > 0 else { throw .decoding("libwebp cannot decode the animation's first frame") }
         stopped = "frame \(decoded) of the animation cannot be decoded (damaged)"
         break
       }
       if sampled {
-        let image = Self.rgb(fromRGBA: canvas, width: webp.width, height: webp.height)
-        if let (feature, variants) = Self.feature(of: image, number: decoded, frameRate: frameRate, hasher: &hasher) {
+        if let (feature, variants) = Self.feature(of: animation.current(), number: decoded, frameRate: frameRate, hasher: &hasher) {
           features.append(feature)
           frameVariants += variants
         }

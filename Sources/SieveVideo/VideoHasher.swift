@@ -128,7 +128,7 @@ public struct VideoHasher: Sendable {
     return step >= Double(Int32.max) ? Int(Int32.max) : Int(step)
   }
 
-  private func deadline() -> UInt64? {
+  func deadline() -> UInt64? {
     // Clamped: a limit of a century or "inf" is no limit, never a trap.
     limits.maxSeconds.map { VideoReader.monotonicNow() &+ UInt64(min(max(0, $0), 3e9) * 1e9) }
   }

@@ -23,8 +23,7 @@ final class VideoReader {
   private var video: OpaquePointer?
   let info: VideoInfo
   private let limits: VideoLimits
-  /// Never empty (the shim reads a NULL buffer as "do not convert"); grown to fit a frame.
-  private var rgbBuffer: [UInt8] = [0, 0, 0]
+  private var rgbBuffer: RGBFrameBuffer
 
   /// Opens bytes in memory; `bytes` must stay valid while the reader lives.
   convenience init(bytes: UnsafeRawBufferPointer, limits: VideoLimits, threads: Int, deadline: UInt64?) throws(VideoError) {
@@ -73,6 +72,7 @@ final class VideoReader {
     open: (UnsafeMutablePointer<OpaquePointer?>, UnsafeMutablePointer<CChar>, Int) -> Int32
   ) throws(VideoError) {
     self.limits = limits
+    rgbBuffer = RGBFrameBuffer(maxFramePixels: limits.maxFramePixels)
     var message = [CChar](repeating: 0, count: 512)
     var opened: OpaquePointer?
     let status = Int(message.withUnsafeMutableBufferPointer { open(&opened, $0.baseAddress!, $0.count) })
@@ -107,30 +107,22 @@ final class VideoReader {
   /// The next frame in decoding order, converted to RGB when `convert`; nil after the last.
   func next(convert: Bool) throws(VideoError) -> Frame? {
     var message = [CChar](repeating: 0, count: 512)
-    var (width, height, pts): (Int32, Int32, Int64) = (0, 0, 0)
-    var status = Int(
+    var pts: Int64 = 0
+    let (status, width, height) = try rgbBuffer.fill { buffer, capacity, again in
       message.withUnsafeMutableBufferPointer { m in
-        rgbBuffer.withUnsafeMutableBufferPointer { rgb in
-          sieve_video_next(video, convert ? rgb.baseAddress : nil, convert ? rgb.count : 0, &width, &height, &pts, m.baseAddress!, m.count)
-        }
-      })
-    if status == SIEVE_VIDEO_FRAME_TOO_LARGE {
-      // The first frame converted, or a larger one mid-stream: the buffer grows to fit.
-      guard Int(width) * Int(height) <= limits.maxFramePixels else {
-        throw .frameTooLarge(width: Int(width), height: Int(height), limit: limits.maxFramePixels)
+        var (width, height): (Int32, Int32) = (0, 0)
+        let status =
+          again
+          ? sieve_video_convert_last(video, buffer, capacity, m.baseAddress!, m.count)
+          : sieve_video_next(video, convert ? buffer : nil, convert ? capacity : 0, &width, &height, &pts, m.baseAddress!, m.count)
+        return (status, width, height)
       }
-      rgbBuffer = [UInt8](repeating: 0, count: Int(width) * Int(height) * 3)
-      status = Int(
-        message.withUnsafeMutableBufferPointer { m in
-          rgbBuffer.withUnsafeMutableBufferPointer { sieve_video_convert_last(video, $0.baseAddress, $0.count, m.baseAddress!, m.count) }
-        })
     }
     switch status {
     case SIEVE_VIDEO_OK:
-      let size = Int(width) * Int(height) * 3
       return Frame(
-        width: Int(width), height: Int(height), presentationTime: pts == Int64.min ? nil : pts,
-        rgb: convert ? Array(rgbBuffer.prefix(size)) : nil)
+        width: width, height: height, presentationTime: pts == Int64.min ? nil : pts,
+        rgb: convert ? rgbBuffer.pixels(width: width, height: height) : nil)
     case SIEVE_VIDEO_END: return nil
     default: throw Self.error(status, message: Self.text(message), codec: info.codec)
     }

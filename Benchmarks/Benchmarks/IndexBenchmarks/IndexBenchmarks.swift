@@ -1,4 +1,5 @@
 import Benchmark
+import BenchmarkSupport
 import SieveCore
 
 /// Radius queries per index on random hashes (PDQ r = 31, pHash r = 8), each query
@@ -71,25 +72,5 @@ final class QueryCycle: @unchecked Sendable {
   func next() -> Int {
     defer { position = (position + 1) % count }
     return position
-  }
-}
-
-struct BenchmarkRandom {
-  var state: UInt64
-  init(seed: UInt64) { state = seed }
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-  mutating func flip(_ h: PDQHash, bits: Int) -> PDQHash {
-    var words = [h.w0, h.w1, h.w2, h.w3]
-    for _ in 0..<bits {
-      let b = Int(next() % 256)
-      words[b / 64] ^= 1 << UInt64(b % 64)
-    }
-    return PDQHash(w0: words[0], w1: words[1], w2: words[2], w3: words[3])
   }
 }

@@ -16,17 +16,11 @@ enum Thumbnail {
     for path: RawPath, location: EvidenceLocation?, member: ArchiveMember?, size: Int?, expectedSHA256: String?,
     reader: inout RecordedFileReader, side: Int = 160, limits: DecodingLimits = .default
   ) -> String? {
-    guard let bytes = try? reader.contents(path: path, location: location, member: member, size: size, maxBytes: limits.maxBytes)
+    guard
+      let bytes = scannedBytes(
+        path, location: location, member: member, size: size, expectedSHA256: expectedSHA256, reader: &reader, maxBytes: limits.maxBytes),
+      let image = try? ImageDecoder(limits: limits).decodeImage(bytes)
     else { return nil }
-    return dataURI(of: bytes, expectedSHA256: expectedSHA256, side: side, limits: limits)
-  }
-
-  /// A thumbnail of a file's bytes, when they are still those scanned.
-  static func dataURI(of bytes: [UInt8], expectedSHA256: String?, side: Int, limits: DecodingLimits) -> String? {
-    if let expectedSHA256 {
-      guard bytes.withUnsafeBytes({ FileDigests(of: $0).sha256.hexString }) == expectedSHA256 else { return nil }
-    }
-    guard let image = try? ImageDecoder(limits: limits).decodeImage(bytes) else { return nil }
     return dataURI(of: image, side: side)
   }
 
@@ -38,15 +32,25 @@ enum Thumbnail {
     _ numbers: Set<Int>, for path: RawPath, location: EvidenceLocation?, member: ArchiveMember?, size: Int?, expectedSHA256: String?,
     reader: inout RecordedFileReader, side: Int = 160, limits: DecodingLimits = .default
   ) -> [Int: String] {
-    guard let bytes = try? reader.contents(path: path, location: location, member: member, size: size, maxBytes: limits.maxBytes)
+    guard
+      let bytes = scannedBytes(
+        path, location: location, member: member, size: size, expectedSHA256: expectedSHA256, reader: &reader, maxBytes: limits.maxBytes)
     else { return [:] }
-    if let expectedSHA256 {
-      guard bytes.withUnsafeBytes({ FileDigests(of: $0).sha256.hexString }) == expectedSHA256 else { return [:] }
-    }
     var limitsForVideo = VideoLimits.default
     limitsForVideo.maxSeconds = 120
     guard let frames = try? VideoHasher(limits: limitsForVideo).frames(numbers, of: bytes) else { return [:] }
     return frames.compactMapValues { dataURI(of: $0, side: side) }
+  }
+
+  /// A recorded file's bytes read back, when they are still those scanned (their SHA-256 is
+  /// `expectedSHA256`, when recorded).
+  private static func scannedBytes(
+    _ path: RawPath, location: EvidenceLocation?, member: ArchiveMember?, size: Int?, expectedSHA256: String?,
+    reader: inout RecordedFileReader, maxBytes: Int
+  ) -> [UInt8]? {
+    guard let bytes = try? reader.contents(path: path, location: location, member: member, size: size, maxBytes: maxBytes) else { return nil }
+    if let expectedSHA256, bytes.withUnsafeBytes({ FileDigests(of: $0).sha256.hexString }) != expectedSHA256 { return nil }
+    return bytes
   }
 
   /// A thumbnail of a picture: scaled to fit `side` by box averages, as a JPEG data URI.
