@@ -33,6 +33,7 @@ let package = Package(
     .library(name: "SieveMatching", targets: ["SieveMatching"]),
     .library(name: "SieveCase", targets: ["SieveCase"]),
     .library(name: "SieveServer", targets: ["SieveServer"]),
+    .library(name: "SieveReview", targets: ["SieveReview"]),
     .library(name: "SieveEval", targets: ["SieveEval"]),
     .executable(name: "sieve", targets: ["sieve"]),
   ],
@@ -46,6 +47,7 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+    .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
   ],
   targets: [
     // The layers, lowest first; each target depends on exactly what it imports.
@@ -125,7 +127,10 @@ let package = Package(
         "SieveVideo",
         .product(name: "GRDB", package: "GRDB.swift"),
         .product(name: "Crypto", package: "swift-crypto"),
+        .product(name: "Mustache", package: "swift-mustache"),
       ],
+      // The pages' one stylesheet and the static report's template, shared with the review app.
+      resources: [.embedInCode("Pages/sieve.css"), .embedInCode("Pages/report.mustache")],
       swiftSettings: swiftSettings
     ),
 
@@ -148,6 +153,29 @@ let package = Package(
       swiftSettings: swiftSettings
     ),
 
+    // The examiner's review workspace: a local web app (Hummingbird 2, Mustache templates)
+    // over a case database, behind a per-session token, with CSRF-checked decisions.
+    .target(
+      name: "SieveReview",
+      dependencies: [
+        "SieveCore", "SieveImaging", "SieveHashing", "SieveHashSets", "SievePipeline", "SieveCase",
+        .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "HTTPTypes", package: "swift-http-types"),
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "Mustache", package: "swift-mustache"),
+        .product(name: "Crypto", package: "swift-crypto"),
+      ],
+      resources: [
+        .embedInCode("Templates/layout.mustache"), .embedInCode("Templates/overview.mustache"),
+        .embedInCode("Templates/matches.mustache"), .embedInCode("Templates/file.mustache"),
+        .embedInCode("Templates/groups.mustache"), .embedInCode("Templates/similar.mustache"),
+        .embedInCode("Templates/settings.mustache"), .embedInCode("Templates/exports.mustache"),
+        .embedInCode("Templates/message.mustache"), .embedInCode("Templates/review.js"),
+      ],
+      swiftSettings: swiftSettings
+    ),
+
     // The robustness benchmark: a seeded attack suite of picture edits, each strategy's
     // true- and false-match rates and cost, and the report (table, JSON, HTML with SVG).
     .target(
@@ -159,7 +187,7 @@ let package = Package(
       name: "sieve",
       dependencies: [
         "SieveSystem", "SieveCore", "SieveImaging", "SieveHashing", "SieveHashSets", "SieveMatching", "SievePipeline", "SieveEvidence",
-        "SieveCase", "SieveServer", "SieveEval", "SieveVideo",
+        "SieveCase", "SieveServer", "SieveEval", "SieveVideo", "SieveReview",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: swiftSettings

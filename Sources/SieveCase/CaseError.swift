@@ -12,6 +12,10 @@ public enum CaseError: Error, Equatable, Sendable, CustomStringConvertible {
   case cannotRead(path: String, reason: String)
   /// The case database could not be written; the scan stopped (a rerun resumes).
   case cannotWrite(path: String, reason: String)
+  /// A category scheme could not be read.
+  case badScheme(String)
+  /// A review decision was refused (an unknown file or category, a note too long).
+  case badDecision(String)
 
   public var description: String {
     switch self {
@@ -21,6 +25,8 @@ public enum CaseError: Error, Equatable, Sendable, CustomStringConvertible {
     case .hashSet(_, let reason): return reason
     case .cannotRead(let path, let reason): return "\(path): \(reason)"
     case .cannotWrite(let path, let reason): return "cannot write the case database \(path): \(reason)"
+    case .badScheme(let reason): return "category scheme: \(reason)"
+    case .badDecision(let reason): return "decision refused: \(reason)"
     case .parametersChanged(let detail):
       return "this case has an unfinished scan with other parameters (\(detail)); finish it with the same command, or use a new case folder"
     }

@@ -14,12 +14,15 @@ public final class Matcher: Sendable {
   private let digestTables: [[ExactDigest: [Int32]]]
   /// PDQ hashes in all sets, variants included (for ``FalseMatchEstimate``).
   private let totalPDQHashes: Int
+  /// Known false matches, not reported (``NegativeList``).
+  public let negative: NegativeList?
 
   /// Builds indexes for every set.
   ///
   /// - Complexity: O(total entries) for linear scans, more for MIH tables.
-  public init(sets: [HashSet], options: MatchOptions = MatchOptions()) {
+  public init(sets: [HashSet], options: MatchOptions = MatchOptions(), negative: NegativeList? = nil) {
     self.sets = sets
+    self.negative = negative
     self.options = options
     totalPDQHashes = sets.map(\.pdqHashes.count).reduce(0, +)
     pdqIndexes = sets.map { options.index.build($0.pdqHashes, radius: options.pdqMaxDistance) }
@@ -65,7 +68,7 @@ public final class Matcher: Sendable {
         }
       }
     }
-    return out
+    return negative?.filter(out, for: query) ?? out
   }
 
   /// PDQ matches in one set: per entry the best distance over every probe of the query

@@ -37,10 +37,14 @@ public final class HashSetRegistry: Sendable {
     public var generation: Int
     /// Whether the first load has finished.
     public var ready: Bool
+    /// Known false matches, not reported (``NegativeList``); nil: none given.
+    public var negative: NegativeList? = nil
 
-    /// Every match of `query` in every set, in the order the sets were given.
+    /// Every match of `query` in every set, in the order the sets were given, without
+    /// the known false matches.
     public func matches(for query: MatchQuery) -> [Match] {
-      sets.flatMap { $0.matcher.matches(for: query) }
+      let all = sets.flatMap { $0.matcher.matches(for: query) }
+      return negative?.filter(all, for: query) ?? all
     }
 
     /// A video's matches: each frame against the picture sets (with its time), and the
@@ -72,13 +76,19 @@ public final class HashSetRegistry: Sendable {
 
   /// The files, in order.
   public let paths: [String]
+  /// Negative lists (``NegativeList``), read again on every reload.
+  public let negativePaths: [String]
   let textReader: TextHashSetReader
   let matchOptions: MatchOptions
   private let state = Locked(Snapshot(sets: [], generation: 0, ready: false))
   private let reloads = DispatchQueue(label: "sieve.hashset-reload")
 
-  public init(paths: [String], textReader: TextHashSetReader = TextHashSetReader(), matchOptions: MatchOptions = MatchOptions()) {
+  public init(
+    paths: [String], negativePaths: [String] = [], textReader: TextHashSetReader = TextHashSetReader(),
+    matchOptions: MatchOptions = MatchOptions()
+  ) {
     self.paths = paths
+    self.negativePaths = negativePaths
     self.textReader = textReader
     self.matchOptions = matchOptions
   }
@@ -145,9 +155,18 @@ public final class HashSetRegistry: Sendable {
       report.generation = old.generation
       return report
     }
+    var negative = old.negative
+    if !negativePaths.isEmpty {
+      do {
+        negative = NegativeList(sets: try negativePaths.map { try HashSetLoader.load($0, text: textReader).set })
+      } catch {
+        report.failed.append((negativePaths.joined(separator: ", "), "negative list: \(error)"))
+        if !old.ready { return report }
+      }
+    }
     let changed = !report.reloaded.isEmpty || !old.ready
     let generation = changed ? old.generation + 1 : old.generation
-    state.withLock { $0 = Snapshot(sets: sets, generation: generation, ready: true) }
+    state.withLock { $0 = Snapshot(sets: sets, generation: generation, ready: true, negative: negative) }
     report.generation = generation
     return report
   }

@@ -36,6 +36,8 @@ public final class SieveService: Sendable {
     public var port = 8080
     /// The hash set files, served in this order.
     public var hashSetPaths: [String]
+    /// Negative lists: known false matches not to report (``NegativeList``).
+    public var negativePaths: [String] = []
     public var textReader = TextHashSetReader()
     public var matchOptions = MatchOptions()
     /// The API keys file; nil runs without keys (refused unless bound to loopback).
@@ -105,7 +107,8 @@ public final class SieveService: Sendable {
     guard !configuration.hashSetPaths.isEmpty else { throw .configuration("give at least one hash set") }
     self.configuration = configuration
     self.onEvent = onEvent
-    registry = HashSetRegistry(paths: configuration.hashSetPaths, textReader: configuration.textReader, matchOptions: configuration.matchOptions)
+    registry = HashSetRegistry(
+      paths: configuration.hashSetPaths, negativePaths: configuration.negativePaths, textReader: configuration.textReader, matchOptions: configuration.matchOptions)
     if let path = configuration.keysFile {
       do { keys = Locked(try APIKeyStore.load(path)) } catch { throw .keys(error) }
     } else {

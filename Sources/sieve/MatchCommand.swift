@@ -55,6 +55,9 @@ struct MatchCommand: ParsableCommand {
   @Option(name: .customLong("hashset"), help: "A hash set to match against (.sieveset or a text list); repeatable.")
   var hashsets: [String] = []
 
+  @Option(name: .customLong("negative"), help: "A negative list (.sieveset from `sieve review export --negative`): known false matches, not reported; repeatable.")
+  var negative: [String] = []
+
   @Option(help: "Match precomputed hashes from this file (e.g. `sieve hash --format csv` output) instead of images.")
   var hashes: String?
 
@@ -123,7 +126,17 @@ struct MatchCommand: ParsableCommand {
         throw ExitCode(ExitStatus.someFailed)
       }
     }
-    let matcher = Matcher(sets: sets, options: thresholds.matchOptions(index: index))
+    var negativeSets: [HashSet] = []
+    for path in negative {
+      do {
+        negativeSets.append(try HashSetLoader.load(path, text: text.reader).set)
+      } catch {
+        errors.write("\(error)")
+        throw ExitCode(ExitStatus.someFailed)
+      }
+    }
+    let matcher = Matcher(
+      sets: sets, options: thresholds.matchOptions(index: index), negative: negativeSets.isEmpty ? nil : NegativeList(sets: negativeSets))
     // Known videos, matched by vPDQ's rule: one matcher a set that holds any.
     let videoMatchers = VideoMatcher.matchers(
       for: sets,

@@ -67,6 +67,9 @@ struct ScanCommand: ParsableCommand {
     help: "Digests of files to skip (MD5/SHA-1/SHA-256 lists, md5sum output, NSRL RDS v2 NSRLFile.txt); repeatable.")
   var knownGood: [String] = []
 
+  @Option(name: .customLong("negative"), help: "A negative list (.sieveset from `sieve review export --negative`): known false matches, not reported; repeatable.")
+  var negative: [String] = []
+
   @Flag(help: "Abandon an unfinished scan run in this case (recorded as abandoned) and start a new one.")
   var restart = false
 
@@ -110,6 +113,7 @@ struct ScanCommand: ParsableCommand {
     var configuration = CaseScanner.Configuration(evidence: CommandLineBytes.paths(for: evidence), hashSetPaths: hashsets)
     configuration.textReader = text.reader
     configuration.knownGoodPaths = knownGood
+    configuration.negativePaths = negative
     configuration.matchOptions = thresholds.matchOptions()
     let hashing = try resources.configuration(options: HashOptions())
     (configuration.limits, configuration.workers, configuration.memoryBudget) = (hashing.limits, hashing.workers, hashing.memoryBudget)

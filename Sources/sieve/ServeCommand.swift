@@ -60,6 +60,9 @@ struct ServeStartCommand: ParsableCommand {
   @Option(name: .customLong("hashset"), help: "A hash set to serve (binary or text); repeatable.")
   var hashsets: [String] = []
 
+  @Option(name: .customLong("negative"), help: "A negative list (.sieveset from `sieve review export --negative`): known false matches, not reported; repeatable.")
+  var negative: [String] = []
+
   @Option(help: "The API keys file (made with `sieve serve keys add`).")
   var keys: String?
 
@@ -155,6 +158,7 @@ struct ServeStartCommand: ParsableCommand {
   func run() throws {
     let errors = LineWriter.standardError()
     var configuration = SieveService.Configuration(hashSetPaths: hashsets)
+    configuration.negativePaths = negative
     configuration.host = bind
     configuration.port = port
     configuration.keysFile = keys

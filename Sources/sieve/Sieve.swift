@@ -18,7 +18,7 @@ struct Sieve: ParsableCommand {
       """,
     version: ToolVersion.description,
     subcommands: [
-      HashCommand.self, MatchCommand.self, HashsetCommand.self, ScanCommand.self, ReportCommand.self, ExportCommand.self, ServeCommand.self, EvalCommand.self,
+      HashCommand.self, MatchCommand.self, HashsetCommand.self, ScanCommand.self, ReportCommand.self, ExportCommand.self, ReviewCommand.self, ServeCommand.self, EvalCommand.self,
     ]
   )
 

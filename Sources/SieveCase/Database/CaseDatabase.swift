@@ -147,6 +147,40 @@ public final class CaseDatabase: Sendable {
           ALTER TABLE matches ADD COLUMN compared_match REAL;  -- kind vpdq: share of the known video's frames matched (%)
           """)
     }
+    migrator.registerMigration("v8-review") { db in
+      // The examiner's review: an append-only ledger of decisions, each row chained to the
+      // one before by SHA-256 (ReviewLedger), the current state of each reviewed file
+      // (replayed from the ledger by `sieve review verify`), and the workspace's settings.
+      try db.execute(
+        sql: """
+          CREATE TABLE review_ledger (
+            seq INTEGER PRIMARY KEY,         -- 1, 2, 3, … without gaps
+            at TEXT NOT NULL,                -- ISO 8601, UTC
+            examiner TEXT NOT NULL,
+            run_id INTEGER NOT NULL,
+            file_id INTEGER NOT NULL REFERENCES files(id),
+            path_text TEXT NOT NULL,
+            sha256 TEXT,
+            previous_state TEXT NOT NULL, new_state TEXT NOT NULL,   -- unreviewed | confirmed | false_match
+            previous_category INTEGER, new_category INTEGER,         -- NULL: not categorised (never 0)
+            note TEXT NOT NULL,
+            previous_hash TEXT NOT NULL,     -- the row before's hash (64 zeros for the first)
+            hash TEXT NOT NULL               -- SHA-256 over this row's fields and previous_hash
+          );
+          CREATE TRIGGER review_ledger_append_only_update BEFORE UPDATE ON review_ledger
+            BEGIN SELECT RAISE(ABORT, 'the review ledger is append-only'); END;
+          CREATE TRIGGER review_ledger_append_only_delete BEFORE DELETE ON review_ledger
+            BEGIN SELECT RAISE(ABORT, 'the review ledger is append-only'); END;
+          CREATE TABLE review_state (
+            file_id INTEGER PRIMARY KEY REFERENCES files(id),
+            state TEXT NOT NULL, category INTEGER, note TEXT NOT NULL, seq INTEGER NOT NULL
+          );
+          CREATE INDEX review_state_state ON review_state(state, category);
+          CREATE TABLE review_settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+          CREATE INDEX matches_set ON matches(set_name, label, kind, distance);
+          CREATE INDEX files_run ON files(run_id, status);
+          """)
+    }
     return migrator
   }
 

@@ -20,6 +20,8 @@ public struct CaseReport: Sendable {
 
   /// One match with its file's identity.
   public struct MatchRow: Sendable, Decodable, FetchableRecord {
+    /// The file's id in the case database.
+    public var fileID: Int64 = 0
     public var path: String
     /// The path's raw bytes, to open the file again (thumbnails).
     public var pathBytes: [UInt8]
@@ -54,16 +56,23 @@ public struct CaseReport: Sendable {
     public var location: EvidenceLocation?
     /// Where the file lies inside an archive.
     public var member: ArchiveMember?
+    /// The examiner's review of the file (``ReviewLedger``).
+    public var review: ReviewState = .unreviewed
+    /// Its category (nil: not categorised).
+    public var category: Int?
+    public var reviewNote: String?
 
     enum CodingKeys: String, CodingKey {
       case path = "path_text", pathBytes = "path", size, md5, sha1, sha256, set = "set_name", entry = "entry_id", label, kind
       case distance, orientation, location, member = "archive_member", picture, expectedFalse = "expected_false"
       case isVideo = "is_video"
       case frameTime = "frame_time", frameNumber = "frame_number", queryMatch = "query_match", comparedMatch = "compared_match"
+      case fileID = "file_id", review = "review_state", category = "review_category", reviewNote = "review_note"
     }
 
     public init(from decoder: any Decoder) throws {
       let c = try decoder.container(keyedBy: CodingKeys.self)
+      fileID = try c.decodeIfPresent(Int64.self, forKey: .fileID) ?? 0
       path = try c.decode(String.self, forKey: .path)
       pathBytes = [UInt8](try c.decode(Data.self, forKey: .pathBytes))
       size = try c.decodeIfPresent(Int.self, forKey: .size)
@@ -89,6 +98,9 @@ public struct CaseReport: Sendable {
       member = try c.decodeIfPresent(String.self, forKey: .member).flatMap {
         try? JSONDecoder().decode(ArchiveMember.self, from: Data($0.utf8))
       }
+      review = try c.decodeIfPresent(String.self, forKey: .review).flatMap(ReviewState.init(rawValue:)) ?? .unreviewed
+      category = try c.decodeIfPresent(Int.self, forKey: .category)
+      reviewNote = try c.decodeIfPresent(String.self, forKey: .reviewNote)
     }
 
     init(
@@ -113,20 +125,20 @@ public struct CaseReport: Sendable {
   public var byType: [(String, Int)]
   public var matches: [MatchRow]
   public var clusters: [Cluster]
+  /// The review ledger's length and last hash (``ReviewLedger/verify(head:)``).
+  public var decisions = 0
+  public var ledgerHead: String?
+  /// The category scheme of the case's review.
+  public var scheme: CategoryScheme = .projectVIC
 
   /// Reads the report for `run` (default: the latest) from `database`.
   ///
   /// - Parameter clusterRadius: PDQ distance that links two images of the evidence into
   ///   one near-duplicate group (quality ≥ `minQuality` only).
   public static func load(from database: CaseDatabase, run requested: Int64? = nil, clusterRadius: Int = 31, minQuality: Int = 50) throws -> CaseReport {
-    try database.read { db in
-      let requestedRun = try requested ?? Int64.fetchOne(db, sql: "SELECT max(id) FROM runs")
-      guard let runID = requestedRun, let row = try CaseDatabase.RunRecord.fetchOne(db, key: runID) else {
-        throw CaseError.cannotOpen(path: database.path, reason: "the case has no scan run")
-      }
-      let run = Run(
-        id: runID, status: row.status, startedAt: row.startedAt, finishedAt: row.finishedAt, resumed: row.resumed, info: row.info,
-        notes: try String.fetchAll(db, sql: "SELECT note FROM run_notes WHERE run_id = ? ORDER BY id", arguments: [runID]))
+    let run = try loadRun(from: database, run: requested)
+    let runID = run.id
+    return try database.read { db in
       let byStatus = try Row.fetchAll(
         db, sql: "SELECT status, COUNT(*) AS n FROM files WHERE run_id = ? GROUP BY status ORDER BY status", arguments: [runID]
       ).map { ($0["status"] as String, $0["n"] as Int) }
@@ -136,15 +148,8 @@ public struct CaseReport: Sendable {
         arguments: [runID]
       ).map { ($0["t"] as String, $0["n"] as Int) }
       let matches = try MatchRow.fetchAll(
-        db,
-        sql: """
-          SELECT f.path_text, f.path, f.size, f.md5, f.sha1, f.sha256, m.set_name, m.entry_id, m.label, m.kind, m.distance,
-            m.orientation, m.picture, m.expected_false, m.frame_time, m.query_match, m.compared_match, f.location, f.archive_member,
-            (SELECT v.frame FROM video_frames v WHERE v.file_id = m.file_id AND abs(v.time - m.frame_time) < 0.0005
-              ORDER BY v.frame LIMIT 1) AS frame_number, f.status = 'video' AS is_video
-          FROM matches m JOIN files f ON f.id = m.file_id WHERE f.run_id = ?
-          ORDER BY m.set_name, m.label, f.path_text, m.frame_time, m.distance, m.entry_id
-          """, arguments: [runID])
+        db, sql: matchQuery(where: "f.run_id = ?") + " ORDER BY m.set_name, m.label, f.path_text, m.frame_time, m.distance, m.entry_id",
+        arguments: [runID])
       let hashed = try Row.fetchAll(
         db,
         sql: "SELECT path_text, pdq FROM files WHERE run_id = ? AND pdq IS NOT NULL AND pdq_quality >= ? ORDER BY path_text",
@@ -153,10 +158,37 @@ public struct CaseReport: Sendable {
         guard let hash = PDQHash(row["pdq"] as String) else { return nil }
         return (row["path_text"], hash)
       }
+      let ledger = try Row.fetchOne(db, sql: "SELECT COUNT(*) AS n, (SELECT hash FROM review_ledger ORDER BY seq DESC LIMIT 1) AS head FROM review_ledger")
       return CaseReport(
         run: run, byStatus: byStatus, byType: byType, matches: matches,
-        clusters: Self.clusters(hashed, radius: clusterRadius))
+        clusters: Self.clusters(hashed, radius: clusterRadius), decisions: ledger?["n"] ?? 0, ledgerHead: ledger?["head"],
+        scheme: try ReviewSettings.load(from: database).scheme)
     }
+  }
+
+  /// A run's record (the latest run when `requested` is nil).
+  static func loadRun(from database: CaseDatabase, run requested: Int64?) throws -> Run {
+    try database.read { db in
+      let requestedRun = try requested ?? Int64.fetchOne(db, sql: "SELECT max(id) FROM runs")
+      guard let runID = requestedRun, let row = try CaseDatabase.RunRecord.fetchOne(db, key: runID) else {
+        throw CaseError.cannotOpen(path: database.path, reason: requested.map { "the case has no scan run \($0)" } ?? "the case has no scan run")
+      }
+      return Run(
+        id: runID, status: row.status, startedAt: row.startedAt, finishedAt: row.finishedAt, resumed: row.resumed, info: row.info,
+        notes: try String.fetchAll(db, sql: "SELECT note FROM run_notes WHERE run_id = ? ORDER BY id", arguments: [runID]))
+    }
+  }
+
+  /// The query for match rows (``MatchRow``) with their files and reviews, where `condition`.
+  static func matchQuery(where condition: String) -> String {
+    """
+    SELECT f.id AS file_id, f.path_text, f.path, f.size, f.md5, f.sha1, f.sha256, m.set_name, m.entry_id, m.label, m.kind, m.distance,
+      m.orientation, m.picture, m.expected_false, m.frame_time, m.query_match, m.compared_match, f.location, f.archive_member,
+      (SELECT v.frame FROM video_frames v WHERE v.file_id = m.file_id AND abs(v.time - m.frame_time) < 0.0005
+        ORDER BY v.frame LIMIT 1) AS frame_number, f.status = 'video' AS is_video,
+      ifnull(r.state, 'unreviewed') AS review_state, r.category AS review_category, r.note AS review_note
+    FROM matches m JOIN files f ON f.id = m.file_id LEFT JOIN review_state r ON r.file_id = f.id WHERE \(condition)
+    """
   }
 
   /// Groups images whose PDQ hashes are within `radius` (single linkage, through an

@@ -55,6 +55,12 @@ enum Thumbnail {
 
   /// A thumbnail of a picture: scaled to fit `side` by box averages, as a JPEG data URI.
   static func dataURI(of image: PixelImage, side: Int) -> String? {
+    jpeg(of: image, side: side).map { "data:image/jpeg;base64," + Data($0).base64EncodedString() }
+  }
+
+  /// A thumbnail of a picture as JPEG bytes: scaled to fit `side` by box averages, in grey
+  /// when asked.
+  static func jpeg(of image: PixelImage, side: Int, greyscale: Bool = false) -> [UInt8]? {
     let scale = max(1, (max(image.width, image.height) + side - 1) / side)
     let width = max(1, image.width / scale), height = max(1, image.height / scale)
     let channels = image.layout.channels
@@ -74,8 +80,34 @@ enum Thumbnail {
         }
       }
     }
-    guard let jpeg = try? JPEGEncoder.encode(PixelImage(width: width, height: height, layout: image.layout, pixels: pixels), quality: 70)
+    var small = PixelImage(width: width, height: height, layout: image.layout, pixels: pixels)
+    if greyscale, channels == 3 {
+      var grey = [UInt8](repeating: 0, count: width * height)
+      for i in 0..<(width * height) {
+        let r = 299 * Int(pixels[3 * i]), g = 587 * Int(pixels[3 * i + 1]), b = 114 * Int(pixels[3 * i + 2])
+        grey[i] = UInt8((r + g + b) / 1000)
+      }
+      small = PixelImage(width: width, height: height, layout: .gray, pixels: grey)
+    }
+    return try? JPEGEncoder.encode(small, quality: 75)
+  }
+
+  /// A picture or a video frame of a recorded file, read back read-only and checked by its
+  /// SHA-256: the picture, or the video's frame `frame` (its first when nil).
+  static func picture(
+    _ path: RawPath, location: EvidenceLocation?, member: ArchiveMember?, size: Int?, expectedSHA256: String?, video: Bool, frame: Int?,
+    reader: inout RecordedFileReader, limits: DecodingLimits = .default
+  ) -> PixelImage? {
+    guard
+      let bytes = scannedBytes(
+        path, location: location, member: member, size: size, expectedSHA256: expectedSHA256, reader: &reader, maxBytes: limits.maxBytes)
     else { return nil }
-    return "data:image/jpeg;base64," + Data(jpeg).base64EncodedString()
+    if video {
+      var limitsForVideo = VideoLimits.default
+      limitsForVideo.maxSeconds = 120
+      let number = frame ?? 0
+      return (try? VideoHasher(limits: limitsForVideo).frames([number], of: bytes))?[number]
+    }
+    return try? ImageDecoder(limits: limits).decodeImage(bytes)
   }
 }

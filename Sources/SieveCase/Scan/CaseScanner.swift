@@ -34,6 +34,9 @@ public struct CaseScanner: Sendable {
     public var textReader = TextHashSetReader()
     /// Known-good digest lists: files whose digest is in one are not decoded.
     public var knownGoodPaths: [String] = []
+    /// Negative lists: known false matches not to report (``NegativeList``), such as
+    /// `sieve review` exports.
+    public var negativePaths: [String] = []
     /// Match thresholds.
     public var matchOptions = MatchOptions()
     /// Limits, workers and the memory budget of the hashing.
@@ -141,7 +144,9 @@ public struct CaseScanner: Sendable {
     let start = Date()
     let source = source
     let (sets, setRecords) = try loadSets()
-    let matcher = Matcher(sets: sets, options: configuration.matchOptions)
+    let (negativeSets, negativeRecords) = try loadSets(configuration.negativePaths)
+    let matcher = Matcher(
+      sets: sets, options: configuration.matchOptions, negative: negativeSets.isEmpty ? nil : NegativeList(sets: negativeSets))
     // Known videos, by vPDQ's rule (python-threatexchange's 80 % and 0 %).
     let videoMatchers = VideoMatcher.matchers(for: sets, options: VideoMatcher.Options(configuration.matchOptions))
     let knownGood = try loadKnownGood()
@@ -149,7 +154,7 @@ public struct CaseScanner: Sendable {
 
     let database = try CaseDatabase(folder: caseFolder)
     let info = CaseDatabase.RunInfo(
-      toolVersion: ToolVersion.description, parameters: parameters(knownGood: knownGood?.records ?? []), hashSets: setRecords,
+      toolVersion: ToolVersion.description, parameters: parameters(knownGood: knownGood?.records ?? [], negative: negativeRecords), hashSets: setRecords,
       evidence: source.roots.map(\.description), examiner: configuration.examiner, caseID: configuration.caseID,
       host: ProcessInfo.processInfo.hostName)
     if configuration.restart { try database.abandonUnfinishedRuns() }
@@ -363,10 +368,10 @@ public struct CaseScanner: Sendable {
   }
 
   /// Loads the hash sets, each recorded with its version and its file's SHA-256.
-  func loadSets() throws(CaseError) -> ([HashSet], [HashSetRecord]) {
+  func loadSets(_ paths: [String]? = nil) throws(CaseError) -> ([HashSet], [HashSetRecord]) {
     var sets: [HashSet] = []
     var records: [HashSetRecord] = []
-    for path in configuration.hashSetPaths {
+    for path in paths ?? configuration.hashSetPaths {
       do {
         var digest = SHA256()
         let loaded = try HashSetLoader.load(path, text: configuration.textReader) { digest.update(bufferPointer: $0) }
@@ -401,7 +406,7 @@ public struct CaseScanner: Sendable {
   }
 
   /// The run's parameters: everything that changes its results.
-  func parameters(knownGood: [String]) -> ScanParameters {
+  func parameters(knownGood: [String], negative: [HashSetRecord] = []) -> ScanParameters {
     let text = configuration.textReader
     var options = HashOptions()
     configuration.strategy.apply(to: &options)
@@ -415,6 +420,6 @@ public struct CaseScanner: Sendable {
       followSymlinks: configuration.followSymlinks, carve: configuration.carve ? true : nil, archives: configuration.archives,
       orientations: options.orientations ? "blurred-plane" : nil,
       strategy: [.dihedral, .orientations].contains(configuration.strategy) ? nil : configuration.strategy.rawValue, fast: configuration.fast, tool: ToolVersion.description, setLabel: text.label,
-      setType: text.type?.rawValue ?? "", setFormat: text.format?.rawValue ?? "", knownGood: knownGood)
+      setType: text.type?.rawValue ?? "", setFormat: text.format?.rawValue ?? "", knownGood: knownGood, negative: negative.isEmpty ? nil : negative)
   }
 }

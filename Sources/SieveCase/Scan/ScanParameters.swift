@@ -38,12 +38,15 @@ public struct ScanParameters: Sendable, Codable, Equatable {
   public var setFormat: String
   /// The known-good lists, each as `path sha256=…` (their contents, not only their names).
   public var knownGood: [String]
+  /// The negative lists (known false matches not reported), as their sets are recorded;
+  /// nil (absent) when none was given.
+  public var negative: [HashSetRecord]? = nil
 
   enum CodingKeys: String, CodingKey {
     case maxDistance = "max_distance", phashMaxDistance = "phash_max_distance", minQuality = "min_quality"
     case pdqMode = "pdq_mode", dihedral, maxPixels = "max_pixels", maxPixelsPerByte = "max_pixels_per_byte"
     case maxBytes = "max_bytes", maxSeconds = "max_seconds", followSymlinks = "follow_symlinks", carve, archives, orientations, strategy, fast, tool
-    case setLabel = "set_label", setType = "set_type", setFormat = "set_format", knownGood = "known_good"
+    case setLabel = "set_label", setType = "set_type", setFormat = "set_format", knownGood = "known_good", negative
   }
 }
 

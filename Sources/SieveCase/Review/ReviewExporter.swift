@@ -1,0 +1,111 @@
+import Foundation
+import GRDB
+import SieveCore
+import SieveHashSets
+import SievePipeline
+import SieveSystem
+
+/// What the examiner's decisions feed, as hash sets:
+///
+/// - the **negative list**: the files found to be false matches, so that `match`, `scan`
+///   and `serve` given it (`--negative`) stop reporting those known false hits;
+/// - the **case's own set**: confirmed and categorised files, with their PDQ, pHash,
+///   digests (and a video's frames), the category as label, so that the unit's database
+///   grows from its cases.
+///
+/// Both are written as `.sieveset` files (atomically, outside the evidence), and each
+/// written file's SHA-256 is recorded in the case as a report (format `negative-list` or
+/// `hashset`).
+public struct ReviewExporter: Sendable {
+  public let browser: CaseBrowser
+
+  public init(browser: CaseBrowser) {
+    self.browser = browser
+  }
+
+  /// Which set to build.
+  public enum Kind: String, Sendable, CaseIterable {
+    /// Files decided false matches.
+    case negative
+    /// Files confirmed, and files given a category.
+    case confirmed
+  }
+
+  /// The set of `kind` for the reviewed run: one entry per file, named by its SHA-256 (or
+  /// path, for a file without one). A negative entry's label says which known entries it
+  /// was falsely matched with; a confirmed entry's label is its category's number (empty
+  /// when not categorised).
+  public func hashSet(_ kind: Kind) throws -> HashSet {
+    let runID = browser.run.id
+    let caseID = browser.run.info.caseID
+    return try browser.database.read { db in
+      let condition =
+        kind == .negative
+        ? "r.state = 'false_match'" : "(r.state = 'confirmed' OR (r.category IS NOT NULL AND r.state != 'false_match'))"
+      let rows = try Row.fetchAll(
+        db,
+        sql: """
+          SELECT f.id, f.path_text, f.md5, f.sha1, f.sha256, f.pdq, f.pdq_quality, f.phash, r.category,
+            (SELECT group_concat(m.set_name || ' ' || m.entry_id, '; ') FROM matches m WHERE m.file_id = f.id) AS matched
+          FROM files f JOIN review_state r ON r.file_id = f.id WHERE f.run_id = ? AND \(condition) ORDER BY f.path_text, f.id
+          """, arguments: [runID])
+      let name = (kind == .negative ? "negative-" : "confirmed-") + (caseID.isEmpty ? "case" : caseID)
+      var set = HashSet(name: name)
+      for row in rows {
+        let path: String = row["path_text"]
+        var entry = HashSetEntry(
+          id: (row["sha256"] as String?) ?? path,
+          label: kind == .negative
+            ? "false match of " + ((row["matched"] as String?) ?? "-") : (row["category"] as Int?).map(String.init) ?? "",
+          pdq: (row["pdq"] as String?).flatMap(PDQHash.init), pdqQuality: row["pdq_quality"],
+          phash: (row["phash"] as String?).flatMap(PHash.init),
+          md5: (row["md5"] as String?).flatMap { try? ExactDigest(kind: .md5, hex: $0) },
+          sha1: (row["sha1"] as String?).flatMap { try? ExactDigest(kind: .sha1, hex: $0) },
+          sha256: (row["sha256"] as String?).flatMap { try? ExactDigest(kind: .sha256, hex: $0) })
+        if kind == .confirmed {
+          entry.vpdq = try Row.fetchAll(
+            db, sql: "SELECT frame, time, pdq, quality FROM video_frames WHERE file_id = ? ORDER BY frame", arguments: [row["id"] as Int64]
+          ).compactMap { f in
+            PDQHash(f["pdq"] as String).map { VPDQFeature(frameNumber: f["frame"], hash: $0, quality: f["quality"], timestamp: f["time"]) }
+          }
+        }
+        if !entry.isEmpty { set.append(entry) }
+      }
+      return set
+    }
+  }
+
+  /// Builds the set of `kind` as `.sieveset` bytes and records their SHA-256 in the case
+  /// (with `path` where they are written, nil for a download).
+  public func encoded(_ kind: Kind) throws -> (set: HashSet, bytes: [UInt8], sha256: String) {
+    let set = try hashSet(kind)
+    let bytes = BinaryHashSet.encode(set)
+    let sha256 = bytes.withUnsafeBytes { FileDigests(of: $0).sha256.hexString }
+    try record(kind, path: nil, sha256: sha256, bytes: bytes.count)
+    return (set, bytes, sha256)
+  }
+
+  private func record(_ kind: Kind, path: String?, sha256: String, bytes: Int) throws {
+    try browser.database.recordReport(
+      run: browser.run.id, format: kind == .negative ? "negative-list" : "hashset", path: path, sha256: sha256, bytes: bytes)
+  }
+
+  /// Builds the set of `kind` and writes it to `path` as `.sieveset` (atomically),
+  /// refusing a path inside the evidence; records its SHA-256 in the case.
+  @discardableResult
+  public func write(_ kind: Kind, to path: String) throws -> (set: HashSet, sha256: String) {
+    if let root = EvidenceGuard.root(containing: RawPath(path), evidence: browser.run.info.evidence.map(RawPath.init)) {
+      throw CaseError.cannotOpen(path: path, reason: "the set would be written inside the evidence \(root); choose another place")
+    }
+    let set = try hashSet(kind)
+    let bytes = BinaryHashSet.encode(set)
+    do {
+      try FileSystem.writeAtomically(bytes, to: path, mode: 0o644)
+    } catch {
+      throw CaseError.cannotOpen(path: path, reason: "\(error)")
+    }
+    let sha256 = bytes.withUnsafeBytes { FileDigests(of: $0).sha256.hexString }
+    try record(kind, path: path, sha256: sha256, bytes: bytes.count)
+    return (set, sha256)
+  }
+}

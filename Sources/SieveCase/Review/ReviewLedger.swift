@@ -1,0 +1,222 @@
+import Crypto
+import Foundation
+import GRDB
+
+/// The examiner's decisions on a case, appended to a ledger in the case database.
+///
+/// Every decision on every file is one row of `review_ledger`: who, when, which file
+/// (its path and SHA-256 as scanned), the state and category before and after, and the
+/// note. Each row carries the SHA-256 of its fields and of the row before, so that
+/// ``verify()`` finds any row edited, removed or moved; the database also refuses updates
+/// and deletes of the table. `review_state` holds each file's current state, written in the
+/// same transaction as its row, and ``verify()`` replays the ledger to check it too.
+public struct ReviewLedger: Sendable {
+  let database: CaseDatabase
+
+  public init(database: CaseDatabase) {
+    self.database = database
+  }
+
+  /// The hash a chain starts from.
+  public static let genesis = String(repeating: "0", count: 64)
+
+  /// Longest note kept with a decision, in characters.
+  public static let maxNoteLength = 4000
+
+  /// One ledger row.
+  public struct Entry: Sendable, Equatable, Codable, FetchableRecord {
+    public var seq: Int64
+    public var at: String
+    public var examiner: String
+    public var runID: Int64
+    public var fileID: Int64
+    public var path: String
+    public var sha256: String?
+    public var previousState: ReviewState
+    public var newState: ReviewState
+    public var previousCategory: Int?
+    public var newCategory: Int?
+    public var note: String
+    public var previousHash: String
+    public var hash: String
+
+    enum CodingKeys: String, CodingKey {
+      case seq, at, examiner, runID = "run_id", fileID = "file_id", path = "path_text", sha256
+      case previousState = "previous_state", newState = "new_state", previousCategory = "previous_category"
+      case newCategory = "new_category", note, previousHash = "previous_hash", hash
+    }
+
+    /// The SHA-256 this row must carry: over every field, each as its length and bytes (so
+    /// that no two different rows read the same), then the previous row's hash.
+    public var expectedHash: String {
+      let fields: [String] = [
+        String(seq), at, examiner, String(runID), String(fileID), path, sha256 ?? "-", previousState.rawValue, newState.rawValue,
+        previousCategory.map(String.init) ?? "-", newCategory.map(String.init) ?? "-", note, previousHash,
+      ]
+      var bytes: [UInt8] = Array("sieve-review-ledger-v1\n".utf8)
+      for field in fields {
+        let utf8 = Array(field.utf8)
+        bytes += Array("\(utf8.count):".utf8) + utf8 + [0x0A]
+      }
+      return SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+    }
+  }
+
+  /// A file's current review.
+  public struct Review: Sendable, Equatable {
+    public var state: ReviewState
+    public var category: Int?
+    public var note: String
+
+    public static let none = Review(state: .unreviewed, category: nil, note: "")
+  }
+
+  /// Appends one decision for each of `files` (ids of the `files` table), in one
+  /// transaction: all are recorded or none. A file whose state and category would not
+  /// change is still recorded when the decision carries a note.
+  ///
+  /// - Returns: the rows appended.
+  /// - Throws: ``CaseError/badDecision(_:)`` for an unknown file, a category the scheme
+  ///   lacks, an empty examiner or a note too long.
+  @discardableResult
+  public func record(
+    _ action: ReviewAction, files: [Int64], examiner: String, note: String = "", scheme: CategoryScheme, at date: Date = Date()
+  ) throws -> [Entry] {
+    let examiner = examiner.trimmingCharacters(in: .whitespacesAndNewlines)
+    guard !examiner.isEmpty else { throw CaseError.badDecision("the examiner's name is needed (--examiner)") }
+    guard note.count <= Self.maxNoteLength else { throw CaseError.badDecision("the note is longer than \(Self.maxNoteLength) characters") }
+    if case .categorise(let id?) = action, scheme.category(id) == nil {
+      throw CaseError.badDecision("category \(id) is not in the scheme \(scheme.name)")
+    }
+    if case .note = action, note.isEmpty { throw CaseError.badDecision("a note decision needs a note") }
+    let timestamp = CaseDatabase.timestamp(date)
+    return try database.queue.write { db in
+      var entries: [Entry] = []
+      let last = try Row.fetchOne(db, sql: "SELECT seq, hash FROM review_ledger ORDER BY seq DESC LIMIT 1")
+      var seq: Int64 = last?["seq"] ?? 0
+      var previousHash: String = last?["hash"] ?? Self.genesis
+      for file in Set(files).sorted() {
+        guard let row = try Row.fetchOne(db, sql: "SELECT run_id, path_text, sha256 FROM files WHERE id = ?", arguments: [file]) else {
+          throw CaseError.badDecision("no file \(file) in this case")
+        }
+        let current = try Self.review(of: file, db)
+        let (state, category) = action.apply(to: current.state, category: current.category)
+        if state == current.state, category == current.category, note.isEmpty, action != .reset { continue }
+        seq += 1
+        var entry = Entry(
+          seq: seq, at: timestamp, examiner: examiner, runID: row["run_id"], fileID: file, path: row["path_text"], sha256: row["sha256"],
+          previousState: current.state, newState: state, previousCategory: current.category, newCategory: category, note: note,
+          previousHash: previousHash, hash: "")
+        entry.hash = entry.expectedHash
+        try db.execute(
+          sql: """
+            INSERT INTO review_ledger (seq, at, examiner, run_id, file_id, path_text, sha256, previous_state, new_state,
+              previous_category, new_category, note, previous_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+          arguments: [
+            entry.seq, entry.at, entry.examiner, entry.runID, entry.fileID, entry.path, entry.sha256, entry.previousState.rawValue,
+            entry.newState.rawValue, entry.previousCategory, entry.newCategory, entry.note, entry.previousHash, entry.hash,
+          ])
+        try db.execute(
+          sql: "INSERT OR REPLACE INTO review_state (file_id, state, category, note, seq) VALUES (?, ?, ?, ?, ?)",
+          arguments: [file, state.rawValue, category, note.isEmpty ? current.note : note, seq])
+        previousHash = entry.hash
+        entries.append(entry)
+      }
+      return entries
+    }
+  }
+
+  /// The current review of a file.
+  public func review(of file: Int64) throws -> Review {
+    try database.read { try Self.review(of: file, $0) }
+  }
+
+  static func review(of file: Int64, _ db: Database) throws -> Review {
+    guard let row = try Row.fetchOne(db, sql: "SELECT state, category, note FROM review_state WHERE file_id = ?", arguments: [file]) else {
+      return .none
+    }
+    return Review(state: ReviewState(rawValue: row["state"]) ?? .unreviewed, category: row["category"], note: row["note"])
+  }
+
+  /// A file's ledger rows, oldest first.
+  public func history(of file: Int64) throws -> [Entry] {
+    try database.read { db in
+      try Entry.fetchAll(db, sql: "SELECT * FROM review_ledger WHERE file_id = ? ORDER BY seq", arguments: [file])
+    }
+  }
+
+  /// The whole ledger, oldest first.
+  public func entries() throws -> [Entry] {
+    try database.read { db in try Entry.fetchAll(db, sql: "SELECT * FROM review_ledger ORDER BY seq") }
+  }
+
+  /// What ``verify()`` found.
+  public struct Verification: Sendable, Equatable {
+    /// Rows checked.
+    public var rows: Int
+    /// The last row's hash: note it (reports print it) to detect, later, rows cut off the end.
+    public var head: String
+    /// Each problem found, for people ("row 7: its hash does not match its fields (edited)").
+    public var problems: [String]
+    public var isIntact: Bool { problems.isEmpty }
+  }
+
+  /// Checks the chain: sequence numbers 1, 2, 3… without gaps, each row's hash over its
+  /// fields, each row's link to the one before, and the current states replayed from the
+  /// ledger against `review_state`. When `head` is given (a hash noted earlier), it must be
+  /// a row's hash, so that rows cut off the end are found too.
+  public func verify(head expected: String? = nil) throws -> Verification {
+    try database.read { db in
+      var problems: [String] = []
+      var previous = Self.genesis
+      var count = 0
+      var replayed: [Int64: (ReviewState, Int?)] = [:]
+      var seenHead = expected == nil
+      let rows = try Row.fetchCursor(db, sql: "SELECT * FROM review_ledger ORDER BY seq")
+      while let row = try rows.next() {
+        count += 1
+        let seq: Int64 = row["seq"]
+        guard let previousState = ReviewState(rawValue: row["previous_state"]), let newState = ReviewState(rawValue: row["new_state"]) else {
+          problems.append("row \(seq): an unknown state (edited)")
+          previous = row["hash"]
+          continue
+        }
+        let entry = Entry(
+          seq: seq, at: row["at"], examiner: row["examiner"], runID: row["run_id"], fileID: row["file_id"], path: row["path_text"],
+          sha256: row["sha256"], previousState: previousState, newState: newState, previousCategory: row["previous_category"],
+          newCategory: row["new_category"], note: row["note"], previousHash: row["previous_hash"], hash: row["hash"])
+        if seq != Int64(count) {
+          problems.append(
+            seq > Int64(count) ? "row \(seq): rows \(count)…\(seq - 1) are missing (removed)" : "row \(seq): out of order (moved or renumbered)")
+          count = Int(seq)
+        }
+        if entry.previousHash != previous {
+          problems.append("row \(seq): it does not link to the row before it (a row before it was removed, moved or edited)")
+        }
+        if entry.hash != entry.expectedHash { problems.append("row \(seq): its hash does not match its fields (edited)") }
+        let before = replayed[entry.fileID] ?? (.unreviewed, nil)
+        if before.0 != entry.previousState || before.1 != entry.previousCategory {
+          problems.append("row \(seq): its previous state is not what the rows before it left (a row was removed or edited)")
+        }
+        replayed[entry.fileID] = (entry.newState, entry.newCategory)
+        if entry.hash == expected { seenHead = true }
+        previous = entry.hash
+      }
+      if !seenHead, let expected {
+        problems.append("the noted head \(expected) is not in the ledger (rows were cut off the end, or the ledger was rewritten)")
+      }
+      var stored: [Int64: (ReviewState, Int?)] = [:]
+      for row in try Row.fetchAll(db, sql: "SELECT file_id, state, category FROM review_state") {
+        stored[row["file_id"]] = (ReviewState(rawValue: row["state"]) ?? .unreviewed, row["category"])
+      }
+      for (file, state) in replayed where stored[file].map({ $0.0 != state.0 || $0.1 != state.1 }) ?? true {
+        problems.append("file \(file): its current review (review_state) is not what the ledger says")
+      }
+      for file in stored.keys where replayed[file] == nil {
+        problems.append("file \(file): a current review with no decision in the ledger")
+      }
+      return Verification(rows: count, head: previous, problems: problems)
+    }
+  }
+}
