@@ -236,9 +236,19 @@ let package = Package(
       swiftSettings: swiftSettings
     ),
     .testTarget(
+      name: "SieveReviewTests",
+      dependencies: [
+        "SieveReview", "SieveCase", "SieveCore", "SieveImaging", "SievePipeline", "SieveTestSupport",
+        .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdTesting", package: "hummingbird"),
+        .product(name: "HTTPTypes", package: "swift-http-types"), .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "GRDB", package: "GRDB.swift"),
+      ],
+      swiftSettings: swiftSettings
+    ),
+    .testTarget(
       name: "SieveCaseTests",
       dependencies: [
-        "SieveCase", "SieveCore", "SieveEvidence", "SieveMatching", "SievePipeline", "SieveTestSupport",
+        "SieveCase", "SieveCore", "SieveEvidence", "SieveHashSets", "SieveMatching", "SievePipeline", "SieveTestSupport",
         .product(name: "GRDB", package: "GRDB.swift"),
       ],
       swiftSettings: swiftSettings),

@@ -135,8 +135,8 @@ extension ReviewApp {
       if padded.count < top { padded += [Int](repeating: 0, count: top - padded.count) }
       charts.append([
         "kind": kind == "pdq" ? "PDQ (distance of 256 bits)" : kind == "phash" ? "pHash (distance of 64 bits)" : kind,
-        "svg": SVGChart.bars(
-          padded, labels: padded.indices.map(String.init), labelEvery: max(1, top / 8), title: "\(kind) matches by distance"),
+        "svg": PageValues.Markup(SVGChart.bars(
+          padded, labels: padded.indices.map(String.init), labelEvery: max(1, top / 8), title: "\(kind) matches by distance")),
       ])
     }
     let timeline = o.timeline.suffix(240)
@@ -148,17 +148,18 @@ extension ReviewApp {
       "sets": run.info.hashSets.map { ["name": $0.name, "entries": $0.entries, "path": $0.path] }, "notes": run.notes,
       "byStatus": o.filesByStatus.map { ["name": $0.0, "count": $0.1] }, "byType": o.filesByType.map { ["name": $0.0, "count": $0.1] },
       "distanceCharts": charts,
-      "setChart": SVGChart.horizontal(
-        o.bySetAndLabel.prefix(20).map { ("\($0.set)\($0.label.isEmpty ? "" : " · " + $0.label)", $0.files) }, title: "matched files by set and label"),
+      "setChart": PageValues.Markup(SVGChart.horizontal(
+        o.bySetAndLabel.prefix(20).map { ("\($0.set)\($0.label.isEmpty ? "" : " · " + $0.label)", $0.files) }, title: "matched files by set and label")),
       "bySetAndLabel": o.bySetAndLabel.map {
         ["set": $0.set, "label": $0.label.isEmpty ? "(none)" : $0.label, "files": $0.files, "setQuery": Self.q($0.set), "labelQuery": Self.q($0.label)]
       },
       "byCategory": o.byCategory.map { ["name": scheme.title($0.0), "count": $0.1, "query": $0.0.map(String.init) ?? "none"] },
-      "timelineChart": timeline.isEmpty
-        ? "<p class=\"muted\">No modification times recorded.</p>"
-        : SVGChart.bars(
-          timeline.map(\.files), labels: timeline.map(\.month), overlay: timeline.map(\.matched), labelEvery: max(1, timeline.count / 8),
-          title: "files by modification month (matched files in the second colour)"),
+      "timelineChart": PageValues.Markup(
+        timeline.isEmpty
+          ? "<p class=\"muted\">No modification times recorded.</p>"
+          : SVGChart.bars(
+            timeline.map(\.files), labels: timeline.map(\.month), overlay: timeline.map(\.matched), labelEvery: max(1, timeline.count / 8),
+            title: "files by modification month (matched files in the second colour)")),
     ]
     return page("overview", title: "Overview", nav: "navOverview", values)
   }

@@ -20,9 +20,10 @@ struct ReviewPages: Sendable {
     library = MustacheLibrary(templates: templates)
   }
 
-  /// The page `template` rendered with `values` over the values every page has.
+  /// The page `template` rendered with `values` over the values every page has; every
+  /// string escaped first (``PageValues``: templates print values with `{{{…}}}`).
   func render(_ template: String, _ values: [String: Any], common: [String: Any]) -> String {
-    library.render(common.merging(values) { _, new in new }, withTemplate: template) ?? ""
+    library.render(PageValues.escaped(common.merging(values) { _, new in new }), withTemplate: template) ?? ""
   }
 
   static let script = String(decoding: PackageResources.review_js, as: UTF8.self)

@@ -59,7 +59,14 @@ struct SessionGuard: RouterMiddleware {
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 
   func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-    var response = try await check(request, context: context, next: next)
+    var response: Response
+    do {
+      response = try await check(request, context: context, next: next)
+    } catch let error as HTTPError {
+      response = Self.plain(error.status, error.status == .notFound ? "No such page." : error.body ?? "\(error.status)")
+    } catch {
+      response = Self.plain(.internalServerError, "The review app failed on this request: \(error)")
+    }
     response.headers[.contentSecurityPolicy] = Self.contentSecurityPolicy
     response.headers[.xContentTypeOptions] = "nosniff"
     response.headers[HTTPField.Name("X-Frame-Options")!] = "DENY"

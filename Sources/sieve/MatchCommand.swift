@@ -183,7 +183,8 @@ struct MatchCommand: ParsableCommand {
       failures += walkFailures
       var configuration = try resources.configuration(options: options)
       // Exact-digest sets are matched on every file read, images or not.
-      configuration.digests = sets.contains { !$0.digests.isEmpty }
+      // (A negative list's digests name files found to be false matches.)
+      configuration.digests = (sets + negativeSets).contains { !$0.digests.isEmpty }
       configuration.video = videos.hasher(files: files.count, workers: configuration.workers)
       let batch = BatchHasher(configuration: configuration)
       let progress = Progress(total: files.count, enabled: !quiet)

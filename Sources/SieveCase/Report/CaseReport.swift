@@ -138,6 +138,7 @@ public struct CaseReport: Sendable {
   public static func load(from database: CaseDatabase, run requested: Int64? = nil, clusterRadius: Int = 31, minQuality: Int = 50) throws -> CaseReport {
     let run = try loadRun(from: database, run: requested)
     let runID = run.id
+    let scheme = try ReviewSettings.load(from: database).scheme
     return try database.read { db in
       let byStatus = try Row.fetchAll(
         db, sql: "SELECT status, COUNT(*) AS n FROM files WHERE run_id = ? GROUP BY status ORDER BY status", arguments: [runID]
@@ -162,7 +163,7 @@ public struct CaseReport: Sendable {
       return CaseReport(
         run: run, byStatus: byStatus, byType: byType, matches: matches,
         clusters: Self.clusters(hashed, radius: clusterRadius), decisions: ledger?["n"] ?? 0, ledgerHead: ledger?["head"],
-        scheme: try ReviewSettings.load(from: database).scheme)
+        scheme: scheme)
     }
   }
 

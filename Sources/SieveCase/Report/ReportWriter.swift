@@ -1,4 +1,5 @@
 import Foundation
+import Mustache
 import SieveCore
 import SieveEvidence
 import SievePipeline
@@ -62,6 +63,7 @@ public enum ReportWriter {
         "evidence": r.run.info.evidence,
         "files_by_status": Dictionary(uniqueKeysWithValues: r.byStatus),
         "files_by_type": Dictionary(uniqueKeysWithValues: r.byType), "notes": r.run.notes,
+        "review": ["decisions": r.decisions, "ledger_head": r.ledgerHead ?? NSNull(), "scheme": r.scheme.name] as [String: Any],
       ]))
     for m in r.matches {
       lines.append(
@@ -75,6 +77,7 @@ public enum ReportWriter {
           "allocation": m.location?.allocation.rawValue ?? NSNull(), "location": m.location.map(locationObject) ?? NSNull(),
           "archive": m.member.map { $0.containerPath(of: RawPath(bytes: m.pathBytes)).description } ?? NSNull(),
           "archive_member": m.member.map(\.memberPath) ?? NSNull(),
+          "review": m.review.rawValue, "category": m.category ?? NSNull(), "review_note": m.reviewNote ?? NSNull(),
         ]))
     }
     for (i, c) in r.clusters.enumerated() {
@@ -83,9 +86,10 @@ public enum ReportWriter {
     return lines.joined(separator: "\n") + "\n"
   }
 
-  /// VICS-style JSON: one media record per matched file. Fields written (a subset of the
-  /// Project VIC data model): `MediaID` (1, 2, …), `Category` (the matched entry's label:
-  /// a number when the label is one, else the label text), `MD5`, `SHA1`, `MediaSize`,
+  /// VICS-style JSON: one media record per matched file, false matches (by the review) left
+  /// out. Fields written (a subset of the Project VIC data model): `MediaID` (1, 2, …),
+  /// `Category` (a confirmed file's category from the review; else the matched entry's
+  /// label: a number when the label is one, else the label text), `MD5`, `SHA1`, `MediaSize`,
   /// `RelativeFilePath` (relative to the evidence path it was found under), `FileName`,
   /// and `Comments` listing the matches (set, entry, kind, distance, orientation).
   static func vics(_ r: CaseReport) -> String {
@@ -93,7 +97,8 @@ public enum ReportWriter {
       .map { $0.hasSuffix("/") ? $0 : $0 + "/" }
     var order: [String] = []
     var byPath: [String: [CaseReport.MatchRow]] = [:]
-    for m in r.matches {
+    // Files the examiner found to be false matches are left out.
+    for m in r.matches where m.review != .falseMatch {
       if byPath[m.path] == nil { order.append(m.path) }
       byPath[m.path, default: []].append(m)
     }
@@ -116,7 +121,12 @@ public enum ReportWriter {
         "Comments": rows.map { "\($0.set):\($0.entry) \($0.kind) \($0.distance)\($0.orientation.map { " " + $0 } ?? "")" }
           .joined(separator: "; "),
       ]
-      if !label.isEmpty { record["Category"] = Int(label).map { $0 as Any } ?? label }
+      // A confirmed file carries the examiner's category; others the matched entry's label.
+      if first.review == .confirmed, let category = first.category {
+        record["Category"] = category
+      } else if !label.isEmpty {
+        record["Category"] = Int(label).map { $0 as Any } ?? label
+      }
       media.append(record)
     }
     let document: [String: Any] = [
@@ -141,6 +151,8 @@ public enum ReportWriter {
         "# evidence: \(jsonText(i.evidence))", "# parameters: \(jsonText(i.parameters))",
         "# hash sets: \(jsonText(i.hashSets))",
       ] + r.run.notes.map { "# note: \($0)" } + [
+        "# review: \(r.decisions) decisions in the ledger\(r.ledgerHead.map { ", head " + $0 } ?? ""); categories: \(r.scheme.name)"
+      ] + [
         "# text cells starting with = + - @ are prefixed with ' so that spreadsheets do not run them as formulas"
       ]
     ).map { line in
@@ -148,7 +160,8 @@ public enum ReportWriter {
     }
     lines.append(
       "path,size,md5,sha1,sha256,set,entry,label,kind,distance,orientation,allocation,image,volume,file_system,"
-        + "path_in_file_system,metadata_address,archive,archive_member,picture,expected_false_matches,frame_time,query_match,compared_match")
+        + "path_in_file_system,metadata_address,archive,archive_member,picture,expected_false_matches,frame_time,query_match,compared_match,"
+        + "review,category")
     for m in r.matches {
       let cells: [String] = [
         CSVField.spreadsheetSafe(m.path), m.size.map(String.init) ?? "", m.md5 ?? "", m.sha1 ?? "", m.sha256 ?? "",
@@ -170,7 +183,8 @@ public enum ReportWriter {
         m.picture ?? "", m.expectedFalse.map { String(format: "%.2g", $0) } ?? "", m.frameTime.map { String(format: "%.3f", $0) } ?? "",
         m.queryMatch.map { String(format: "%.1f", $0) } ?? "", m.comparedMatch.map { String(format: "%.1f", $0) } ?? "",
       ]
-      lines.append((cells + place + archive + quality).map(CSVField.quote).joined(separator: ","))
+      let review = [m.review.rawValue, m.category.map(String.init) ?? ""]
+      lines.append((cells + place + archive + quality + review).map(CSVField.quote).joined(separator: ","))
     }
     return lines.joined(separator: "\n") + "\n"
   }
@@ -178,111 +192,131 @@ public enum ReportWriter {
   /// `s` escaped for HTML (``HTMLText/escape(_:replacingControls:)``).
   static func escape(_ s: String) -> String { HTMLText.escape(s) }
 
-  /// The report page's Content-Security-Policy: no script, no network; only its own inline
-  /// style and `data:` thumbnails. A tag that escaping missed still could not run or load.
-  static let contentSecurityPolicy =
-    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'none'; base-uri 'none'"
+  // The report page's Content-Security-Policy (in its template): no script, no network;
+  // only its own inline style and `data:` thumbnails. A tag that escaping missed still
+  // could not run or load.
+
+  /// The report page's template (the review app's look: ``PageStyle``).
+  static let template: MustacheTemplate? = try? MustacheTemplate(string: String(decoding: PackageResources.report_mustache, as: UTF8.self))
+
+  /// A scan parameter's name for people.
+  static let parameterNames: [String: String] = [
+    "max_distance": "PDQ: largest distance matched", "phash_max_distance": "pHash: largest distance matched",
+    "min_quality": "PDQ: least quality matched", "pdq_mode": "PDQ mode", "dihedral": "Turned and mirrored pictures matched",
+    "max_pixels": "Largest picture (pixels)", "max_pixels_per_byte": "Largest pixels per byte", "max_bytes": "Largest file read (bytes)",
+    "max_seconds": "Time limit a file (s; 0: none)", "follow_symlinks": "Links followed", "carve": "Pictures carved from unallocated space",
+    "archives": "Archives opened", "orientations": "Turned pictures hashed", "strategy": "Match strategy", "fast": "Fast mode",
+    "tool": "Tool and decoders", "set_label": "Text sets: label", "set_type": "Text sets: hash type", "set_format": "Text sets: format",
+    "known_good": "Known-good lists", "negative": "Negative lists (known false matches)",
+  ]
+
+  /// A JSON value, read back from a run's typed record to show it to people.
+  enum JSONValue: Decodable {
+    case bool(Bool), number(Double), string(String), array([JSONValue]), object([String: JSONValue]), null
+
+    init(from decoder: any Decoder) throws {
+      let c = try decoder.singleValueContainer()
+      if c.decodeNil() { self = .null }
+      else if let b = try? c.decode(Bool.self) { self = .bool(b) }
+      else if let n = try? c.decode(Double.self) { self = .number(n) }
+      else if let s = try? c.decode(String.self) { self = .string(s) }
+      else if let a = try? c.decode([JSONValue].self) { self = .array(a) }
+      else { self = .object(try c.decode([String: JSONValue].self)) }
+    }
+
+    /// For people: scalars as they are, lists `; `-separated, objects as `key: value`.
+    var readable: String {
+      switch self {
+      case .bool(let b): return b ? "yes" : "no"
+      case .number(let n): return n == n.rounded() && abs(n) < 1e15 ? String(Int64(n)) : String(n)
+      case .string(let s): return s.isEmpty ? "—" : s
+      case .array(let a): return a.isEmpty ? "none" : a.map(\.readable).joined(separator: "; ")
+      case .object(let d): return d.keys.sorted().map { "\($0): \(d[$0]!.readable)" }.joined(separator: "; ")
+      case .null: return "—"
+      }
+    }
+  }
+
+  /// The run's parameters as rows for people.
+  static func parameterRows(_ parameters: ScanParameters) -> [[String: String]] {
+    guard let object = try? JSONDecoder().decode([String: JSONValue].self, from: Data(jsonText(parameters).utf8)) else { return [] }
+    return object.keys.sorted { (parameterNames[$0] ?? $0) < (parameterNames[$1] ?? $1) }.map { key in
+      ["name": parameterNames[key] ?? key.replacingOccurrences(of: "_", with: " "), "value": object[key]!.readable]
+    }
+  }
 
   static func html(_ r: CaseReport, thumbnails: Bool = false) -> String {
-    let e = escape
-    var h = """
-      <!DOCTYPE html>
-      <html lang="en"><head><meta charset="utf-8">
-      <meta http-equiv="Content-Security-Policy" content="\(contentSecurityPolicy)">
-      <title>Sieve case report \(e(r.run.info.caseID))</title>
-      <style>
-      body{font:14px/1.45 system-ui,sans-serif;margin:2em;color:#222;max-width:90em}
-      h1{font-size:1.5em}h2{font-size:1.2em;margin-top:2em;border-bottom:1px solid #ccc}
-      table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:.25em .5em;text-align:left;vertical-align:top}
-      th{background:#f3f3f3}code{font:12px ui-monospace,monospace;word-break:break-all}
-      .num{text-align:right}.muted{color:#666}
-      .thumb input{display:none}.thumb img{filter:blur(14px);cursor:pointer;max-width:160px;max-height:160px}
-      .thumb input:checked+img{filter:none}
-      </style></head><body>
-      <h1>Sieve case report</h1>
-      <table>
-      <tr><th>Case id</th><td>\(e(r.run.info.caseID))</td></tr>
-      <tr><th>Examiner</th><td>\(e(r.run.info.examiner))</td></tr>
-      <tr><th>Scan run</th><td>\(r.run.id) (\(e(r.run.status)); resumed \(r.run.resumed)×)</td></tr>
-      <tr><th>Started / finished</th><td>\(e(r.run.startedAt)) / \(e(r.run.finishedAt ?? "—"))</td></tr>
-      <tr><th>Host</th><td>\(e(r.run.info.host))</td></tr>
-      <tr><th>Tool</th><td>\(e(r.run.info.toolVersion))</td></tr>
-      <tr><th>Evidence</th><td><code>\(e(jsonText(r.run.info.evidence)))</code></td></tr>
-      <tr><th>Parameters</th><td><code>\(e(jsonText(r.run.info.parameters)))</code></td></tr>
-      <tr><th>Hash sets</th><td><code>\(e(jsonText(r.run.info.hashSets)))</code></td></tr>
-      \(r.run.notes.map { "<tr><th>Note</th><td><strong>\(e($0))</strong></td></tr>" }.joined(separator: "\n"))
-      </table>
-      <h2>Files</h2>
-      <table><tr><th>Status</th><th>Files</th></tr>
-      """
-    for (status, n) in r.byStatus { h += "<tr><td>\(e(status))</td><td class=num>\(n)</td></tr>\n" }
-    h += "</table>\n<table><tr><th>Type</th><th>Files</th></tr>\n"
-    for (type, n) in r.byType { h += "<tr><td>\(e(type))</td><td class=num>\(n)</td></tr>\n" }
-    h += "</table>\n<h2>Matches (\(r.matches.count))</h2>\n"
-    var group: String?
-    var thumbnailCache: [String: String] = [:]
-    var reader = RecordedFileReader()
-    // A video's matched frames: each video decoded once, as far as its last matched frame.
-    var framesWanted: [String: Set<Int>] = [:]
-    // A video matched whole by its digests shows its first frame.
-    for m in r.matches where m.isVideo { framesWanted[m.path, default: []].insert(m.frameNumber ?? 0) }
-    var frameThumbnails: [String: [Int: String]] = [:]
+    // One entry per matched file, with all its matches, in the report's order.
+    var order: [Int64] = []
+    var byFile: [Int64: [CaseReport.MatchRow]] = [:]
     for m in r.matches {
-      let key = m.set + "\u{0}" + m.label
-      if key != group {
-        if group != nil { h += "</table>\n" }
-        group = key
-        h += "<h3>\(e(m.set)) — \(m.label.isEmpty ? "<span class=muted>no label</span>" : e(m.label))</h3>\n"
-        h += "<table><tr>" + (thumbnails ? "<th>Image (click)</th>" : "")
-          + "<th>Path</th><th>Entry</th><th>Kind</th><th>Distance</th><th>Orientation</th><th>MD5 / SHA-1 / SHA-256</th></tr>\n"
+      if byFile[m.fileID] == nil { order.append(m.fileID) }
+      byFile[m.fileID, default: []].append(m)
+    }
+    order.sort { (byFile[$0]![0].path, $0) < (byFile[$1]![0].path, $1) }
+    var reader = RecordedFileReader()
+    var counts: [ReviewState: Int] = [:]
+    var files: [[String: Any]] = []
+    for id in order {
+      let rows = byFile[id]!
+      let first = rows[0]
+      counts[first.review, default: 0] += 1
+      var entry: [String: Any] = [
+        "fileID": id, "path": first.path, "size": first.size.map(String.init) ?? "?", "md5": first.md5 ?? "—", "sha1": first.sha1 ?? "—",
+        "sha256": first.sha256 ?? "—", "state": first.review.rawValue, "stateTitle": first.review.title, "note": first.reviewNote ?? "",
+      ]
+      if let c = first.category { entry["category"] = r.scheme.title(c) }
+      var place: [String] = []
+      if let l = first.location {
+        place.append("\(l.allocation.rawValue) in \(l.image)\(l.partition.map { " volume \($0)" } ?? ""), \(l.fileSystem) \(l.pathInFileSystem)")
       }
-      h += "<tr>"
-      if thumbnails, m.isVideo {
-        if let wanted = framesWanted[m.path] {
-          let number = m.frameNumber ?? 0
-          if frameThumbnails[m.path] == nil {
-            frameThumbnails[m.path] = Thumbnail.frameDataURIs(
-              wanted, for: RawPath(bytes: m.pathBytes), location: m.location, member: m.member, size: m.size, expectedSHA256: m.sha256,
-              reader: &reader)
-          }
-          if let uri = frameThumbnails[m.path]?[number] {
-            let frame = m.frameTime.map { "frame at " + String(format: "%.3f s", $0) } ?? "first frame"
-            h += "<td><label class=thumb><input type=checkbox><img alt=\"blurred \(frame), click to show\" src=\"\(uri)\"></label></td>"
-          } else {
-            h += "<td class=muted>not shown (video missing, changed since the scan, or too large to read back)</td>"
-          }
+      if let member = first.member { place.append("archive member \(member.memberPath)") }
+      if !place.isEmpty { entry["place"] = place.joined(separator: "; ") }
+      entry["matches"] = rows.map { m -> [String: Any] in
+        [
+          "set": m.set, "entry": m.entry, "label": m.label, "kind": m.kind, "distance": m.distance,
+          "orientation": [m.orientation, m.picture].compactMap { $0 }.joined(separator: " · "),
+          "chance": m.expectedFalse.map { String(format: "%.1g", $0) } ?? "",
+          "video": (m.frameTime.map { (m.kind == "vpdq" ? "first frame at " : "frame at ") + String(format: "%.3f s", $0) } ?? "")
+            + (m.queryMatch.map { q in String(format: "; %.1f %% of the video's frames, %.1f %% of the known video's", q, m.comparedMatch ?? 0) } ?? ""),
+        ]
+      }
+      if thumbnails {
+        var uri: String?
+        var why = "file missing or changed since the scan"
+        if first.isVideo {
+          let number = rows.compactMap(\.frameNumber).min() ?? 0
+          uri = Thumbnail.frameDataURIs(
+            [number], for: RawPath(bytes: first.pathBytes), location: first.location, member: first.member, size: first.size,
+            expectedSHA256: first.sha256, reader: &reader)[number]
+          why = "video missing, changed since the scan, or too large to read back"
         } else {
-          h += "<td class=muted>not shown (no frame recorded)</td>"
+          uri = Thumbnail.dataURI(
+            for: RawPath(bytes: first.pathBytes), location: first.location, member: first.member, size: first.size,
+            expectedSHA256: first.sha256, reader: &reader)
         }
-      } else if thumbnails {
-        if thumbnailCache[m.path] == nil {
-          thumbnailCache[m.path] =
-            Thumbnail.dataURI(
-              for: RawPath(bytes: m.pathBytes), location: m.location, member: m.member, size: m.size, expectedSHA256: m.sha256,
-              reader: &reader) ?? ""
-        }
-        let uri = thumbnailCache[m.path]!
-        h += uri.isEmpty
-          ? "<td class=muted>not shown (file missing or changed since the scan)</td>"
-          : "<td><label class=thumb><input type=checkbox><img alt=\"blurred thumbnail, click to show\" src=\"\(uri)\"></label></td>"
+        var thumb: [String: Any] = ["why": why, "alt": first.isVideo ? "blurred video frame, select to show" : "blurred thumbnail, select to show"]
+        if let uri { thumb["uri"] = uri }
+        entry["thumbnails"] = thumb
       }
-      h += "<td><code>\(e(m.path))</code></td><td><code>\(e(m.entry))</code></td><td>\(e(m.kind))</td>"
-      h += "<td class=num>\(m.distance)"
-        + (m.expectedFalse.map { "<br><small title=\"unrelated pictures expected to match this closely by chance\">chance \(String(format: "%.1g", $0))</small>" } ?? "")
-        + "</td><td>\(e(m.orientation ?? ""))\(m.picture.map { "<br>" + e($0) } ?? "")"
-        + (m.frameTime.map { "<br>" + (m.kind == "vpdq" ? "first frame at " : "frame at ") + String(format: "%.3f s", $0) } ?? "")
-        + (m.queryMatch.map { q in String(format: "<br>%.1f %% of the video's frames, %.1f %% of the known video's", q, m.comparedMatch ?? 0) } ?? "")
-        + "</td>"
-      h += "<td><code>\(e(m.md5 ?? ""))<br>\(e(m.sha1 ?? ""))<br>\(e(m.sha256 ?? ""))</code></td></tr>\n"
+      files.append(entry)
     }
-    if group != nil { h += "</table>\n" }
-    h += "<h2>Near-duplicate groups in the evidence (\(r.clusters.count))</h2>\n"
-    for (i, c) in r.clusters.enumerated() {
-      h += "<h3>Group \(i + 1): \(c.paths.count) images (PDQ links up to \(c.maxLinkDistance))</h3><ul>\n"
-      for p in c.paths { h += "<li><code>\(e(p))</code></li>\n" }
-      h += "</ul>\n"
-    }
-    h += "<p class=muted>Generated by \(e(r.run.info.toolVersion)). The SHA-256 of this file is recorded in the case database.</p>\n</body></html>\n"
-    return h
+    let info = r.run.info
+    let values: [String: Any] = [
+      "css": PageValues.Markup(PageStyle.css), "caseID": info.caseID, "runID": r.run.id,
+      "generated": info.toolVersion, "filesTotal": r.byStatus.map(\.1).reduce(0, +), "matchedFiles": order.count,
+      "matchCount": r.matches.count, "confirmed": counts[.confirmed] ?? 0, "falseMatches": counts[.falseMatch] ?? 0,
+      "unreviewed": counts[.unreviewed] ?? 0, "examiner": info.examiner, "status": r.run.status, "resumed": r.run.resumed,
+      "startedAt": r.run.startedAt, "finishedAt": r.run.finishedAt ?? "—", "host": info.host, "tool": info.toolVersion,
+      "evidence": info.evidence, "decisions": r.decisions, "ledgerHead": r.ledgerHead ?? false, "scheme": r.scheme.name,
+      "notes": r.run.notes, "byStatus": r.byStatus.map { ["name": $0.0, "count": $0.1] as [String: Any] },
+      "byType": r.byType.map { ["name": $0.0, "count": $0.1] as [String: Any] }, "parameters": parameterRows(info.parameters),
+      "sets": info.hashSets.map { ["name": $0.name, "entries": $0.entries, "version": $0.version, "sha256": $0.sha256, "path": $0.path] as [String: Any] },
+      "files": files, "groupCount": r.clusters.count,
+      "groups": r.clusters.enumerated().map { i, c in
+        ["number": i + 1, "size": c.paths.count, "maxLink": c.maxLinkDistance, "paths": c.paths] as [String: Any]
+      },
+    ]
+    return template?.render(PageValues.escaped(values)) ?? ""
   }
 }
