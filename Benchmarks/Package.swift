@@ -49,6 +49,26 @@ let package = Package(
       path: "Benchmarks/VideoMatchBenchmarks",
       plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
     ),
+    // A generated case for the review workspace (100,000 matches), its queries measured.
+    .target(
+      name: "ReviewCaseMaker",
+      dependencies: [
+        "BenchmarkSupport", .product(name: "SieveCore", package: "sieve"), .product(name: "SieveCase", package: "sieve"),
+        .product(name: "SieveMatching", package: "sieve"), .product(name: "SievePipeline", package: "sieve"),
+      ],
+      path: "Benchmarks/ReviewCaseMaker"
+    ),
+    .executableTarget(
+      name: "GenerateReviewCase", dependencies: ["ReviewCaseMaker"], path: "Benchmarks/GenerateReviewCase"),
+    .executableTarget(
+      name: "ReviewBenchmarks",
+      dependencies: [
+        .product(name: "Benchmark", package: "benchmark"), "ReviewCaseMaker", .product(name: "SieveCase", package: "sieve"),
+        .product(name: "SieveCore", package: "sieve"),
+      ],
+      path: "Benchmarks/ReviewBenchmarks",
+      plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+    ),
     // A plain timing program over hash files shared with Scripts/bench_index_vs_faiss.py,
     // so Sieve's indexes and faiss answer the same queries in one run.
     .executableTarget(

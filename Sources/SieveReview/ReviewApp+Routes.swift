@@ -15,7 +15,7 @@ extension ReviewApp {
   /// Side of a revealed thumbnail, in pixels.
   static let revealedSide = 240
   /// Link radii offered on the groups page.
-  static let groupRadii: [(Int, String)] = [(16, "copies and re-encodes"), (31, "near-duplicates (PDQ's threshold)"), (63, "series: the same scene, looser")]
+  static let groupRadii: [(Int, String)] = [(16, "copies and re-encodes"), (31, "near-duplicates (PDQ's threshold)"), (63, "series: pictures of one folder, looser")]
 
   func addRoutes(to router: Router<ReviewContext>) {
     router.get("/") { _, _ in try self.overviewPage() }
@@ -298,7 +298,9 @@ extension ReviewApp {
       },
     ]
     values.merge(reviewValues(file.review)) { _, new in new }
-    if let group = browser.group(of: id, radius: 31) {
+    if browser.groupsIfReady(radius: 31) == nil {
+      values["groupsPending"] = true
+    } else if let group = browser.group(of: id, radius: 31) {
       let summaries = try browser.summaries(Array(group.files.prefix(200)))
       values["group"] = [
         "number": group.number, "radius": 31, "size": group.files.count,
@@ -514,7 +516,7 @@ extension ReviewApp {
     let check = try ledger.verify()
     let scheme = settings.current.scheme
     let exporter = ReviewExporter(browser: browser)
-    let entries = try ledger.entries().suffix(100).reversed().map { e -> [String: Any] in
+    let entries = try ledger.latest(100).map { e -> [String: Any] in
       [
         "seq": e.seq, "at": e.at, "examiner": e.examiner, "fileID": e.fileID, "path": e.path, "previousState": e.previousState.title,
         "newState": e.newState.title, "previousCategory": scheme.title(e.previousCategory), "newCategory": scheme.title(e.newCategory), "note": e.note,
@@ -524,7 +526,7 @@ extension ReviewApp {
       "exports", title: "Ledger & exports", nav: "navExports",
       [
         "intact": check.isIntact, "rows": check.rows, "head": check.head, "problems": check.problems, "entries": Array(entries),
-        "negativeCount": try exporter.hashSet(.negative).count, "confirmedCount": try exporter.hashSet(.confirmed).count,
+        "negativeCount": try exporter.count(.negative), "confirmedCount": try exporter.count(.confirmed),
       ])
   }
 

@@ -83,6 +83,15 @@ public final class ReviewApp: Sendable {
     if configuration.port != 0 { setPort(configuration.port) }
   }
 
+  /// Reads what lists and groups need ahead of the first page (in the background).
+  public func warmUp() {
+    let browser = browser
+    Task.detached(priority: .utility) {
+      _ = try? browser.filterChoices()
+      _ = browser.groups(radius: 31)
+    }
+  }
+
   static func isLoopback(_ host: String) -> Bool {
     host == "localhost" || host == "::1" || host.hasPrefix("127.")
   }
@@ -108,6 +117,7 @@ public final class ReviewApp: Sendable {
     logger.logLevel = .warning
     let host = configuration.host
     let token = session.token
+    warmUp()
     let app = Application(
       router: router(),
       configuration: .init(address: .hostname(host, port: configuration.port), serverName: "sieve-review"),

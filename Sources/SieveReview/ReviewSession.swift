@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import HTTPTypes
 import Hummingbird
+import SieveCore
 
 /// One review session's secrets: the token in the URL `sieve review` prints (kept as a
 /// cookie once used, as notebook servers do), and the token every form carries (CSRF).
@@ -27,7 +28,7 @@ public struct ReviewSession: Sendable {
   public static let cookieName = "sieve_review"
 
   static func random() -> String {
-    SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }.map { String(format: "%02x", $0) }.joined()
+    SymmetricKey(size: .bits256).withUnsafeBytes { Hex.string($0) }
   }
 
   /// Compares in time independent of where they differ.

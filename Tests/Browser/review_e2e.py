@@ -17,7 +17,6 @@ the first failure.
 import argparse
 import http.client
 import json
-import os
 import queue
 import re
 import shutil
@@ -572,7 +571,11 @@ class ReviewE2E:
         assert re.search(rf"\b{expected_confirmed} entries\b", info), f"the confirmed set should hold {expected_confirmed} entries: {info!r}"
         assert re.search(rf"labels:.*\b{GROUP_CATEGORY}\b", info), f"the confirmed set carries no label {GROUP_CATEGORY}: {info!r}"
         download("vics", "vics.json")
-        vics = json.loads(saved["vics"].read_text())
+        self.check_vics(json.loads(saved["vics"].read_text()))
+        return f"intact with {m.group(1)} decisions; downloaded {', '.join(p.name for p in saved.values())}"
+
+    def check_vics(self, vics):
+        """The VICS export: every matched file once, the group with its category, the false match without one."""
         media = vics.get("value")
         assert isinstance(media, list), f"the VICS export has no media list: {str(vics)[:200]}"
         by_name = {}
@@ -594,7 +597,6 @@ class ReviewE2E:
         assert len(false_records) <= 1, f"the VICS export has {len(false_records)} records for {false_name}"
         for record in false_records:
             assert "Category" not in record, f"VICS: the false match {false_name} is exported with Category {record['Category']!r}"
-        return f"intact with {m.group(1)} decisions; downloaded {', '.join(p.name for p in saved.values())}"
 
     def step10_ledger(self, browser):
         self.server.stop()

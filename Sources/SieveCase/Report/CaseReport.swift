@@ -196,8 +196,7 @@ public struct CaseReport: Sendable {
   /// index), largest groups first; singletons are left out.
   static func clusters(_ images: [(String, PDQHash)], radius: Int) -> [Cluster] {
     let hashes = images.map(\.1)
-    let index: any HashIndex<PDQHash> =
-      hashes.count >= 4096 ? MultiIndexHashTable(hashes) : LinearScanIndex(hashes)
+    let index = IndexKind.auto.build(hashes, radius: radius)
     var parent = Array(0..<images.count)
     func find(_ x: Int) -> Int {
       var x = x

@@ -13,8 +13,11 @@ public final class CaseBrowser: Sendable {
   /// The run reviewed.
   public let run: CaseReport.Run
   /// The hashed pictures of the run (file id and PDQ), for groups and "find similar".
-  private let pictures: [(id: Int64, pdq: PDQHash, quality: Int)]
+  private let pictures: [(id: Int64, pdq: PDQHash, quality: Int, folder: Int32)]
   private let groupCache = Locked<[Int: [Group]]>([:])
+  private let index = Locked<MatchIndex?>(nil)
+  private let overviewCache = Locked<Overview?>(nil)
+  private let groupLock = NSLock()
 
   /// Opens the case in `caseFolder` (it must hold a case database with a run).
   public init(caseFolder: String, run requested: Int64? = nil) throws {
@@ -25,8 +28,17 @@ public final class CaseBrowser: Sendable {
     run = try CaseReport.loadRun(from: database, run: requested)
     let runID = run.id
     pictures = try database.read { db in
-      try Row.fetchAll(db, sql: "SELECT id, pdq, pdq_quality FROM files WHERE run_id = ? AND pdq IS NOT NULL ORDER BY id", arguments: [runID])
-        .compactMap { row in PDQHash(row["pdq"] as String).map { (row["id"], $0, row["pdq_quality"] ?? 0) } }
+      var folders: [String: Int32] = [:]
+      return try Row.fetchAll(
+        db, sql: "SELECT id, pdq, pdq_quality, path_text FROM files WHERE run_id = ? AND pdq IS NOT NULL ORDER BY id", arguments: [runID]
+      ).compactMap { row in
+        guard let hash = PDQHash(row["pdq"] as String) else { return nil }
+        let path: String = row["path_text"]
+        let folder = String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)])
+        let number = folders[folder] ?? Int32(folders.count)
+        folders[folder] = number
+        return (row["id"], hash, row["pdq_quality"] ?? 0, number)
+      }
     }
   }
 
@@ -51,7 +63,27 @@ public final class CaseBrowser: Sendable {
     public var decisions: Int
   }
 
+  /// The overview: the run's counts, charts' data (read once: a run never changes after
+  /// its scan) and the review's counts (current).
   public func overview() throws -> Overview {
+    var overview = try fixedOverview()
+    let index = try matchIndex()
+    try database.read { try index.refresh($0) }
+    let (states, categories) = index.reviewCounts()
+    overview.byState = states
+    overview.byCategory = categories
+    overview.decisions = try database.read { try Int.fetchOne($0, sql: "SELECT ifnull(max(seq), 0) FROM review_ledger") ?? 0 }
+    return overview
+  }
+
+  private func fixedOverview() throws -> Overview {
+    if let cached = overviewCache.withLock({ $0 }) { return cached }
+    let made = try readOverview()
+    overviewCache.withLock { $0 = made }
+    return made
+  }
+
+  private func readOverview() throws -> Overview {
     let runID = run.id
     return try database.read { db in
       let byStatus = try Row.fetchAll(
@@ -64,22 +96,6 @@ public final class CaseBrowser: Sendable {
       let matchedFiles =
         try Int.fetchOne(db, sql: "SELECT COUNT(DISTINCT m.file_id) FROM matches m JOIN files f ON f.id = m.file_id WHERE f.run_id = ?", arguments: [runID]) ?? 0
       let matches = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM matches m JOIN files f ON f.id = m.file_id WHERE f.run_id = ?", arguments: [runID]) ?? 0
-      var byState: [ReviewState: Int] = [:]
-      var byCategory: [(Int?, Int)] = []
-      for row in try Row.fetchAll(
-        db,
-        sql: """
-          SELECT ifnull(r.state, 'unreviewed') AS state, r.category AS category, COUNT(*) AS n
-          FROM (SELECT DISTINCT m.file_id FROM matches m JOIN files f ON f.id = m.file_id WHERE f.run_id = ?) x
-          LEFT JOIN review_state r ON r.file_id = x.file_id GROUP BY 1, 2
-          """, arguments: [runID])
-      {
-        let state = ReviewState(rawValue: row["state"]) ?? .unreviewed
-        byState[state, default: 0] += row["n"] as Int
-        let category: Int? = row["category"]
-        if let i = byCategory.firstIndex(where: { $0.0 == category }) { byCategory[i].1 += row["n"] } else { byCategory.append((category, row["n"])) }
-      }
-      byCategory.sort { ($0.0 ?? -1) < ($1.0 ?? -1) }
       var distances: [String: [Int]] = [:]
       for row in try Row.fetchAll(
         db,
@@ -110,26 +126,17 @@ public final class CaseBrowser: Sendable {
         guard let month = row["month"] as String? else { return nil }
         return (month, row["n"], row["matched"])
       }
-      let decisions = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM review_ledger") ?? 0
       return Overview(
-        filesByStatus: byStatus, filesByType: byType, matchedFiles: matchedFiles, matches: matches, byState: byState,
-        byCategory: byCategory, distances: distances.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }, bySetAndLabel: bySetAndLabel,
-        timeline: timeline, decisions: decisions)
+        filesByStatus: byStatus, filesByType: byType, matchedFiles: matchedFiles, matches: matches, byState: [:],
+        byCategory: [], distances: distances.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }, bySetAndLabel: bySetAndLabel,
+        timeline: timeline, decisions: 0)
     }
   }
 
   /// The sets, labels and kinds of the run's matches, for filter menus (at most 500 labels).
   public func filterChoices() throws -> (sets: [String], labels: [String], kinds: [String]) {
-    let runID = run.id
-    return try database.read { db in
-      let q = { (column: String, limit: Int) in
-        try String.fetchAll(
-          db,
-          sql: "SELECT DISTINCT m.\(column) FROM matches m JOIN files f ON f.id = m.file_id WHERE f.run_id = ? ORDER BY 1 LIMIT \(limit)",
-          arguments: [runID])
-      }
-      return (try q("set_name", 500), try q("label", 500), try q("kind", 20))
-    }
+    let index = try matchIndex()
+    return (index.sets.sorted(), Array(index.labels.sorted().prefix(500)), index.kinds.sorted())
   }
 
   // MARK: - Lists
@@ -137,81 +144,69 @@ public final class CaseBrowser: Sendable {
   /// Largest page size.
   public static let maxPageSize = 500
 
-  /// One page (from 1) of the matched files `filter` keeps, `pageSize` a page.
+  /// One page (from 1) of the matched files `filter` keeps, `pageSize` a page: selected,
+  /// sorted and paged in memory (``MatchIndex``), then the page's files read.
   public func matchPage(_ filter: MatchFilter, page: Int = 1, pageSize: Int = 50) throws -> MatchPage {
     let pageSize = max(1, min(Self.maxPageSize, pageSize))
     let page = max(1, page)
-    var matchWhere = ["f.run_id = ?"]
-    var arguments: [any DatabaseValueConvertible] = [run.id]
-    if let set = filter.set { matchWhere.append("m.set_name = ?"); arguments.append(set) }
-    if let label = filter.label { matchWhere.append("m.label = ?"); arguments.append(label) }
-    if let kind = filter.kind { matchWhere.append("m.kind = ?"); arguments.append(kind) }
-    if let d = filter.maxDistance { matchWhere.append("m.distance <= ?"); arguments.append(d) }
-    if let text = filter.pathContains, !text.isEmpty {
-      matchWhere.append("instr(f.path_text, ?) > 0")
-      arguments.append(text)
-    }
-    var reviewWhere: [String] = []
-    if let state = filter.state {
-      reviewWhere.append(state == .unreviewed ? "(r.state IS NULL OR r.state = 'unreviewed')" : "r.state = ?")
-      if state != .unreviewed { arguments.append(state.rawValue) }
-    }
-    if let category = filter.category {
-      if let category { reviewWhere.append("r.category = ?"); arguments.append(category) } else { reviewWhere.append("r.category IS NULL") }
-    }
-    let base = """
-      FROM matches m JOIN files f ON f.id = m.file_id LEFT JOIN review_state r ON r.file_id = m.file_id
-      WHERE \((matchWhere + reviewWhere).joined(separator: " AND "))
-      """
-    let order: String
-    switch filter.sort {
-    case .distance: order = "best, f.path_text, f.id"
-    case .path: order = "f.path_text, f.id"
-    case .size: order = "f.size DESC, f.path_text, f.id"
-    case .modified: order = "f.modified DESC, f.path_text, f.id"
-    case .matches: order = "n DESC, best, f.path_text, f.id"
-    }
-    let filterArguments = arguments
+    let index = try matchIndex()
+    try database.read { try index.refresh($0) }
+    let (ids, total) = index.select(filter, offset: (page - 1) * pageSize, limit: pageSize)
+    guard !ids.isEmpty else { return MatchPage(rows: [], total: total, page: page, pageSize: pageSize) }
     return try database.read { db in
-      let total = try Int.fetchOne(db, sql: "SELECT COUNT(DISTINCT m.file_id) \(base)", arguments: StatementArguments(filterArguments)) ?? 0
-      let rows = try Row.fetchAll(
+      let marks = ids.map { _ in "?" }.joined(separator: ",")
+      var files: [Int64: Row] = [:]
+      for row in try Row.fetchAll(
         db,
         sql: """
-          SELECT f.id, f.path_text, f.size, f.type, f.status, f.modified, f.sha256, min(m.distance) AS best, COUNT(*) AS n,
-            r.state, r.category, r.note \(base) GROUP BY f.id ORDER BY \(order) LIMIT ? OFFSET ?
-          """, arguments: StatementArguments(filterArguments + [pageSize, (page - 1) * pageSize]))
-      let ids = rows.map { $0["id"] as Int64 }
-      var summaries: [Int64: [MatchPage.MatchSummary]] = [:]
-      if !ids.isEmpty {
-        var detailWhere = ["m.file_id IN (\(ids.map { _ in "?" }.joined(separator: ",")))"]
-        var detailArguments: [any DatabaseValueConvertible] = ids
-        if let set = filter.set { detailWhere.append("m.set_name = ?"); detailArguments.append(set) }
-        if let label = filter.label { detailWhere.append("m.label = ?"); detailArguments.append(label) }
-        if let kind = filter.kind { detailWhere.append("m.kind = ?"); detailArguments.append(kind) }
-        if let d = filter.maxDistance { detailWhere.append("m.distance <= ?"); detailArguments.append(d) }
-        for row in try Row.fetchAll(
-          db,
-          sql: """
-            SELECT m.file_id, m.set_name, m.entry_id, m.label, m.kind, m.distance, m.orientation FROM matches m
-            WHERE \(detailWhere.joined(separator: " AND ")) ORDER BY m.distance, m.set_name, m.entry_id
-            """, arguments: StatementArguments(detailArguments))
-        {
-          summaries[row["file_id"], default: []].append(
-            MatchPage.MatchSummary(
-              set: row["set_name"], entry: row["entry_id"], label: row["label"], kind: row["kind"], distance: row["distance"],
-              orientation: row["orientation"]))
-        }
+          SELECT f.id, f.path_text, f.size, f.type, f.status, f.modified, f.sha256, r.state, r.category, r.note
+          FROM files f LEFT JOIN review_state r ON r.file_id = f.id WHERE f.id IN (\(marks))
+          """, arguments: StatementArguments(ids))
+      {
+        files[row["id"]] = row
       }
-      return MatchPage(
-        rows: rows.map { row in
-          let id: Int64 = row["id"]
-          return MatchPage.Row(
-            fileID: id, path: row["path_text"], size: row["size"], type: row["type"], isVideo: (row["status"] as String) == "video",
-            modified: row["modified"], sha256: row["sha256"], bestDistance: row["best"], matches: summaries[id] ?? [],
-            review: ReviewLedger.Review(
-              state: (row["state"] as String?).flatMap(ReviewState.init(rawValue:)) ?? .unreviewed, category: row["category"],
-              note: row["note"] ?? ""))
-        }, total: total, page: page, pageSize: pageSize)
+      var detailWhere = ["m.file_id IN (\(marks))"]
+      var detailArguments: [any DatabaseValueConvertible] = ids
+      if let set = filter.set { detailWhere.append("m.set_name = ?"); detailArguments.append(set) }
+      if let label = filter.label { detailWhere.append("m.label = ?"); detailArguments.append(label) }
+      if let kind = filter.kind { detailWhere.append("m.kind = ?"); detailArguments.append(kind) }
+      if let d = filter.maxDistance { detailWhere.append("m.distance <= ?"); detailArguments.append(d) }
+      var summaries: [Int64: [MatchPage.MatchSummary]] = [:]
+      for row in try Row.fetchAll(
+        db,
+        sql: """
+          SELECT m.file_id, m.set_name, m.entry_id, m.label, m.kind, m.distance, m.orientation FROM matches m
+          WHERE \(detailWhere.joined(separator: " AND ")) ORDER BY m.distance, m.set_name, m.entry_id
+          """, arguments: StatementArguments(detailArguments))
+      {
+        summaries[row["file_id"], default: []].append(
+          MatchPage.MatchSummary(
+            set: row["set_name"], entry: row["entry_id"], label: row["label"], kind: row["kind"], distance: row["distance"],
+            orientation: row["orientation"]))
+      }
+      let rows = ids.compactMap { id -> MatchPage.Row? in
+        guard let row = files[id] else { return nil }
+        let matches = summaries[id] ?? []
+        return MatchPage.Row(
+          fileID: id, path: row["path_text"], size: row["size"], type: row["type"], isVideo: (row["status"] as String) == "video",
+          modified: row["modified"], sha256: row["sha256"], bestDistance: matches.map(\.distance).min() ?? 0, matches: matches,
+          review: ReviewLedger.Review(
+            state: (row["state"] as String?).flatMap(ReviewState.init(rawValue:)) ?? .unreviewed, category: row["category"],
+            note: row["note"] ?? ""))
+      }
+      return MatchPage(rows: rows, total: total, page: page, pageSize: pageSize)
+    }
+  }
+
+  /// The run's matches in memory, read at first use.
+  func matchIndex() throws -> MatchIndex {
+    if let index = index.withLock({ $0 }) { return index }
+    let runID = run.id
+    let made = try database.read { try MatchIndex($0, run: runID) }
+    return index.withLock { current in
+      if let current { return current }
+      current = made
+      return made
     }
   }
 
@@ -318,17 +313,40 @@ public final class CaseBrowser: Sendable {
   }
 
   /// The run's pictures grouped by PDQ within `radius` (single linkage; quality ≥ 50;
-  /// singletons left out), largest first. Computed once per radius.
+  /// singletons left out), largest first. Computed once per radius (one computation at a
+  /// time; others wait for it).
   public func groups(radius: Int = 31) -> [Group] {
     let radius = max(0, min(radius, 96))
     if let cached = groupCache.withLock({ $0[radius] }) { return cached }
+    groupLock.lock()
+    defer { groupLock.unlock() }
+    if let cached = groupCache.withLock({ $0[radius] }) { return cached }
     let usable = pictures.filter { $0.quality >= 50 }
-    let clusters = CaseReport.clusters(usable.map { (String($0.id), $0.pdq) }, radius: radius)
+    var clusters: [CaseReport.Cluster] = []
+    if radius <= Self.caseWideRadius {
+      clusters = CaseReport.clusters(usable.map { (String($0.id), $0.pdq) }, radius: radius)
+    } else {
+      // Series: looser links, within each folder only (a series is kept together; a case-wide
+      // search this loose would compare every picture with every other).
+      for folder in Dictionary(grouping: usable, by: \.folder).values where folder.count > 1 {
+        clusters += CaseReport.clusters(folder.map { (String($0.id), $0.pdq) }, radius: radius)
+      }
+      clusters.sort { ($0.paths.count, $1.paths.first ?? "") > ($1.paths.count, $0.paths.first ?? "") }
+    }
     let groups = clusters.enumerated().map { i, c in
       Group(number: i + 1, files: c.paths.compactMap { Int64($0) }.sorted(), maxLinkDistance: c.maxLinkDistance)
     }
     groupCache.withLock { $0[radius] = groups }
     return groups
+  }
+
+  /// The largest radius linking pictures across the whole case; beyond it, only pictures
+  /// of one folder are linked (series).
+  public static let caseWideRadius = 31
+
+  /// The groups within `radius` if they are computed already; nil while they are not.
+  public func groupsIfReady(radius: Int = 31) -> [Group]? {
+    groupCache.withLock { $0[max(0, min(radius, 96))] }
   }
 
   /// The group holding `file`, if any.

@@ -31,6 +31,20 @@ public struct ReviewExporter: Sendable {
     case confirmed
   }
 
+  /// The files the set of `kind` would hold.
+  public func count(_ kind: Kind) throws -> Int {
+    let runID = browser.run.id
+    return try browser.database.read { db in
+      try Int.fetchOne(
+        db, sql: "SELECT COUNT(*) FROM files f JOIN review_state r ON r.file_id = f.id WHERE f.run_id = ? AND \(Self.condition(kind))",
+        arguments: [runID]) ?? 0
+    }
+  }
+
+  static func condition(_ kind: Kind) -> String {
+    kind == .negative ? "r.state = 'false_match'" : "(r.state = 'confirmed' OR (r.category IS NOT NULL AND r.state != 'false_match'))"
+  }
+
   /// The set of `kind` for the reviewed run: one entry per file, named by its SHA-256 (or
   /// path, for a file without one). A negative entry's label says which known entries it
   /// was falsely matched with; a confirmed entry's label is its category's number (empty
@@ -39,9 +53,7 @@ public struct ReviewExporter: Sendable {
     let runID = browser.run.id
     let caseID = browser.run.info.caseID
     return try browser.database.read { db in
-      let condition =
-        kind == .negative
-        ? "r.state = 'false_match'" : "(r.state = 'confirmed' OR (r.category IS NOT NULL AND r.state != 'false_match'))"
+      let condition = Self.condition(kind)
       let rows = try Row.fetchAll(
         db,
         sql: """

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import GRDB
+import SieveCore
 
 /// The examiner's decisions on a case, appended to a ledger in the case database.
 ///
@@ -58,7 +59,7 @@ public struct ReviewLedger: Sendable {
         let utf8 = Array(field.utf8)
         bytes += Array("\(utf8.count):".utf8) + utf8 + [0x0A]
       }
-      return SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+      return Hex.string(SHA256.hash(data: bytes))
     }
   }
 
@@ -144,6 +145,11 @@ public struct ReviewLedger: Sendable {
     try database.read { db in
       try Entry.fetchAll(db, sql: "SELECT * FROM review_ledger WHERE file_id = ? ORDER BY seq", arguments: [file])
     }
+  }
+
+  /// The latest `limit` rows, newest first.
+  public func latest(_ limit: Int) throws -> [Entry] {
+    try database.read { db in try Entry.fetchAll(db, sql: "SELECT * FROM review_ledger ORDER BY seq DESC LIMIT ?", arguments: [limit]) }
   }
 
   /// The whole ledger, oldest first.

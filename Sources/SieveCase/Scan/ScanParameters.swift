@@ -59,4 +59,8 @@ public struct HashSetRecord: Sendable, Codable, Equatable {
   /// The SHA-256 of the file, for the record of what was used.
   public var sha256: String
   public var entries: Int
+
+  public init(name: String, path: String, version: String, sha256: String, entries: Int) {
+    (self.name, self.path, self.version, self.sha256, self.entries) = (name, path, version, sha256, entries)
+  }
 }
