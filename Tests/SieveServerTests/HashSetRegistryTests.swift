@@ -148,4 +148,27 @@ import Testing
     async let b = pool.run { _ in 2 }
     #expect(try await a + b == 3)
   }
+
+  /// A negative list (known false matches) given to the service suppresses the false hit
+  /// near it, not the known item itself, and is read again on reload.
+  @Test func negativeListsSuppressKnownFalseMatchesAndReload() async throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.remove() }
+    let known = PDQHash(w0: 0, w1: 0, w2: 0, w3: 0)
+    let benign = PDQHash(w0: (1 << 28) - 1, w1: 0, w2: 0, w3: 0)
+    try BinaryHashSet.write(HashSet(name: "known", entries: [HashSetEntry(id: "k", label: "x", pdq: known)]), to: dir.path + "/known.sieveset")
+    try BinaryHashSet.write(HashSet(name: "negative", entries: [HashSetEntry(id: "n", pdq: benign)]), to: dir.path + "/neg.sieveset")
+    let registry = HashSetRegistry(paths: [dir.path + "/known.sieveset"], negativePaths: [dir.path + "/neg.sieveset"])
+    try await registry.loadAll()
+    let nearBenign = PDQHash(w0: (1 << 28) - 1 - 1, w1: 0, w2: 0, w3: 0)
+    #expect(registry.snapshot.matches(for: MatchQuery(pdq: nearBenign)).isEmpty)
+    #expect(registry.snapshot.matches(for: MatchQuery(pdq: known)).count == 1)
+    // The list emptied and reloaded: the hit is reported again.
+    try BinaryHashSet.write(HashSet(name: "negative"), to: dir.path + "/neg.sieveset")
+    _ = await registry.reload()
+    #expect(registry.snapshot.matches(for: MatchQuery(pdq: nearBenign)).count == 1)
+    // A broken negative list on the first load: nothing is served.
+    let broken = HashSetRegistry(paths: [dir.path + "/known.sieveset"], negativePaths: [dir.path + "/none.sieveset"])
+    await #expect(throws: (any Error).self) { try await broken.loadAll() }
+  }
 }

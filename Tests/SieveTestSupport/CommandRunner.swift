@@ -34,12 +34,12 @@ public enum CommandRunner {
     return process.terminationStatus
   }
 
-  /// Runs `executable` (a product name) with `arguments`, standard input empty, in
+  /// Runs `executable` (a product name, or an absolute path) with `arguments`, standard input empty, in
   /// `directory` (default: this process's working directory).
   public static func run(_ executable: String, _ arguments: [String], in directory: String? = nil) throws -> Result {
     let process = Process()
     if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-    process.executableURL = productsDirectory.appendingPathComponent(executable)
+    process.executableURL = executable.hasPrefix("/") ? URL(fileURLWithPath: executable) : productsDirectory.appendingPathComponent(executable)
     process.arguments = arguments
     let out = Pipe()
     let err = Pipe()
