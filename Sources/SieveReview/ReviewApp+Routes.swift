@@ -36,6 +36,8 @@ extension ReviewApp {
     router.post("/settings") { request, _ in try await self.saveSettings(request) }
     router.get("/exports") { _, _ in try self.exportsPage() }
     router.post("/exports/:kind") { request, context in try await self.export(context.parameters.get("kind") ?? "", request) }
+    // Browsers ask for it on every first load: nothing, and no 404 in their console.
+    router.get("/favicon.ico") { _, _ in Response(status: .noContent) }
     router.get("/static/sieve.css") { _, _ in
       Self.response(.ok, PageStyle.css, type: "text/css; charset=utf-8", cache: "private, max-age=300")
     }
@@ -94,7 +96,8 @@ extension ReviewApp {
   }
 
   func reviewValues(_ review: ReviewLedger.Review) -> [String: Any] {
-    var v: [String: Any] = ["state": review.state.rawValue, "stateTitle": review.state.title, "note": review.note]
+    var v: [String: Any] = ["state": review.state.rawValue, "stateTitle": review.state.title, "note": false]
+    if !review.note.isEmpty { v["note"] = review.note }
     if let c = categoryTitle(review.category) { v["category"] = c }
     return v
   }

@@ -90,9 +90,13 @@ struct SessionGuard: RouterMiddleware {
         return Self.plain(.forbidden, "Wrong token: open the link `sieve review` printed.")
       }
       // Keep the token as a cookie and take it out of the address bar and history.
-      var query = request.uri.queryParameters.filter { $0.key != "token" }.map { "\($0.key)=\($0.value)" }.joined(separator: "&")
+      var query = request.uri.queryParameters.filter { $0.key != "token" }
+        .map { "\(Self.encode(String($0.key)))=\(Self.encode(String($0.value)))" }.joined(separator: "&")
       if !query.isEmpty { query = "?" + query }
-      var response = Response(status: .seeOther, headers: [.location: request.uri.path + query])
+      // Only this app's own paths (never `//host`, which a browser reads as another site).
+      let path = request.uri.path
+      let safePath = path.hasPrefix("/") && !path.hasPrefix("//") && !path.contains("\\") ? path : "/"
+      var response = Response(status: .seeOther, headers: [.location: safePath + query])
       response.headers[.setCookie] = "\(ReviewSession.cookieName)=\(session.token); Path=/; HttpOnly; SameSite=Strict"
       return response
     }
@@ -111,6 +115,13 @@ struct SessionGuard: RouterMiddleware {
       }
     }
     return try await next(request, context)
+  }
+
+  /// `value` percent-encoded for a query string.
+  static func encode(_ value: String) -> String {
+    var allowed = CharacterSet.alphanumerics
+    allowed.insert(charactersIn: "-._~")
+    return value.addingPercentEncoding(withAllowedCharacters: allowed) ?? ""
   }
 
   /// The value of cookie `name`.

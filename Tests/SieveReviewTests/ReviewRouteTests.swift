@@ -61,6 +61,13 @@ import Testing
         let cookie = response.headers[.setCookie] ?? ""
         #expect(cookie.contains("sieve_review=t0k3n") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"))
       }
+      // The address it goes back to stays on this app and keeps its query intact.
+      try await client.execute(uri: "//evil.example/?token=t0k3n", method: .get) { response in
+        #expect(response.headers[.location] == "/")
+      }
+      try await client.execute(uri: "/matches?token=t0k3n&q=a%26b%20c", method: .get) { response in
+        #expect(response.headers[.location] == "/matches?q=a%26b%20c")
+      }
       // Every answer carries the security headers, refusals too.
       for uri in ["/", "/nope", "/static/review.js"] {
         try await client.execute(uri: uri, method: .get, headers: Self.cookie) { response in

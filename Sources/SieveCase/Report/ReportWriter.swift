@@ -88,8 +88,8 @@ public enum ReportWriter {
 
   /// VICS-style JSON: one media record per matched file, false matches (by the review) left
   /// out. Fields written (a subset of the Project VIC data model): `MediaID` (1, 2, …),
-  /// `Category` (a confirmed file's category from the review; else the matched entry's
-  /// label: a number when the label is one, else the label text), `MD5`, `SHA1`, `MediaSize`,
+  /// `Category` (a number, as VICS has it: a confirmed file's category from the review;
+  /// else the matched entry's label when it is a number; a text label goes to `Comments`), `MD5`, `SHA1`, `MediaSize`,
   /// `RelativeFilePath` (relative to the evidence path it was found under), `FileName`,
   /// and `Comments` listing the matches (set, entry, kind, distance, orientation).
   static func vics(_ r: CaseReport) -> String {
@@ -118,14 +118,15 @@ public enum ReportWriter {
       var record: [String: Any] = [
         "MediaID": i + 1, "MD5": (first.md5 ?? "").uppercased(), "SHA1": (first.sha1 ?? "").uppercased(),
         "MediaSize": first.size ?? 0, "RelativeFilePath": relative, "FileName": (path as NSString).lastPathComponent,
-        "Comments": rows.map { "\($0.set):\($0.entry) \($0.kind) \($0.distance)\($0.orientation.map { " " + $0 } ?? "")" }
-          .joined(separator: "; "),
+        "Comments": rows.map {
+          "\($0.set):\($0.entry) \($0.kind) \($0.distance)\($0.orientation.map { " " + $0 } ?? "")\($0.label.isEmpty ? "" : " label " + $0.label)"
+        }.joined(separator: "; "),
       ]
       // A confirmed file carries the examiner's category; others the matched entry's label.
       if first.review == .confirmed, let category = first.category {
         record["Category"] = category
-      } else if !label.isEmpty {
-        record["Category"] = Int(label).map { $0 as Any } ?? label
+      } else if let number = Int(label) {
+        record["Category"] = number
       }
       media.append(record)
     }
@@ -263,7 +264,8 @@ public enum ReportWriter {
       counts[first.review, default: 0] += 1
       var entry: [String: Any] = [
         "fileID": id, "path": first.path, "size": first.size.map(String.init) ?? "?", "md5": first.md5 ?? "—", "sha1": first.sha1 ?? "—",
-        "sha256": first.sha256 ?? "—", "state": first.review.rawValue, "stateTitle": first.review.title, "note": first.reviewNote ?? "",
+        "sha256": first.sha256 ?? "—", "state": first.review.rawValue, "stateTitle": first.review.title,
+        "note": first.reviewNote.flatMap { $0.isEmpty ? nil : $0 } ?? false,
       ]
       if let c = first.category { entry["category"] = r.scheme.title(c) }
       var place: [String] = []
