@@ -23,6 +23,9 @@ struct HashsetCommand: ParsableCommand {
         set-csv         the CSV of `sieve hashset export --format csv`
         vpdq            videos' vPDQ features, "frame,quality,hash,timestamp":
                         one video a file, or each after a "# ID" line
+        vics            Project VIC (VICS) JSON: media records' MD5, SHA1 and
+                        SHA256, the Category as label (--vics-categories legacy:
+                        a legacy list's 0, uncategorised, becomes no category)
 
       64 hex digits could be PDQ or SHA-256 and are never guessed: give --type. Lines \
       starting with # are comments. A byte-order mark and CRLF are accepted.
@@ -49,8 +52,13 @@ struct TextSetOptions: ParsableArguments {
   @Flag(help: "Skip bad lines (each is still reported, and the exit status is 1) instead of stopping at the first.")
   var skipBadLines = false
 
+  @Option(help: "VICS lists: the category scheme, current (0 non-pertinent) or legacy (0 uncategorised, read as no category).")
+  var vicsCategories: TextHashSetReader.VICSCategories = .current
+
   var reader: TextHashSetReader {
-    TextHashSetReader(format: format, type: type, label: label, skipBadLines: skipBadLines)
+    var reader = TextHashSetReader(format: format, type: type, label: label, skipBadLines: skipBadLines)
+    reader.vicsCategories = vicsCategories
+    return reader
   }
 }
 
@@ -367,3 +375,5 @@ func loadSet(_ path: String, text: TextHashSetReader = TextHashSetReader()) thro
     throw ExitCode(ExitStatus.someFailed)
   }
 }
+
+extension TextHashSetReader.VICSCategories: ExpressibleByArgument {}

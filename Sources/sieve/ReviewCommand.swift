@@ -24,7 +24,8 @@ struct ReviewCommand: ParsableCommand {
       Examples:
         sieve review cases/2026-017 --examiner "A. Examiner"
         sieve review verify cases/2026-017
-        sieve review export cases/2026-017 --negative false-matches.sieveset --confirmed case-2026-017.sieveset
+        sieve review export cases/2026-017 --negative negative.sieveset
+        sieve review export cases/2026-017 --confirmed case-2026-017.sieveset
       """,
     subcommands: [ReviewOpenCommand.self, ReviewVerifyCommand.self, ReviewExportCommand.self],
     defaultSubcommand: ReviewOpenCommand.self

@@ -57,7 +57,9 @@ import Testing
     // Thumbnails of matched files inside the images, read back through their file systems.
     let html = try CommandRunner.run("sieve", ["report", dir.path + "/case", "--format", "html", "--thumbnails"])
     let thumbnails = html.stdout.components(separatedBy: "src=\"data:image/jpeg;base64,").count - 1
-    #expect(thumbnails == matches.count && thumbnails > 0, "\(thumbnails) thumbnails for \(matches.count) matches")
+    // One entry (and thumbnail) per matched file, however many matches it has.
+    let files = Set(matches.compactMap { $0["path"] as? String }).count
+    #expect(thumbnails == files && thumbnails > 0, "\(thumbnails) thumbnails for \(files) matched files")
     let csv = try CommandRunner.run("sieve", ["report", dir.path + "/case", "--format", "csv"])
     #expect(csv.stdout.contains(",allocation,image,volume,file_system,path_in_file_system,metadata_address"))
     #expect(csv.stdout.contains(",deleted,\(TestData.diskImages)/mbr.dd,3,ext4,/home/user/erased.png,"), "\(csv.stdout)")

@@ -284,22 +284,37 @@ public enum ReportWriter {
         ]
       }
       if thumbnails {
-        var uri: String?
-        var why = "file missing or changed since the scan"
+        entry["hasThumbnails"] = true
         if first.isVideo {
-          let number = rows.compactMap(\.frameNumber).min() ?? 0
-          uri = Thumbnail.frameDataURIs(
-            [number], for: RawPath(bytes: first.pathBytes), location: first.location, member: first.member, size: first.size,
-            expectedSHA256: first.sha256, reader: &reader)[number]
-          why = "video missing, changed since the scan, or too large to read back"
+          // Each matched frame (a digest match of the whole video shows its first frame).
+          var frames: [Int: Double?] = [:]
+          for m in rows {
+            let number = m.frameNumber ?? 0
+            if let time = m.frameTime {
+              frames[number] = .some(time)
+            } else if frames[number] == nil {
+              frames[number] = .some(nil)
+            }
+          }
+          let uris = Thumbnail.frameDataURIs(
+            Set(frames.keys), for: RawPath(bytes: first.pathBytes), location: first.location, member: first.member, size: first.size,
+            expectedSHA256: first.sha256, reader: &reader)
+          entry["thumbnails"] = frames.keys.sorted().map { number -> [String: Any] in
+            let what = frames[number]!.map { "frame at " + String(format: "%.3f s", $0) } ?? "first frame"
+            var thumb: [String: Any] = ["why": "video missing, changed since the scan, or too large to read back", "alt": "blurred \(what), select to show"]
+            if let uri = uris[number] { thumb["uri"] = uri }
+            return thumb
+          }
         } else {
-          uri = Thumbnail.dataURI(
+          var thumb: [String: Any] = ["why": "file missing or changed since the scan", "alt": "blurred thumbnail, select to show"]
+          if let uri = Thumbnail.dataURI(
             for: RawPath(bytes: first.pathBytes), location: first.location, member: first.member, size: first.size,
             expectedSHA256: first.sha256, reader: &reader)
+          {
+            thumb["uri"] = uri
+          }
+          entry["thumbnails"] = [thumb]
         }
-        var thumb: [String: Any] = ["why": why, "alt": first.isVideo ? "blurred video frame, select to show" : "blurred thumbnail, select to show"]
-        if let uri { thumb["uri"] = uri }
-        entry["thumbnails"] = thumb
       }
       files.append(entry)
     }

@@ -408,7 +408,7 @@ public enum BinaryHashSet {
 
   /// The whole content of an open file whose first bytes, `prefix`, were already read
   /// from it: read to its end (read(2), never mapped), sized by `fstat` for a regular file.
-  static func readRest(of file: OpenFile, after prefix: [UInt8], path: String) throws(HashSetError) -> [UInt8] {
+  static func readRest(of file: OpenFile, after prefix: [UInt8], path: String, minimumBytes: Int = headerSize) throws(HashSetError) -> [UInt8] {
     var bytes = prefix
     var shrank = false
     var tooLarge = false
@@ -435,7 +435,7 @@ public enum BinaryHashSet {
     }
     guard !shrank else { throw .io(file: path, reason: "the file shrank while it was read") }
     guard !tooLarge, bytes.count <= maxFileBytes else { throw .io(file: path, reason: "over \(maxFileBytes >> 30) GiB, the most a set file may hold") }
-    guard bytes.count >= headerSize else { throw .badBinary(file: path, reason: "the file is only \(bytes.count) bytes") }
+    guard bytes.count >= minimumBytes else { throw .badBinary(file: path, reason: "the file is only \(bytes.count) bytes") }
     return bytes
   }
 }

@@ -17,6 +17,9 @@ public enum HashSetFormat: String, Sendable, CaseIterable {
   /// (its id: the file name), or several, each after a `# ID` line (as `sieve hash
   /// --format vpdq` and `sieve hashset export --format vpdq` write them).
   case vpdq
+  /// Project VIC (VICS) JSON: media records with their digests and category (read whole;
+  /// detected by its opening `{`).
+  case vics
 
   /// Guesses the format from the first non-empty, non-comment line.
   static func detect(firstLine line: String) -> HashSetFormat? {

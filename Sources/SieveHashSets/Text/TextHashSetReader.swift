@@ -17,6 +17,17 @@ public struct TextHashSetReader: Sendable {
   public var label: String
   /// Skip (and report) bad lines instead of failing on the first.
   public var skipBadLines: Bool
+  /// The category scheme of VICS lists: the current one (0 non-pertinent), or the legacy
+  /// one, whose 0 (uncategorised) is read as no category.
+  public var vicsCategories: VICSCategories = .current
+
+  /// Which Project VIC category scheme a VICS list uses.
+  public enum VICSCategories: String, Sendable, CaseIterable {
+    /// 0 non-pertinent, 1–4 as now.
+    case current
+    /// 0 uncategorised (read as no category).
+    case legacy
+  }
 
   public init(format: HashSetFormat? = nil, type: HashKind? = nil, label: String = "", skipBadLines: Bool = false) {
     self.format = format
@@ -44,6 +55,11 @@ public struct TextHashSetReader: Sendable {
   /// - Throws: ``HashSetError`` for unreadable files, unknown formats, ambiguous kinds,
   ///   and (without ``skipBadLines``) the first bad line.
   public func read(_ path: String, into set: inout HashSet) throws(HashSetError) -> Report {
+    if format == .vics {
+      let loaded = try HashSetLoader.load(path, text: self)
+      for entry in loaded.set.entries { set.append(entry) }
+      return loaded.report ?? Report(format: .vics)
+    }
     var lines = try LineReader(path: path)
     return try read(&lines, path: path, into: &set)
   }
@@ -229,6 +245,8 @@ struct ParseState {
     switch format {
     case .vpdq:
       return .skip  // read by VideoLines, a video over many lines
+    case .vics:
+      throw LineFailure(reason: "VICS JSON is read whole (HashSetLoader), not line by line")
     case .plain:
       let token = Substring(line)
       guard !token.contains(where: { $0 == " " || $0 == "\t" || $0 == "," }) else {
