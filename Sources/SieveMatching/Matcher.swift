@@ -16,6 +16,10 @@ public final class Matcher: Sendable {
   private let totalPDQHashes: Int
   /// Known false matches, not reported (``NegativeList``).
   public let negative: NegativeList?
+  private let suppressed = Locked(0)
+
+  /// Matches the negative list suppressed so far.
+  public var suppressedMatches: Int { suppressed.current }
 
   /// Builds indexes for every set.
   ///
@@ -68,7 +72,10 @@ public final class Matcher: Sendable {
         }
       }
     }
-    return negative?.filter(out, for: query) ?? out
+    guard let negative else { return out }
+    let (kept, dropped) = negative.filter(out, for: query)
+    if dropped > 0 { suppressed.withLock { $0 += dropped } }
+    return kept
   }
 
   /// PDQ matches in one set: per entry the best distance over every probe of the query

@@ -401,6 +401,11 @@ extension ReviewApp {
   }
 
   func similarUpload(_ request: Request) async throws -> Response {
+    // The form's token comes in its address too, so that an upload without it is refused
+    // before its body is read.
+    guard ReviewSession.same(request.uri.queryParameters.get("csrf") ?? "", session.csrf) else {
+      return message(.forbidden, "Refused", "The form's token is missing or wrong: reload the page.", back: "/similar")
+    }
     let form: FormData
     do {
       form = try await readForm(request, limit: configuration.maxUploadBytes + 64 << 10)
@@ -443,6 +448,9 @@ extension ReviewApp {
       files = [one]
     } else if let groupNumber = form.value("group").flatMap(Int.init) {
       let radius = form.value("radius").flatMap(Int.init) ?? 31
+      guard Self.groupRadii.contains(where: { $0.0 == radius }) else {
+        return message(.badRequest, "Refused", "Groups are made at radius \(Self.groupRadii.map { String($0.0) }.joined(separator: ", ")).", back: back)
+      }
       guard let g = browser.groups(radius: radius).first(where: { $0.number == groupNumber }) else {
         return message(.badRequest, "Refused", "No group \(groupNumber).", back: back)
       }
@@ -468,7 +476,8 @@ extension ReviewApp {
     let known = try browser.summaries(files)
     guard known.count == Set(files).count else { return message(.badRequest, "Refused", "Some files are not in this run.", back: back) }
     do {
-      try ledger.record(action, files: files, examiner: configuration.examiner, note: form.value("note") ?? "", scheme: settings.current.scheme)
+      try ledger.record(
+        action, files: files, examiner: configuration.examiner, note: form.value("note") ?? "", scheme: settings.current.scheme, run: browser.run.id)
     } catch let error as CaseError {
       return message(.badRequest, "Refused", error.description, back: back)
     }

@@ -92,8 +92,19 @@ public final class ReviewApp: Sendable {
     }
   }
 
+  /// Whether `host` is a loopback address: `localhost`, `::1`, or an IPv4 literal in
+  /// 127.0.0.0/8 (never a name that merely starts with "127.").
   static func isLoopback(_ host: String) -> Bool {
-    host == "localhost" || host == "::1" || host.hasPrefix("127.")
+    if host == "localhost" || host == "::1" { return true }
+    let parts = host.split(separator: ".", omittingEmptySubsequences: false)
+    return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { p in p.count <= 3 && UInt8(p) != nil }
+  }
+
+  /// A random address of 127.0.0.0/8 for one session (Linux answers on all of them): the
+  /// browser keeps the session's cookie for that address alone, so no other service on
+  /// 127.0.0.1, on whatever port, is ever sent it.
+  public static func randomLoopbackAddress() -> String {
+    "127.\(UInt8.random(in: 1...254)).\(UInt8.random(in: 1...254)).\(UInt8.random(in: 1...254))"
   }
 
   func setPort(_ port: Int) {

@@ -24,8 +24,10 @@ public struct ReviewSession: Sendable {
     self.csrf = csrf
   }
 
-  /// The session cookie's name.
-  public static let cookieName = "sieve_review"
+  /// The session cookie's name: its own for each session (browsers share cookies between
+  /// the ports of one host, so two sessions, or another local service, must not meet it
+  /// under one name).
+  public var cookieName: String { "sieve_review_" + String(token.prefix(8)) }
 
   static func random() -> String {
     SymmetricKey(size: .bits256).withUnsafeBytes { Hex.string($0) }
@@ -97,17 +99,22 @@ struct SessionGuard: RouterMiddleware {
       let path = request.uri.path
       let safePath = path.hasPrefix("/") && !path.hasPrefix("//") && !path.contains("\\") ? path : "/"
       var response = Response(status: .seeOther, headers: [.location: safePath + query])
-      response.headers[.setCookie] = "\(ReviewSession.cookieName)=\(session.token); Path=/; HttpOnly; SameSite=Strict"
+      response.headers[.setCookie] = "\(session.cookieName)=\(session.token); Path=/; HttpOnly; SameSite=Strict"
       return response
     }
-    guard let cookie = Self.cookie(ReviewSession.cookieName, in: request.headers), ReviewSession.same(cookie, session.token) else {
+    guard let cookie = Self.cookie(session.cookieName, in: request.headers), ReviewSession.same(cookie, session.token) else {
       return Self.plain(.forbidden, "Not signed in: open the link `sieve review` printed (it carries this session's token).")
+    }
+    // Another site (another port of this host is "same-site" but not this app) may only
+    // open a page, never load a part of one (an image, a script) or change anything.
+    if let site = request.headers[HTTPField.Name("Sec-Fetch-Site")!], site != "same-origin", site != "none" {
+      let mode = request.headers[HTTPField.Name("Sec-Fetch-Mode")!]
+      let destination = request.headers[HTTPField.Name("Sec-Fetch-Dest")!]
+      let navigation = request.method == .get && mode == "navigate" && (destination == nil || destination == "document")
+      if !navigation { return Self.plain(.forbidden, "Refused: the request came from another site.") }
     }
     if request.method != .get && request.method != .head {
       // A state change must come from this app's own pages.
-      if let site = request.headers[HTTPField.Name("Sec-Fetch-Site")!], site != "same-origin", site != "none" {
-        return Self.plain(.forbidden, "Refused: the request came from another site.")
-      }
       if let origin = request.headers[.origin], origin != "null", !allowed.isEmpty,
         !allowed.contains(where: { origin.lowercased() == "http://" + $0 })
       {

@@ -44,7 +44,7 @@ public final class HashSetRegistry: Sendable {
     /// the known false matches.
     public func matches(for query: MatchQuery) -> [Match] {
       let all = sets.flatMap { $0.matcher.matches(for: query) }
-      return negative?.filter(all, for: query) ?? all
+      return negative?.filter(all, for: query).kept ?? all
     }
 
     /// A video's matches: each frame against the picture sets (with its time), and the
@@ -164,7 +164,7 @@ public final class HashSetRegistry: Sendable {
         if !old.ready { return report }
       }
     }
-    let changed = !report.reloaded.isEmpty || !old.ready
+    let changed = !report.reloaded.isEmpty || !old.ready || !negativePaths.isEmpty
     let generation = changed ? old.generation + 1 : old.generation
     state.withLock { $0 = Snapshot(sets: sets, generation: generation, ready: true, negative: negative) }
     report.generation = generation

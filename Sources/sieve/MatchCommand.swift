@@ -246,6 +246,7 @@ struct MatchCommand: ParsableCommand {
       errors.write(
         "sieve: \(matchedInputs) of \(processed) \(hashes == nil ? "images" : "hashes") matched (\(matchCount) matches) against \(sets.count) set\(sets.count == 1 ? "" : "s")"
           + (lowQuality > 0 ? ", \(lowQuality) with PDQ quality too low" : "")
+          + (matcher.suppressedMatches > 0 ? ", \(matcher.suppressedMatches) known false matches suppressed (--negative)" : "")
           + (failures > 0 ? ", \(failures) failed" : "") + String(format: " in %.2f s", seconds))
     }
     if let failure = output.failure {

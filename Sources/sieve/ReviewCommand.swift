@@ -54,8 +54,8 @@ struct ReviewOpenCommand: ParsableCommand {
   @Option(help: "The port to listen on (0: any free port).")
   var port: Int = 8765
 
-  @Option(help: "The address to listen on; only loopback unless --allow-remote is given.")
-  var host = "127.0.0.1"
+  @Option(help: "The address to listen on (default: a random 127.x.y.z, so no other local service shares the session's cookie); only loopback unless --allow-remote is given.")
+  var host: String?
 
   @Flag(help: "Allow --host to be an address other than loopback (the workspace shows evidence: think first).")
   var allowRemote = false
@@ -84,7 +84,7 @@ struct ReviewOpenCommand: ParsableCommand {
       }
       var configuration = ReviewApp.Configuration(caseFolder: caseFolder, examiner: name)
       configuration.port = port
-      configuration.host = host
+      configuration.host = host ?? ReviewApp.randomLoopbackAddress()
       configuration.allowRemote = allowRemote
       configuration.run = runID
       app = try ReviewApp(configuration: configuration)

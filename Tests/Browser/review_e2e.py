@@ -83,14 +83,19 @@ class ReviewServer:
         except queue.Empty:
             self.stop()
             raise Failed(f"sieve review printed no URL within {SERVER_START_TIMEOUT:.0f} s (log: {self.log_path})")
-        if not re.match(r"^http://127\.0\.0\.1:\d+/\?token=[0-9a-f]{64}$", line):
+        # A random loopback address of its own (127.x.y.z), so its cookie is its alone.
+        if not re.match(r"^http://127\.\d{1,3}\.\d{1,3}\.\d{1,3}:\d+/\?token=[0-9a-f]{64}$", line):
             self.stop()
             raise Failed(f"sieve review's first stdout line is not the expected URL: {line!r} (log: {self.log_path})")
         self.url = line
         parts = urlsplit(line)
         self.base = f"{parts.scheme}://{parts.netloc}"
         self.port = parts.port
+        self.host = parts.hostname
         self.token = line.split("token=", 1)[1]
+        # The session cookie's name is the app's own for this session (sieve_review_ + the
+        # token's first 8 hex digits).
+        self.cookie_name = "sieve_review_" + self.token[:8]
         return self
 
     def alive(self):
@@ -286,7 +291,9 @@ class ReviewE2E:
         assert "HttpOnly" in set_cookie and "SameSite=Strict" in set_cookie, f"session cookie flags missing: {set_cookie!r}"
         assert "token=" not in self.page.url, f"the token is still in the address bar: {self.page.url}"
         cookies = {c["name"]: c for c in self.page.context.cookies()}
-        assert "sieve_review" in cookies and cookies["sieve_review"]["httpOnly"], f"no HttpOnly session cookie: {cookies}"
+        name = self.server.cookie_name
+        assert name in cookies and cookies[name]["httpOnly"], f"no HttpOnly session cookie {name}: {cookies}"
+        assert cookies[name]["domain"] == self.server.host, f"the cookie is not kept for the session's own address: {cookies[name]}"
         csp = response.header_value("content-security-policy")
         assert csp, "the overview response has no Content-Security-Policy header"
         for directive in ("default-src 'none'", "script-src 'self'", "frame-ancestors 'none'"):
@@ -331,10 +338,10 @@ class ReviewE2E:
                          max_redirects=0)
         assert r.status == 403, f"POST /decide with Sec-Fetch-Site: cross-site answered {r.status}, not 403"
         # A DNS-rebinding page names another host: refused even with the cookie.
-        conn = http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=5)
+        conn = http.client.HTTPConnection(self.server.host, self.server.port, timeout=5)
         try:
             conn.request("GET", "/matches", headers={"Host": f"evil.example:{self.server.port}",
-                                                     "Cookie": f"sieve_review={self.server.token}"})
+                                                     "Cookie": f"{self.server.cookie_name}={self.server.token}"})
             status = conn.getresponse().status
         finally:
             conn.close()

@@ -128,6 +128,32 @@ import Testing
       try Self.tamper(browser, "DELETE FROM review_ledger WHERE seq = 5")
       #expect(!(try ledger.verify(head: entries[4].hash).isIntact))
     }
+    // The file decided on changed in the files table (another file's digest put in).
+    do {
+      let (dir, browser, ledger, entries) = try prepared()
+      defer { dir.remove() }
+      try Self.tamper(browser, "UPDATE files SET sha256 = '\(String(repeating: "0", count: 64))' WHERE id = \(entries[0].fileID)")
+      #expect(try ledger.verify().problems.contains { $0.contains("files table") })
+    }
+    // A note put in the current review, or a category of the wrong kind: found, no crash.
+    do {
+      let (dir, browser, ledger, _) = try prepared()
+      defer { dir.remove() }
+      try Self.tamper(browser, "UPDATE review_state SET note = 'fabricated' WHERE seq = 2")
+      #expect(!(try ledger.verify().isIntact))
+      try Self.tamper(browser, "UPDATE review_state SET category = 'x' WHERE seq = 3")
+      #expect(try ledger.verify().problems.contains { $0.contains("damaged") })
+    }
+    // INSERT OR REPLACE (which fires no delete trigger) is refused by the database too.
+    do {
+      let (dir, browser, _, _) = try prepared()
+      defer { dir.remove() }
+      #expect(throws: (any Error).self) {
+        try browser.database.queue.write { db in
+          try db.execute(sql: "INSERT OR REPLACE INTO review_ledger SELECT * FROM review_ledger WHERE seq = 1")
+        }
+      }
+    }
     // A current state changed without a decision.
     do {
       let (dir, browser, ledger, _) = try prepared()
@@ -177,6 +203,8 @@ import Testing
     let exporter = ReviewExporter(browser: browser)
     let negative = try exporter.hashSet(.negative)
     #expect(negative.count == 1 && negative.entries[0].sha256?.hexString == wee.sha256 && negative.entries[0].pdq != nil)
+    // Tied to the known item it was mistaken for.
+    #expect(negative.entries[0].label == "sample-fixtures" && negative.entries[0].id == wee.matches[0].entry)
     let confirmed = try exporter.hashSet(.confirmed)
     #expect(confirmed.count == 1 && confirmed.entries[0].label == "4")
     // Written sets are recorded in the case, and refused inside the evidence.
@@ -208,8 +236,9 @@ import Testing
     let falseMatch = PDQHash(w0: (1 << 28) - 1, w1: 0, w2: 0, w3: 0)  // 28 bits from the known item
     var set = HashSet(name: "known")
     set.append(HashSetEntry(id: "k", label: "x", pdq: known, sha256: try ExactDigest(kind: .sha256, hex: String(repeating: "ab", count: 32))))
+    // The negative entry names the known item it was mistaken for: entry "k" of set "known".
     var negativeSet = HashSet(name: "negative")
-    negativeSet.append(HashSetEntry(id: "n", pdq: falseMatch, pdqQuality: 100))
+    negativeSet.append(HashSetEntry(id: "k", label: "known", pdq: falseMatch, pdqQuality: 100))
     let matcher = Matcher(sets: [set], negative: NegativeList(sets: [negativeSet]))
     let plain = Matcher(sets: [set])
     func query(_ h: PDQHash, digests: [ExactDigest] = []) -> MatchQuery { MatchQuery(pdq: h, pdqQuality: 100, digests: digests) }
@@ -220,6 +249,11 @@ import Testing
     #expect(matcher.matches(for: query(known)).count == 1)
     let between = PDQHash(w0: (1 << 14) - 1, w1: 0, w2: 0, w3: 0)
     #expect(matcher.matches(for: query(between)).count == 1)
+    // A negative entry of another known item suppresses nothing here.
+    var otherItem = HashSet(name: "negative")
+    otherItem.append(HashSetEntry(id: "other", label: "known", pdq: falseMatch, pdqQuality: 100))
+    #expect(Matcher(sets: [set], negative: NegativeList(sets: [otherItem])).matches(for: query(nearFalse)).count == 1)
+    #expect(matcher.suppressedMatches == 1)
     // A digest match is kept even for a query at the false match itself.
     let digest = try ExactDigest(kind: .sha256, hex: String(repeating: "ab", count: 32))
     #expect(matcher.matches(for: query(falseMatch, digests: [digest])).map(\.kind) == [.sha256])

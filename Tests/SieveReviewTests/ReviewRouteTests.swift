@@ -35,13 +35,13 @@ import Testing
     return (dir, app)
   }
 
-  static let cookie: HTTPFields = [.cookie: "sieve_review=t0k3n"]
+  static let cookie: HTTPFields = [.cookie: "sieve_review_t0k3n=t0k3n"]
 
   static func form(_ pairs: [(String, String)]) -> ByteBuffer {
     ByteBuffer(string: pairs.map { "\($0.0)=\(ReviewApp.q($0.1))" }.joined(separator: "&"))
   }
 
-  static let formHeaders: HTTPFields = [.cookie: "sieve_review=t0k3n", .contentType: "application/x-www-form-urlencoded"]
+  static let formHeaders: HTTPFields = [.cookie: "sieve_review_t0k3n=t0k3n", .contentType: "application/x-www-form-urlencoded"]
 
   static func text(_ response: TestResponse) -> String { String(buffer: response.body) }
 
@@ -51,7 +51,7 @@ import Testing
     try await Application(router: app.router()).test(.router) { client in
       // No cookie, a wrong cookie, a wrong token: refused.
       try await client.execute(uri: "/", method: .get) { #expect($0.status == .forbidden) }
-      try await client.execute(uri: "/matches", method: .get, headers: [.cookie: "sieve_review=wrong"]) { #expect($0.status == .forbidden) }
+      try await client.execute(uri: "/matches", method: .get, headers: [.cookie: "sieve_review_t0k3n=wrong"]) { #expect($0.status == .forbidden) }
       try await client.execute(uri: "/thumbs/1", method: .get) { #expect($0.status == .forbidden) }
       try await client.execute(uri: "/?token=nope", method: .get) { #expect($0.status == .forbidden) }
       // The right token sets the cookie and leaves the address without it.
@@ -59,7 +59,7 @@ import Testing
         #expect(response.status == .seeOther)
         #expect(response.headers[.location] == "/matches?state=confirmed")
         let cookie = response.headers[.setCookie] ?? ""
-        #expect(cookie.contains("sieve_review=t0k3n") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"))
+        #expect(cookie.contains("sieve_review_t0k3n=t0k3n") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"))
       }
       // The address it goes back to stays on this app and keeps its query intact.
       try await client.execute(uri: "//evil.example/?token=t0k3n", method: .get) { response in
@@ -82,6 +82,42 @@ import Testing
     try await Application(router: app.router()).test(.router) { client in
       try await client.execute(uri: "/", method: .get, headers: Self.cookie) { #expect($0.status == .misdirectedRequest) }
     }
+  }
+
+  /// What a page on another port of this host (same-site, not same-origin) could try: load
+  /// an app address as an image (an absurd page number among them), upload without the
+  /// token in the address. All refused, and the app keeps answering.
+  @Test func otherSitesCanOnlyOpenPagesAndAbsurdPagesAreEmpty() async throws {
+    let (dir, app) = try Self.app()
+    defer { dir.remove() }
+    try await Application(router: app.router()).test(.router) { client in
+      var image = Self.cookie
+      image[HTTPField.Name("Sec-Fetch-Site")!] = "same-site"
+      image[HTTPField.Name("Sec-Fetch-Mode")!] = "no-cors"
+      image[HTTPField.Name("Sec-Fetch-Dest")!] = "image"
+      try await client.execute(uri: "/matches?page=9223372036854775807", method: .get, headers: image) { #expect($0.status == .forbidden) }
+      var navigation = Self.cookie
+      navigation[HTTPField.Name("Sec-Fetch-Site")!] = "same-site"
+      navigation[HTTPField.Name("Sec-Fetch-Mode")!] = "navigate"
+      navigation[HTTPField.Name("Sec-Fetch-Dest")!] = "document"
+      try await client.execute(uri: "/matches?page=9223372036854775807&size=9223372036854775807", method: .get, headers: navigation) { response in
+        #expect(response.status == .ok)
+      }
+      try await client.execute(uri: "/matches?page=-5", method: .get, headers: Self.cookie) { #expect($0.status == .ok) }
+      try await client.execute(uri: "/", method: .get, headers: Self.cookie) { #expect($0.status == .ok) }
+      try await client.execute(
+        uri: "/similar", method: .post, headers: [.cookie: "sieve_review_t0k3n=t0k3n", .contentType: "multipart/form-data; boundary=XyZ"],
+        body: ByteBuffer(string: "--XyZ--\r\n")
+      ) { #expect($0.status == .forbidden) }
+      // A group at a radius the page does not offer: refused, nothing computed.
+      try await client.execute(
+        uri: "/decide", method: .post, headers: Self.formHeaders,
+        body: Self.form([("csrf", "c5rf"), ("act", "confirm"), ("group", "1"), ("radius", "96")])
+      ) { #expect($0.status == .badRequest) }
+    }
+    #expect(ReviewApp.isLoopback("127.0.0.1") && ReviewApp.isLoopback("127.83.1.9") && ReviewApp.isLoopback("::1"))
+    #expect(!ReviewApp.isLoopback("127.evil.example") && !ReviewApp.isLoopback("0.0.0.0") && !ReviewApp.isLoopback("1270.0.0.1"))
+    #expect(ReviewApp.isLoopback(ReviewApp.randomLoopbackAddress()))
   }
 
   @Test func loopbackOnlyUnlessAskedFor() throws {
@@ -221,7 +257,7 @@ import Testing
     let upload = body
     try await Application(router: app.router()).test(.router) { client in
       try await client.execute(
-        uri: "/similar", method: .post, headers: [.cookie: "sieve_review=t0k3n", .contentType: "multipart/form-data; boundary=XyZ"], body: upload
+        uri: "/similar?csrf=c5rf", method: .post, headers: [.cookie: "sieve_review_t0k3n=t0k3n", .contentType: "multipart/form-data; boundary=XyZ"], body: upload
       ) { response in
         let page = Self.text(response)
         #expect(response.status == .ok)
@@ -234,7 +270,7 @@ import Testing
       var junk = ByteBuffer(string: "--XyZ\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\nc5rf\r\n")
       junk.writeString("--XyZ\r\nContent-Disposition: form-data; name=\"image\"; filename=\"x.jpg\"\r\n\r\nnot a picture\r\n--XyZ--\r\n")
       try await client.execute(
-        uri: "/similar", method: .post, headers: [.cookie: "sieve_review=t0k3n", .contentType: "multipart/form-data; boundary=XyZ"], body: junk
+        uri: "/similar?csrf=c5rf", method: .post, headers: [.cookie: "sieve_review_t0k3n=t0k3n", .contentType: "multipart/form-data; boundary=XyZ"], body: junk
       ) { response in
         #expect(Self.text(response).contains("could not be read"))
       }

@@ -30,6 +30,8 @@ public final class CaseDatabase: Sendable {
     path = (folder as NSString).appendingPathComponent(Self.fileName)
     do {
       var configuration = Configuration()
+      // Another process on the same case (a scan, a report, a second review) waits its turn.
+      configuration.busyMode = .timeout(10)
       configuration.prepareDatabase { db in
         try db.execute(sql: "PRAGMA journal_mode = WAL")
         try db.execute(sql: "PRAGMA synchronous = FULL")
@@ -160,13 +162,17 @@ public final class CaseDatabase: Sendable {
             run_id INTEGER NOT NULL,
             file_id INTEGER NOT NULL REFERENCES files(id),
             path_text TEXT NOT NULL,
-            sha256 TEXT,
+            sha256 TEXT, md5 TEXT, sha1 TEXT, pdq TEXT, phash TEXT,  -- the file as decided on (exports use these)
+            matched TEXT NOT NULL,           -- JSON [[set, entry], …]: the known items it matched, sorted
             previous_state TEXT NOT NULL, new_state TEXT NOT NULL,   -- unreviewed | confirmed | false_match
             previous_category INTEGER, new_category INTEGER,         -- NULL: not categorised (never 0)
             note TEXT NOT NULL,
             previous_hash TEXT NOT NULL,     -- the row before's hash (64 zeros for the first)
             hash TEXT NOT NULL               -- SHA-256 over this row's fields and previous_hash
           );
+          CREATE TRIGGER review_ledger_append_only_insert BEFORE INSERT ON review_ledger
+            WHEN NEW.seq IS NOT (SELECT ifnull(max(seq), 0) + 1 FROM review_ledger)
+            BEGIN SELECT RAISE(ABORT, 'the review ledger is append-only: rows are numbered 1, 2, 3, …'); END;
           CREATE TRIGGER review_ledger_append_only_update BEFORE UPDATE ON review_ledger
             BEGIN SELECT RAISE(ABORT, 'the review ledger is append-only'); END;
           CREATE TRIGGER review_ledger_append_only_delete BEFORE DELETE ON review_ledger

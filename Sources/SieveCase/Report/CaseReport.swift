@@ -195,9 +195,22 @@ public struct CaseReport: Sendable {
   /// Groups images whose PDQ hashes are within `radius` (single linkage, through an
   /// index), largest groups first; singletons are left out.
   static func clusters(_ images: [(String, PDQHash)], radius: Int) -> [Cluster] {
-    let hashes = images.map(\.1)
+    // Identical hashes (copies, a picture saved many times) are one point of the search:
+    // thousands of copies would otherwise each find all the others.
+    var uniqueIndex: [PDQHash: Int] = [:]
+    var hashes: [PDQHash] = []
+    var members: [[Int]] = []
+    for (i, image) in images.enumerated() {
+      if let u = uniqueIndex[image.1] {
+        members[u].append(i)
+      } else {
+        uniqueIndex[image.1] = hashes.count
+        hashes.append(image.1)
+        members.append([i])
+      }
+    }
     let index = IndexKind.auto.build(hashes, radius: radius)
-    var parent = Array(0..<images.count)
+    var parent = Array(0..<hashes.count)
     func find(_ x: Int) -> Int {
       var x = x
       while parent[x] != x {
@@ -206,7 +219,7 @@ public struct CaseReport: Sendable {
       }
       return x
     }
-    var link = [Int](repeating: 0, count: images.count)
+    var link = [Int](repeating: 0, count: hashes.count)
     for (i, hash) in hashes.enumerated() {
       for hit in index.matches(for: hash, within: radius) where hit.id != i {
         let (a, b) = (find(i), find(hit.id))
@@ -215,9 +228,11 @@ public struct CaseReport: Sendable {
       }
     }
     var groups: [Int: [Int]] = [:]
-    for i in images.indices { groups[find(i), default: []].append(i) }
-    return groups.values.filter { $0.count > 1 }
-      .map { members in Cluster(paths: members.map { images[$0].0 }, maxLinkDistance: members.map { link[$0] }.max() ?? 0) }
+    for u in hashes.indices { groups[find(u), default: []].append(u) }
+    return groups.values.map { points in (points.flatMap { members[$0] }.sorted(), points.map { link[$0] }.max() ?? 0) }
+      .filter { $0.0.count > 1 }
+      .map { images_, maxLink in Cluster(paths: images_.map { images[$0].0 }, maxLinkDistance: maxLink) }
       .sorted { ($0.paths.count, $1.paths.first ?? "") > ($1.paths.count, $0.paths.first ?? "") }
   }
+
 }

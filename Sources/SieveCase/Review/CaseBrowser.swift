@@ -148,7 +148,8 @@ public final class CaseBrowser: Sendable {
   /// sorted and paged in memory (``MatchIndex``), then the page's files read.
   public func matchPage(_ filter: MatchFilter, page: Int = 1, pageSize: Int = 50) throws -> MatchPage {
     let pageSize = max(1, min(Self.maxPageSize, pageSize))
-    let page = max(1, page)
+    // (A page past the end is an empty page, never an overflow.)
+    let page = max(1, min(page, 1 << 31))
     let index = try matchIndex()
     try database.read { try index.refresh($0) }
     let (ids, total) = index.select(filter, offset: (page - 1) * pageSize, limit: pageSize)
@@ -276,8 +277,10 @@ public final class CaseBrowser: Sendable {
     public var review: ReviewLedger.Review
   }
 
+  /// (Files of the reviewed run only.)
   public func summaries(_ ids: [Int64]) throws -> [Int64: FileSummary] {
     guard !ids.isEmpty else { return [:] }
+    let runID = run.id
     return try database.read { db in
       var out: [Int64: FileSummary] = [:]
       for chunk in stride(from: 0, to: ids.count, by: 500).map({ Array(ids[$0..<min(ids.count, $0 + 500)]) }) {
@@ -286,8 +289,9 @@ public final class CaseBrowser: Sendable {
           sql: """
             SELECT f.id, f.path_text, f.size, f.type, (SELECT COUNT(*) FROM matches m WHERE m.file_id = f.id) AS n,
               r.state, r.category, r.note
-            FROM files f LEFT JOIN review_state r ON r.file_id = f.id WHERE f.id IN (\(chunk.map { _ in "?" }.joined(separator: ",")))
-            """, arguments: StatementArguments(chunk))
+            FROM files f LEFT JOIN review_state r ON r.file_id = f.id
+            WHERE f.run_id = ? AND f.id IN (\(chunk.map { _ in "?" }.joined(separator: ",")))
+            """, arguments: StatementArguments([runID] + chunk))
         {
           let id: Int64 = row["id"]
           out[id] = FileSummary(

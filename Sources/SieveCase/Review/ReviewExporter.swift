@@ -42,46 +42,53 @@ public struct ReviewExporter: Sendable {
   }
 
   static func condition(_ kind: Kind) -> String {
-    kind == .negative ? "r.state = 'false_match'" : "(r.state = 'confirmed' OR (r.category IS NOT NULL AND r.state != 'false_match'))"
+    kind == .negative ? "r.state = 'false_match'" : "(r.state = 'confirmed' OR r.category IS NOT NULL)"
   }
 
-  /// The set of `kind` for the reviewed run: one entry per file, named by its SHA-256 (or
-  /// path, for a file without one). A negative entry's label says which known entries it
-  /// was falsely matched with; a confirmed entry's label is its category's number (empty
-  /// when not categorised).
+  /// The set of `kind` for the reviewed run, made from what the ledger recorded of each
+  /// file when it was decided on (its latest row), not from tables a later edit could
+  /// change. A negative entry ties the file's hashes to one known item it was mistaken for
+  /// (its id that item's id, its label the item's set: ``SieveMatching/NegativeList``), so a
+  /// file mistaken for two items gives two entries. A confirmed entry is one file, named by
+  /// its SHA-256 (or path), its category's number as label (empty when not categorised).
   public func hashSet(_ kind: Kind) throws -> HashSet {
     let runID = browser.run.id
     let caseID = browser.run.info.caseID
     return try browser.database.read { db in
-      let condition = Self.condition(kind)
       let rows = try Row.fetchAll(
         db,
         sql: """
-          SELECT f.id, f.path_text, f.md5, f.sha1, f.sha256, f.pdq, f.pdq_quality, f.phash, r.category,
-            (SELECT group_concat(m.set_name || ' ' || m.entry_id, '; ') FROM matches m WHERE m.file_id = f.id) AS matched
-          FROM files f JOIN review_state r ON r.file_id = f.id WHERE f.run_id = ? AND \(condition) ORDER BY f.path_text, f.id
+          SELECT l.* FROM review_state r JOIN files f ON f.id = r.file_id
+          JOIN review_ledger l ON l.seq = (SELECT max(seq) FROM review_ledger WHERE file_id = r.file_id)
+          WHERE f.run_id = ? AND \(Self.condition(kind)) ORDER BY l.path_text, l.file_id
           """, arguments: [runID])
       let name = (kind == .negative ? "negative-" : "confirmed-") + (caseID.isEmpty ? "case" : caseID)
       var set = HashSet(name: name)
       for row in rows {
         let path: String = row["path_text"]
         var entry = HashSetEntry(
-          id: (row["sha256"] as String?) ?? path,
-          label: kind == .negative
-            ? "false match of " + ((row["matched"] as String?) ?? "-") : (row["category"] as Int?).map(String.init) ?? "",
-          pdq: (row["pdq"] as String?).flatMap(PDQHash.init), pdqQuality: row["pdq_quality"],
+          id: (row["sha256"] as String?) ?? path, label: "",
+          pdq: (row["pdq"] as String?).flatMap(PDQHash.init), pdqQuality: nil,
           phash: (row["phash"] as String?).flatMap(PHash.init),
           md5: (row["md5"] as String?).flatMap { try? ExactDigest(kind: .md5, hex: $0) },
           sha1: (row["sha1"] as String?).flatMap { try? ExactDigest(kind: .sha1, hex: $0) },
           sha256: (row["sha256"] as String?).flatMap { try? ExactDigest(kind: .sha256, hex: $0) })
-        if kind == .confirmed {
+        if kind == .negative {
+          let pairs = (try? JSONDecoder().decode([[String]].self, from: Data(((row["matched"] as String?) ?? "[]").utf8))) ?? []
+          for pair in pairs where pair.count == 2 {
+            var negative = entry
+            (negative.id, negative.label) = (pair[1], pair[0])
+            if !negative.isEmpty { set.append(negative) }
+          }
+        } else {
+          entry.label = (row["new_category"] as Int?).map(String.init) ?? ""
           entry.vpdq = try Row.fetchAll(
-            db, sql: "SELECT frame, time, pdq, quality FROM video_frames WHERE file_id = ? ORDER BY frame", arguments: [row["id"] as Int64]
+            db, sql: "SELECT frame, time, pdq, quality FROM video_frames WHERE file_id = ? ORDER BY frame", arguments: [row["file_id"] as Int64]
           ).compactMap { f in
             PDQHash(f["pdq"] as String).map { VPDQFeature(frameNumber: f["frame"], hash: $0, quality: f["quality"], timestamp: f["time"]) }
           }
+          if !entry.isEmpty { set.append(entry) }
         }
-        if !entry.isEmpty { set.append(entry) }
       }
       return set
     }

@@ -32,7 +32,14 @@ public struct ReviewLedger: Sendable {
     public var runID: Int64
     public var fileID: Int64
     public var path: String
+    /// The file as it was decided on: its digests and hashes (exports are made from these).
     public var sha256: String?
+    public var md5: String?
+    public var sha1: String?
+    public var pdq: String?
+    public var phash: String?
+    /// The known items it matched then: JSON `[[set, entry], …]`, sorted.
+    public var matched: String
     public var previousState: ReviewState
     public var newState: ReviewState
     public var previousCategory: Int?
@@ -42,7 +49,7 @@ public struct ReviewLedger: Sendable {
     public var hash: String
 
     enum CodingKeys: String, CodingKey {
-      case seq, at, examiner, runID = "run_id", fileID = "file_id", path = "path_text", sha256
+      case seq, at, examiner, runID = "run_id", fileID = "file_id", path = "path_text", sha256, md5, sha1, pdq, phash, matched
       case previousState = "previous_state", newState = "new_state", previousCategory = "previous_category"
       case newCategory = "new_category", note, previousHash = "previous_hash", hash
     }
@@ -51,7 +58,8 @@ public struct ReviewLedger: Sendable {
     /// that no two different rows read the same), then the previous row's hash.
     public var expectedHash: String {
       let fields: [String] = [
-        String(seq), at, examiner, String(runID), String(fileID), path, sha256 ?? "-", previousState.rawValue, newState.rawValue,
+        String(seq), at, examiner, String(runID), String(fileID), path, sha256 ?? "-", md5 ?? "-", sha1 ?? "-", pdq ?? "-", phash ?? "-",
+        matched, previousState.rawValue, newState.rawValue,
         previousCategory.map(String.init) ?? "-", newCategory.map(String.init) ?? "-", note, previousHash,
       ]
       var bytes: [UInt8] = Array("sieve-review-ledger-v1\n".utf8)
@@ -72,8 +80,9 @@ public struct ReviewLedger: Sendable {
     public static let none = Review(state: .unreviewed, category: nil, note: "")
   }
 
-  /// Appends one decision for each of `files` (ids of the `files` table), in one
-  /// transaction: all are recorded or none. A file whose state and category would not
+  /// Appends one decision for each of `files` (ids of the `files` table; of run `run` only,
+  /// when given), in one transaction: all are recorded or none. Each row records the file
+  /// as decided on: path, digests, hashes and the known items it matched. A file whose state and category would not
   /// change is still recorded when the decision carries a note.
   ///
   /// - Returns: the rows appended.
@@ -81,7 +90,8 @@ public struct ReviewLedger: Sendable {
   ///   lacks, an empty examiner or a note too long.
   @discardableResult
   public func record(
-    _ action: ReviewAction, files: [Int64], examiner: String, note: String = "", scheme: CategoryScheme, at date: Date = Date()
+    _ action: ReviewAction, files: [Int64], examiner: String, note: String = "", scheme: CategoryScheme, run: Int64? = nil,
+    at date: Date = Date()
   ) throws -> [Entry] {
     let examiner = examiner.trimmingCharacters(in: .whitespacesAndNewlines)
     guard !examiner.isEmpty else { throw CaseError.badDecision("the examiner's name is needed (--examiner)") }
@@ -97,26 +107,31 @@ public struct ReviewLedger: Sendable {
       var seq: Int64 = last?["seq"] ?? 0
       var previousHash: String = last?["hash"] ?? Self.genesis
       for file in Set(files).sorted() {
-        guard let row = try Row.fetchOne(db, sql: "SELECT run_id, path_text, sha256 FROM files WHERE id = ?", arguments: [file]) else {
+        guard let row = try Row.fetchOne(db, sql: "SELECT run_id, path_text, sha256, md5, sha1, pdq, phash FROM files WHERE id = ?", arguments: [file])
+        else {
           throw CaseError.badDecision("no file \(file) in this case")
         }
+        if let run, (row["run_id"] as Int64) != run { throw CaseError.badDecision("file \(file) is not in run \(run)") }
         let current = try Self.review(of: file, db)
         let (state, category) = action.apply(to: current.state, category: current.category)
         if state == current.state, category == current.category, note.isEmpty, action != .reset { continue }
         seq += 1
         var entry = Entry(
           seq: seq, at: timestamp, examiner: examiner, runID: row["run_id"], fileID: file, path: row["path_text"], sha256: row["sha256"],
+          md5: row["md5"], sha1: row["sha1"], pdq: row["pdq"], phash: row["phash"], matched: try Self.matched(file, db),
           previousState: current.state, newState: state, previousCategory: current.category, newCategory: category, note: note,
           previousHash: previousHash, hash: "")
         entry.hash = entry.expectedHash
         try db.execute(
           sql: """
-            INSERT INTO review_ledger (seq, at, examiner, run_id, file_id, path_text, sha256, previous_state, new_state,
-              previous_category, new_category, note, previous_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO review_ledger (seq, at, examiner, run_id, file_id, path_text, sha256, md5, sha1, pdq, phash, matched,
+              previous_state, new_state, previous_category, new_category, note, previous_hash, hash)
+              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
           arguments: [
-            entry.seq, entry.at, entry.examiner, entry.runID, entry.fileID, entry.path, entry.sha256, entry.previousState.rawValue,
-            entry.newState.rawValue, entry.previousCategory, entry.newCategory, entry.note, entry.previousHash, entry.hash,
+            entry.seq, entry.at, entry.examiner, entry.runID, entry.fileID, entry.path, entry.sha256, entry.md5, entry.sha1, entry.pdq,
+            entry.phash, entry.matched, entry.previousState.rawValue, entry.newState.rawValue, entry.previousCategory, entry.newCategory,
+            entry.note, entry.previousHash, entry.hash,
           ])
         try db.execute(
           sql: "INSERT OR REPLACE INTO review_state (file_id, state, category, note, seq) VALUES (?, ?, ?, ?, ?)",
@@ -137,7 +152,29 @@ public struct ReviewLedger: Sendable {
     guard let row = try Row.fetchOne(db, sql: "SELECT state, category, note FROM review_state WHERE file_id = ?", arguments: [file]) else {
       return .none
     }
-    return Review(state: ReviewState(rawValue: row["state"]) ?? .unreviewed, category: row["category"], note: row["note"])
+    guard case .some(let category) = Self.optionalInt(row, "category") else {
+      throw CaseError.badDecision("the review of file \(file) is damaged (its category is not a number): run `sieve review verify`")
+    }
+    return Review(state: ReviewState(rawValue: (row["state"] as String?) ?? "") ?? .unreviewed, category: category, note: (row["note"] as String?) ?? "")
+  }
+
+  /// A column that holds a whole number or NULL: `.some(value)`; `nil` when it holds
+  /// anything else (a tampered row: reported, never a crash).
+  static func optionalInt(_ row: Row, _ column: String) -> Int?? {
+    switch (row[column] as DatabaseValue).storage {
+    case .null: return .some(nil)
+    case .int64(let v): return .some(Int(v))
+    default: return nil
+    }
+  }
+
+  /// The known items file `file` matched, as a ledger row records them.
+  static func matched(_ file: Int64, _ db: Database) throws -> String {
+    let pairs = try Row.fetchAll(db, sql: "SELECT DISTINCT set_name, entry_id FROM matches WHERE file_id = ? ORDER BY 1, 2", arguments: [file])
+      .map { [$0["set_name"] as String, $0["entry_id"] as String] }
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.withoutEscapingSlashes]
+    return (try? String(decoding: encoder.encode(pairs), as: UTF8.self)) ?? "[]"
   }
 
   /// A file's ledger rows, oldest first.
@@ -169,29 +206,48 @@ public struct ReviewLedger: Sendable {
   }
 
   /// Checks the chain: sequence numbers 1, 2, 3… without gaps, each row's hash over its
-  /// fields, each row's link to the one before, and the current states replayed from the
+  /// fields, each row's link to the one before, each row's file as recorded against the
+  /// `files` and `matches` tables, and the current states (and notes) replayed from the
   /// ledger against `review_state`. When `head` is given (a hash noted earlier), it must be
-  /// a row's hash, so that rows cut off the end are found too.
+  /// a row's hash, so that rows cut off the end, or a chain rewritten whole, are found too.
   public func verify(head expected: String? = nil) throws -> Verification {
     try database.read { db in
       var problems: [String] = []
       var previous = Self.genesis
       var count = 0
-      var replayed: [Int64: (ReviewState, Int?)] = [:]
+      var replayed: [Int64: (state: ReviewState, category: Int?, note: String)] = [:]
       var seenHead = expected == nil
       let rows = try Row.fetchCursor(db, sql: "SELECT * FROM review_ledger ORDER BY seq")
       while let row = try rows.next() {
         count += 1
-        let seq: Int64 = row["seq"]
-        guard let previousState = ReviewState(rawValue: row["previous_state"]), let newState = ReviewState(rawValue: row["new_state"]) else {
-          problems.append("row \(seq): an unknown state (edited)")
-          previous = row["hash"]
+        guard case .int64(let seq) = (row["seq"] as DatabaseValue).storage else {
+          problems.append("row \(count): no sequence number (edited)")
+          continue
+        }
+        let text = { (column: String) -> String? in
+          if case .string(let s) = (row[column] as DatabaseValue).storage { return s }
+          return nil
+        }
+        let whole = { (column: String) -> Int64? in
+          if case .int64(let v) = (row[column] as DatabaseValue).storage { return v }
+          return nil
+        }
+        guard let previousState = text("previous_state").flatMap(ReviewState.init(rawValue:)),
+          let newState = text("new_state").flatMap(ReviewState.init(rawValue:)),
+          case .some(let previousCategory) = Self.optionalInt(row, "previous_category"),
+          case .some(let newCategory) = Self.optionalInt(row, "new_category"),
+          let at = text("at"), let examiner = text("examiner"), let runID = whole("run_id"), let fileID = whole("file_id"),
+          let path = text("path_text"), let matched = text("matched"), let note = text("note"), let previousHash = text("previous_hash"),
+          let hash = text("hash")
+        else {
+          problems.append("row \(seq): a field of the wrong kind (edited)")
+          if let hash = text("hash") { previous = hash }
           continue
         }
         let entry = Entry(
-          seq: seq, at: row["at"], examiner: row["examiner"], runID: row["run_id"], fileID: row["file_id"], path: row["path_text"],
-          sha256: row["sha256"], previousState: previousState, newState: newState, previousCategory: row["previous_category"],
-          newCategory: row["new_category"], note: row["note"], previousHash: row["previous_hash"], hash: row["hash"])
+          seq: seq, at: at, examiner: examiner, runID: runID, fileID: fileID, path: path, sha256: text("sha256"), md5: text("md5"),
+          sha1: text("sha1"), pdq: text("pdq"), phash: text("phash"), matched: matched, previousState: previousState, newState: newState,
+          previousCategory: previousCategory, newCategory: newCategory, note: note, previousHash: previousHash, hash: hash)
         if seq != Int64(count) {
           problems.append(
             seq > Int64(count) ? "row \(seq): rows \(count)…\(seq - 1) are missing (removed)" : "row \(seq): out of order (moved or renumbered)")
@@ -201,23 +257,50 @@ public struct ReviewLedger: Sendable {
           problems.append("row \(seq): it does not link to the row before it (a row before it was removed, moved or edited)")
         }
         if entry.hash != entry.expectedHash { problems.append("row \(seq): its hash does not match its fields (edited)") }
-        let before = replayed[entry.fileID] ?? (.unreviewed, nil)
-        if before.0 != entry.previousState || before.1 != entry.previousCategory {
+        let before = replayed[entry.fileID] ?? (.unreviewed, nil, "")
+        if before.state != entry.previousState || before.category != entry.previousCategory {
           problems.append("row \(seq): its previous state is not what the rows before it left (a row was removed or edited)")
         }
-        replayed[entry.fileID] = (entry.newState, entry.newCategory)
+        // The file decided on is still the file the case holds.
+        if let file = try Row.fetchOne(db, sql: "SELECT run_id, path_text, sha256, md5, sha1, pdq, phash FROM files WHERE id = ?", arguments: [fileID]) {
+          let recorded: [String?] = [String(runID), path, entry.sha256, entry.md5, entry.sha1, entry.pdq, entry.phash]
+          let runNow: Int64? = file["run_id"]
+          let now: [String?] = [
+            runNow.map { String($0) }, file["path_text"], file["sha256"], file["md5"], file["sha1"], file["pdq"], file["phash"],
+          ]
+          let same = recorded == now
+          if !same { problems.append("row \(seq): file \(fileID)'s path, digests or hashes are not those decided on (the files table was edited)") }
+          if try Self.matched(fileID, db) != matched {
+            problems.append("row \(seq): file \(fileID)'s matches are not those decided on (the matches table was edited)")
+          }
+        } else {
+          problems.append("row \(seq): file \(fileID) is no longer in the case (removed)")
+        }
+        replayed[entry.fileID] = (entry.newState, entry.newCategory, entry.note.isEmpty ? before.note : entry.note)
         if entry.hash == expected { seenHead = true }
         previous = entry.hash
       }
       if !seenHead, let expected {
         problems.append("the noted head \(expected) is not in the ledger (rows were cut off the end, or the ledger was rewritten)")
       }
-      var stored: [Int64: (ReviewState, Int?)] = [:]
-      for row in try Row.fetchAll(db, sql: "SELECT file_id, state, category FROM review_state") {
-        stored[row["file_id"]] = (ReviewState(rawValue: row["state"]) ?? .unreviewed, row["category"])
+      var stored: [Int64: (state: ReviewState, category: Int?, note: String)] = [:]
+      for row in try Row.fetchAll(db, sql: "SELECT file_id, state, category, note FROM review_state") {
+        let file: Int64 = (row["file_id"] as Int64?) ?? -1
+        guard let state = (row["state"] as String?).flatMap(ReviewState.init(rawValue:)), case .some(let category) = Self.optionalInt(row, "category")
+        else {
+          problems.append("file \(file): its current review (review_state) is damaged")
+          continue
+        }
+        stored[file] = (state, category, (row["note"] as String?) ?? "")
       }
-      for (file, state) in replayed where stored[file].map({ $0.0 != state.0 || $0.1 != state.1 }) ?? true {
-        problems.append("file \(file): its current review (review_state) is not what the ledger says")
+      for (file, state) in replayed {
+        guard let current = stored[file] else {
+          problems.append("file \(file): its current review (review_state) is missing")
+          continue
+        }
+        if current.state != state.state || current.category != state.category || current.note != state.note {
+          problems.append("file \(file): its current review (review_state) is not what the ledger says")
+        }
       }
       for file in stored.keys where replayed[file] == nil {
         problems.append("file \(file): a current review with no decision in the ledger")

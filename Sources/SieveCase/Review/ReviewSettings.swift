@@ -32,7 +32,8 @@ public struct ReviewSettings: Sendable, Codable, Equatable {
     guard Self.blurRange.contains(blur) else { throw CaseError.badDecision("blur must be \(Self.blurRange.lowerBound)…\(Self.blurRange.upperBound)") }
     var used: [String: String] = [:]
     for (action, key) in shortcuts {
-      guard key.count == 1, let scalar = key.unicodeScalars.first, scalar.value > 0x20, scalar.value != 0x7F,
+      guard key.unicodeScalars.count == 1, let scalar = key.unicodeScalars.first, scalar.value > 0x20, scalar.value != 0x7F,
+        scalar.properties.generalCategory != .control, scalar.properties.generalCategory != .format,
         !scalar.properties.isWhitespace
       else { throw CaseError.badDecision("the shortcut for \(action) must be one visible character") }
       if let other = used[key] { throw CaseError.badDecision("\(key) is the shortcut of both \(other) and \(action)") }

@@ -293,6 +293,11 @@ public struct CaseScanner: Sendable {
           + "who was not privileged); their recorded access times are from before the read, but the read may have updated them "
           + "on the evidence unless it was mounted read-only or noatime")
     }
+    if matcher.suppressedMatches > 0 {
+      try database.addNote(
+        run: run,
+        "\(matcher.suppressedMatches) matches were not recorded: the negative lists (known false matches of the same known items) suppressed them")
+    }
     if droppedCarves > 0 {
       try database.addNote(run: run, "\(droppedCarves) carved candidates did not decode as pictures and were not recorded")
     }
