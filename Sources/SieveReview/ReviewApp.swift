@@ -67,6 +67,8 @@ public final class ReviewApp: Sendable {
   let pages: ReviewPages
   let settings: Locked<ReviewSettings>
   let thumbnails = ThumbnailCache(capacityBytes: 64 << 20)
+  /// Pictures decoded at once (thumbnails, pictures dropped in): one per core.
+  let decoding = WorkLimiter(width: ProcessInfo.processInfo.activeProcessorCount)
   /// The Host header values accepted, once the port is known.
   let hosts = Locked<Set<String>>([])
 
