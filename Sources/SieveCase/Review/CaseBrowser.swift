@@ -290,8 +290,8 @@ public final class CaseBrowser: Sendable {
             SELECT f.id, f.path_text, f.size, f.type, (SELECT COUNT(*) FROM matches m WHERE m.file_id = f.id) AS n,
               r.state, r.category, r.note
             FROM files f LEFT JOIN review_state r ON r.file_id = f.id
-            WHERE f.run_id = ? AND f.id IN (\(chunk.map { _ in "?" }.joined(separator: ",")))
-            """, arguments: StatementArguments([runID] + chunk))
+            WHERE f.id IN (\(chunk.map { _ in "?" }.joined(separator: ","))) AND +f.run_id = ?
+            """, arguments: StatementArguments(chunk + [runID]))
         {
           let id: Int64 = row["id"]
           out[id] = FileSummary(

@@ -170,11 +170,20 @@ public struct ReviewLedger: Sendable {
 
   /// The known items file `file` matched, as a ledger row records them.
   static func matched(_ file: Int64, _ db: Database) throws -> String {
-    let pairs = try Row.fetchAll(db, sql: "SELECT DISTINCT set_name, entry_id FROM matches WHERE file_id = ? ORDER BY 1, 2", arguments: [file])
-      .map { [$0["set_name"] as String, $0["entry_id"] as String] }
+    matchedText(
+      try Row.fetchAll(db, sql: "SELECT DISTINCT set_name, entry_id FROM matches WHERE file_id = ? ORDER BY 1, 2", arguments: [file])
+        .map { [$0["set_name"] as String, $0["entry_id"] as String] })
+  }
+
+  /// Pairs of set and entry as a ledger row records them (JSON, in the order given).
+  static func matchedText(_ pairs: [[String]], encoder: JSONEncoder = matchedEncoder()) -> String {
+    (try? String(decoding: encoder.encode(pairs), as: UTF8.self)) ?? "[]"
+  }
+
+  static func matchedEncoder() -> JSONEncoder {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.withoutEscapingSlashes]
-    return (try? String(decoding: encoder.encode(pairs), as: UTF8.self)) ?? "[]"
+    return encoder
   }
 
   /// A file's ledger rows, oldest first.
@@ -217,6 +226,31 @@ public struct ReviewLedger: Sendable {
       var count = 0
       var replayed: [Int64: (state: ReviewState, category: Int?, note: String)] = [:]
       var seenHead = expected == nil
+      // The decided files as the case holds them now, read in two passes (not two queries a row).
+      var filesNow: [Int64: [String?]] = [:]
+      for file in try Row.fetchAll(
+        db,
+        sql: """
+          SELECT id, run_id, path_text, sha256, md5, sha1, pdq, phash FROM files
+          WHERE id IN (SELECT DISTINCT file_id FROM review_ledger)
+          """)
+      {
+        let run: Int64? = file["run_id"]
+        filesNow[file["id"]] = [run.map { String($0) }, file["path_text"], file["sha256"], file["md5"], file["sha1"], file["pdq"], file["phash"]]
+      }
+      var pairsNow: [Int64: [[String]]] = [:]
+      for match in try Row.fetchAll(
+        db,
+        sql: """
+          SELECT file_id, set_name, entry_id FROM matches WHERE file_id IN (SELECT DISTINCT file_id FROM review_ledger)
+          ORDER BY file_id, set_name, entry_id
+          """)
+      {
+        let pair = [match["set_name"] as String, match["entry_id"] as String]
+        let file: Int64 = match["file_id"]
+        if pairsNow[file]?.last != pair { pairsNow[file, default: []].append(pair) }
+      }
+      let encoder = Self.matchedEncoder()
       let rows = try Row.fetchCursor(db, sql: "SELECT * FROM review_ledger ORDER BY seq")
       while let row = try rows.next() {
         count += 1
@@ -262,15 +296,12 @@ public struct ReviewLedger: Sendable {
           problems.append("row \(seq): its previous state is not what the rows before it left (a row was removed or edited)")
         }
         // The file decided on is still the file the case holds.
-        if let file = try Row.fetchOne(db, sql: "SELECT run_id, path_text, sha256, md5, sha1, pdq, phash FROM files WHERE id = ?", arguments: [fileID]) {
+        if let now = filesNow[fileID] {
           let recorded: [String?] = [String(runID), path, entry.sha256, entry.md5, entry.sha1, entry.pdq, entry.phash]
-          let runNow: Int64? = file["run_id"]
-          let now: [String?] = [
-            runNow.map { String($0) }, file["path_text"], file["sha256"], file["md5"], file["sha1"], file["pdq"], file["phash"],
-          ]
-          let same = recorded == now
-          if !same { problems.append("row \(seq): file \(fileID)'s path, digests or hashes are not those decided on (the files table was edited)") }
-          if try Self.matched(fileID, db) != matched {
+          if recorded != now {
+            problems.append("row \(seq): file \(fileID)'s path, digests or hashes are not those decided on (the files table was edited)")
+          }
+          if Self.matchedText(pairsNow[fileID] ?? [], encoder: encoder) != matched {
             problems.append("row \(seq): file \(fileID)'s matches are not those decided on (the matches table was edited)")
           }
         } else {
