@@ -17,6 +17,7 @@ public final class Matcher: Sendable {
   /// Known false matches, not reported (``NegativeList``).
   public let negative: NegativeList?
   private let suppressed = Locked(0)
+  private let versionsByName: [String: String]
 
   /// Matches the negative list suppressed so far.
   public var suppressedMatches: Int { suppressed.current }
@@ -24,9 +25,21 @@ public final class Matcher: Sendable {
   /// Builds indexes for every set.
   ///
   /// - Complexity: O(total entries) for linear scans, more for MIH tables.
-  public init(sets: [HashSet], options: MatchOptions = MatchOptions(), negative: NegativeList? = nil) {
+  /// - Parameters:
+  ///   - versions: each set's version (``SieveHashSets/HashSetLoader/Loaded/version``), in
+  ///     the order of `sets`, which a negative list's entries name; a set without one is
+  ///     never affected by `negative`.
+  public init(sets: [HashSet], options: MatchOptions = MatchOptions(), negative: NegativeList? = nil, versions: [String] = []) {
     self.sets = sets
     self.negative = negative
+    var byName: [String: String] = [:]
+    var ambiguous = Set<String>()
+    for (set, version) in zip(sets, versions) {
+      if let known = byName[set.name], known != version { ambiguous.insert(set.name) }
+      byName[set.name] = version
+    }
+    for name in ambiguous { byName[name] = nil }
+    versionsByName = byName
     self.options = options
     totalPDQHashes = sets.map(\.pdqHashes.count).reduce(0, +)
     pdqIndexes = sets.map { options.index.build($0.pdqHashes, radius: options.pdqMaxDistance) }
@@ -73,7 +86,7 @@ public final class Matcher: Sendable {
       }
     }
     guard let negative else { return out }
-    let (kept, dropped) = negative.filter(out, for: query)
+    let (kept, dropped) = negative.filter(out, for: query, version: { self.versionsByName[$0] }, minimumQuality: options.pdqMinQuality)
     if dropped > 0 { suppressed.withLock { $0 += dropped } }
     return kept
   }

@@ -4,10 +4,13 @@ import SieveHashSets
 /// Known false matches, not to be reported again: files an examiner found not to be the
 /// known item they matched (exported by `sieve review`), given as hash sets.
 ///
-/// Each negative entry ties a file's hashes to **one known item**: its `id` is the known
-/// entry's id and its `label` the known set's name. A PDQ or pHash match of a query with
-/// that known item (same set, same entry) is suppressed when the query is the same file as
-/// the negative entry (an exact digest in common), or a near copy of it: within
+/// Each negative entry ties a file's hashes to **one known item of one version of a set**:
+/// its `id` is the known entry's id and its `label` `SET@VERSION`, the set's name and its
+/// version (``SieveHashSets/HashSetLoader/Loaded/version``: the checksum of the set as it was
+/// read). A PDQ or pHash match of a query with that known item (same entry of a set of that
+/// version; a set whose version the matcher does not know is never affected) is suppressed
+/// when the query is the same file as the negative entry (the same SHA-256), or a near copy
+/// of it: within
 /// ``pdqMaxDistance`` (or ``phashMaxDistance``) of it **and closer to it than to the known
 /// item**. Matches with any other known item are never suppressed, nor are exact-digest
 /// matches: a file with a known item's digest is that item, and a true copy of a known
@@ -20,10 +23,19 @@ public struct NegativeList: Sendable {
   /// How near a negative entry a query's pHash must be (default 4).
   public let phashMaxDistance: Int
 
-  /// The known item a negative entry was mistaken for.
+  /// The known item a negative entry was mistaken for: the set's version and the entry's id.
   struct Key: Hashable, Sendable {
-    var set: String
+    var version: String
     var entry: String
+  }
+
+  /// The version in a negative entry's label (`SET@VERSION`, 16 hex digits); nil for a label
+  /// without one (such an entry suppresses nothing).
+  static func version(inLabel label: String) -> String? {
+    guard let at = label.lastIndex(of: "@") else { return nil }
+    let version = label[label.index(after: at)...]
+    guard version.count == 16, version.allSatisfy(\.isHexDigit) else { return nil }
+    return String(version)
   }
 
   private let pdq: any HashIndex<PDQHash>
@@ -41,7 +53,8 @@ public struct NegativeList: Sendable {
     var digests: [ExactDigest: Set<Key>] = [:]
     for set in sets {
       for entry in set.entries {
-        let key = Key(set: entry.label, entry: entry.id)
+        guard let version = Self.version(inLabel: entry.label) else { continue }
+        let key = Key(version: version, entry: entry.id)
         if let h = entry.pdq {
           pdqHashes.append(h)
           pdqKeys.append(key)
@@ -50,7 +63,8 @@ public struct NegativeList: Sendable {
           phashes.append(h)
           phashKeys.append(key)
         }
-        for d in [entry.md5, entry.sha1, entry.sha256].compactMap({ $0 }) { digests[d, default: []].insert(key) }
+        // The same file: the same SHA-256 only (MD5 and SHA-1 collisions can be made).
+        if let d = entry.sha256 { digests[d, default: []].insert(key) }
       }
     }
     pdq = IndexKind.auto.build(pdqHashes, radius: pdqMaxDistance)
@@ -59,13 +73,17 @@ public struct NegativeList: Sendable {
   }
 
   /// `matches` of `query` without those the list suppresses, and how many it suppressed.
-  public func filter(_ matches: [Match], for query: MatchQuery) -> (kept: [Match], suppressed: Int) {
+  /// `version` gives the version of a set by its name (nil when unknown or ambiguous: its
+  /// matches are kept); `minimumQuality` is the matcher's (the query's pictures compared).
+  public func filter(
+    _ matches: [Match], for query: MatchQuery, version: (String) -> String?, minimumQuality: Int = 0
+  ) -> (kept: [Match], suppressed: Int) {
     guard count > 0, matches.contains(where: { $0.kind == .pdq || $0.kind == .phash }) else { return (matches, 0) }
     var sameFile = Set<Key>()
     for d in query.digests { sameFile.formUnion(digests[d] ?? []) }
     // The query's distance to the nearest negative entry of each known item.
     var nearestPDQ: [Key: Int] = [:]
-    for probe in query.pdqProbes() {
+    for probe in query.pdqProbes(minimumQuality: minimumQuality) {
       for hit in pdq.matches(for: probe.hash, within: pdqMaxDistance) {
         nearestPDQ[pdqKeys[hit.id]] = min(nearestPDQ[pdqKeys[hit.id]] ?? .max, hit.distance)
       }
@@ -77,7 +95,8 @@ public struct NegativeList: Sendable {
       }
     }
     let kept = matches.filter { match in
-      let key = Key(set: match.set, entry: match.id)
+      guard let setVersion = version(match.set) else { return true }
+      let key = Key(version: setVersion, entry: match.id)
       switch match.kind {
       case .pdq: return !(sameFile.contains(key) || (nearestPDQ[key] ?? .max) < match.distance)
       case .phash: return !(sameFile.contains(key) || (nearestPHash[key] ?? .max) < match.distance)

@@ -130,10 +130,18 @@ extension ReviewApp {
     switch kind {
     case "negative", "confirmed":
       let k: ReviewExporter.Kind = kind == "negative" ? .negative : .confirmed
-      bytes = try ReviewExporter(browser: browser).encoded(k).bytes
+      do {
+        bytes = try ReviewExporter(browser: browser).encoded(k).bytes
+      } catch let error as CaseError {
+        return message(.conflict, "Not exported", error.description, back: "/exports")
+      }
       name = "\(caseName)-\(kind).sieveset"
       type = "application/octet-stream"
     case "vics":
+      let check = try ledger.verify()
+      guard check.isIntact else {
+        return message(.conflict, "Not exported", "The review ledger is broken (\(check.problems.count) problems): run `sieve review verify`.", back: "/exports")
+      }
       bytes = try CaseReporter(caseFolder: configuration.caseFolder).write(format: .vics, run: browser.run.id).bytes
       name = "\(caseName)-vics.json"
       type = "application/json"

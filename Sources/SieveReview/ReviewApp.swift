@@ -67,8 +67,9 @@ public final class ReviewApp: Sendable {
   let pages: ReviewPages
   let settings: Locked<ReviewSettings>
   let thumbnails = ThumbnailCache(capacityBytes: 64 << 20)
-  /// Pictures decoded at once (thumbnails, pictures dropped in): one per core.
-  let decoding = WorkLimiter(width: ProcessInfo.processInfo.activeProcessorCount)
+  /// Pictures decoded at once (thumbnails, pictures dropped in): one per core but one, so a
+  /// core stays free for the pages.
+  let decoding = WorkLimiter(width: max(1, ProcessInfo.processInfo.activeProcessorCount - 1))
   /// The Host header values accepted, once the port is known.
   let hosts = Locked<Set<String>>([])
 

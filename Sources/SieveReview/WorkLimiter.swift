@@ -1,6 +1,10 @@
+import Dispatch
+
 /// At most `width` pieces of heavy work (decoding a picture for a thumbnail or a search) at
 /// once, so that a page of 200 thumbnails cannot decode 200 pictures in memory together;
-/// the others wait their turn, in order.
+/// the others wait their turn, in order. The work runs on Dispatch's threads, never on the
+/// Swift concurrency threads that answer requests, and work whose request went away before
+/// its turn is not started.
 actor WorkLimiter {
   private let width: Int
   private var running = 0
@@ -10,11 +14,14 @@ actor WorkLimiter {
     self.width = max(1, width)
   }
 
-  /// Runs `work` off the cooperative threads when a place is free.
+  /// Runs `work` on a Dispatch thread when a place is free.
   nonisolated func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
     await acquire()
     do {
-      let value = try await Task.detached(priority: .userInitiated) { try work() }.value
+      try Task.checkCancellation()
+      let value = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+        DispatchQueue.global(qos: .userInitiated).async { continuation.resume(with: Result { try work() }) }
+      }
       await release()
       return value
     } catch {

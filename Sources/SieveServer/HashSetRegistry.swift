@@ -44,7 +44,9 @@ public final class HashSetRegistry: Sendable {
     /// the known false matches.
     public func matches(for query: MatchQuery) -> [Match] {
       let all = sets.flatMap { $0.matcher.matches(for: query) }
-      return negative?.filter(all, for: query).kept ?? all
+      guard let negative else { return all }
+      let versions = Dictionary(sets.map { ($0.set.name, $0.checksum) }, uniquingKeysWith: { _, _ in "" })
+      return negative.filter(all, for: query, version: { versions[$0].flatMap { $0.isEmpty ? nil : $0 } }).kept
     }
 
     /// A video's matches: each frame against the picture sets (with its time), and the

@@ -116,11 +116,13 @@ struct MatchCommand: ParsableCommand {
     let errors = LineWriter.standardError()
     let start = Date()
     var sets: [HashSet] = []
+    var versions: [String] = []
     for path in hashsets {
       do {
         let loaded = try HashSetLoader.load(path, text: text.reader)
         for line in loaded.report?.badLines ?? [] { errors.write(line) }
         sets.append(loaded.set)
+        versions.append(loaded.version)
       } catch {
         errors.write("\(error)")
         throw ExitCode(ExitStatus.someFailed)
@@ -136,7 +138,8 @@ struct MatchCommand: ParsableCommand {
       }
     }
     let matcher = Matcher(
-      sets: sets, options: thresholds.matchOptions(index: index), negative: negativeSets.isEmpty ? nil : NegativeList(sets: negativeSets))
+      sets: sets, options: thresholds.matchOptions(index: index), negative: negativeSets.isEmpty ? nil : NegativeList(sets: negativeSets),
+      versions: versions)
     // Known videos, matched by vPDQ's rule: one matcher a set that holds any.
     let videoMatchers = VideoMatcher.matchers(
       for: sets,

@@ -49,6 +49,11 @@ struct ReportCommand: ParsableCommand {
       }
       errors.write(
         "sieve: report SHA-256 \(written.sha256) (\(written.bytes.count) bytes\(out.map { ", " + $0 } ?? "")), recorded in the case")
+      if written.ledgerProblems > 0 {
+        errors.write(
+          "sieve: warning: the review ledger is BROKEN (\(written.ledgerProblems) problems; run `sieve review verify`): "
+            + "the report says so, and the VICS report ignores the review")
+      }
     } catch {
       errors.write("\(error)")
       throw ExitCode(ExitStatus.someFailed)

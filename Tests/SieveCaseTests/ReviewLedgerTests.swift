@@ -203,8 +203,9 @@ import Testing
     let exporter = ReviewExporter(browser: browser)
     let negative = try exporter.hashSet(.negative)
     #expect(negative.count == 1 && negative.entries[0].sha256?.hexString == wee.sha256 && negative.entries[0].pdq != nil)
-    // Tied to the known item it was mistaken for.
-    #expect(negative.entries[0].label == "sample-fixtures" && negative.entries[0].id == wee.matches[0].entry)
+    // Tied to the known item it was mistaken for, in the version of its set the scan used.
+    let sampleVersion = try HashSetLoader.load(CaseScannerTests.sample).version
+    #expect(negative.entries[0].label == "sample-fixtures@\(sampleVersion)" && negative.entries[0].id == wee.matches[0].entry)
     let confirmed = try exporter.hashSet(.confirmed)
     #expect(confirmed.count == 1 && confirmed.entries[0].label == "4")
     // Written sets are recorded in the case, and refused inside the evidence.
@@ -218,7 +219,7 @@ import Testing
     // The negative list suppresses the false hit, and only it.
     let (set, _) = try BinaryHashSet.read(CaseScannerTests.sample)
     let plain = Matcher(sets: [set])
-    let filtered = Matcher(sets: [set], negative: NegativeList(sets: [negative]))
+    let filtered = Matcher(sets: [set], negative: NegativeList(sets: [negative]), versions: [sampleVersion])
     func query(_ row: MatchPage.Row) throws -> MatchQuery {
       let file = try #require(try browser.file(row.fileID))
       return MatchQuery(
@@ -236,10 +237,14 @@ import Testing
     let falseMatch = PDQHash(w0: (1 << 28) - 1, w1: 0, w2: 0, w3: 0)  // 28 bits from the known item
     var set = HashSet(name: "known")
     set.append(HashSetEntry(id: "k", label: "x", pdq: known, sha256: try ExactDigest(kind: .sha256, hex: String(repeating: "ab", count: 32))))
-    // The negative entry names the known item it was mistaken for: entry "k" of set "known".
+    // The negative entry names the known item it was mistaken for: entry "k" of set "known"
+    // in its version 0123456789abcdef.
+    let version = "0123456789abcdef"
     var negativeSet = HashSet(name: "negative")
-    negativeSet.append(HashSetEntry(id: "k", label: "known", pdq: falseMatch, pdqQuality: 100))
-    let matcher = Matcher(sets: [set], negative: NegativeList(sets: [negativeSet]))
+    negativeSet.append(HashSetEntry(id: "k", label: "known@\(version)", pdq: falseMatch, pdqQuality: 100))
+    let matcher = Matcher(sets: [set], negative: NegativeList(sets: [negativeSet]), versions: [version])
+    // Another version of the set (a list updated since): nothing suppressed.
+    #expect(Matcher(sets: [set], negative: NegativeList(sets: [negativeSet]), versions: ["fedcba9876543210"]).matches(for: MatchQuery(pdq: PDQHash(w0: (1 << 28) - 1 - 3, w1: 0, w2: 0, w3: 0), pdqQuality: 100)).count == 1)
     let plain = Matcher(sets: [set])
     func query(_ h: PDQHash, digests: [ExactDigest] = []) -> MatchQuery { MatchQuery(pdq: h, pdqQuality: 100, digests: digests) }
     // Two bits from the false match (26 from the known item): suppressed.
@@ -251,8 +256,8 @@ import Testing
     #expect(matcher.matches(for: query(between)).count == 1)
     // A negative entry of another known item suppresses nothing here.
     var otherItem = HashSet(name: "negative")
-    otherItem.append(HashSetEntry(id: "other", label: "known", pdq: falseMatch, pdqQuality: 100))
-    #expect(Matcher(sets: [set], negative: NegativeList(sets: [otherItem])).matches(for: query(nearFalse)).count == 1)
+    otherItem.append(HashSetEntry(id: "other", label: "known@\(version)", pdq: falseMatch, pdqQuality: 100))
+    #expect(Matcher(sets: [set], negative: NegativeList(sets: [otherItem]), versions: [version]).matches(for: query(nearFalse)).count == 1)
     #expect(matcher.suppressedMatches == 1)
     // A digest match is kept even for a query at the false match itself.
     let digest = try ExactDigest(kind: .sha256, hex: String(repeating: "ab", count: 32))

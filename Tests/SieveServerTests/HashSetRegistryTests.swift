@@ -157,8 +157,10 @@ import Testing
     let known = PDQHash(w0: 0, w1: 0, w2: 0, w3: 0)
     let benign = PDQHash(w0: (1 << 28) - 1, w1: 0, w2: 0, w3: 0)
     try BinaryHashSet.write(HashSet(name: "known", entries: [HashSetEntry(id: "k", label: "x", pdq: known)]), to: dir.path + "/known.sieveset")
-    // Mistaken for entry "k" of set "known".
-    try BinaryHashSet.write(HashSet(name: "negative", entries: [HashSetEntry(id: "k", label: "known", pdq: benign)]), to: dir.path + "/neg.sieveset")
+    // Mistaken for entry "k" of set "known", in the version served.
+    let version = try HashSetLoader.load(dir.path + "/known.sieveset").version
+    try BinaryHashSet.write(
+      HashSet(name: "negative", entries: [HashSetEntry(id: "k", label: "known@\(version)", pdq: benign)]), to: dir.path + "/neg.sieveset")
     let registry = HashSetRegistry(paths: [dir.path + "/known.sieveset"], negativePaths: [dir.path + "/neg.sieveset"])
     try await registry.loadAll()
     let nearBenign = PDQHash(w0: (1 << 28) - 1 - 1, w1: 0, w2: 0, w3: 0)

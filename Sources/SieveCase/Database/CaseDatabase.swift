@@ -163,7 +163,8 @@ public final class CaseDatabase: Sendable {
             file_id INTEGER NOT NULL REFERENCES files(id),
             path_text TEXT NOT NULL,
             sha256 TEXT, md5 TEXT, sha1 TEXT, pdq TEXT, phash TEXT,  -- the file as decided on (exports use these)
-            matched TEXT NOT NULL,           -- JSON [[set, entry], …]: the known items it matched, sorted
+            matched TEXT NOT NULL,           -- JSON [[set, set version, entry, kind, distance], …]: its matches, sorted
+            frames TEXT NOT NULL,            -- SHA-256 of a video's recorded frames ('' for none)
             previous_state TEXT NOT NULL, new_state TEXT NOT NULL,   -- unreviewed | confirmed | false_match
             previous_category INTEGER, new_category INTEGER,         -- NULL: not categorised (never 0)
             note TEXT NOT NULL,

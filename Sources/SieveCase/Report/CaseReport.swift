@@ -127,7 +127,10 @@ public struct CaseReport: Sendable {
   public var clusters: [Cluster]
   /// The review ledger's length and last hash (``ReviewLedger/verify(head:)``).
   public var decisions = 0
+  /// The verified ledger's head (nil when the ledger is empty or broken).
   public var ledgerHead: String?
+  /// Problems `sieve review verify` finds in the ledger (0: intact).
+  public var ledgerProblems = 0
   /// The category scheme of the case's review.
   public var scheme: CategoryScheme = .projectVIC
 
@@ -139,6 +142,8 @@ public struct CaseReport: Sendable {
     let run = try loadRun(from: database, run: requested)
     let runID = run.id
     let scheme = try ReviewSettings.load(from: database).scheme
+    // The ledger checked: a report never vouches for a head it has not verified.
+    let ledger = try ReviewLedger(database: database).verify()
     return try database.read { db in
       let byStatus = try Row.fetchAll(
         db, sql: "SELECT status, COUNT(*) AS n FROM files WHERE run_id = ? GROUP BY status ORDER BY status", arguments: [runID]
@@ -159,11 +164,10 @@ public struct CaseReport: Sendable {
         guard let hash = PDQHash(row["pdq"] as String) else { return nil }
         return (row["path_text"], hash)
       }
-      let ledger = try Row.fetchOne(db, sql: "SELECT COUNT(*) AS n, (SELECT hash FROM review_ledger ORDER BY seq DESC LIMIT 1) AS head FROM review_ledger")
       return CaseReport(
         run: run, byStatus: byStatus, byType: byType, matches: matches,
-        clusters: Self.clusters(hashed, radius: clusterRadius), decisions: ledger?["n"] ?? 0, ledgerHead: ledger?["head"],
-        scheme: scheme)
+        clusters: Self.clusters(hashed, radius: clusterRadius), decisions: ledger.rows, ledgerHead: ledger.isIntact ? ledger.head : nil,
+        ledgerProblems: ledger.problems.count, scheme: scheme)
     }
   }
 

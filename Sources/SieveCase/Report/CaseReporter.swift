@@ -18,6 +18,8 @@ public struct CaseReporter: Sendable {
     public var bytes: [UInt8]
     public var sha256: String
     public var run: Int64
+    /// Problems the review ledger has (0: intact); the report says so too.
+    public var ledgerProblems = 0
   }
 
   /// Renders the report and records its SHA-256; writes it to `path` when given.
@@ -49,6 +51,6 @@ public struct CaseReporter: Sendable {
     }
     let sha256 = bytes.withUnsafeBytes { FileDigests(of: $0).sha256.hexString }
     try database.recordReport(run: report.run.id, format: format.rawValue, path: path, sha256: sha256, bytes: bytes.count)
-    return Written(bytes: bytes, sha256: sha256, run: report.run.id)
+    return Written(bytes: bytes, sha256: sha256, run: report.run.id, ledgerProblems: report.ledgerProblems)
   }
 }

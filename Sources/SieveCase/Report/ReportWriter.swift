@@ -63,7 +63,9 @@ public enum ReportWriter {
         "evidence": r.run.info.evidence,
         "files_by_status": Dictionary(uniqueKeysWithValues: r.byStatus),
         "files_by_type": Dictionary(uniqueKeysWithValues: r.byType), "notes": r.run.notes,
-        "review": ["decisions": r.decisions, "ledger_head": r.ledgerHead ?? NSNull(), "scheme": r.scheme.name] as [String: Any],
+        "review": [
+          "decisions": r.decisions, "ledger_head": r.ledgerHead ?? NSNull(), "ledger_intact": r.ledgerProblems == 0, "scheme": r.scheme.name,
+        ] as [String: Any],
       ]))
     for m in r.matches {
       lines.append(
@@ -97,8 +99,10 @@ public enum ReportWriter {
       .map { $0.hasSuffix("/") ? $0 : $0 + "/" }
     var order: [String] = []
     var byPath: [String: [CaseReport.MatchRow]] = [:]
-    // Files the examiner found to be false matches are left out.
-    for m in r.matches where m.review != .falseMatch {
+    // Files the examiner found to be false matches are left out, and confirmed files carry
+    // their categories, only while the ledger checks out: otherwise the review is ignored.
+    let reviewed = r.ledgerProblems == 0
+    for m in r.matches where !(reviewed && m.review == .falseMatch) {
       if byPath[m.path] == nil { order.append(m.path) }
       byPath[m.path, default: []].append(m)
     }
@@ -123,7 +127,7 @@ public enum ReportWriter {
         }.joined(separator: "; "),
       ]
       // A confirmed file carries the examiner's category; others the matched entry's label.
-      if first.review == .confirmed, let category = first.category {
+      if reviewed, first.review == .confirmed, let category = first.category {
         record["Category"] = category
       } else if let number = Int(label) {
         record["Category"] = number
@@ -152,7 +156,9 @@ public enum ReportWriter {
         "# evidence: \(jsonText(i.evidence))", "# parameters: \(jsonText(i.parameters))",
         "# hash sets: \(jsonText(i.hashSets))",
       ] + r.run.notes.map { "# note: \($0)" } + [
-        "# review: \(r.decisions) decisions in the ledger\(r.ledgerHead.map { ", head " + $0 } ?? ""); categories: \(r.scheme.name)"
+        "# review: \(r.decisions) decisions in the ledger"
+          + (r.ledgerProblems > 0 ? " (BROKEN: \(r.ledgerProblems) problems; run sieve review verify)" : r.ledgerHead.map { " (verified); head " + $0 } ?? "")
+          + "; categories: \(r.scheme.name)"
       ] + [
         "# text cells starting with = + - @ are prefixed with ' so that spreadsheets do not run them as formulas"
       ]
@@ -326,6 +332,7 @@ public enum ReportWriter {
       "unreviewed": counts[.unreviewed] ?? 0, "examiner": info.examiner, "status": r.run.status, "resumed": r.run.resumed,
       "startedAt": r.run.startedAt, "finishedAt": r.run.finishedAt ?? "—", "host": info.host, "tool": info.toolVersion,
       "evidence": info.evidence, "decisions": r.decisions, "ledgerHead": r.ledgerHead ?? false, "scheme": r.scheme.name,
+      "ledgerBroken": r.ledgerProblems > 0 ? "the ledger is BROKEN (\(r.ledgerProblems) problems): run sieve review verify" : false,
       "notes": r.run.notes, "byStatus": r.byStatus.map { ["name": $0.0, "count": $0.1] as [String: Any] },
       "byType": r.byType.map { ["name": $0.0, "count": $0.1] as [String: Any] }, "parameters": parameterRows(info.parameters),
       "sets": info.hashSets.map { ["name": $0.name, "entries": $0.entries, "version": $0.version, "sha256": $0.sha256, "path": $0.path] as [String: Any] },

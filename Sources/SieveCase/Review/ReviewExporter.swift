@@ -54,6 +54,12 @@ public struct ReviewExporter: Sendable {
   public func hashSet(_ kind: Kind) throws -> HashSet {
     let runID = browser.run.id
     let caseID = browser.run.info.caseID
+    // Nothing is exported from a ledger that does not check out.
+    let check = try ReviewLedger(database: browser.database).verify()
+    guard check.isIntact else {
+      throw CaseError.badDecision(
+        "the review ledger is broken (\(check.problems.count) problems, the first: \(check.problems[0])); run `sieve review verify`; nothing exported")
+    }
     return try browser.database.read { db in
       let rows = try Row.fetchAll(
         db,
@@ -65,25 +71,29 @@ public struct ReviewExporter: Sendable {
       let name = (kind == .negative ? "negative-" : "confirmed-") + (caseID.isEmpty ? "case" : caseID)
       var set = HashSet(name: name)
       for row in rows {
-        let path: String = row["path_text"]
+        let t = { (column: String) in ReviewLedger.text(row, column) }
         var entry = HashSetEntry(
-          id: (row["sha256"] as String?) ?? path, label: "",
-          pdq: (row["pdq"] as String?).flatMap(PDQHash.init), pdqQuality: nil,
-          phash: (row["phash"] as String?).flatMap(PHash.init),
-          md5: (row["md5"] as String?).flatMap { try? ExactDigest(kind: .md5, hex: $0) },
-          sha1: (row["sha1"] as String?).flatMap { try? ExactDigest(kind: .sha1, hex: $0) },
-          sha256: (row["sha256"] as String?).flatMap { try? ExactDigest(kind: .sha256, hex: $0) })
+          id: t("sha256") ?? t("path_text") ?? "-", label: "",
+          pdq: t("pdq").flatMap(PDQHash.init), pdqQuality: nil, phash: t("phash").flatMap(PHash.init),
+          md5: t("md5").flatMap { try? ExactDigest(kind: .md5, hex: $0) }, sha1: t("sha1").flatMap { try? ExactDigest(kind: .sha1, hex: $0) },
+          sha256: t("sha256").flatMap { try? ExactDigest(kind: .sha256, hex: $0) })
         if kind == .negative {
-          let pairs = (try? JSONDecoder().decode([[String]].self, from: Data(((row["matched"] as String?) ?? "[]").utf8))) ?? []
-          for pair in pairs where pair.count == 2 {
+          // One entry per known item (of one version of its set) the file was mistaken for,
+          // by a perceptual match (digest matches are never suppressed).
+          let matches = (try? JSONDecoder().decode([[String]].self, from: Data((ReviewLedger.text(row, "matched") ?? "[]").utf8))) ?? []
+          var seen = Set<[String]>()
+          for m in matches where m.count == 5 && (m[3] == "pdq" || m[3] == "phash") && !m[1].isEmpty {
+            guard seen.insert([m[0], m[1], m[2]]).inserted else { continue }
             var negative = entry
-            (negative.id, negative.label) = (pair[1], pair[0])
+            (negative.id, negative.label) = (m[2], "\(m[0])@\(m[1])")
             if !negative.isEmpty { set.append(negative) }
           }
         } else {
-          entry.label = (row["new_category"] as Int?).map(String.init) ?? ""
+          guard case .some(let category) = ReviewLedger.optionalInt(row, "new_category") else { continue }
+          entry.label = category.map(String.init) ?? ""
+          guard case .int64(let fileID) = (row["file_id"] as DatabaseValue).storage else { continue }
           entry.vpdq = try Row.fetchAll(
-            db, sql: "SELECT frame, time, pdq, quality FROM video_frames WHERE file_id = ? ORDER BY frame", arguments: [row["file_id"] as Int64]
+            db, sql: "SELECT frame, time, pdq, quality FROM video_frames WHERE file_id = ? ORDER BY frame", arguments: [fileID]
           ).compactMap { f in
             PDQHash(f["pdq"] as String).map { VPDQFeature(frameNumber: f["frame"], hash: $0, quality: f["quality"], timestamp: f["time"]) }
           }

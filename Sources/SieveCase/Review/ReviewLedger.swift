@@ -38,8 +38,10 @@ public struct ReviewLedger: Sendable {
     public var sha1: String?
     public var pdq: String?
     public var phash: String?
-    /// The known items it matched then: JSON `[[set, entry], …]`, sorted.
+    /// Its matches then: JSON `[[set, set version, entry, kind, distance], …]`, sorted.
     public var matched: String
+    /// The SHA-256 of a video's recorded frames (`""` for none).
+    public var frames: String
     public var previousState: ReviewState
     public var newState: ReviewState
     public var previousCategory: Int?
@@ -49,7 +51,7 @@ public struct ReviewLedger: Sendable {
     public var hash: String
 
     enum CodingKeys: String, CodingKey {
-      case seq, at, examiner, runID = "run_id", fileID = "file_id", path = "path_text", sha256, md5, sha1, pdq, phash, matched
+      case seq, at, examiner, runID = "run_id", fileID = "file_id", path = "path_text", sha256, md5, sha1, pdq, phash, matched, frames
       case previousState = "previous_state", newState = "new_state", previousCategory = "previous_category"
       case newCategory = "new_category", note, previousHash = "previous_hash", hash
     }
@@ -59,7 +61,7 @@ public struct ReviewLedger: Sendable {
     public var expectedHash: String {
       let fields: [String] = [
         String(seq), at, examiner, String(runID), String(fileID), path, sha256 ?? "-", md5 ?? "-", sha1 ?? "-", pdq ?? "-", phash ?? "-",
-        matched, previousState.rawValue, newState.rawValue,
+        matched, frames, previousState.rawValue, newState.rawValue,
         previousCategory.map(String.init) ?? "-", newCategory.map(String.init) ?? "-", note, previousHash,
       ]
       var bytes: [UInt8] = Array("sieve-review-ledger-v1\n".utf8)
@@ -118,19 +120,20 @@ public struct ReviewLedger: Sendable {
         seq += 1
         var entry = Entry(
           seq: seq, at: timestamp, examiner: examiner, runID: row["run_id"], fileID: file, path: row["path_text"], sha256: row["sha256"],
-          md5: row["md5"], sha1: row["sha1"], pdq: row["pdq"], phash: row["phash"], matched: try Self.matched(file, db),
+          md5: row["md5"], sha1: row["sha1"], pdq: row["pdq"], phash: row["phash"],
+          matched: try Self.matched(file, db, versions: try Self.setVersions(run: row["run_id"], db)), frames: try Self.frames(file, db),
           previousState: current.state, newState: state, previousCategory: current.category, newCategory: category, note: note,
           previousHash: previousHash, hash: "")
         entry.hash = entry.expectedHash
         try db.execute(
           sql: """
-            INSERT INTO review_ledger (seq, at, examiner, run_id, file_id, path_text, sha256, md5, sha1, pdq, phash, matched,
+            INSERT INTO review_ledger (seq, at, examiner, run_id, file_id, path_text, sha256, md5, sha1, pdq, phash, matched, frames,
               previous_state, new_state, previous_category, new_category, note, previous_hash, hash)
-              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
           arguments: [
             entry.seq, entry.at, entry.examiner, entry.runID, entry.fileID, entry.path, entry.sha256, entry.md5, entry.sha1, entry.pdq,
-            entry.phash, entry.matched, entry.previousState.rawValue, entry.newState.rawValue, entry.previousCategory, entry.newCategory,
+            entry.phash, entry.matched, entry.frames, entry.previousState.rawValue, entry.newState.rawValue, entry.previousCategory, entry.newCategory,
             entry.note, entry.previousHash, entry.hash,
           ])
         try db.execute(
@@ -155,7 +158,10 @@ public struct ReviewLedger: Sendable {
     guard case .some(let category) = Self.optionalInt(row, "category") else {
       throw CaseError.badDecision("the review of file \(file) is damaged (its category is not a number): run `sieve review verify`")
     }
-    return Review(state: ReviewState(rawValue: (row["state"] as String?) ?? "") ?? .unreviewed, category: category, note: (row["note"] as String?) ?? "")
+    guard let state = text(row, "state").flatMap(ReviewState.init(rawValue:)), let note = text(row, "note") else {
+      throw CaseError.badDecision("the review of file \(file) is damaged: run `sieve review verify`")
+    }
+    return Review(state: state, category: category, note: note)
   }
 
   /// A column that holds a whole number or NULL: `.some(value)`; `nil` when it holds
@@ -168,11 +174,40 @@ public struct ReviewLedger: Sendable {
     }
   }
 
-  /// The known items file `file` matched, as a ledger row records them.
-  static func matched(_ file: Int64, _ db: Database) throws -> String {
-    matchedText(
-      try Row.fetchAll(db, sql: "SELECT DISTINCT set_name, entry_id FROM matches WHERE file_id = ? ORDER BY 1, 2", arguments: [file])
-        .map { [$0["set_name"] as String, $0["entry_id"] as String] })
+  /// File `file`'s matches, as a ledger row records them (each set named with its version,
+  /// from the run's record of its sets).
+  static func matched(_ file: Int64, _ db: Database, versions: [String: String]) throws -> String {
+    var rows: [[String]] = []
+    for row in try Row.fetchAll(
+      db, sql: "SELECT DISTINCT set_name, entry_id, kind, distance FROM matches WHERE file_id = ? ORDER BY 1, 2, 3, 4", arguments: [file])
+    {
+      guard let set = text(row, "set_name"), let entry = text(row, "entry_id"), let kind = text(row, "kind"),
+        case .some(.some(let distance)) = optionalInt(row, "distance")
+      else { throw CaseError.badDecision("file \(file)'s matches are damaged: run `sieve review verify`") }
+      rows.append([set, versions[set] ?? "", entry, kind, String(distance)])
+    }
+    return matchedText(rows)
+  }
+
+  /// The versions of a run's sets, by name (from its record).
+  static func setVersions(run: Int64, _ db: Database) throws -> [String: String] {
+    guard let record = try? CaseDatabase.RunRecord.fetchOne(db, key: run) else { return [:] }
+    return Dictionary(record.hashsets.map { ($0.name, $0.version) }, uniquingKeysWith: { a, _ in a })
+  }
+
+  /// The SHA-256 of file `file`'s recorded video frames, `""` when it has none.
+  static func frames(_ file: Int64, _ db: Database) throws -> String {
+    var lines: [UInt8] = []
+    for row in try Row.fetchAll(db, sql: "SELECT frame, time, pdq, quality FROM video_frames WHERE file_id = ? ORDER BY frame, time", arguments: [file]) {
+      lines += Array("\((row["frame"] as DatabaseValue).description),\((row["time"] as DatabaseValue).description),\((row["pdq"] as DatabaseValue).description),\((row["quality"] as DatabaseValue).description)\n".utf8)
+    }
+    return lines.isEmpty ? "" : Hex.string(SHA256.hash(data: lines))
+  }
+
+  /// A text column's value; nil for NULL or a value of another kind.
+  static func text(_ row: Row, _ column: String) -> String? {
+    if case .string(let s) = (row[column] as DatabaseValue).storage { return s }
+    return nil
   }
 
   /// Pairs of set and entry as a ledger row records them (JSON, in the order given).
@@ -226,7 +261,8 @@ public struct ReviewLedger: Sendable {
       var count = 0
       var replayed: [Int64: (state: ReviewState, category: Int?, note: String)] = [:]
       var seenHead = expected == nil
-      // The decided files as the case holds them now, read in two passes (not two queries a row).
+      // The decided files as the case holds them now, read in passes (not queries a row);
+      // a value of the wrong kind reads as nil and so differs.
       var filesNow: [Int64: [String?]] = [:]
       for file in try Row.fetchAll(
         db,
@@ -235,20 +271,29 @@ public struct ReviewLedger: Sendable {
           WHERE id IN (SELECT DISTINCT file_id FROM review_ledger)
           """)
       {
-        let run: Int64? = file["run_id"]
-        filesNow[file["id"]] = [run.map { String($0) }, file["path_text"], file["sha256"], file["md5"], file["sha1"], file["pdq"], file["phash"]]
+        guard case .int64(let id) = (file["id"] as DatabaseValue).storage else { continue }
+        let run: String? = { if case .int64(let r) = (file["run_id"] as DatabaseValue).storage { return String(r) } else { return nil } }()
+        filesNow[id] = [run] + ["path_text", "sha256", "md5", "sha1", "pdq", "phash"].map { Self.text(file, $0) }
       }
-      var pairsNow: [Int64: [[String]]] = [:]
+      var versionsByRun: [Int64: [String: String]] = [:]
+      var matchesNow: [Int64: [[String]]] = [:]
       for match in try Row.fetchAll(
         db,
         sql: """
-          SELECT file_id, set_name, entry_id FROM matches WHERE file_id IN (SELECT DISTINCT file_id FROM review_ledger)
-          ORDER BY file_id, set_name, entry_id
+          SELECT DISTINCT m.file_id, f.run_id, m.set_name, m.entry_id, m.kind, m.distance FROM matches m JOIN files f ON f.id = m.file_id
+          WHERE m.file_id IN (SELECT DISTINCT file_id FROM review_ledger) ORDER BY 1, 3, 4, 5, 6
           """)
       {
-        let pair = [match["set_name"] as String, match["entry_id"] as String]
-        let file: Int64 = match["file_id"]
-        if pairsNow[file]?.last != pair { pairsNow[file, default: []].append(pair) }
+        guard case .int64(let file) = (match["file_id"] as DatabaseValue).storage else { continue }
+        guard case .int64(let run) = (match["run_id"] as DatabaseValue).storage, let set = Self.text(match, "set_name"),
+          let entry = Self.text(match, "entry_id"), let kind = Self.text(match, "kind"),
+          case .some(.some(let distance)) = Self.optionalInt(match, "distance")
+        else {
+          matchesNow[file, default: []].append(["damaged"])
+          continue
+        }
+        if versionsByRun[run] == nil { versionsByRun[run] = try Self.setVersions(run: run, db) }
+        matchesNow[file, default: []].append([set, versionsByRun[run]?[set] ?? "", entry, kind, String(distance)])
       }
       let encoder = Self.matchedEncoder()
       let rows = try Row.fetchCursor(db, sql: "SELECT * FROM review_ledger ORDER BY seq")
@@ -271,7 +316,8 @@ public struct ReviewLedger: Sendable {
           case .some(let previousCategory) = Self.optionalInt(row, "previous_category"),
           case .some(let newCategory) = Self.optionalInt(row, "new_category"),
           let at = text("at"), let examiner = text("examiner"), let runID = whole("run_id"), let fileID = whole("file_id"),
-          let path = text("path_text"), let matched = text("matched"), let note = text("note"), let previousHash = text("previous_hash"),
+          let path = text("path_text"), let matched = text("matched"), let frames = text("frames"), let note = text("note"),
+          let previousHash = text("previous_hash"),
           let hash = text("hash")
         else {
           problems.append("row \(seq): a field of the wrong kind (edited)")
@@ -280,7 +326,8 @@ public struct ReviewLedger: Sendable {
         }
         let entry = Entry(
           seq: seq, at: at, examiner: examiner, runID: runID, fileID: fileID, path: path, sha256: text("sha256"), md5: text("md5"),
-          sha1: text("sha1"), pdq: text("pdq"), phash: text("phash"), matched: matched, previousState: previousState, newState: newState,
+          sha1: text("sha1"), pdq: text("pdq"), phash: text("phash"), matched: matched, frames: frames, previousState: previousState,
+          newState: newState,
           previousCategory: previousCategory, newCategory: newCategory, note: note, previousHash: previousHash, hash: hash)
         if seq != Int64(count) {
           problems.append(
@@ -301,8 +348,11 @@ public struct ReviewLedger: Sendable {
           if recorded != now {
             problems.append("row \(seq): file \(fileID)'s path, digests or hashes are not those decided on (the files table was edited)")
           }
-          if Self.matchedText(pairsNow[fileID] ?? [], encoder: encoder) != matched {
+          if Self.matchedText(matchesNow[fileID] ?? [], encoder: encoder) != matched {
             problems.append("row \(seq): file \(fileID)'s matches are not those decided on (the matches table was edited)")
+          }
+          if try Self.frames(fileID, db) != entry.frames {
+            problems.append("row \(seq): file \(fileID)'s video frames are not those decided on (the video_frames table was edited)")
           }
         } else {
           problems.append("row \(seq): file \(fileID) is no longer in the case (removed)")
@@ -316,13 +366,14 @@ public struct ReviewLedger: Sendable {
       }
       var stored: [Int64: (state: ReviewState, category: Int?, note: String)] = [:]
       for row in try Row.fetchAll(db, sql: "SELECT file_id, state, category, note FROM review_state") {
-        let file: Int64 = (row["file_id"] as Int64?) ?? -1
-        guard let state = (row["state"] as String?).flatMap(ReviewState.init(rawValue:)), case .some(let category) = Self.optionalInt(row, "category")
+        guard case .int64(let file) = (row["file_id"] as DatabaseValue).storage,
+          let state = Self.text(row, "state").flatMap(ReviewState.init(rawValue:)), case .some(let category) = Self.optionalInt(row, "category"),
+          let note = Self.text(row, "note")
         else {
-          problems.append("file \(file): its current review (review_state) is damaged")
+          problems.append("a current review (review_state) is damaged: a value of the wrong kind")
           continue
         }
-        stored[file] = (state, category, (row["note"] as String?) ?? "")
+        stored[file] = (state, category, note)
       }
       for (file, state) in replayed {
         guard let current = stored[file] else {

@@ -146,7 +146,8 @@ public struct CaseScanner: Sendable {
     let (sets, setRecords) = try loadSets()
     let (negativeSets, negativeRecords) = try loadSets(configuration.negativePaths)
     let matcher = Matcher(
-      sets: sets, options: configuration.matchOptions, negative: negativeSets.isEmpty ? nil : NegativeList(sets: negativeSets))
+      sets: sets, options: configuration.matchOptions, negative: negativeSets.isEmpty ? nil : NegativeList(sets: negativeSets),
+      versions: setRecords.map(\.version))
     // Known videos, by vPDQ's rule (python-threatexchange's 80 % and 0 %).
     let videoMatchers = VideoMatcher.matchers(for: sets, options: VideoMatcher.Options(configuration.matchOptions))
     let knownGood = try loadKnownGood()

@@ -1,3 +1,4 @@
+import Foundation
 import SieveCore
 
 /// Reads hash sets from text files of any size, one line at a time, in every format of
@@ -55,13 +56,20 @@ public struct TextHashSetReader: Sendable {
   /// - Throws: ``HashSetError`` for unreadable files, unknown formats, ambiguous kinds,
   ///   and (without ``skipBadLines``) the first bad line.
   public func read(_ path: String, into set: inout HashSet) throws(HashSetError) -> Report {
-    if format == .vics {
+    if format == .vics || (format == nil && Self.startsJSON(path)) {
       let loaded = try HashSetLoader.load(path, text: self)
       for entry in loaded.set.entries { set.append(entry) }
       return loaded.report ?? Report(format: .vics)
     }
     var lines = try LineReader(path: path)
     return try read(&lines, path: path, into: &set)
+  }
+
+  /// Whether the file at `path` starts a JSON object (a VICS list).
+  static func startsJSON(_ path: String) -> Bool {
+    guard let handle = FileHandle(forReadingAtPath: path) else { return false }
+    defer { try? handle.close() }
+    return VICSReader.looksLikeJSON([UInt8](handle.readData(ofLength: 64)))
   }
 
   /// Reads the lines of an open file into `set`.

@@ -40,7 +40,9 @@ enum VICSReader {
     for (i, item) in media.enumerated() {
       let number = i + 1
       do throws(HashSetError) {
-        guard let record = item as? [String: Any] else { throw .badLine(file: path, line: number, reason: "media record \(number) is not an object") }
+        guard let object = item as? [String: Any] else { throw .badLine(file: path, line: number, reason: "media record \(number) is not an object") }
+        // Field names in any case (MD5, Md5, md5).
+        let record = Dictionary(object.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { first, _ in first })
         if let entry = try entry(record, number: number, path: path, reader: reader) {
           set.append(entry)
           report.entries += 1
@@ -58,30 +60,40 @@ enum VICSReader {
   static func entry(_ record: [String: Any], number: Int, path: String, reader: TextHashSetReader) throws(HashSetError) -> HashSetEntry? {
     func digest(_ key: String, _ kind: HashKind) throws(HashSetError) -> ExactDigest? {
       guard let value = record[key] else { return nil }
-      guard let text = value as? String else { throw .badLine(file: path, line: number, reason: "\(key) is not text") }
+      guard let text = value as? String else { throw .badLine(file: path, line: number, reason: "\(key.uppercased()) is not text") }
       let trimmed = text.trimmingCharacters(in: .whitespaces)
       if trimmed.isEmpty { return nil }
       do {
         return try ExactDigest(kind: kind, hex: trimmed.lowercased())
       } catch {
-        throw .badLine(file: path, line: number, reason: "\(key) \(trimmed.prefix(80)): \(error)")
+        throw .badLine(file: path, line: number, reason: "\(key.uppercased()) \(trimmed.prefix(80)): \(error)")
       }
     }
-    let md5 = try digest("MD5", .md5), sha1 = try digest("SHA1", .sha1), sha256 = try digest("SHA256", .sha256)
+    let md5 = try digest("md5", .md5), sha1 = try digest("sha1", .sha1), sha256 = try digest("sha256", .sha256)
     guard md5 != nil || sha1 != nil || sha256 != nil else { return nil }
     var label = reader.label
-    if let category = record["Category"], !(category is NSNull) {
-      var value: Int?
-      if let n = category as? Int { value = n } else if let t = category as? String { value = Int(t.trimmingCharacters(in: .whitespaces)) }
-      guard let value, value >= 0 else {
-        throw .badLine(file: path, line: number, reason: "Category \(category) is not a category number")
+    if let category = record["category"], !(category is NSNull) {
+      // A whole number 0…999 (or one written as text); never true/false or a fraction.
+      guard let value = categoryNumber(category) else {
+        throw .badLine(file: path, line: number, reason: "Category \(category) is not a category number (0…999)")
       }
       switch reader.vicsCategories {
       case .current: label = String(value)
       case .legacy: label = value == 0 ? "" : String(value)
       }
     }
-    let id = (record["MediaID"].map { "\($0)" }).map { "media \($0)" } ?? "media record \(number)"
+    let id = (record["mediaid"].map { "\($0)" }).map { "media \($0)" } ?? "media record \(number)"
     return HashSetEntry(id: id, label: label, md5: md5, sha1: sha1, sha256: sha256)
+  }
+
+  /// A category value read from JSON: its number when it is a whole number 0…999 written as
+  /// a JSON number or as text. (JSONSerialization gives booleans as numbers too: they are
+  /// told apart by re-encoding the value, which prints `true`/`false` for them.)
+  static func categoryNumber(_ value: Any) -> Int? {
+    if let text = value as? String { return Int(text.trimmingCharacters(in: .whitespaces)).flatMap { (0...999).contains($0) ? $0 : nil } }
+    guard let data = try? JSONSerialization.data(withJSONObject: [value], options: [.fragmentsAllowed]) else { return nil }
+    let written = String(decoding: data, as: UTF8.self).dropFirst().dropLast()
+    guard let number = Int(written), (0...999).contains(number) else { return nil }
+    return number
   }
 }
