@@ -292,6 +292,11 @@ extension ReviewApp {
     guard ReviewSession.same(request.uri.queryParameters.get("csrf") ?? "", session.csrf) else {
       return message(.forbidden, "Refused", "The form's token is missing or wrong: reload the page.", back: "/similar")
     }
+    // A few uploads at once, each within the byte limit: memory stays bounded.
+    guard uploadsInFlight.withLock({ n in n < Self.maxUploadsInFlight ? { n += 1; return true }() : false }) else {
+      return message(.serviceUnavailable, "Busy", "Other pictures are being searched for: try again in a moment.", back: "/similar")
+    }
+    defer { uploadsInFlight.withLock { $0 -= 1 } }
     let form: FormData
     do {
       form = try await readForm(request, limit: configuration.maxUploadBytes + 64 << 10)

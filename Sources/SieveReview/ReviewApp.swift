@@ -70,6 +70,9 @@ public final class ReviewApp: Sendable {
   /// Pictures decoded at once (thumbnails, pictures dropped in): one per core but one, so a
   /// core stays free for the pages.
   let decoding = WorkLimiter(width: max(1, ProcessInfo.processInfo.activeProcessorCount - 1))
+  /// Pictures being dropped in at once (each held whole in memory until hashed).
+  let uploadsInFlight = Locked(0)
+  static let maxUploadsInFlight = 2
   /// The Host header values accepted, once the port is known.
   let hosts = Locked<Set<String>>([])
 

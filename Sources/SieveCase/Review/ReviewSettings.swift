@@ -33,7 +33,8 @@ public struct ReviewSettings: Sendable, Codable, Equatable {
     var used: [String: String] = [:]
     for (action, key) in shortcuts {
       guard key.unicodeScalars.count == 1, let scalar = key.unicodeScalars.first, scalar.value > 0x20, scalar.value != 0x7F,
-        scalar.properties.generalCategory != .control, scalar.properties.generalCategory != .format,
+        ![.control, .format, .nonspacingMark, .spacingMark, .enclosingMark, .privateUse, .unassigned, .surrogate]
+          .contains(scalar.properties.generalCategory),
         !scalar.properties.isWhitespace
       else { throw CaseError.badDecision("the shortcut for \(action) must be one visible character") }
       if let other = used[key] { throw CaseError.badDecision("\(key) is the shortcut of both \(other) and \(action)") }
