@@ -82,6 +82,32 @@ import Testing
       "\(error)".contains("a set named same is already loaded")
     }
   }
+
+  /// A negative list (known false matches) given to the service suppresses the false hit
+  /// near it, not the known item itself, and is read again on reload.
+  @Test func negativeListsSuppressKnownFalseMatchesAndReload() async throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.remove() }
+    let known = PDQHash(w0: 0, w1: 0, w2: 0, w3: 0)
+    let benign = PDQHash(w0: (1 << 28) - 1, w1: 0, w2: 0, w3: 0)
+    try BinaryHashSet.write(HashSet(name: "known", entries: [HashSetEntry(id: "k", label: "x", pdq: known)]), to: dir.path + "/known.sieveset")
+    // Mistaken for entry "k" of set "known", in the version served.
+    let version = try HashSetLoader.load(dir.path + "/known.sieveset").version
+    try BinaryHashSet.write(
+      HashSet(name: "negative", entries: [HashSetEntry(id: "k", label: "known@\(version)", pdq: benign)]), to: dir.path + "/neg.sieveset")
+    let registry = HashSetRegistry(paths: [dir.path + "/known.sieveset"], negativePaths: [dir.path + "/neg.sieveset"])
+    try await registry.loadAll()
+    let nearBenign = PDQHash(w0: (1 << 28) - 1 - 1, w1: 0, w2: 0, w3: 0)
+    #expect(registry.snapshot.matches(for: MatchQuery(pdq: nearBenign)).isEmpty)
+    #expect(registry.snapshot.matches(for: MatchQuery(pdq: known)).count == 1)
+    // The list emptied and reloaded: the hit is reported again.
+    try BinaryHashSet.write(HashSet(name: "negative"), to: dir.path + "/neg.sieveset")
+    _ = await registry.reload()
+    #expect(registry.snapshot.matches(for: MatchQuery(pdq: nearBenign)).count == 1)
+    // A broken negative list on the first load: nothing is served.
+    let broken = HashSetRegistry(paths: [dir.path + "/known.sieveset"], negativePaths: [dir.path + "/none.sieveset"])
+    await #expect(throws: (any Error).self) { try await broken.loadAll() }
+  }
 }
 
 @Suite struct HashingPoolTests {
@@ -110,6 +136,7 @@ import Testing
     let pool = HashingPool(workers: 2, queueDepth: 4, limits: .default, memoryBudget: 1 << 20)
     await #expect(throws: Boom.self) { try await pool.run { _ -> Int in throw Boom() } }
   }
+
 }
 
 @Suite struct HashingPoolAdmissionTests {
@@ -147,31 +174,5 @@ import Testing
     async let a = pool.run { _ in 1 }
     async let b = pool.run { _ in 2 }
     #expect(try await a + b == 3)
-  }
-
-  /// A negative list (known false matches) given to the service suppresses the false hit
-  /// near it, not the known item itself, and is read again on reload.
-  @Test func negativeListsSuppressKnownFalseMatchesAndReload() async throws {
-    let dir = try TemporaryDirectory()
-    defer { dir.remove() }
-    let known = PDQHash(w0: 0, w1: 0, w2: 0, w3: 0)
-    let benign = PDQHash(w0: (1 << 28) - 1, w1: 0, w2: 0, w3: 0)
-    try BinaryHashSet.write(HashSet(name: "known", entries: [HashSetEntry(id: "k", label: "x", pdq: known)]), to: dir.path + "/known.sieveset")
-    // Mistaken for entry "k" of set "known", in the version served.
-    let version = try HashSetLoader.load(dir.path + "/known.sieveset").version
-    try BinaryHashSet.write(
-      HashSet(name: "negative", entries: [HashSetEntry(id: "k", label: "known@\(version)", pdq: benign)]), to: dir.path + "/neg.sieveset")
-    let registry = HashSetRegistry(paths: [dir.path + "/known.sieveset"], negativePaths: [dir.path + "/neg.sieveset"])
-    try await registry.loadAll()
-    let nearBenign = PDQHash(w0: (1 << 28) - 1 - 1, w1: 0, w2: 0, w3: 0)
-    #expect(registry.snapshot.matches(for: MatchQuery(pdq: nearBenign)).isEmpty)
-    #expect(registry.snapshot.matches(for: MatchQuery(pdq: known)).count == 1)
-    // The list emptied and reloaded: the hit is reported again.
-    try BinaryHashSet.write(HashSet(name: "negative"), to: dir.path + "/neg.sieveset")
-    _ = await registry.reload()
-    #expect(registry.snapshot.matches(for: MatchQuery(pdq: nearBenign)).count == 1)
-    // A broken negative list on the first load: nothing is served.
-    let broken = HashSetRegistry(paths: [dir.path + "/known.sieveset"], negativePaths: [dir.path + "/none.sieveset"])
-    await #expect(throws: (any Error).self) { try await broken.loadAll() }
   }
 }

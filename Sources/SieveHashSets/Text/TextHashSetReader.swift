@@ -1,5 +1,6 @@
 import Foundation
 import SieveCore
+import SieveSystem
 
 /// Reads hash sets from text files of any size, one line at a time, in every format of
 /// ``HashSetFormat``. A byte-order mark and CRLF line ends are accepted.
@@ -66,10 +67,13 @@ public struct TextHashSetReader: Sendable {
   }
 
   /// Whether the file at `path` starts a JSON object (a VICS list).
+  /// (Only a regular file is looked at: a pipe cannot be read twice, a folder not at all;
+  /// the line reader reports those.)
   static func startsJSON(_ path: String) -> Bool {
-    guard let handle = FileHandle(forReadingAtPath: path) else { return false }
-    defer { try? handle.close() }
-    return VICSReader.looksLikeJSON([UInt8](handle.readData(ofLength: 64)))
+    guard let file = try? OpenFile(path), (try? file.metadata().kind) == .regular else { return false }
+    var prefix = [UInt8](repeating: 0, count: 64)
+    guard let n = try? file.readFully(into: &prefix) else { return false }
+    return VICSReader.looksLikeJSON(Array(prefix[0..<n]))
   }
 
   /// Reads the lines of an open file into `set`.
