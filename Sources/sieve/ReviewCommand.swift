@@ -92,22 +92,14 @@ struct ReviewOpenCommand: ParsableCommand {
       errors.write("sieve: \(error)")
       throw ExitCode(ExitStatus.someFailed)
     }
-    let done = DispatchSemaphore(value: 0)
-    let failure = Locked<(any Error)?>(nil)
-    Task {
-      do {
-        try await app.run { url in
-          // The address goes to standard output (scripts read it), the rest to standard error.
-          LineWriter.standardOutput().writeNow(url + "\n")
-          LineWriter.standardError().write("sieve: review workspace at the address above (this session's token in it); Ctrl-C stops")
-        }
-      } catch {
-        failure.withLock { $0 = error }
+    let failure = runUntilStopped {
+      try await app.run { url in
+        // The address goes to standard output (scripts read it), the rest to standard error.
+        LineWriter.standardOutput().writeNow(url + "\n")
+        LineWriter.standardError().write("sieve: review workspace at the address above (this session's token in it); Ctrl-C stops")
       }
-      done.signal()
     }
-    done.wait()
-    if let error = failure.withLock({ $0 }) {
+    if let error = failure {
       errors.write("sieve: \(error)")
       throw ExitCode(ExitStatus.someFailed)
     }

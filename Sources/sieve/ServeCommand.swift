@@ -194,21 +194,13 @@ struct ServeStartCommand: ParsableCommand {
     }
     if noAuth { errors.write("sieve: warning: --no-auth: /v1 routes answer without API keys") }
     if auditLog == nil { errors.write("sieve: no --audit-log: match queries are not recorded") }
-    let done = DispatchSemaphore(value: 0)
-    let failure = Locked<(any Error)?>(nil)
     let host = bind
-    Task {
-      do {
-        try await service.run { port in
-          LineWriter.standardError().write("sieve: listening on http://\(host.contains(":") ? "[\(host)]" : host):\(port)")
-        }
-      } catch {
-        failure.withLock { $0 = error }
+    let failure = runUntilStopped {
+      try await service.run { port in
+        LineWriter.standardError().write("sieve: listening on http://\(host.contains(":") ? "[\(host)]" : host):\(port)")
       }
-      done.signal()
     }
-    done.wait()
-    if let error = failure.withLock({ $0 }) {
+    if let error = failure {
       errors.write("sieve: \(error)")
       throw ExitCode(ExitStatus.someFailed)
     }

@@ -400,6 +400,17 @@ public final class CaseDatabase: Sendable {
       member.flatMap { try? locationEncoder.encode($0) }.map { String(decoding: $0, as: UTF8.self) } ?? ""
     }
 
+    /// A stored location (JSON ``EvidenceLocation``) read back; nil for none or one that no
+    /// longer decodes.
+    static func location(_ text: String?) -> EvidenceLocation? {
+      text.flatMap { try? JSONDecoder().decode(EvidenceLocation.self, from: Data($0.utf8)) }
+    }
+
+    /// A stored archive member chain (JSON ``ArchiveMember``) read back.
+    static func member(_ text: String?) -> ArchiveMember? {
+      text.flatMap { try? JSONDecoder().decode(ArchiveMember.self, from: Data($0.utf8)) }
+    }
+
     static let locationEncoder: JSONEncoder = {
       let encoder = JSONEncoder()
       encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

@@ -87,8 +87,8 @@ public struct CaseExporter: Sendable {
     var failed: [(String, String)] = []
     for (index, file) in files.enumerated() {
       progress(index, files.count)
-      let location = file.location.flatMap { try? JSONDecoder().decode(EvidenceLocation.self, from: Data($0.utf8)) }
-      let member = file.archiveMember.flatMap { try? JSONDecoder().decode(ArchiveMember.self, from: Data($0.utf8)) }
+      let location = CaseDatabase.FileRecord.location(file.location)
+      let member = CaseDatabase.FileRecord.member(file.archiveMember)
       // (A carve's location names the file whose slack held it, if any: not its name.)
       let own =
         member.flatMap { ($0.steps.last?.name as NSString?)?.lastPathComponent }

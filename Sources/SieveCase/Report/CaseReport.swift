@@ -92,12 +92,8 @@ public struct CaseReport: Sendable {
       isVideo = try c.decodeIfPresent(Bool.self, forKey: .isVideo) ?? false
       queryMatch = try c.decodeIfPresent(Double.self, forKey: .queryMatch)
       comparedMatch = try c.decodeIfPresent(Double.self, forKey: .comparedMatch)
-      location = try c.decodeIfPresent(String.self, forKey: .location).flatMap {
-        try? JSONDecoder().decode(EvidenceLocation.self, from: Data($0.utf8))
-      }
-      member = try c.decodeIfPresent(String.self, forKey: .member).flatMap {
-        try? JSONDecoder().decode(ArchiveMember.self, from: Data($0.utf8))
-      }
+      location = CaseDatabase.FileRecord.location(try c.decodeIfPresent(String.self, forKey: .location))
+      member = CaseDatabase.FileRecord.member(try c.decodeIfPresent(String.self, forKey: .member))
       review = try c.decodeIfPresent(String.self, forKey: .review).flatMap(ReviewState.init(rawValue:)) ?? .unreviewed
       category = try c.decodeIfPresent(Int.self, forKey: .category)
       reviewNote = try c.decodeIfPresent(String.self, forKey: .reviewNote)

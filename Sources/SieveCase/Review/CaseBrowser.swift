@@ -260,8 +260,7 @@ public final class CaseBrowser: Sendable {
         changed: row["changed"], accessed: row["accessed"], created: row["created"], md5: row["md5"], sha1: row["sha1"],
         sha256: row["sha256"], type: row["type"], width: row["width"], height: row["height"], pdq: row["pdq"],
         pdqQuality: row["pdq_quality"], phash: row["phash"], status: row["status"], error: row["error"],
-        location: (row["location"] as String?).flatMap { try? JSONDecoder().decode(EvidenceLocation.self, from: Data($0.utf8)) },
-        member: (row["archive_member"] as String?).flatMap { try? JSONDecoder().decode(ArchiveMember.self, from: Data($0.utf8)) },
+        location: CaseDatabase.FileRecord.location(row["location"]), member: CaseDatabase.FileRecord.member(row["archive_member"]),
         matches: matches, review: review, history: history, videoFrames: frames)
     }
   }
@@ -401,8 +400,7 @@ extension CaseBrowser {
     guard
       let picture = Thumbnail.picture(
         RawPath(bytes: [UInt8](row["path"] as Data)),
-        location: (row["location"] as String?).flatMap { try? JSONDecoder().decode(EvidenceLocation.self, from: Data($0.utf8)) },
-        member: (row["archive_member"] as String?).flatMap { try? JSONDecoder().decode(ArchiveMember.self, from: Data($0.utf8)) },
+        location: CaseDatabase.FileRecord.location(row["location"]), member: CaseDatabase.FileRecord.member(row["archive_member"]),
         size: row["size"], expectedSHA256: row["sha256"], video: (row["status"] as String) == "video", frame: frame, reader: &reader)
     else { return nil }
     return Thumbnail.jpeg(of: picture, side: max(4, min(side, 1024)), greyscale: greyscale)

@@ -108,6 +108,14 @@ public struct ReviewLedger: Sendable {
       let last = try Row.fetchOne(db, sql: "SELECT seq, hash FROM review_ledger ORDER BY seq DESC LIMIT 1")
       var seq: Int64 = last?["seq"] ?? 0
       var previousHash: String = last?["hash"] ?? Self.genesis
+      // The sets' versions of each run, read once (a group decision covers thousands of files).
+      var versionsByRun: [Int64: [String: String]] = [:]
+      func versions(_ run: Int64) throws -> [String: String] {
+        if let known = versionsByRun[run] { return known }
+        let read = try Self.setVersions(run: run, db)
+        versionsByRun[run] = read
+        return read
+      }
       for file in Set(files).sorted() {
         guard let row = try Row.fetchOne(db, sql: "SELECT run_id, path_text, sha256, md5, sha1, pdq, phash FROM files WHERE id = ?", arguments: [file])
         else {
@@ -121,7 +129,7 @@ public struct ReviewLedger: Sendable {
         var entry = Entry(
           seq: seq, at: timestamp, examiner: examiner, runID: row["run_id"], fileID: file, path: row["path_text"], sha256: row["sha256"],
           md5: row["md5"], sha1: row["sha1"], pdq: row["pdq"], phash: row["phash"],
-          matched: try Self.matched(file, db, versions: try Self.setVersions(run: row["run_id"], db)), frames: try Self.frames(file, db),
+          matched: try Self.matched(file, db, versions: try versions(row["run_id"])), frames: try Self.frames(file, db),
           previousState: current.state, newState: state, previousCategory: current.category, newCategory: category, note: note,
           previousHash: previousHash, hash: "")
         entry.hash = entry.expectedHash
@@ -197,9 +205,15 @@ public struct ReviewLedger: Sendable {
 
   /// The SHA-256 of file `file`'s recorded video frames, `""` when it has none.
   static func frames(_ file: Int64, _ db: Database) throws -> String {
+    framesDigest(try Row.fetchAll(db, sql: "SELECT frame, time, pdq, quality FROM video_frames WHERE file_id = ? ORDER BY frame, time", arguments: [file]))
+  }
+
+  /// The digest of one file's frame rows (in frame order), `""` for none.
+  static func framesDigest(_ rows: some Sequence<Row>) -> String {
     var lines: [UInt8] = []
-    for row in try Row.fetchAll(db, sql: "SELECT frame, time, pdq, quality FROM video_frames WHERE file_id = ? ORDER BY frame, time", arguments: [file]) {
-      lines += Array("\((row["frame"] as DatabaseValue).description),\((row["time"] as DatabaseValue).description),\((row["pdq"] as DatabaseValue).description),\((row["quality"] as DatabaseValue).description)\n".utf8)
+    for row in rows {
+      let fields = ["frame", "time", "pdq", "quality"].map { (row[$0] as DatabaseValue).description }
+      lines += Array((fields.joined(separator: ",") + "\n").utf8)
     }
     return lines.isEmpty ? "" : Hex.string(SHA256.hash(data: lines))
   }
@@ -295,6 +309,16 @@ public struct ReviewLedger: Sendable {
         if versionsByRun[run] == nil { versionsByRun[run] = try Self.setVersions(run: run, db) }
         matchesNow[file, default: []].append([set, versionsByRun[run]?[set] ?? "", entry, kind, String(distance)])
       }
+      var framesNow: [Int64: [Row]] = [:]
+      for frame in try Row.fetchAll(
+        db,
+        sql: """
+          SELECT file_id, frame, time, pdq, quality FROM video_frames WHERE file_id IN (SELECT DISTINCT file_id FROM review_ledger)
+          ORDER BY file_id, frame, time
+          """)
+      {
+        if case .int64(let file) = (frame["file_id"] as DatabaseValue).storage { framesNow[file, default: []].append(frame) }
+      }
       let encoder = Self.matchedEncoder()
       let rows = try Row.fetchCursor(db, sql: "SELECT * FROM review_ledger ORDER BY seq")
       while let row = try rows.next() {
@@ -351,7 +375,7 @@ public struct ReviewLedger: Sendable {
           if Self.matchedText(matchesNow[fileID] ?? [], encoder: encoder) != matched {
             problems.append("row \(seq): file \(fileID)'s matches are not those decided on (the matches table was edited)")
           }
-          if try Self.frames(fileID, db) != entry.frames {
+          if Self.framesDigest(framesNow[fileID] ?? []) != entry.frames {
             problems.append("row \(seq): file \(fileID)'s video frames are not those decided on (the video_frames table was edited)")
           }
         } else {
