@@ -175,6 +175,7 @@ public struct ReviewLedger: Sendable {
   /// A column that holds a whole number or NULL: `.some(value)`; `nil` when it holds
   /// anything else (a tampered row: reported, never a crash).
   static func optionalInt(_ row: Row, _ column: String) -> Int?? {
+    guard row.hasColumn(column) else { return nil }
     switch (row[column] as DatabaseValue).storage {
     case .null: return .some(nil)
     case .int64(let v): return .some(Int(v))
@@ -220,7 +221,7 @@ public struct ReviewLedger: Sendable {
 
   /// A text column's value; nil for NULL or a value of another kind.
   static func text(_ row: Row, _ column: String) -> String? {
-    if case .string(let s) = (row[column] as DatabaseValue).storage { return s }
+    if row.hasColumn(column), case .string(let s) = (row[column] as DatabaseValue).storage { return s }
     return nil
   }
 
@@ -323,16 +324,13 @@ public struct ReviewLedger: Sendable {
       let rows = try Row.fetchCursor(db, sql: "SELECT * FROM review_ledger ORDER BY seq")
       while let row = try rows.next() {
         count += 1
-        guard case .int64(let seq) = (row["seq"] as DatabaseValue).storage else {
+        guard row.hasColumn("seq"), case .int64(let seq) = (row["seq"] as DatabaseValue).storage else {
           problems.append("row \(count): no sequence number (edited)")
           continue
         }
-        let text = { (column: String) -> String? in
-          if case .string(let s) = (row[column] as DatabaseValue).storage { return s }
-          return nil
-        }
+        let text = { (column: String) -> String? in Self.text(row, column) }
         let whole = { (column: String) -> Int64? in
-          if case .int64(let v) = (row[column] as DatabaseValue).storage { return v }
+          if row.hasColumn(column), case .int64(let v) = (row[column] as DatabaseValue).storage { return v }
           return nil
         }
         guard let previousState = text("previous_state").flatMap(ReviewState.init(rawValue:)),
