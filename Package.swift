@@ -82,8 +82,12 @@ let package = Package(
     .target(
       name: "SieveImaging", dependencies: ["SieveSystem", "CJPEG", "CPNG", "CWebP", "CGIF", "CTIFF", "CHeif"], swiftSettings: swiftSettings),
 
-    // Pixels -> hashes (PDQ, pHash). Pure Swift, no I/O.
-    .target(name: "SieveHashing", dependencies: ["SieveCore", "SieveImaging"], swiftSettings: swiftSettings),
+    // PDQ's and pHash's pixel loops in C, compiled for several vector widths (portable,
+    // AVX2, AVX-512) and chosen at run time; bit-identical at every width.
+    .target(name: "CHashKernels"),
+
+    // Pixels -> hashes (PDQ, pHash). No I/O; the pixel loops in CHashKernels.
+    .target(name: "SieveHashing", dependencies: ["SieveCore", "SieveImaging", "CHashKernels"], swiftSettings: swiftSettings),
 
     // Videos -> vPDQ features: FFmpeg decoding within limits, vPDQ's frame sampling, PDQ
     // of each sampled frame.
@@ -218,7 +222,7 @@ let package = Package(
     ),
     .testTarget(
       name: "SieveHashingTests",
-      dependencies: ["SieveCore", "SieveHashing", "SieveImaging", "SieveTestSupport"],
+      dependencies: ["SieveCore", "SieveHashing", "SieveImaging", "SieveTestSupport", "CHashKernels"],
       swiftSettings: swiftSettings
     ),
     .testTarget(

@@ -1,9 +1,15 @@
+import CHashKernels
 import SieveCore
 import SieveImaging
 
 /// A ``PixelRowSink`` that turns decoded rows straight into PDQ luma and pHash
-/// input, so no RGB frame is ever held: the only full-size buffer is the float32
-/// luma plane (4 bytes a pixel; 512×512 at most in reference-CLI mode).
+/// input, so no RGB frame is ever held.
+///
+/// When PDQ needs nothing but its blurred plane (no borders or variants cut from the
+/// picture, turned pictures if any taken from the blurred plane), luma rows go straight
+/// into the blur as they are decoded (``BlurredColumns``) and no full-size buffer is
+/// held at all. Otherwise the one full-size buffer is the float32 luma plane (4 bytes a
+/// pixel; 512×512 at most in reference-CLI mode).
 ///
 /// Luma is the reference's float32 `((0.299 R + 0.587 G) + 0.114 B)`. When every
 /// pixel of an RGB image is gray (R = G = B), luma is the gray value itself, as the
@@ -24,6 +30,16 @@ public struct HashingSink: PixelRowSink {
   private var nextSquashRow = 0
   private var phasher = PHasher()
   private var grayRow: [UInt8] = []
+  /// The blur fed as rows are decoded, when the picture is hashed that way.
+  private var stream: BlurredColumns?
+  /// While every row of an RGB picture has been gray, the same blur fed the gray values
+  /// (luma is then the gray value: see ``finish(using:oriented:)``); dropped at the first
+  /// row that is not.
+  private var grayStream: BlurredColumns?
+  /// Blurs kept from earlier images, to reuse.
+  private var spareStreams: [BlurredColumns]
+  /// The orientations are taken from the blurred plane.
+  private var turnsFromBlur = false
 
   /// Creates a sink.
   ///
@@ -31,8 +47,38 @@ public struct HashingSink: PixelRowSink {
   ///   reuse for the luma plane when it is large enough, saving an allocation and the
   ///   page faults of fresh memory.
   public init(options: HashOptions, lumaStorage: [Float] = []) {
+    self.init(options: options, lumaStorage: lumaStorage, streams: [])
+  }
+
+  /// Creates a sink that reuses the blurs of an earlier one (``takeStreams()``).
+  init(options: HashOptions, lumaStorage: [Float], streams: [BlurredColumns]) {
     self.options = options
     self.luma = lumaStorage
+    self.spareStreams = streams
+  }
+
+  /// Hands the blurs back for reuse by the next sink.
+  mutating func takeStreams() -> [BlurredColumns] {
+    defer { stream = nil; grayStream = nil; spareStreams = [] }
+    return spareStreams + [stream, grayStream].compactMap { $0 }
+  }
+
+  /// Whether PDQ is computed from the blurred plane alone, fed as rows arrive.
+  static func streams(width: Int, height: Int, options: HashOptions) -> Bool {
+    guard options.pdq, PDQHasher.blurs(width: width, height: height) else { return false }
+    if options.pdqMode == .referenceCLI && (width > 512 || height > 512) { return false }
+    if options.borders || !options.variants.isEmpty { return false }
+    return !options.orientations || turnsFromBlur(width: width, height: height, options: options)
+  }
+
+  /// Whether the orientations asked for are taken from the blurred plane: a small plane
+  /// is turned and hashed whole instead (see `hashPlane`).
+  static func turnsFromBlur(width: Int, height: Int, options: HashOptions) -> Bool {
+    options.orientations && options.orientationMethod == .blurredPlane && width * height > smallPlane
+  }
+
+  private mutating func makeStream() -> BlurredColumns {
+    spareStreams.popLast() ?? BlurredColumns()
   }
 
   /// The most luma storage worth keeping for the next image: 64 MiB (a 16 MP plane).
@@ -49,7 +95,14 @@ public struct HashingSink: PixelRowSink {
   /// Bytes this sink will hold for an image of the given size (for memory budgets).
   public static func estimatedBytes(width: Int, height: Int, options: HashOptions) -> Int {
     var bytes = 0
-    if options.pdq {
+    if streams(width: width, height: height, options: options) {
+      // Two blurs (the second while every row is gray), no plane.
+      let columns = PDQHasher.sampledColumns(
+        width: width, height: height, turned: turnsFromBlur(width: width, height: height, options: options),
+        extendedMargins: options.extensions ? PDQVariant.extensions.map(\.margins) : []
+      ).count
+      bytes += 2 * BlurredColumns.bytes(width: width, height: height, columns: min(columns, width))
+    } else if options.pdq {
       let squash = options.pdqMode == .referenceCLI && (width > 512 || height > 512)
       let (w, h) = squash ? (512, 512) : (width, height)
       // The luma plane, the blur's two rings of ceil(h/128) rows, its SIMD lanes.
@@ -71,7 +124,26 @@ public struct HashingSink: PixelRowSink {
     self.height = height
     self.layout = layout
     allGray = true
-    if options.pdq {
+    stream = nil
+    grayStream = nil
+    turnsFromBlur = Self.turnsFromBlur(width: width, height: height, options: options)
+    if Self.streams(width: width, height: height, options: options) {
+      planeWidth = width
+      planeHeight = height
+      sourceColumns = []
+      sourceRowOf = []
+      let columns = PDQHasher.sampledColumns(
+        width: width, height: height, turned: turnsFromBlur,
+        extendedMargins: options.extensions ? PDQVariant.extensions.map(\.margins) : [])
+      let main = makeStream()
+      main.begin(width: width, height: height, columns: columns)
+      stream = main
+      if layout == .rgb && !options.grayFromRGB {
+        let gray = makeStream()
+        gray.begin(width: width, height: height, columns: columns)
+        grayStream = gray
+      }
+    } else if options.pdq {
       if options.pdqMode == .referenceCLI && (width > 512 || height > 512) {
         planeWidth = 512
         planeHeight = 512
@@ -121,7 +193,7 @@ public struct HashingSink: PixelRowSink {
     precondition(firstRow >= 0 && count >= 0 && firstRow + count <= height, "rows outside the image")
     precondition(stride >= width * layout.channels, "row stride shorter than a row")
     let width = width
-    let fullPlane = options.pdq && sourceColumns.isEmpty
+    let fullPlane = options.pdq && sourceColumns.isEmpty && stream == nil
     // Take the gray scratch row out of self, so that it and self can be used together.
     var grayScratch = grayRow
     grayRow = []
@@ -134,10 +206,12 @@ public struct HashingSink: PixelRowSink {
             let row = rows + i * stride
             let y = firstRow + i
             if layout == .gray {
-              if fullPlane {
+              if let stream {
+                sieve_luma_from_gray(row, stream.nextRow(), width)
+                stream.push()
+              } else if fullPlane {
                 luma.withUnsafeMutableBufferPointer { plane in
-                  let out = plane.baseAddress! + y * width
-                  for x in 0..<width { out[x] = Float(row[x]) }
+                  sieve_luma_from_gray(row, plane.baseAddress! + y * width, width)
                 }
               } else if options.pdq {
                 squashRow(row, y, tr, tg, tb)
@@ -149,23 +223,25 @@ public struct HashingSink: PixelRowSink {
             var difference: UInt8 = 0
             grayScratch.withUnsafeMutableBufferPointer { grayBuffer in
               let gray = options.phash ? grayBuffer.baseAddress : nil
-              if fullPlane {
-                luma.withUnsafeMutableBufferPointer { plane in
-                  let out = plane.baseAddress! + y * width
-                  if options.phash, let gray {
-                    for x in 0..<width {
-                      let p = row + 3 * x
-                      difference |= (p[0] ^ p[1]) | (p[0] ^ p[2])
-                      out[x] = Self.luma(p, tr, tg, tb)
-                      gray[x] = Self.pillowGray(p)
-                    }
+              if let stream {
+                let out = stream.nextRow()
+                difference = sieve_luma_from_rgb(row, out, gray, width)
+                if let grayStream {
+                  if difference == 0 {
+                    // A gray row's luma rounds back to its gray value (see finish). Taken
+                    // before the push, which may filter `out` in place.
+                    let grayOut = grayStream.nextRow()
+                    for x in 0..<width { grayOut[x] = out[x].rounded() }
+                    grayStream.push()
                   } else {
-                    for x in 0..<width {
-                      let p = row + 3 * x
-                      difference |= (p[0] ^ p[1]) | (p[0] ^ p[2])
-                      out[x] = Self.luma(p, tr, tg, tb)
-                    }
+                    spareStreams.append(grayStream)
+                    self.grayStream = nil
                   }
+                }
+                stream.push()
+              } else if fullPlane {
+                luma.withUnsafeMutableBufferPointer { plane in
+                  difference = sieve_luma_from_rgb(row, plane.baseAddress! + y * width, gray, width)
                 }
               } else {
                 for x in 0..<width {
@@ -222,7 +298,7 @@ public struct HashingSink: PixelRowSink {
   }
 
   /// The same, with the hasher of the turned pictures' hashes to reuse.
-  /// Hashes one plane (blurred in place): PDQ, its DCT-domain variants when `dihedral`,
+  /// Hashes one plane (left unchanged): PDQ, its DCT-domain variants when `dihedral`,
   /// and the picture turned and flipped when `orientations`, by the options' method.
   /// With `sampled`, the turned pictures come from the blurred plane however small the
   /// plane (a trimmed candidate: within a few bits of the exact turned hashes, for an
@@ -290,7 +366,29 @@ public struct HashingSink: PixelRowSink {
 
   public mutating func finish(using pdqHasher: inout PDQHasher, oriented: inout PDQOrientedHasher) -> ImageHashes {
     var pdq: PDQOutput?
-    if options.pdq {
+    if let main = stream {
+      // Every pixel was gray: luma is the gray value, as in the plane's case below.
+      let blurred = allGray && grayStream != nil ? grayStream! : main
+      // A decoder that stopped short leaves rows unwritten: they count as black.
+      while !blurred.isComplete {
+        blurred.nextRow().update(repeating: 0, count: planeWidth)
+        blurred.push()
+      }
+      pdqHasher.turnedFromBlur = turnsFromBlur
+      pdqHasher.extendedMargins = options.extensions ? PDQVariant.extensions.map(\.margins) : []
+      var out = pdqHasher.hashBlurred(blurred, dihedral: options.dihedral)
+      if turnsFromBlur, let turned = pdqHasher.turnedHashes {
+        out.orientations = PDQDihedralHashes([out.hash] + turned.dropFirst())
+      }
+      out.variants = zip(PDQVariant.extensions, pdqHasher.extendedHashes).map { kind, result in
+        PDQVariantOutput(
+          variant: kind.variant, x: 0, y: 0, width: planeWidth, height: planeHeight, hash: result.hash,
+          quality: result.quality)
+      }
+      pdqHasher.turnedFromBlur = false
+      pdqHasher.extendedMargins = []
+      pdq = out
+    } else if options.pdq {
       if layout == .rgb && allGray && !options.grayFromRGB {
         // Every pixel was gray: luma is the gray value (float32 luma of (v,v,v) is
         // within 2e-5 of v, so rounding recovers v exactly).
@@ -300,7 +398,7 @@ public struct HashingSink: PixelRowSink {
         }
       }
       let w = planeWidth, h = planeHeight
-      // Variants first, cut from the plane before PDQ blurs it in place.
+      // Variants first, cut from the plane.
       let variants = variantHashes(width: w, height: h, using: &pdqHasher, oriented: &oriented)
       // The picture extended as if cropped: sampled from the same blurred plane.
       pdqHasher.extendedMargins = options.extensions ? PDQVariant.extensions.map(\.margins) : []

@@ -19,6 +19,7 @@ public struct ImageHasher {
   private var pdqHasher = PDQHasher()
   private var orientedHasher = PDQOrientedHasher()
   private var lumaStorage: [Float] = []
+  private var streams: [BlurredColumns] = []
 
   public init(decoder: ImageDecoder = ImageDecoder(), options: HashOptions = HashOptions()) {
     self.decoder = decoder
@@ -35,11 +36,15 @@ public struct ImageHasher {
       let header = try decoder.header(of: data)
       denominator = HashOptions.fastScaleDenominator(width: header.width, height: header.height)
     }
-    var sink = HashingSink(options: options, lumaStorage: lumaStorage)
+    var sink = HashingSink(options: options, lumaStorage: lumaStorage, streams: streams)
     lumaStorage = []
+    streams = []
+    defer {
+      lumaStorage = sink.takeLumaStorage()
+      streams = sink.takeStreams()
+    }
     let header = try decoder.decode(data, jpegScaleDenominator: denominator, into: &sink)
     var hashes = sink.finish(using: &pdqHasher, oriented: &orientedHasher)
-    lumaStorage = sink.takeLumaStorage()
     if denominator > 1 {
       hashes.width = header.width
       hashes.height = header.height
@@ -55,9 +60,13 @@ public struct ImageHasher {
 
   /// Hashes an already decoded image.
   public mutating func hash(_ image: PixelImage) -> ImageHashes {
-    var sink = HashingSink(options: options, lumaStorage: lumaStorage)
+    var sink = HashingSink(options: options, lumaStorage: lumaStorage, streams: streams)
     lumaStorage = []
-    defer { lumaStorage = sink.takeLumaStorage() }
+    streams = []
+    defer {
+      lumaStorage = sink.takeLumaStorage()
+      streams = sink.takeStreams()
+    }
     try? sink.begin(width: image.width, height: image.height, layout: image.layout)
     image.pixels.withUnsafeBufferPointer {
       sink.consume(rows: $0.baseAddress!, stride: image.rowBytes, firstRow: 0, count: image.height)

@@ -1,11 +1,12 @@
+import CHashKernels
 import SieveTestSupport
 import Testing
 
 @testable import SieveHashing
 
-/// The pipelined in-place blur against a plain transcription of the reference
+/// The blur (`CHashKernels`, at each vector width) against a plain transcription of the reference
 /// (`box1DFloat` into a second buffer, pass by pass, spec §4), bit for bit.
-@Suite struct JaroszBlurTests {
+@Suite(.serialized) struct JaroszBlurTests {
   /// The reference 1-D box filter: in[start + k·stride] → out, float32, four phases.
   static func box1D(_ input: [Float], _ output: inout [Float], start: Int, stride: Int, count n: Int, window w: Int) {
     let half = (w + 2) / 2
@@ -56,31 +57,68 @@ import Testing
     (0..<width * height).map { _ in Float(rng.next() % 25600) / 100 }
   }
 
-  @Test("bit-identical to the reference on many sizes and windows", arguments: [
-    (5, 5), (7, 13), (8, 8), (9, 17), (16, 5), (31, 64), (63, 65), (64, 64), (65, 70), (129, 9), (9, 129),
+  /// Blurs a copy of `plane` with ``BlurredColumns`` at the given kernel level and
+  /// returns, for every listed column, the values of all its rows, with the reference's.
+  static func compare(
+    _ plane: [Float], width: Int, height: Int, columns: [Int], level: Int32, blurred: inout BlurredColumns
+  ) -> (differing: Int, checked: Int) {
+    let expected = referenceBlur(plane, width: width, height: height)
+    var copy = plane
+    sieve_kernels_set_level(level)
+    defer { sieve_kernels_set_level(0) }
+    copy.withUnsafeMutableBufferPointer { blurred.blur($0.baseAddress!, width: width, height: height, columns: columns) }
+    var differing = 0, checked = 0
+    for x in Set(columns) {
+      for y in 0..<height {
+        checked += 1
+        if blurred.value(y: y, x: x).bitPattern != expected[y * width + x].bitPattern { differing += 1 }
+      }
+    }
+    return (differing, checked)
+  }
+
+  @Test("bit-identical to the reference on many sizes and windows, in every column, at every vector width", arguments: [
+    (5, 5), (7, 13), (8, 8), (9, 17), (16, 5), (17, 33), (31, 64), (63, 65), (64, 64), (65, 70), (129, 9), (9, 129),
     (130, 257), (257, 130), (300, 41), (513, 384), (1000, 37), (37, 1000),
   ])
   func matchesReference(width: Int, height: Int) {
     let seed = UInt64(width * 10_007 + height)
     var rng = SplitMix64(seed: seed)
     let plane = Self.randomPlane(width: width, height: height, rng: &rng)
-    let expected = Self.referenceBlur(plane, width: width, height: height)
-    var actual = plane
-    var blur = JaroszBlur()
-    actual.withUnsafeMutableBufferPointer { blur.apply(to: $0.baseAddress!, width: width, height: height) }
-    let differing = zip(actual, expected).filter { $0.0.bitPattern != $0.1.bitPattern }.count
-    #expect(differing == 0, "\(width)×\(height): \(differing) values differ (seed \(seed))")
+    var blurred = BlurredColumns()
+    for level in Int32(1)...3 {
+      let result = Self.compare(plane, width: width, height: height, columns: Array(0..<width), level: level, blurred: &blurred)
+      #expect(result.checked == width * height)
+      #expect(result.differing == 0, "\(width)×\(height), level \(level): \(result.differing) values differ (seed \(seed))")
+    }
   }
 
-  @Test func aReusedBlurGivesTheSameResults() {
-    var rng = SplitMix64(seed: 99)
-    var blur = JaroszBlur()
-    for (width, height) in [(300, 200), (40, 90), (300, 200)] {
+  @Test("only some columns: PDQ's 64, scattered ones, the first and the last")
+  func someColumns() {
+    var rng = SplitMix64(seed: 7)
+    var blurred = BlurredColumns()
+    for (width, height) in [(640, 480), (1001, 77), (70, 900), (4000, 300)] {
       let plane = Self.randomPlane(width: width, height: height, rng: &rng)
-      var actual = plane
-      actual.withUnsafeMutableBufferPointer { blur.apply(to: $0.baseAddress!, width: width, height: height) }
-      #expect(actual == Self.referenceBlur(plane, width: width, height: height))
+      let grid = (0..<64).map { Int((Double($0) + 0.5) * Double(width) / 64) }
+      let scattered = (0..<40).map { _ in Int(rng.next() % UInt64(width)) } + [0, width - 1, 0]
+      for columns in [grid, scattered, [width / 2]] {
+        for level in Int32(1)...3 {
+          let result = Self.compare(plane, width: width, height: height, columns: columns, level: level, blurred: &blurred)
+          #expect(result.differing == 0, "\(width)×\(height), level \(level), \(Set(columns).count) columns")
+        }
+      }
     }
+  }
+
+  @Test func everyLevelIsReportedAndRestored() {
+    let best = sieve_kernels_level()
+    #expect((1...3).contains(best))
+    sieve_kernels_set_level(1)
+    #expect(sieve_kernels_level() == 1)
+    sieve_kernels_set_level(9)
+    #expect(sieve_kernels_level() == best)
+    sieve_kernels_set_level(0)
+    #expect(sieve_kernels_level() == best)
   }
 
   @Test func windowFormula() {

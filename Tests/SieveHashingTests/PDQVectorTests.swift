@@ -106,17 +106,16 @@ import Testing
       let (r, g, b) = (Float(image.pixels[3 * p]), Float(image.pixels[3 * p + 1]), Float(image.pixels[3 * p + 2]))
       luma[p] = ((r * 0.299) + (g * 0.587)) + (b * 0.114)
     }
-    var blur = JaroszBlur()
-    luma.withUnsafeMutableBufferPointer { blur.apply(to: $0.baseAddress!, width: image.width, height: image.height) }
+    let rows = (0..<64).map { r in Int((Double(r) + 0.5) * Double(image.height) / 64) }
+    let columns = (0..<64).map { c in Int((Double(c) + 0.5) * Double(image.width) / 64) }
+    var blurred = BlurredColumns()
+    luma.withUnsafeMutableBufferPointer {
+      blurred.blur($0.baseAddress!, width: image.width, height: image.height, columns: columns)
+    }
     let expectedBuffer = try Self.floats(root.appendingPathComponent("intermediates/q0122_buffer64x64.csv"))
     #expect(expectedBuffer.count == 4096)
     var buffer = [Float](repeating: 0, count: 4096)
-    for r in 0..<64 {
-      for c in 0..<64 {
-        let y = Int((Double(r) + 0.5) * Double(image.height) / 64), x = Int((Double(c) + 0.5) * Double(image.width) / 64)
-        buffer[r * 64 + c] = luma[y * image.width + x]
-      }
-    }
+    blurred.sample(rows: rows, columns: columns, into: &buffer)
     let differing = zip(buffer, expectedBuffer).filter { $0.0.bitPattern != $0.1.bitPattern }.count
     #expect(differing == 0, "\(differing) of 4096 cells differ after blur and decimation")
     #expect(PDQHasher.quality(buffer) == 100)

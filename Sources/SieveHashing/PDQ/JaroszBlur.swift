@@ -1,173 +1,145 @@
-/// The PDQ reference's Jarosz filter: two rounds of a horizontal then a vertical
-/// running-sum box filter, which together approximate a tent filter (spec §4).
-///
-/// This version works in place on one float plane (4 bytes a pixel, plus a ring of
-/// `window` rows per vertical pass), where the reference uses two full planes, and
-/// it runs the four passes as one pipelined sweep down the image: a band of rows is
-/// filtered horizontally, fed to the first vertical filter, whose finished rows are
-/// filtered horizontally again and fed to the second vertical filter. Every row
-/// stays in cache from the first pass to the last, instead of the plane streaming
-/// through memory four times.
-///
-/// Horizontal passes run eight rows at a time in SIMD lanes; vertical passes run all
-/// columns of a row at once. Both keep, for every row and every column, the
-/// reference's exact order of float32 adds, subtracts and divides, so results are
-/// bit-identical to `box1DFloat` applied pass by pass.
-struct JaroszBlur {
-  private var lanes: [SIMD8<Float>] = []
-  private var lanesOut: [SIMD8<Float>] = []
-  private var first = VerticalBoxFilter()
-  private var second = VerticalBoxFilter()
+import CHashKernels
 
+/// The PDQ reference's Jarosz filter: two rounds of a horizontal then a vertical
+/// running-sum box filter (`box1DFloat`), which together approximate a tent filter
+/// (spec §4). The pixel loops are in `CHashKernels` (`sieve_pdq_stream_*`).
+enum JaroszBlur {
   /// The reference window for downsampling `length` samples to 64: `ceil(length / 128)`.
   static func window(for length: Int) -> Int {
     (length + 127) / 128
   }
-
-  /// Blurs `plane` (`height` rows of `width` floats) in place: two rounds of
-  /// horizontal (window from the width) then vertical (window from the height).
-  ///
-  /// - Complexity: O(width × height) time; O(width × height / 64) extra memory.
-  mutating func apply(to plane: UnsafeMutablePointer<Float>, width: Int, height: Int) {
-    let windowH = Self.window(for: width)
-    let windowV = Self.window(for: height)
-    if lanes.count < width {
-      lanes = [SIMD8<Float>](repeating: .zero, count: width)
-      lanesOut = [SIMD8<Float>](repeating: .zero, count: width)
-    }
-    first.start(width: width, height: height, window: windowV)
-    second.start(width: width, height: height, window: windowV)
-    var filtered1 = 0  // rows done by the first horizontal pass
-    var filtered2 = 0  // rows done by the second horizontal pass
-    while second.emitted < height {
-      if filtered1 < height {
-        let count = min(8, height - filtered1)
-        horizontal(plane, width: width, rows: filtered1..<filtered1 + count, window: windowH)
-        filtered1 += count
-      }
-      first.advance(plane, available: filtered1)
-      // The second horizontal pass takes rows the first vertical pass has finished,
-      // in bands of eight (or whatever is left at the end).
-      while first.emitted - filtered2 >= 8 || (first.emitted == height && filtered2 < height) {
-        let count = min(8, first.emitted - filtered2)
-        horizontal(plane, width: width, rows: filtered2..<filtered2 + count, window: windowH)
-        filtered2 += count
-      }
-      second.advance(plane, available: filtered2)
-    }
-  }
-
-  /// Box-filters up to eight rows in place, one row per SIMD lane.
-  private mutating func horizontal(_ plane: UnsafeMutablePointer<Float>, width: Int, rows: Range<Int>, window: Int) {
-    lanes.withUnsafeMutableBufferPointer { input in
-      lanesOut.withUnsafeMutableBufferPointer { output in
-        let src = input.baseAddress!
-        let dst = output.baseAddress!
-        let valid = rows.count
-        // Lanes past the last row repeat it; they are never stored.
-        let r0 = plane + rows.lowerBound * width
-        let r1 = plane + (rows.lowerBound + min(1, valid - 1)) * width
-        let r2 = plane + (rows.lowerBound + min(2, valid - 1)) * width
-        let r3 = plane + (rows.lowerBound + min(3, valid - 1)) * width
-        let r4 = plane + (rows.lowerBound + min(4, valid - 1)) * width
-        let r5 = plane + (rows.lowerBound + min(5, valid - 1)) * width
-        let r6 = plane + (rows.lowerBound + min(6, valid - 1)) * width
-        let r7 = plane + (rows.lowerBound + min(7, valid - 1)) * width
-        for x in 0..<width {
-          src[x] = SIMD8(r0[x], r1[x], r2[x], r3[x], r4[x], r5[x], r6[x], r7[x])
-        }
-        boxFilter(count: width, window: window, load: { src[$0] }, store: { dst[$0] = $1 })
-        for k in 0..<valid {
-          let row = plane + (rows.lowerBound + k) * width
-          for x in 0..<width { row[x] = dst[x][k] }
-        }
-      }
-    }
-  }
 }
 
-/// The reference box filter down every column at once, fed rows as they become
-/// available and writing its outputs in place.
+/// A plane blurred by ``JaroszBlur`` where PDQ reads it: every row of the columns its
+/// samples fall in, fed row by row.
 ///
-/// Output row `i` needs input rows up to `min(i + h − 1, n − 1)`, where
-/// `h = (window + 2) / 2`. Before output row `i` overwrites input row `i`, the input
-/// is saved in a ring of `window` rows, from which the running sums later subtract it.
-struct VerticalBoxFilter {
-  private var sums: [Float] = []
-  private var ring: [Float] = []
-  private var width = 0
-  private var height = 0
-  private var window = 1
-  private var half = 1
-  private var size: Float = 0
-  /// Output rows written so far.
-  private(set) var emitted = 0
+/// PDQ reads 64 × 64 samples of the blurred plane (the turned and extended pictures a
+/// few thousand more), so the second round of the blur divides and stores only in those
+/// columns, and its vertical pass runs down those columns alone; the first round runs
+/// over every pixel as rows arrive, in a ring of about `height / 128 + 32` rows, so no
+/// whole plane is needed. Each value is bit-identical to the reference's at that place:
+/// the running sums still run over every sample in the reference's order.
+///
+/// ```swift
+/// blurred.begin(width: w, height: h, columns: [10, 20])
+/// for y in 0..<h { fill(blurred.nextRow(), y); blurred.push() }
+/// blurred.value(y: 5, x: 20)
+/// ```
+///
+/// A class, because the C stream keeps pointers to its buffers; keep one per thread.
+final class BlurredColumns {
+  private var stream = sieve_pdq_stream()
+  private var scratch = UnsafeMutableBufferPointer<Float>(start: nil, count: 0)
+  /// `height` rows of ``columns``'s values.
+  private var values = UnsafeMutableBufferPointer<Float>(start: nil, count: 0)
+  /// The plane's columns held, ascending.
+  private(set) var columns: [Int32] = []
+  private var columnStorage = UnsafeMutableBufferPointer<Int32>(start: nil, count: 0)
+  /// For every column of the plane, its index in ``columns``, or -1.
+  private var slot: [Int32] = []
+  private(set) var width = 0
+  private(set) var height = 0
+  private(set) var pushed = 0
 
-  mutating func start(width: Int, height: Int, window: Int) {
-    self.width = width
-    self.height = height
-    self.window = window
-    half = (window + 2) / 2
-    size = 0
-    emitted = 0
-    if sums.count < width { sums = [Float](repeating: 0, count: width) }
-    if ring.count < width * window { ring = [Float](repeating: 0, count: width * window) }
-    for x in 0..<width { sums[x] = 0 }
+  /// Buffers above this many floats (64 MiB) are freed after the next ``begin`` rather
+  /// than kept for the image after.
+  private static let keptFloats = 16 << 20
+
+  init() {}
+
+  deinit {
+    scratch.deallocate()
+    values.deallocate()
+    columnStorage.deallocate()
   }
 
-  /// Writes every output row whose inputs are among the first `available` rows.
-  mutating func advance(_ plane: UnsafeMutablePointer<Float>, available: Int) {
-    let width = width, height = height, window = window, half = half
-    var size = size
-    var out = emitted
-    sums.withUnsafeMutableBufferPointer { sumsBuffer in
-      ring.withUnsafeMutableBufferPointer { ringBuffer in
-        let sum = sumsBuffer.baseAddress!
-        let saved = ringBuffer.baseAddress!
+  /// Bytes the buffers take for a plane of this size and this many columns.
+  static func bytes(width: Int, height: Int, columns: Int) -> Int {
+    (sieve_pdq_stream_scratch_count(Int32(width), Int32(height), Int32(columns)) + height * columns) * 4 + width * 4
+  }
 
-        @inline(__always) func add(_ row: Int) {
-          let r = plane + row * width
-          for x in 0..<width { sum[x] = sum[x] + r[x] }
-        }
-        @inline(__always) func subtractOriginal(_ row: Int) {
-          let r = saved + (row % window) * width
-          for x in 0..<width { sum[x] = sum[x] - r[x] }
-        }
-        @inline(__always) func emit(_ row: Int, _ size: Float) {
-          let r = plane + row * width
-          (saved + (row % window) * width).update(from: r, count: width)
-          for x in 0..<width { r[x] = sum[x] / size }
-        }
+  private static func reserve<T>(_ buffer: inout UnsafeMutableBufferPointer<T>, _ count: Int) {
+    if buffer.count < count || (buffer.count > keptFloats && count < buffer.count) {
+      buffer.deallocate()
+      buffer = .allocate(capacity: count)
+    }
+  }
 
-        while out < height {
-          let needed = min(out + half - 1, height - 1)
-          guard needed < available else { break }
-          if out == 0 {
-            // Phase 1: accumulate the first h − 1 rows without output.
-            for row in 0..<(half - 1) {
-              add(row)
-              size += 1
-            }
-          }
-          if out <= window - half {
-            // Phase 2: the window grows.
-            add(out + half - 1)
-            size += 1
-          } else if out <= height - half {
-            // Phase 3: full window; add the new row, then subtract the old one.
-            add(out + half - 1)
-            subtractOriginal(out - (window - half + 1))
-          } else {
-            // Phase 4: the window shrinks.
-            subtractOriginal(out - (window - half + 1))
-            size -= 1
-          }
-          emit(out, size)
-          out += 1
-        }
+  /// Starts a plane of `height` rows of `width` floats whose blurred values are kept in the
+  /// `wanted` columns (any order, repeats allowed; each in 0..<width).
+  func begin(width: Int, height: Int, columns wanted: [Int]) {
+    precondition(width >= 1 && height >= 1, "an empty plane has nothing to blur")
+    self.width = width
+    self.height = height
+    pushed = 0
+    slot = [Int32](repeating: -1, count: width)
+    for x in wanted {
+      precondition(x >= 0 && x < width, "column \(x) outside the plane")
+      slot[x] = 0
+    }
+    columns = []
+    for x in 0..<width where slot[x] == 0 {
+      slot[x] = Int32(columns.count)
+      columns.append(Int32(x))
+    }
+    let count = columns.count
+    Self.reserve(&columnStorage, count)
+    _ = columnStorage.initialize(from: columns)
+    Self.reserve(&values, height * count)
+    Self.reserve(&scratch, sieve_pdq_stream_scratch_count(Int32(width), Int32(height), Int32(count)))
+    sieve_pdq_stream_begin(
+      &stream, Int32(width), Int32(height), columnStorage.baseAddress, Int32(count), values.baseAddress,
+      scratch.baseAddress)
+  }
+
+  /// Where the next row's `width` values go.
+  func nextRow() -> UnsafeMutablePointer<Float> {
+    precondition(pushed < height, "every row was pushed")
+    return sieve_pdq_stream_row(&stream)
+  }
+
+  /// Takes the row written at ``nextRow()``.
+  func push() {
+    precondition(pushed < height, "every row was pushed")
+    sieve_pdq_stream_push(&stream)
+    pushed += 1
+  }
+
+  /// Whether every row was pushed: the values are ready.
+  var isComplete: Bool { height > 0 && pushed == height }
+
+  /// Blurs a whole plane (`height` rows of `width` floats, left unchanged) and keeps the
+  /// values of the `wanted` columns.
+  func blur(_ plane: UnsafePointer<Float>, width: Int, height: Int, columns wanted: [Int]) {
+    begin(width: width, height: height, columns: wanted)
+    for y in 0..<height {
+      nextRow().update(from: plane + y * width, count: width)
+      push()
+    }
+  }
+
+  /// The blurred value at row `y`, column `x` (a column asked for).
+  @inline(__always)
+  func value(y: Int, x: Int) -> Float {
+    values[y * columns.count + Int(slot[x])]
+  }
+
+  /// The 64 × 64 samples at the crossings of `rows` and `columns`, row by row.
+  func sample(rows: [Int], columns sampled: [Int], into out: inout [Float]) {
+    precondition(isComplete, "the plane is not all pushed")
+    let count = columns.count
+    let slots = sampled.map { Int(slot[$0]) }
+    out.withUnsafeMutableBufferPointer { out in
+      for (r, y) in rows.enumerated() {
+        let row = values.baseAddress! + y * count
+        for (c, s) in slots.enumerated() { out[r * 64 + c] = row[s] }
       }
     }
-    self.size = size
-    emitted = out
+  }
+
+  /// The samples at `positions`, in order.
+  func sample(_ positions: [(y: Int, x: Int)], into out: inout [Float]) {
+    precondition(isComplete, "the plane is not all pushed")
+    for (i, p) in positions.enumerated() { out[i] = value(y: p.y, x: p.x) }
   }
 }

@@ -1,3 +1,4 @@
+import CHashKernels
 import SieveCore
 
 /// The result of hashing one luma plane with PDQ.
@@ -68,7 +69,8 @@ public struct PDQVariantOutput: Sendable, Hashable {
 ///
 /// A hasher keeps scratch buffers between calls: reuse one per thread.
 public struct PDQHasher {
-  private var blur = JaroszBlur()
+  /// The blurred plane where it is read: `height` rows of the columns sampled.
+  private var blurred = BlurredColumns()
   private var buffer64 = [Float](repeating: 0, count: 64 * 64)
   private var dctRows = [Float](repeating: 0, count: 16 * 64)
   private var dctBlock = [Float](repeating: 0, count: 256)
@@ -99,76 +101,113 @@ public struct PDQHasher {
   /// Creates a hasher with empty scratch buffers.
   public init() {}
 
-  /// The hashes of the extended pictures from the blurred plane of the original.
-  private static func extendedFromBlurredPlane(
-    _ blurred: UnsafePointer<Float>, width: Int, height: Int,
-    margins: [(left: Double, top: Double, right: Double, bottom: Double)], using hasher: inout PDQHasher
-  ) -> [(hash: PDQHash, quality: Int)] {
+  /// Where each extended picture takes its 64×64 samples in the original's plane: rows
+  /// and columns mirrored back into the picture at its edges.
+  private static func extendedSamples(
+    width: Int, height: Int, margins: [(left: Double, top: Double, right: Double, bottom: Double)]
+  ) -> [(rows: [Int], columns: [Int])] {
     func reflect(_ i: Int, _ n: Int) -> Int {
       var i = i
       while i < 0 || i >= n { i = i < 0 ? -i - 1 : 2 * n - i - 1 }
       return i
     }
-    var out: [(hash: PDQHash, quality: Int)] = []
-    let saved = hasher.buffer64
-    for m in margins {
+    return margins.map { m in
       let (ew, eh) = (Double(width) / (1 - m.left - m.right), Double(height) / (1 - m.top - m.bottom))
       let (ox, oy) = (ew * m.left, eh * m.top)
-      let rows = (0..<64).map { r in reflect(Int(((Double(r) + 0.5) * eh / 64.0 - oy).rounded(.down)), height) * width }
+      let rows = (0..<64).map { r in reflect(Int(((Double(r) + 0.5) * eh / 64.0 - oy).rounded(.down)), height) }
       let columns = (0..<64).map { c in reflect(Int(((Double(c) + 0.5) * ew / 64.0 - ox).rounded(.down)), width) }
-      hasher.buffer64.withUnsafeMutableBufferPointer { buffer in
-        for r in 0..<64 {
-          let row = blurred + rows[r]
-          for c in 0..<64 { buffer[r * 64 + c] = row[columns[c]] }
-        }
-      }
-      let quality = Self.quality(hasher.buffer64)
-      hasher.computeDCT()
-      out.append((Self.bits(hasher.dctBlock), quality))
+      return (rows, columns)
     }
-    hasher.buffer64 = saved
+  }
+
+  /// The hashes of the extended pictures from the blurred plane of the original.
+  private mutating func extendedHashes(
+    _ samples: [(rows: [Int], columns: [Int])], from blurred: BlurredColumns
+  ) -> [(hash: PDQHash, quality: Int)] {
+    var out: [(hash: PDQHash, quality: Int)] = []
+    let saved = buffer64
+    for (rows, columns) in samples {
+      blurred.sample(rows: rows, columns: columns, into: &buffer64)
+      let quality = Self.quality(buffer64)
+      computeDCT()
+      out.append((Self.bits(dctBlock), quality))
+    }
+    buffer64 = saved
     return out
   }
 
-  /// The hashes of the eight orientations from the blurred plane of the original.
-  private static func turnedFromBlurredPlane(
-    _ blurred: UnsafePointer<Float>, width: Int, height: Int, using hasher: inout PDQHasher
-  ) -> [PDQHash] {
+  /// Where each of the eight orientations takes its 64×64 samples in the original's
+  /// plane, as `y * width + x`.
+  private static func turnedSamples(width: Int, height: Int) -> [[(y: Int, x: Int)]] {
     // A box filter of even window w leans one sample to the right (it covers
     // [i - w/2 + 1, i + w/2]); on a reversed axis that lean points the other way, so
     // the turned picture's blur at a place is the original's two samples (two passes)
     // before the mirrored place.
     let leanX = JaroszBlur.window(for: width) % 2 == 0 ? 2 : 0
     let leanY = JaroszBlur.window(for: height) % 2 == 0 ? 2 : 0
-    var hashes: [PDQHash] = []
-    let saved = hasher.buffer64
-    for orientation in PDQOrientation.allCases {
+    return PDQOrientation.allCases.map { orientation in
       let (tw, th) = orientation.swapsSides ? (height, width) : (width, height)
       let reverses = orientation.reverses
-      hasher.buffer64.withUnsafeMutableBufferPointer { out in
-        for r in 0..<64 {
-          let y = Int((Double(r) + 0.5) * Double(th) / 64.0)
-          for c in 0..<64 {
-            let x = Int((Double(c) + 0.5) * Double(tw) / 64.0)
-            var (sx, sy) = orientation.source(ofX: x, y: y, width: width, height: height)
-            if reverses.x { sx -= leanX }
-            if reverses.y { sy -= leanY }
-            (sx, sy) = (min(max(sx, 0), width - 1), min(max(sy, 0), height - 1))
-            out[r * 64 + c] = blurred[sy * width + sx]
-          }
+      var positions: [(y: Int, x: Int)] = []
+      positions.reserveCapacity(64 * 64)
+      for r in 0..<64 {
+        let y = Int((Double(r) + 0.5) * Double(th) / 64.0)
+        for c in 0..<64 {
+          let x = Int((Double(c) + 0.5) * Double(tw) / 64.0)
+          var (sx, sy) = orientation.source(ofX: x, y: y, width: width, height: height)
+          if reverses.x { sx -= leanX }
+          if reverses.y { sy -= leanY }
+          positions.append((min(max(sy, 0), height - 1), min(max(sx, 0), width - 1)))
         }
       }
-      hasher.computeDCT()
-      hashes.append(Self.bits(hasher.dctBlock))
+      return positions
     }
-    hasher.buffer64 = saved
+  }
+
+  /// The hashes of the eight orientations from the blurred plane of the original.
+  private mutating func turnedHashes(_ samples: [[(y: Int, x: Int)]], from blurred: BlurredColumns) -> [PDQHash] {
+    var hashes: [PDQHash] = []
+    let saved = buffer64
+    for positions in samples {
+      blurred.sample(positions, into: &buffer64)
+      computeDCT()
+      hashes.append(Self.bits(dctBlock))
+    }
+    buffer64 = saved
     return hashes
   }
 
-  /// Hashes a luma plane, blurring it **in place**.
+  /// Whether a plane of this size is hashed from its blurred plane (every size but the
+  /// too small, under 5 pixels on a side, and exactly 64 × 64, which is used as is).
+  static func blurs(width: Int, height: Int) -> Bool {
+    width >= 5 && height >= 5 && !(width == 64 && height == 64)
+  }
+
+  private static func grid(_ length: Int) -> [Int] {
+    (0..<64).map { Int((Double($0) + 0.5) * Double(length) / 64.0) }
+  }
+
+  /// The columns of the blurred plane read for a picture of this size: the 64 × 64
+  /// grid's, and those of the turned and extended pictures when they are asked for
+  /// (``turnedFromBlur``, ``extendedMargins``).
+  static func sampledColumns(
+    width: Int, height: Int, turned: Bool,
+    extendedMargins: [(left: Double, top: Double, right: Double, bottom: Double)]
+  ) -> [Int] {
+    var columns = grid(width)
+    if !extendedMargins.isEmpty {
+      for e in extendedSamples(width: width, height: height, margins: extendedMargins) { columns += e.columns }
+    }
+    if turned {
+      for positions in turnedSamples(width: width, height: height) { columns += positions.map(\.x) }
+    }
+    return columns
+  }
+
+  /// Hashes a luma plane, left unchanged.
   ///
   /// - Parameters:
-  ///   - luma: `height` rows of `width` float32 luma values (0…255); overwritten.
+  ///   - luma: `height` rows of `width` float32 luma values (0…255).
   ///   - width: plane width.
   ///   - height: plane height.
   ///   - dihedral: also compute the eight dihedral hashes.
@@ -179,37 +218,41 @@ public struct PDQHasher {
     luma: UnsafeMutableBufferPointer<Float>, width: Int, height: Int, dihedral: Bool = false
   ) -> PDQOutput {
     precondition(luma.count >= width * height, "luma plane is smaller than width × height")
-    if width < 5 || height < 5 {
-      let zero = PDQOutput(hash: .zero, quality: 0)
-      return dihedral
-        ? PDQOutput(hash: .zero, quality: 0, dihedral: PDQDihedralHashes(Array(repeating: .zero, count: 8)))
-        : zero
-    }
-    let plane = luma.baseAddress!
-    buffer64.withUnsafeMutableBufferPointer { out in
+    guard Self.blurs(width: width, height: height) else {
       if width == 64 && height == 64 {
         // The reference's plain entry point uses a 64×64 input as is (spec §5.1).
-        out.baseAddress!.update(from: plane, count: 64 * 64)
-      } else {
-        blur.apply(to: plane, width: width, height: height)
-        for r in 0..<64 {
-          let y = Int((Double(r) + 0.5) * Double(height) / 64.0)
-          for c in 0..<64 {
-            let x = Int((Double(c) + 0.5) * Double(width) / 64.0)
-            out[r * 64 + c] = plane[y * width + x]
-          }
-        }
+        buffer64.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: luma.baseAddress!, count: 64 * 64) }
+        extendedHashes = []
+        turnedHashes = nil
+        return finish(dihedral: dihedral)
       }
+      return dihedral
+        ? PDQOutput(hash: .zero, quality: 0, dihedral: PDQDihedralHashes(Array(repeating: .zero, count: 8)))
+        : PDQOutput(hash: .zero, quality: 0)
     }
+    if !isKnownUniquelyReferenced(&blurred) { blurred = BlurredColumns() }
+    let columns = Self.sampledColumns(width: width, height: height, turned: turnedFromBlur, extendedMargins: extendedMargins)
+    blurred.blur(luma.baseAddress!, width: width, height: height, columns: columns)
+    return hashBlurred(blurred, dihedral: dihedral)
+  }
+
+  /// Hashes a plane already blurred, every row pushed, in the columns
+  /// ``sampledColumns(width:height:turned:extendedMargins:)`` gave for its size with this
+  /// hasher's settings (a size ``blurs(width:height:)`` is true of).
+  mutating func hashBlurred(_ blurred: BlurredColumns, dihedral: Bool) -> PDQOutput {
+    let (width, height) = (blurred.width, blurred.height)
+    precondition(Self.blurs(width: width, height: height) && blurred.isComplete, "the plane is not blurred")
+    blurred.sample(rows: Self.grid(height), columns: Self.grid(width), into: &buffer64)
+    let extended = extendedMargins.isEmpty ? [] : Self.extendedSamples(width: width, height: height, margins: extendedMargins)
+    let turned = turnedFromBlur ? Self.turnedSamples(width: width, height: height) : []
+    extendedHashes = extended.isEmpty ? [] : extendedHashes(extended, from: blurred)
+    turnedHashes = turned.isEmpty ? nil : turnedHashes(turned, from: blurred)
+    return finish(dihedral: dihedral)
+  }
+
+  /// Quality, DCT, bits and the DCT-domain dihedral hashes of the 64 × 64 buffer.
+  private mutating func finish(dihedral: Bool) -> PDQOutput {
     let quality = Self.quality(buffer64)
-    extendedHashes =
-      extendedMargins.isEmpty || (width == 64 && height == 64)
-      ? [] : Self.extendedFromBlurredPlane(UnsafePointer(plane), width: width, height: height, margins: extendedMargins, using: &self)
-    if turnedFromBlur, !(width == 64 && height == 64) {
-      turnedHashes = Self.turnedFromBlurredPlane(UnsafePointer(plane), width: width, height: height, using: &self)
-    } else {
-      turnedHashes = nil
-    }
     computeDCT()
     let hash = Self.bits(dctBlock)
     guard dihedral else { return PDQOutput(hash: hash, quality: quality) }
@@ -219,7 +262,7 @@ public struct PDQHasher {
     return PDQOutput(hash: hash, quality: quality, dihedral: PDQDihedralHashes(hashes))
   }
 
-  /// Hashes a luma array (copied; the caller's array is left as it was).
+  /// Hashes a luma array.
   public mutating func hash(luma: [Float], width: Int, height: Int, dihedral: Bool = false) -> PDQOutput {
     var copy = luma
     return copy.withUnsafeMutableBufferPointer { hash(luma: $0, width: width, height: height, dihedral: dihedral) }

@@ -1,3 +1,6 @@
+import CHashKernels
+import SieveCore
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -11,8 +14,16 @@ import Darwin
 struct LanczosResampler: Sendable {
   /// First input index and number of inputs for each output.
   let bounds: [(first: Int, count: Int)]
+  /// The same, as the C kernel takes them.
+  let firsts: [Int32]
+  let counts: [Int32]
   /// `kernelSize` fixed-point weights per output.
   let weights: [Int32]
+  /// The same weights split as `w = 256 · high + low` (`low` in 0…255; |w| ≤ 2²² so
+  /// `high` fits too), for the kernel's 16-bit multiply-adds: `256 · Σ v·high + Σ v·low`
+  /// is the same integer as `Σ v·w`.
+  let weightsHigh: [Int16]
+  let weightsLow: [Int16]
   let kernelSize: Int
   /// Whether the axis changes size at all (Pillow skips an unchanged axis).
   let isIdentity: Bool
@@ -20,6 +31,23 @@ struct LanczosResampler: Sendable {
   let inputSize: Int
 
   static let precisionBits = 22
+
+  /// Resamplers already built, by input and output size: building one evaluates the
+  /// Lanczos kernel a few thousand times, a cost paid once per size rather than per image.
+  private static let built = Locked<[Int: LanczosResampler]>([:])
+
+  /// A resampler for these sizes, shared with earlier callers when one was built.
+  static func shared(inputSize: Int, outputSize: Int) -> LanczosResampler {
+    let key = inputSize << 20 | outputSize
+    if let found = built.withLock({ $0[key] }) { return found }
+    let made = LanczosResampler(inputSize: inputSize, outputSize: outputSize)
+    // At most 64 sizes are kept (each is at most kernel × output weights).
+    built.withLock { cache in
+      if cache.count >= 64 { cache.removeAll() }
+      cache[key] = made
+    }
+    return made
+  }
 
   init(inputSize: Int, outputSize: Int) {
     isIdentity = inputSize == outputSize
@@ -51,7 +79,11 @@ struct LanczosResampler: Sendable {
       bounds.append((first, max(count, 0)))
     }
     self.bounds = bounds
+    firsts = bounds.map { Int32($0.0) }
+    counts = bounds.map { Int32($0.1) }
     self.weights = weights
+    weightsHigh = weights.map { Int16($0 >> 8) }
+    weightsLow = weights.map { Int16($0 & 255) }
   }
 
   static func sinc(_ x: Double) -> Double {
@@ -72,15 +104,14 @@ struct LanczosResampler: Sendable {
   /// Resamples one contiguous line (a row) into `output[0..<outputSize]`.
   @inline(__always)
   func resampleRow(_ input: UnsafePointer<UInt8>, into output: UnsafeMutablePointer<UInt8>) {
-    weights.withUnsafeBufferPointer { w in
-      for (out, bound) in bounds.enumerated() {
-        let k = w.baseAddress! + out * kernelSize
-        let base = input + bound.first
-        var sum: Int32 = 0
-        for x in 0..<bound.count {
-          sum &+= Int32(base[x]) &* k[x]
+    firsts.withUnsafeBufferPointer { f in
+      counts.withUnsafeBufferPointer { c in
+        weightsHigh.withUnsafeBufferPointer { high in
+          weightsLow.withUnsafeBufferPointer { low in
+            sieve_resample_row(
+              input, output, bounds.count, f.baseAddress, c.baseAddress, high.baseAddress, low.baseAddress, kernelSize)
+          }
         }
-        output[out] = Self.clip8(sum &+ (1 << Int32(Self.precisionBits - 1)))
       }
     }
   }

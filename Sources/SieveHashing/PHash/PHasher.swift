@@ -39,7 +39,7 @@ public struct PHasher: Sendable {
     if width == Self.size {
       horizontal = nil
     } else if horizontal?.inputSize != width {
-      horizontal = LanczosResampler(inputSize: width, outputSize: Self.size)
+      horizontal = LanczosResampler.shared(inputSize: width, outputSize: Self.size)
     }
     columns = [UInt8](repeating: 0, count: Self.size * height)
   }
@@ -63,7 +63,7 @@ public struct PHasher: Sendable {
     if height == Self.size {
       small = columns
     } else {
-      if vertical?.inputSize != height { vertical = LanczosResampler(inputSize: height, outputSize: Self.size) }
+      if vertical?.inputSize != height { vertical = LanczosResampler.shared(inputSize: height, outputSize: Self.size) }
       let vertical = vertical!
       columns.withUnsafeBufferPointer { input in
         small.withUnsafeMutableBufferPointer { output in

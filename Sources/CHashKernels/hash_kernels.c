@@ -1,0 +1,175 @@
+// PDQ's and pHash's pixel loops at several vector widths, chosen at run time.
+//
+// Bit-exactness rests on three rules kept for the whole file: no contraction of a
+// multiply and an add into a fused multiply-add (the pragmas below), no reassociation
+// (no fast-math flags), and every vector lane computing what the scalar reference
+// computes for its own row or column, in the same order.
+
+#pragma STDC FP_CONTRACT OFF
+#pragma clang fp contract(off)
+
+#include "sieve_hash_kernels.h"
+
+#include <stdatomic.h>
+
+/// Row `y` of a stream's ring.
+static inline float *sk_ring_row(const sieve_pdq_stream *s, int y) {
+  return s->ring + (size_t)(y % s->ring_rows) * s->width;
+}
+
+#define SK_LANES 4
+#define SK_SUFFIX _portable
+#define SK_TARGET
+#include "kernels_impl.h"
+#undef SK_LANES
+#undef SK_SUFFIX
+#undef SK_TARGET
+
+#if defined(__x86_64__) && defined(__clang__)
+#define SK_HAVE_X86 1
+
+#define SK_LANES 8
+#define SK_SUFFIX _avx2
+#define SK_TARGET __attribute__((target("avx2")))
+#include "kernels_impl.h"
+#undef SK_LANES
+#undef SK_SUFFIX
+#undef SK_TARGET
+
+#define SK_LANES 16
+#define SK_SUFFIX _avx512
+#define SK_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq")))
+#include "kernels_impl.h"
+#undef SK_LANES
+#undef SK_SUFFIX
+#undef SK_TARGET
+#endif
+
+static atomic_int sk_cpu_level = 0;     // 0: not yet read
+static atomic_int sk_forced_level = 0;  // 0: none
+
+static int sk_read_cpu_level(void) {
+#if SK_HAVE_X86
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+      __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq")) {
+    return 3;
+  }
+  if (__builtin_cpu_supports("avx2")) return 2;
+#endif
+  return 1;
+}
+
+int sieve_kernels_level(void) {
+  int cpu = atomic_load_explicit(&sk_cpu_level, memory_order_relaxed);
+  if (cpu == 0) {
+    cpu = sk_read_cpu_level();
+    atomic_store_explicit(&sk_cpu_level, cpu, memory_order_relaxed);
+  }
+  const int forced = atomic_load_explicit(&sk_forced_level, memory_order_relaxed);
+  return forced > 0 && forced < cpu ? forced : cpu;
+}
+
+void sieve_kernels_set_level(int level) {
+  atomic_store_explicit(&sk_forced_level, level < 0 ? 0 : level, memory_order_relaxed);
+}
+
+uint8_t sieve_luma_from_rgb(const uint8_t *rgb, float *luma, uint8_t *gray, size_t count) {
+#if SK_HAVE_X86
+  switch (sieve_kernels_level()) {
+  case 3: return sk_luma_from_rgb_avx512(rgb, luma, gray, count);
+  case 2: return sk_luma_from_rgb_avx2(rgb, luma, gray, count);
+  default: break;
+  }
+#endif
+  return sk_luma_from_rgb_portable(rgb, luma, gray, count);
+}
+
+void sieve_luma_from_gray(const uint8_t *gray, float *luma, size_t count) {
+#if SK_HAVE_X86
+  switch (sieve_kernels_level()) {
+  case 3: sk_luma_from_gray_avx512(gray, luma, count); return;
+  case 2: sk_luma_from_gray_avx2(gray, luma, count); return;
+  default: break;
+  }
+#endif
+  sk_luma_from_gray_portable(gray, luma, count);
+}
+
+void sieve_resample_row(
+  const uint8_t *input, uint8_t *output, size_t output_count,
+  const int32_t *first, const int32_t *count, const int16_t *high, const int16_t *low, size_t kernel_size) {
+#if SK_HAVE_X86
+  switch (sieve_kernels_level()) {
+  case 3: sk_resample_row_avx512(input, output, output_count, first, count, high, low, kernel_size); return;
+  case 2: sk_resample_row_avx2(input, output, output_count, first, count, high, low, kernel_size); return;
+  default: break;
+  }
+#endif
+  sk_resample_row_portable(input, output, output_count, first, count, high, low, kernel_size);
+}
+
+/// Widest vector: 16 floats (64 bytes); scratch is aligned to it inside.
+#define SK_MAX_LANES 16
+
+/// Ring rows: the first vertical pass reads back `window_v` rows and the first horizontal
+/// pass fills up to SK_MAX_LANES ahead.
+static int sk_ring_rows(int height) {
+  const int wv = (height + 127) / 128;
+  const int rows = wv + 2 * SK_MAX_LANES + 1;
+  return rows < height ? rows : height;
+}
+
+size_t sieve_pdq_stream_scratch_count(int width, int height, int column_count) {
+  const size_t w = (size_t)width, c = (size_t)column_count;
+  const size_t wv = ((size_t)height + 127) / 128;
+  return SK_MAX_LANES                              // alignment
+    + 2 * w * SK_MAX_LANES + c * SK_MAX_LANES      // gathered, filtered and picked columns
+    + (size_t)sk_ring_rows(height) * w             // the ring
+    + SK_MAX_LANES * w + w                         // the first vertical pass's band and sums
+    + wv * c + c;                                  // the second vertical pass's ring and sums
+}
+
+void sieve_pdq_stream_begin(
+  sieve_pdq_stream *s, int width, int height, const int32_t *columns, int column_count,
+  float *result, float *scratch) {
+  float *p = (float *)(((uintptr_t)scratch + 63) & ~(uintptr_t)63);
+  const size_t w = (size_t)width, c = (size_t)column_count;
+  s->width = width;
+  s->height = height;
+  s->window_h = (width + 127) / 128;
+  s->window_v = (height + 127) / 128;
+  s->column_count = column_count;
+  s->level = sieve_kernels_level();
+  s->columns = columns;
+  s->result = result;
+  s->gathered = p; p += w * SK_MAX_LANES;
+  s->filtered = p; p += w * SK_MAX_LANES;
+  s->picked = p; p += c * SK_MAX_LANES;
+  s->ring_rows = sk_ring_rows(height);
+  s->ring = p; p += (size_t)s->ring_rows * w;
+  s->band = p; p += SK_MAX_LANES * w;
+  s->sum = p; p += w;
+  s->ring2 = p; p += (size_t)s->window_v * c;
+  s->sum2 = p;
+  for (size_t x = 0; x < w; x++) s->sum[x] = 0;
+  s->size = 0;
+  s->pending = s->done2 = 0;
+  s->received = s->filtered1 = s->emitted = s->finished = 0;
+}
+
+float *sieve_pdq_stream_row(sieve_pdq_stream *s) { return sk_ring_row(s, s->received); }
+
+void sieve_pdq_stream_push(sieve_pdq_stream *s) {
+  s->received++;
+  const int lanes = s->level == 3 ? 16 : s->level == 2 ? 8 : 4;
+  if (s->received - s->filtered1 < lanes && s->received < s->height) return;
+#if SK_HAVE_X86
+  switch (s->level) {
+  case 3: sk_stream_advance_avx512(s); return;
+  case 2: sk_stream_advance_avx2(s); return;
+  default: break;
+  }
+#endif
+  sk_stream_advance_portable(s);
+}

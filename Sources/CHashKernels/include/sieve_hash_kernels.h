@@ -1,0 +1,82 @@
+#ifndef SIEVE_HASH_KERNELS_H
+#define SIEVE_HASH_KERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/// The pixel loops of PDQ and pHash, written once and compiled for several vector widths:
+/// a portable build (128-bit vectors, or plain C where the compiler has no vectors) and,
+/// on x86-64, AVX2 (256-bit) and AVX-512 (512-bit) builds chosen at run time by what the
+/// CPU has. Every build performs the same float32 operations in the same order, with no
+/// fused multiply-add and no reassociation, so all give bit-identical results.
+
+/// The vector width in use: 1 portable, 2 AVX2, 3 AVX-512.
+int sieve_kernels_level(void);
+
+/// Limits the vector width to `level` (1…3; higher than the CPU has is lowered); 0 restores
+/// the CPU's best. For tests that compare the builds.
+void sieve_kernels_set_level(int level);
+
+/// One row of interleaved RGB (3 bytes a pixel) to PDQ's float32 luma
+/// `((R·0.299f + G·0.587f) + B·0.114f)` and, when `gray` is not NULL, Pillow's
+/// `convert("L")` gray. Returns the OR of `(R ^ G) | (R ^ B)` over the row (0 when every
+/// pixel is gray).
+uint8_t sieve_luma_from_rgb(const uint8_t *rgb, float *luma, uint8_t *gray, size_t count);
+
+/// One row of 8-bit gray to float32.
+void sieve_luma_from_gray(const uint8_t *gray, float *luma, size_t count);
+
+/// Pillow's 8-bit fixed-point resampling of one contiguous row (22 fractional bits,
+/// round half up, clipped to 0…255): output `i` sums `count[i]` inputs from `first[i]`
+/// times weights `w = 256 · high + low`, given from `high[i * kernel_size]` and
+/// `low[i * kernel_size]` (`low` in 0…255), as 16-bit multiply-adds.
+void sieve_resample_row(
+  const uint8_t *input, uint8_t *output, size_t output_count,
+  const int32_t *first, const int32_t *count, const int16_t *high, const int16_t *low, size_t kernel_size);
+
+/// PDQ's Jarosz filter fed row by row: two rounds of a horizontal box filter with window
+/// `ceil(width / 128)` then a vertical one with window `ceil(height / 128)`, in the
+/// reference's `box1DFloat` order of float32 operations, computed only where it is read:
+/// every row of the `column_count` columns listed in `columns` (ascending, distinct).
+///
+/// The first round runs over every pixel, as rows arrive, in a ring of rows (about
+/// `height / 128 + 32` of them), so no whole plane is needed. The second round's
+/// horizontal pass runs its sums along every row but divides only at the listed columns,
+/// and its vertical pass runs down those columns alone. Each value is bit-identical to
+/// the reference's at that place.
+///
+/// Use: `sieve_pdq_stream_begin`, then for each of the `height` rows in order, write
+/// `width` luma values to `sieve_pdq_stream_row` and call `sieve_pdq_stream_push`. After
+/// the last push `result` holds `height` rows of `column_count` floats. The fields are
+/// the implementation's; do not touch them.
+typedef struct sieve_pdq_stream {
+  int width, height, window_h, window_v, column_count, level;
+  const int32_t *columns;
+  float *result;
+  float *ring;          // rows after the first horizontal pass
+  int ring_rows;
+  float *sum, size;     // the first vertical pass
+  float *band;          // its output rows awaiting the second horizontal pass
+  int pending, done2;
+  void *gathered, *filtered, *picked;
+  float *ring2, *sum2;  // the second vertical pass
+  int received, filtered1, emitted, finished;
+} sieve_pdq_stream;
+
+/// Floats of scratch memory a stream needs for a plane of this size whose blurred values
+/// are wanted in `column_count` columns.
+size_t sieve_pdq_stream_scratch_count(int width, int height, int column_count);
+
+/// Starts a stream (width, height ≥ 1). `columns`, `result` (`height × column_count`
+/// floats) and `scratch` must stay valid until the last push.
+void sieve_pdq_stream_begin(
+  sieve_pdq_stream *stream, int width, int height, const int32_t *columns, int column_count,
+  float *result, float *scratch);
+
+/// Where the next row's `width` luma values go.
+float *sieve_pdq_stream_row(sieve_pdq_stream *stream);
+
+/// Takes the row written at `sieve_pdq_stream_row`.
+void sieve_pdq_stream_push(sieve_pdq_stream *stream);
+
+#endif

@@ -1,0 +1,295 @@
+// The kernels, for one vector width. Included by hash_kernels.c once per width with
+// SK_LANES (4, 8 or 16), SK_SUFFIX (a name suffix) and SK_TARGET (a target attribute,
+// or nothing) defined. Every function keeps the reference's float32 operation order;
+// contraction into fused multiply-adds is off for the whole file (hash_kernels.c).
+
+#define SK_CAT2(a, b) a##b
+#define SK_CAT(a, b) SK_CAT2(a, b)
+#define SK_FN(name) SK_CAT(name, SK_SUFFIX)
+#define SK_V SK_CAT(sk_vf_, SK_SUFFIX)
+
+typedef float SK_V __attribute__((ext_vector_type(SK_LANES)));
+
+#if SK_LANES == 4
+#define SK_EVENS 0, 2, 4, 6
+#define SK_ODDS 1, 3, 5, 7
+#define SK_LOG2 2
+#elif SK_LANES == 8
+#define SK_EVENS 0, 2, 4, 6, 8, 10, 12, 14
+#define SK_ODDS 1, 3, 5, 7, 9, 11, 13, 15
+#define SK_LOG2 3
+#elif SK_LANES == 16
+#define SK_EVENS 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30
+#define SK_ODDS 1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31
+#define SK_LOG2 4
+#else
+#error "SK_LANES must be 4, 8 or 16"
+#endif
+
+static inline SK_TARGET SK_V SK_FN(sk_load)(const float *p) {
+  SK_V v;
+  __builtin_memcpy(&v, p, sizeof v);
+  return v;
+}
+
+static inline SK_TARGET void SK_FN(sk_store)(float *p, SK_V v) { __builtin_memcpy(p, &v, sizeof v); }
+
+/// Transposes SK_LANES vectors of SK_LANES lanes in place: log2(lanes) rounds of
+/// splitting each pair's lanes into evens and odds, each round rotating the bits of an
+/// element's (row, column) index by one, so that the last round has swapped them.
+static inline SK_TARGET void SK_FN(sk_transpose)(SK_V *v) {
+  for (int round = 0; round < SK_LOG2; round++) {
+    SK_V t[SK_LANES];
+    for (int k = 0; k < SK_LANES / 2; k++) {
+      t[k] = __builtin_shufflevector(v[2 * k], v[2 * k + 1], SK_EVENS);
+      t[k + SK_LANES / 2] = __builtin_shufflevector(v[2 * k], v[2 * k + 1], SK_ODDS);
+    }
+    for (int k = 0; k < SK_LANES; k++) v[k] = t[k];
+  }
+}
+
+/// Columns of SK_LANES rows into vectors: `out[x]` holds `rows[0][x] … rows[L-1][x]`.
+static SK_TARGET void SK_FN(sk_gather)(const float *const *rows, int width, SK_V *out) {
+  int x = 0;
+  for (; x + SK_LANES <= width; x += SK_LANES) {
+    SK_V v[SK_LANES];
+    for (int r = 0; r < SK_LANES; r++) v[r] = SK_FN(sk_load)(rows[r] + x);
+    SK_FN(sk_transpose)(v);
+    for (int c = 0; c < SK_LANES; c++) out[x + c] = v[c];
+  }
+  for (; x < width; x++) {
+    SK_V v;
+    for (int r = 0; r < SK_LANES; r++) v[r] = rows[r][x];
+    out[x] = v;
+  }
+}
+
+/// The inverse of sk_gather for the first `valid` rows.
+static SK_TARGET void SK_FN(sk_scatter)(float *const *rows, int valid, int width, const SK_V *in) {
+  int x = 0;
+  for (; x + SK_LANES <= width; x += SK_LANES) {
+    SK_V v[SK_LANES];
+    for (int c = 0; c < SK_LANES; c++) v[c] = in[x + c];
+    SK_FN(sk_transpose)(v);
+    for (int r = 0; r < valid; r++) SK_FN(sk_store)(rows[r] + x, v[r]);
+  }
+  for (; x < width; x++) {
+    for (int r = 0; r < valid; r++) rows[r][x] = in[x][r];
+  }
+}
+
+/// box1DFloat along n vectors (each lane its own row): the four phases, every add,
+/// subtract and divide a separate float32 operation. Output `i` goes to `out[i]`.
+static SK_TARGET void SK_FN(sk_hbox)(const SK_V *in, SK_V *out, int n, int window) {
+  const int half = (window + 2) / 2;
+  SK_V sum = 0;
+  int size = 0, right = 0, left = 0, o = 0;
+  for (int i = 0; i < half - 1; i++) {
+    sum = sum + in[right++];
+    size++;
+  }
+  for (int i = 0; i < window - half + 1; i++) {
+    sum = sum + in[right++];
+    size++;
+    out[o++] = sum / (float)size;
+  }
+  for (int i = 0; i < n - window; i++) {
+    sum = sum + in[right++];
+    sum = sum - in[left++];
+    out[o++] = sum / (float)size;
+  }
+  for (int i = 0; i < half - 1; i++) {
+    sum = sum - in[left++];
+    size--;
+    out[o++] = sum / (float)size;
+  }
+}
+
+/// The same running sums, divided only at the listed outputs: `out[j]` is output
+/// `columns[j]` (ascending, distinct).
+static SK_TARGET void SK_FN(sk_hbox_at)(
+  const SK_V *in, SK_V *out, int n, int window, const int32_t *columns, int count) {
+  const int half = (window + 2) / 2;
+  SK_V sum = 0;
+  int size = 0, right = 0, left = 0, o = 0, next = 0;
+#define SK_EMIT()                                   \
+  do {                                              \
+    if (next < count && columns[next] == o) {      \
+      out[next++] = sum / (float)size;              \
+    }                                               \
+    o++;                                            \
+  } while (0)
+  for (int i = 0; i < half - 1; i++) {
+    sum = sum + in[right++];
+    size++;
+  }
+  for (int i = 0; i < window - half + 1; i++) {
+    sum = sum + in[right++];
+    size++;
+    SK_EMIT();
+  }
+  for (int i = 0; i < n - window; i++) {
+    sum = sum + in[right++];
+    sum = sum - in[left++];
+    SK_EMIT();
+  }
+  for (int i = 0; i < half - 1; i++) {
+    sum = sum - in[left++];
+    size--;
+    SK_EMIT();
+  }
+#undef SK_EMIT
+}
+
+static SK_TARGET void SK_FN(sk_add)(float *restrict sum, const float *restrict row, int n) {
+  for (int x = 0; x < n; x++) sum[x] = sum[x] + row[x];
+}
+
+static SK_TARGET void SK_FN(sk_sub)(float *restrict sum, const float *restrict row, int n) {
+  for (int x = 0; x < n; x++) sum[x] = sum[x] - row[x];
+}
+
+static SK_TARGET void SK_FN(sk_add_sub)(
+  float *restrict sum, const float *restrict add, const float *restrict sub, int n) {
+  for (int x = 0; x < n; x++) {
+    float s = sum[x] + add[x];
+    sum[x] = s - sub[x];
+  }
+}
+
+static SK_TARGET void SK_FN(sk_divide)(float *restrict out, const float *restrict sum, float size, int n) {
+  for (int x = 0; x < n; x++) out[x] = sum[x] / size;
+}
+
+/// box1DFloat down every column of `rows` rows of `cols` floats, in place; the ring
+/// keeps the last `window` input rows for the running sums to subtract.
+static SK_TARGET void SK_FN(sk_vbox_inplace)(
+  float *data, int rows, int cols, int window, float *restrict ring, float *restrict sum) {
+  const int half = (window + 2) / 2;
+  float size = 0;
+  for (int x = 0; x < cols; x++) sum[x] = 0;
+  for (int row = 0; row < half - 1; row++) {
+    SK_FN(sk_add)(sum, data + (size_t)row * cols, cols);
+    size += 1;
+  }
+  for (int out = 0; out < rows; out++) {
+    float *r = data + (size_t)out * cols;
+    if (out <= window - half) {
+      SK_FN(sk_add)(sum, data + (size_t)(out + half - 1) * cols, cols);
+      size += 1;
+    } else if (out <= rows - half) {
+      SK_FN(sk_add_sub)(sum, data + (size_t)(out + half - 1) * cols,
+                        ring + (size_t)((out - (window - half + 1)) % window) * cols, cols);
+    } else {
+      SK_FN(sk_sub)(sum, ring + (size_t)((out - (window - half + 1)) % window) * cols, cols);
+      size -= 1;
+    }
+    __builtin_memcpy(ring + (size_t)(out % window) * cols, r, (size_t)cols * sizeof(float));
+    SK_FN(sk_divide)(r, sum, size, cols);
+  }
+}
+
+/// The first horizontal pass over the rows received since the last band, in the ring,
+/// then every row of the first vertical pass those rows complete; every SK_LANES of those
+/// (or the last few) go through the second horizontal pass into `result`.
+static SK_TARGET void SK_FN(sk_stream_advance)(sieve_pdq_stream *s) {
+  const int lanes = SK_LANES, width = s->width, height = s->height, wv = s->window_v, half = (wv + 2) / 2;
+  SK_V *gathered = (SK_V *)s->gathered, *filtered = (SK_V *)s->filtered, *picked = (SK_V *)s->picked;
+  const int n = s->received - s->filtered1;
+  if (n > 0) {
+    float *rows[SK_LANES];
+    for (int r = 0; r < lanes; r++) rows[r] = sk_ring_row(s, s->filtered1 + (r < n ? r : n - 1));
+    SK_FN(sk_gather)((const float *const *)rows, width, gathered);
+    SK_FN(sk_hbox)(gathered, filtered, width, s->window_h);
+    SK_FN(sk_scatter)(rows, n, width, filtered);
+    s->filtered1 += n;
+  }
+  while (s->emitted < height) {
+    const int e = s->emitted;
+    const int needed = e + half - 1 < height - 1 ? e + half - 1 : height - 1;
+    if (needed >= s->filtered1) break;
+    if (e == 0) {
+      for (int row = 0; row < half - 1; row++) {
+        SK_FN(sk_add)(s->sum, sk_ring_row(s, row), width);
+        s->size += 1;
+      }
+    }
+    if (e <= wv - half) {
+      SK_FN(sk_add)(s->sum, sk_ring_row(s, e + half - 1), width);
+      s->size += 1;
+    } else if (e <= height - half) {
+      SK_FN(sk_add_sub)(s->sum, sk_ring_row(s, e + half - 1), sk_ring_row(s, e - (wv - half + 1)), width);
+    } else {
+      SK_FN(sk_sub)(s->sum, sk_ring_row(s, e - (wv - half + 1)), width);
+      s->size -= 1;
+    }
+    SK_FN(sk_divide)(s->band + (size_t)s->pending * width, s->sum, s->size, width);
+    s->pending++;
+    s->emitted++;
+    if (s->pending == lanes || s->emitted == height) {
+      const float *rows[SK_LANES];
+      for (int r = 0; r < lanes; r++) rows[r] = s->band + (size_t)(r < s->pending ? r : s->pending - 1) * width;
+      SK_FN(sk_gather)(rows, width, gathered);
+      SK_FN(sk_hbox_at)(gathered, picked, width, s->window_h, s->columns, s->column_count);
+      for (int r = 0; r < s->pending; r++) {
+        float *out = s->result + (size_t)(s->done2 + r) * s->column_count;
+        for (int j = 0; j < s->column_count; j++) out[j] = picked[j][r];
+      }
+      s->done2 += s->pending;
+      s->pending = 0;
+    }
+  }
+  if (s->done2 == height && !s->finished) {
+    SK_FN(sk_vbox_inplace)(s->result, height, s->column_count, wv, s->ring2, s->sum2);
+    s->finished = 1;
+  }
+}
+
+static SK_TARGET uint8_t SK_FN(sk_luma_from_rgb)(
+  const uint8_t *restrict rgb, float *restrict luma, uint8_t *restrict gray, size_t count) {
+  uint8_t difference = 0;
+  if (gray) {
+    for (size_t i = 0; i < count; i++) {
+      const uint8_t r = rgb[3 * i], g = rgb[3 * i + 1], b = rgb[3 * i + 2];
+      difference |= (uint8_t)((r ^ g) | (r ^ b));
+      luma[i] = ((float)r * 0.299f + (float)g * 0.587f) + (float)b * 0.114f;
+      gray[i] = (uint8_t)(((uint32_t)r * 19595u + (uint32_t)g * 38470u + (uint32_t)b * 7471u + 0x8000u) >> 16);
+    }
+  } else {
+    for (size_t i = 0; i < count; i++) {
+      const uint8_t r = rgb[3 * i], g = rgb[3 * i + 1], b = rgb[3 * i + 2];
+      difference |= (uint8_t)((r ^ g) | (r ^ b));
+      luma[i] = ((float)r * 0.299f + (float)g * 0.587f) + (float)b * 0.114f;
+    }
+  }
+  return difference;
+}
+
+static SK_TARGET void SK_FN(sk_luma_from_gray)(const uint8_t *restrict gray, float *restrict luma, size_t count) {
+  for (size_t i = 0; i < count; i++) luma[i] = (float)gray[i];
+}
+
+static SK_TARGET void SK_FN(sk_resample_row)(
+  const uint8_t *restrict input, uint8_t *restrict output, size_t output_count,
+  const int32_t *first, const int32_t *count, const int16_t *high, const int16_t *low, size_t kernel_size) {
+  for (size_t i = 0; i < output_count; i++) {
+    const uint8_t *in = input + first[i];
+    const int16_t *kh = high + i * kernel_size, *kl = low + i * kernel_size;
+    const int32_t n = count[i];
+    // Neither sum can overflow: |Σ v·high| ≤ 255 · Σ|w| / 256 and Σ v·low ≤ 255 · 255 · n.
+    int32_t sum_high = 0, sum_low = 0;
+    for (int32_t x = 0; x < n; x++) {
+      const int32_t v = in[x];
+      sum_high += v * (int32_t)kh[x];
+      sum_low += v * (int32_t)kl[x];
+    }
+    const uint32_t sum = ((uint32_t)sum_high << 8) + (uint32_t)sum_low;
+    const int32_t value = (int32_t)(sum + (1u << 21)) >> 22;
+    output[i] = (uint8_t)(value < 0 ? 0 : value > 255 ? 255 : value);
+  }
+}
+
+#undef SK_V
+#undef SK_EVENS
+#undef SK_ODDS
+#undef SK_LOG2
