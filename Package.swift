@@ -74,9 +74,9 @@ let package = Package(
     .systemLibrary(name: "CArchive", providers: [.apt(["libarchive-dev"])]),
     // FFmpeg's libraries behind a shim that reads through custom I/O only (no URLs, no
     // playlists) and reports every failure as a status.
-    .target(
-      name: "CVideo",
-      linkerSettings: [.linkedLibrary("avformat"), .linkedLibrary("avcodec"), .linkedLibrary("swscale"), .linkedLibrary("avutil")]),
+    // The libraries are loaded at the first video (dlopen), not linked: linking them would
+    // load about 120 shared libraries into every process at start-up.
+    .target(name: "CVideo"),
 
     // Bytes -> pixel rows, within limits. The only importer of the C codec modules.
     .target(

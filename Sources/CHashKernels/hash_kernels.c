@@ -11,6 +11,7 @@
 #include "sieve_hash_kernels.h"
 
 #include <stdatomic.h>
+#include <stdlib.h>
 
 /// Row `y` of a stream's ring.
 static inline float *sk_ring_row(const sieve_pdq_stream *s, int y) {
@@ -27,6 +28,7 @@ static inline float *sk_ring_row(const sieve_pdq_stream *s, int y) {
 
 #if defined(__x86_64__) && defined(__clang__)
 #define SK_HAVE_X86 1
+#include <immintrin.h>
 
 #define SK_LANES 8
 #define SK_SUFFIX _avx2
@@ -64,6 +66,9 @@ int sieve_kernels_level(void) {
   int cpu = atomic_load_explicit(&sk_cpu_level, memory_order_relaxed);
   if (cpu == 0) {
     cpu = sk_read_cpu_level();
+    // SIEVE_SIMD_LEVEL=1 or 2 caps the width for a whole run (to compare the builds).
+    const char *cap = getenv("SIEVE_SIMD_LEVEL");
+    if (cap && cap[0] >= '1' && cap[0] <= '3' && cap[1] == 0 && cap[0] - '0' < cpu) cpu = cap[0] - '0';
     atomic_store_explicit(&sk_cpu_level, cpu, memory_order_relaxed);
   }
   const int forced = atomic_load_explicit(&sk_forced_level, memory_order_relaxed);
@@ -112,11 +117,14 @@ void sieve_resample_row(
 /// Widest vector: 16 floats (64 bytes); scratch is aligned to it inside.
 #define SK_MAX_LANES 16
 
+/// Rows a band holds: two vectors' lanes.
+#define SK_MAX_BAND (2 * SK_MAX_LANES)
+
 /// Ring rows: the first vertical pass reads back `window_v` rows and the first horizontal
-/// pass fills up to SK_MAX_LANES ahead.
+/// pass fills up to a band ahead.
 static int sk_ring_rows(int height) {
   const int wv = (height + 127) / 128;
-  const int rows = wv + 2 * SK_MAX_LANES + 1;
+  const int rows = wv + 2 * SK_MAX_BAND + 1;
   return rows < height ? rows : height;
 }
 
@@ -124,9 +132,9 @@ size_t sieve_pdq_stream_scratch_count(int width, int height, int column_count) {
   const size_t w = (size_t)width, c = (size_t)column_count;
   const size_t wv = ((size_t)height + 127) / 128;
   return SK_MAX_LANES                              // alignment
-    + 2 * w * SK_MAX_LANES + c * SK_MAX_LANES      // gathered, filtered and picked columns
+    + 4 * w * SK_MAX_LANES + 2 * c * SK_MAX_LANES  // gathered, filtered and picked columns
     + (size_t)sk_ring_rows(height) * w             // the ring
-    + SK_MAX_LANES * w + w                         // the first vertical pass's band and sums
+    + SK_MAX_BAND * w + w                          // the first vertical pass's band and sums
     + wv * c + c;                                  // the second vertical pass's ring and sums
 }
 
@@ -143,12 +151,12 @@ void sieve_pdq_stream_begin(
   s->level = sieve_kernels_level();
   s->columns = columns;
   s->result = result;
-  s->gathered = p; p += w * SK_MAX_LANES;
-  s->filtered = p; p += w * SK_MAX_LANES;
-  s->picked = p; p += c * SK_MAX_LANES;
+  s->gathered = p; p += 2 * w * SK_MAX_LANES;
+  s->filtered = p; p += 2 * w * SK_MAX_LANES;
+  s->picked = p; p += 2 * c * SK_MAX_LANES;
   s->ring_rows = sk_ring_rows(height);
   s->ring = p; p += (size_t)s->ring_rows * w;
-  s->band = p; p += SK_MAX_LANES * w;
+  s->band = p; p += SK_MAX_BAND * w;
   s->sum = p; p += w;
   s->ring2 = p; p += (size_t)s->window_v * c;
   s->sum2 = p;
@@ -162,8 +170,8 @@ float *sieve_pdq_stream_row(sieve_pdq_stream *s) { return sk_ring_row(s, s->rece
 
 void sieve_pdq_stream_push(sieve_pdq_stream *s) {
   s->received++;
-  const int lanes = s->level == 3 ? 16 : s->level == 2 ? 8 : 4;
-  if (s->received - s->filtered1 < lanes && s->received < s->height) return;
+  const int band = 2 * (s->level == 3 ? 16 : s->level == 2 ? 8 : 4);
+  if (s->received - s->filtered1 < band && s->received < s->height) return;
 #if SK_HAVE_X86
   switch (s->level) {
   case 3: sk_stream_advance_avx512(s); return;

@@ -78,63 +78,95 @@ static SK_TARGET void SK_FN(sk_scatter)(float *const *rows, int valid, int width
   }
 }
 
-/// box1DFloat along n vectors (each lane its own row): the four phases, every add,
-/// subtract and divide a separate float32 operation. Output `i` goes to `out[i]`.
-static SK_TARGET void SK_FN(sk_hbox)(const SK_V *in, SK_V *out, int n, int window) {
+/// box1DFloat along n vectors (each lane its own row), for two bands of rows at once:
+/// `in0` → `out0` and `in1` → `out1`, interleaved so that the two chains of dependent adds
+/// overlap. The four phases, every add, subtract and divide a separate float32 operation.
+static SK_TARGET void SK_FN(sk_hbox)(
+  const SK_V *in0, const SK_V *in1, SK_V *out0, SK_V *out1, int n, int window) {
   const int half = (window + 2) / 2;
-  SK_V sum = 0;
+  SK_V sum0 = 0, sum1 = 0;
   int size = 0, right = 0, left = 0, o = 0;
   for (int i = 0; i < half - 1; i++) {
-    sum = sum + in[right++];
+    sum0 = sum0 + in0[right];
+    sum1 = sum1 + in1[right];
+    right++;
     size++;
   }
   for (int i = 0; i < window - half + 1; i++) {
-    sum = sum + in[right++];
+    sum0 = sum0 + in0[right];
+    sum1 = sum1 + in1[right];
+    right++;
     size++;
-    out[o++] = sum / (float)size;
+    out0[o] = sum0 / (float)size;
+    out1[o] = sum1 / (float)size;
+    o++;
   }
+  const float full = (float)size;
   for (int i = 0; i < n - window; i++) {
-    sum = sum + in[right++];
-    sum = sum - in[left++];
-    out[o++] = sum / (float)size;
+    sum0 = sum0 + in0[right];
+    sum1 = sum1 + in1[right];
+    sum0 = sum0 - in0[left];
+    sum1 = sum1 - in1[left];
+    right++;
+    left++;
+    out0[o] = sum0 / full;
+    out1[o] = sum1 / full;
+    o++;
   }
   for (int i = 0; i < half - 1; i++) {
-    sum = sum - in[left++];
+    sum0 = sum0 - in0[left];
+    sum1 = sum1 - in1[left];
+    left++;
     size--;
-    out[o++] = sum / (float)size;
+    out0[o] = sum0 / (float)size;
+    out1[o] = sum1 / (float)size;
+    o++;
   }
 }
 
 /// The same running sums, divided only at the listed outputs: `out[j]` is output
 /// `columns[j]` (ascending, distinct).
 static SK_TARGET void SK_FN(sk_hbox_at)(
-  const SK_V *in, SK_V *out, int n, int window, const int32_t *columns, int count) {
+  const SK_V *in0, const SK_V *in1, SK_V *out0, SK_V *out1, int n, int window, const int32_t *columns,
+  int count) {
   const int half = (window + 2) / 2;
-  SK_V sum = 0;
+  SK_V sum0 = 0, sum1 = 0;
   int size = 0, right = 0, left = 0, o = 0, next = 0;
 #define SK_EMIT()                                   \
   do {                                              \
-    if (next < count && columns[next] == o) {      \
-      out[next++] = sum / (float)size;              \
+    if (next < count && columns[next] == o) {       \
+      out0[next] = sum0 / (float)size;              \
+      out1[next] = sum1 / (float)size;              \
+      next++;                                       \
     }                                               \
     o++;                                            \
   } while (0)
   for (int i = 0; i < half - 1; i++) {
-    sum = sum + in[right++];
+    sum0 = sum0 + in0[right];
+    sum1 = sum1 + in1[right];
+    right++;
     size++;
   }
   for (int i = 0; i < window - half + 1; i++) {
-    sum = sum + in[right++];
+    sum0 = sum0 + in0[right];
+    sum1 = sum1 + in1[right];
+    right++;
     size++;
     SK_EMIT();
   }
   for (int i = 0; i < n - window; i++) {
-    sum = sum + in[right++];
-    sum = sum - in[left++];
+    sum0 = sum0 + in0[right];
+    sum1 = sum1 + in1[right];
+    sum0 = sum0 - in0[left];
+    sum1 = sum1 - in1[left];
+    right++;
+    left++;
     SK_EMIT();
   }
   for (int i = 0; i < half - 1; i++) {
-    sum = sum - in[left++];
+    sum0 = sum0 - in0[left];
+    sum1 = sum1 - in1[left];
+    left++;
     size--;
     SK_EMIT();
   }
@@ -189,19 +221,23 @@ static SK_TARGET void SK_FN(sk_vbox_inplace)(
   }
 }
 
-/// The first horizontal pass over the rows received since the last band, in the ring,
-/// then every row of the first vertical pass those rows complete; every SK_LANES of those
-/// (or the last few) go through the second horizontal pass into `result`.
+/// The first horizontal pass over the rows received since the last band (up to
+/// 2 × SK_LANES, two vectors of rows), in the ring, then every row of the first vertical
+/// pass those rows complete; every 2 × SK_LANES of those (or the last few) go through the
+/// second horizontal pass into `result`.
 static SK_TARGET void SK_FN(sk_stream_advance)(sieve_pdq_stream *s) {
-  const int lanes = SK_LANES, width = s->width, height = s->height, wv = s->window_v, half = (wv + 2) / 2;
+  const int lanes = SK_LANES, band = 2 * SK_LANES;
+  const int width = s->width, height = s->height, wv = s->window_v, half = (wv + 2) / 2;
   SK_V *gathered = (SK_V *)s->gathered, *filtered = (SK_V *)s->filtered, *picked = (SK_V *)s->picked;
   const int n = s->received - s->filtered1;
   if (n > 0) {
-    float *rows[SK_LANES];
-    for (int r = 0; r < lanes; r++) rows[r] = sk_ring_row(s, s->filtered1 + (r < n ? r : n - 1));
+    float *rows[2 * SK_LANES];
+    for (int r = 0; r < band; r++) rows[r] = sk_ring_row(s, s->filtered1 + (r < n ? r : n - 1));
     SK_FN(sk_gather)((const float *const *)rows, width, gathered);
-    SK_FN(sk_hbox)(gathered, filtered, width, s->window_h);
-    SK_FN(sk_scatter)(rows, n, width, filtered);
+    SK_FN(sk_gather)((const float *const *)rows + lanes, width, gathered + width);
+    SK_FN(sk_hbox)(gathered, gathered + width, filtered, filtered + width, width, s->window_h);
+    SK_FN(sk_scatter)(rows, n < lanes ? n : lanes, width, filtered);
+    if (n > lanes) SK_FN(sk_scatter)(rows + lanes, n - lanes, width, filtered + width);
     s->filtered1 += n;
   }
   while (s->emitted < height) {
@@ -226,14 +262,18 @@ static SK_TARGET void SK_FN(sk_stream_advance)(sieve_pdq_stream *s) {
     SK_FN(sk_divide)(s->band + (size_t)s->pending * width, s->sum, s->size, width);
     s->pending++;
     s->emitted++;
-    if (s->pending == lanes || s->emitted == height) {
-      const float *rows[SK_LANES];
-      for (int r = 0; r < lanes; r++) rows[r] = s->band + (size_t)(r < s->pending ? r : s->pending - 1) * width;
+    if (s->pending == band || s->emitted == height) {
+      const float *rows[2 * SK_LANES];
+      for (int r = 0; r < band; r++) rows[r] = s->band + (size_t)(r < s->pending ? r : s->pending - 1) * width;
       SK_FN(sk_gather)(rows, width, gathered);
-      SK_FN(sk_hbox_at)(gathered, picked, width, s->window_h, s->columns, s->column_count);
+      SK_FN(sk_gather)(rows + lanes, width, gathered + width);
+      const int count = s->column_count;
+      SK_FN(sk_hbox_at)(gathered, gathered + width, picked, picked + count, width, s->window_h, s->columns, count);
       for (int r = 0; r < s->pending; r++) {
-        float *out = s->result + (size_t)(s->done2 + r) * s->column_count;
-        for (int j = 0; j < s->column_count; j++) out[j] = picked[j][r];
+        float *out = s->result + (size_t)(s->done2 + r) * count;
+        const SK_V *from = r < lanes ? picked : picked + count;
+        const int lane = r < lanes ? r : r - lanes;
+        for (int j = 0; j < count; j++) out[j] = from[j][lane];
       }
       s->done2 += s->pending;
       s->pending = 0;
@@ -248,15 +288,48 @@ static SK_TARGET void SK_FN(sk_stream_advance)(sieve_pdq_stream *s) {
 static SK_TARGET uint8_t SK_FN(sk_luma_from_rgb)(
   const uint8_t *restrict rgb, float *restrict luma, uint8_t *restrict gray, size_t count) {
   uint8_t difference = 0;
+  size_t i = 0;
+#if SK_LANES == 16
+  // 16 pixels a step: the 48 bytes widened to 32-bit lanes, each channel picked out by two
+  // two-source permutes, then the same float32 products and sums as below.
+  const __m512i r1 = _mm512_setr_epi32(0, 3, 6, 9, 12, 15, 18, 21, 24, 27, 30, 0, 0, 0, 0, 0);
+  const __m512i r2 = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 17, 20, 23, 26, 29);
+  const __m512i g1 = _mm512_setr_epi32(1, 4, 7, 10, 13, 16, 19, 22, 25, 28, 31, 0, 0, 0, 0, 0);
+  const __m512i g2 = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 18, 21, 24, 27, 30);
+  const __m512i b1 = _mm512_setr_epi32(2, 5, 8, 11, 14, 17, 20, 23, 26, 29, 0, 0, 0, 0, 0, 0);
+  const __m512i b2 = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 16, 19, 22, 25, 28, 31);
+  const __m512 cr = _mm512_set1_ps(0.299f), cg = _mm512_set1_ps(0.587f), cb = _mm512_set1_ps(0.114f);
+  __m512i differs = _mm512_setzero_si512();
+  for (; i + 16 <= count; i += 16) {
+    const uint8_t *p = rgb + 3 * i;
+    const __m512i a = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)p));
+    const __m512i b = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(p + 16)));
+    const __m512i c = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(p + 32)));
+    const __m512i R = _mm512_permutex2var_epi32(_mm512_permutex2var_epi32(a, r1, b), r2, c);
+    const __m512i G = _mm512_permutex2var_epi32(_mm512_permutex2var_epi32(a, g1, b), g2, c);
+    const __m512i B = _mm512_permutex2var_epi32(_mm512_permutex2var_epi32(a, b1, b), b2, c);
+    differs = _mm512_or_si512(differs, _mm512_or_si512(_mm512_xor_si512(R, G), _mm512_xor_si512(R, B)));
+    const __m512 rg = _mm512_add_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(R), cr), _mm512_mul_ps(_mm512_cvtepi32_ps(G), cg));
+    _mm512_storeu_ps(luma + i, _mm512_add_ps(rg, _mm512_mul_ps(_mm512_cvtepi32_ps(B), cb)));
+    if (gray) {
+      __m512i y = _mm512_add_epi32(_mm512_mullo_epi32(R, _mm512_set1_epi32(19595)),
+                                   _mm512_mullo_epi32(G, _mm512_set1_epi32(38470)));
+      y = _mm512_add_epi32(y, _mm512_mullo_epi32(B, _mm512_set1_epi32(7471)));
+      y = _mm512_srli_epi32(_mm512_add_epi32(y, _mm512_set1_epi32(0x8000)), 16);
+      _mm_storeu_si128((__m128i *)(gray + i), _mm512_cvtepi32_epi8(y));
+    }
+  }
+  difference = _mm512_reduce_or_epi32(differs) != 0 ? 1 : 0;
+#endif
   if (gray) {
-    for (size_t i = 0; i < count; i++) {
+    for (; i < count; i++) {
       const uint8_t r = rgb[3 * i], g = rgb[3 * i + 1], b = rgb[3 * i + 2];
       difference |= (uint8_t)((r ^ g) | (r ^ b));
       luma[i] = ((float)r * 0.299f + (float)g * 0.587f) + (float)b * 0.114f;
       gray[i] = (uint8_t)(((uint32_t)r * 19595u + (uint32_t)g * 38470u + (uint32_t)b * 7471u + 0x8000u) >> 16);
     }
   } else {
-    for (size_t i = 0; i < count; i++) {
+    for (; i < count; i++) {
       const uint8_t r = rgb[3 * i], g = rgb[3 * i + 1], b = rgb[3 * i + 2];
       difference |= (uint8_t)((r ^ g) | (r ^ b));
       luma[i] = ((float)r * 0.299f + (float)g * 0.587f) + (float)b * 0.114f;
@@ -278,7 +351,34 @@ static SK_TARGET void SK_FN(sk_resample_row)(
     const int32_t n = count[i];
     // Neither sum can overflow: |Σ v·high| ≤ 255 · Σ|w| / 256 and Σ v·low ≤ 255 · 255 · n.
     int32_t sum_high = 0, sum_low = 0;
-    for (int32_t x = 0; x < n; x++) {
+    int32_t x = 0;
+#if SK_LANES == 16
+    // 32 pixels a step: widened to 16 bits, multiplied by both halves of the weights and
+    // summed in pairs into 32-bit lanes (vpmaddwd). Integer sums: any order is exact.
+    __m512i high512 = _mm512_setzero_si512(), low512 = _mm512_setzero_si512();
+    for (; x + 32 <= n; x += 32) {
+      const __m512i v = _mm512_cvtepu8_epi16(_mm256_loadu_si256((const __m256i *)(in + x)));
+      high512 = _mm512_add_epi32(high512, _mm512_madd_epi16(v, _mm512_loadu_si512((const void *)(kh + x))));
+      low512 = _mm512_add_epi32(low512, _mm512_madd_epi16(v, _mm512_loadu_si512((const void *)(kl + x))));
+    }
+    sum_high = _mm512_reduce_add_epi32(high512);
+    sum_low = _mm512_reduce_add_epi32(low512);
+#elif SK_LANES == 8
+    __m256i high256 = _mm256_setzero_si256(), low256 = _mm256_setzero_si256();
+    for (; x + 16 <= n; x += 16) {
+      const __m256i v = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(in + x)));
+      high256 = _mm256_add_epi32(high256, _mm256_madd_epi16(v, _mm256_loadu_si256((const __m256i *)(kh + x))));
+      low256 = _mm256_add_epi32(low256, _mm256_madd_epi16(v, _mm256_loadu_si256((const __m256i *)(kl + x))));
+    }
+    int32_t lanes_high[8], lanes_low[8];
+    _mm256_storeu_si256((__m256i *)lanes_high, high256);
+    _mm256_storeu_si256((__m256i *)lanes_low, low256);
+    for (int k = 0; k < 8; k++) {
+      sum_high += lanes_high[k];
+      sum_low += lanes_low[k];
+    }
+#endif
+    for (; x < n; x++) {
       const int32_t v = in[x];
       sum_high += v * (int32_t)kh[x];
       sum_low += v * (int32_t)kl[x];

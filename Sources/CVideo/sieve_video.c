@@ -13,6 +13,8 @@
 #include <libavutil/log.h>
 #include <libswscale/swscale.h>
 
+#include "ffmpeg_functions.h"
+
 /// The demuxers Sieve opens: containers of one video, never playlists, concat lists or
 /// image sequences, which would open further files or URLs named inside the data.
 static const char *const allowed_formats = "mov,matroska,avi,mpegts,flv,gif,mpeg,asf";
@@ -246,6 +248,8 @@ static int open_video(sieve_video *v, int64_t max_pixels, int threads, sieve_vid
 /// Opens a video read as `source` says (its data, descriptor or reader, length and deadline).
 static int open_source(const sieve_video *source, int64_t max_pixels, int threads, sieve_video **out, char *message,
                        size_t message_length) {
+  const char *missing = sieve_ffmpeg_ready();
+  if (missing) { *out = NULL; say(message, message_length, missing); return SIEVE_VIDEO_ERROR; }
   sieve_video *v = av_mallocz(sizeof *v);
   if (!v) { *out = NULL; say(message, message_length, "out of memory"); return SIEVE_VIDEO_NO_MEMORY; }
   *v = *source;

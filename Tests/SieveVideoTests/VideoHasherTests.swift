@@ -131,8 +131,12 @@ enum VideoFixtures {
         let at = bytes.count / 10 + Int(rng.next() % UInt64(bytes.count * 9 / 10))
         damaged[at] ^= UInt8(truncatingIfNeeded: rng.next() | 1)
       }
-      let onePass = Result { try VideoHasher(secondsPerHash: 0, decoderThreads: 2, inStretches: false).hash(bytes: damaged) }
-      let cut = Result { try VideoHasher(secondsPerHash: 0, decoderThreads: 2).hash(bytes: damaged) }
+      // One decoder thread: FFmpeg's frame threads conceal damage differently from run to
+      // run when the machine is busy (six concurrent one-pass decodes of the same damaged
+      // bytes gave up to four different results with two threads, one with one thread),
+      // and the fallback must be compared with what one pass gives.
+      let onePass = Result { try VideoHasher(secondsPerHash: 0, decoderThreads: 1, inStretches: false).hash(bytes: damaged) }
+      let cut = Result { try VideoHasher(secondsPerHash: 0, decoderThreads: 1).hash(bytes: damaged) }
       switch (onePass, cut) {
       case (.success(let a), .success(let b)):
         if a.badPackets > 0 || a.stoppedEarly != nil { #expect(!b.decodedInStretches, "\(name): damage seen must end the stretches") }

@@ -1,0 +1,144 @@
+import CHashKernels
+import SieveCore
+import SieveImaging
+import SieveTestSupport
+import Testing
+
+@testable import SieveHashing
+
+/// The C pixel kernels at every vector width against plain Swift transcriptions of the
+/// references, and the row-by-row hashing path against hashing a whole luma plane.
+/// Serialized: the kernel width is process-wide.
+@Suite(.serialized) struct HashKernelsTests {
+  static let levels: [Int32] = [1, 2, 3]
+
+  static func atLevel<T>(_ level: Int32, _ body: () -> T) -> T {
+    sieve_kernels_set_level(level)
+    defer { sieve_kernels_set_level(0) }
+    return body()
+  }
+
+  @Test("luma and gray of RGB rows, bit for bit, at every width and length")
+  func lumaAndGray() {
+    var rng = SplitMix64(seed: 21)
+    for count in [1, 2, 15, 16, 17, 31, 33, 100, 1023, 4000] {
+      var rgb = (0..<count * 3).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+      if count == 100 { for i in 0..<count { rgb[3 * i + 1] = rgb[3 * i]; rgb[3 * i + 2] = rgb[3 * i] } }
+      let expectedLuma = (0..<count).map { i -> Float in
+        let (r, g, b) = (Float(rgb[3 * i]), Float(rgb[3 * i + 1]), Float(rgb[3 * i + 2]))
+        return ((r * (0.299 as Float)) + (g * (0.587 as Float))) + (b * (0.114 as Float))
+      }
+      let expectedGray = (0..<count).map { i -> UInt8 in
+        let r: UInt32 = UInt32(rgb[3 * i]) * 19595
+        let g: UInt32 = UInt32(rgb[3 * i + 1]) * 38470
+        let b: UInt32 = UInt32(rgb[3 * i + 2]) * 7471
+        return UInt8((r + g + b + 0x8000) >> 16)
+      }
+      var allGray = true
+      for i in 0..<count where rgb[3 * i] != rgb[3 * i + 1] || rgb[3 * i] != rgb[3 * i + 2] { allGray = false }
+      for level in Self.levels {
+        var luma = [Float](repeating: -1, count: count)
+        var gray = [UInt8](repeating: 0, count: count)
+        let difference = Self.atLevel(level) { sieve_luma_from_rgb(rgb, &luma, &gray, count) }
+        #expect(luma.map(\.bitPattern) == expectedLuma.map(\.bitPattern), "luma, \(count) pixels, level \(level)")
+        #expect(gray == expectedGray, "gray, \(count) pixels, level \(level)")
+        #expect((difference == 0) == allGray, "gray check, \(count) pixels, level \(level)")
+        var lumaOnly = [Float](repeating: -1, count: count)
+        _ = Self.atLevel(level) { sieve_luma_from_rgb(rgb, &lumaOnly, nil, count) }
+        #expect(lumaOnly.map(\.bitPattern) == expectedLuma.map(\.bitPattern))
+      }
+    }
+  }
+
+  @Test("Pillow's Lanczos rows, at every width, for reductions small and large")
+  func resampling() {
+    var rng = SplitMix64(seed: 22)
+    for inputSize in [32, 33, 40, 64, 100, 257, 640, 1000, 4000, 12_000] {
+      let resampler = LanczosResampler(inputSize: inputSize, outputSize: 32)
+      let row = (0..<inputSize).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+      // The reference: Pillow's 32-bit fixed-point sum, wrapping as C's int32 would not need to.
+      let expected = resampler.bounds.enumerated().map { out, bound -> UInt8 in
+        var sum: Int32 = 0
+        for x in 0..<bound.count {
+          sum &+= Int32(row[bound.first + x]) &* resampler.weights[out * resampler.kernelSize + x]
+        }
+        return LanczosResampler.clip8(sum &+ (1 << 21))
+      }
+      for level in Self.levels {
+        var output = [UInt8](repeating: 0, count: 32)
+        Self.atLevel(level) {
+          row.withUnsafeBufferPointer { input in
+            output.withUnsafeMutableBufferPointer { resampler.resampleRow(input.baseAddress!, into: $0.baseAddress!) }
+          }
+        }
+        #expect(output == expected, "\(inputSize) → 32, level \(level)")
+      }
+    }
+  }
+
+  /// The hashes of an RGB picture through ``ImageHasher`` (rows fed to the blur as they
+  /// come) and through its luma plane hashed whole.
+  static func bothWays(_ image: PixelImage, options: HashOptions) -> (rowByRow: PDQOutput?, plane: PDQOutput) {
+    var hasher = ImageHasher(options: options)
+    let rowByRow = hasher.hash(image).pdq
+    var allGray = true
+    if image.layout == .rgb {
+      let p = image.pixels
+      for i in 0..<image.width * image.height where p[3 * i] != p[3 * i + 1] || p[3 * i] != p[3 * i + 2] {
+        allGray = false
+      }
+    }
+    let luma = (0..<image.width * image.height).map { i -> Float in
+      if image.layout == .gray { return Float(image.pixels[i]) }
+      let (r, g, b) = (Float(image.pixels[3 * i]), Float(image.pixels[3 * i + 1]), Float(image.pixels[3 * i + 2]))
+      let value = ((r * (0.299 as Float)) + (g * (0.587 as Float))) + (b * (0.114 as Float))
+      return allGray ? value.rounded() : value
+    }
+    var pdq = PDQHasher()
+    return (rowByRow, pdq.hash(luma: luma, width: image.width, height: image.height, dihedral: options.dihedral))
+  }
+
+  @Test("rows fed as decoded hash like the whole plane: colour, gray, gray then colour, every width")
+  func rowByRowEqualsThePlane() throws {
+    var rng = SplitMix64(seed: 23)
+    for (w, h) in [(300, 200), (97, 513), (1200, 40), (6, 700)] {
+      let color = (0..<w * h * 3).map { _ in UInt8(truncatingIfNeeded: rng.next() % 200 + 20) }
+      var grayThenColor = (0..<w * h).flatMap { i -> [UInt8] in let v = UInt8(i % 251); return [v, v, v] }
+      // The last rows in colour: the gray rows seen first must still count as luma.
+      for i in (w * (h - 3))..<(w * h) { grayThenColor[3 * i] &+= 9 }
+      let gray = (0..<w * h).flatMap { i -> [UInt8] in let v = UInt8((i * 7) % 256); return [v, v, v] }
+      let singleChannel = (0..<w * h).map { UInt8(truncatingIfNeeded: $0 * 13) }
+      let images = [
+        PixelImage(width: w, height: h, layout: .rgb, pixels: color),
+        PixelImage(width: w, height: h, layout: .rgb, pixels: grayThenColor),
+        PixelImage(width: w, height: h, layout: .rgb, pixels: gray),
+        PixelImage(width: w, height: h, layout: .gray, pixels: singleChannel),
+      ]
+      for (n, image) in images.enumerated() {
+        for level in Self.levels {
+          let (rowByRow, plane) = Self.atLevel(level) { Self.bothWays(image, options: HashOptions(dihedral: true)) }
+          let got = try #require(rowByRow)
+          #expect(got.hash == plane.hash && got.quality == plane.quality, "\(w)×\(h), image \(n), level \(level)")
+          #expect(got.dihedral == plane.dihedral, "\(w)×\(h), image \(n), level \(level): dihedral")
+        }
+      }
+    }
+  }
+
+  @Test("a decoder that stops short: the missing rows count as black, the same each time")
+  func rowsMissing() {
+    let (w, h) = (200, 150)
+    var rng = SplitMix64(seed: 24)
+    let pixels = (0..<w * h * 3).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+    var sink = HashingSink(options: HashOptions())
+    try? sink.begin(width: w, height: h, layout: .rgb)
+    pixels.withUnsafeBufferPointer { sink.consume(rows: $0.baseAddress!, stride: w * 3, firstRow: 0, count: 100) }
+    var pdqHasher = PDQHasher()
+    let short = sink.finish(using: &pdqHasher)
+    var padded = pixels
+    for i in (w * 100 * 3)..<padded.count { padded[i] = 0 }
+    var hasher = ImageHasher()
+    let full = hasher.hash(PixelImage(width: w, height: h, layout: .rgb, pixels: padded))
+    #expect(short.pdq?.hash == full.pdq?.hash)
+  }
+}
