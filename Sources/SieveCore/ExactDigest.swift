@@ -2,14 +2,29 @@
 public struct ExactDigest: Hashable, Sendable, CustomStringConvertible {
   /// MD5, SHA-1 or SHA-256.
   public let kind: HashKind
+  /// The digest's bytes packed big-endian into four words (unused bytes zero): held
+  /// inline, so a list of millions of digests is one array, not one allocation each.
+  private let w0: UInt64, w1: UInt64, w2: UInt64, w3: UInt64
+
   /// The digest bytes (16, 20 or 32).
-  public let bytes: [UInt8]
+  public var bytes: [UInt8] {
+    let words = [w0, w1, w2, w3]
+    return (0..<kind.hexDigits / 2).map { i in UInt8(truncatingIfNeeded: words[i / 8] >> (56 - 8 * UInt64(i % 8))) }
+  }
+
+  /// Appends the digest's bytes to `out`.
+  public func appendBytes(to out: inout [UInt8]) {
+    let count = kind.hexDigits / 2
+    withUnsafeBytes(of: (w0.bigEndian, w1.bigEndian, w2.bigEndian, w3.bigEndian)) { out.append(contentsOf: $0.prefix(count)) }
+  }
 
   /// Creates a digest from its bytes; the count must fit the kind.
   public init(kind: HashKind, bytes: [UInt8]) {
     precondition(!kind.isPerceptual && bytes.count * 2 == kind.hexDigits, "\(bytes.count) bytes is not a \(kind) digest")
+    var words: [UInt64] = [0, 0, 0, 0]
+    for (i, b) in bytes.enumerated() { words[i / 8] |= UInt64(b) << (56 - 8 * UInt64(i % 8)) }
     self.kind = kind
-    self.bytes = bytes
+    (w0, w1, w2, w3) = (words[0], words[1], words[2], words[3])
   }
 
   /// Parses the hex form (either case).
@@ -17,23 +32,34 @@ public struct ExactDigest: Hashable, Sendable, CustomStringConvertible {
   /// - Throws: ``HashParseError`` naming the wrong length or the bad character.
   public init(kind: HashKind, hex: some StringProtocol) throws(HashParseError) {
     precondition(!kind.isPerceptual, "\(kind) is not an exact digest")
-    let utf8 = Array(hex.utf8)
+    var utf8 = Array(hex.utf8)
     guard utf8.count == kind.hexDigits else { throw .wrongLength(expected: kind.hexDigits, actual: hex.count) }
-    var bytes = [UInt8]()
-    bytes.reserveCapacity(utf8.count / 2)
-    var high: UInt8 = 0
-    for (offset, c) in utf8.enumerated() {
-      let nibble: UInt8
-      switch c {
-      case UInt8(ascii: "0")...UInt8(ascii: "9"): nibble = c - UInt8(ascii: "0")
-      case UInt8(ascii: "a")...UInt8(ascii: "f"): nibble = c - UInt8(ascii: "a") + 10
-      case UInt8(ascii: "A")...UInt8(ascii: "F"): nibble = c - UInt8(ascii: "A") + 10
-      default: throw .invalidCharacter(Character(Unicode.Scalar(c)), offset: offset)
+    if let digest = utf8.withUnsafeMutableBufferPointer({ ExactDigest(kind: kind, hexDigits: UnsafeBufferPointer($0)) }) {
+      self = digest
+      return
+    }
+    let offset = utf8.firstIndex { Hex.value(of: $0) == nil } ?? 0
+    throw .invalidCharacter(Character(Unicode.Scalar(utf8[offset])), offset: offset)
+  }
+
+  /// Parses exactly `kind`'s number of hex digits (either case); `nil` for anything else.
+  public init?(kind: HashKind, hexDigits: UnsafeBufferPointer<UInt8>) {
+    guard !kind.isPerceptual, hexDigits.count == kind.hexDigits else { return nil }
+    var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+    let base = hexDigits.baseAddress!
+    for k in 0..<(hexDigits.count + 15) / 16 {
+      let n = min(16, hexDigits.count - 16 * k)
+      guard let value = Hex.word(base + 16 * k, n) else { return nil }
+      let word = n == 16 ? value : value << UInt64(64 - 4 * n)
+      switch k {
+      case 0: words.0 = word
+      case 1: words.1 = word
+      case 2: words.2 = word
+      default: words.3 = word
       }
-      if offset % 2 == 0 { high = nibble } else { bytes.append(high << 4 | nibble) }
     }
     self.kind = kind
-    self.bytes = bytes
+    (w0, w1, w2, w3) = words
   }
 
   /// The lowercase hex form.

@@ -3,6 +3,39 @@ public enum Hex {
   @usableFromInline
   static let digits: [UInt8] = Array("0123456789abcdef".utf8)
 
+  /// The value of each byte as a hex digit (either case), 0xFF for anything else.
+  @usableFromInline
+  static let values: [UInt8] = (0..<256).map { b -> UInt8 in
+    switch b {
+    case 0x30...0x39: return UInt8(b - 0x30)
+    case 0x61...0x66: return UInt8(b - 0x61 + 10)
+    case 0x41...0x46: return UInt8(b - 0x41 + 10)
+    default: return 0xFF
+    }
+  }
+
+  /// The value of one hex digit, or nil.
+  @inlinable
+  public static func value(of byte: UInt8) -> UInt8? {
+    let v = values[Int(byte)]
+    return v == 0xFF ? nil : v
+  }
+
+  /// `count` (1…16) hex digits at `digits` as a number, or nil if any is not a hex digit.
+  @inlinable
+  public static func word(_ digits: UnsafePointer<UInt8>, _ count: Int) -> UInt64? {
+    var value: UInt64 = 0
+    var bad: UInt8 = 0
+    values.withUnsafeBufferPointer { table in
+      for i in 0..<count {
+        let v = table[Int(digits[i])]
+        bad |= v & 0xF0
+        value = value << 4 | UInt64(v & 0x0F)
+      }
+    }
+    return bad == 0 ? value : nil
+  }
+
   /// `bytes` as lower-case hex, two digits a byte.
   public static func string(_ bytes: some Sequence<UInt8>) -> String {
     var out: [UInt8] = []

@@ -7,6 +7,16 @@ extension PDQHash: LosslessStringConvertible {
     self.init(w0: words[3], w1: words[2], w2: words[1], w3: words[0])
   }
 
+  /// Parses exactly 64 hex digits (either case); `nil` for anything else.
+  @inlinable
+  public init?(hexDigits: UnsafeBufferPointer<UInt8>) {
+    guard hexDigits.count == 64, let base = hexDigits.baseAddress,
+      let a = Hex.word(base, 16), let b = Hex.word(base + 16, 16), let c = Hex.word(base + 32, 16),
+      let d = Hex.word(base + 48, 16)
+    else { return nil }
+    self.init(w0: d, w1: c, w2: b, w3: a)
+  }
+
   /// Parses the standard hex form; `nil` when it is not 64 hex digits.
   public init?(_ description: String) {
     guard let hash = try? PDQHash(hex: description) else { return nil }

@@ -7,6 +7,13 @@ extension PHash: LosslessStringConvertible {
     self.init(words[0])
   }
 
+  /// Parses exactly 16 hex digits (either case); `nil` for anything else.
+  @inlinable
+  public init?(hexDigits: UnsafeBufferPointer<UInt8>) {
+    guard hexDigits.count == 16, let base = hexDigits.baseAddress, let value = Hex.word(base, 16) else { return nil }
+    self.init(value)
+  }
+
   /// Parses the hex form; `nil` when it is not 16 hex digits.
   public init?(_ description: String) {
     guard let hash = try? PHash(hex: description) else { return nil }

@@ -37,6 +37,9 @@ public struct HashSet: Sendable {
   package internal(set) var labels: [String] = [""]
   package internal(set) var labelIndex: [UInt32] = []
   private var labelLookup: [String: UInt32] = ["": 0]
+  /// The label last looked up by its bytes, and its index (lists repeat labels in runs).
+  private var lastLabel: [UInt8]?
+  private var lastLabelIndex: UInt32 = 0
   /// Entry ids: entry `i`'s UTF-8 bytes are `idBytes[idOffsets[i]..<idOffsets[i + 1]]`.
   package internal(set) var idOffsets: [UInt64] = [0]
   package internal(set) var idBytes: [UInt8] = []
@@ -93,16 +96,75 @@ public struct HashSet: Sendable {
         digestEntries[kind, default: []].append(index)
       }
     }
-    let label: UInt32
-    if let known = labelLookup[entry.label] {
-      label = known
-    } else {
-      label = UInt32(labels.count)
-      labels.append(entry.label)
-      labelLookup[entry.label] = label
+    labelIndex.append(indexOfLabel(entry.label))
+    idBytes.append(contentsOf: entry.id.utf8)
+    idOffsets.append(UInt64(idBytes.count))
+    count += 1
+  }
+
+  /// The index of `label` in ``labels``, added if new.
+  package mutating func indexOfLabel(_ label: String) -> UInt32 {
+    if let known = labelLookup[label] { return known }
+    let index = UInt32(labels.count)
+    labels.append(label)
+    labelLookup[label] = index
+    return index
+  }
+
+  /// The index of the label whose UTF-8 bytes are `bytes`, added if new.
+  package mutating func indexOfLabel(utf8 bytes: UnsafeBufferPointer<UInt8>) -> UInt32 {
+    if let lastLabel, bytes.elementsEqual(lastLabel) { return lastLabelIndex }
+    let index = indexOfLabel(String(decoding: bytes, as: UTF8.self))
+    lastLabel = Array(bytes)
+    lastLabelIndex = index
+    return index
+  }
+
+  /// Adds an entry from parsed parts, without building a ``HashSetEntry`` (the text
+  /// readers' fast path): the id's UTF-8 bytes are `idPrefix`, then `idNumber` in decimal
+  /// if it is not nil (a line number), and the label is ``labels``[`label`].
+  package mutating func append(
+    idPrefix: UnsafeBufferPointer<UInt8>, idNumber: Int?, label: UInt32, pdq: PDQHash?, pdqQuality: UInt8,
+    phash: PHash?, md5: ExactDigest?, sha1: ExactDigest?, sha256: ExactDigest?
+  ) {
+    precondition(count < Int(Int32.max), "a hash set holds at most 2^31 - 1 entries")
+    let index = Int32(count)
+    if let pdq {
+      pdqHashes.append(pdq)
+      pdqEntries.append(index)
+      pdqQualities.append(pdqQuality)
+      pdqVariants.append(PDQVariant.original.rawValue)
+    }
+    if let phash {
+      phashes.append(phash)
+      phashEntries.append(index)
+    }
+    if let md5 {
+      digests[.md5, default: []].append(md5)
+      digestEntries[.md5, default: []].append(index)
+    }
+    if let sha1 {
+      digests[.sha1, default: []].append(sha1)
+      digestEntries[.sha1, default: []].append(index)
+    }
+    if let sha256 {
+      digests[.sha256, default: []].append(sha256)
+      digestEntries[.sha256, default: []].append(index)
     }
     labelIndex.append(label)
-    idBytes.append(contentsOf: entry.id.utf8)
+    idBytes.append(contentsOf: idPrefix)
+    if var number = idNumber {
+      precondition(number >= 0, "a line number is not negative")
+      withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+        var n = 0
+        repeat {
+          digits[19 - n] = UInt8(truncatingIfNeeded: 0x30 + number % 10)
+          number /= 10
+          n += 1
+        } while number > 0
+        idBytes.append(contentsOf: UnsafeBufferPointer(rebasing: digits[(20 - n)...]))
+      }
+    }
     idOffsets.append(UInt64(idBytes.count))
     count += 1
   }
@@ -206,6 +268,7 @@ public struct HashSet: Sendable {
   /// Rebuilds the label lookup after the columns were filled directly (binary load).
   mutating func rebuildLabelLookup() {
     labelLookup = Dictionary(labels.enumerated().map { ($0.element, UInt32($0.offset)) }, uniquingKeysWith: { a, _ in a })
+    lastLabel = nil
   }
 
   /// Fills the columns directly (binary load); the caller guarantees consistency.

@@ -52,26 +52,36 @@ public enum BinaryHashSet {
 
   // MARK: Writing
 
+  /// Builds the file in one buffer: every section is written in place, its length filled
+  /// in when it is done.
   struct Writer {
     var bytes: [UInt8] = []
     mutating func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { bytes += $0 } }
     mutating func u64(_ v: UInt64) { withUnsafeBytes(of: v.littleEndian) { bytes += $0 } }
     mutating func pad() { while bytes.count % 8 != 0 { bytes.append(0) } }
     mutating func array<T>(_ values: [T]) { values.withUnsafeBytes { bytes += $0 } }
+    /// Overwrites 8 bytes at `offset` with `v`.
+    mutating func patch(_ v: UInt64, at offset: Int) {
+      withUnsafeBytes(of: v.littleEndian) { b in for i in 0..<8 { bytes[offset + i] = b[i] } }
+    }
     /// PDQ hashes as 4 UInt64 words each.
     mutating func hashes(_ hashes: [PDQHash]) {
-      var words: [UInt64] = []
-      words.reserveCapacity(hashes.count * 4)
-      for h in hashes { words += [h.w0, h.w1, h.w2, h.w3] }
-      array(words)
+      bytes.reserveCapacity(bytes.count + hashes.count * 32)
+      for h in hashes {
+        u64(h.w0)
+        u64(h.w1)
+        u64(h.w2)
+        u64(h.w3)
+      }
     }
     mutating func section(_ tag: String, _ body: (inout Writer) -> Void) {
-      var inner = Writer()
-      body(&inner)
       bytes += Array(tag.utf8)
       u32(0)
-      u64(UInt64(inner.bytes.count))
-      bytes += inner.bytes
+      let lengthAt = bytes.count
+      u64(0)
+      let start = bytes.count
+      body(&self)
+      patch(UInt64(bytes.count - start), at: lengthAt)
       pad()
     }
   }
@@ -80,6 +90,12 @@ public enum BinaryHashSet {
   public static func encode(_ set: HashSet) -> [UInt8] {
     precondition(UInt32(1).littleEndian == 1, "binary hash sets are written on little-endian machines")
     var payload = Writer()
+    // Room for everything at once: the columns' bytes and a little for headers and padding.
+    let digestBytes = set.digests.values.reduce(0) { $0 + $1.count * 36 }
+    payload.bytes.reserveCapacity(
+      headerSize + 1024 + set.labels.reduce(0) { $0 + $1.utf8.count + 8 } + set.count * 12 + set.idBytes.count
+        + set.pdqHashes.count * 42 + set.phashes.count * 12 + set.videoHashes.count * 57 + digestBytes)
+    payload.bytes += [UInt8](repeating: 0, count: headerSize)
     var sections: UInt32 = 0
     payload.section("NAME") { $0.bytes += Array(set.name.utf8) }
     payload.section("LABL") { w in
@@ -156,20 +172,23 @@ public enum BinaryHashSet {
         w.u64(UInt64(digests.count))
         w.array(set.digestEntries[kind]!)
         w.pad()
-        for d in digests { w.bytes += d.bytes }
+        for d in digests { d.appendBytes(to: &w.bytes) }
       }
       sections += 1
     }
+    // The header, in the buffer's first bytes.
     var header = Writer()
     header.bytes += magic
     header.u32(set.videoVariantCount > 0 ? 4 : set.hasVideos ? 3 : set.isAugmented ? 2 : 1)
     header.u32(sections)
     header.u64(UInt64(set.count))
-    header.u64(UInt64(payload.bytes.count))
-    let sum = header.bytes.withUnsafeBytes { head in payload.bytes.withUnsafeBytes { checksum(head: head, payload: $0) } }
+    header.u64(UInt64(payload.bytes.count - headerSize))
+    let sum = header.bytes.withUnsafeBytes { head in
+      payload.bytes.withUnsafeBytes { checksum(head: head, payload: UnsafeRawBufferPointer(rebasing: $0[headerSize...])) }
+    }
     header.u64(sum)
-    header.bytes += [UInt8](repeating: 0, count: headerSize - header.bytes.count)
-    return header.bytes + payload.bytes
+    for (i, b) in header.bytes.enumerated() { payload.bytes[i] = b }
+    return payload.bytes
   }
 
   /// Writes `set` to `path` atomically (a new file beside it, synced, renamed into place):

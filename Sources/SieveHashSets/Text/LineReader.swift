@@ -1,5 +1,11 @@
 import SieveSystem
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Reads a text file line by line in 1 MiB chunks, whatever its size: strips a UTF-8
 /// byte-order mark at the start and the `\r` of CRLF line ends. A line longer than
 /// ``maxLineLength`` is returned as "too long" (its start only) rather than held whole,
@@ -54,7 +60,12 @@ struct LineReader {
   /// The next line's bytes and whether it was cut at ``maxLineLength``, or `nil` at the end.
   mutating func next() throws(HashSetError) -> (bytes: ArraySlice<UInt8>, tooLong: Bool)? {
     while true {
-      if let newline = buffer[max(start, searched)...].firstIndex(of: 0x0A) {
+      let from = max(start, searched)
+      let found = buffer.withUnsafeBufferPointer { b -> Int? in
+        guard from < b.count, let hit = memchr(b.baseAddress! + from, 0x0A, b.count - from) else { return nil }
+        return b.baseAddress!.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+      }
+      if let newline = found {
         var line = buffer[start..<newline]
         start = newline + 1
         searched = start

@@ -22,6 +22,8 @@ public struct TextHashSetReader: Sendable {
   /// The category scheme of VICS lists: the current one (0 non-pertinent), or the legacy
   /// one, whose 0 (uncategorised) is read as no category.
   public var vicsCategories: VICSCategories = .current
+  /// Whether lines may take ``FastLineParser``'s path (off only to compare the two).
+  var usesFastPath = true
 
   /// Which Project VIC category scheme a VICS list uses.
   public enum VICSCategories: String, Sendable, CaseIterable {
@@ -81,9 +83,18 @@ public struct TextHashSetReader: Sendable {
     var state = ParseState(reader: self, path: path)
     var report: Report?
     var video = VideoLines(path: path, label: label)
+    var fast: FastLineParser?
     while let (bytes, tooLong) = try lines.next() {
-      let line = String(decoding: bytes, as: UTF8.self)
       let number = lines.lineNumber
+      // Once the format is known, most lines take the fast path; the rest (and every line
+      // it declines) are read below, as they always were.
+      if usesFastPath, !tooLong, report != nil, var parser = fast {
+        if !parser.hasColumns, let columns = state.columns { parser.useColumns(columns) }
+        let done = bytes.withUnsafeBufferPointer { parser.parse($0, number: number, into: &set, report: &report!) }
+        fast = parser
+        if done { continue }
+      }
+      let line = String(decoding: bytes, as: UTF8.self)
       if tooLong {
         guard skipBadLines else {
           throw .badLine(file: path, line: number, reason: "line longer than \(LineReader.maxLineLength) bytes")
@@ -105,6 +116,7 @@ public struct TextHashSetReader: Sendable {
         }
         report = Report(format: format)
         state.format = format
+        fast = FastLineParser(format: format, type: type, label: label)
       }
       if state.format == .vpdq {
         do {

@@ -1,0 +1,261 @@
+import SieveCore
+
+/// The text readers' fast path: one line's bytes parsed in place and appended straight to
+/// the set's columns, with no `String`, no ``HashSetEntry`` and no allocation per line.
+///
+/// It takes the lines of every line-based format that are plain ASCII and, in the CSV
+/// formats, unquoted — what tools write. Anything else (a quoted field, a non-ASCII byte,
+/// a comment, a vPDQ signal, a value that does not parse) it leaves to ``ParseState``,
+/// which accepts or refuses the line exactly as before and names the reason, so the fast
+/// path changes how fast a line is read, never what it gives. The tests compare the two.
+struct FastLineParser {
+  let format: HashSetFormat
+  let type: HashKind?
+  /// The label of entries whose line carries none, and its index once used.
+  let label: String
+  private var labelIndex: UInt32?
+  /// The CSV formats' column indices, once the header was read.
+  private var columns: Columns?
+  /// The kind of a plain or md5sum value, by its number of hex digits (nil: unsure).
+  private var kinds: [Int: HashKind?] = [:]
+  /// Scratch for ids built from two parts (ThreatExchange's `collab:line`).
+  private var idScratch: [UInt8] = []
+
+  struct Columns {
+    var id: Int?, label: Int?, pdq: Int?, quality: Int?, phash: Int?, md5: Int?, sha1: Int?, sha256: Int?
+  }
+
+  /// Fields a CSV line may have for the fast path; longer lines go the slow way.
+  private static let maxFields = 24
+
+  init(format: HashSetFormat, type: HashKind?, label: String) {
+    self.format = format
+    self.type = type
+    self.label = label
+  }
+
+  /// The index of ``label`` in the set's labels (added at first use, as the slow path does).
+  private mutating func defaultLabel(_ set: inout HashSet) -> UInt32 {
+    if let labelIndex { return labelIndex }
+    let index = set.indexOfLabel(label)
+    labelIndex = index
+    return index
+  }
+
+  /// Takes the CSV header's columns (``ParseState/columns``).
+  mutating func useColumns(_ names: [String: Int]) {
+    columns = Columns(
+      id: names[format == .sieveCSV ? "path" : "id"], label: names["label"], pdq: names["pdq"],
+      quality: names["pdq_quality"], phash: names["phash"], md5: names["md5"], sha1: names["sha1"],
+      sha256: names["sha256"])
+  }
+
+  var hasColumns: Bool { columns != nil }
+
+  private static func isBlank(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 }
+
+  /// `line[range]` without leading and trailing spaces and tabs.
+  private static func trimmed(_ line: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Range<Int> {
+    var (lo, hi) = (range.lowerBound, range.upperBound)
+    while lo < hi && isBlank(line[lo]) { lo += 1 }
+    while hi > lo && isBlank(line[hi - 1]) { hi -= 1 }
+    return lo..<hi
+  }
+
+  private static func slice(_ line: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> UnsafeBufferPointer<UInt8> {
+    UnsafeBufferPointer(rebasing: line[range])
+  }
+
+  /// Whether `line[range]`, lower-cased, is `word` (ASCII lower case).
+  private static func equalsLowercased(_ line: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, _ word: StaticString) -> Bool {
+    guard range.count == word.utf8CodeUnitCount else { return false }
+    let w = word.utf8Start
+    for (k, i) in range.enumerated() {
+      var b = line[i]
+      if b >= 0x41 && b <= 0x5A { b |= 0x20 }
+      if b != w[k] { return false }
+    }
+    return true
+  }
+
+  /// A quality: one to three decimal digits, 0…100; nil for anything else.
+  private static func quality(_ digits: UnsafeBufferPointer<UInt8>) -> UInt8? {
+    guard (1...3).contains(digits.count) else { return nil }
+    var value = 0
+    for b in digits {
+      guard b >= 0x30 && b <= 0x39 else { return nil }
+      value = value * 10 + Int(b - 0x30)
+    }
+    return value <= 100 ? UInt8(value) : nil
+  }
+
+  /// The kind of an unlabelled value of `digits` hex digits.
+  private mutating func kind(forDigits digits: Int) -> HashKind? {
+    if let type { return type }
+    if let known = kinds[digits] { return known }
+    let candidates = HashKind.candidates(forHexDigits: digits)
+    let kind = candidates.count == 1 ? candidates[0] : nil
+    kinds[digits] = kind
+    return kind
+  }
+
+  /// One parsed value of any kind.
+  private struct Values {
+    var pdq: PDQHash?
+    var quality: UInt8 = 255
+    var phash: PHash?
+    var md5: ExactDigest?
+    var sha1: ExactDigest?
+    var sha256: ExactDigest?
+
+    var isEmpty: Bool { pdq == nil && phash == nil && md5 == nil && sha1 == nil && sha256 == nil }
+
+    /// Sets `kind`'s value from hex digits; false when they do not parse.
+    mutating func set(_ kind: HashKind, _ hex: UnsafeBufferPointer<UInt8>) -> Bool {
+      switch kind {
+      case .pdq: pdq = PDQHash(hexDigits: hex); return pdq != nil
+      case .phash: phash = PHash(hexDigits: hex); return phash != nil
+      case .md5: md5 = ExactDigest(kind: .md5, hexDigits: hex); return md5 != nil
+      case .sha1: sha1 = ExactDigest(kind: .sha1, hexDigits: hex); return sha1 != nil
+      case .sha256: sha256 = ExactDigest(kind: .sha256, hexDigits: hex); return sha256 != nil
+      }
+    }
+  }
+
+  private func append(
+    _ values: Values, id: UnsafeBufferPointer<UInt8>, number: Int?, label: UInt32, to set: inout HashSet,
+    report: inout TextHashSetReader.Report
+  ) {
+    set.append(
+      idPrefix: id, idNumber: number, label: label, pdq: values.pdq, pdqQuality: values.quality, phash: values.phash,
+      md5: values.md5, sha1: values.sha1, sha256: values.sha256)
+    report.entries += 1
+  }
+
+  /// Parses line `number` (its bytes, without the line end) into `set`; false when the
+  /// line must go the slow way (nothing was added then).
+  mutating func parse(
+    _ raw: UnsafeBufferPointer<UInt8>, number: Int, into set: inout HashSet, report: inout TextHashSetReader.Report
+  ) -> Bool {
+    let whole = Self.trimmed(raw, 0..<raw.count)
+    if whole.isEmpty { return true }
+    let line = Self.slice(raw, whole)
+    if line[0] == 0x23 { return false }  // a comment: the slow path knows what it means
+    var ascii: UInt8 = 0
+    var quoted = false
+    for b in line {
+      ascii |= b
+      if b == 0x22 { quoted = true }
+    }
+    guard ascii < 0x80 else { return false }
+    let empty = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
+    var values = Values()
+
+    switch format {
+    case .plain:
+      guard !line.contains(where: { $0 == 0x20 || $0 == 0x09 || $0 == 0x2C }),
+        let kind = kind(forDigits: line.count), values.set(kind, line)
+      else { return false }
+      append(values, id: empty, number: number, label: defaultLabel(&set), to: &set, report: &report)
+      return true
+
+    case .md5sum:
+      guard let space = line.firstIndex(where: Self.isBlank) else { return false }
+      var start = space
+      while start < line.count && Self.isBlank(line[start]) { start += 1 }
+      if start < line.count && line[start] == 0x2A { start += 1 }  // "*": a binary-mode name
+      guard let kind = kind(forDigits: space), values.set(kind, Self.slice(line, 0..<space)) else { return false }
+      let name = Self.slice(line, start..<line.count)
+      append(values, id: name, number: name.isEmpty ? number : nil, label: defaultLabel(&set), to: &set, report: &report)
+      return true
+
+    case .pdqCLI:
+      guard let first = line.firstIndex(of: 0x2C) else { return false }
+      let second = line[(first + 1)...].firstIndex(of: 0x2C)
+      if Self.equalsLowercased(line, 0..<first, "hash") { return true }  // the header
+      guard values.set(.pdq, Self.slice(line, Self.trimmed(line, 0..<first))),
+        let quality = Self.quality(Self.slice(line, Self.trimmed(line, (first + 1)..<(second ?? line.count))))
+      else { return false }
+      values.quality = quality
+      let id = second.map { Self.slice(line, ($0 + 1)..<line.count) }
+      append(values, id: id ?? empty, number: id == nil ? number : nil, label: defaultLabel(&set), to: &set, report: &report)
+      return true
+
+    case .threatExchange:
+      guard !quoted else { return false }
+      return withUnsafeTemporaryAllocation(of: Range<Int>.self, capacity: Self.maxFields) { fields in
+        guard let n = Self.split(line, into: fields) else { return false }
+        if Self.equalsLowercased(line, fields[0], "signal_type") { return true }  // the header
+        guard n >= 2 else { return false }
+        let kind: HashKind
+        if Self.equalsLowercased(line, fields[0], "pdq") {
+          kind = .pdq
+        } else if Self.equalsLowercased(line, fields[0], "photo_md5") || Self.equalsLowercased(line, fields[0], "md5") {
+          kind = .md5
+        } else if Self.equalsLowercased(line, fields[0], "phash") {
+          kind = .phash
+        } else {
+          return false  // vPDQ and other signal types: the slow path reads or counts them
+        }
+        guard values.set(kind, Self.slice(line, Self.trimmed(line, fields[1]))) else { return false }
+        let collab = n > 2 ? fields[2] : 0..<0
+        let category = n > 3 ? fields[3] : 0..<0
+        let tags = n > 4 ? fields[4] : 0..<0
+        let label =
+          !category.isEmpty ? set.indexOfLabel(utf8: Self.slice(line, category))
+          : !tags.isEmpty ? set.indexOfLabel(utf8: Self.slice(line, tags)) : defaultLabel(&set)
+        if collab.isEmpty {
+          append(values, id: empty, number: number, label: label, to: &set, report: &report)
+        } else {
+          idScratch.removeAll(keepingCapacity: true)
+          idScratch.append(contentsOf: Self.slice(line, collab))
+          idScratch.append(0x3A)
+          idScratch.withUnsafeBufferPointer { append(values, id: $0, number: number, label: label, to: &set, report: &report) }
+        }
+        return true
+      }
+
+    case .sieveCSV, .setCSV:
+      guard !quoted, let columns else { return false }
+      return withUnsafeTemporaryAllocation(of: Range<Int>.self, capacity: Self.maxFields) { fields in
+        guard let n = Self.split(line, into: fields) else { return false }
+        func field(_ index: Int?) -> UnsafeBufferPointer<UInt8>? {
+          guard let index, index < n else { return nil }
+          let range = Self.trimmed(line, fields[index])
+          return range.isEmpty ? nil : Self.slice(line, range)
+        }
+        if let pdq = field(columns.pdq), !values.set(.pdq, pdq) { return false }
+        if let quality = field(columns.quality) {
+          guard let q = Self.quality(quality) else { return false }
+          values.quality = q
+        }
+        if let phash = field(columns.phash), !values.set(.phash, phash) { return false }
+        if let md5 = field(columns.md5), !values.set(.md5, md5) { return false }
+        if let sha1 = field(columns.sha1), !values.set(.sha1, sha1) { return false }
+        if let sha256 = field(columns.sha256), !values.set(.sha256, sha256) { return false }
+        guard !values.isEmpty else { return false }
+        let label = field(columns.label).map { set.indexOfLabel(utf8: $0) } ?? defaultLabel(&set)
+        let id = field(columns.id)
+        append(values, id: id ?? empty, number: id == nil ? number : nil, label: label, to: &set, report: &report)
+        return true
+      }
+
+    case .vpdq, .vics:
+      return false
+    }
+  }
+
+  /// Splits an unquoted CSV line at its commas; nil when it has more than ``maxFields``.
+  private static func split(_ line: UnsafeBufferPointer<UInt8>, into fields: UnsafeMutableBufferPointer<Range<Int>>) -> Int? {
+    var n = 0
+    var start = 0
+    for i in 0..<line.count where line[i] == 0x2C {
+      guard n < maxFields - 1 else { return nil }
+      fields[n] = start..<i
+      n += 1
+      start = i + 1
+    }
+    fields[n] = start..<line.count
+    return n + 1
+  }
+}
