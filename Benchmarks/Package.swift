@@ -49,6 +49,16 @@ let package = Package(
       path: "Benchmarks/VideoMatchBenchmarks",
       plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
     ),
+    // Text hash lists read into sets: the fast path against the line-by-line parser.
+    .executableTarget(
+      name: "HashListBenchmarks",
+      dependencies: [
+        .product(name: "Benchmark", package: "benchmark"), "BenchmarkSupport",
+        .product(name: "SieveCore", package: "sieve"), .product(name: "SieveHashSets", package: "sieve"),
+      ],
+      path: "Benchmarks/HashListBenchmarks",
+      plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+    ),
     // A generated case for the review workspace (100,000 matches), its queries measured.
     .target(
       name: "ReviewCaseMaker",

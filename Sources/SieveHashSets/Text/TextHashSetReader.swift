@@ -22,8 +22,10 @@ public struct TextHashSetReader: Sendable {
   /// The category scheme of VICS lists: the current one (0 non-pertinent), or the legacy
   /// one, whose 0 (uncategorised) is read as no category.
   public var vicsCategories: VICSCategories = .current
-  /// Whether lines may take ``FastLineParser``'s path (off only to compare the two).
-  var usesFastPath = true
+  /// Whether lines may take the byte-level fast path (the default). Off, every line goes
+  /// through the line-by-line parser the fast path falls back to: the same result, slower;
+  /// for comparing the two (tests, benchmarks).
+  public var usesFastPath = true
 
   /// Which Project VIC category scheme a VICS list uses.
   public enum VICSCategories: String, Sendable, CaseIterable {
