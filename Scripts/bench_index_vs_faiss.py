@@ -1,12 +1,18 @@
 #!/usr/bin/env python3
 """Sieve's indexes against faiss on the same hashes and queries, in one run.
 
-For each N and kind (PDQ r=31, pHash r=8) it writes random hashes (seeded) and queries
+For each N, kind (PDQ r=31, pHash r=8) and shape it writes hashes (seeded) and queries
 (half near planted entries, half random) as raw little-endian words, times faiss
 IndexBinaryFlat.range_search (one query at a time, and a block of queries), then runs
 Benchmarks' IndexCompare on the same files, and prints one table.
 
+Shapes (--shapes): `random`, uniformly random hashes; `clustered`, hashes in series of
+near-duplicates as real lists hold them: a random centre and 1-100 members, each the
+centre with 0-48 random bits flipped (--spread; pHash a quarter of it). The generator is
+Scripts/hash_shapes.py; the benchmarks' Swift twin is BenchmarkSupport's ClusteredHashes.
+
 Usage: python3 Scripts/bench_index_vs_faiss.py [--sizes 100000,1000000,10000000] [--queries 200]
+                                              [--shapes random,clustered]
 Needs: pip install faiss-cpu numpy; and
        swift build -c release --package-path Benchmarks --product IndexCompare
 """
@@ -14,12 +20,17 @@ import argparse, json, os, pathlib, subprocess, sys, tempfile, time
 import numpy as np
 import faiss
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import hash_shapes  # noqa: E402
+
 root = pathlib.Path(__file__).resolve().parent.parent
 parser = argparse.ArgumentParser()
 parser.add_argument("--sizes", default="100000,1000000,10000000")
 parser.add_argument("--queries", type=int, default=200)
 parser.add_argument("--kinds", default="pdq,phash")
 parser.add_argument("--indexes", default="linear,mih,bk-tree")
+parser.add_argument("--shapes", default="random,clustered")
+parser.add_argument("--spread", type=int, default=48, help="clustered: most bits a member differs from its centre (PDQ)")
 args = parser.parse_args()
 tool = root / "Benchmarks/.build/release/IndexCompare"
 if not tool.exists():
@@ -28,11 +39,13 @@ faiss.omp_set_num_threads(1)
 rng = np.random.default_rng(20261123)
 rows = []
 tmp = pathlib.Path(tempfile.mkdtemp())
-for kind in args.kinds.split(","):
+
+
+for kind, shape in [(k, s) for k in args.kinds.split(",") for s in args.shapes.split(",")]:
     bits, radius = (256, 31) if kind == "pdq" else (64, 8)
     nbytes = bits // 8
     for n in map(int, args.sizes.split(",")):
-        base = rng.integers(0, 256, size=(n, nbytes), dtype=np.uint8)
+        base = hash_shapes.make(shape, n, nbytes, rng, spread=args.spread if bits == 256 else max(1, args.spread // 4))
         q = args.queries
         queries = rng.integers(0, 256, size=(q, nbytes), dtype=np.uint8)
         # Half the queries: an entry with a few bits flipped (a planted match).
@@ -57,23 +70,24 @@ for kind in args.kinds.split(","):
         lims, D, I = index.range_search(queries, radius + 1)
         block = (time.perf_counter() - s) / q / n * 1e9
         times.sort()
-        rows.append(dict(index="faiss-flat", n=n, bits=bits, radius=radius, build_s=build, bytes_per_entry=nbytes,
+        rows.append(dict(index="faiss-flat", shape=shape, n=n, bits=bits, radius=radius, build_s=build, bytes_per_entry=nbytes,
                          p50_us=times[len(times) // 2] * 1e6, p99_us=times[min(len(times) - 1, int(len(times) * 0.99))] * 1e6,
                          qps=len(times) / sum(times), block_ns_per_pair=block, matches=total))
         out = subprocess.run([str(tool), str(tmp / "h.bin"), str(tmp / "q.bin"), str(bits), str(radius), *args.indexes.split(",")],
                              capture_output=True, text=True, check=True)
         for line in out.stdout.splitlines():
-            rows.append(json.loads(line))
+            rows.append(dict(json.loads(line), shape=shape))
         del index, base
 print(f"faiss {faiss.__version__} (1 thread), numpy {np.__version__}, nproc {os.cpu_count()}, {args.queries} queries")
-print("| kind | N | index | build s | bytes/entry | p50 µs | p99 µs | queries/s | block ns/pair | matches | p50 vs faiss |")
-print("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+print("| kind | shape | N | index | build s | bytes/entry | p50 µs | p99 µs | queries/s | block ns/pair | matches | p50 vs faiss |")
+print("|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
 for r in rows:
-    faiss_row = next(x for x in rows if x["index"] == "faiss-flat" and x["n"] == r["n"] and x["bits"] == r["bits"])
+    faiss_row = next(x for x in rows if x["index"] == "faiss-flat" and x["n"] == r["n"] and x["bits"] == r["bits"]
+                     and x["shape"] == r["shape"])
     if r.get("queries", args.queries) < args.queries:
         ok = f" ({r['queries']} of {args.queries} queries in the 20 s cap)"
     else:
         ok = "" if r["matches"] == faiss_row["matches"] else " (MISMATCH)"
     blk = f"{r['block_ns_per_pair']:.2f}" if r["block_ns_per_pair"] >= 0 else ""
-    print(f"| {'PDQ r31' if r['bits'] == 256 else 'pHash r8'} | {r['n']:,} | {r['index']} | {r['build_s']:.2f} | {r['bytes_per_entry']} | "
+    print(f"| {'PDQ r31' if r['bits'] == 256 else 'pHash r8'} | {r['shape']} | {r['n']:,} | {r['index']} | {r['build_s']:.2f} | {r['bytes_per_entry']} | "
           f"{r['p50_us']:.0f} | {r['p99_us']:.0f} | {r['qps']:.0f} | {blk} | {r['matches']}{ok} | {r['p50_us'] / faiss_row['p50_us']:.2f} |")
