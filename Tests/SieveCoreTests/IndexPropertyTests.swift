@@ -62,6 +62,18 @@ import Testing
     let seeds = (0..<5).map { _ in random(H.self, &rng) }
     for i in 0..<500 { clusters.append(flipping(seeds[i % 5], Int(rng.next() % 4), &rng)) }
     out.append(Scenario(name: "tight clusters", hashes: clusters, queries: seeds + [flipping(seeds[0], radius / 2, &rng)]))
+    // Series of near-duplicates as real lists hold them: 1-100 members, each within a
+    // fifth of the bits of its centre (48 of PDQ's 256), queries at members and near them.
+    var series: [H] = []
+    var centres: [H] = []
+    while series.count < 2500 {
+      let centre = random(H.self, &rng)
+      centres.append(centre)
+      for _ in 0..<(1 + Int(rng.next() % 100)) { series.append(flipping(centre, Int(rng.next() % UInt64(H.bitCount / 5 + 1)), &rng)) }
+    }
+    out.append(Scenario(
+      name: "series of near-duplicates", hashes: series,
+      queries: centres.prefix(4) + [series[17], flipping(series[900], radius / 2, &rng), flipping(centres[3], radius, &rng)]))
     var duplicates = (0..<100).map { _ in random(H.self, &rng) }
     duplicates += duplicates + duplicates.prefix(30)
     out.append(Scenario(name: "duplicates", hashes: duplicates, queries: Array(duplicates.prefix(4)) + [flipping(duplicates[7], 2, &rng)]))

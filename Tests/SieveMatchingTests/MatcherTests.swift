@@ -66,7 +66,10 @@ import Testing
     #expect(IndexKind.choose(bits: 256, radius: 31, count: 1000) == .linear)
     #expect(IndexKind.choose(bits: 256, radius: 31, count: 1_000_000) == .mih)
     #expect(IndexKind.choose(bits: 256, radius: 80, count: 1_000_000) == .linear)
-    #expect(IndexKind.choose(bits: 64, radius: 8, count: 10_000_000) == .linear)
+    // pHash r8 at 10M: MIH 949 µs against the scan's 1865 µs since its queries copy buckets
+    // out without a call per probe (2026-12-01; before, 2301 µs against 1937).
+    #expect(IndexKind.choose(bits: 64, radius: 8, count: 10_000_000) == .mih)
+    #expect(IndexKind.choose(bits: 64, radius: 12, count: 10_000_000) == .linear)
     #expect(IndexKind.choose(bits: 256, radius: 31, count: 10_000_000) == .mih)
   }
 }

@@ -2,9 +2,11 @@ import Benchmark
 import BenchmarkSupport
 import SieveCore
 
-/// Radius queries per index on random hashes (PDQ r = 31, pHash r = 8), each query
-/// with one planted match. Random PDQ hashes are spread like real ones (mean distance
-/// 128), the hard case for tree and multi-index methods.
+/// Radius queries per index (PDQ r = 31, pHash r = 8), each query near a planted entry,
+/// on two shapes of set: random hashes, spread like real ones (mean distance 128), and
+/// clustered ones (``ClusteredHashes``: series of 1–100 near-duplicates, as real lists
+/// hold them), where a query near an entry also meets its series. The linear scan is the
+/// baseline in the same run; every index is first checked against it.
 let benchmarks: @Sendable () -> Void = {
   Benchmark.defaultConfiguration = .init(
     metrics: [.wallClock, .throughput],
@@ -15,9 +17,12 @@ let benchmarks: @Sendable () -> Void = {
   )
 
   var rng = BenchmarkRandom(seed: 7)
-  for n in [100_000, 1_000_000] {
-    let label = n >= 1_000_000 ? "\(n / 1_000_000)M" : "\(n / 1000)K"
-    let pdq = (0..<n).map { _ in PDQHash(w0: rng.next(), w1: rng.next(), w2: rng.next(), w3: rng.next()) }
+  for (n, shape) in [(100_000, "random"), (1_000_000, "random"), (1_000_000, "clustered")] {
+    let label = (n >= 1_000_000 ? "\(n / 1_000_000)M" : "\(n / 1000)K") + (shape == "random" ? "" : " clustered")
+    let pdq =
+      shape == "random"
+      ? (0..<n).map { _ in PDQHash(w0: rng.next(), w1: rng.next(), w2: rng.next(), w3: rng.next()) }
+      : ClusteredHashes.pdq(count: n, seed: 8)
     // Near entries spread over the set (not entry 0, the BK-tree's root, whose
     // neighbours it finds at once).
     let pdqQueries = (0..<64).map { i in rng.flip(pdq[(i * 7919 + 4111) % n], bits: 20) }
@@ -26,7 +31,7 @@ let benchmarks: @Sendable () -> Void = {
     let mih16 = MultiIndexHashTable(pdq, substringBits: 16)
     let bk = BKTree(pdq)
     // Sanity: every index must agree with the linear scan on the benchmark's queries.
-    for query in pdqQueries.prefix(4) {
+    for query in pdqQueries.prefix(8) {
       let expected = linear.matches(for: query, within: 31)
       precondition(bk.matches(for: query, within: 31) == expected, "BK-tree disagrees")
       precondition(mih.matches(for: query, within: 31) == expected, "MIH disagrees")
@@ -42,7 +47,7 @@ let benchmarks: @Sendable () -> Void = {
     }
     queryBenchmark("PDQ r4 bk-tree \(label) one query", bk, pdqQueries, radius: 4)
 
-    let ph = (0..<n).map { _ in PHash(rng.next()) }
+    let ph = shape == "random" ? (0..<n).map { _ in PHash(rng.next()) } : ClusteredHashes.phash(count: n, seed: 9)
     let phQueries = (0..<64).map { i in PHash(ph[(i * 7919 + 4111) % n].value ^ 0b1011) }
     let phIndexes: [(String, any HashIndex<PHash>)] = [
       ("linear", LinearScanIndex(ph)), ("mih", MultiIndexHashTable(ph)), ("bk-tree", BKTree(ph)),

@@ -13,27 +13,31 @@ public enum IndexKind: String, Sendable, CaseIterable, CustomStringConvertible {
   public var description: String { rawValue }
 
   /// The index `auto` picks, from a cost model fitted to measurements on this
-  /// project's 2-core machine (`python3 Scripts/bench_index_vs_faiss.py`, 2026-11-23,
-  /// random hashes, 200 queries half with a planted match, p50 per query; the linear
-  /// scan splits large sets over both cores, the others use one):
+  /// project's 2-core machine (`python3 Scripts/bench_index_vs_faiss.py`, 2026-12-01,
+  /// 200 queries half with a planted match, p50 per query; the linear scan splits large
+  /// sets over both cores, the others use one), on random hashes and on clustered ones
+  /// (series of 1–100 near-duplicates within 48 bits of a centre, 12 for pHash, as real
+  /// lists hold them; `Scripts/hash_shapes.py`):
   ///
-  /// | query | N | linear | MIH (16-bit) | BK-tree | faiss flat, 1 thread |
-  /// |---|---:|---:|---:|---:|---:|
-  /// | PDQ r31 | 100K | 78 µs | 33 µs | 1186 µs | 65 µs |
-  /// | PDQ r31 | 1M | 582 µs | 195 µs | 21.4 ms | 897 µs |
-  /// | PDQ r31 | 10M | 7881 µs | 1706 µs | 205 ms | 11477 µs |
-  /// | pHash r8 | 100K | 34 µs | 24 µs | 645 µs | 41 µs |
-  /// | pHash r8 | 1M | 217 µs | 186 µs | 8.4 ms | 350 µs |
-  /// | pHash r8 | 10M | 1937 µs | 2301 µs | 80 ms | 3590 µs |
+  /// | query | N | linear | MIH (16-bit) | faiss flat, 1 thread | linear, clustered | MIH, clustered | faiss, clustered |
+  /// |---|---:|---:|---:|---:|---:|---:|---:|
+  /// | PDQ r31 | 100K | 70 µs | 15 µs | 60 µs | 71 µs | 12 µs | 57 µs |
+  /// | PDQ r31 | 1M | 511 µs | 108 µs | 803 µs | 507 µs | 99 µs | 810 µs |
+  /// | PDQ r31 | 10M | 6751 µs | 1154 µs | 9510 µs | 6802 µs | 1012 µs | 12585 µs |
+  /// | pHash r8 | 100K | 30 µs | 7 µs | 37 µs | 31 µs | 12 µs | 37 µs |
+  /// | pHash r8 | 1M | 301 µs | 102 µs | 305 µs | 183 µs | 75 µs | 307 µs |
+  /// | pHash r8 | 10M | 1865 µs | 949 µs | 3313 µs | 1717 µs | 838 µs | 3230 µs |
   ///
-  /// Model: the linear scan costs about 0.75 ns an entry (PDQ) or 0.2 ns (pHash); MIH
-  /// about 30 ns a probe plus 45 ns (PDQ) or 25 ns (pHash) a candidate verified (mostly
-  /// a cache miss into the hash array). The BK-tree lost everywhere (on hashes spread
-  /// like real PDQ it visits nearly every node at radius 31), so `auto` never picks it;
-  /// it stays available for small-radius deduplication.
+  /// Model: the linear scan costs about 0.55 ns an entry (PDQ) or 0.2 ns (pHash); MIH
+  /// about 30 ns a probe plus 25 ns (PDQ) or 10 ns (pHash) a candidate verified (mostly
+  /// a cache miss into the hash array). Clustered sets add the query's series to the
+  /// candidates (at most 100 members, each found through several substrings) and change
+  /// no pick at these sizes. The BK-tree lost everywhere (on hashes spread like real PDQ
+  /// it visits nearly every node at radius 31), so `auto` never picks it; it stays
+  /// available for small-radius deduplication.
   public static func choose(bits: Int, radius: Int, count: Int) -> IndexKind {
     guard count >= 2048, radius >= 0, radius < bits / 4 else { return .linear }
-    let linearCost = Double(count) * (bits == 64 ? 0.2 : 0.75)
+    let linearCost = Double(count) * (bits == 64 ? 0.2 : 0.55)
     let substringBits = MultiIndexHashTable<PDQHash>.defaultSubstringBits(for: count)
     let m = (bits + substringBits - 1) / substringBits
     let flips = radius / m
@@ -46,7 +50,7 @@ public enum IndexKind: String, Sendable, CaseIterable, CustomStringConvertible {
     }
     let probes = probesPerTable * Double(m)
     let candidates = probes * Double(count) / Double(1 << substringBits)
-    let mihCost = probes * 30 + candidates * (bits == 64 ? 25 : 45)
+    let mihCost = probes * 30 + candidates * (bits == 64 ? 10 : 25)
     return mihCost < linearCost ? .mih : .linear
   }
 
