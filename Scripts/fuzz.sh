@@ -30,8 +30,14 @@ build() {
       > "$out/cmodules/$name/module.modulemap"
     clang -c -g -O1 -fsanitize=fuzzer-no-link,address -ISources/$name/include "Sources/$name/sieve_$src.c" -o "$out/lib/sieve_$src.o"
   done
+  # The pixel kernels: one C file compiled at three vector widths inside.
+  mkdir -p "$out/cmodules/CHashKernels"
+  printf 'module CHashKernels [system] {\n  header "%s"\n  export *\n}\n' \
+    "$PWD/Sources/CHashKernels/include/sieve_hash_kernels.h" > "$out/cmodules/CHashKernels/module.modulemap"
+  clang -c -g -O1 -fsanitize=fuzzer-no-link,address -ISources/CHashKernels/include Sources/CHashKernels/hash_kernels.c \
+    -o "$out/lib/sieve_hash_kernels.o"
   local includes=(-I "$out/modules" -I "$out/cmodules/CJPEG" -I "$out/cmodules/CPNG" -I "$out/cmodules/CTIFF" -I "$out/cmodules/CVideo"
-    -I Sources/CWebP -I Sources/CGIF -I Sources/CHeif -I Sources/CArchive)
+    -I "$out/cmodules/CHashKernels" -I Sources/CWebP -I Sources/CGIF -I Sources/CHeif -I Sources/CArchive)
   # The library modules, in dependency order, each a static library of its own.
   for module in SieveSystem SieveCore SieveImaging SieveHashing SieveVideo SieveHashSets SieveMatching; do
     swiftc "${flags[@]}" "${includes[@]}" -module-name "$module" -emit-library -static \
