@@ -6,8 +6,9 @@ made-up file names. Nothing here comes from any real image.
 
 Usage: python3 Scripts/make_hash_lists.py OUT_DIR [--lines N] [--seed S] [--formats a,b]
 Writes OUT_DIR/{plain.pdq.txt, md5sum.md5, pdq-cli.txt, threatexchange.csv,
-sieve.csv, set.csv} of N data lines each (or only the --formats named: plain, md5sum,
-pdq-cli, threatexchange, sieve-csv, set-csv).
+sieve.csv, set.csv, videos.vpdq} of N data lines each (or only the --formats named:
+plain, md5sum, pdq-cli, threatexchange, sieve-csv, set-csv, vpdq; vPDQ's lines are frames,
+60 to a video, each video after a `# name` line).
 """
 import argparse
 import os
@@ -33,7 +34,7 @@ def main():
     p.add_argument("out")
     p.add_argument("--lines", type=int, default=1_000_000)
     p.add_argument("--seed", type=int, default=20261201)
-    p.add_argument("--formats", default="plain,md5sum,pdq-cli,threatexchange,sieve-csv,set-csv")
+    p.add_argument("--formats", default="plain,md5sum,pdq-cli,threatexchange,sieve-csv,set-csv,vpdq")
     a = p.parse_args()
     os.makedirs(a.out, exist_ok=True)
     rng = random.Random(a.seed)
@@ -46,7 +47,8 @@ def main():
 
     wanted = set(a.formats.split(","))
     files = {"plain.pdq.txt": "plain", "md5sum.md5": "md5sum", "pdq-cli.txt": "pdq-cli",
-             "threatexchange.csv": "threatexchange", "sieve.csv": "sieve-csv", "set.csv": "set-csv"}
+             "threatexchange.csv": "threatexchange", "sieve.csv": "sieve-csv", "set.csv": "set-csv",
+             "videos.vpdq": "vpdq"}
 
     def write(name, header, rows):
         if files[name] not in wanted:
@@ -64,6 +66,8 @@ def main():
           ("pdq,%s,example-collab,%s," % (pdq[i], labels[i]) for i in range(n)))
     write("sieve.csv", "path,pdq,pdq_quality,phash,width,height,format,pdq_mode",
           ("%s,%s,%d,%s,4000,3000,jpeg,fullres" % (names[i], pdq[i], 50 + i % 51, ph[i]) for i in range(n)))
+    write("videos.vpdq", None, (("# video-%d\n" % (i // 60) if i % 60 == 0 else "") +
+                                "%d,%d,%s,%.3f" % (i % 60 * 30, 50 + i % 51, pdq[i], (i % 60) * 1.0) for i in range(n)))
     write("set.csv", "id,label,pdq,pdq_quality,phash,md5,sha1,sha256",
           ("%s,%s,%s,%d,%s,%s,," % (names[i], labels[i], pdq[i], 50 + i % 51, ph[i], md5[i]) for i in range(n)))
 

@@ -33,7 +33,7 @@ let benchmarks: @Sendable () -> Void = {
         for _ in benchmark.scaledIterations {
           var set = HashSet(name: "bench")
           let report = try reader.read(list.path, into: &set)
-          precondition(report.entries == lines, "\(report.entries) entries read")
+          precondition(report.entries == list.entries, "\(report.entries) entries read")
           blackHole(set.count)
         }
       }
@@ -53,6 +53,8 @@ enum HashLists {
     var path: String
     var format: HashSetFormat
     var type: HashKind?
+    /// Entries the list holds (videos, for vPDQ's frame lines).
+    var entries: Int
   }
 
   static func write(lines: Int, to folder: String) -> [List] {
@@ -79,19 +81,26 @@ enum HashLists {
       return path
     }
     return [
-      List(name: "plain PDQ", path: save("plain.txt", nil) { hashes[$0] }, format: .plain, type: .pdq),
+      List(name: "plain PDQ", path: save("plain.txt", nil) { hashes[$0] }, format: .plain, type: .pdq, entries: lines),
       List(
-        name: "pdq-cli", path: save("pdq-cli.txt", nil) { "\(hashes[$0]),\(50 + $0 % 51),\(name($0))" }, format: .pdqCLI),
+        name: "pdq-cli", path: save("pdq-cli.txt", nil) { "\(hashes[$0]),\(50 + $0 % 51),\(name($0))" }, format: .pdqCLI,
+        entries: lines),
       List(
         name: "ThreatExchange CSV",
         path: save("te.csv", "signal_type,signal_str,collab,category,tags") { "pdq,\(hashes[$0]),example,series-\($0 / 200)," },
-        format: .threatExchange),
+        format: .threatExchange, entries: lines),
       List(
         name: "set CSV",
         path: save("set.csv", "id,label,pdq,pdq_quality,phash,md5,sha1,sha256") {
           "\(name($0)),series-\($0 / 200),\(hashes[$0]),\(50 + $0 % 51),\(hashes[$0].prefix(16)),\(hashes[$0].suffix(32)),,"
         },
-        format: .setCSV),
+        format: .setCSV, entries: lines),
+      List(
+        name: "vPDQ frames (60 a video)",
+        path: save("videos.vpdq", nil) {
+          ($0 % 60 == 0 ? "# video-\($0 / 60)\n" : "") + "\($0 % 60 * 30),\(50 + $0 % 51),\(hashes[$0]),\($0 % 60).000"
+        },
+        format: .vpdq, entries: (lines + 59) / 60),
     ]
   }
 

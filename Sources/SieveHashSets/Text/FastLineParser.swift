@@ -5,7 +5,8 @@ import SieveCore
 ///
 /// It takes the lines of every line-based format that are plain ASCII and, in the CSV
 /// formats, unquoted — what tools write. Anything else (a quoted field, a non-ASCII byte,
-/// a comment, a vPDQ signal, a value that does not parse) it leaves to ``ParseState``,
+/// a comment (in vPDQ files, the next video's name), a ThreatExchange vPDQ signal, a
+/// value that does not parse) it leaves to ``ParseState`` and ``VideoLines``,
 /// which accepts or refuses the line exactly as before and names the reason, so the fast
 /// path changes how fast a line is read, never what it gives. The tests compare the two.
 struct FastLineParser {
@@ -135,7 +136,8 @@ struct FastLineParser {
   /// Parses line `number` (its bytes, without the line end) into `set`; false when the
   /// line must go the slow way (nothing was added then).
   mutating func parse(
-    _ raw: UnsafeBufferPointer<UInt8>, number: Int, into set: inout HashSet, report: inout TextHashSetReader.Report
+    _ raw: UnsafeBufferPointer<UInt8>, number: Int, into set: inout HashSet, report: inout TextHashSetReader.Report,
+    video: inout VideoLines
   ) -> Bool {
     let whole = Self.trimmed(raw, 0..<raw.count)
     if whole.isEmpty { return true }
@@ -240,7 +242,25 @@ struct FastLineParser {
         return true
       }
 
-    case .vpdq, .vics:
+    case .vpdq:
+      // vPDQ's `frame,quality,hash,timestamp`: one frame of the current video.
+      guard !quoted else { return false }
+      return withUnsafeTemporaryAllocation(of: Range<Int>.self, capacity: Self.maxFields) { fields in
+        guard let n = Self.split(line, into: fields), n == 4 else { return false }
+        let frameDigits = Self.slice(line, Self.trimmed(line, fields[0]))
+        guard (1...18).contains(frameDigits.count), frameDigits.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
+          let quality = Self.quality(Self.slice(line, Self.trimmed(line, fields[1]))),
+          let hash = PDQHash(hexDigits: Self.slice(line, Self.trimmed(line, fields[2])))
+        else { return false }
+        // The time as Swift reads it (a short string, held inline: no allocation).
+        let timeText = String(decoding: Self.slice(line, Self.trimmed(line, fields[3])), as: UTF8.self)
+        guard let time = Double(timeText), time.isFinite, time >= 0 else { return false }
+        let frame = frameDigits.reduce(0) { $0 * 10 + Int($1 - 0x30) }
+        video.add(VPDQFeature(frameNumber: frame, hash: hash, quality: Int(quality), timestamp: time))
+        return true
+      }
+
+    case .vics:
       return false
     }
   }

@@ -92,7 +92,9 @@ public struct TextHashSetReader: Sendable {
       // it declines) are read below, as they always were.
       if usesFastPath, !tooLong, report != nil, var parser = fast {
         if !parser.hasColumns, let columns = state.columns { parser.useColumns(columns) }
-        let done = bytes.withUnsafeBufferPointer { parser.parse($0, number: number, into: &set, report: &report!) }
+        let done = bytes.withUnsafeBufferPointer {
+          parser.parse($0, number: number, into: &set, report: &report!, video: &video)
+        }
         fast = parser
         if done { continue }
       }
@@ -177,6 +179,11 @@ struct VideoLines {
 
   mutating func add(_ parsed: [VPDQFeature], into set: inout HashSet, report: inout TextHashSetReader.Report?) {
     frames += parsed
+  }
+
+  /// One frame of the current video (the fast path's).
+  mutating func add(_ frame: VPDQFeature) {
+    frames.append(frame)
   }
 
   mutating func finish(into set: inout HashSet, report: inout TextHashSetReader.Report?) {
