@@ -76,6 +76,18 @@ import Testing
     }
   }
 
+  @Test("resamplers are kept per size, but not a very wide picture's (tens of MB each)")
+  func resamplerCacheIsBounded() {
+    // (Other suites add sizes meanwhile, and 64 sizes empty the cache: three tries.)
+    #expect((0..<3).contains { _ in
+      _ = LanczosResampler.shared(inputSize: 4000, outputSize: 32)
+      return LanczosResampler.isKept(inputSize: 4000, outputSize: 32)
+    })
+    let wide = LanczosResampler.shared(inputSize: 1_000_000, outputSize: 32)
+    #expect(wide.weights.count > 1 << 18)
+    #expect(!LanczosResampler.isKept(inputSize: 1_000_000, outputSize: 32))
+  }
+
   /// The hashes of an RGB picture through ``ImageHasher`` (rows fed to the blur as they
   /// come) and through its luma plane hashed whole.
   static func bothWays(_ image: PixelImage, options: HashOptions) -> (rowByRow: PDQOutput?, plane: PDQOutput) {

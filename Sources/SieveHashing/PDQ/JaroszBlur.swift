@@ -69,6 +69,7 @@ final class BlurredColumns {
   /// `wanted` columns (any order, repeats allowed; each in 0..<width).
   func begin(width: Int, height: Int, columns wanted: [Int]) {
     precondition(width >= 1 && height >= 1, "an empty plane has nothing to blur")
+    precondition(width <= Int(Int32.max) && height <= Int(Int32.max), "a plane over 2^31 - 1 pixels on a side")
     self.width = width
     self.height = height
     pushed = 0

@@ -36,12 +36,20 @@ struct LanczosResampler: Sendable {
   /// Lanczos kernel a few thousand times, a cost paid once per size rather than per image.
   private static let built = Locked<[Int: LanczosResampler]>([:])
 
+  /// Whether a resampler for these sizes is kept for later callers.
+  static func isKept(inputSize: Int, outputSize: Int) -> Bool {
+    built.withLock { $0[inputSize << 20 | outputSize] != nil }
+  }
+
   /// A resampler for these sizes, shared with earlier callers when one was built.
   static func shared(inputSize: Int, outputSize: Int) -> LanczosResampler {
     let key = inputSize << 20 | outputSize
     if let found = built.withLock({ $0[key] }) { return found }
     let made = LanczosResampler(inputSize: inputSize, outputSize: outputSize)
-    // At most 64 sizes are kept (each is at most kernel × output weights).
+    // At most 64 sizes are kept, each only when its weights are small (under 256K, 2 MiB
+    // in all): a very wide picture's resampler holds tens of MB and is built for it alone,
+    // so pictures of many odd widths cannot fill memory with them.
+    guard made.weights.count <= 1 << 18 else { return made }
     built.withLock { cache in
       if cache.count >= 64 { cache.removeAll() }
       cache[key] = made
