@@ -349,8 +349,10 @@ static SK_TARGET void SK_FN(sk_resample_row)(
     const uint8_t *in = input + first[i];
     const int16_t *kh = high + i * kernel_size, *kl = low + i * kernel_size;
     const int32_t n = count[i];
-    // Neither sum can overflow: |Σ v·high| ≤ 255 · Σ|w| / 256 and Σ v·low ≤ 255 · 255 · n.
-    int32_t sum_high = 0, sum_low = 0;
+    // Unsigned sums, so that wrapping is defined: Σ v·low alone passes 2^31 on a very wide
+    // picture (255 · 255 · n, from about 260,000 pixels). The true total Σ v·w lies within
+    // ±255 · Σ|w| < 2^31, so 256 · high + low taken modulo 2^32 is exactly it.
+    uint32_t sum_high = 0, sum_low = 0;
     int32_t x = 0;
 #if SK_LANES == 16
     // 32 pixels a step: widened to 16 bits, multiplied by both halves of the weights and
@@ -361,8 +363,8 @@ static SK_TARGET void SK_FN(sk_resample_row)(
       high512 = _mm512_add_epi32(high512, _mm512_madd_epi16(v, _mm512_loadu_si512((const void *)(kh + x))));
       low512 = _mm512_add_epi32(low512, _mm512_madd_epi16(v, _mm512_loadu_si512((const void *)(kl + x))));
     }
-    sum_high = _mm512_reduce_add_epi32(high512);
-    sum_low = _mm512_reduce_add_epi32(low512);
+    sum_high = (uint32_t)_mm512_reduce_add_epi32(high512);
+    sum_low = (uint32_t)_mm512_reduce_add_epi32(low512);
 #elif SK_LANES == 8
     __m256i high256 = _mm256_setzero_si256(), low256 = _mm256_setzero_si256();
     for (; x + 16 <= n; x += 16) {
@@ -374,16 +376,16 @@ static SK_TARGET void SK_FN(sk_resample_row)(
     _mm256_storeu_si256((__m256i *)lanes_high, high256);
     _mm256_storeu_si256((__m256i *)lanes_low, low256);
     for (int k = 0; k < 8; k++) {
-      sum_high += lanes_high[k];
-      sum_low += lanes_low[k];
+      sum_high += (uint32_t)lanes_high[k];
+      sum_low += (uint32_t)lanes_low[k];
     }
 #endif
     for (; x < n; x++) {
-      const int32_t v = in[x];
-      sum_high += v * (int32_t)kh[x];
-      sum_low += v * (int32_t)kl[x];
+      const uint32_t v = in[x];
+      sum_high += v * (uint32_t)(int32_t)kh[x];
+      sum_low += v * (uint32_t)(int32_t)kl[x];
     }
-    const uint32_t sum = ((uint32_t)sum_high << 8) + (uint32_t)sum_low;
+    const uint32_t sum = (sum_high << 8) + sum_low;
     const int32_t value = (int32_t)(sum + (1u << 21)) >> 22;
     output[i] = (uint8_t)(value < 0 ? 0 : value > 255 ? 255 : value);
   }
