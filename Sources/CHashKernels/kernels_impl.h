@@ -78,50 +78,57 @@ static SK_TARGET void SK_FN(sk_scatter)(float *const *rows, int valid, int width
   }
 }
 
-/// box1DFloat along n vectors (each lane its own row), for two bands of rows at once:
-/// `in0` → `out0` and `in1` → `out1`, interleaved so that the two chains of dependent adds
-/// overlap. The four phases, every add, subtract and divide a separate float32 operation.
+/// box1DFloat's four phases along n vectors (each lane its own row), for two bands of rows
+/// at once (`in0`, `in1`), interleaved so that the two chains of dependent adds overlap;
+/// every add, subtract and divide a separate float32 operation. `EMIT()` is called once
+/// per output `o`, in order, with `sum0`, `sum1` and `size` as the reference has them then.
+#define SK_HBOX_PHASES(EMIT)                                  \
+  const int half = (window + 2) / 2;                          \
+  SK_V sum0 = 0, sum1 = 0;                                    \
+  int size = 0, right = 0, left = 0, o = 0;                   \
+  for (int i = 0; i < half - 1; i++) {                        \
+    sum0 = sum0 + in0[right];                                 \
+    sum1 = sum1 + in1[right];                                 \
+    right++;                                                  \
+    size++;                                                   \
+  }                                                           \
+  for (int i = 0; i < window - half + 1; i++) {               \
+    sum0 = sum0 + in0[right];                                 \
+    sum1 = sum1 + in1[right];                                 \
+    right++;                                                  \
+    size++;                                                   \
+    EMIT();                                                   \
+    o++;                                                      \
+  }                                                           \
+  for (int i = 0; i < n - window; i++) {                      \
+    sum0 = sum0 + in0[right];                                 \
+    sum1 = sum1 + in1[right];                                 \
+    sum0 = sum0 - in0[left];                                  \
+    sum1 = sum1 - in1[left];                                  \
+    right++;                                                  \
+    left++;                                                   \
+    EMIT();                                                   \
+    o++;                                                      \
+  }                                                           \
+  for (int i = 0; i < half - 1; i++) {                        \
+    sum0 = sum0 - in0[left];                                  \
+    sum1 = sum1 - in1[left];                                  \
+    left++;                                                   \
+    size--;                                                   \
+    EMIT();                                                   \
+    o++;                                                      \
+  }
+
+/// box1DFloat for two bands: `in0` → `out0` and `in1` → `out1`, every output.
 static SK_TARGET void SK_FN(sk_hbox)(
   const SK_V *in0, const SK_V *in1, SK_V *out0, SK_V *out1, int n, int window) {
-  const int half = (window + 2) / 2;
-  SK_V sum0 = 0, sum1 = 0;
-  int size = 0, right = 0, left = 0, o = 0;
-  for (int i = 0; i < half - 1; i++) {
-    sum0 = sum0 + in0[right];
-    sum1 = sum1 + in1[right];
-    right++;
-    size++;
-  }
-  for (int i = 0; i < window - half + 1; i++) {
-    sum0 = sum0 + in0[right];
-    sum1 = sum1 + in1[right];
-    right++;
-    size++;
-    out0[o] = sum0 / (float)size;
-    out1[o] = sum1 / (float)size;
-    o++;
-  }
-  const float full = (float)size;
-  for (int i = 0; i < n - window; i++) {
-    sum0 = sum0 + in0[right];
-    sum1 = sum1 + in1[right];
-    sum0 = sum0 - in0[left];
-    sum1 = sum1 - in1[left];
-    right++;
-    left++;
-    out0[o] = sum0 / full;
-    out1[o] = sum1 / full;
-    o++;
-  }
-  for (int i = 0; i < half - 1; i++) {
-    sum0 = sum0 - in0[left];
-    sum1 = sum1 - in1[left];
-    left++;
-    size--;
-    out0[o] = sum0 / (float)size;
-    out1[o] = sum1 / (float)size;
-    o++;
-  }
+#define SK_EMIT_ALL()                 \
+  do {                                \
+    out0[o] = sum0 / (float)size;     \
+    out1[o] = sum1 / (float)size;     \
+  } while (0)
+  SK_HBOX_PHASES(SK_EMIT_ALL)
+#undef SK_EMIT_ALL
 }
 
 /// The same running sums, divided only at the listed outputs: `out[j]` is output
@@ -129,48 +136,17 @@ static SK_TARGET void SK_FN(sk_hbox)(
 static SK_TARGET void SK_FN(sk_hbox_at)(
   const SK_V *in0, const SK_V *in1, SK_V *out0, SK_V *out1, int n, int window, const int32_t *columns,
   int count) {
-  const int half = (window + 2) / 2;
-  SK_V sum0 = 0, sum1 = 0;
-  int size = 0, right = 0, left = 0, o = 0, next = 0;
-#define SK_EMIT()                                   \
+  int next = 0;
+#define SK_EMIT_LISTED()                            \
   do {                                              \
     if (next < count && columns[next] == o) {       \
       out0[next] = sum0 / (float)size;              \
       out1[next] = sum1 / (float)size;              \
       next++;                                       \
     }                                               \
-    o++;                                            \
   } while (0)
-  for (int i = 0; i < half - 1; i++) {
-    sum0 = sum0 + in0[right];
-    sum1 = sum1 + in1[right];
-    right++;
-    size++;
-  }
-  for (int i = 0; i < window - half + 1; i++) {
-    sum0 = sum0 + in0[right];
-    sum1 = sum1 + in1[right];
-    right++;
-    size++;
-    SK_EMIT();
-  }
-  for (int i = 0; i < n - window; i++) {
-    sum0 = sum0 + in0[right];
-    sum1 = sum1 + in1[right];
-    sum0 = sum0 - in0[left];
-    sum1 = sum1 - in1[left];
-    right++;
-    left++;
-    SK_EMIT();
-  }
-  for (int i = 0; i < half - 1; i++) {
-    sum0 = sum0 - in0[left];
-    sum1 = sum1 - in1[left];
-    left++;
-    size--;
-    SK_EMIT();
-  }
-#undef SK_EMIT
+  SK_HBOX_PHASES(SK_EMIT_LISTED)
+#undef SK_EMIT_LISTED
 }
 
 static SK_TARGET void SK_FN(sk_add)(float *restrict sum, const float *restrict row, int n) {
@@ -391,6 +367,7 @@ static SK_TARGET void SK_FN(sk_resample_row)(
   }
 }
 
+#undef SK_HBOX_PHASES
 #undef SK_V
 #undef SK_EVENS
 #undef SK_ODDS
