@@ -53,8 +53,10 @@ let package = Package(
     // The layers, lowest first; each target depends on exactly what it imports.
 
     // The system calls Sieve makes (open, read, write, stat, sync, realpath, directory
-    // listings), in one place, with typed errors.
-    .target(name: "SieveSystem", swiftSettings: swiftSettings),
+    // listings, read-only mappings), in one place, with typed errors.
+    .target(name: "SieveSystem", dependencies: ["CMappedFile"], swiftSettings: swiftSettings),
+    // Read-only file mappings guarded against SIGBUS when the file is truncated under them.
+    .target(name: "CMappedFile"),
 
     // Hash values, hex codecs, Hamming distance, the indexes and the choice between
     // them, and the one lock type. No C, no I/O.

@@ -12,7 +12,10 @@ centre with 0-48 random bits flipped (--spread; pHash a quarter of it). The gene
 Scripts/hash_shapes.py; the benchmarks' Swift twin is BenchmarkSupport's ClusteredHashes.
 
 Usage: python3 Scripts/bench_index_vs_faiss.py [--sizes 100000,1000000,10000000] [--queries 200]
-                                              [--shapes random,clustered]
+                                              [--shapes random,clustered] [--indexes linear,mih,mih-wide]
+The 100M-entry run of issue 14 (about 14 GB at its peak, the hashes written in 1M chunks):
+       python3 Scripts/bench_index_vs_faiss.py --kinds pdq --shapes clustered --sizes 100000000 \
+           --queries 100 --indexes mih,linear
 Needs: pip install faiss-cpu numpy; and
        swift build -c release --package-path Benchmarks --product IndexCompare
 """
@@ -45,7 +48,18 @@ for kind, shape in [(k, s) for k in args.kinds.split(",") for s in args.shapes.s
     bits, radius = (256, 31) if kind == "pdq" else (64, 8)
     nbytes = bits // 8
     for n in map(int, args.sizes.split(",")):
-        base = hash_shapes.make(shape, n, nbytes, rng, spread=args.spread if bits == 256 else max(1, args.spread // 4))
+        spread = args.spread if bits == 256 else max(1, args.spread // 4)
+        # Written in chunks of 1M (each its own series), so that 100M hashes (3.2 GB)
+        # need no more than one chunk's working memory to generate.
+        chunk = 1_000_000
+        if shape == "clustered" and bits == 256 and n > 20_000_000 and args.spread == 48:
+            # The same shape from IndexCompare's generator: numpy's takes many minutes.
+            subprocess.run([str(tool), "--generate-clustered", str(n), str(int(rng.integers(1 << 62))), str(tmp / "h.bin")], check=True)
+        else:
+            with open(tmp / "h.bin", "wb") as f:
+                for start in range(0, n, chunk):
+                    f.write(hash_shapes.make(shape, min(chunk, n - start), nbytes, rng, spread=spread).tobytes())
+        base = np.memmap(tmp / "h.bin", dtype=np.uint8, mode="r", shape=(n, nbytes))
         q = args.queries
         queries = rng.integers(0, 256, size=(q, nbytes), dtype=np.uint8)
         # Half the queries: an entry with a few bits flipped (a planted match).
@@ -53,12 +67,12 @@ for kind, shape in [(k, s) for k in args.kinds.split(",") for s in args.shapes.s
             queries[i] = base[rng.integers(0, n)]
             for b in rng.choice(bits, size=int(rng.integers(0, radius + 1)), replace=False):
                 queries[i, b // 8] ^= 1 << (b % 8)
-        (tmp / "h.bin").write_bytes(base.tobytes())
         (tmp / "q.bin").write_bytes(queries.tobytes())
         # faiss: bytes are the same words read as little-endian, so distances agree.
         t0 = time.perf_counter()
         index = faiss.IndexBinaryFlat(bits)
-        index.add(base)
+        for start in range(0, n, 10 * chunk):
+            index.add(np.ascontiguousarray(base[start:start + 10 * chunk]))
         build = time.perf_counter() - t0
         times, total = [], 0
         for i in range(q):
@@ -73,11 +87,11 @@ for kind, shape in [(k, s) for k in args.kinds.split(",") for s in args.shapes.s
         rows.append(dict(index="faiss-flat", shape=shape, n=n, bits=bits, radius=radius, build_s=build, bytes_per_entry=nbytes,
                          p50_us=times[len(times) // 2] * 1e6, p99_us=times[min(len(times) - 1, int(len(times) * 0.99))] * 1e6,
                          qps=len(times) / sum(times), block_ns_per_pair=block, matches=total))
+        del index, base  # faiss's copy of the hashes is freed before Sieve's tool runs
         out = subprocess.run([str(tool), str(tmp / "h.bin"), str(tmp / "q.bin"), str(bits), str(radius), *args.indexes.split(",")],
                              capture_output=True, text=True, check=True)
         for line in out.stdout.splitlines():
             rows.append(dict(json.loads(line), shape=shape))
-        del index, base
 print(f"faiss {faiss.__version__} (1 thread), numpy {np.__version__}, nproc {os.cpu_count()}, {args.queries} queries")
 print("| kind | shape | N | index | build s | bytes/entry | p50 µs | p99 µs | queries/s | block ns/pair | matches | p50 vs faiss |")
 print("|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")

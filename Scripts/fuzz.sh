@@ -36,8 +36,14 @@ build() {
     "$PWD/Sources/CHashKernels/include/sieve_hash_kernels.h" > "$out/cmodules/CHashKernels/module.modulemap"
   clang -c -g -O1 -fsanitize=fuzzer-no-link,address -ISources/CHashKernels/include Sources/CHashKernels/hash_kernels.c \
     -o "$out/lib/sieve_hash_kernels.o"
+  # Read-only mappings and their SIGBUS guard (SieveSystem's one C part).
+  mkdir -p "$out/cmodules/CMappedFile"
+  printf 'module CMappedFile [system] {\n  header "%s"\n  export *\n}\n' \
+    "$PWD/Sources/CMappedFile/include/sieve_mapped_file.h" > "$out/cmodules/CMappedFile/module.modulemap"
+  clang -c -g -O1 -fsanitize=fuzzer-no-link,address -ISources/CMappedFile/include Sources/CMappedFile/mapped_file.c \
+    -o "$out/lib/sieve_mapped_file.o"
   local includes=(-I "$out/modules" -I "$out/cmodules/CJPEG" -I "$out/cmodules/CPNG" -I "$out/cmodules/CTIFF" -I "$out/cmodules/CVideo"
-    -I "$out/cmodules/CHashKernels" -I Sources/CWebP -I Sources/CGIF -I Sources/CHeif -I Sources/CArchive)
+    -I "$out/cmodules/CHashKernels" -I "$out/cmodules/CMappedFile" -I Sources/CWebP -I Sources/CGIF -I Sources/CHeif -I Sources/CArchive)
   # The library modules, in dependency order, each a static library of its own.
   for module in SieveSystem SieveCore SieveImaging SieveHashing SieveVideo SieveHashSets SieveMatching; do
     swiftc "${flags[@]}" "${includes[@]}" -module-name "$module" -emit-library -static \

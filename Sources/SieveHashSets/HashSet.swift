@@ -9,8 +9,39 @@ public struct HashSet: Sendable {
   /// The number of entries.
   public private(set) var count = 0
 
+  /// Whether the set carries prebuilt multi-index tables for its PDQ hashes (read from a
+  /// set file written with them, or added by ``buildPDQIndex()``).
+  public var hasPDQIndex: Bool { pdqIndex != nil }
+
+  /// Builds multi-index tables for the PDQ hashes now (in parallel), so that they are
+  /// written with the set and a reader need not build them.
+  public mutating func buildPDQIndex() {
+    if pdqIndex == nil, !pdqHashes.isEmpty { pdqIndex = MultiIndexHashTable(pdqHashes) }
+  }
+
+  /// Drops the prebuilt PDQ index (the set is then written without it).
+  public mutating func removePDQIndex() { pdqIndex = nil }
+
+  /// The prebuilt PDQ index's layout and size, for people (nil without one).
+  public var pdqIndexDescription: String? {
+    pdqIndex.map { "\($0.layout), \(($0.bytesPerEntry * 10).rounded() / 10) bytes an entry with the hashes" }
+  }
+
+  /// Whether the prebuilt PDQ index is exactly the one these hashes give (rebuilt and
+  /// compared byte for byte); true without one. A set file's checksum already tells
+  /// damage; this tells tables written for other hashes.
+  public func pdqIndexIsExact() -> Bool {
+    guard let index = pdqIndex else { return true }
+    let rebuilt = MultiIndexHashTable(pdqHashes, layout: index.layout)
+    return rebuilt.tables.bytes.elementsEqual(index.tables.bytes)
+  }
+
   /// PDQ hashes, the entry each belongs to, and its quality (255: unknown).
   package internal(set) var pdqHashes: [PDQHash] = []
+  /// A multi-index over ``pdqHashes`` built earlier (read from a set file that carries
+  /// one, or built for writing one), dropped by every append (a `didSet` on the hashes
+  /// made each append copy-check the array: 5× slower imports).
+  package internal(set) var pdqIndex: MultiIndexHashTable<PDQHash>?
   package internal(set) var pdqEntries: [Int32] = []
   package internal(set) var pdqQualities: [UInt8] = []
   /// Which picture each PDQ hash is of (``PDQVariant`` raw values; all 0 in a plain set).
@@ -58,6 +89,7 @@ public struct HashSet: Sendable {
   /// Adds an entry.
   public mutating func append(_ entry: HashSetEntry) {
     precondition(count < Int(Int32.max), "a hash set holds at most 2^31 - 1 entries")
+    if pdqIndex != nil { pdqIndex = nil }
     let index = Int32(count)
     if let pdq = entry.pdq {
       pdqHashes.append(pdq)
@@ -128,6 +160,7 @@ public struct HashSet: Sendable {
     phash: PHash?, md5: ExactDigest?, sha1: ExactDigest?, sha256: ExactDigest?
   ) {
     precondition(count < Int(Int32.max), "a hash set holds at most 2^31 - 1 entries")
+    if pdqIndex != nil { pdqIndex = nil }
     let index = Int32(count)
     if let pdq {
       pdqHashes.append(pdq)

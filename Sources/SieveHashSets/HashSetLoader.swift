@@ -44,9 +44,7 @@ public enum HashSetLoader {
     }
     guard kind == .regular || kind == .fifo else { throw .io(file: path, reason: "not a regular file") }
     if BinaryHashSet.isBinary(prefix) {
-      let bytes = try BinaryHashSet.readRest(of: file, after: prefix, path: path)
-      bytes.withUnsafeBytes { observe?($0) }
-      var (set, header) = try BinaryHashSet.decode(bytes, file: path)
+      var (set, header) = try BinaryHashSet.read(file, kind: kind, prefix: prefix, path: path, observe: observe)
       if let name { set.name = name }
       return Loaded(set: set, header: header, report: nil)
     }

@@ -42,7 +42,16 @@ public final class Matcher: Sendable {
     versionsByName = byName
     self.options = options
     totalPDQHashes = sets.map(\.pdqHashes.count).reduce(0, +)
-    pdqIndexes = sets.map { options.index.build($0.pdqHashes, radius: options.pdqMaxDistance) }
+    pdqIndexes = sets.map { set in
+      // Tables the set file carries are used as they are (no build) when the cost model
+      // picks multi-index hashing for them, or when it was asked for.
+      if let tables = set.pdqIndex,
+        options.index == .mih || (options.index == .auto && IndexKind.prefersTables(tables.layout, bits: 256, radius: options.pdqMaxDistance))
+      {
+        return tables
+      }
+      return options.index.build(set.pdqHashes, radius: options.pdqMaxDistance)
+    }
     phashIndexes = sets.map { options.index.build(options.phashMaxDistance == nil ? [] : $0.phashes, radius: options.phashMaxDistance ?? 0) }
     digestTables = sets.map { set in
       var table: [ExactDigest: [Int32]] = [:]

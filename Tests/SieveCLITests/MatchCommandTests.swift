@@ -54,6 +54,32 @@ import Testing
     #expect(bad.stderr.contains("checksum mismatch"))
   }
 
+  /// A set written with its PDQ tables (version 5) says so, verifies, matches exactly
+  /// as without them, and `hashset index` adds or removes them.
+  @Test func prebuiltIndexRoundTrip() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.remove() }
+    let plain = dir.path + "/plain.sieveset"
+    let indexed = dir.path + "/indexed.sieveset"
+    #expect(try sieve(["hashset", "import", Self.sample, "-o", plain]).status == 0)
+    let imported = try sieve(["hashset", "import", Self.sample, "--prebuilt-index", "always", "-o", indexed])
+    #expect(imported.status == 0, "\(imported.stderr)")
+    let info = try sieve(["hashset", "info", indexed])
+    #expect(info.stdout.contains("sieveset v5") && info.stdout.contains("PDQ index: "), "\(info.stdout)")
+    #expect(try sieve(["hashset", "verify", indexed]).stdout.contains(": OK, 8 entries"))
+    let a = try sieve(["match", "--hashset", plain, "--index", "mih", "--format", "csv", Self.images.path])
+    let b = try sieve(["match", "--hashset", indexed, "--format", "csv", Self.images.path])
+    #expect(a.status == 0 && b.status == 0 && !a.stdout.isEmpty)
+    #expect(a.stdout.replacingOccurrences(of: "plain", with: "indexed") == b.stdout)
+    let removed = try sieve(["hashset", "index", "--remove", indexed])
+    #expect(removed.status == 0 && removed.stderr.contains("no PDQ index"), "\(removed.stderr)")
+    #expect(try sieve(["hashset", "info", indexed]).stdout.contains("sieveset v1"))
+    let added = try sieve(["hashset", "index", indexed])
+    #expect(added.status == 0 && added.stderr.contains("PDQ index: 32 parts"), "\(added.stderr)")
+    let text = try sieve(["hashset", "index", Self.sample])
+    #expect(text.status == 2 && text.stderr.contains("give -o"))
+  }
+
   @Test func importNamesBadLinesAndNeedsATypeFor64Digits() throws {
     let dir = try TemporaryDirectory()
     defer { dir.remove() }

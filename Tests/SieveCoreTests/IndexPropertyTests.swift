@@ -1,4 +1,4 @@
-import SieveCore
+@testable import SieveCore
 import SieveTestSupport
 import Testing
 
@@ -139,6 +139,137 @@ import Testing
     #expect(MultiIndexHashTable(empty).matches(for: q, within: 31).isEmpty)
     #expect(BKTree(empty).nearest(to: q, count: 3).isEmpty)
     #expect(MultiIndexHashTable(empty).nearest(to: q, count: 3).isEmpty)
+  }
+
+  /// Layouts other than the standard one, on sets small enough that their tables (not
+  /// the linear fallback) answer: eight 32-bit parts keyed by 12 bits (the wide shape of
+  /// 100M-entry sets, scaled down), seven uneven parts keyed by 10, narrow 8-bit ones.
+  static func layouts<H: HammingHash>(_ type: H.Type, count: Int) -> [(String, MultiIndexLayout)] {
+    let wide = H.bitCount >= 256 ? 8 : 4
+    func parts(_ m: Int) -> [MultiIndexLayout.Part] {
+      var out: [MultiIndexLayout.Part] = []
+      var start = 0
+      for j in 0..<m {
+        let width = H.bitCount / m + (j < H.bitCount % m ? 1 : 0)
+        out.append(.init(start: start, width: width))
+        start += width
+      }
+      return out
+    }
+    let idBits = max(1, Int.bitWidth - max(count - 1, 1).leadingZeroBitCount)
+    return [
+      ("wide-12", MultiIndexLayout(bitCount: H.bitCount, parts: parts(wide), keyBits: 12, idBits: idBits, count: count)!),
+      ("seven-10", MultiIndexLayout(bitCount: H.bitCount, parts: parts(7), keyBits: 10, idBits: idBits + 3, count: count)!),
+      ("narrow-8", MultiIndexLayout.narrow(bitCount: H.bitCount, count: count, substringBits: 8)),
+    ]
+  }
+
+  static func checkLayouts<H: HammingHash>(_ type: H.Type, radius: Int, seed: UInt64) {
+    for scenario in scenarios(H.self, seed: seed, radius: radius) {
+      for (name, layout) in layouts(H.self, count: scenario.hashes.count) {
+        let built = MultiIndexHashTable(scenario.hashes, layout: layout)
+        // The same tables used from a copy of their bytes, as a set file gives them.
+        let loaded = MultiIndexHashTable(hashes: scenario.hashes, layout: layout, tables: MultiIndexTables(copying: built.tables.bytes))
+        #expect(loaded != nil, "\(name) tables were refused")
+        for query in scenario.queries {
+          for r in Set([0, 1, radius / 2, radius, radius + 2]) {
+            let expected = bruteForce(scenario.hashes, query, r)
+            #expect(built.matches(for: query, within: r) == expected, "\(name) \(scenario.name) r=\(r) seed=\(seed)")
+            #expect(loaded?.matches(for: query, within: r) == expected, "\(name) loaded \(scenario.name) r=\(r) seed=\(seed)")
+          }
+        }
+      }
+    }
+  }
+
+  @Test("Every multi-index layout equals brute force", arguments: [31, 10])
+  func layoutsEqualBruteForce(radius: Int) {
+    let seed = UInt64.random(in: 0...UInt64.max)
+    Self.checkLayouts(PDQHash.self, radius: radius, seed: seed)
+    Self.checkLayouts(PHash.self, radius: radius / 4 + 1, seed: seed)
+  }
+
+  /// The wide shape at radius 31 (three flips a 14-bit key) on a set large enough that
+  /// its tables answer rather than the linear fallback, with planted near matches.
+  @Test func wideTablesAtRadius31EqualBruteForce() {
+    let seed = UInt64.random(in: 0...UInt64.max)
+    var rng = SplitMix64(seed: seed)
+    var hashes = (0..<6000).map { _ in Self.random(PDQHash.self, &rng) }
+    for i in 0..<300 { hashes.append(Self.flipping(hashes[i * 7], 1 + i % 40, &rng)) }
+    let wide = Self.layouts(PDQHash.self, count: hashes.count)[0].1
+    let layout = MultiIndexLayout(bitCount: 256, parts: wide.parts, keyBits: 14, idBits: 13, count: hashes.count)!
+    #expect(layout.probes(radius: 31) < hashes.count && layout.expectedCandidates(radius: 31) < Double(hashes.count) / 2)
+    let index = MultiIndexHashTable(hashes, layout: layout)
+    for i in 0..<30 {
+      let q = i % 3 == 2 ? Self.random(PDQHash.self, &rng) : Self.flipping(hashes[Int(rng.next() % 6300)], i, &rng)
+      #expect(index.matches(for: q, within: 31) == Self.bruteForce(hashes, q, 31), "query \(i) seed \(seed)")
+    }
+  }
+
+  /// Tables read from a file are not trusted: any bytes in them may make a query miss
+  /// entries, never report a wrong one or read outside memory.
+  @Test func damagedTablesNeverReadOutOfBoundsOrInventMatches() {
+    let seed = UInt64.random(in: 0...UInt64.max)
+    var rng = SplitMix64(seed: seed)
+    let hashes = (0..<3000).map { i in i % 3 == 0 ? Self.random(PDQHash.self, &rng) : Self.flipping(PDQHash(w0: 7, w1: 7, w2: 7, w3: 7), i % 40, &rng) }
+    let layout = Self.layouts(PDQHash.self, count: hashes.count)[0].1
+    let good = MultiIndexHashTable(hashes, layout: layout)
+    var refused = 0
+    for trial in 0..<60 {
+      var bytes = Array(good.tables.bytes)
+      // Offsets, ids, or both, overwritten with noise or extremes.
+      let region = trial % 3 == 0 ? 0..<layout.offsetBytes : trial % 3 == 1 ? layout.offsetBytes..<bytes.count : 0..<bytes.count
+      for _ in 0..<(1 + Int(rng.next() % 200)) {
+        let at = region.lowerBound + Int(rng.next() % UInt64(region.count))
+        bytes[at] = trial % 2 == 0 ? UInt8(truncatingIfNeeded: rng.next()) : 0xFF
+      }
+      let tables = bytes.withUnsafeBytes { MultiIndexTables(copying: $0) }
+      guard let damaged = MultiIndexHashTable(hashes: hashes, layout: layout, tables: tables) else {
+        refused += 1
+        continue
+      }
+      for q in [hashes[1], hashes[2], Self.random(PDQHash.self, &rng)] {
+        let truth = Set(Self.bruteForce(hashes, q, 31))
+        let got = damaged.matches(for: q, within: 31)
+        #expect(got.allSatisfy { truth.contains($0) }, "trial \(trial) seed \(seed)")
+        #expect(got == got.sorted())
+      }
+    }
+    #expect(refused > 0, "damaged directories are refused")
+    // Wrong sizes are refused too.
+    #expect(MultiIndexHashTable(hashes: hashes, layout: layout, tables: MultiIndexTables(copying: UnsafeRawBufferPointer(rebasing: good.tables.bytes.dropLast(8)))) == nil)
+    #expect(MultiIndexHashTable(hashes: Array(hashes.dropLast()), layout: layout, tables: good.tables) == nil)
+  }
+
+  @Test func layoutsAreValidatedAndChosenBySize() {
+    let part = MultiIndexLayout.Part.self
+    #expect(MultiIndexLayout(bitCount: 64, parts: [part.init(start: 0, width: 32), part.init(start: 32, width: 32)], keyBits: 16, idBits: 10, count: 1024) != nil)
+    #expect(MultiIndexLayout(bitCount: 64, parts: [part.init(start: 0, width: 32), part.init(start: 32, width: 31)], keyBits: 16, idBits: 10, count: 1024) == nil)
+    #expect(MultiIndexLayout(bitCount: 64, parts: [part.init(start: 0, width: 32), part.init(start: 31, width: 33)], keyBits: 16, idBits: 10, count: 1024) == nil)
+    #expect(MultiIndexLayout(bitCount: 64, parts: [part.init(start: 0, width: 64)], keyBits: 25, idBits: 10, count: 1024) == nil)
+    #expect(MultiIndexLayout(bitCount: 64, parts: [part.init(start: 0, width: 64)], keyBits: 16, idBits: 10, count: 1025) == nil)
+    #expect(MultiIndexLayout(bitCount: 64, parts: [part.init(start: 0, width: 64)], keyBits: 16, idBits: 33, count: 10) == nil)
+    // Narrow 16-bit parts up to 2^25 PDQ entries, then eight 32-bit parts whose tables
+    // and hashes stay under 64 bytes an entry.
+    let tenMillion = MultiIndexLayout.standard(bitCount: 256, count: 10_000_000)
+    #expect(tenMillion.parts.count == 16 && tenMillion.keyBits == 16 && tenMillion.idBits == 24)
+    let hundredMillion = MultiIndexLayout.standard(bitCount: 256, count: 100_000_000)
+    #expect(hundredMillion.parts.count == 8 && hundredMillion.keyBits == 23 && hundredMillion.idBits == 27)
+    #expect(hundredMillion.bytesPerEntry(hashBytes: 32) <= 64)
+    #expect(MultiIndexLayout.standard(bitCount: 256, count: 1 << 25).parts.count == 8)
+    #expect(MultiIndexLayout.standard(bitCount: 64, count: 100_000_000).parts.count == 4)
+    #expect(IndexKind.prefersTables(hundredMillion, bits: 256, radius: 31))
+    #expect(!IndexKind.prefersTables(hundredMillion, bits: 256, radius: 63))
+  }
+
+  /// Indexes and set files copy hash arrays as raw memory: a PDQ hash must be its four
+  /// words in order, a pHash its one.
+  @Test func hashesAreTheirWordsInMemory() {
+    let pdq = [PDQHash(w0: 1, w1: 2, w2: 3, w3: 4), PDQHash(w0: 5, w1: 6, w2: 7, w3: .max)]
+    #expect(MemoryLayout<PDQHash>.stride == 32 && MemoryLayout<PHash>.stride == 8)
+    #expect(pdq.withUnsafeBytes { Array($0.bindMemory(to: UInt64.self)) } == [1, 2, 3, 4, 5, 6, 7, .max])
+    #expect(LinearScanIndex(pdq).words == [1, 2, 3, 4, 5, 6, 7, .max])
+    #expect(LinearScanIndex([PHash(9), PHash(10)]).words == [9, 10])
   }
 
   @Test func storageSizes() {

@@ -35,11 +35,11 @@ import Testing
   /// A later version is refused by its number, with a message saying so.
   @Test func newerVersionsAreRefusedClearly() throws {
     var bytes = BinaryHashSet.encode(Self.augmented())
-    bytes[8] = 5
+    bytes[8] = 6
     #expect {
       try BinaryHashSet.decode(bytes, file: "new.sieveset")
     } throws: { error in
-      "\(error)".contains("format version 5") && "\(error)".contains("a newer Sieve wrote it")
+      "\(error)".contains("format version 6") && "\(error)".contains("a newer Sieve wrote it")
     }
   }
 

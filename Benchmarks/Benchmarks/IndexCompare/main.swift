@@ -1,16 +1,33 @@
 // IndexCompare HASHES QUERIES BITS RADIUS [INDEX...]
+// IndexCompare --generate-clustered N SEED OUT   (PDQ, as Scripts/hash_shapes.py's
+//   clustered shape: series of 1-100, members within 0-48 distinct bits of their centre;
+//   written in seconds where numpy takes many minutes at 100M)
 //
 // Reads raw little-endian hash words (BITS/64 words per hash) from HASHES and QUERIES,
-// builds each index (linear, mih, mih16, bk-tree), and prints one JSON line per index:
+// builds each index (linear, mih, mih16, mih-wide, bk-tree), and prints one JSON line per index:
 // build seconds, bytes per entry, single-query p50/p99 and queries/s, block-of-queries
 // time per query-entry pair, and the total number of matches (to compare with faiss).
 import Dispatch
 import Foundation
 import SieveCore
 
-func readWords(_ path: String) -> [UInt64] {
-  let data = FileManager.default.contents(atPath: path)!
-  return data.withUnsafeBytes { raw in (0..<raw.count / 8).map { raw.loadUnaligned(fromByteOffset: $0 * 8, as: UInt64.self) } }
+/// The file's hashes, read straight into the array (100M PDQ hashes are 3.2 GB).
+func readHashes<H: HammingHash>(_ path: String, as type: H.Type) -> [H] {
+  let handle = FileHandle(forReadingAtPath: path)!
+  let size = Int(handle.seekToEndOfFile())
+  handle.seek(toFileOffset: 0)
+  let count = size / (H.wordCount * 8)
+  let fd = handle.fileDescriptor
+  return [H](unsafeUninitializedCapacity: count) { buffer, initialized in
+    let raw = UnsafeMutableRawBufferPointer(buffer)
+    var done = 0
+    while done < count * H.wordCount * 8 {
+      let n = read(fd, raw.baseAddress! + done, count * H.wordCount * 8 - done)
+      precondition(n > 0, "short read of \(path)")
+      done += n
+    }
+    initialized = count  // frozen structs of their little-endian words
+  }
 }
 
 func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
@@ -26,14 +43,15 @@ func run<H: HammingHash>(_ type: H.Type, hashes: [H], queries: [H], radius: Int,
     let index: any HashIndex<H>
     let bytes: Int
     switch kind {
-    case "mih":
-      let m = MultiIndexHashTable(hashes)
+    case "mih", "mih16", "mih-wide":
+      // The standard layout, narrow 16-bit parts, or eight 32-bit parts (the wide shape
+      // of sets from 2^25 entries) whatever the size.
+      let layout = kind == "mih" ? MultiIndexLayout.standard(bitCount: H.bitCount, count: hashes.count)
+        : kind == "mih16" ? .narrow(bitCount: H.bitCount, count: hashes.count, substringBits: 16)
+        : .wide(bitCount: H.bitCount, count: hashes.count)
+      let m = MultiIndexHashTable(hashes, layout: layout)
       index = m
-      bytes = Int(MultiIndexHashTable<H>.bytesPerEntry(count: hashes.count, substringBits: MultiIndexHashTable<H>.defaultSubstringBits(for: hashes.count)).rounded(.up))
-    case "mih16":
-      let m = MultiIndexHashTable(hashes, substringBits: 16)
-      index = m
-      bytes = Int(MultiIndexHashTable<H>.bytesPerEntry(count: hashes.count, substringBits: 16).rounded(.up))
+      bytes = Int(m.bytesPerEntry.rounded(.up))
     case "bk-tree":
       index = BKTree(hashes)
       bytes = BKTree<H>.bytesPerEntry
@@ -70,14 +88,50 @@ func run<H: HammingHash>(_ type: H.Type, hashes: [H], queries: [H], radius: Int,
 }
 
 let args = CommandLine.arguments
-let hashWords = readWords(args[1])
-let queryWords = readWords(args[2])
+if args.count == 5, args[1] == "--generate-clustered" {
+  let n = Int(args[2])!
+  var rng = SplitMix64(seed: UInt64(args[3])!)
+  let out = FileHandle(forWritingAtPath: args[4]) ?? {
+    FileManager.default.createFile(atPath: args[4], contents: nil)
+    return FileHandle(forWritingAtPath: args[4])!
+  }()
+  var buffer: [UInt64] = []
+  buffer.reserveCapacity(4 << 20)
+  var written = 0
+  while written < n {
+    let centre = (0..<4).map { _ in rng.next() }
+    let size = 1 + Int(rng.next() % 100)
+    for member in 0..<min(size, n - written) {
+      var words = centre
+      if member > 0 {
+        let flips = Int(rng.next() % 49)
+        var chosen = [UInt64](repeating: 0, count: 4)
+        var done = 0
+        while done < flips {
+          let bit = Int(rng.next() % 256)
+          if chosen[bit >> 6] & (1 << UInt64(bit & 63)) == 0 {
+            chosen[bit >> 6] |= 1 << UInt64(bit & 63)
+            done += 1
+          }
+        }
+        for w in 0..<4 { words[w] ^= chosen[w] }
+      }
+      buffer += words
+    }
+    written += min(size, n - written)
+    if buffer.count >= 4 << 20 || written == n {
+      buffer.withUnsafeBytes { out.write(Data($0)) }
+      buffer.removeAll(keepingCapacity: true)
+    }
+  }
+  out.closeFile()
+  exit(0)
+}
 let bits = Int(args[3])!
 let radius = Int(args[4])!
 let kinds = args.count > 5 ? Array(args[5...]) : ["linear", "mih", "mih16", "bk-tree"]
 if bits == 256 {
-  func make(_ w: [UInt64]) -> [PDQHash] { (0..<w.count / 4).map { PDQHash(w0: w[4 * $0], w1: w[4 * $0 + 1], w2: w[4 * $0 + 2], w3: w[4 * $0 + 3]) } }
-  run(PDQHash.self, hashes: make(hashWords), queries: make(queryWords), radius: radius, kinds: kinds)
+  run(PDQHash.self, hashes: readHashes(args[1], as: PDQHash.self), queries: readHashes(args[2], as: PDQHash.self), radius: radius, kinds: kinds)
 } else {
-  run(PHash.self, hashes: hashWords.map(PHash.init), queries: queryWords.map(PHash.init), radius: radius, kinds: kinds)
+  run(PHash.self, hashes: readHashes(args[1], as: PHash.self), queries: readHashes(args[2], as: PHash.self), radius: radius, kinds: kinds)
 }

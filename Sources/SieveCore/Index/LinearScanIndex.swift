@@ -24,12 +24,18 @@ public struct LinearScanIndex<Hash: HammingHash>: HashIndex {
   @_specialize(where Hash == PDQHash)
   @_specialize(where Hash == PHash)
   public init(_ hashes: [Hash]) {
-    var words = [UInt64]()
-    words.reserveCapacity(hashes.count * Hash.wordCount)
-    for hash in hashes {
-      for i in 0..<Hash.wordCount { words.append(hash.word(i)) }
+    let total = hashes.count * Hash.wordCount
+    self.words = [UInt64](unsafeUninitializedCapacity: total) { words, initialized in
+      if Hash.self == PDQHash.self || Hash.self == PHash.self {
+        // Frozen structs of their words in order: the array's memory is the words.
+        hashes.withUnsafeBytes { UnsafeMutableRawBufferPointer(words).copyMemory(from: $0) }
+      } else {
+        for (i, hash) in hashes.enumerated() {
+          for w in 0..<Hash.wordCount { words[i * Hash.wordCount + w] = hash.word(w) }
+        }
+      }
+      initialized = total
     }
-    self.words = words
     self.count = hashes.count
   }
 

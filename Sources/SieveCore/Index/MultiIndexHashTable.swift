@@ -1,177 +1,235 @@
+import Dispatch
+
 /// Multi-index hashing (Norouzi, Punjani & Fleet, "Fast Search in Hamming Space with
 /// Multi-Index Hashing", CVPR 2012): exact radius search without looking at most of
 /// the entries.
 ///
-/// Each hash is cut into m disjoint substrings and every substring value indexes a
+/// Each hash is cut into m disjoint substrings and every substring's value indexes a
 /// table. Two hashes within distance r differ by at most ⌊r/m⌋ bits in at least one
-/// substring (pigeonhole), so a query probes, in each table, every value within
-/// ⌊r/m⌋ bits of its own substring, and checks the full distance of the entries found.
-/// The substring width defaults to about log₂ n bits, capped at 16 (see
-/// ``defaultSubstringBits(for:)``).
+/// substring (pigeonhole), so a query probes, in each table, every key within ⌊r/m⌋
+/// bits of its own, and checks the full distance of the entries found. How the hashes
+/// are cut, and how many bits of each substring key its table, is the
+/// ``MultiIndexLayout``: narrow 8–16-bit substrings up to 2^25 entries, eight 32-bit
+/// ones keyed by up to 23 bits beyond, to stay under 64 bytes an entry.
 ///
-/// Layout: per substring, a counting-sorted posting list (entry ids, ascending within
-/// each value) and the offsets of each value's run; the hashes themselves live in a
-/// ``LinearScanIndex`` used for verification.
+/// Storage (``MultiIndexTables``): per table, a counting-sorted list of packed entry ids
+/// (ascending within a key) and each key's offset; the hashes themselves live in a
+/// ``LinearScanIndex`` used for verification. The tables can be written into a set file
+/// and used from it as they are (``init(hashes:layout:tables:)``), so a large set is
+/// ready without rebuilding them.
 ///
-/// - Complexity: a query costs m · Σ_{i≤⌊r/m⌋} C(b, i) probes plus one distance per
-///   candidate; memory is the hashes plus 3·m bytes an entry (4·m from 2^24 entries)
-///   plus m · 2^b four-byte offsets.
+/// A query whose probes or buckets would reach more entries than the set holds is
+/// answered by the linear scan instead: the same result, in bounded memory.
+///
+/// - Complexity: a query costs m · Σ_{i≤⌊r/m⌋} C(k, i) probes plus one distance per
+///   candidate; memory is the hashes plus m · idBits / 8 bytes an entry plus
+///   m · 2^k four-byte offsets.
 public struct MultiIndexHashTable<Hash: HammingHash>: HashIndex {
   let hashes: LinearScanIndex<Hash>
-  /// First bit and width of each substring.
-  let substrings: [(start: Int, width: Int)]
-  /// Per substring: 2^width + 1 offsets into `postings`.
-  let offsets: [[Int32]]
-  /// Per substring: entry ids sorted by substring value (ids ascending within a value),
-  /// ``idBytes`` bytes each, little-endian (3 while ids fit in 24 bits).
-  let postings: [[UInt8]]
-  /// Bytes per posting: 3 for sets under 2^24 entries, else 4.
-  let idBytes: Int
+  /// How the hashes are cut and the tables stored.
+  public let layout: MultiIndexLayout
+  /// The tables' bytes.
+  public let tables: MultiIndexTables
+  /// Per table: where its offsets start (in UInt32s) and its ids (in bytes).
+  private let offsetStarts: [Int]
+  private let postingStarts: [Int]
 
   public var count: Int { hashes.count }
 
-  /// The default substring width for `count` entries: about log₂ n, from 8 to 16 bits.
-  ///
-  /// Wider substrings would keep buckets smaller still for 10M-entry sets, but their
-  /// offset tables cost memory: measured at 1M PDQ entries, 20-bit substrings used
-  /// 126 bytes an entry and answered in 350 µs, 16-bit ones 85 bytes and 200 µs (150 µs
-  /// since candidates are gathered first and checked in one loop).
+  /// The default substring width for `count` narrow parts (``MultiIndexLayout/defaultSubstringBits(for:)``).
   public static func defaultSubstringBits(for count: Int) -> Int {
-    let log2 = count > 1 ? Int.bitWidth - (count - 1).leadingZeroBitCount : 1
-    return min(16, max(8, log2))
+    MultiIndexLayout.defaultSubstringBits(for: count)
   }
 
-  /// Bytes of storage per entry for `count` entries with `substringBits`-bit substrings.
+  /// Bytes of storage per entry for `count` entries with narrow `substringBits`-bit parts.
   public static func bytesPerEntry(count: Int, substringBits: Int) -> Double {
-    let m = (Hash.bitCount + substringBits - 1) / substringBits
-    let idBytes = count < (1 << 24) ? 3 : 4
-    return Double(Hash.wordCount * 8 + m * idBytes) + Double(m * 4 * ((1 << substringBits) + 1)) / Double(max(count, 1))
+    MultiIndexLayout.narrow(bitCount: Hash.bitCount, count: count, substringBits: substringBits)
+      .bytesPerEntry(hashBytes: Hash.wordCount * 8)
   }
+
+  /// Bytes of storage per entry, the hashes included.
+  public var bytesPerEntry: Double { layout.bytesPerEntry(hashBytes: Hash.wordCount * 8) }
 
   /// The number of substrings the hashes are cut into.
-  public var substringCount: Int { substrings.count }
+  public var substringCount: Int { layout.parts.count }
 
-  /// Builds the tables; entry ids are positions in `hashes`.
+  /// Builds the tables with narrow `substringBits`-bit parts.
   ///
-  /// - Parameter substringBits: the substring width (at most 24); the default is
-  ///   ``defaultSubstringBits(for:)``. Widths differ by at most one bit.
-  /// - Complexity: O(m · (n + 2^b)).
+  /// - Parameter substringBits: the substring width (at most 24); nil for the
+  ///   standard layout (``MultiIndexLayout/standard(bitCount:count:)``).
+  public init(_ hashes: [Hash], substringBits: Int? = nil) {
+    let layout = substringBits.map { MultiIndexLayout.narrow(bitCount: Hash.bitCount, count: hashes.count, substringBits: $0) }
+      ?? .standard(bitCount: Hash.bitCount, count: hashes.count)
+    self.init(hashes, layout: layout)
+  }
+
+  /// Builds the tables of `layout` (whose count must be `hashes.count`); entry ids are
+  /// positions in `hashes`. Tables are built in parallel on all cores.
+  ///
+  /// - Complexity: O(m · (n + 2^k)).
   @_specialize(where Hash == PDQHash)
   @_specialize(where Hash == PHash)
-  public init(_ hashes: [Hash], substringBits: Int? = nil) {
-    precondition(hashes.count < Int(Int32.max), "at most 2^31 - 1 entries")
-    let bits = min(24, max(1, substringBits ?? Self.defaultSubstringBits(for: hashes.count)))
-    let m = (Hash.bitCount + bits - 1) / bits
-    var substrings: [(Int, Int)] = []
-    var start = 0
-    for j in 0..<m {
-      let width = Hash.bitCount / m + (j < Hash.bitCount % m ? 1 : 0)
-      substrings.append((start, width))
-      start += width
-    }
-    self.substrings = substrings
-    self.hashes = LinearScanIndex(hashes)
-    var offsets: [[Int32]] = []
-    var postings: [[UInt8]] = []
-    let idBytes = hashes.count < (1 << 24) ? 3 : 4
-    self.idBytes = idBytes
-    for (start, width) in substrings {
-      var counts = [Int32](repeating: 0, count: (1 << width) + 1)
-      for hash in hashes { counts[Int(hash.bits(from: start, count: width)) + 1] += 1 }
-      for v in 0..<(1 << width) { counts[v + 1] += counts[v] }
-      var cursor = counts
-      var list = [UInt8](repeating: 0, count: hashes.count * idBytes)
-      for (id, hash) in hashes.enumerated() {
-        let v = Int(hash.bits(from: start, count: width))
-        let at = Int(cursor[v]) * idBytes
-        for b in 0..<idBytes { list[at + b] = UInt8(truncatingIfNeeded: id >> (8 * b)) }
-        cursor[v] += 1
+  public init(_ hashes: [Hash], layout: MultiIndexLayout) {
+    precondition(layout.count == hashes.count, "the layout is for \(layout.count) entries, not \(hashes.count)")
+    let tables = MultiIndexTables(zeroed: layout.storageBytes)
+    let (offsetStarts, postingStarts) = Self.starts(layout)
+    let base = UncheckedSendable(tables.mutableBase)
+    hashes.withUnsafeBufferPointer { buffer in
+      let source = UncheckedSendable(buffer)
+      DispatchQueue.concurrentPerform(iterations: layout.parts.count) { j in
+        Self.buildTable(
+          j, layout: layout, hashes: source.value,
+          offsets: (base.value + offsetStarts[j] * 4).assumingMemoryBound(to: UInt32.self),
+          postings: base.value + postingStarts[j])
       }
-      offsets.append(counts)
-      postings.append(list)
     }
-    self.offsets = offsets
-    self.postings = postings
+    self.hashes = LinearScanIndex(hashes)
+    self.layout = layout
+    self.tables = tables
+    self.offsetStarts = offsetStarts
+    self.postingStarts = postingStarts
   }
 
-  /// Probes needed per query at `radius`: m · Σ_{i≤⌊r/m⌋} C(width, i).
-  public func probes(radius: Int) -> Int {
-    let s = max(radius, 0) / substrings.count
-    return substrings.reduce(0) { total, substring in
-      var sum = 0
-      var c = 1
-      for i in 0...min(s, substring.width) {
-        if i > 0 { c = c * (substring.width - i + 1) / i }
-        sum += c
+  /// An index over `hashes` using tables built earlier for them (as read from a set
+  /// file). The tables' directories are checked (every offset in order, each table
+  /// holding every entry once); ids are checked as queries read them. Nil when the tables
+  /// do not fit the layout.
+  ///
+  /// Tables that fit but were built for other hashes make queries miss entries, never
+  /// read outside memory: a file's checksum is what tells a damaged file.
+  public init?(hashes: [Hash], layout: MultiIndexLayout, tables: MultiIndexTables) {
+    guard layout.count == hashes.count, tables.byteCount == layout.storageBytes else { return nil }
+    let (offsetStarts, postingStarts) = Self.starts(layout)
+    for j in layout.parts.indices {
+      let offsets = (tables.base + offsetStarts[j] * 4).assumingMemoryBound(to: UInt32.self)
+      let size = 1 << layout.keyWidth(j)
+      guard offsets[0] == 0, offsets[size] == UInt32(layout.count) else { return nil }
+      for v in 0..<size where offsets[v] > offsets[v + 1] { return nil }
+    }
+    self.hashes = LinearScanIndex(hashes)
+    self.layout = layout
+    self.tables = tables
+    self.offsetStarts = offsetStarts
+    self.postingStarts = postingStarts
+  }
+
+  private static func starts(_ layout: MultiIndexLayout) -> ([Int], [Int]) {
+    (layout.parts.indices.map { layout.offsetsStart($0) },
+     layout.parts.indices.map { layout.offsetBytes + $0 * layout.postingStride })
+  }
+
+  /// Counting sort of every entry by table `j`'s key: the offsets, then the packed ids.
+  ///
+  /// Ids are placed in two passes so that writes stay in cache: first every (key, id)
+  /// pair goes to one of 256 coarse buckets by the key's top bits (256 sequential
+  /// streams), then each coarse bucket's ids go to their places in its own small stretch
+  /// of the table. Scattering straight into a table of tens of MB missed the cache and
+  /// the TLB on nearly every id (10M PDQ entries: about 20 s of the tables' build, against
+  /// a few for this). Both passes keep ids ascending within a key.
+  @_specialize(where Hash == PDQHash)
+  @_specialize(where Hash == PHash)
+  static func buildTable(
+    _ j: Int, layout: MultiIndexLayout, hashes: UnsafeBufferPointer<Hash>,
+    offsets: UnsafeMutablePointer<UInt32>, postings: UnsafeMutableRawPointer
+  ) {
+    let start = layout.parts[j].start
+    let k = layout.keyWidth(j)
+    let size = 1 << k
+    let n = hashes.count
+    for hash in hashes { offsets[Int(hash.bits(from: start, count: k)) + 1] &+= 1 }
+    for v in 0..<size { offsets[v + 1] &+= offsets[v] }
+    let coarseBits = min(k, 8)
+    let shift = k - coarseBits
+    let coarse = 1 << coarseBits
+    let b = layout.idBits
+    let pairs = UnsafeMutablePointer<UInt64>.allocate(capacity: max(n, 1))
+    defer { pairs.deallocate() }
+    var coarseCursor = (0...coarse).map { Int(offsets[$0 << shift]) }
+    let coarseStart = coarseCursor
+    for id in 0..<n {
+      let v = hashes[id].bits(from: start, count: k)
+      let c = Int(v >> UInt32(shift))
+      pairs[coarseCursor[c]] = UInt64(v) << 32 | UInt64(id)
+      coarseCursor[c] &+= 1
+    }
+    withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 1 << shift) { fine in
+      for c in 0..<coarse {
+        let first = c << shift
+        for i in 0..<(1 << shift) { fine[i] = offsets[first + i] }
+        for p in coarseStart[c]..<coarseStart[c + 1] {
+          let pair = pairs[p]
+          let slot = Int(pair >> 32) - first
+          let bit = Int(fine[slot]) * b
+          fine[slot] &+= 1
+          let at = postings + (bit >> 3)
+          let word = at.loadUnaligned(as: UInt64.self) | (pair & 0xFFFF_FFFF) << UInt64(bit & 7)
+          at.storeBytes(of: word, as: UInt64.self)
+        }
       }
-      return total + sum
     }
   }
+
+  /// Probes needed per query at `radius`.
+  public func probes(radius: Int) -> Int { layout.probes(radius: radius) }
 
   @_specialize(where Hash == PDQHash)
   @_specialize(where Hash == PHash)
   public func matches(for query: Hash, within radius: Int) -> [IndexMatch] {
     guard radius >= 0, count > 0 else { return [] }
-    if radius >= Hash.bitCount { return hashes.matches(for: query, within: radius) }
-    let s = radius / substrings.count
-    let w = Hash.wordCount
+    let m = layout.parts.count
+    // Probing more keys than there are entries cannot beat reading every entry.
+    if radius >= Hash.bitCount || layout.probes(radius: radius) > count { return hashes.matches(for: query, within: radius) }
+    let s = radius / m
+    let n = UInt32(count)
+    let base = tables.base
     // Two passes: first the candidate ids of every probe (postings are read in order),
     // then their distances in one tight loop. The hashes are read at random, a cache
     // miss each; a long, predictable loop keeps many of those misses in flight at once,
     // where checking each short bucket as it is found kept few (measured with
     // Benchmarks' IndexCompare at 1M PDQ entries, radius 31: p50 207 µs before, 152 µs).
-    // The probe values of each table are listed first, then every bucket is copied out
-    // with no call per probe or candidate (p50 142 → see Benchmarks/README).
     var probeValues: [UInt32] = []
-    probeValues.reserveCapacity(probes(radius: radius) / max(1, substrings.count) + 1)
     var bucketTotal = 0
-    var ranges: [(table: Int32, lower: Int32, upper: Int32)] = []
-    ranges.reserveCapacity(probes(radius: radius))
-    for (j, substring) in substrings.enumerated() {
+    var ranges: [(table: Int32, lower: UInt32, upper: UInt32)] = []
+    for j in 0..<m {
       probeValues.removeAll(keepingCapacity: true)
-      Self.enumerate(query.bits(from: substring.start, count: substring.width), width: substring.width, flips: s) {
-        probeValues.append($0)
-      }
-      offsets[j].withUnsafeBufferPointer { offsets in
-        for probe in probeValues {
-          let lower = offsets[Int(probe)], upper = offsets[Int(probe) + 1]
-          if upper > lower {
-            ranges.append((Int32(j), lower, upper))
-            bucketTotal += Int(upper - lower)
-          }
+      let k = layout.keyWidth(j)
+      Self.enumerate(query.bits(from: layout.parts[j].start, count: k), width: k, flips: s) { probeValues.append($0) }
+      let offsets = (base + offsetStarts[j] * 4).assumingMemoryBound(to: UInt32.self)
+      for probe in probeValues {
+        // Clamped: tables read from a file are not trusted.
+        let upper = min(UInt32(littleEndian: offsets[Int(probe) + 1]), n)
+        let lower = min(UInt32(littleEndian: offsets[Int(probe)]), upper)
+        if upper > lower {
+          ranges.append((Int32(j), lower, upper))
+          bucketTotal += Int(upper - lower)
         }
       }
     }
+    if bucketTotal > count { return hashes.matches(for: query, within: radius) }
     var found: [IndexMatch] = []
-    withUnsafeTemporaryAllocation(of: Int32.self, capacity: max(bucketTotal, 1)) { candidates in
-      var n = 0
-      let idBytes = idBytes
+    withUnsafeTemporaryAllocation(of: UInt32.self, capacity: max(bucketTotal, 1)) { candidates in
+      var c = 0
+      let b = layout.idBits
+      let mask = b == 32 ? UInt64(UInt32.max) : (UInt64(1) << UInt64(b)) &- 1
       for range in ranges {
-        postings[Int(range.table)].withUnsafeBufferPointer { postings in
-          var p = postings.baseAddress! + Int(range.lower) * idBytes
-          if idBytes == 3 {
-            for _ in range.lower..<range.upper {
-              candidates[n] = Int32(p[0]) | Int32(p[1]) << 8 | Int32(p[2]) << 16
-              n += 1
-              p += 3
-            }
-          } else {
-            for _ in range.lower..<range.upper {
-              candidates[n] = Int32(p[0]) | Int32(p[1]) << 8 | Int32(p[2]) << 16 | Int32(p[3]) << 24
-              n += 1
-              p += 4
-            }
-          }
+        let postings = base + postingStarts[Int(range.table)]
+        var bit = Int(range.lower) * b
+        for _ in range.lower..<range.upper {
+          let id = UInt32(truncatingIfNeeded: (postings + (bit >> 3)).loadUnaligned(as: UInt64.self) >> UInt64(bit & 7) & mask)
+          candidates[c] = id
+          c &+= id < n ? 1 : 0  // an id past the end (a damaged file) is dropped
+          bit &+= b
         }
       }
-      withUnsafeTemporaryAllocation(of: UInt64.self, capacity: w) { q in
-        for k in 0..<w { q[k] = query.word(k) }
+      withUnsafeTemporaryAllocation(of: UInt64.self, capacity: Hash.wordCount) { q in
+        for i in 0..<Hash.wordCount { q[i] = query.word(i) }
         hashes.words.withUnsafeBufferPointer { entryWords in
-          let base = entryWords.baseAddress!
+          let words = entryWords.baseAddress!
           let qp = UnsafePointer(q.baseAddress!)
-          for k in 0..<n {
-            let id = Int(candidates[k])
-            let d = LinearScanIndex<Hash>.distance(base + id * w, qp)
+          let w = Hash.wordCount
+          for i in 0..<c {
+            let id = Int(candidates[i])
+            let d = LinearScanIndex<Hash>.distance(words + id * w, qp)
             if d <= radius { found.append(IndexMatch(id: id, distance: d)) }
           }
         }
@@ -205,4 +263,11 @@ public struct MultiIndexHashTable<Hash: HammingHash>: HashIndex {
   public func nearest(to query: Hash, count k: Int) -> [IndexMatch] {
     nearestByRadius(to: query, count: k)
   }
+}
+
+/// A value the caller promises is safe to share across the closures of one
+/// `concurrentPerform` (disjoint writes, or reads only).
+struct UncheckedSendable<Value>: @unchecked Sendable {
+  let value: Value
+  init(_ value: Value) { self.value = value }
 }

@@ -37,10 +37,20 @@ import SieveCore
 /// the frame's row in `VPDQ` (Int32), its ``PDQVariant`` byte, and its hash (4 UInt64
 /// words). A set without them is written as an earlier version; older readers refuse
 /// version 4 by its number instead of matching without the crops.
+///
+/// Version 5 (sets carrying their index) adds `PMIX`: the PDQ hashes' multi-index tables
+/// (``MultiIndexHashTable``), so that a reader uses them as they are instead of building
+/// them: PDQ hash count (UInt64), part count, key bits, id bits, zero (UInt32 each), per
+/// part its first bit and width (UInt32 each), padded, then the tables' bytes
+/// (``MultiIndexTables``: every part's 2^key + 1 UInt32 offsets, padded, then every
+/// part's ids packed `idBits` bits each, each part's padded to 8 bytes with 8 bytes of
+/// slack). The section starts 8-byte aligned, so a mapped file's tables are used in place.
+/// A set written without tables is an earlier version; older readers refuse version 5 by
+/// its number.
 public enum BinaryHashSet {
   /// The first eight bytes of every binary set file.
   static let magic: [UInt8] = Array("SIEVESET".utf8)
-  static let version: UInt32 = 4
+  static let version: UInt32 = 5
   /// The oldest version read.
   static let oldestVersion: UInt32 = 1
   static let headerSize = 64
@@ -94,7 +104,7 @@ public enum BinaryHashSet {
     let digestBytes = set.digests.values.reduce(0) { $0 + $1.count * 36 }
     payload.bytes.reserveCapacity(
       headerSize + 1024 + set.labels.reduce(0) { $0 + $1.utf8.count + 8 } + set.count * 12 + set.idBytes.count
-        + set.pdqHashes.count * 42 + set.phashes.count * 12 + set.videoHashes.count * 57 + digestBytes)
+        + set.pdqHashes.count * 42 + (set.pdqIndex?.tables.byteCount ?? 0) + set.phashes.count * 12 + set.videoHashes.count * 57 + digestBytes)
     payload.bytes += [UInt8](repeating: 0, count: headerSize)
     var sections: UInt32 = 0
     payload.section("NAME") { $0.bytes += Array(set.name.utf8) }
@@ -128,6 +138,23 @@ public enum BinaryHashSet {
         payload.section("PDQV") { w in
           w.u64(UInt64(set.pdqVariants.count))
           w.array(set.pdqVariants)
+        }
+        sections += 1
+      }
+      if let index = set.pdqIndex, index.count == set.pdqHashes.count {
+        payload.section("PMIX") { w in
+          let layout = index.layout
+          w.u64(UInt64(layout.count))
+          w.u32(UInt32(layout.parts.count))
+          w.u32(UInt32(layout.keyBits))
+          w.u32(UInt32(layout.idBits))
+          w.u32(0)
+          for part in layout.parts {
+            w.u32(UInt32(part.start))
+            w.u32(UInt32(part.width))
+          }
+          w.pad()
+          w.bytes += index.tables.bytes
         }
         sections += 1
       }
@@ -179,7 +206,8 @@ public enum BinaryHashSet {
     // The header, in the buffer's first bytes.
     var header = Writer()
     header.bytes += magic
-    header.u32(set.videoVariantCount > 0 ? 4 : set.hasVideos ? 3 : set.isAugmented ? 2 : 1)
+    let hasIndex = set.pdqIndex.map { $0.count == set.pdqHashes.count && !set.pdqHashes.isEmpty } ?? false
+    header.u32(hasIndex ? 5 : set.videoVariantCount > 0 ? 4 : set.hasVideos ? 3 : set.isAugmented ? 2 : 1)
     header.u32(sections)
     header.u64(UInt64(set.count))
     header.u64(UInt64(payload.bytes.count - headerSize))
@@ -261,7 +289,10 @@ public enum BinaryHashSet {
     return header
   }
 
-  static func decode(_ raw: UnsafeRawBufferPointer, file: String) throws(HashSetError) -> (HashSet, Header) {
+  /// Decodes a file's bytes. With an `owner` that keeps `raw` alive and unchanged, a
+  /// prebuilt index's tables are used where they lie (a mapped file); without one they
+  /// are copied.
+  static func decode(_ raw: UnsafeRawBufferPointer, file: String, owner: AnyObject? = nil) throws(HashSetError) -> (HashSet, Header) {
     let header = try readHeader(raw, file: file)
     let payload = UnsafeRawBufferPointer(rebasing: raw[headerSize...])
     guard checksum(head: UnsafeRawBufferPointer(rebasing: raw[0..<32]), payload: payload) == header.checksum else {
@@ -272,9 +303,10 @@ public enum BinaryHashSet {
     var cursor = 0
     func fail(_ reason: String) -> HashSetError { .badBinary(file: file, reason: reason) }
     /// `count` PDQ hashes of 4 UInt64 words each.
+    /// (`PDQHash` is a frozen struct of its four words in order, so the file's
+    /// little-endian words are its memory: one copy.)
     func hashes(_ count: Int, from section: UnsafeRawBufferPointer, at offset: inout Int) throws(HashSetError) -> [PDQHash] {
-      let words = try read(UInt64.self, count: count * 4, from: section, at: &offset)
-      return (0..<count).map { PDQHash(w0: words[4 * $0], w1: words[4 * $0 + 1], w2: words[4 * $0 + 2], w3: words[4 * $0 + 3]) }
+      try read(PDQHash.self, count: count, from: section, at: &offset)
     }
 
     func read<T>(_ type: T.Type, count: Int, from section: UnsafeRawBufferPointer, at offset: inout Int) throws(HashSetError) -> [T] {
@@ -292,6 +324,7 @@ public enum BinaryHashSet {
     }
     func align(_ offset: inout Int) { offset = (offset + 7) & ~7 }
     var seen = Set<String>()
+    var pdqTables: (layout: MultiIndexLayout, bytes: UnsafeRawBufferPointer)?
     for _ in 0..<header.sectionCount {
       guard cursor + 16 <= payload.count else { throw fail("section table runs past the end") }
       let tag = String(decoding: payload[cursor..<cursor + 4], as: UTF8.self)
@@ -331,7 +364,7 @@ public enum BinaryHashSet {
         guard offsets.first == 0, offsetsInRange(offsets, limit: body.count - at), offsets.last == UInt64(body.count - at)
         else { throw fail("id offsets are out of order or out of range") }
         set.idOffsets = offsets
-        set.idBytes = Array(body[at...])
+        set.idBytes = try read(UInt8.self, count: body.count - at, from: body, at: &at)
       case "PDQ ":
         let count = try count64()
         set.pdqEntries = try read(Int32.self, count: count, from: body, at: &at)
@@ -370,6 +403,19 @@ public enum BinaryHashSet {
         guard set.videoVariantKinds.allSatisfy({ PDQVariant(rawValue: $0) != nil && $0 != 0 }) else {
           throw fail("a video frame's variant code is unknown (a newer Sieve wrote it?)")
         }
+      case "PMIX":
+        guard header.version >= 5 else { throw fail("a version \(header.version) file holds index tables (PMIX)") }
+        let count = try count64()
+        let fields = try read(UInt32.self, count: 4, from: body, at: &at)
+        guard fields[0] >= 1, fields[0] <= 256 else { throw fail("the PDQ index claims \(fields[0]) parts") }
+        let bounds = try read(UInt32.self, count: Int(fields[0]) * 2, from: body, at: &at)
+        align(&at)
+        let parts = (0..<Int(fields[0])).map { MultiIndexLayout.Part(start: Int(bounds[2 * $0]), width: Int(bounds[2 * $0 + 1])) }
+        guard fields[3] == 0,
+          let layout = MultiIndexLayout(bitCount: 256, parts: parts, keyBits: Int(fields[1]), idBits: Int(fields[2]), count: count),
+          layout.storageBytes == body.count - at
+        else { throw fail("the PDQ index's layout is invalid or does not fit its section") }
+        pdqTables = (layout, UnsafeRawBufferPointer(rebasing: body[at...]))
       case "PHSH":
         let count = try count64()
         set.phashEntries = try read(Int32.self, count: count, from: body, at: &at)
@@ -391,6 +437,18 @@ public enum BinaryHashSet {
     guard set.pdqVariants.count == set.pdqHashes.count else {
       throw fail("the PDQ variant codes (\(set.pdqVariants.count)) do not match the PDQ hashes (\(set.pdqHashes.count))")
     }
+    if let (layout, bytes) = pdqTables {
+      let tables: MultiIndexTables
+      if let owner, Int(bitPattern: bytes.baseAddress) & 7 == 0 {
+        tables = MultiIndexTables(viewing: bytes, owner: owner)
+      } else {
+        tables = MultiIndexTables(copying: bytes)
+      }
+      guard let index = MultiIndexHashTable(hashes: set.pdqHashes, layout: layout, tables: tables) else {
+        throw fail("the PDQ index does not fit the set's \(set.pdqHashes.count) PDQ hashes")
+      }
+      set.pdqIndex = index
+    }
     guard set.videoVariantRows.allSatisfy({ $0 >= 0 && Int($0) < set.videoHashes.count }) else {
       throw fail("a video frame's variant names a frame the set does not hold")
     }
@@ -410,15 +468,53 @@ public enum BinaryHashSet {
     return (set, header)
   }
 
-  /// Reads and verifies a binary set file.
-  ///
-  /// The file is read into memory with read(2), never mapped: a mapped file that another
-  /// program truncates or rewrites in place (a plain `cp` over it) kills the reader with
-  /// SIGBUS. A file changed while it is read fails its checksum or its size check instead.
+  /// Reads and verifies a binary set file (``read(_:kind:prefix:path:observe:)``).
   public static func read(_ path: String) throws(HashSetError) -> (HashSet, Header) {
     let file: OpenFile
-    do throws(SystemError) { file = try OpenFile(path) } catch { throw .io(file: path, reason: error.description) }
-    return try decode(readRest(of: file, after: [], path: path), file: path)
+    let kind: FileMetadata.Kind
+    do throws(SystemError) {
+      file = try OpenFile(path)
+      kind = try file.metadata().kind
+    } catch { throw .io(file: path, reason: error.description) }
+    return try read(file, kind: kind, prefix: [], path: path, observe: nil)
+  }
+
+  /// Reads and verifies the binary set in `file`, whose first bytes, `prefix`, were
+  /// already read; `observe` sees every byte of the file, in order.
+  ///
+  /// A regular file is mapped into memory (``MappedFile``), not copied: the columns are
+  /// copied out of the mapping, and a prebuilt index's tables are used where they lie, so
+  /// a large set with its index is ready in the time it takes to read its hashes. The
+  /// mapping is guarded: if another program truncates the file meanwhile, reads past the
+  /// new end see zeros instead of killing the process, and the load fails with a clear
+  /// error (after loading, queries may miss entries until the set is loaded again; the
+  /// index reads nothing outside its tables). A file replaced by renaming (as Sieve writes
+  /// sets) is never affected. Anything else (a pipe) is read with read(2).
+  static func read(
+    _ file: OpenFile, kind: FileMetadata.Kind, prefix: [UInt8], path: String,
+    observe: ((UnsafeRawBufferPointer) -> Void)?
+  ) throws(HashSetError) -> (HashSet, Header) {
+    if kind == .regular, let mapped = try map(file, path: path) {
+      observe?(mapped.bytes)
+      let decoded = try decode(mapped.bytes, file: path, owner: mapped)
+      guard mapped.isIntact else { throw .io(file: path, reason: "the file was truncated while it was read") }
+      return decoded
+    }
+    let bytes = try readRest(of: file, after: prefix, path: path)
+    bytes.withUnsafeBytes { observe?($0) }
+    return try decode(bytes, file: path)
+  }
+
+  /// The mapping of a regular file's whole content, or nil for an empty file (which
+  /// then fails as too short).
+  private static func map(_ file: OpenFile, path: String) throws(HashSetError) -> MappedFile? {
+    let size: Int
+    do throws(SystemError) { size = try file.metadata().size } catch { throw .io(file: path, reason: error.description) }
+    guard size <= maxFileBytes else { throw .io(file: path, reason: "over \(maxFileBytes >> 30) GiB, the most a set file may hold") }
+    guard size >= headerSize else { return nil }
+    do throws(SystemError) { return try MappedFile(file, size: size) } catch {
+      throw .io(file: path, reason: "cannot map the file: \(error.description)")
+    }
   }
 
   /// The largest set file read (64 GiB: some 600 million entries), so that a pipe or a
