@@ -326,7 +326,9 @@ extension HashsetCommand {
         throw ExitCode(ExitStatus.usage)
       }
       var set = loaded.set
-      if remove { set.removePDQIndex() } else { set.buildPDQIndex() }
+      // Always rebuilt from the hashes: tables a file carries may be stale or hostile.
+      set.removePDQIndex()
+      if !remove { set.buildPDQIndex() }
       let target = output ?? input
       do { try BinaryHashSet.write(set, to: target) } catch {
         errors.write("\(error)")

@@ -18,8 +18,9 @@ import Dispatch
 /// and used from it as they are (``init(hashes:layout:tables:)``), so a large set is
 /// ready without rebuilding them.
 ///
-/// A query whose probes or buckets would reach more entries than the set holds is
-/// answered by the linear scan instead: the same result, in bounded memory.
+/// A query whose probes would outnumber the entries, or whose buckets hold more than a
+/// sixteenth of them, is answered by the linear scan instead: the same result, in bounded
+/// time and memory whatever the tables hold.
 ///
 /// - Complexity: a query costs m · Σ_{i≤⌊r/m⌋} C(k, i) probes plus one distance per
 ///   candidate; memory is the hashes plus m · idBits / 8 bytes an entry plus
@@ -205,7 +206,9 @@ public struct MultiIndexHashTable<Hash: HammingHash>: HashIndex {
         }
       }
     }
-    if bucketTotal > count { return hashes.matches(for: query, within: radius) }
+    // Buckets this full (skewed or hostile tables) cost more than reading every entry in
+    // order, and the candidates' memory is bounded by it.
+    if bucketTotal > max(count / 16, 4096) { return hashes.matches(for: query, within: radius) }
     var found: [IndexMatch] = []
     withUnsafeTemporaryAllocation(of: UInt32.self, capacity: max(bucketTotal, 1)) { candidates in
       var c = 0

@@ -496,9 +496,15 @@ public enum BinaryHashSet {
   ) throws(HashSetError) -> (HashSet, Header) {
     if kind == .regular, let mapped = try map(file, path: path) {
       observe?(mapped.bytes)
-      let decoded = try decode(mapped.bytes, file: path, owner: mapped)
-      guard mapped.isIntact else { throw .io(file: path, reason: "the file was truncated while it was read") }
-      return decoded
+      do throws(HashSetError) {
+        let decoded = try decode(mapped.bytes, file: path, owner: mapped)
+        guard mapped.isIntact else { throw HashSetError.io(file: path, reason: "the file was truncated while it was read") }
+        return decoded
+      } catch {
+        // Zeros read past a new end fail the checksum: say what happened.
+        guard mapped.isIntact else { throw .io(file: path, reason: "the file was truncated while it was read") }
+        throw error
+      }
     }
     let bytes = try readRest(of: file, after: prefix, path: path)
     bytes.withUnsafeBytes { observe?($0) }
@@ -512,9 +518,9 @@ public enum BinaryHashSet {
     do throws(SystemError) { size = try file.metadata().size } catch { throw .io(file: path, reason: error.description) }
     guard size <= maxFileBytes else { throw .io(file: path, reason: "over \(maxFileBytes >> 30) GiB, the most a set file may hold") }
     guard size >= headerSize else { return nil }
-    do throws(SystemError) { return try MappedFile(file, size: size) } catch {
-      throw .io(file: path, reason: "cannot map the file: \(error.description)")
-    }
+    // A file that cannot be mapped (every guard slot taken, a file system without mmap)
+    // is read instead.
+    return try? MappedFile(file, size: size)
   }
 
   /// The largest set file read (64 GiB: some 600 million entries), so that a pipe or a

@@ -69,7 +69,8 @@ final class BlurredColumns {
   /// `wanted` columns (any order, repeats allowed; each in 0..<width).
   func begin(width: Int, height: Int, columns wanted: [Int]) {
     precondition(width >= 1 && height >= 1, "an empty plane has nothing to blur")
-    precondition(width <= Int(Int32.max) && height <= Int(Int32.max), "a plane over 2^31 - 1 pixels on a side")
+    // The C kernels compute windows as (side + 127) / 128 in int: sides stay 128 under 2^31.
+    precondition(width <= Int(Int32.max) - 128 && height <= Int(Int32.max) - 128, "a plane of 2^31 - 128 pixels or more on a side")
     self.width = width
     self.height = height
     pushed = 0
