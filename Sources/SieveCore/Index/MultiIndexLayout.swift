@@ -130,34 +130,26 @@ public struct MultiIndexLayout: Hashable, Sendable, CustomStringConvertible {
   /// Probes a query at `radius` makes: Σ over parts of Σ_{i ≤ ⌊r/m⌋} C(key width, i).
   public func probes(radius: Int) -> Int {
     let s = max(radius, 0) / parts.count
-    return parts.indices.reduce(0) { total, j in
-      let k = keyWidth(j)
-      var sum = 0
-      var c = 1
-      for i in 0...min(s, k) {
-        if i > 0 { c = c * (k - i + 1) / i }
-        sum += c
-      }
-      return total + sum
-    }
+    return parts.indices.reduce(0) { $0 + keysWithin(s, ofPart: $1) }
   }
 
   /// Entries a query at `radius` is expected to check on hashes spread evenly: each
   /// probe's bucket holds about n / 2^key entries.
   public func expectedCandidates(radius: Int) -> Double {
     let s = max(radius, 0) / parts.count
-    var total = 0.0
-    for j in parts.indices {
-      let k = keyWidth(j)
-      var sum = 0.0
-      var c = 1.0
-      for i in 0...min(s, k) {
-        if i > 0 { c = c * Double(k - i + 1) / Double(i) }
-        sum += c
-      }
-      total += sum * Double(count) / Double(1 << k)
+    return parts.indices.reduce(0.0) { $0 + Double(keysWithin(s, ofPart: $1)) * Double(count) / Double(1 << keyWidth($1)) }
+  }
+
+  /// Keys within `flips` bits of a given key of part `j`: Σ_{i ≤ flips} C(key width, i).
+  func keysWithin(_ flips: Int, ofPart j: Int) -> Int {
+    let k = keyWidth(j)
+    var sum = 0
+    var c = 1
+    for i in 0...min(flips, k) {
+      if i > 0 { c = c * (k - i + 1) / i }
+      sum += c
     }
-    return total
+    return sum
   }
 
   public var description: String {

@@ -496,15 +496,10 @@ public enum BinaryHashSet {
   ) throws(HashSetError) -> (HashSet, Header) {
     if kind == .regular, let mapped = try map(file, path: path) {
       observe?(mapped.bytes)
-      do throws(HashSetError) {
-        let decoded = try decode(mapped.bytes, file: path, owner: mapped)
-        guard mapped.isIntact else { throw HashSetError.io(file: path, reason: "the file was truncated while it was read") }
-        return decoded
-      } catch {
-        // Zeros read past a new end fail the checksum: say what happened.
-        guard mapped.isIntact else { throw .io(file: path, reason: "the file was truncated while it was read") }
-        throw error
-      }
+      let decoded = Result { () throws(HashSetError) in try decode(mapped.bytes, file: path, owner: mapped) }
+      // Zeros read past a new end fail the checksum, or worse pass it: say what happened.
+      guard mapped.isIntact else { throw .io(file: path, reason: "the file was truncated while it was read") }
+      return try decoded.get()
     }
     let bytes = try readRest(of: file, after: prefix, path: path)
     bytes.withUnsafeBytes { observe?($0) }
