@@ -51,9 +51,8 @@ public enum HashSetLoader {
     let base = path.split(separator: "/").last.map(String.init) ?? path
     var set = HashSet(name: name ?? base)
     if text.format == .vics || (text.format == nil && VICSReader.looksLikeJSON(prefix)) {
-      let bytes = try BinaryHashSet.readRest(of: file, after: prefix, path: path, minimumBytes: 0)
-      bytes.withUnsafeBytes { observe?($0) }
-      let report = try VICSReader.read(bytes, path: path, reader: text, into: &set)
+      var json = try JSONStreamReader(file: file, path: path, prefix: prefix, observe: observe)
+      let report = try VICSReader.read(&json, path: path, reader: text, into: &set)
       return Loaded(set: set, header: nil, report: report)
     }
     var lines = LineReader(file: file, path: path, prefix: prefix, observe: observe)

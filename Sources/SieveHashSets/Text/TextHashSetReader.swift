@@ -279,7 +279,7 @@ struct ParseState {
     case .vpdq:
       return .skip  // read by VideoLines, a video over many lines
     case .vics:
-      throw LineFailure(reason: "VICS JSON is read whole (HashSetLoader), not line by line")
+      throw LineFailure(reason: "VICS JSON is read as JSON (VICSReader), not line by line")
     case .plain:
       let token = Substring(line)
       guard !token.contains(where: { $0 == " " || $0 == "\t" || $0 == "," }) else {
@@ -379,11 +379,11 @@ struct ParseState {
 extension StringProtocol {
   /// The string without leading and trailing spaces and tabs.
   func trimmingWhitespace() -> String {
-    let scalars = unicodeScalars
-    guard let first = scalars.firstIndex(where: { $0 != " " && $0 != "\t" }) else { return "" }
-    let last = scalars.lastIndex(where: { $0 != " " && $0 != "\t" })!
-    var out = ""
-    out.unicodeScalars.append(contentsOf: scalars[first...last])
-    return out
+    // Spaces and tabs are single bytes in UTF-8: cutting them off leaves whole characters.
+    let bytes = Substring(self).utf8
+    guard let first = bytes.firstIndex(where: { $0 != 0x20 && $0 != 0x09 }) else { return "" }
+    let last = bytes.lastIndex(where: { $0 != 0x20 && $0 != 0x09 })!
+    if first == bytes.startIndex && bytes.index(after: last) == bytes.endIndex { return String(self) }
+    return String(decoding: bytes[first...last], as: UTF8.self)
   }
 }
