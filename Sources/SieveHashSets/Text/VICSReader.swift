@@ -164,9 +164,15 @@ enum VICSReader {
       self.reader = reader
     }
 
-    /// A record that could not be read: an error, or with `skipBadLines` a line of the report.
+    /// An item that is not a record at all: counted, then rejected.
     mutating func failed(_ reason: String, line: Int) throws(HashSetError) {
       number += 1
+      try reject(reason, line: line)
+    }
+
+    /// The record just counted could not be read: an error, or with `skipBadLines` a line
+    /// of the report.
+    private mutating func reject(_ reason: String, line: Int) throws(HashSetError) {
       let reason = "media record \(number): \(reason)"
       guard reader.skipBadLines else { throw .badLine(file: path, line: line, reason: reason) }
       report.badLines.append("\(path):\(line): \(reason)")
@@ -181,8 +187,7 @@ enum VICSReader {
       case .success(nil):
         break
       case .failure(let failure):
-        number -= 1
-        try failed(failure.reason, line: line)
+        try reject(failure.reason, line: line)
       }
     }
   }
