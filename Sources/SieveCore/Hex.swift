@@ -22,18 +22,46 @@ public enum Hex {
   }
 
   /// `count` (1…16) hex digits at `digits` as a number, or nil if any is not a hex digit.
-  @inlinable
+  ///
+  /// Whole groups of eight digits are read eight at a time (``octet(_:)``); a shorter
+  /// tail digit by digit.
+  @inlinable @inline(__always)
   public static func word(_ digits: UnsafePointer<UInt8>, _ count: Int) -> UInt64? {
     var value: UInt64 = 0
-    var bad: UInt8 = 0
-    values.withUnsafeBufferPointer { table in
-      for i in 0..<count {
-        let v = table[Int(digits[i])]
-        bad |= v & 0xF0
-        value = value << 4 | UInt64(v & 0x0F)
-      }
+    var i = 0
+    while count - i >= 8 {
+      guard let eight = octet(UnsafeRawPointer(digits + i)) else { return nil }
+      value = value << 32 | UInt64(eight)
+      i += 8
     }
-    return bad == 0 ? value : nil
+    while i < count {
+      guard let v = Hex.value(of: digits[i]) else { return nil }
+      value = value << 4 | UInt64(v)
+      i += 1
+    }
+    return value
+  }
+
+  /// The eight hex digits (either case) at `digits` as a number, or nil if any is not a
+  /// hex digit: read as one 64-bit word and checked and converted in its bytes together.
+  @inlinable @inline(__always)
+  static func octet(_ digits: UnsafeRawPointer) -> UInt32? {
+    @inline(__always) func each(_ b: UInt64) -> UInt64 { b &* 0x0101_0101_0101_0101 }
+    let x = UInt64(littleEndian: digits.loadUnaligned(as: UInt64.self))
+    // The high bit of each byte of `atLeast(v, k)` says whether that byte is ≥ k; exact
+    // for bytes under 0x80 (no byte's sum carries into the next), and those are checked.
+    @inline(__always) func atLeast(_ v: UInt64, _ k: UInt64) -> UInt64 { (v &+ each(0x80 &- k)) & each(0x80) }
+    let lower = x | each(0x20)  // 'A'…'F' to 'a'…'f'; digits keep their values
+    let digit = atLeast(x, 0x30) & ~atLeast(x, 0x3A)
+    let letter = atLeast(lower, 0x61) & ~atLeast(lower, 0x67)
+    guard x & each(0x80) == 0, digit | letter == each(0x80) else { return nil }
+    // Each byte's value (a letter's low four bits are 1…6: add 9), then the nibbles
+    // packed in text order: the first digit is the most significant.
+    let nibbles = (x & each(0x0F)) &+ (letter >> 7) &* 9
+    let pairs = ((nibbles << 4) | (nibbles >> 8)) & 0x00FF_00FF_00FF_00FF
+    let quads = (pairs | (pairs >> 8)) & 0x0000_FFFF_0000_FFFF
+    let bytes = UInt32(truncatingIfNeeded: quads | (quads >> 16))
+    return bytes.byteSwapped
   }
 
   /// `bytes` as lower-case hex, two digits a byte.

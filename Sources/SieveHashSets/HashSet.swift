@@ -145,7 +145,11 @@ public struct HashSet: Sendable {
 
   /// The index of the label whose UTF-8 bytes are `bytes`, added if new.
   package mutating func indexOfLabel(utf8 bytes: UnsafeBufferPointer<UInt8>) -> UInt32 {
-    if let lastLabel, bytes.elementsEqual(lastLabel) { return lastLabelIndex }
+    if let lastLabel, lastLabel.count == bytes.count,
+      lastLabel.withUnsafeBufferPointer({ last in (0..<bytes.count).allSatisfy { last[$0] == bytes[$0] } })
+    {
+      return lastLabelIndex
+    }
     let index = indexOfLabel(String(decoding: bytes, as: UTF8.self))
     lastLabel = Array(bytes)
     lastLabelIndex = index

@@ -71,10 +71,18 @@ public enum FileSystem {
   /// folder synced so that the rename reaches the disk too. Readers see the old file or
   /// the new one, never a part.
   public static func writeAtomically(_ bytes: [UInt8], to path: String, mode: mode_t = 0o600) throws(SystemError) {
+    try writeAtomically(to: path, mode: mode) { file throws(SystemError) in try file.write(bytes) }
+  }
+
+  /// Writes a file at `path` atomically as ``writeAtomically(_:to:mode:)`` does, its
+  /// bytes written by `body` to the new file (opened write-only) as they are made.
+  public static func writeAtomically(
+    to path: String, mode: mode_t = 0o600, _ body: (OpenFile) throws(SystemError) -> Void
+  ) throws(SystemError) {
     let temporary = path + ".tmp-\(getpid())-\(String(UInt32.random(in: 0...UInt32.max), radix: 16))"
     do throws(SystemError) {
       let file = try OpenFile(temporary, options: [.writeOnly, .create, .exclusive, .noFollow], mode: mode)
-      try file.write(bytes)
+      try body(file)
       try file.sync()
     } catch {
       unlink(temporary)

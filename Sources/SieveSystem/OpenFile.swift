@@ -118,6 +118,24 @@ public final class OpenFile: Sendable {
     }
   }
 
+  /// Writes all of `bytes` at `offset`, leaving the file position where it was.
+  public func write(_ bytes: [UInt8], at offset: Int64) throws(SystemError) {
+    try bytes.withUnsafeBytes { raw in
+      Result { () throws(SystemError) in
+        var done = 0
+        while done < raw.count {
+          let n = pwrite(descriptor, raw.baseAddress! + done, raw.count - done, off_t(offset) + off_t(done))
+          if n < 0 {
+            if errno == EINTR { continue }
+            throw .current
+          }
+          if n == 0 { throw SystemError(code: EIO) }
+          done += n
+        }
+      }
+    }.get()
+  }
+
   /// Writes all of `bytes`.
   public func write(_ bytes: [UInt8]) throws(SystemError) {
     try bytes.withUnsafeBytes { raw in Result { () throws(SystemError) in try write(raw) } }.get()

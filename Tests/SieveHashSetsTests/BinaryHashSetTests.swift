@@ -34,6 +34,53 @@ import Testing
     #expect(BinaryHashSet.encode(back) == bytes)
   }
 
+  /// The writer streams the file in staged blocks and straight from large columns: what
+  /// it writes to a file is what `encode` gives, in order, with a checksum the reader
+  /// accepts, whatever the sizes of the sections around the block boundaries.
+  @Test(arguments: [0, 1, 7, 3_000, 17_000, 40_000])
+  func writtenFilesEqualTheEncodingAtEverySize(count: Int) throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.remove() }
+    var set = Self.sample(count: count, seed: UInt64(count) + 5)
+    for indexed in [false, true] {
+      if indexed {
+        guard !set.pdqHashes.isEmpty else { continue }
+        set.buildPDQIndex()
+      }
+      let bytes = BinaryHashSet.encode(set)
+      let path = dir.path + "/set-\(count)-\(indexed).sieveset"
+      try BinaryHashSet.write(set, to: path)
+      let file = try Data(contentsOf: URL(fileURLWithPath: path))
+      #expect(Array(file) == bytes, "\(count) entries, tables: \(indexed)")
+      let (back, header) = try BinaryHashSet.decode(bytes, file: "memory")
+      #expect(header.version == (indexed ? 5 : 1) && back.entries == set.entries)
+      // The header's checksum is that of the bytes at once (not of how they were written).
+      let sum = bytes.withUnsafeBytes {
+        BinaryHashSet.checksum(head: UnsafeRawBufferPointer(rebasing: $0[0..<32]), payload: UnsafeRawBufferPointer(rebasing: $0[64...]))
+      }
+      #expect(bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 32, as: UInt64.self) } == sum)
+    }
+  }
+
+  /// The checksum of bytes given in pieces equals that of them at once, however split.
+  @Test func checksumOfPiecesEqualsTheWhole() {
+    var rng = SplitMix64(seed: 31)
+    for length in [0, 1, 7, 8, 31, 32, 33, 100, 1_000, 65_537] {
+      let bytes = (0..<length).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+      let whole = bytes.withUnsafeBytes { Checksum64.of($0) }
+      for _ in 0..<20 {
+        var stream = Checksum64.Stream()
+        var at = 0
+        while at < length {
+          let n = min(length - at, Int(rng.next() % 70))
+          bytes.withUnsafeBytes { stream.update(UnsafeRawBufferPointer(rebasing: $0[at..<at + n])) }
+          at += n
+        }
+        #expect(stream.finalize() == whole, "\(length) bytes")
+      }
+    }
+  }
+
   @Test func anyDamagedByteIsDetected() throws {
     let bytes = BinaryHashSet.encode(Self.sample(count: 50, seed: 1))
     var rng = SplitMix64(seed: 9)

@@ -62,167 +62,34 @@ public enum BinaryHashSet {
 
   // MARK: Writing
 
-  /// Builds the file in one buffer: every section is written in place, its length filled
-  /// in when it is done.
-  struct Writer {
-    var bytes: [UInt8] = []
-    mutating func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { bytes += $0 } }
-    mutating func u64(_ v: UInt64) { withUnsafeBytes(of: v.littleEndian) { bytes += $0 } }
-    mutating func pad() { while bytes.count % 8 != 0 { bytes.append(0) } }
-    mutating func array<T>(_ values: [T]) { values.withUnsafeBytes { bytes += $0 } }
-    /// Overwrites 8 bytes at `offset` with `v`.
-    mutating func patch(_ v: UInt64, at offset: Int) {
-      withUnsafeBytes(of: v.littleEndian) { b in for i in 0..<8 { bytes[offset + i] = b[i] } }
-    }
-    /// PDQ hashes as 4 UInt64 words each.
-    mutating func hashes(_ hashes: [PDQHash]) {
-      bytes.reserveCapacity(bytes.count + hashes.count * 32)
-      for h in hashes {
-        u64(h.w0)
-        u64(h.w1)
-        u64(h.w2)
-        u64(h.w3)
-      }
-    }
-    mutating func section(_ tag: String, _ body: (inout Writer) -> Void) {
-      bytes += Array(tag.utf8)
-      u32(0)
-      let lengthAt = bytes.count
-      u64(0)
-      let start = bytes.count
-      body(&self)
-      patch(UInt64(bytes.count - start), at: lengthAt)
-      pad()
-    }
-  }
-
   /// The file bytes for `set`.
   public static func encode(_ set: HashSet) -> [UInt8] {
     precondition(UInt32(1).littleEndian == 1, "binary hash sets are written on little-endian machines")
-    var payload = Writer()
-    // Room for everything at once: the columns' bytes and a little for headers and padding.
-    let digestBytes = set.digests.values.reduce(0) { $0 + $1.count * 36 }
-    payload.bytes.reserveCapacity(
-      headerSize + 1024 + set.labels.reduce(0) { $0 + $1.utf8.count + 8 } + set.count * 12 + set.idBytes.count
-        + set.pdqHashes.count * 42 + (set.pdqIndex?.tables.byteCount ?? 0) + set.phashes.count * 12 + set.videoHashes.count * 57 + digestBytes)
-    payload.bytes += [UInt8](repeating: 0, count: headerSize)
-    var sections: UInt32 = 0
-    payload.section("NAME") { $0.bytes += Array(set.name.utf8) }
-    payload.section("LABL") { w in
-      w.u64(UInt64(set.labels.count))
-      var offsets: [UInt64] = [0]
-      var blob: [UInt8] = []
-      for label in set.labels {
-        blob += Array(label.utf8)
-        offsets.append(UInt64(blob.count))
-      }
-      w.array(offsets)
-      w.bytes += blob
-    }
-    payload.section("ELBL") { $0.array(set.labelIndex) }
-    payload.section("EIDS") { w in
-      w.array(set.idOffsets)
-      w.bytes += set.idBytes
-    }
-    sections = 4
-    if !set.pdqHashes.isEmpty {
-      payload.section("PDQ ") { w in
-        w.u64(UInt64(set.pdqHashes.count))
-        w.array(set.pdqEntries)
-        w.pad()
-        w.hashes(set.pdqHashes)
-        w.array(set.pdqQualities)
-      }
-      sections += 1
-      if set.isAugmented {
-        payload.section("PDQV") { w in
-          w.u64(UInt64(set.pdqVariants.count))
-          w.array(set.pdqVariants)
-        }
-        sections += 1
-      }
-      if let index = set.pdqIndex, index.count == set.pdqHashes.count {
-        payload.section("PMIX") { w in
-          let layout = index.layout
-          w.u64(UInt64(layout.count))
-          w.u32(UInt32(layout.parts.count))
-          w.u32(UInt32(layout.keyBits))
-          w.u32(UInt32(layout.idBits))
-          w.u32(0)
-          for part in layout.parts {
-            w.u32(UInt32(part.start))
-            w.u32(UInt32(part.width))
-          }
-          w.pad()
-          w.bytes += index.tables.bytes
-        }
-        sections += 1
-      }
-    }
-    if !set.phashes.isEmpty {
-      payload.section("PHSH") { w in
-        w.u64(UInt64(set.phashes.count))
-        w.array(set.phashEntries)
-        w.pad()
-        w.array(set.phashes.map(\.value))
-      }
-      sections += 1
-    }
-    if set.hasVideos {
-      payload.section("VPDQ") { w in
-        w.u64(UInt64(set.videoHashes.count))
-        w.array(set.videoEntries)
-        w.pad()
-        w.array(set.videoFrames)
-        w.pad()
-        w.array(set.videoQualities)
-        w.pad()
-        w.array(set.videoTimes.map(\.bitPattern))
-        w.hashes(set.videoHashes)
-      }
-      sections += 1
-      if set.videoVariantCount > 0 {
-        payload.section("VPDV") { w in
-          w.u64(UInt64(set.videoVariantRows.count))
-          w.array(set.videoVariantRows)
-          w.pad()
-          w.array(set.videoVariantKinds)
-          w.pad()
-          w.hashes(set.videoVariantHashes)
-        }
-        sections += 1
-      }
-    }
-    for (kind, tag) in [(HashKind.md5, "MD5 "), (.sha1, "SHA1"), (.sha256, "S256")] {
-      guard let digests = set.digests[kind], !digests.isEmpty else { continue }
-      payload.section(tag) { w in
-        w.u64(UInt64(digests.count))
-        w.array(set.digestEntries[kind]!)
-        w.pad()
-        for d in digests { d.appendBytes(to: &w.bytes) }
-      }
-      sections += 1
-    }
-    // The header, in the buffer's first bytes.
-    var header = Writer()
-    header.bytes += magic
-    let hasIndex = set.pdqIndex.map { $0.count == set.pdqHashes.count && !set.pdqHashes.isEmpty } ?? false
-    header.u32(hasIndex ? 5 : set.videoVariantCount > 0 ? 4 : set.hasVideos ? 3 : set.isAugmented ? 2 : 1)
-    header.u32(sections)
-    header.u64(UInt64(set.count))
-    header.u64(UInt64(payload.bytes.count - headerSize))
-    let sum = header.bytes.withUnsafeBytes { head in
-      payload.bytes.withUnsafeBytes { checksum(head: head, payload: UnsafeRawBufferPointer(rebasing: $0[headerSize...])) }
-    }
-    header.u64(sum)
-    for (i, b) in header.bytes.enumerated() { payload.bytes[i] = b }
-    return payload.bytes
+    var out = [UInt8](repeating: 0, count: headerSize)
+    let header = Writer.write(set) { out.append(contentsOf: $0) }
+    out.replaceSubrange(0..<headerSize, with: header)
+    return out
   }
 
   /// Writes `set` to `path` atomically (a new file beside it, synced, renamed into place):
   /// a service reloading `path` meanwhile reads the old set or the new one.
+  ///
+  /// The file is written as it is made, in blocks of a MiB or straight from the set's
+  /// columns, never held whole in memory; its header, which carries the checksum, last.
   public static func write(_ set: HashSet, to path: String) throws(HashSetError) {
-    do { try FileSystem.writeAtomically(encode(set), to: path, mode: 0o644) } catch {
+    precondition(UInt32(1).littleEndian == 1, "binary hash sets are written on little-endian machines")
+    do {
+      try FileSystem.writeAtomically(to: path, mode: 0o644) { file throws(SystemError) in
+        try file.write([UInt8](repeating: 0, count: headerSize))
+        var failure: SystemError?
+        let header = Writer.write(set) { bytes in
+          guard failure == nil else { return }
+          do throws(SystemError) { try file.write(bytes) } catch { failure = error }
+        }
+        if let failure { throw failure }
+        try file.write(header, at: 0)
+      }
+    } catch {
       throw .io(file: path, reason: error.description)
     }
   }

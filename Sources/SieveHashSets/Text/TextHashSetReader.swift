@@ -86,16 +86,26 @@ public struct TextHashSetReader: Sendable {
     var report: Report?
     var video = VideoLines(path: path, label: label)
     var fast: FastLineParser?
-    while let (bytes, tooLong) = try lines.next() {
+    while true {
+      // The lines already read that the fast path takes, in place; the first it declines
+      // (and every line before the format is known) comes from `next()`.
+      if usesFastPath, report != nil, fast != nil {
+        if !fast!.hasColumns, let columns = state.columns { fast!.useColumns(columns) }
+        lines.forEachReadLine { line, number in
+          fast!.parse(line, number: number, into: &set, report: &report!, video: &video)
+        }
+      }
+      guard let (bytes, tooLong) = try lines.next() else { break }
       let number = lines.lineNumber
       // Once the format is known, most lines take the fast path; the rest (and every line
       // it declines) are read below, as they always were.
-      if usesFastPath, !tooLong, report != nil, var parser = fast {
-        if !parser.hasColumns, let columns = state.columns { parser.useColumns(columns) }
+      // (The parser is changed where it lies: a copy would share its buffers and copy
+      // them again on the next write.)
+      if usesFastPath, !tooLong, report != nil, fast != nil {
+        if !fast!.hasColumns, let columns = state.columns { fast!.useColumns(columns) }
         let done = bytes.withUnsafeBufferPointer {
-          parser.parse($0, number: number, into: &set, report: &report!, video: &video)
+          fast!.parse($0, number: number, into: &set, report: &report!, video: &video)
         }
-        fast = parser
         if done { continue }
       }
       let line = String(decoding: bytes, as: UTF8.self)
