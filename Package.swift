@@ -59,8 +59,10 @@ let package = Package(
     .target(name: "CMappedFile"),
 
     // Hash values, hex codecs, Hamming distance, the indexes and the choice between
-    // them, and the one lock type. No C, no I/O.
-    .target(name: "SieveCore", swiftSettings: swiftSettings),
+    // them, and the one lock type. No I/O; of C only the prefetch hint in CIndexKernels.
+    .target(name: "SieveCore", dependencies: ["CIndexKernels"], swiftSettings: swiftSettings),
+    // A memory prefetch hint for the indexes' random reads (Swift has none).
+    .target(name: "CIndexKernels"),
 
     // Small C shims over the system codecs: they own setjmp/longjmp so that a libjpeg,
     // libpng or libtiff error never calls exit() and never unwinds through Swift.

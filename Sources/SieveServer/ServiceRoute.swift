@@ -67,6 +67,14 @@ enum ServiceRoute: String, Sendable, Hashable, CaseIterable {
   /// The path as the router reads it: empty segments (`//`, a trailing `/`) dropped, and
   /// percent-escapes decoded.
   static func canonical(_ path: String) -> String {
+    // A path that is already canonical (every request to a route, spelled as documented)
+    // is returned as it is: ASCII (no mark can join a slash into one character), no
+    // escapes, no empty segments.
+    let utf8 = path.utf8
+    if utf8.first == 0x2F, utf8.count == 1 || utf8.last != 0x2F, !utf8.contains(where: { $0 == 0x25 || $0 >= 0x80 }) {
+      var previous: UInt8 = 0
+      if !utf8.contains(where: { b in defer { previous = b }; return b == 0x2F && previous == 0x2F }) { return path }
+    }
     let decoded = path.removingPercentEncoding ?? path
     return "/" + decoded.split(separator: "/", omittingEmptySubsequences: true).joined(separator: "/")
   }

@@ -57,9 +57,9 @@ extension SieveService {
     case .hash:
       return try await hash(request, context: context).response(from: request, context: context)
     case .match:
-      return try await match(request, context: context).response(from: request, context: context)
+      return try await match(request, context: context).jsonResponse(from: request, context: context)
     case .batch:
-      return try await batch(request, context: context).response(from: request, context: context)
+      return try await batch(request, context: context).jsonResponse(from: request, context: context)
     }
   }
 
@@ -238,7 +238,7 @@ extension SieveService {
   func record(_ entries: [API.AuditEntry]) throws {
     guard let audit else { return }
     let lines: [[UInt8]]
-    do { lines = try entries.map { Array(try Self.auditEncoder.encode($0)) } } catch {
+    do { lines = try entries.map { try $0.jsonBytes ?? Array(Self.auditEncoder.encode($0)) } } catch {
       throw HTTPError(.internalServerError, message: "an audit line could not be encoded: \(error)")
     }
     guard audit.append(lines) else { throw ServiceErrors.AuditUnavailable() }

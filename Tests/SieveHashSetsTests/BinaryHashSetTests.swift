@@ -81,6 +81,21 @@ import Testing
     }
   }
 
+  /// A text set's version is the checksum of its bytes, which negative lists and reports
+  /// name: it must never change for the same bytes (pinned to the value every earlier
+  /// Sieve gave), however the bytes arrive.
+  @Test func textSetVersionsNeverChange() {
+    let bytes = Array("d41d8cd98f00b204e9800998ecf8427e\n".utf8)
+    for split in 0...bytes.count {
+      var checksum = StreamingChecksum64()
+      bytes.withUnsafeBytes {
+        checksum.update(UnsafeRawBufferPointer(rebasing: $0[0..<split]))
+        checksum.update(UnsafeRawBufferPointer(rebasing: $0[split...]))
+      }
+      #expect(String(checksum.finalize(), radix: 16) == "c83bbde91fca21aa")
+    }
+  }
+
   @Test func anyDamagedByteIsDetected() throws {
     let bytes = BinaryHashSet.encode(Self.sample(count: 50, seed: 1))
     var rng = SplitMix64(seed: 9)

@@ -213,7 +213,7 @@ extension BinaryHashSet {
       if sink == nil {
         lengths.append(UInt64(count - start))
       } else {
-        precondition(UInt64(count - start) == length, "section \\(tag) changed while it was written")
+        precondition(UInt64(count - start) == length, "section \(tag) changed while it was written")
         section += 1
       }
       pad()

@@ -38,15 +38,10 @@ extension Checksum64 {
   /// ``Checksum64/of(_:)`` of bytes given in any number of pieces: the same value as
   /// of all of them at once (a binary set's payload as it is written).
   struct Stream {
-    private var lanes: (UInt64, UInt64, UInt64, UInt64)
+    private var lanes: (UInt64, UInt64, UInt64, UInt64) = (1, 2, 3, 4)
     /// The bytes of an unfinished 32-byte block (fewer than 32).
     private var pending: [UInt8] = []
     private var length = 0
-
-    /// `lanes`: where the four lanes start (``Checksum64/of(_:)``'s by default).
-    init(lanes: (UInt64, UInt64, UInt64, UInt64) = (1, 2, 3, 4)) {
-      self.lanes = lanes
-    }
 
     private mutating func block(_ bytes: UnsafeRawBufferPointer, at offset: Int) {
       lanes.0 = mix(lanes.0, bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
@@ -88,14 +83,36 @@ extension Checksum64 {
   }
 }
 
-/// A checksum of a stream of bytes in any chunks: the same bytes give the same value
-/// however they were split by the reads (a text set's version). It is
-/// ``Checksum64/Stream`` started from other lanes, so that it never equals a binary
-/// set's checksum of the same bytes.
+/// ``Checksum64``'s mixing over a stream of bytes in any chunks: the same bytes give the
+/// same value however they were split by the reads (a text set's version). One lane, as
+/// it has always been: the value is a set's version, which negative lists and reports
+/// name, so it never changes for the same bytes (a test pins it).
 struct StreamingChecksum64 {
-  private var stream = Checksum64.Stream(lanes: (0x5349_4556_4554_5854, 1, 2, 3))  // "SIEVETXT"
+  private var state: UInt64 = 0x5349_4556_4554_5854  // "SIEVETXT"
+  private var pending: [UInt8] = []
+  private var length: UInt64 = 0
 
-  mutating func update(_ bytes: UnsafeRawBufferPointer) { stream.update(bytes) }
+  mutating func update(_ bytes: UnsafeRawBufferPointer) {
+    length &+= UInt64(bytes.count)
+    var offset = 0
+    if !pending.isEmpty {
+      let take = min(8 - pending.count, bytes.count)
+      pending += bytes[0..<take]
+      offset = take
+      guard pending.count == 8 else { return }
+      state = Checksum64.mix(state, pending.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) })
+      pending.removeAll(keepingCapacity: true)
+    }
+    while offset + 8 <= bytes.count {
+      state = Checksum64.mix(state, bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+      offset += 8
+    }
+    pending += bytes[offset...]
+  }
 
-  func finalize() -> UInt64 { stream.finalize() }
+  func finalize() -> UInt64 {
+    var tail: UInt64 = 0
+    for (i, byte) in pending.enumerated() { tail |= UInt64(byte) << (8 * UInt64(i)) }
+    return Checksum64.mix(Checksum64.mix(state, tail), length)
+  }
 }
