@@ -42,8 +42,12 @@ build() {
     "$PWD/Sources/CMappedFile/include/sieve_mapped_file.h" > "$out/cmodules/CMappedFile/module.modulemap"
   clang -c -g -O1 -fsanitize=fuzzer-no-link,address -ISources/CMappedFile/include Sources/CMappedFile/mapped_file.c \
     -o "$out/lib/sieve_mapped_file.o"
+  # The indexes' prefetch hint (SieveCore's one C part: an inline function in a header).
+  mkdir -p "$out/cmodules/CIndexKernels"
+  printf 'module CIndexKernels [system] {\n  header "%s"\n  export *\n}\n' \
+    "$PWD/Sources/CIndexKernels/include/sieve_index_kernels.h" > "$out/cmodules/CIndexKernels/module.modulemap"
   local includes=(-I "$out/modules" -I "$out/cmodules/CJPEG" -I "$out/cmodules/CPNG" -I "$out/cmodules/CTIFF" -I "$out/cmodules/CVideo"
-    -I "$out/cmodules/CHashKernels" -I "$out/cmodules/CMappedFile" -I Sources/CWebP -I Sources/CGIF -I Sources/CHeif -I Sources/CArchive)
+    -I "$out/cmodules/CHashKernels" -I "$out/cmodules/CMappedFile" -I "$out/cmodules/CIndexKernels" -I Sources/CWebP -I Sources/CGIF -I Sources/CHeif -I Sources/CArchive)
   # The library modules, in dependency order, each a static library of its own.
   for module in SieveSystem SieveCore SieveImaging SieveHashing SieveVideo SieveHashSets SieveMatching; do
     swiftc "${flags[@]}" "${includes[@]}" -module-name "$module" -emit-library -static \
