@@ -11,8 +11,8 @@ struct JSONBytes {
   private(set) var bytes: [UInt8] = []
   /// A value could not be written (`JSONEncoder` refuses it).
   private(set) var failed = false
-  /// Whether the open object or array has a member yet, one flag a level.
-  private var hasMember: [Bool] = []
+  /// Whether the next member or element follows another (and needs a comma first).
+  private var afterValue = false
 
   init(capacity: Int = 512) {
     bytes.reserveCapacity(capacity)
@@ -22,101 +22,43 @@ struct JSONBytes {
 
   /// `{ … }`, the members written by `body`.
   mutating func object(_ body: (inout JSONBytes) -> Void) {
-    open(0x7B)
+    bytes.append(0x7B)
+    afterValue = false
     body(&self)
-    close(0x7D)
+    bytes.append(0x7D)
+    afterValue = true
   }
 
-  /// `[ … ]` of `values`, each written by `body`.
-  mutating func array<S: Sequence>(_ values: S, _ body: (inout JSONBytes, S.Element) -> Void) {
-    open(0x5B)
+  /// `[ … ]` of `values`.
+  mutating func array<S: Sequence>(_ values: S) where S.Element: JSONBytesValue {
+    bytes.append(0x5B)
+    afterValue = false
     for value in values {
-      separate()
-      body(&self, value)
+      if afterValue { bytes.append(0x2C) }
+      value.write(to: &self)
     }
-    close(0x5D)
+    bytes.append(0x5D)
+    afterValue = true
   }
 
-  private mutating func open(_ bracket: UInt8) {
-    bytes.append(bracket)
-    hasMember.append(false)
-  }
-
-  private mutating func close(_ bracket: UInt8) {
-    hasMember.removeLast()
-    bytes.append(bracket)
-  }
-
-  /// A comma before every member but the first.
-  private mutating func separate() {
-    if hasMember[hasMember.count - 1] { bytes.append(0x2C) } else { hasMember[hasMember.count - 1] = true }
-  }
-
-  /// `"key":`, before the member's value.
-  mutating func key(_ key: StaticString) {
-    separate()
+  /// `"key":value`, or nothing for an absent optional (as `encodeIfPresent` does).
+  mutating func member<T: JSONBytesValue>(_ key: StaticString, _ value: T?) {
+    guard let value else { return }
+    if afterValue { bytes.append(0x2C) }
     bytes.append(0x22)
     key.withUTF8Buffer { bytes.append(contentsOf: $0) }
     bytes.append(0x22)
     bytes.append(0x3A)
-  }
-
-  // MARK: Members (an absent optional is left out, as `encodeIfPresent` does)
-
-  mutating func member(_ key: StaticString, _ value: String?) {
-    guard let value else { return }
-    self.key(key)
-    string(value)
-  }
-
-  mutating func member(_ key: StaticString, _ value: Int?) {
-    guard let value else { return }
-    self.key(key)
-    integer(value)
-  }
-
-  mutating func member(_ key: StaticString, _ value: Double?) {
-    guard let value else { return }
-    self.key(key)
-    number(value)
-  }
-
-  mutating func member(_ key: StaticString, _ value: Bool?) {
-    guard let value else { return }
-    self.key(key)
-    bytes.append(contentsOf: value ? Self.trueBytes : Self.falseBytes)
-  }
-
-  mutating func member<T: JSONBytesEncodable>(_ key: StaticString, _ value: T?) {
-    guard let value else { return }
-    self.key(key)
     value.write(to: &self)
   }
 
-  mutating func member<T: JSONBytesEncodable>(_ key: StaticString, _ values: [T]?) {
-    guard let values else { return }
-    self.key(key)
-    array(values) { json, value in value.write(to: &json) }
+  /// A scalar's text: the last thing written is a value.
+  mutating func scalar(_ text: some Sequence<UInt8>) {
+    bytes.append(contentsOf: text)
+    afterValue = true
   }
 
-  private static let trueBytes: [UInt8] = Array("true".utf8)
-  private static let falseBytes: [UInt8] = Array("false".utf8)
   private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
-
-  // MARK: Values
-
-  mutating func integer(_ value: Int) {
-    bytes.append(contentsOf: String(value).utf8)
-  }
-
-  /// As `JSONEncoder` writes a `Double`: Swift's shortest form that reads back exactly,
-  /// without a trailing `.0`.
-  mutating func number(_ value: Double) {
-    guard value.isFinite else { return fail() }
-    var text = value.description
-    if text.hasSuffix(".0") { text.removeLast(2) }
-    bytes.append(contentsOf: text.utf8)
-  }
 
   /// A string: quotes, backslashes and control characters escaped (slashes and everything
   /// from U+007F up as they are, in UTF-8).
@@ -143,10 +85,41 @@ struct JSONBytes {
       bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start...]))
     }
     bytes.append(0x22)
+    afterValue = true
   }
 }
 
-/// A value ``JSONBytes`` writes: an object whose members it writes in sorted key order.
-protocol JSONBytesEncodable: Encodable {
+/// A value ``JSONBytes`` writes.
+protocol JSONBytesValue {
   func write(to json: inout JSONBytes)
+}
+
+/// An object ``JSONBytes`` writes, its members in sorted key order.
+protocol JSONBytesEncodable: JSONBytesValue, Encodable {}
+
+extension String: JSONBytesValue {
+  func write(to json: inout JSONBytes) { json.string(self) }
+}
+
+extension Int: JSONBytesValue {
+  func write(to json: inout JSONBytes) { json.scalar(String(self).utf8) }
+}
+
+extension Bool: JSONBytesValue {
+  func write(to json: inout JSONBytes) { json.scalar((self ? "true" : "false").utf8) }
+}
+
+extension Double: JSONBytesValue {
+  /// As `JSONEncoder` writes a `Double`: Swift's shortest form that reads back exactly,
+  /// without a trailing `.0`.
+  func write(to json: inout JSONBytes) {
+    guard isFinite else { return json.fail() }
+    var text = description
+    if text.hasSuffix(".0") { text.removeLast(2) }
+    json.scalar(text.utf8)
+  }
+}
+
+extension Array: JSONBytesValue where Element: JSONBytesValue {
+  func write(to json: inout JSONBytes) { json.array(self) }
 }

@@ -12,31 +12,17 @@ enum Checksum64 {
     return x &* prime2
   }
 
+  /// The checksum of `bytes` (``Stream`` given them at once).
   static func of(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
-    var lanes: (UInt64, UInt64, UInt64, UInt64) = (1, 2, 3, 4)
-    let words = bytes.count / 8
-    var i = 0
-    while i + 4 <= words {
-      lanes.0 = mix(lanes.0, bytes.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self))
-      lanes.1 = mix(lanes.1, bytes.loadUnaligned(fromByteOffset: (i + 1) * 8, as: UInt64.self))
-      lanes.2 = mix(lanes.2, bytes.loadUnaligned(fromByteOffset: (i + 2) * 8, as: UInt64.self))
-      lanes.3 = mix(lanes.3, bytes.loadUnaligned(fromByteOffset: (i + 3) * 8, as: UInt64.self))
-      i += 4
-    }
-    var h = mix(mix(mix(lanes.0, lanes.1), lanes.2), lanes.3)
-    while i < words {
-      h = mix(h, bytes.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self))
-      i += 1
-    }
-    var tail: UInt64 = 0
-    for j in (words * 8)..<bytes.count { tail = tail << 8 | UInt64(bytes[j]) }
-    return mix(mix(h, tail), UInt64(bytes.count))
+    var stream = Stream()
+    stream.update(bytes)
+    return stream.finalize()
   }
 }
 
 extension Checksum64 {
-  /// ``Checksum64/of(_:)`` of bytes given in any number of pieces: the same value as
-  /// of all of them at once (a binary set's payload as it is written).
+  /// The checksum of bytes given in any number of pieces (a binary set's payload as it is
+  /// written): four lanes over 32-byte blocks, then the whole words and the tail left.
   struct Stream {
     private var lanes: (UInt64, UInt64, UInt64, UInt64) = (1, 2, 3, 4)
     /// The bytes of an unfinished 32-byte block (fewer than 32).
@@ -68,8 +54,8 @@ extension Checksum64 {
       pending += bytes[offset...]
     }
 
-    /// As ``Checksum64/of(_:)`` ends: the lanes joined, the whole words left, then the
-    /// tail's bytes (the first most significant) and the length.
+    /// The lanes joined, the whole words left, then the tail's bytes (the first most
+    /// significant) and the length.
     func finalize() -> UInt64 {
       var h = mix(mix(mix(lanes.0, lanes.1), lanes.2), lanes.3)
       let words = pending.count / 8

@@ -87,8 +87,11 @@ public struct TextHashSetReader: Sendable {
     var video = VideoLines(path: path, label: label)
     var fast: FastLineParser?
     while true {
-      // The lines already read that the fast path takes, in place; the first it declines
-      // (and every line before the format is known) comes from `next()`.
+      // Once the format is known, the lines already read go to the fast path, in place
+      // (the parser changed where it lies: a copy would share its buffers and copy them
+      // again on the next write). The first it declines, a line split between two reads,
+      // and every line before the format is known come from `next()` and are read below,
+      // as they always were.
       if usesFastPath, report != nil, fast != nil {
         if !fast!.hasColumns, let columns = state.columns { fast!.useColumns(columns) }
         lines.forEachReadLine { line, number in
@@ -97,17 +100,6 @@ public struct TextHashSetReader: Sendable {
       }
       guard let (bytes, tooLong) = try lines.next() else { break }
       let number = lines.lineNumber
-      // Once the format is known, most lines take the fast path; the rest (and every line
-      // it declines) are read below, as they always were.
-      // (The parser is changed where it lies: a copy would share its buffers and copy
-      // them again on the next write.)
-      if usesFastPath, !tooLong, report != nil, fast != nil {
-        if !fast!.hasColumns, let columns = state.columns { fast!.useColumns(columns) }
-        let done = bytes.withUnsafeBufferPointer {
-          fast!.parse($0, number: number, into: &set, report: &report!, video: &video)
-        }
-        if done { continue }
-      }
       let line = String(decoding: bytes, as: UTF8.self)
       if tooLong {
         guard skipBadLines else {
