@@ -10,8 +10,39 @@
 
 #include "sieve_hash_kernels.h"
 
+#include <math.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+
+/// Windows up to this size divide through their reciprocal pair where the CPU has FMA:
+/// for each of them, every float32 mantissa was checked against true division.
+#define SK_RECIPROCAL_MAX 2048
+
+/// The pair (zh, zl) that gives `a / window` as `fma(a, zh, a · zl)`, correctly rounded,
+/// for every float32 `a` in the range the blur sees (no subnormals): zh = RN(1 / window)
+/// and zl = RN(1 / window − zh), the method of Brisebarre, Muller and Raina ("Accelerating
+/// correctly rounded floating-point division when the divisor is known in advance", IEEE
+/// TC 2004). It is not exact for every divisor, so it is used only for windows 1…
+/// SK_RECIPROCAL_MAX, each checked on all 2^23 mantissas (the result scales exactly with
+/// `a`'s exponent): `sieve_reciprocal_mismatches` is that check, and the tests run it.
+/// (0, 0) means "divide".
+static void sk_reciprocal(int window, float pair[2]) {
+  if (window < 1 || window > SK_RECIPROCAL_MAX) {
+    pair[0] = pair[1] = 0;
+    return;
+  }
+  const float zh = 1.0f / (float)window;
+  pair[0] = zh;
+  pair[1] = (float)(1.0 / (double)window - (double)zh);
+}
+
+/// Vectors in each circular buffer of the first horizontal pass: a power of two, at least
+/// the window plus a block of columns (4 to 16).
+static inline int sk_circular_count(int window_h) {
+  int count = 16;
+  while (count < window_h + 16) count *= 2;
+  return count;
+}
 
 /// Row `y` of a stream's ring.
 static inline float *sk_ring_row(const sieve_pdq_stream *s, int y) {
@@ -32,7 +63,7 @@ static inline float *sk_ring_row(const sieve_pdq_stream *s, int y) {
 
 #define SK_LANES 8
 #define SK_SUFFIX _avx2
-#define SK_TARGET __attribute__((target("avx2")))
+#define SK_TARGET __attribute__((target("avx2,fma")))
 #include "kernels_impl.h"
 #undef SK_LANES
 #undef SK_SUFFIX
@@ -40,7 +71,7 @@ static inline float *sk_ring_row(const sieve_pdq_stream *s, int y) {
 
 #define SK_LANES 16
 #define SK_SUFFIX _avx512
-#define SK_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq")))
+#define SK_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,fma")))
 #include "kernels_impl.h"
 #undef SK_LANES
 #undef SK_SUFFIX
@@ -57,7 +88,7 @@ static int sk_read_cpu_level(void) {
       __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq")) {
     return 3;
   }
-  if (__builtin_cpu_supports("avx2")) return 2;
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return 2;
 #endif
   return 1;
 }
@@ -101,6 +132,26 @@ void sieve_luma_from_gray(const uint8_t *gray, float *luma, size_t count) {
   sk_luma_from_gray_portable(gray, luma, count);
 }
 
+long sieve_reciprocal_mismatches(int window) {
+  float pair[2];
+  sk_reciprocal(window, pair);
+  if (pair[0] == 0) return -1;
+#if SK_HAVE_X86
+  switch (sieve_kernels_level()) {
+  case 3: return sk_reciprocal_mismatches_avx512((float)window, pair[0], pair[1]);
+  case 2: return sk_reciprocal_mismatches_avx2((float)window, pair[0], pair[1]);
+  default: break;
+  }
+#endif
+  long mismatches = 0;
+  for (uint32_t bits = 0x3f800000u; bits < 0x40000000u; bits++) {
+    float a;
+    __builtin_memcpy(&a, &bits, sizeof a);
+    mismatches += a / (float)window != fmaf(a, pair[0], a * pair[1]);
+  }
+  return mismatches;
+}
+
 void sieve_resample_row(
   const uint8_t *input, uint8_t *output, size_t output_count,
   const int32_t *first, const int32_t *count, const int16_t *high, const int16_t *low, size_t kernel_size) {
@@ -112,6 +163,19 @@ void sieve_resample_row(
   }
 #endif
   sk_resample_row_portable(input, output, output_count, first, count, high, low, kernel_size);
+}
+
+void sieve_resample_row_offset(
+  const uint8_t *input, uint8_t *output, size_t output_count,
+  const int32_t *first, const int32_t *count, const int16_t *shifted, int32_t offset, size_t kernel_size) {
+#if SK_HAVE_X86
+  switch (sieve_kernels_level()) {
+  case 3: sk_resample_row_offset_avx512(input, output, output_count, first, count, shifted, offset, kernel_size); return;
+  case 2: sk_resample_row_offset_avx2(input, output, output_count, first, count, shifted, offset, kernel_size); return;
+  default: break;
+  }
+#endif
+  sk_resample_row_offset_portable(input, output, output_count, first, count, shifted, offset, kernel_size);
 }
 
 /// Widest vector: 16 floats (64 bytes); scratch is aligned to it inside.
@@ -131,8 +195,11 @@ static int sk_ring_rows(int height) {
 size_t sieve_pdq_stream_scratch_count(int width, int height, int column_count) {
   const size_t w = (size_t)width, c = (size_t)column_count;
   const size_t wv = ((size_t)height + 127) / 128;
+  const size_t circular = (size_t)sk_circular_count((width + 127) / 128);
   return SK_MAX_LANES                              // alignment
-    + 4 * w * SK_MAX_LANES + 2 * c * SK_MAX_LANES  // gathered, filtered and picked columns
+    + 2 * w * SK_MAX_LANES                         // gathered columns
+    + 2 * circular * SK_MAX_LANES                  // the first horizontal pass's circular buffers
+    + 2 * c * SK_MAX_LANES                         // picked columns
     + (size_t)sk_ring_rows(height) * w             // the ring
     + SK_MAX_BAND * w + w                          // the first vertical pass's band and sums
     + wv * c + c;                                  // the second vertical pass's ring and sums
@@ -149,10 +216,16 @@ void sieve_pdq_stream_begin(
   s->window_v = (height + 127) / 128;
   s->column_count = column_count;
   s->level = sieve_kernels_level();
+  if (s->level >= 2) {
+    sk_reciprocal(s->window_h, s->reciprocal_h);
+    sk_reciprocal(s->window_v, s->reciprocal_v);
+  } else {
+    s->reciprocal_h[0] = s->reciprocal_h[1] = s->reciprocal_v[0] = s->reciprocal_v[1] = 0;
+  }
   s->columns = columns;
   s->result = result;
   s->gathered = p; p += 2 * w * SK_MAX_LANES;
-  s->filtered = p; p += 2 * w * SK_MAX_LANES;
+  s->circular = p; p += 2 * (size_t)sk_circular_count(s->window_h) * SK_MAX_LANES;
   s->picked = p; p += 2 * c * SK_MAX_LANES;
   s->ring_rows = sk_ring_rows(height);
   s->ring = p; p += (size_t)s->ring_rows * w;

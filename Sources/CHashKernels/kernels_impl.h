@@ -48,33 +48,69 @@ static inline SK_TARGET void SK_FN(sk_transpose)(SK_V *v) {
   }
 }
 
+#if SK_LANES == 8
+/// Four vectors' 4 × 4 blocks transposed within each 128-bit half (`_MM_TRANSPOSE4_PS`
+/// on both halves at once): in-lane shuffles only, the cheap ones on every AVX2 CPU.
+static inline SK_TARGET void sk_transpose4_halves(__m256 *t) {
+  const __m256 a = _mm256_unpacklo_ps(t[0], t[1]), b = _mm256_unpackhi_ps(t[0], t[1]);
+  const __m256 c = _mm256_unpacklo_ps(t[2], t[3]), d = _mm256_unpackhi_ps(t[2], t[3]);
+  t[0] = _mm256_shuffle_ps(a, c, 0x44);
+  t[1] = _mm256_shuffle_ps(a, c, 0xEE);
+  t[2] = _mm256_shuffle_ps(b, d, 0x44);
+  t[3] = _mm256_shuffle_ps(b, d, 0xEE);
+}
+#endif
+
+#if SK_LANES == 8
+/// Columns a block: 4 on AVX2 (rows r and r + 4 share a vector, so that 4 × 4 transposes
+/// within the 128-bit halves do it all), else a vector's lanes.
+#define SK_BLOCK 4
+#else
+#define SK_BLOCK SK_LANES
+#endif
+
+/// Columns x … x + SK_BLOCK − 1 of SK_LANES rows into `out[0 …]`: `out[c]` holds
+/// `rows[0][x + c] … rows[L − 1][x + c]`.
+static inline SK_TARGET void SK_FN(sk_gather_block)(const float *const *rows, int x, SK_V *out) {
+#if SK_LANES == 8
+  __m256 t[4];
+  for (int r = 0; r < 4; r++) {
+    t[r] = _mm256_insertf128_ps(_mm256_castps128_ps256(_mm_loadu_ps(rows[r] + x)), _mm_loadu_ps(rows[r + 4] + x), 1);
+  }
+  sk_transpose4_halves(t);
+  for (int c = 0; c < 4; c++) _mm256_store_ps((float *)&out[c], t[c]);
+#else
+  SK_V v[SK_LANES];
+  for (int r = 0; r < SK_LANES; r++) v[r] = SK_FN(sk_load)(rows[r] + x);
+  SK_FN(sk_transpose)(v);
+  for (int c = 0; c < SK_LANES; c++) out[c] = v[c];
+#endif
+}
+
+/// The inverse of sk_gather_block for the first `valid` rows.
+static inline SK_TARGET void SK_FN(sk_scatter_block)(float *const *rows, int valid, int x, const SK_V *in) {
+#if SK_LANES == 8
+  __m256 t[4];
+  for (int c = 0; c < 4; c++) t[c] = _mm256_load_ps((const float *)&in[c]);
+  sk_transpose4_halves(t);
+  for (int r = 0; r < 4 && r < valid; r++) _mm_storeu_ps(rows[r] + x, _mm256_castps256_ps128(t[r]));
+  for (int r = 4; r < valid; r++) _mm_storeu_ps(rows[r] + x, _mm256_extractf128_ps(t[r - 4], 1));
+#else
+  SK_V v[SK_LANES];
+  for (int c = 0; c < SK_LANES; c++) v[c] = in[c];
+  SK_FN(sk_transpose)(v);
+  for (int r = 0; r < valid; r++) SK_FN(sk_store)(rows[r] + x, v[r]);
+#endif
+}
+
 /// Columns of SK_LANES rows into vectors: `out[x]` holds `rows[0][x] … rows[L-1][x]`.
 static SK_TARGET void SK_FN(sk_gather)(const float *const *rows, int width, SK_V *out) {
   int x = 0;
-  for (; x + SK_LANES <= width; x += SK_LANES) {
-    SK_V v[SK_LANES];
-    for (int r = 0; r < SK_LANES; r++) v[r] = SK_FN(sk_load)(rows[r] + x);
-    SK_FN(sk_transpose)(v);
-    for (int c = 0; c < SK_LANES; c++) out[x + c] = v[c];
-  }
+  for (; x + SK_BLOCK <= width; x += SK_BLOCK) SK_FN(sk_gather_block)(rows, x, out + x);
   for (; x < width; x++) {
     SK_V v;
     for (int r = 0; r < SK_LANES; r++) v[r] = rows[r][x];
     out[x] = v;
-  }
-}
-
-/// The inverse of sk_gather for the first `valid` rows.
-static SK_TARGET void SK_FN(sk_scatter)(float *const *rows, int valid, int width, const SK_V *in) {
-  int x = 0;
-  for (; x + SK_LANES <= width; x += SK_LANES) {
-    SK_V v[SK_LANES];
-    for (int c = 0; c < SK_LANES; c++) v[c] = in[x + c];
-    SK_FN(sk_transpose)(v);
-    for (int r = 0; r < valid; r++) SK_FN(sk_store)(rows[r] + x, v[r]);
-  }
-  for (; x < width; x++) {
-    for (int r = 0; r < valid; r++) rows[r][x] = in[x][r];
   }
 }
 
@@ -119,17 +155,12 @@ static SK_TARGET void SK_FN(sk_scatter)(float *const *rows, int valid, int width
     o++;                                                      \
   }
 
-/// box1DFloat for two bands: `in0` → `out0` and `in1` → `out1`, every output.
-static SK_TARGET void SK_FN(sk_hbox)(
-  const SK_V *in0, const SK_V *in1, SK_V *out0, SK_V *out1, int n, int window) {
-#define SK_EMIT_ALL()                 \
-  do {                                \
-    out0[o] = sum0 / (float)size;     \
-    out1[o] = sum1 / (float)size;     \
-  } while (0)
-  SK_HBOX_PHASES(SK_EMIT_ALL)
-#undef SK_EMIT_ALL
-}
+#if SK_LANES >= 8
+/// `sum / window` as `sk_reciprocal` explains, or divided when `zh` is 0.
+#define SK_BY_WINDOW(sum) (zh != 0 ? __builtin_elementwise_fma(sum, (SK_V)zh, sum * zl) : sum / (float)window)
+#else
+#define SK_BY_WINDOW(sum) (sum / (float)window)
+#endif
 
 /// The same running sums, divided only at the listed outputs: `out[j]` is output
 /// `columns[j]` (ascending, distinct).
@@ -169,6 +200,38 @@ static SK_TARGET void SK_FN(sk_divide)(float *restrict out, const float *restric
   for (int x = 0; x < n; x++) out[x] = sum[x] / size;
 }
 
+#if SK_LANES >= 8
+typedef int SK_CAT(sk_vi_, SK_SUFFIX) __attribute__((ext_vector_type(SK_LANES)));
+
+/// How many float32 `a` in [1, 2) give `fma(a, zh, a · zl) != a / window`.
+static SK_TARGET long SK_FN(sk_reciprocal_mismatches)(float window, float zh, float zl) {
+  typedef SK_CAT(sk_vi_, SK_SUFFIX) SK_I;
+  SK_I bits;
+  for (int k = 0; k < SK_LANES; k++) bits[k] = 0x3f800000 + k;
+  SK_I mismatches = 0;
+  for (int m = 0; m < (1 << 23); m += SK_LANES) {
+    SK_V a;
+    __builtin_memcpy(&a, &bits, sizeof a);
+    mismatches -= (SK_I)(a / window != __builtin_elementwise_fma(a, (SK_V)zh, a * zl));
+    bits += SK_LANES;
+  }
+  long total = 0;
+  for (int k = 0; k < SK_LANES; k++) total += mismatches[k];
+  return total;
+}
+
+/// `sk_divide` by a whole window through its reciprocal pair (`sk_reciprocal`).
+static SK_TARGET void SK_FN(sk_divide_by_window)(
+  float *restrict out, const float *restrict sum, float zh, float zl, int n) {
+  int x = 0;
+  for (; x + SK_LANES <= n; x += SK_LANES) {
+    const SK_V v = SK_FN(sk_load)(sum + x);
+    SK_FN(sk_store)(out + x, __builtin_elementwise_fma(v, (SK_V)zh, v * zl));
+  }
+  for (; x < n; x++) out[x] = __builtin_fmaf(sum[x], zh, sum[x] * zl);
+}
+#endif
+
 /// box1DFloat down every column of `rows` rows of `cols` floats, in place; the ring
 /// keeps the last `window` input rows for the running sums to subtract.
 static SK_TARGET void SK_FN(sk_vbox_inplace)(
@@ -197,27 +260,196 @@ static SK_TARGET void SK_FN(sk_vbox_inplace)(
   }
 }
 
+/// box1DFloat along the rows, in place, for two vectors' lanes of rows (`rows`, of which
+/// the first `valid` are written back; the others may repeat the last): columns are
+/// gathered a block at a time into circular buffers (`buffer0`, `buffer1`, `ring` vectors
+/// each: a power of two, at least window + SK_BLOCK), and every block of outputs is
+/// scattered back over columns already read. The four phases of SK_HBOX_PHASES, dividing
+/// by the whole window in the middle one through its reciprocal pair where there is one.
+static SK_TARGET void SK_FN(sk_hbox_rows)(
+  float *const *rows, int valid, int n, int window, float zh, float zl, SK_V *buffer0, SK_V *buffer1, int ring) {
+  (void)zh, (void)zl;
+  float *const *rows1 = rows + SK_LANES;
+  const int valid0 = valid < SK_LANES ? valid : SK_LANES, valid1 = valid - valid0, mask = ring - 1;
+  const int half = (window + 2) / 2;
+  SK_V out0[SK_BLOCK], out1[SK_BLOCK];
+  SK_V sum0 = 0, sum1 = 0;
+  int size = 0, right = 0, left = 0, o = 0, filled = 0;
+#define SK_NEED()                                                                    \
+  while (filled <= right) {                                                          \
+    if (filled + SK_BLOCK <= n) {                                                    \
+      SK_FN(sk_gather_block)((const float *const *)rows, filled, buffer0 + (filled & mask));  \
+      SK_FN(sk_gather_block)((const float *const *)rows1, filled, buffer1 + (filled & mask)); \
+      filled += SK_BLOCK;                                                            \
+    } else {                                                                         \
+      SK_V v0, v1;                                                                   \
+      for (int r = 0; r < SK_LANES; r++) {                                           \
+        v0[r] = rows[r][filled];                                                     \
+        v1[r] = rows1[r][filled];                                                    \
+      }                                                                              \
+      buffer0[filled & mask] = v0;                                                   \
+      buffer1[filled & mask] = v1;                                                   \
+      filled++;                                                                      \
+    }                                                                                \
+  }
+#define SK_PUT(v0, v1)                                                               \
+  do {                                                                               \
+    out0[o % SK_BLOCK] = (v0);                                                       \
+    out1[o % SK_BLOCK] = (v1);                                                       \
+    o++;                                                                             \
+    if (o % SK_BLOCK == 0) {                                                         \
+      SK_FN(sk_scatter_block)(rows, valid0, o - SK_BLOCK, out0);                     \
+      if (valid1 > 0) SK_FN(sk_scatter_block)(rows1, valid1, o - SK_BLOCK, out1);    \
+    }                                                                                \
+  } while (0)
+  for (int i = 0; i < half - 1; i++) {
+    SK_NEED();
+    sum0 = sum0 + buffer0[right & mask];
+    sum1 = sum1 + buffer1[right & mask];
+    right++;
+    size++;
+  }
+  for (int i = 0; i < window - half + 1; i++) {
+    SK_NEED();
+    sum0 = sum0 + buffer0[right & mask];
+    sum1 = sum1 + buffer1[right & mask];
+    right++;
+    size++;
+    SK_PUT(sum0 / (float)size, sum1 / (float)size);
+  }
+  for (int i = 0; i < n - window; i++) {
+    SK_NEED();
+    sum0 = sum0 + buffer0[right & mask];
+    sum1 = sum1 + buffer1[right & mask];
+    sum0 = sum0 - buffer0[left & mask];
+    sum1 = sum1 - buffer1[left & mask];
+    right++;
+    left++;
+    SK_PUT(SK_BY_WINDOW(sum0), SK_BY_WINDOW(sum1));
+  }
+  for (int i = 0; i < half - 1; i++) {
+    sum0 = sum0 - buffer0[left & mask];
+    sum1 = sum1 - buffer1[left & mask];
+    left++;
+    size--;
+    SK_PUT(sum0 / (float)size, sum1 / (float)size);
+  }
+#undef SK_NEED
+#undef SK_PUT
+  // The last outputs short of a block.
+  for (int x = o - o % SK_BLOCK; x < n; x++) {
+    for (int r = 0; r < valid0; r++) rows[r][x] = out0[x % SK_BLOCK][r];
+    for (int r = 0; r < valid1; r++) rows1[r][x] = out1[x % SK_BLOCK][r];
+  }
+}
+
+/// The first vertical pass for the 2 × SK_LANES output rows from `e`, all of the middle
+/// phase (each adds a row and subtracts one, and divides by the whole window), a chunk of
+/// SK_LANES columns at a time with the sums held in a register down the chunk, each chunk
+/// transposed into `gathered` for the second horizontal pass: the same float32 operations
+/// as the row-by-row path, without writing the rows out and reading them back.
+static SK_TARGET void SK_FN(sk_vbox_band)(sieve_pdq_stream *s, int e) {
+  const int width = s->width, window = s->window_v, half = (window + 2) / 2;
+  const float zh = s->reciprocal_v[0], zl = s->reciprocal_v[1];
+  (void)zl;
+  SK_V *gathered = (SK_V *)s->gathered;
+  const float *add[2 * SK_LANES], *sub[2 * SK_LANES];
+  for (int r = 0; r < 2 * SK_LANES; r++) {
+    add[r] = sk_ring_row(s, e + r + half - 1);
+    sub[r] = sk_ring_row(s, e + r - (window - half + 1));
+  }
+  // Four chunks side by side first: four independent chains of dependent adds.
+  SK_V tiles[4][2 * SK_LANES];
+  const float *tiles_rows[4][2 * SK_LANES];
+  for (int k = 0; k < 4; k++) {
+    for (int r = 0; r < 2 * SK_LANES; r++) tiles_rows[k][r] = (const float *)&tiles[k][r];
+  }
+  int x = 0;
+  for (; x + 4 * SK_LANES <= width; x += 4 * SK_LANES) {
+    SK_V sum[4];
+    for (int k = 0; k < 4; k++) sum[k] = SK_FN(sk_load)(s->sum + x + k * SK_LANES);
+    for (int r = 0; r < 2 * SK_LANES; r++) {
+      for (int k = 0; k < 4; k++) sum[k] = sum[k] + SK_FN(sk_load)(add[r] + x + k * SK_LANES);
+      for (int k = 0; k < 4; k++) sum[k] = sum[k] - SK_FN(sk_load)(sub[r] + x + k * SK_LANES);
+      for (int k = 0; k < 4; k++) tiles[k][r] = SK_BY_WINDOW(sum[k]);
+    }
+    for (int k = 0; k < 4; k++) {
+      SK_FN(sk_store)(s->sum + x + k * SK_LANES, sum[k]);
+      SK_FN(sk_gather)(tiles_rows[k], SK_LANES, gathered + x + k * SK_LANES);
+      SK_FN(sk_gather)(tiles_rows[k] + SK_LANES, SK_LANES, gathered + width + x + k * SK_LANES);
+    }
+  }
+  SK_V *tile = tiles[0];
+  const float *const *tile_rows = tiles_rows[0];
+  for (; x + SK_LANES <= width; x += SK_LANES) {
+    SK_V sum = SK_FN(sk_load)(s->sum + x);
+    for (int r = 0; r < 2 * SK_LANES; r++) {
+      sum = sum + SK_FN(sk_load)(add[r] + x);
+      sum = sum - SK_FN(sk_load)(sub[r] + x);
+      tile[r] = SK_BY_WINDOW(sum);
+    }
+    SK_FN(sk_store)(s->sum + x, sum);
+    SK_FN(sk_gather)(tile_rows, SK_LANES, gathered + x);
+    SK_FN(sk_gather)(tile_rows + SK_LANES, SK_LANES, gathered + width + x);
+  }
+  for (; x < width; x++) {
+    float sum = s->sum[x];
+    for (int r = 0; r < 2 * SK_LANES; r++) {
+      sum = sum + add[r][x];
+      sum = sum - sub[r][x];
+#if SK_LANES >= 8
+      const float value = zh != 0 ? __builtin_fmaf(sum, zh, sum * zl) : sum / (float)window;
+#else
+      const float value = sum / (float)window;
+#endif
+      gathered[x + (r < SK_LANES ? 0 : width)][r % SK_LANES] = value;
+    }
+    s->sum[x] = sum;
+  }
+}
+
+/// The second horizontal pass over `rows` rows in `gathered` (two vectors' lanes, the
+/// rest repeats), divided at the listed columns into `result`.
+static SK_TARGET void SK_FN(sk_finish_band)(sieve_pdq_stream *s, int rows) {
+  const int width = s->width, count = s->column_count, lanes = SK_LANES;
+  SK_V *gathered = (SK_V *)s->gathered, *picked = (SK_V *)s->picked;
+  SK_FN(sk_hbox_at)(gathered, gathered + width, picked, picked + count, width, s->window_h, s->columns, count);
+  for (int r = 0; r < rows; r++) {
+    float *out = s->result + (size_t)(s->done2 + r) * count;
+    const SK_V *from = r < lanes ? picked : picked + count;
+    const int lane = r < lanes ? r : r - lanes;
+    for (int j = 0; j < count; j++) out[j] = from[j][lane];
+  }
+  s->done2 += rows;
+}
+
 /// The first horizontal pass over the rows received since the last band (up to
 /// 2 × SK_LANES, two vectors of rows), in the ring, then every row of the first vertical
 /// pass those rows complete; every 2 × SK_LANES of those (or the last few) go through the
-/// second horizontal pass into `result`.
+/// second horizontal pass into `result`. Bands of the vertical pass's middle phase go
+/// through sk_vbox_band whole; the first and last rows one at a time.
 static SK_TARGET void SK_FN(sk_stream_advance)(sieve_pdq_stream *s) {
   const int lanes = SK_LANES, band = 2 * SK_LANES;
   const int width = s->width, height = s->height, wv = s->window_v, half = (wv + 2) / 2;
-  SK_V *gathered = (SK_V *)s->gathered, *filtered = (SK_V *)s->filtered, *picked = (SK_V *)s->picked;
+  SK_V *gathered = (SK_V *)s->gathered, *circular = (SK_V *)s->circular;
   const int n = s->received - s->filtered1;
   if (n > 0) {
     float *rows[2 * SK_LANES];
     for (int r = 0; r < band; r++) rows[r] = sk_ring_row(s, s->filtered1 + (r < n ? r : n - 1));
-    SK_FN(sk_gather)((const float *const *)rows, width, gathered);
-    SK_FN(sk_gather)((const float *const *)rows + lanes, width, gathered + width);
-    SK_FN(sk_hbox)(gathered, gathered + width, filtered, filtered + width, width, s->window_h);
-    SK_FN(sk_scatter)(rows, n < lanes ? n : lanes, width, filtered);
-    if (n > lanes) SK_FN(sk_scatter)(rows + lanes, n - lanes, width, filtered + width);
+    const int ring = sk_circular_count(s->window_h);
+    SK_FN(sk_hbox_rows)(rows, n, width, s->window_h, s->reciprocal_h[0], s->reciprocal_h[1], circular,
+                        circular + ring, ring);
     s->filtered1 += n;
   }
   while (s->emitted < height) {
     const int e = s->emitted;
+    if (s->pending == 0 && e > wv - half && e + band - 1 <= height - half) {
+      if (e + band - 1 + half - 1 >= s->filtered1) break;
+      SK_FN(sk_vbox_band)(s, e);
+      s->emitted += band;
+      SK_FN(sk_finish_band)(s, band);
+      continue;
+    }
     const int needed = e + half - 1 < height - 1 ? e + half - 1 : height - 1;
     if (needed >= s->filtered1) break;
     if (e == 0) {
@@ -235,7 +467,12 @@ static SK_TARGET void SK_FN(sk_stream_advance)(sieve_pdq_stream *s) {
       SK_FN(sk_sub)(s->sum, sk_ring_row(s, e - (wv - half + 1)), width);
       s->size -= 1;
     }
-    SK_FN(sk_divide)(s->band + (size_t)s->pending * width, s->sum, s->size, width);
+#if SK_LANES >= 8
+    if (s->reciprocal_v[0] != 0 && s->size == (float)wv) {
+      SK_FN(sk_divide_by_window)(s->band + (size_t)s->pending * width, s->sum, s->reciprocal_v[0], s->reciprocal_v[1], width);
+    } else
+#endif
+      SK_FN(sk_divide)(s->band + (size_t)s->pending * width, s->sum, s->size, width);
     s->pending++;
     s->emitted++;
     if (s->pending == band || s->emitted == height) {
@@ -243,15 +480,7 @@ static SK_TARGET void SK_FN(sk_stream_advance)(sieve_pdq_stream *s) {
       for (int r = 0; r < band; r++) rows[r] = s->band + (size_t)(r < s->pending ? r : s->pending - 1) * width;
       SK_FN(sk_gather)(rows, width, gathered);
       SK_FN(sk_gather)(rows + lanes, width, gathered + width);
-      const int count = s->column_count;
-      SK_FN(sk_hbox_at)(gathered, gathered + width, picked, picked + count, width, s->window_h, s->columns, count);
-      for (int r = 0; r < s->pending; r++) {
-        float *out = s->result + (size_t)(s->done2 + r) * count;
-        const SK_V *from = r < lanes ? picked : picked + count;
-        const int lane = r < lanes ? r : r - lanes;
-        for (int j = 0; j < count; j++) out[j] = from[j][lane];
-      }
-      s->done2 += s->pending;
+      SK_FN(sk_finish_band)(s, s->pending);
       s->pending = 0;
     }
   }
@@ -296,6 +525,73 @@ static SK_TARGET uint8_t SK_FN(sk_luma_from_rgb)(
     }
   }
   difference = _mm512_reduce_or_epi32(differs) != 0 ? 1 : 0;
+#elif SK_LANES == 8
+  // 8 pixels a vector: bytes 0…15 and 12…27 loaded into the two 128-bit halves, so that
+  // each half holds four whole pixels at its start, and in-lane byte shuffles pick the
+  // channels out. Pillow's gray comes from 16-bit pairs (R, G) and (B, G) in each 32-bit
+  // lane, multiplied and summed by vpmaddwd with (19595, 22086) and (7471, 16384): the same
+  // integer as R·19595 + G·38470 + B·7471. Gray checks XOR each byte with the next channel
+  // of its pixel (R with G, G with B, B with R).
+#define SK_LANE_MASK(...) _mm256_broadcastsi128_si256(_mm_setr_epi8(__VA_ARGS__))
+  const __m256i pick_r = SK_LANE_MASK(0, -1, -1, -1, 3, -1, -1, -1, 6, -1, -1, -1, 9, -1, -1, -1);
+  const __m256i pick_g = SK_LANE_MASK(1, -1, -1, -1, 4, -1, -1, -1, 7, -1, -1, -1, 10, -1, -1, -1);
+  const __m256i pick_b = SK_LANE_MASK(2, -1, -1, -1, 5, -1, -1, -1, 8, -1, -1, -1, 11, -1, -1, -1);
+  const __m256i pick_rg = SK_LANE_MASK(0, -1, 1, -1, 3, -1, 4, -1, 6, -1, 7, -1, 9, -1, 10, -1);
+  const __m256i pick_bg = SK_LANE_MASK(2, -1, 1, -1, 5, -1, 4, -1, 8, -1, 7, -1, 11, -1, 10, -1);
+  const __m256i next_channel = SK_LANE_MASK(1, 2, 0, 4, 5, 3, 7, 8, 6, 10, 11, 9, 12, 13, 14, 15);
+#undef SK_LANE_MASK
+  const __m256i weights_rg = _mm256_set1_epi32(19595 | (22086 << 16));
+  const __m256i weights_bg = _mm256_set1_epi32(7471 | (16384 << 16));
+  const __m256i rounding = _mm256_set1_epi32(0x8000);
+  const __m256i gray_order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+  const __m256 cr = _mm256_set1_ps(0.299f), cg = _mm256_set1_ps(0.587f), cb = _mm256_set1_ps(0.114f);
+  __m256i differs = _mm256_setzero_si256();
+#define SK_LOAD8(p)                                                                                                     \
+  _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)(p))),                             \
+                          _mm_loadu_si128((const __m128i *)((p) + 12)), 1)
+#define SK_LUMA8(bytes, out)                                                                                            \
+  do {                                                                                                                  \
+    differs = _mm256_or_si256(differs, _mm256_xor_si256(bytes, _mm256_shuffle_epi8(bytes, next_channel)));              \
+    const __m256 r = _mm256_cvtepi32_ps(_mm256_shuffle_epi8(bytes, pick_r));                                           \
+    const __m256 g = _mm256_cvtepi32_ps(_mm256_shuffle_epi8(bytes, pick_g));                                           \
+    const __m256 b = _mm256_cvtepi32_ps(_mm256_shuffle_epi8(bytes, pick_b));                                           \
+    _mm256_storeu_ps(out, _mm256_add_ps(_mm256_add_ps(_mm256_mul_ps(r, cr), _mm256_mul_ps(g, cg)), _mm256_mul_ps(b, cb))); \
+  } while (0)
+#define SK_GRAY8(bytes)                                                                                                 \
+  _mm256_srli_epi32(                                                                                                    \
+    _mm256_add_epi32(_mm256_add_epi32(_mm256_madd_epi16(_mm256_shuffle_epi8(bytes, pick_rg), weights_rg),              \
+                                      _mm256_madd_epi16(_mm256_shuffle_epi8(bytes, pick_bg), weights_bg)),             \
+                     rounding),                                                                                         \
+    16)
+  // 16 pixels a step; the last vector's second half reads 52 bytes from the start: 18
+  // pixels must remain.
+  for (; i + 18 <= count; i += 16) {
+    const uint8_t *p = rgb + 3 * i;
+    const __m256i first = SK_LOAD8(p), second = SK_LOAD8(p + 24);
+    SK_LUMA8(first, luma + i);
+    SK_LUMA8(second, luma + i + 8);
+    if (gray) {
+      // Pixels 0…3 | 4…7 and 8…11 | 12…15 packed to bytes 0…3, 8…11 | 4…7, 12…15, then
+      // their 32-bit groups put in order.
+      const __m256i words = _mm256_packus_epi32(SK_GRAY8(first), SK_GRAY8(second));
+      const __m256i bytes = _mm256_permutevar8x32_epi32(_mm256_packus_epi16(words, words), gray_order);
+      _mm_storeu_si128((__m128i *)(gray + i), _mm256_castsi256_si128(bytes));
+    }
+  }
+  // 8 pixels: reads 28 bytes, so 10 pixels must remain.
+  for (; i + 10 <= count; i += 8) {
+    const __m256i bytes = SK_LOAD8(rgb + 3 * i);
+    SK_LUMA8(bytes, luma + i);
+    if (gray) {
+      const __m256i words = _mm256_packus_epi32(SK_GRAY8(bytes), _mm256_setzero_si256());
+      const __m256i packed = _mm256_permutevar8x32_epi32(_mm256_packus_epi16(words, words), gray_order);
+      _mm_storel_epi64((__m128i *)(gray + i), _mm256_castsi256_si128(packed));
+    }
+  }
+#undef SK_LOAD8
+#undef SK_LUMA8
+#undef SK_GRAY8
+  difference = _mm256_testz_si256(differs, differs) ? 0 : 1;
 #endif
   if (gray) {
     for (; i < count; i++) {
@@ -367,7 +663,60 @@ static SK_TARGET void SK_FN(sk_resample_row)(
   }
 }
 
+/// sk_resample_row with the weights as `w − offset` in 16 bits: Σ v·(w − offset) plus
+/// offset · Σ v, the same integer modulo 2^32 as Σ v·w (and the true sum lies within
+/// ±2^31), with one 16-bit multiply-add per two pixels instead of two.
+static SK_TARGET void SK_FN(sk_resample_row_offset)(
+  const uint8_t *restrict input, uint8_t *restrict output, size_t output_count,
+  const int32_t *first, const int32_t *count, const int16_t *shifted, int32_t offset, size_t kernel_size) {
+  for (size_t i = 0; i < output_count; i++) {
+    const uint8_t *in = input + first[i];
+    const int16_t *k = shifted + i * kernel_size;
+    const int32_t n = count[i];
+    uint32_t products = 0, pixels = 0;
+    int32_t x = 0;
+#if SK_LANES >= 8
+    // 32 pixels a step in two chains. The pixel sums stay in 16-bit lanes for at most
+    // 2,048 pixels (64 steps of at most 255 in each of two lanes: under 2^16), then are
+    // widened into 32-bit lanes.
+    __m256i products256 = _mm256_setzero_si256(), pixels256 = _mm256_setzero_si256();
+    while (x + 32 <= n) {
+      const int32_t end = x + 2048 < n ? x + 2048 : n;
+      __m256i p0 = _mm256_setzero_si256(), p1 = p0, s0 = p0, s1 = p0;
+      for (; x + 32 <= end; x += 32) {
+        const __m256i v0 = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(in + x)));
+        const __m256i v1 = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(in + x + 16)));
+        p0 = _mm256_add_epi32(p0, _mm256_madd_epi16(v0, _mm256_loadu_si256((const __m256i *)(k + x))));
+        p1 = _mm256_add_epi32(p1, _mm256_madd_epi16(v1, _mm256_loadu_si256((const __m256i *)(k + x + 16))));
+        s0 = _mm256_add_epi16(s0, v0);
+        s1 = _mm256_add_epi16(s1, v1);
+      }
+      const __m256i s = _mm256_add_epi16(s0, s1);  // unsigned 16-bit lanes
+      const __m256i low16 = _mm256_set1_epi32(0xffff);
+      pixels256 = _mm256_add_epi32(pixels256, _mm256_add_epi32(_mm256_and_si256(s, low16), _mm256_srli_epi32(s, 16)));
+      products256 = _mm256_add_epi32(products256, _mm256_add_epi32(p0, p1));
+    }
+    int32_t lanes_products[8], lanes_pixels[8];
+    _mm256_storeu_si256((__m256i *)lanes_products, products256);
+    _mm256_storeu_si256((__m256i *)lanes_pixels, pixels256);
+    for (int lane = 0; lane < 8; lane++) {
+      products += (uint32_t)lanes_products[lane];
+      pixels += (uint32_t)lanes_pixels[lane];
+    }
+#endif
+    for (; x < n; x++) {
+      products += (uint32_t)in[x] * (uint32_t)(int32_t)k[x];
+      pixels += in[x];
+    }
+    const uint32_t sum = products + pixels * (uint32_t)offset;
+    const int32_t value = (int32_t)(sum + (1u << 21)) >> 22;
+    output[i] = (uint8_t)(value < 0 ? 0 : value > 255 ? 255 : value);
+  }
+}
+
 #undef SK_HBOX_PHASES
+#undef SK_BLOCK
+#undef SK_BY_WINDOW
 #undef SK_V
 #undef SK_EVENS
 #undef SK_ODDS

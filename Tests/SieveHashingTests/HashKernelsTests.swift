@@ -73,7 +73,23 @@ import Testing
           }
         }
         #expect(output == expected, "\(inputSize) → 32, level \(level)")
+        // Both kernels, whichever resampleRow picks: 16-bit halves, and offset weights.
+        var halves = [UInt8](repeating: 0, count: 32), offset = [UInt8](repeating: 0, count: 32)
+        Self.atLevel(level) {
+          sieve_resample_row(
+            row, &halves, 32, resampler.firsts, resampler.counts, resampler.weightsHigh, resampler.weightsLow,
+            resampler.kernelSize)
+          if !resampler.weightsShifted.isEmpty {
+            sieve_resample_row_offset(
+              row, &offset, 32, resampler.firsts, resampler.counts, resampler.weightsShifted, resampler.weightsOffset,
+              resampler.kernelSize)
+            #expect(offset == expected, "offset weights, \(inputSize) → 32, level \(level)")
+          }
+        }
+        #expect(halves == expected, "16-bit halves, \(inputSize) → 32, level \(level)")
       }
+      // The offset kernel serves the big reductions (a photo's rows), not the small ones.
+      #expect(resampler.weightsShifted.isEmpty == (inputSize < 4000), "\(inputSize) → 32")
     }
   }
 

@@ -6,16 +6,22 @@
 
 /// The pixel loops of PDQ and pHash, written once and compiled for several vector widths:
 /// a portable build (128-bit vectors, or plain C where the compiler has no vectors) and,
-/// on x86-64, AVX2 (256-bit) and AVX-512 (512-bit) builds chosen at run time by what the
+/// on x86-64, AVX2 with FMA (256-bit) and AVX-512 (512-bit) builds chosen at run time by what the
 /// CPU has. Every build performs the same float32 operations in the same order, with no
 /// fused multiply-add and no reassociation, so all give bit-identical results.
 
-/// The vector width in use: 1 portable, 2 AVX2, 3 AVX-512.
+/// The vector width in use: 1 portable, 2 AVX2 (with FMA), 3 AVX-512.
 int sieve_kernels_level(void);
 
 /// Limits the vector width to `level` (1…3; higher than the CPU has is lowered); 0 restores
 /// the CPU's best. For tests that compare the builds.
 void sieve_kernels_set_level(int level);
+
+/// The blur divides a running sum by its full window through a reciprocal pair where the
+/// CPU has FMA (AVX2 and AVX-512 builds), for windows 1…2048. Returns how many float32
+/// values in [1, 2) that would round differently from true division by `window` (0 for
+/// every window it is used for: the tests run this), or -1 for a window always divided.
+long sieve_reciprocal_mismatches(int window);
 
 /// One row of interleaved RGB (3 bytes a pixel) to PDQ's float32 luma
 /// `((R·0.299f + G·0.587f) + B·0.114f)` and, when `gray` is not NULL, Pillow's
@@ -34,16 +40,25 @@ void sieve_resample_row(
   const uint8_t *input, uint8_t *output, size_t output_count,
   const int32_t *first, const int32_t *count, const int16_t *high, const int16_t *low, size_t kernel_size);
 
+/// `sieve_resample_row` for weights that all lie within 65,536 of each other (the large
+/// reductions, where this pass costs most), given as `w − offset` in 16 bits: the same
+/// outputs, with half the multiplies.
+void sieve_resample_row_offset(
+  const uint8_t *input, uint8_t *output, size_t output_count,
+  const int32_t *first, const int32_t *count, const int16_t *shifted, int32_t offset, size_t kernel_size);
+
 /// PDQ's Jarosz filter fed row by row: two rounds of a horizontal box filter with window
 /// `ceil(width / 128)` then a vertical one with window `ceil(height / 128)`, in the
 /// reference's `box1DFloat` order of float32 operations, computed only where it is read:
 /// every row of the `column_count` columns listed in `columns` (ascending, distinct).
 ///
 /// The first round runs over every pixel, as rows arrive, in a ring of rows (about
-/// `height / 128 + 32` of them), so no whole plane is needed. The second round's
-/// horizontal pass runs its sums along every row but divides only at the listed columns,
-/// and its vertical pass runs down those columns alone. Each value is bit-identical to
-/// the reference's at that place.
+/// `height / 128 + 32` of them), so no whole plane is needed: its horizontal pass streams
+/// each band of rows through small circular buffers of columns, and its vertical pass,
+/// a band of output rows at a time, hands them transposed to the second round without
+/// writing them out. The second round's horizontal pass runs its sums along every row but
+/// divides only at the listed columns, and its vertical pass runs down those columns
+/// alone. Each value is bit-identical to the reference's at that place.
 ///
 /// Use: `sieve_pdq_stream_begin`, then for each of the `height` rows in order, write
 /// `width` luma values to `sieve_pdq_stream_row` and call `sieve_pdq_stream_push`. After
@@ -58,9 +73,10 @@ typedef struct sieve_pdq_stream {
   float *sum, size;     // the first vertical pass
   float *band;          // its output rows awaiting the second horizontal pass
   int pending, done2;
-  void *gathered, *filtered, *picked;
+  void *gathered, *circular, *picked;
   float *ring2, *sum2;  // the second vertical pass
   int received, filtered1, emitted, finished;
+  float reciprocal_h[2], reciprocal_v[2];  // (0, 0): divide
 } sieve_pdq_stream;
 
 /// Floats of scratch memory a stream needs for a plane of this size whose blurred values
