@@ -184,8 +184,11 @@ void sieve_resample_row_offset(
 /// Rows a band holds: two vectors' lanes.
 #define SK_MAX_BAND (2 * SK_MAX_LANES)
 
-/// Ring rows: the first vertical pass reads back `window_v` rows and the first horizontal
-/// pass fills up to a band ahead.
+/// Ring rows. The first vertical pass subtracts the row `window_v` rows back; a band of
+/// it (sk_vbox_band) waits until its last row's inputs are in, so it lags the first
+/// horizontal pass by up to band + half − 2 rows; and the caller writes up to a band of
+/// rows ahead between passes: wv + 2 · band − 1 rows in all (wv + 63 at 16 lanes), two
+/// to spare here.
 static int sk_ring_rows(int height) {
   const int wv = (height + 127) / 128;
   const int rows = wv + 2 * SK_MAX_BAND + 1;
@@ -216,12 +219,7 @@ void sieve_pdq_stream_begin(
   s->window_v = (height + 127) / 128;
   s->column_count = column_count;
   s->level = sieve_kernels_level();
-  if (s->level >= 2) {
-    sk_reciprocal(s->window_h, s->reciprocal_h);
-    sk_reciprocal(s->window_v, s->reciprocal_v);
-  } else {
-    s->reciprocal_h[0] = s->reciprocal_h[1] = s->reciprocal_v[0] = s->reciprocal_v[1] = 0;
-  }
+  s->reciprocal_h[0] = s->reciprocal_h[1] = s->reciprocal_v[0] = s->reciprocal_v[1] = 0;
   s->columns = columns;
   s->result = result;
   s->gathered = p; p += 2 * w * SK_MAX_LANES;
@@ -237,6 +235,22 @@ void sieve_pdq_stream_begin(
   s->size = 0;
   s->pending = s->done2 = 0;
   s->received = s->filtered1 = s->emitted = s->finished = 0;
+}
+
+void sieve_pdq_stream_assume_8bit_luma(sieve_pdq_stream *s) {
+  if (s->level < 2 || s->received > 0) return;
+  sk_reciprocal(s->window_h, s->reciprocal_h);
+  sk_reciprocal(s->window_v, s->reciprocal_v);
+}
+
+int sieve_floats_are_luma_like(const float *values, size_t count) {
+  int outside = 0;
+  for (size_t i = 0; i < count; i++) {
+    const float m = __builtin_fabsf(values[i]);
+    // NaN fails both comparisons, so counts as outside.
+    outside |= m != 0 && !(m >= 0x1p-20f && m <= 0x1p40f);
+  }
+  return !outside;
 }
 
 float *sieve_pdq_stream_row(sieve_pdq_stream *s) { return sk_ring_row(s, s->received); }

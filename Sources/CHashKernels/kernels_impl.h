@@ -351,7 +351,7 @@ static SK_TARGET void SK_FN(sk_hbox_rows)(
 static SK_TARGET void SK_FN(sk_vbox_band)(sieve_pdq_stream *s, int e) {
   const int width = s->width, window = s->window_v, half = (window + 2) / 2;
   const float zh = s->reciprocal_v[0], zl = s->reciprocal_v[1];
-  (void)zl;
+  (void)zh, (void)zl;
   SK_V *gathered = (SK_V *)s->gathered;
   const float *add[2 * SK_LANES], *sub[2 * SK_LANES];
   for (int r = 0; r < 2 * SK_LANES; r++) {

@@ -136,11 +136,12 @@ public struct HashingSink: PixelRowSink {
         width: width, height: height, turned: turnsFromBlur,
         extendedMargins: options.extensions ? PDQVariant.extensions.map(\.margins) : [])
       let main = makeStream()
-      main.begin(width: width, height: height, columns: columns)
+      // Rows come from sieve_luma_from_rgb / _from_gray on 8-bit pixels.
+      main.begin(width: width, height: height, columns: columns, lumaOf8BitSamples: true)
       stream = main
       if layout == .rgb && !options.grayFromRGB {
         let gray = makeStream()
-        gray.begin(width: width, height: height, columns: columns)
+        gray.begin(width: width, height: height, columns: columns, lumaOf8BitSamples: true)
         grayStream = gray
       }
     } else if options.pdq {

@@ -129,6 +129,37 @@ import Testing
     for window in [24, 1021] { #expect(sieve_reciprocal_mismatches(Int32(window)) == 0, "window \(window), scalar") }
   }
 
+  /// The reciprocal pairs are exact for sums of luma-like values, not for any float: a
+  /// sum near 2^-122 loses bits in `a · zl`. Such planes are divided (the review's
+  /// example: one pixel of 0x1.000002p-122 in a 600 × 3 plane changed 299 of 1,800 values).
+  @Test("planes of other floats (tiny, huge) are divided: still the reference's values at every width")
+  func floatsFarFromLuma() {
+    var rng = SplitMix64(seed: 11)
+    var blurred = BlurredColumns()
+    for (width, height) in [(600, 3), (300, 200)] {
+      // Zeros around the tiny values, so that the sums they make stay tiny; luma elsewhere.
+      var plane = Self.randomPlane(width: width, height: height, rng: &rng)
+      for x in 0..<width * 2 { plane[x] = 0 }
+      plane[7] = Float(bitPattern: 0x0280_0001)  // 0x1.000002p-122
+      plane[width + 11] = -Float(bitPattern: 0x0280_0001)
+      plane[plane.count - 5] = 1e20
+      #expect(sieve_floats_are_luma_like(plane, plane.count) == 0)
+      for level in Int32(1)...3 {
+        let result = Self.compare(plane, width: width, height: height, columns: Array(0..<width), level: level, blurred: &blurred)
+        #expect(result.differing == 0, "\(width)×\(height), level \(level): \(result.differing) values differ")
+      }
+    }
+  }
+
+  @Test("what counts as luma-like: 0, or 2^-20 ... 2^40 in magnitude, finite")
+  func lumaLikeRange() {
+    let inside: [Float] = [0, -0.0, 0x1p-20, -0x1p-20, 0.114, 255, 0x1p40, -0x1p40]
+    let outside: [Float] = [0x1p-21, 0x1.fffffep-21, 0x1.000002p40, .infinity, -.infinity, .nan, .leastNonzeroMagnitude]
+    for value in inside { #expect(sieve_floats_are_luma_like([value, 1], 2) == 1, "\(value)") }
+    for value in outside { #expect(sieve_floats_are_luma_like([1, value], 2) == 0, "\(value)") }
+    #expect(sieve_floats_are_luma_like([], 0) == 1)
+  }
+
   @Test func everyLevelIsReportedAndRestored() {
     let best = sieve_kernels_level()
     #expect((1...3).contains(best))

@@ -8,7 +8,8 @@
 /// a portable build (128-bit vectors, or plain C where the compiler has no vectors) and,
 /// on x86-64, AVX2 with FMA (256-bit) and AVX-512 (512-bit) builds chosen at run time by what the
 /// CPU has. Every build performs the same float32 operations in the same order, with no
-/// fused multiply-add and no reassociation, so all give bit-identical results.
+/// reassociation and no fused multiply-add but one, chosen (the blur's division by a window
+/// through a reciprocal pair, exact where it is used), so all give bit-identical results.
 
 /// The vector width in use: 1 portable, 2 AVX2 (with FMA), 3 AVX-512.
 int sieve_kernels_level(void);
@@ -18,7 +19,8 @@ int sieve_kernels_level(void);
 void sieve_kernels_set_level(int level);
 
 /// The blur divides a running sum by its full window through a reciprocal pair where the
-/// CPU has FMA (AVX2 and AVX-512 builds), for windows 1…2048. Returns how many float32
+/// CPU has FMA (AVX2 and AVX-512 builds), for windows 1…2048, when its values are luma
+/// (`sieve_pdq_stream_assume_8bit_luma`). Returns how many float32
 /// values in [1, 2) that would round differently from true division by `window` (0 for
 /// every window it is used for: the tests run this), or -1 for a window always divided.
 long sieve_reciprocal_mismatches(int window);
@@ -88,6 +90,17 @@ size_t sieve_pdq_stream_scratch_count(int width, int height, int column_count);
 void sieve_pdq_stream_begin(
   sieve_pdq_stream *stream, int width, int height, const int32_t *columns, int column_count,
   float *result, float *scratch);
+
+/// Declares that every value the stream will be given is 0 or between 2^-20 and 2^40 in
+/// magnitude, as luma and gray of 8-bit samples are (`sieve_floats_are_luma_like`). Only
+/// then does the blur divide by its full windows through reciprocal pairs (where the CPU
+/// has FMA): exact for such values, since every running sum they make stays far above the
+/// magnitudes (about 2^-100) where `a · zl` loses bits; not for arbitrary floats, which
+/// are divided. Call after `sieve_pdq_stream_begin`, before the first push.
+void sieve_pdq_stream_assume_8bit_luma(sieve_pdq_stream *stream);
+
+/// Whether every one of `count` values is 0 or between 2^-20 and 2^40 in magnitude.
+int sieve_floats_are_luma_like(const float *values, size_t count);
 
 /// Where the next row's `width` luma values go.
 float *sieve_pdq_stream_row(sieve_pdq_stream *stream);

@@ -66,8 +66,11 @@ final class BlurredColumns {
   }
 
   /// Starts a plane of `height` rows of `width` floats whose blurred values are kept in the
-  /// `wanted` columns (any order, repeats allowed; each in 0..<width).
-  func begin(width: Int, height: Int, columns wanted: [Int]) {
+  /// `wanted` columns (any order, repeats allowed; each in 0..<width). `lumaOf8BitSamples`:
+  /// every value will be 0 or between 2^-20 and 2^40 in magnitude, as luma and gray of 8-bit
+  /// pixels are, so that the blur may divide through exact reciprocal pairs
+  /// (`sieve_pdq_stream_assume_8bit_luma`); other planes are divided.
+  func begin(width: Int, height: Int, columns wanted: [Int], lumaOf8BitSamples: Bool = false) {
     precondition(width >= 1 && height >= 1, "an empty plane has nothing to blur")
     // The C kernels compute windows as (side + 127) / 128 in int: sides stay 128 under 2^31.
     precondition(width <= Int(Int32.max) - 128 && height <= Int(Int32.max) - 128, "a plane of 2^31 - 128 pixels or more on a side")
@@ -92,6 +95,7 @@ final class BlurredColumns {
     sieve_pdq_stream_begin(
       &stream, Int32(width), Int32(height), columnStorage.baseAddress, Int32(count), values.baseAddress,
       scratch.baseAddress)
+    if lumaOf8BitSamples { sieve_pdq_stream_assume_8bit_luma(&stream) }
   }
 
   /// Where the next row's `width` values go.
@@ -113,7 +117,8 @@ final class BlurredColumns {
   /// Blurs a whole plane (`height` rows of `width` floats, left unchanged) and keeps the
   /// values of the `wanted` columns.
   func blur(_ plane: UnsafePointer<Float>, width: Int, height: Int, columns wanted: [Int]) {
-    begin(width: width, height: height, columns: wanted)
+    let lumaLike = sieve_floats_are_luma_like(plane, width * height) != 0
+    begin(width: width, height: height, columns: wanted, lumaOf8BitSamples: lumaLike)
     for y in 0..<height {
       nextRow().update(from: plane + y * width, count: width)
       push()
