@@ -219,17 +219,6 @@ static SK_TARGET long SK_FN(sk_reciprocal_mismatches)(float window, float zh, fl
   for (int k = 0; k < SK_LANES; k++) total += mismatches[k];
   return total;
 }
-
-/// `sk_divide` by a whole window through its reciprocal pair (`sk_reciprocal`).
-static SK_TARGET void SK_FN(sk_divide_by_window)(
-  float *restrict out, const float *restrict sum, float zh, float zl, int n) {
-  int x = 0;
-  for (; x + SK_LANES <= n; x += SK_LANES) {
-    const SK_V v = SK_FN(sk_load)(sum + x);
-    SK_FN(sk_store)(out + x, __builtin_elementwise_fma(v, (SK_V)zh, v * zl));
-  }
-  for (; x < n; x++) out[x] = __builtin_fmaf(sum[x], zh, sum[x] * zl);
-}
 #endif
 
 /// box1DFloat down every column of `rows` rows of `cols` floats, in place; the ring
@@ -467,12 +456,8 @@ static SK_TARGET void SK_FN(sk_stream_advance)(sieve_pdq_stream *s) {
       SK_FN(sk_sub)(s->sum, sk_ring_row(s, e - (wv - half + 1)), width);
       s->size -= 1;
     }
-#if SK_LANES >= 8
-    if (s->reciprocal_v[0] != 0 && s->size == (float)wv) {
-      SK_FN(sk_divide_by_window)(s->band + (size_t)s->pending * width, s->sum, s->reciprocal_v[0], s->reciprocal_v[1], width);
-    } else
-#endif
-      SK_FN(sk_divide)(s->band + (size_t)s->pending * width, s->sum, s->size, width);
+    // The few rows here divide (the bands above take the reciprocal pairs): the same values.
+    SK_FN(sk_divide)(s->band + (size_t)s->pending * width, s->sum, s->size, width);
     s->pending++;
     s->emitted++;
     if (s->pending == band || s->emitted == height) {
@@ -614,6 +599,21 @@ static SK_TARGET void SK_FN(sk_luma_from_gray)(const uint8_t *restrict gray, flo
   for (size_t i = 0; i < count; i++) luma[i] = (float)gray[i];
 }
 
+/// A resampled sum in Pillow's 22-bit fixed point to a byte: round half up, clip.
+static inline SK_TARGET uint8_t SK_FN(sk_pillow_round)(uint32_t sum) {
+  const int32_t value = (int32_t)(sum + (1u << 21)) >> 22;
+  return (uint8_t)(value < 0 ? 0 : value > 255 ? 255 : value);
+}
+
+#if SK_LANES >= 8
+/// The eight 32-bit lanes added, modulo 2^32.
+static inline SK_TARGET uint32_t SK_FN(sk_lane_sum)(__m256i v) {
+  const __m128i four = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+  const __m128i two = _mm_add_epi32(four, _mm_shuffle_epi32(four, 0x4e));
+  return (uint32_t)_mm_cvtsi128_si32(_mm_add_epi32(two, _mm_shuffle_epi32(two, 0xb1)));
+}
+#endif
+
 static SK_TARGET void SK_FN(sk_resample_row)(
   const uint8_t *restrict input, uint8_t *restrict output, size_t output_count,
   const int32_t *first, const int32_t *count, const int16_t *high, const int16_t *low, size_t kernel_size) {
@@ -644,13 +644,8 @@ static SK_TARGET void SK_FN(sk_resample_row)(
       high256 = _mm256_add_epi32(high256, _mm256_madd_epi16(v, _mm256_loadu_si256((const __m256i *)(kh + x))));
       low256 = _mm256_add_epi32(low256, _mm256_madd_epi16(v, _mm256_loadu_si256((const __m256i *)(kl + x))));
     }
-    int32_t lanes_high[8], lanes_low[8];
-    _mm256_storeu_si256((__m256i *)lanes_high, high256);
-    _mm256_storeu_si256((__m256i *)lanes_low, low256);
-    for (int k = 0; k < 8; k++) {
-      sum_high += (uint32_t)lanes_high[k];
-      sum_low += (uint32_t)lanes_low[k];
-    }
+    sum_high += SK_FN(sk_lane_sum)(high256);
+    sum_low += SK_FN(sk_lane_sum)(low256);
 #endif
     for (; x < n; x++) {
       const uint32_t v = in[x];
@@ -658,8 +653,7 @@ static SK_TARGET void SK_FN(sk_resample_row)(
       sum_low += v * (uint32_t)(int32_t)kl[x];
     }
     const uint32_t sum = (sum_high << 8) + sum_low;
-    const int32_t value = (int32_t)(sum + (1u << 21)) >> 22;
-    output[i] = (uint8_t)(value < 0 ? 0 : value > 255 ? 255 : value);
+    output[i] = SK_FN(sk_pillow_round)(sum);
   }
 }
 
@@ -696,21 +690,15 @@ static SK_TARGET void SK_FN(sk_resample_row_offset)(
       pixels256 = _mm256_add_epi32(pixels256, _mm256_add_epi32(_mm256_and_si256(s, low16), _mm256_srli_epi32(s, 16)));
       products256 = _mm256_add_epi32(products256, _mm256_add_epi32(p0, p1));
     }
-    int32_t lanes_products[8], lanes_pixels[8];
-    _mm256_storeu_si256((__m256i *)lanes_products, products256);
-    _mm256_storeu_si256((__m256i *)lanes_pixels, pixels256);
-    for (int lane = 0; lane < 8; lane++) {
-      products += (uint32_t)lanes_products[lane];
-      pixels += (uint32_t)lanes_pixels[lane];
-    }
+    products += SK_FN(sk_lane_sum)(products256);
+    pixels += SK_FN(sk_lane_sum)(pixels256);
 #endif
     for (; x < n; x++) {
       products += (uint32_t)in[x] * (uint32_t)(int32_t)k[x];
       pixels += in[x];
     }
     const uint32_t sum = products + pixels * (uint32_t)offset;
-    const int32_t value = (int32_t)(sum + (1u << 21)) >> 22;
-    output[i] = (uint8_t)(value < 0 ? 0 : value > 255 ? 255 : value);
+    output[i] = SK_FN(sk_pillow_round)(sum);
   }
 }
 
