@@ -54,9 +54,13 @@ let package = Package(
 
     // The system calls Sieve makes (open, read, write, stat, sync, realpath, directory
     // listings, read-only mappings), in one place, with typed errors.
-    .target(name: "SieveSystem", dependencies: ["CMappedFile"], swiftSettings: swiftSettings),
+    .target(name: "SieveSystem", dependencies: ["CMappedFile", "CLibraryLoader"], swiftSettings: swiftSettings),
     // Read-only file mappings guarded against SIGBUS when the file is truncated under them.
     .target(name: "CMappedFile"),
+    // The Sleuth Kit, libewf, libarchive and libheif loaded at first use (dlopen) instead
+    // of linked: every function Sieve calls in them, defined here under its own name.
+    // Linked, they would load about 40 shared objects into every process at start-up.
+    .target(name: "CLibraryLoader"),
 
     // Hash values, hex codecs, Hamming distance, the indexes and the choice between
     // them, and the one lock type. No I/O; of C only the prefetch hint in CIndexKernels.
@@ -70,6 +74,8 @@ let package = Package(
     .target(name: "CPNG", linkerSettings: [.linkedLibrary("png16")]),
     .target(name: "CTIFF", linkerSettings: [.linkedLibrary("tiff")]),
     // libwebp, giflib and libheif report errors as return values: plain system-library modules.
+    // libheif's, The Sleuth Kit's, libewf's and libarchive's declare the functions without
+    // linking the libraries (CLibraryLoader defines them).
     .systemLibrary(name: "CWebP", providers: [.apt(["libwebp-dev"])]),
     .systemLibrary(name: "CGIF", providers: [.apt(["libgif-dev"])]),
     .systemLibrary(name: "CHeif", providers: [.apt(["libheif-dev"])]),
@@ -204,7 +210,7 @@ let package = Package(
     // Helpers shared by the test targets: locating ../shared and the fixtures, CSV.
     .target(name: "SieveTestSupport", dependencies: ["SieveCore"], path: "Tests/SieveTestSupport", swiftSettings: swiftSettings),
 
-    .testTarget(name: "SieveSystemTests", dependencies: ["SieveSystem", "SieveTestSupport"], swiftSettings: swiftSettings),
+    .testTarget(name: "SieveSystemTests", dependencies: ["SieveSystem", "CLibraryLoader", "SieveTestSupport"], swiftSettings: swiftSettings),
     .testTarget(
       name: "SieveEvidenceTests", dependencies: ["SieveCore", "SieveEvidence", "SieveImaging", "SievePipeline", "SieveTestSupport"], swiftSettings: swiftSettings),
     .testTarget(

@@ -6,8 +6,9 @@
 # second time with 16-lane vectors for an AVX2 target (the compiler splits each vector in
 # two), with the hand-written AVX-512 intrinsics of luma and resampling switched off, and
 # checks that every blurred value of the 16-lane and 8-lane builds equals the portable
-# build's (which the Swift tests check against the reference), on 23 sizes, with every
-# column and with PDQ's 64.
+# build's (which the Swift tests check against the reference), on 25 sizes, with every
+# column and with PDQ's 64. (At 6144 and 14336 wide the first pass's circular buffers are
+# exactly two blocks longer than its window, the least they may be.)
 #
 # Usage: Scripts/check_kernels_16_lanes.sh        (needs clang; prints OK or FAIL)
 set -euo pipefail

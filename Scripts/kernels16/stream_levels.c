@@ -16,7 +16,7 @@ static void run(int W,int H,int level,const float*plane,float*result,int allcols
   for(int y=0;y<H;y++){ memcpy(sieve_pdq_stream_row(&s),plane+(size_t)y*W,W*4); sieve_pdq_stream_push(&s);} 
   free(scratch); free(cols);
 }
-int main(){ int sizes[][2]={{50,300},{5,5},{7,13},{8,8},{9,17},{16,5},{17,33},{31,64},{63,65},{64,64},{65,70},{129,9},{9,129},{130,257},{257,130},{300,41},{513,384},{1000,37},{37,1000},{640,480},{1001,777},{4000,300},{2049,1500}};
+int main(){ int sizes[][2]={{50,300},{5,5},{7,13},{8,8},{9,17},{16,5},{17,33},{31,64},{63,65},{64,64},{65,70},{129,9},{9,129},{130,257},{257,130},{300,41},{513,384},{1000,37},{37,1000},{640,480},{1001,777},{4000,300},{2049,1500},{6144,40},{14336,19}};
  int bad=0; srand(5);
  for(unsigned k=0;k<sizeof sizes/sizeof sizes[0];k++){ int W=sizes[k][0],H=sizes[k][1];
   float *plane=malloc((size_t)W*H*4); for(size_t i=0;i<(size_t)W*H;i++) plane[i]=(float)(rand()%256)*0.299f+(float)(rand()%256)*0.587f+(float)(rand()%256)*0.114f;

@@ -37,10 +37,11 @@ static void sk_reciprocal(int window, float pair[2]) {
 }
 
 /// Vectors in each circular buffer of the first horizontal pass: a power of two, at least
-/// the window plus a block of columns (4 to 16).
+/// the window plus two blocks of columns (a block is 4 to 16): the pass reads a block of
+/// columns ahead and may gather the block after it first.
 static inline int sk_circular_count(int window_h) {
   int count = 16;
-  while (count < window_h + 16) count *= 2;
+  while (count < window_h + 32) count *= 2;
   return count;
 }
 

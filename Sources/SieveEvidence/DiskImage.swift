@@ -129,15 +129,16 @@ public final class DiskImage: Sendable {
 
   /// The disk image at `path` (with the segments that follow a `NAME.001`), or nil when
   /// it is not one The Sleuth Kit opens and finds a partition table or file system in
-  /// (or an EWF file).
-  public static func open(_ path: RawPath) -> DiskImage? {
-    EvidenceSet.openIfImage(path)
+  /// (or an EWF file). Throws when The Sleuth Kit cannot be loaded.
+  public static func open(_ path: RawPath) throws(OnDemandLibraryError) -> DiskImage? {
+    try EvidenceSet.openIfImage(path)
   }
 
   /// The image a location names, opened again as the scan opened it (an image carved
-  /// whole, without a file system, is opened as raw).
-  public static func open(_ location: EvidenceLocation) -> DiskImage? {
-    EvidenceSet.openIfImage(location.imagePath, acceptingRaw: location.allocation == .carved && location.fileSystem.isEmpty)
+  /// whole, without a file system, is opened as raw). Throws when The Sleuth Kit cannot
+  /// be loaded.
+  public static func open(_ location: EvidenceLocation) throws(OnDemandLibraryError) -> DiskImage? {
+    try EvidenceSet.openIfImage(location.imagePath, acceptingRaw: location.allocation == .carved && location.fileSystem.isEmpty)
   }
 
   deinit {
@@ -148,6 +149,7 @@ public final class DiskImage: Sendable {
   }
 
   private static func openImage(_ segments: [RawPath]) throws(Failure) -> UnsafeMutablePointer<TSK_IMG_INFO> {
+    do { try OnDemandLibrary.sleuthKit.load() } catch { throw Failure(description: error.reason) }
     // TSK takes UTF-8 names; a name that is not UTF-8 is passed as its bytes.
     let names: [UnsafeMutablePointer<CChar>] = segments.map { path in
       let name = UnsafeMutablePointer<CChar>.allocate(capacity: path.bytes.count + 1)

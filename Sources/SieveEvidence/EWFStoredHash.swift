@@ -10,6 +10,7 @@ enum EWFStoredHash {
   /// image stores none or cannot be read by libewf (TSK then says why, if it cannot
   /// either).
   static func md5(_ path: RawPath) -> String? {
+    guard (try? OnDemandLibrary.ewf.load()) != nil else { return nil }
     var error: UnsafeMutablePointer<libewf_error_t>?
     defer { if error != nil { libewf_error_free(&error) } }
     var names: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?

@@ -51,7 +51,15 @@ public struct EvidenceSet: EvidenceSource {
     var rootImages: [DiskImage?] = []
     var notes: [String] = []
     for root in roots {
-      guard let image = Self.openIfImage(root, acceptingRaw: carve) else {
+      let opened: DiskImage?
+      do {
+        opened = try Self.openIfImage(root, acceptingRaw: carve)
+      } catch {
+        // Read as a plain file, said so: a disk image would otherwise pass as one silently.
+        notes.append("\(root): not read as a disk image: \(error.reason)")
+        opened = nil
+      }
+      guard let image = opened else {
         rootImages.append(nil)
         continue
       }
@@ -79,7 +87,9 @@ public struct EvidenceSet: EvidenceSource {
   ///
   /// With `acceptingRaw` (carving), any other regular file that is not a picture is
   /// opened as a raw image too: one whose file system is unknown, to be carved whole.
-  static func openIfImage(_ path: RawPath, acceptingRaw: Bool = false) -> DiskImage? {
+  ///
+  /// Throws when the file might be an image but The Sleuth Kit cannot be loaded.
+  static func openIfImage(_ path: RawPath, acceptingRaw: Bool = false) throws(OnDemandLibraryError) -> DiskImage? {
     guard let metadata = try? path.metadata(followLinks: true), metadata.kind == .regular, metadata.size >= 512 else { return nil }
     // A picture is a picture, whatever bytes it happens to hold at 510.
     var head = [UInt8](repeating: 0, count: 32)
@@ -88,6 +98,7 @@ public struct EvidenceSet: EvidenceSource {
     {
       return nil
     }
+    try OnDemandLibrary.sleuthKit.load()
     let segments = splitSegments(path)
     guard let image = try? DiskImage(segments: segments) else { return nil }
     let recognised =

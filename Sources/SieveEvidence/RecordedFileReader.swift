@@ -67,7 +67,7 @@ public struct RecordedFileReader {
         throw Failure(description: "\(path): \(error)")
       }
     }
-    guard let image = image(for: location) else { throw Failure(description: "\(location.image): the disk image cannot be opened") }
+    guard let image = try image(for: location) else { throw Failure(description: "\(location.image): the disk image cannot be opened") }
     return { offset, buffer in try image.read(location, size: size, at: offset, into: buffer) }
   }
 
@@ -82,7 +82,7 @@ public struct RecordedFileReader {
     }
     let size = size ?? 0
     guard size <= maxBytes else { throw Failure(description: "\(path): \(size) bytes, over the limit of \(maxBytes)") }
-    guard let image = image(for: location) else { throw Failure(description: "\(location.image): the disk image cannot be opened") }
+    guard let image = try image(for: location) else { throw Failure(description: "\(location.image): the disk image cannot be opened") }
     do {
       return try image.contents(of: location, size: size)
     } catch {
@@ -91,9 +91,11 @@ public struct RecordedFileReader {
   }
 
   /// The disk image `location` names, opened once; nil when it can no longer be opened.
-  private mutating func image(for location: EvidenceLocation) -> DiskImage? {
+  /// Throws when The Sleuth Kit cannot be loaded.
+  private mutating func image(for location: EvidenceLocation) throws(Failure) -> DiskImage? {
     if let known = images[location.imagePath.bytes] { return known }
-    let image = DiskImage.open(location)
+    let image: DiskImage?
+    do { image = try DiskImage.open(location) } catch { throw Failure(description: "\(location.image): \(error.reason)") }
     images[location.imagePath.bytes] = .some(image)
     return image
   }

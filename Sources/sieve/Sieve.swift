@@ -16,7 +16,9 @@ struct Sieve: ParsableCommand {
       Exit status: 0 when every file was processed, 1 when some failed (each failure is one \
       'path: reason' line on standard error), 2 on a usage error.
       """,
-    version: ToolVersion.description,
+    // The codec list asks libheif its version, which loads it (see OnDemandLibrary): done
+    // only when the version is asked for, since this is built at every start.
+    version: CommandLine.arguments.dropFirst().contains("--version") ? ToolVersion.description : ToolVersion.number,
     subcommands: [
       HashCommand.self, MatchCommand.self, HashsetCommand.self, ScanCommand.self, ReportCommand.self, ExportCommand.self, ReviewCommand.self, ServeCommand.self, EvalCommand.self,
     ]

@@ -225,6 +225,28 @@ import Testing
     #expect(md5ByPath.keys.contains { $0.hasPrefix(image + "!/vol2/text2/d-text.odt [deleted, entry ") && $0.hasSuffix("]!/Thumbnails/thumbnail.png") })
   }
 
+  /// The Sleuth Kit is loaded when a disk image comes (OnDemandLibrary); where it cannot
+  /// be (here a file that is not a library stands in for it on LD_LIBRARY_PATH), the image
+  /// is said not to be read as one, and why, naming the package to install, and the run
+  /// goes on. libheif likewise for a HEIF picture.
+  @Test func aMissingLibraryIsNamedWithItsPackage() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.remove() }
+    for name in ["libtsk.so.19", "libheif.so.1"] { _ = try dir.write(name, Array("not a library".utf8)) }
+    let heic = TestData.repoRoot.appendingPathComponent("Tests/Fixtures/formats/photo.heic").path
+    let result = try CommandRunner.run(
+      "sieve", ["hash", "--format", "csv", TestData.diskImages + "/fat.dd", heic, HashCommandTests.q0122],
+      environment: ["LD_LIBRARY_PATH": dir.path])
+    #expect(result.status == 1)
+    #expect(result.stderr.contains("\(TestData.diskImages)/fat.dd: not read as a disk image: libtsk.so.19 cannot be loaded ("), "\(result.stderr)")
+    #expect(result.stderr.contains("install Debian's package libtsk19 to read disk images"))
+    #expect(result.stderr.contains("\(heic): "))
+    #expect(result.stderr.contains("libheif.so.1 cannot be loaded ("))
+    #expect(result.stderr.contains("install Debian's package libheif1 to read HEIF and AVIF images"))
+    // The JPEG is hashed all the same.
+    #expect(result.stdout.split(separator: "\n").count == 2 && result.stdout.contains(HashCommandTests.q0122))
+  }
+
   /// `sieve hash` on a split image names the first segment and finds what the raw one has.
   @Test func hashReadsSplitImages() throws {
     let split = try CommandRunner.run("sieve", ["hash", "--format", "csv", TestData.diskImages + "/fat.001"])

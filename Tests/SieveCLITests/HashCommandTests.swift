@@ -37,6 +37,31 @@ import Testing
     #expect(result.stderr.isEmpty)
   }
 
+  /// Hashing a JPEG loads neither The Sleuth Kit, libewf, libarchive nor libheif (with the
+  /// 40-odd libraries behind them): the dynamic loader's log (LD_DEBUG=libs) names every
+  /// library a process looks for. A HEIF image loads libheif when it comes.
+  @Test func startUpLoadsOnlyWhatTheFilesNeed() throws {
+    func librariesSought(_ arguments: [String]) throws -> (CommandRunner.Result, [String]) {
+      let result = try CommandRunner.run("sieve", arguments, environment: ["LD_DEBUG": "libs"])
+      let sought = result.stderr.split(separator: "\n").compactMap { line -> String? in
+        guard let at = line.range(of: "find library=") else { return nil }
+        return String(line[at.upperBound...].prefix { $0 != " " })
+      }
+      return (result, sought)
+    }
+    let (jpeg, forJPEG) = try librariesSought(["hash", "--quiet", Self.q0122])
+    #expect(jpeg.status == 0)
+    #expect(forJPEG.contains("libjpeg.so.62"))
+    for onDemand in ["libtsk", "libewf", "libarchive", "libheif"] {
+      #expect(!forJPEG.contains { $0.hasPrefix(onDemand) }, "\(onDemand) loaded to hash a JPEG")
+    }
+    let heic = TestData.repoRoot.appendingPathComponent("Tests/Fixtures/formats/photo.heic").path
+    let (heif, forHEIF) = try librariesSought(["hash", "--quiet", "--format", "csv", heic])
+    #expect(heif.status == 0)
+    #expect(forHEIF.contains("libheif.so.1"))
+    #expect(heif.stdout.contains(",heif,fullres,"))
+  }
+
   /// Names holding an escape sequence, a newline that would forge an output line, a
   /// carriage return and a right-to-left override are escaped in text output and on
   /// standard error; JSON Lines keeps the name exact (as JSON escapes).

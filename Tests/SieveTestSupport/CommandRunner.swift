@@ -35,10 +35,14 @@ public enum CommandRunner {
   }
 
   /// Runs `executable` (a product name, or an absolute path) with `arguments`, standard input empty, in
-  /// `directory` (default: this process's working directory).
-  public static func run(_ executable: String, _ arguments: [String], in directory: String? = nil) throws -> Result {
+  /// `directory` (default: this process's working directory), with `environment` added to this
+  /// process's.
+  public static func run(
+    _ executable: String, _ arguments: [String], in directory: String? = nil, environment: [String: String] = [:]
+  ) throws -> Result {
     let process = Process()
     if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+    if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
     process.executableURL = executable.hasPrefix("/") ? URL(fileURLWithPath: executable) : productsDirectory.appendingPathComponent(executable)
     process.arguments = arguments
     let out = Pipe()

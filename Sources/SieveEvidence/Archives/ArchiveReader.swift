@@ -1,4 +1,5 @@
 import CArchive
+import SieveSystem
 
 #if canImport(Glibc)
   import Glibc
@@ -349,6 +350,7 @@ public struct ArchiveReader: Sendable {
   /// libarchive has, and the raw format, for a lone compressed stream), or with nil and
   /// the reason it could not be opened; the reader is freed when `body` returns.
   private static func withArchive<T>(opening: (OpaquePointer) -> Int32, _ body: (OpaquePointer?, String) -> T) -> T {
+    do { try OnDemandLibrary.archive.load() } catch { return body(nil, error.reason) }
     _ = utf8Names
     guard let archive = archive_read_new() else { return body(nil, "libarchive could not start") }
     defer { archive_read_free(archive) }

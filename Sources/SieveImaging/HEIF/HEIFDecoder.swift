@@ -30,6 +30,7 @@ struct HEIFDecoder {
   }
 
   private func primary(_ data: UnsafeRawBufferPointer) throws(ImagingError) -> (Context, OpaquePointer) {
+    do { try OnDemandLibrary.heif.load() } catch { throw .unsupported(error.reason) }
     let context = Context()
     // libheif's own fence: no side over the dimension limit (it refuses such images while
     // parsing, before decoding any tile).
@@ -127,6 +128,9 @@ struct HEIFDecoder {
     return Self.header(width: width, height: height, colorModel: "RGB", bitDepth: 8, encodedBytes: data.count)
   }
 
-  /// "libheif 1.15.1".
-  static var version: String { "libheif " + String(cString: heif_get_version()) }
+  /// "libheif 1.15.1", as the library says (loading it), or why it cannot be loaded.
+  static var version: String {
+    do { try OnDemandLibrary.heif.load() } catch { return "libheif (\(error.reason))" }
+    return "libheif " + String(cString: heif_get_version())
+  }
 }

@@ -1,0 +1,164 @@
+#!/usr/bin/env python3
+"""Writes Sources/CLibraryLoader/forward_<library>.c: a C definition of every function of
+The Sleuth Kit, libewf, libarchive and libheif that Sieve's Swift code calls, which loads
+its library (dlopen) the first time and calls through to it.
+
+Why: linking those four libraries loads about 40 shared objects (libcurl, GnuTLS, Kerberos,
+x265, aom, dav1d…) into every Sieve process before `main`, about 25 ms of start-up that a
+JPEG never needs. The Swift code keeps calling the functions by their own names (the module
+maps declare them, without `link`); these definitions stand in for them.
+
+Run it after a Swift file starts calling a function of one of these libraries (the link then
+fails with "undefined reference to <name>") or when Debian bumps a soname:
+
+    python3 Scripts/generate_library_forwarders.py
+    python3 Scripts/generate_library_forwarders.py --check   # exit 1 if a file is stale
+
+It needs clang and the -dev packages (.ci/run installs both). Signatures come from clang's
+AST of the library's own header, and each definition is compiled against that header, so a
+mismatch fails the build.
+"""
+import json
+import pathlib
+import re
+import subprocess
+import sys
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+OUT = ROOT / "Sources" / "CLibraryLoader"
+
+# module, the id in sieve_library_loader.h, the prefix of the library's function names (the
+# header also declares libc's), the development symlink (for the soname), the Debian package
+# that ships the soname, what the library is for (the error's words).
+LIBRARIES = [
+    ("CTSK", "tsk", "tsk_", "libtsk.so", "libtsk19", "to read disk images"),
+    ("CEWF", "ewf", "libewf_", "libewf.so", "libewf2", "to read the digests stored in E01 images"),
+    ("CArchive", "archive", "archive_", "libarchive.so", "libarchive13", "to read archives"),
+    ("CHeif", "heif", "heif_", "libheif.so", "libheif1", "to read HEIF and AVIF images"),
+]
+
+
+def soname(dev_link):
+    path = subprocess.run(["gcc", "-print-file-name=" + dev_link], capture_output=True, text=True).stdout.strip()
+    out = subprocess.run(["readelf", "-d", path], capture_output=True, text=True, check=True).stdout
+    match = re.search(r"Library soname: \[([^\]]+)\]", out)
+    if not match:
+        sys.exit(f"no soname in {path}")
+    return match.group(1)
+
+
+def functions_in(header, prefix):
+    """name -> (return type, [parameter types], variadic) for every function the header
+    declares whose name starts with `prefix`."""
+    ast = subprocess.run(
+        ["clang", "-Xclang", "-ast-dump=json", "-fsyntax-only", "-x", "c", str(header)],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    found = {}
+    for decl in json.loads(ast).get("inner", []):
+        if decl.get("kind") != "FunctionDecl" or decl.get("storageClass") == "static":
+            continue
+        if not decl["name"].startswith(prefix):
+            continue
+        qual = decl["type"]["qualType"]
+        params = [p["type"]["qualType"] for p in decl.get("inner", []) if p.get("kind") == "ParmVarDecl"]
+        found[decl["name"]] = (return_type(qual), params, decl.get("variadic", False))
+    return found
+
+
+def return_type(qual):
+    # "T *(A, B)": the return type is what precedes the parameter list's "(", found from
+    # the end by matching parentheses (a parameter may itself be a function pointer).
+    depth = 0
+    for i in range(len(qual) - 1, -1, -1):
+        if qual[i] == ")":
+            depth += 1
+        elif qual[i] == "(":
+            depth -= 1
+            if depth == 0:
+                return qual[:i].strip()
+    sys.exit(f"cannot read the return type of {qual}")
+
+
+def declarator(type_text, name):
+    """`type name`, with the name inside a function pointer's or an array's declarator."""
+    if "(*)" in type_text:
+        return type_text.replace("(*)", f"(*{name})", 1)
+    if type_text.endswith("]"):
+        at = type_text.index("[")
+        return f"{type_text[:at].rstrip()} {name}{type_text[at:]}"
+    spacer = "" if type_text.endswith("*") else " "
+    return f"{type_text}{spacer}{name}"
+
+
+def called_names(module, functions):
+    """The header's functions named in Swift files that import the module."""
+    names = set()
+    for swift in (ROOT / "Sources").rglob("*.swift"):
+        text = swift.read_text()
+        if not re.search(rf"^\s*(@\w+\s+)*import {module}\b", text, re.M):
+            continue
+        names.update(n for n in re.findall(r"\b[A-Za-z_][A-Za-z0-9_]*\b", text) if n in functions)
+    return sorted(names)
+
+
+def main():
+    check = "--check" in sys.argv[1:]
+    stale = []
+    for module, key, prefix, dev_link, package, purpose in LIBRARIES:
+        header = ROOT / "Sources" / module / "shim.h"
+        functions = functions_in(header, prefix)
+        names = called_names(module, functions)
+        if not names:
+            sys.exit(f"no Swift file calls {module}")
+        lines = [
+            f"// Generated by Scripts/generate_library_forwarders.py: do not edit. Every function of",
+            f"// {module}'s library that Sieve's Swift code calls, loading the library on first use.",
+            "",
+            '#include "library_loader_internal.h"',
+            f'#include "../{module}/shim.h"',
+            "",
+            "// Hidden: Sieve's own code binds to these, but no shared library can (libtsk calls libewf",
+            "// by these names, and must reach libewf itself).",
+            '#define HIDDEN __attribute__((visibility("hidden")))',
+            "",
+            f"static const char *const names[] = {{",
+            *[f'  "{n}",' for n in names],
+            "};",
+            f"static void *functions[{len(names)}];",
+            "",
+            f"sieve_library sieve_library_{key} = {{",
+            f'  .soname = "{soname(dev_link)}",',
+            f'  .package = "{package}",',
+            f'  .purpose = "{purpose}",',
+            f"  .names = names,",
+            f"  .functions = functions,",
+            f"  .count = {len(names)},",
+            f"  .once = PTHREAD_ONCE_INIT,",
+            "};",
+        ]
+        for index, name in enumerate(names):
+            result, params, variadic = functions[name]
+            if variadic:
+                sys.exit(f"{name} is variadic: it cannot be forwarded")
+            args = [f"a{i}" for i in range(len(params))]
+            if params == ["void"]:
+                params, args = [], []
+            signature = ", ".join(declarator(t, a) for t, a in zip(params, args)) or "void"
+            call = f"((__typeof__(&{name}))sieve_library_function(&sieve_library_{key}, {index}))({', '.join(args)})"
+            body = f"{call};" if result == "void" else f"return {call};"
+            lines += ["", f"HIDDEN {declarator(result, name + '(' + signature + ')')} {{", f"  {body}", "}"]
+        path = OUT / f"forward_{key}.c"
+        text = "\n".join(lines) + "\n"
+        if check:
+            if not path.exists() or path.read_text() != text:
+                stale.append(path.name)
+            continue
+        path.write_text(text)
+        print(f"{path.name}: {len(names)} functions")
+    if stale:
+        sys.exit(f"stale: {', '.join(stale)}: run python3 Scripts/generate_library_forwarders.py")
+
+
+if __name__ == "__main__":
+    main()
