@@ -88,6 +88,7 @@ struct TextSetOptions: ParsableArguments {
 extension HashsetCommand {
   struct Import: ParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "import",
       abstract: "Read text hash lists into one binary .sieveset file.",
       discussion: """
         Examples:
@@ -144,6 +145,7 @@ extension HashsetCommand {
 
   struct Build: ParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "build",
       abstract: "Build a set from known images, optionally augmented with the hashes of their crops and trims.",
       discussion: """
         Each image becomes one entry (id: its path; label: --label) with its PDQ hash, pHash \
@@ -288,6 +290,7 @@ extension HashsetCommand {
 
   struct Index: ParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "index",
       abstract: "Write a set with its PDQ multi-index tables built in, so it loads ready to match.",
       discussion: """
         Reads a set (binary or any text format), builds the multi-index tables of its PDQ \
@@ -340,6 +343,7 @@ extension HashsetCommand {
 
   struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "export",
       abstract: "Write a hash set as text: csv, plain, pdq-cli, threatexchange or vpdq (its videos).")
 
     @Argument(help: "A .sieveset file (or any text set).")
@@ -364,7 +368,7 @@ extension HashsetCommand {
   }
 
   struct Info: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Describe hash sets: name, counts by kind, labels, checksum.")
+    static let configuration = CommandConfiguration(commandName: "info", abstract: "Describe hash sets: name, counts by kind, labels, checksum.")
 
     @Argument(help: "Hash set files.")
     var inputs: [String]
@@ -396,6 +400,7 @@ extension HashsetCommand {
 
   struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "verify",
       abstract: "Check hash set files: structure and checksum (binary), every line (text).",
       discussion: "Exit status 0 when every file is sound, 1 otherwise.")
 

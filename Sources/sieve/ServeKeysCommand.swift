@@ -26,6 +26,7 @@ struct ServeKeysCommand: ParsableCommand {
 
   struct Add: ParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "add",
       abstract: "Make a key and print it once on standard output.",
       discussion: """
         Example:
@@ -66,7 +67,7 @@ struct ServeKeysCommand: ParsableCommand {
   }
 
   struct List: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "List the keys (never the secrets), as a table or JSON lines.")
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List the keys (never the secrets), as a table or JSON lines.")
 
     @OptionGroup var file: FileOption
 
@@ -106,6 +107,7 @@ struct ServeKeysCommand: ParsableCommand {
 
   struct Revoke: ParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "revoke",
       abstract: "Revoke a key by id; a running service refuses it after SIGHUP or a reload.")
 
     @OptionGroup var file: FileOption
