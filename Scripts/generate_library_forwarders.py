@@ -39,7 +39,7 @@ LIBRARIES = [
 
 
 def soname(dev_link):
-    path = subprocess.run(["gcc", "-print-file-name=" + dev_link], capture_output=True, text=True).stdout.strip()
+    path = subprocess.run(["clang", "-print-file-name=" + dev_link], capture_output=True, text=True).stdout.strip()
     out = subprocess.run(["readelf", "-d", path], capture_output=True, text=True, check=True).stdout
     match = re.search(r"Library soname: \[([^\]]+)\]", out)
     if not match:
