@@ -111,15 +111,15 @@ void sieve_kernels_set_level(int level) {
   atomic_store_explicit(&sk_forced_level, level < 0 ? 0 : level, memory_order_relaxed);
 }
 
-uint8_t sieve_luma_from_rgb(const uint8_t *rgb, float *luma, uint8_t *gray, size_t count) {
+uint8_t sieve_luma_from_rgb(const uint8_t *rgb, float *luma, uint8_t *gray, size_t count, int check_gray) {
 #if SK_HAVE_X86
   switch (sieve_kernels_level()) {
-  case 3: return sk_luma_from_rgb_avx512(rgb, luma, gray, count);
-  case 2: return sk_luma_from_rgb_avx2(rgb, luma, gray, count);
+  case 3: return sk_luma_from_rgb_avx512(rgb, luma, gray, count, check_gray);
+  case 2: return sk_luma_from_rgb_avx2(rgb, luma, gray, count, check_gray);
   default: break;
   }
 #endif
-  return sk_luma_from_rgb_portable(rgb, luma, gray, count);
+  return sk_luma_from_rgb_portable(rgb, luma, gray, count, check_gray);
 }
 
 void sieve_luma_from_gray(const uint8_t *gray, float *luma, size_t count) {

@@ -220,13 +220,14 @@ public struct HashingSink: PixelRowSink {
               if options.phash { phasher.consume(grayRow: row, row: y) }
               continue
             }
-            // RGB: one pass computes luma, Pillow's gray and the all-gray check.
+            // RGB: one pass computes luma, Pillow's gray and the all-gray check (until a row
+            // is not gray: then the answer is known, and the check is left out).
             var difference: UInt8 = 0
             grayScratch.withUnsafeMutableBufferPointer { grayBuffer in
               let gray = options.phash ? grayBuffer.baseAddress : nil
               if let stream {
                 let out = stream.nextRow()
-                difference = sieve_luma_from_rgb(row, out, gray, width)
+                difference = sieve_luma_from_rgb(row, out, gray, width, allGray ? 1 : 0)
                 if let grayStream {
                   if difference == 0 {
                     // A gray row's luma rounds back to its gray value (see finish). Taken
@@ -242,7 +243,7 @@ public struct HashingSink: PixelRowSink {
                 stream.push()
               } else if fullPlane {
                 luma.withUnsafeMutableBufferPointer { plane in
-                  difference = sieve_luma_from_rgb(row, plane.baseAddress! + y * width, gray, width)
+                  difference = sieve_luma_from_rgb(row, plane.baseAddress! + y * width, gray, width, allGray ? 1 : 0)
                 }
               } else {
                 for x in 0..<width {

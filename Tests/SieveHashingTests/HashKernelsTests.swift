@@ -39,13 +39,19 @@ import Testing
       for level in Self.levels {
         var luma = [Float](repeating: -1, count: count)
         var gray = [UInt8](repeating: 0, count: count)
-        let difference = Self.atLevel(level) { sieve_luma_from_rgb(rgb, &luma, &gray, count) }
+        let difference = Self.atLevel(level) { sieve_luma_from_rgb(rgb, &luma, &gray, count, 1) }
         #expect(luma.map(\.bitPattern) == expectedLuma.map(\.bitPattern), "luma, \(count) pixels, level \(level)")
         #expect(gray == expectedGray, "gray, \(count) pixels, level \(level)")
         #expect((difference == 0) == allGray, "gray check, \(count) pixels, level \(level)")
         var lumaOnly = [Float](repeating: -1, count: count)
-        _ = Self.atLevel(level) { sieve_luma_from_rgb(rgb, &lumaOnly, nil, count) }
+        _ = Self.atLevel(level) { sieve_luma_from_rgb(rgb, &lumaOnly, nil, count, 1) }
         #expect(lumaOnly.map(\.bitPattern) == expectedLuma.map(\.bitPattern))
+        // Without the gray check: the same luma and gray, and 1 whatever the pixels.
+        var unchecked = [Float](repeating: -1, count: count)
+        var uncheckedGray = [UInt8](repeating: 0, count: count)
+        let skipped = Self.atLevel(level) { sieve_luma_from_rgb(rgb, &unchecked, &uncheckedGray, count, 0) }
+        #expect(unchecked.map(\.bitPattern) == expectedLuma.map(\.bitPattern) && uncheckedGray == expectedGray)
+        #expect(skipped == 1, "unchecked, \(count) pixels, level \(level)")
       }
     }
   }

@@ -27,9 +27,10 @@ long sieve_reciprocal_mismatches(int window);
 
 /// One row of interleaved RGB (3 bytes a pixel) to PDQ's float32 luma
 /// `((R·0.299f + G·0.587f) + B·0.114f)` and, when `gray` is not NULL, Pillow's
-/// `convert("L")` gray. Returns the OR of `(R ^ G) | (R ^ B)` over the row (0 when every
-/// pixel is gray).
-uint8_t sieve_luma_from_rgb(const uint8_t *rgb, float *luma, uint8_t *gray, size_t count);
+/// `convert("L")` gray. With `check_gray`, returns 0 when every pixel is gray (R = G = B),
+/// else nonzero; without, skips that check (a caller that already knows the picture is not
+/// all gray) and returns 1.
+uint8_t sieve_luma_from_rgb(const uint8_t *rgb, float *luma, uint8_t *gray, size_t count, int check_gray);
 
 /// One row of 8-bit gray to float32.
 void sieve_luma_from_gray(const uint8_t *gray, float *luma, size_t count);
