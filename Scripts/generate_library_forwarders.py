@@ -128,6 +128,7 @@ def main():
             f"static void *functions[{len(names)}];",
             "",
             f"sieve_library sieve_library_{key} = {{",
+            f"  .id = SIEVE_LIBRARY_{key.upper()},",
             f'  .soname = "{soname(dev_link)}",',
             f'  .package = "{package}",',
             f'  .purpose = "{purpose}",',

@@ -44,6 +44,7 @@ static const char *const names[] = {
 static void *functions[31];
 
 sieve_library sieve_library_archive = {
+  .id = SIEVE_LIBRARY_ARCHIVE,
   .soname = "libarchive.so.13",
   .package = "libarchive13",
   .purpose = "to read archives",

@@ -22,6 +22,7 @@ static const char *const names[] = {
 static void *functions[9];
 
 sieve_library sieve_library_ewf = {
+  .id = SIEVE_LIBRARY_EWF,
   .soname = "libewf.so.2",
   .package = "libewf2",
   .purpose = "to read the digests stored in E01 images",

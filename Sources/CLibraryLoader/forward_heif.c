@@ -29,6 +29,7 @@ static const char *const names[] = {
 static void *functions[16];
 
 sieve_library sieve_library_heif = {
+  .id = SIEVE_LIBRARY_HEIF,
   .soname = "libheif.so.1",
   .package = "libheif1",
   .purpose = "to read HEIF and AVIF images",

@@ -39,6 +39,7 @@ static const char *const names[] = {
 static void *functions[26];
 
 sieve_library sieve_library_tsk = {
+  .id = SIEVE_LIBRARY_TSK,
   .soname = "libtsk.so.19",
   .package = "libtsk19",
   .purpose = "to read disk images",

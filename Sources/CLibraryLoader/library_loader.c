@@ -68,14 +68,11 @@ int sieve_library_is_loaded(sieve_library_id id) {
 
 void *sieve_library_function(sieve_library *library, int index) {
   if (__builtin_expect(!__atomic_load_n(&library->loaded, __ATOMIC_ACQUIRE), 0)) {
-    for (unsigned id = 0; id < sizeof libraries / sizeof *libraries; id++) {
-      if (libraries[id] != library) continue;
-      const char *error = sieve_library_load((sieve_library_id)id);
-      if (error) {
-        // A caller skipped sieve_library_load: no value can stand in for the call's result.
-        fprintf(stderr, "sieve: %s\n", error);
-        abort();
-      }
+    const char *error = sieve_library_load(library->id);
+    if (error) {
+      // A caller skipped sieve_library_load: no value can stand in for the call's result.
+      fprintf(stderr, "sieve: %s\n", error);
+      abort();
     }
   }
   return library->functions[index];

@@ -8,6 +8,7 @@
 
 /// One library: its soname, the functions Sieve calls in it, their addresses once loaded.
 typedef struct {
+  sieve_library_id id;
   const char *soname;
   /// The Debian package that ships `soname`, and what Sieve needs the library for.
   const char *package;
