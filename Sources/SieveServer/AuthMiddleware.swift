@@ -76,13 +76,27 @@ struct AuthMiddleware: RouterMiddleware {
   }
 
   static func presentedKey(_ request: Request) -> String? {
-    if let authorization = request.headers[.authorization] {
-      let parts = authorization.split(separator: " ", maxSplits: 1)
-      if parts.count == 2, parts[0].lowercased() == "bearer" {
-        return parts[1].trimmingCharacters(in: .whitespaces)
-      }
-      return nil
-    }
+    if let authorization = request.headers[.authorization] { return bearerToken(authorization) }
     return request.headers[apiKeyHeader]
+  }
+
+  /// The token of an `Authorization: Bearer <token>` value (the scheme in any case, the
+  /// token without the blanks around it), or nil for another scheme. Read by hand: this
+  /// runs on every request, and Foundation's trimming was 2 % of the service's CPU.
+  static func bearerToken(_ authorization: String) -> String? {
+    let parts = authorization.split(separator: " ", maxSplits: 1)
+    guard parts.count == 2, parts[0].hasASCIIPrefixIgnoringCase("bearer"), parts[0].utf8.count == 6 else { return nil }
+    // Blanks as Foundation's `CharacterSet.whitespaces` (CoreFoundation's list): tab,
+    // space, no-break space, the other space separators, and the zero-width space.
+    func isBlank(_ scalar: Unicode.Scalar) -> Bool {
+      switch scalar.value {
+      case 0x09, 0x20, 0xA0, 0x1680, 0x2000...0x200B, 0x202F, 0x205F, 0x3000: true
+      default: false
+      }
+    }
+    var token = parts[1].unicodeScalars[...]
+    while let first = token.first, isBlank(first) { token.removeFirst() }
+    while let last = token.last, isBlank(last) { token.removeLast() }
+    return String(Substring(token))
   }
 }

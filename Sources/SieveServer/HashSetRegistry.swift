@@ -176,7 +176,8 @@ public final class HashSetRegistry: Sendable {
   /// Loads one file, reusing `previous` (and its indexes) when the content is the same.
   private func load(_ path: String, previous: ServedSet?) throws -> ServedSet {
     let started = Date()
-    let loaded = try HashSetLoader.load(path, text: textReader)
+    // Served for hours: the tables in huge pages, not where they lie in the mapping.
+    let loaded = try HashSetLoader.load(path, text: textReader, tables: .inMemory)
     let checksum = loaded.version
     let format = loaded.header != nil ? "sieveset" : loaded.report?.format.rawValue ?? "text"
     if let previous, previous.checksum == checksum, previous.set.name == loaded.set.name {

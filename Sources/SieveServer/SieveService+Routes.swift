@@ -125,14 +125,19 @@ extension SieveService {
       source = upload.video == nil ? "image" : "video"
     } else if Self.isJSON(request) {
       // One hash through the index: microseconds, answered on the event loop.
-      let given = try await decodeJSON(API.Hashes.self, request, context)
+      let given = try await decodeJSON(API.Hashes.self, request, context, quick: QuickHashBody.hashes)
       query = try given.query()
       let features = try given.videoFeatures()
       var echoed = API.Hashes(query)
       echoed.vpdq = features == nil ? nil : given.vpdq
       hashes = echoed
       let matchStart = DispatchTime.now().uptimeNanoseconds
-      found = (features.map { snapshot.matches(forVideo: $0) } ?? []) + snapshot.matches(for: query).map(API.Match.init)
+      if let features {
+        // Up to 20,000 frames, each through the index: real work, on the pool.
+        found = try await pool.run { _ in snapshot.matches(forVideo: features) + snapshot.matches(for: query).map(API.Match.init) }
+      } else {
+        found = snapshot.matches(for: query).map(API.Match.init)
+      }
       matchMilliseconds = Self.milliseconds(since: matchStart)
       source = features == nil ? "hashes" : "vpdq"
     } else {
@@ -224,11 +229,17 @@ extension SieveService {
     return try await pool.hash(body, admission: admission, then: then)
   }
 
-  func decodeJSON<T: Decodable>(_ type: T.Type, _ request: Request, _ context: SieveRequestContext) async throws -> T {
+  /// Reads a JSON body (within ``Configuration/maxJSONBytes``) and decodes it; `quick`, when
+  /// given, reads the common shapes first (``QuickHashBody``) and leaves the rest to
+  /// `JSONDecoder` by returning nil.
+  func decodeJSON<T: Decodable>(
+    _ type: T.Type, _ request: Request, _ context: SieveRequestContext, quick: ((UnsafeRawBufferPointer) -> T?)? = nil
+  ) async throws -> T {
     let upload = try await uploads.read(
       request, limit: configuration.maxJSONBytes, owner: Self.owner(context), reading: context.bodyReading)
     defer { upload.release() }
     let body = upload.buffer
+    if let quick, let value = body.withUnsafeReadableBytes(quick) { return value }
     let decoder = JSONDecoder()
     decoder.userInfo[API.BatchRequest.maxQueriesKey] = configuration.maxBatch
     return try decoder.decode(T.self, from: Data(body.readableBytesView))
@@ -257,8 +268,9 @@ extension SieveService {
 
   /// An upload of bytes to hash: a picture or a video (found by its first bytes).
   static func isImage(_ request: Request) -> Bool {
-    guard let type = request.headers[.contentType]?.lowercased() else { return false }
-    return type.hasPrefix("image/") || type.hasPrefix("video/") || type.hasPrefix("application/octet-stream")
+    guard let type = request.headers[.contentType] else { return false }
+    return type.hasASCIIPrefixIgnoringCase("image/") || type.hasASCIIPrefixIgnoringCase("video/")
+      || type.hasASCIIPrefixIgnoringCase("application/octet-stream")
   }
 
   /// An upload's hashes as the API gives them: a picture's, or a video's features.
@@ -270,7 +282,7 @@ extension SieveService {
   }
 
   static func isJSON(_ request: Request) -> Bool {
-    request.headers[.contentType]?.lowercased().hasPrefix("application/json") == true
+    request.headers[.contentType]?.hasASCIIPrefixIgnoringCase("application/json") == true
   }
 
   static func text(_ string: String) -> Response {

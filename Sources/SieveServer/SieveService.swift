@@ -141,7 +141,7 @@ public final class SieveService: Sendable {
     logger.logLevel = .warning
     let app = Application(
       router: router(),
-      server: .http1(configuration: .init(idleTimeout: TimeAmount(configuration.idleTimeout))),
+      server: .http1OnEventLoops(configuration: .init(idleTimeout: TimeAmount(configuration.idleTimeout))),
       configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "sieve"),
       services: [Maintenance(service: self)],
       onServerRunning: { channel in onRunning(channel.localAddress?.port ?? self.configuration.port) },

@@ -75,6 +75,21 @@ import Testing
     }
   }
 
+  /// The service's placement: the tables copied into the process's memory, the file no
+  /// longer needed, the same answers.
+  @Test func tablesCanBeCopiedIntoMemory() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.remove() }
+    let (set, path, _) = try Self.written(count: 4000, seed: 5, in: dir)
+    let index = try #require(try HashSetLoader.load(path, tables: .inMemory).set.pdqIndex)
+    #expect(index.tables.owner == nil, "the tables are a copy")
+    #expect(unlink(path) == 0)
+    let linear = LinearScanIndex(set.pdqHashes)
+    for q in Self.queries(set) {
+      #expect(index.matches(for: q, within: 31) == linear.matches(for: q, within: 31))
+    }
+  }
+
   /// `cp` over a mapped set file truncates it in place: the process must live on, the
   /// damaged pages read as zeros, and the mapping must say so.
   @Test func truncatingAMappedFileNeverCrashes() throws {

@@ -1,6 +1,8 @@
 #ifndef SIEVE_INDEX_KERNELS_H
 #define SIEVE_INDEX_KERNELS_H
 
+#include <stddef.h>
+
 /// Asks for the cache line at `address` ahead of its use, for reading (a hint: no fault,
 /// no effect on results, whatever the address). The multi-index table's candidate checks
 /// read hashes and postings at random, a cache miss each; asking a few ahead keeps more of
@@ -12,5 +14,13 @@ static inline void sieve_prefetch(const void *address) {
   (void)address;
 #endif
 }
+
+/// Asks the kernel to back the whole 2 MiB pages inside [address, address + length) with
+/// transparent huge pages (Linux's `madvise(MADV_HUGEPAGE)`; elsewhere, or when the kernel
+/// says no, nothing happens). Call it before the memory is first written: pages already
+/// touched stay small. An index read at random touches a new 4 KiB page on almost every
+/// read, so without huge pages nearly every read also misses the TLB and waits for a page
+/// walk, of which the processor runs only a few at once.
+void sieve_advise_huge_pages(void *address, size_t length);
 
 #endif

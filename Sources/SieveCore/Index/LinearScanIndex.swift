@@ -1,3 +1,4 @@
+import CIndexKernels
 import Dispatch
 
 /// An exhaustive scan over one contiguous array of hash words: the baseline every
@@ -26,6 +27,9 @@ public struct LinearScanIndex<Hash: HammingHash>: HashIndex {
   public init(_ hashes: [Hash]) {
     let total = hashes.count * Hash.wordCount
     self.words = [UInt64](unsafeUninitializedCapacity: total) { words, initialized in
+      // Indexes read entries at random (the multi-index table's candidates): huge pages
+      // spare most of those reads a TLB miss.
+      sieve_advise_huge_pages(words.baseAddress, total * 8)
       if Hash.self == PDQHash.self || Hash.self == PHash.self {
         // Frozen structs of their words in order: the array's memory is the words.
         hashes.withUnsafeBytes { UnsafeMutableRawBufferPointer(words).copyMemory(from: $0) }

@@ -1,3 +1,5 @@
+import CIndexKernels
+
 /// The bytes of a ``MultiIndexHashTable``'s tables, laid out by its ``MultiIndexLayout``:
 /// every table's offset directory (4-byte little-endian counts, 2^key + 1 a table), then
 /// every table's entry ids packed `idBits` bits each. Either allocated by the index that
@@ -19,6 +21,7 @@ public final class MultiIndexTables: @unchecked Sendable {
   /// Zeroed storage of `byteCount` bytes, owned by this object.
   init(zeroed byteCount: Int) {
     let memory = UnsafeMutableRawPointer.allocate(byteCount: max(byteCount, 8), alignment: 64)
+    sieve_advise_huge_pages(memory, byteCount)
     memory.initializeMemory(as: UInt8.self, repeating: 0, count: max(byteCount, 8))
     base = UnsafeRawPointer(memory)
     self.byteCount = byteCount
@@ -38,6 +41,7 @@ public final class MultiIndexTables: @unchecked Sendable {
   /// A copy of `bytes` owned by this object.
   public init(copying bytes: UnsafeRawBufferPointer) {
     let memory = UnsafeMutableRawPointer.allocate(byteCount: max(bytes.count, 8), alignment: 64)
+    sieve_advise_huge_pages(memory, bytes.count)
     if let source = bytes.baseAddress { memory.copyMemory(from: source, byteCount: bytes.count) }
     base = UnsafeRawPointer(memory)
     byteCount = bytes.count
