@@ -43,7 +43,10 @@ struct PrebuiltIndexOptions: ParsableArguments {
   @Option(
     name: .customLong("prebuilt-index"),
     help: """
-      Write the PDQ multi-index tables into the set, so that match and serve use them as       they are instead of building them on every load: auto (sets of 1,000,000 PDQ hashes       or more), always or never. Such a set is .sieveset version 5, which earlier Sieve       releases refuse by version. (default: auto)
+      Write the PDQ multi-index tables into the set, so that match and serve use them \
+      as they are instead of building them on every load: auto (sets of 1,000,000 PDQ \
+      hashes or more), always or never. Such a set is .sieveset version 5, which \
+      earlier Sieve releases refuse by version.
       """)
   var choice: Choice = .auto
 
