@@ -19,6 +19,26 @@ public struct HashSet: Sendable {
     if pdqIndex == nil, !pdqHashes.isEmpty { pdqIndex = MultiIndexHashTable(pdqHashes) }
   }
 
+  /// Copies a prebuilt PDQ index whose tables are used where they lie in a mapped set file
+  /// into memory of the process's own, backed by huge pages where the system allows, when
+  /// they are at most `limit` bytes.
+  ///
+  /// A loaded set uses its file's tables in place: ready at once, the pages shared with the
+  /// page cache. A query reads the tables at random, nearly every read on another 4 KiB
+  /// page, so nearly every read also misses the TLB; in huge pages a 1M-entry query took
+  /// 78–86 µs instead of 96–134 µs (Benchmarks' IndexCompare). Worth the copy for a service
+  /// that answers for hours; not for one `sieve match`. The copy is memory the process owns
+  /// (the page cache's copy can be reclaimed), hence the limit.
+  /// - Returns: whether the tables were copied.
+  @discardableResult
+  public mutating func copyPDQIndexIntoMemory(upTo limit: Int) -> Bool {
+    guard let index = pdqIndex, index.tables.owner != nil, index.tables.byteCount <= limit,
+      let copy = MultiIndexHashTable(hashes: pdqHashes, layout: index.layout, tables: MultiIndexTables(copying: index.tables.bytes))
+    else { return false }
+    pdqIndex = copy
+    return true
+  }
+
   /// Drops the prebuilt PDQ index (the set is then written without it).
   public mutating func removePDQIndex() { pdqIndex = nil }
 

@@ -22,28 +22,15 @@ public enum HashSetLoader {
     }
   }
 
-  /// Where a binary set's prebuilt index tables are kept once loaded.
-  public enum TablePlacement: Sendable {
-    /// Used where they lie in the mapped file: ready at once, the file's pages shared with
-    /// the page cache (`sieve match`, one run).
-    case inPlace
-    /// Copied into memory of the process's own, backed by huge pages where the system
-    /// allows: a copy's time on every load, then faster queries, since reads at random
-    /// into the tables miss the TLB far less (`sieve serve`, which loads once and answers
-    /// for hours).
-    case inMemory
-  }
-
   /// Loads `path`; a text set is named after the file unless `name` is given.
   ///
   /// The file is opened once and read once, from its start to its end: the binary
   /// format is recognised from the first bytes read, and `observe` is handed every byte,
   /// in order, so that a digest of the file (a case records its SHA-256) is a digest of
   /// the very bytes loaded, even if the file is replaced meanwhile. A pipe works too.
-  /// `tables` says where a prebuilt index's tables go (``TablePlacement``).
   public static func load(
     _ path: String, name: String? = nil, text: TextHashSetReader = TextHashSetReader(),
-    observing observe: ((UnsafeRawBufferPointer) -> Void)? = nil, tables: TablePlacement = .inPlace
+    observing observe: ((UnsafeRawBufferPointer) -> Void)? = nil
   ) throws(HashSetError) -> Loaded {
     let file: OpenFile
     let kind: FileMetadata.Kind
@@ -57,7 +44,7 @@ public enum HashSetLoader {
     }
     guard kind == .regular || kind == .fifo else { throw .io(file: path, reason: "not a regular file") }
     if BinaryHashSet.isBinary(prefix) {
-      var (set, header) = try BinaryHashSet.read(file, kind: kind, prefix: prefix, path: path, observe: observe, tables: tables)
+      var (set, header) = try BinaryHashSet.read(file, kind: kind, prefix: prefix, path: path, observe: observe)
       if let name { set.name = name }
       return Loaded(set: set, header: header, report: nil)
     }

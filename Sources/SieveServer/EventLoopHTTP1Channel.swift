@@ -12,9 +12,11 @@ import NIOCore
 /// happen on one thread with no wake-ups between them. Hash-only `/v1/match` on two cores
 /// answered 8–20 % more requests a second (`Benchmarks/README.md`, service load).
 ///
-/// What must not hold a loop runs elsewhere, as before: image decoding and batch matching on
-/// ``HashingPool``'s threads, set reloads on the registry's queue. A single match query (a
-/// fraction of a millisecond) runs on the loop.
+/// What must not hold a loop runs elsewhere: uploads, batches and long JSON bodies on Swift's
+/// global executor (``SieveService/runsOffTheLoop(_:_:)``), image decoding and batch
+/// matching on ``HashingPool``'s threads, set reloads on the registry's queue (which also
+/// frees replaced sets). A single hash-only query (a fraction of a millisecond through the
+/// index at 1M entries) runs on the loop.
 struct EventLoopHTTP1Channel: ServerChildChannel {
   typealias Value = HTTP1Channel.Value
 
@@ -46,6 +48,9 @@ final class EventLoopTaskExecutor: TaskExecutor {
 
   init(_ loop: any EventLoop) { self.loop = loop }
 
+  /// Runs the job on the loop, queued even when called from it (no re-entrancy). The loops
+  /// are NIO's process-wide group, which lives as long as the process: a job is never
+  /// handed to a loop that has shut down (which would drop it and leave its task waiting).
   func enqueue(_ job: consuming ExecutorJob) {
     let job = UnownedJob(job)
     loop.execute { job.runSynchronously(on: self.asUnownedTaskExecutor()) }

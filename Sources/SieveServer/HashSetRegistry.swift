@@ -28,7 +28,16 @@ public final class HashSetRegistry: Sendable {
     public var loadedAt: Date
     /// Seconds spent reading the file and building the indexes.
     public var loadSeconds: Double
+    /// Hashes of each kind, counted once at load (counting scans the set).
+    public var counts: [HashKind: Int]
   }
+
+  /// The largest prebuilt tables a set's load copies into the process's memory (1 GiB:
+  /// about 23 million PDQ entries); larger ones are used in place in the mapped file.
+  static let tablesCopiedUpTo = 1 << 30
+
+  /// How long replaced sets are kept after a reload, so that they are freed off the loops.
+  static let retiredSetsKeptFor: DispatchTimeInterval = .seconds(10)
 
   /// The sets at one moment.
   public struct Snapshot: Sendable {
@@ -169,6 +178,11 @@ public final class HashSetRegistry: Sendable {
     let changed = !report.reloaded.isEmpty || !old.ready || !negativePaths.isEmpty
     let generation = changed ? old.generation + 1 : old.generation
     state.withLock { $0 = Snapshot(sets: sets, generation: generation, ready: true, negative: negative) }
+    // Requests still holding the replaced sets let go of them as they finish, and the last
+    // to let go would free them (arrays of millions of entries, a file's unmapping) on its
+    // own thread: an event loop, stalling its connections. Held here a while longer, they
+    // are freed on this queue instead.
+    reloads.asyncAfter(deadline: .now() + Self.retiredSetsKeptFor) { withExtendedLifetime(old) {} }
     report.generation = generation
     return report
   }
@@ -176,18 +190,21 @@ public final class HashSetRegistry: Sendable {
   /// Loads one file, reusing `previous` (and its indexes) when the content is the same.
   private func load(_ path: String, previous: ServedSet?) throws -> ServedSet {
     let started = Date()
-    // Served for hours: the tables in huge pages, not where they lie in the mapping.
-    let loaded = try HashSetLoader.load(path, text: textReader, tables: .inMemory)
+    var loaded = try HashSetLoader.load(path, text: textReader)
     let checksum = loaded.version
     let format = loaded.header != nil ? "sieveset" : loaded.report?.format.rawValue ?? "text"
     if let previous, previous.checksum == checksum, previous.set.name == loaded.set.name {
       return previous
     }
+    // Served for hours: prebuilt tables in huge pages rather than where they lie in the
+    // mapping (HashSet.copyPDQIndexIntoMemory), up to a size.
+    loaded.set.copyPDQIndexIntoMemory(upTo: Self.tablesCopiedUpTo)
     let matcher = Matcher(sets: [loaded.set], options: matchOptions)
     let videoMatcher = loaded.set.hasVideos ? VideoMatcher(set: loaded.set, options: VideoMatcher.Options(matchOptions)) : nil
+    let counts = Dictionary(uniqueKeysWithValues: HashKind.allCases.map { ($0, loaded.set.count(of: $0)) })
     return ServedSet(
       path: path, set: loaded.set, matcher: matcher, videoMatcher: videoMatcher, checksum: checksum, format: format,
-      loadedAt: Date(), loadSeconds: Date().timeIntervalSince(started))
+      loadedAt: Date(), loadSeconds: Date().timeIntervalSince(started), counts: counts)
   }
 
 }

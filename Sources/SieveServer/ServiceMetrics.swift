@@ -85,7 +85,7 @@ final class ServiceMetrics: Sendable {
         registry.makeGauge(
           descriptor: .init(namespace: "sieve", metricName: "hashset_entries", unitName: "", helpText: "Hashes loaded, by set and kind"),
           labels: [("set", served.set.name), ("kind", kind.rawValue)]
-        ).set(Double(served.set.count(of: kind)))
+        ).set(Double(served.counts[kind] ?? 0))
       }
     }
     registry.makeGauge(

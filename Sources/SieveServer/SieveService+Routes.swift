@@ -23,11 +23,13 @@ extension SieveService {
   }
 
   func respond(to route: ServiceRoute, request: Request, context: SieveRequestContext) async throws -> Response {
-    // Uploads (a body of up to megabytes read in chunks, then hashing on the pool) stay on
-    // Swift's global executor, as before EventLoopHTTP1Channel: the loop is kept for short
-    // requests. (1 MP JPEG uploads against `sieve hash`: 0.53–0.62 on the loop, 0.56–0.70
-    // here, 0.53–0.63 before; within this machine's noise, so the known behaviour is kept.)
-    if Self.isImage(request), route == .match || route == .hash {
+    // The connection's event loop (EventLoopHTTP1Channel) is kept for short requests.
+    // Uploads, batches and JSON bodies over a few KiB (vPDQ frames, anything else that is
+    // decoded and echoed at length) run on Swift's global executor, as before: a large
+    // body's decoding must not stall the other connections on the loop. (1 MP JPEG uploads
+    // against `sieve hash`: 0.53–0.62 on the loop, 0.56–0.70 here, 0.53–0.63 before;
+    // within this machine's noise.)
+    if Self.runsOffTheLoop(route, request) {
       return try await withTaskExecutorPreference(globalConcurrentExecutor) {
         try await respondHere(to: route, request: request, context: context)
       }
@@ -86,7 +88,7 @@ extension SieveService {
       sets: snapshot.sets.map { served in
         API.SetInfo(
           name: served.set.name, path: showPaths ? served.path : nil, format: served.format, checksum: served.checksum, entries: served.set.count,
-          counts: Dictionary(uniqueKeysWithValues: HashKind.allCases.map { ($0.rawValue, served.set.count(of: $0)) }),
+          counts: Dictionary(uniqueKeysWithValues: HashKind.allCases.map { ($0.rawValue, served.counts[$0] ?? 0) }),
           loaded_at: formatter.string(from: served.loadedAt), load_seconds: served.loadSeconds)
       })
   }
@@ -293,6 +295,21 @@ extension SieveService {
       video: video.features, stoppedEarly: video.stoppedEarly, digests: upload.digests.all, width: video.info.width,
       height: video.info.height)
   }
+
+  /// Whether a request is work for the global executor rather than its event loop (see
+  /// ``respond(to:request:context:)``).
+  static func runsOffTheLoop(_ route: ServiceRoute, _ request: Request) -> Bool {
+    switch route {
+    case .hash, .batch: return true
+    case .match:
+      guard !isImage(request), let length = request.headers[.contentLength].flatMap({ Int($0) }) else { return true }
+      return length > shortBodyBytes
+    default: return false
+    }
+  }
+
+  /// The largest body answered on the event loop: a hash-only query is about 80 bytes.
+  static let shortBodyBytes = 4096
 
   static func isJSON(_ request: Request) -> Bool {
     request.headers[.contentType]?.hasASCIIPrefixIgnoringCase("application/json") == true

@@ -75,15 +75,24 @@ import Testing
     }
   }
 
-  /// The service's placement: the tables copied into the process's memory, the file no
-  /// longer needed, the same answers.
+  /// The service's placement: the tables copied out of the mapped file, so that a file
+  /// truncated afterwards changes nothing; over the limit, they stay in place.
   @Test func tablesCanBeCopiedIntoMemory() throws {
     let dir = try TemporaryDirectory()
     defer { dir.remove() }
-    let (set, path, _) = try Self.written(count: 4000, seed: 5, in: dir)
-    let index = try #require(try HashSetLoader.load(path, tables: .inMemory).set.pdqIndex)
+    let (set, path, _) = try Self.written(count: 20000, seed: 5, in: dir)
+    var loaded = try HashSetLoader.load(path).set
+    let size = try #require(loaded.pdqIndex?.tables.byteCount)
+    let overLimit = loaded.copyPDQIndexIntoMemory(upTo: size - 1)
+    #expect(!overLimit, "over the limit")
+    #expect(loaded.pdqIndex?.tables.owner is MappedFile)
+    let copied = loaded.copyPDQIndexIntoMemory(upTo: size)
+    #expect(copied)
+    let index = try #require(loaded.pdqIndex)
     #expect(index.tables.owner == nil, "the tables are a copy")
-    #expect(unlink(path) == 0)
+    let again = loaded.copyPDQIndexIntoMemory(upTo: size)
+    #expect(!again, "copied once")
+    #expect(truncate(path, 4096) == 0)
     let linear = LinearScanIndex(set.pdqHashes)
     for q in Self.queries(set) {
       #expect(index.matches(for: q, within: 31) == linear.matches(for: q, within: 31))

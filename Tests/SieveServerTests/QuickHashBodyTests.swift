@@ -40,6 +40,28 @@ import Testing
     }
   }
 
+  /// Every byte value in the string and between the tokens: only printable ASCII (less the
+  /// quote and backslash) is read in the string, only JSON's four blanks between tokens,
+  /// and JSONDecoder reads each such body the same. NUL, form feed, DEL and bytes that are
+  /// not UTF-8 are left to JSONDecoder.
+  @Test func everyByteValue() {
+    func quick(_ bytes: [UInt8]) -> API.Hashes? { bytes.withUnsafeBytes { QuickHashBody.hashes($0) } }
+    func decoded(_ bytes: [UInt8]) -> API.Hashes? { try? JSONDecoder().decode(API.Hashes.self, from: Data(bytes)) }
+    for byte in UInt8.min...UInt8.max {
+      let inString = Array(#"{"pdq":"a"#.utf8) + [byte] + Array(#"b"}"#.utf8)
+      let readable = byte >= 0x20 && byte < 0x7F && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "\\")
+      #expect((quick(inString) != nil) == readable, "byte \(byte) in the string")
+      if let hashes = quick(inString) { #expect(decoded(inString)?.pdq == hashes.pdq, "byte \(byte)") }
+      for at in [0, 1, 7, 8] {
+        var between = Array(#"{"pdq":"ab"}"#.utf8)
+        between.insert(byte, at: at == 8 ? between.count : at == 7 ? 6 : at)
+        let blank = [0x20, 0x09, 0x0A, 0x0D].contains(byte)
+        #expect((quick(between) != nil) == blank, "byte \(byte) at \(at)")
+        if let hashes = quick(between) { #expect(decoded(between)?.pdq == hashes.pdq, "byte \(byte) at \(at)") }
+      }
+    }
+  }
+
   /// Random bodies made of JSON's pieces: wherever the quick reader gives an answer,
   /// `JSONDecoder` gives the same one.
   @Test func agreesWithJSONDecoderOnRandomBodies() {

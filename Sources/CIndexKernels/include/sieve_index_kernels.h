@@ -2,6 +2,10 @@
 #define SIEVE_INDEX_KERNELS_H
 
 #include <stddef.h>
+#include <stdint.h>
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 
 /// Asks for the cache line at `address` ahead of its use, for reading (a hint: no fault,
 /// no effect on results, whatever the address). The multi-index table's candidate checks
@@ -21,6 +25,18 @@ static inline void sieve_prefetch(const void *address) {
 /// touched stay small. An index read at random touches a new 4 KiB page on almost every
 /// read, so without huge pages nearly every read also misses the TLB and waits for a page
 /// walk, of which the processor runs only a few at once.
-void sieve_advise_huge_pages(void *address, size_t length);
+/// (Inline, like the rest of this header: the fuzz build compiles the Swift sources with
+/// this header alone.)
+static inline void sieve_advise_huge_pages(void *address, size_t length) {
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+  const uintptr_t huge = (uintptr_t)2 << 20;
+  const uintptr_t start = ((uintptr_t)address + huge - 1) & ~(huge - 1);
+  const uintptr_t end = ((uintptr_t)address + length) & ~(huge - 1);
+  if (end > start) (void)madvise((void *)start, end - start, MADV_HUGEPAGE);
+#else
+  (void)address;
+  (void)length;
+#endif
+}
 
 #endif

@@ -157,11 +157,9 @@ public enum BinaryHashSet {
   }
 
   /// Decodes a file's bytes. With an `owner` that keeps `raw` alive and unchanged, a
-  /// prebuilt index's tables are used where they lie (a mapped file) unless `tables` says
-  /// to copy them; without one they are copied.
-  static func decode(
-    _ raw: UnsafeRawBufferPointer, file: String, owner: AnyObject? = nil, tables placement: HashSetLoader.TablePlacement = .inPlace
-  ) throws(HashSetError) -> (HashSet, Header) {
+  /// prebuilt index's tables are used where they lie (a mapped file); without one they
+  /// are copied.
+  static func decode(_ raw: UnsafeRawBufferPointer, file: String, owner: AnyObject? = nil) throws(HashSetError) -> (HashSet, Header) {
     let header = try readHeader(raw, file: file)
     let payload = UnsafeRawBufferPointer(rebasing: raw[headerSize...])
     guard checksum(head: UnsafeRawBufferPointer(rebasing: raw[0..<32]), payload: payload) == header.checksum else {
@@ -308,7 +306,7 @@ public enum BinaryHashSet {
     }
     if let (layout, bytes) = pdqTables {
       let tables: MultiIndexTables
-      if let owner, placement == .inPlace, Int(bitPattern: bytes.baseAddress) & 7 == 0 {
+      if let owner, Int(bitPattern: bytes.baseAddress) & 7 == 0 {
         tables = MultiIndexTables(viewing: bytes, owner: owner)
       } else {
         tables = MultiIndexTables(copying: bytes)
@@ -361,11 +359,11 @@ public enum BinaryHashSet {
   /// sets) is never affected. Anything else (a pipe) is read with read(2).
   static func read(
     _ file: OpenFile, kind: FileMetadata.Kind, prefix: [UInt8], path: String,
-    observe: ((UnsafeRawBufferPointer) -> Void)?, tables: HashSetLoader.TablePlacement = .inPlace
+    observe: ((UnsafeRawBufferPointer) -> Void)?
   ) throws(HashSetError) -> (HashSet, Header) {
     if kind == .regular, let mapped = try map(file, path: path) {
       observe?(mapped.bytes)
-      let decoded = Result { () throws(HashSetError) in try decode(mapped.bytes, file: path, owner: mapped, tables: tables) }
+      let decoded = Result { () throws(HashSetError) in try decode(mapped.bytes, file: path, owner: mapped) }
       // Zeros read past a new end fail the checksum, or worse pass it: say what happened.
       guard mapped.isIntact else { throw .io(file: path, reason: "the file was truncated while it was read") }
       return try decoded.get()
