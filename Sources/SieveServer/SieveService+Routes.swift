@@ -139,7 +139,8 @@ extension SieveService {
       hashes = Self.hashes(upload)
       source = upload.video == nil ? "image" : "video"
     } else if Self.isJSON(request) {
-      // One hash through the index: microseconds, answered on the event loop.
+      // One hash through the index: microseconds, answered on the event loop; a long body
+      // (vPDQ frames) came here on the global executor (runsOffTheLoop).
       let given = try await decodeJSON(API.Hashes.self, request, context, quick: QuickHashBody.hashes)
       query = try given.query()
       let features = try given.videoFeatures()
@@ -147,12 +148,7 @@ extension SieveService {
       echoed.vpdq = features == nil ? nil : given.vpdq
       hashes = echoed
       let matchStart = DispatchTime.now().uptimeNanoseconds
-      if let features {
-        // Up to 20,000 frames, each through the index: real work, on the pool.
-        found = try await pool.run { _ in snapshot.matches(forVideo: features) + snapshot.matches(for: query).map(API.Match.init) }
-      } else {
-        found = snapshot.matches(for: query).map(API.Match.init)
-      }
+      found = (features.map { snapshot.matches(forVideo: $0) } ?? []) + snapshot.matches(for: query).map(API.Match.init)
       matchMilliseconds = Self.milliseconds(since: matchStart)
       source = features == nil ? "hashes" : "vpdq"
     } else {
