@@ -36,8 +36,36 @@ public final class HashSetRegistry: Sendable {
   /// about 23 million PDQ entries); larger ones are used in place in the mapped file.
   static let tablesCopiedUpTo = 1 << 30
 
-  /// How long replaced sets are kept after a reload, so that they are freed off the loops.
-  static let retiredSetsKeptFor: DispatchTimeInterval = .seconds(10)
+  /// Holds a snapshot's sets and negative list a second time, so that whoever lets go of
+  /// them last (a request ending on an event loop, say) does not free them there: its
+  /// `deinit` hands them to the reload queue, which frees them (arrays of millions of
+  /// entries, a file's unmapping, tables given back to ``MultiIndexTables``' recycled
+  /// memory for the next reload) off the loops.
+  ///
+  /// The sets sit in a box that the queue empties: were they the keeper's own properties,
+  /// they would be released on the caller's thread right after `deinit`, the last release
+  /// there whenever the queue had already run. (A snapshot releases its `sets` before its
+  /// `keeper`, declared last, so the box holds the last reference.)
+  final class Keeper: Sendable {
+    /// Written at creation and then only on `queue`, once.
+    private final class Box: @unchecked Sendable {
+      var held: ([ServedSet], NegativeList?)?
+      init(_ held: ([ServedSet], NegativeList?)) { self.held = held }
+    }
+
+    private let box: Box
+    private let queue: DispatchQueue
+
+    init(sets: [ServedSet], negative: NegativeList?, queue: DispatchQueue) {
+      box = Box((sets, negative))
+      self.queue = queue
+    }
+
+    deinit {
+      let box = box
+      queue.async { box.held = nil }
+    }
+  }
 
   /// The sets at one moment.
   public struct Snapshot: Sendable {
@@ -48,6 +76,9 @@ public final class HashSetRegistry: Sendable {
     public var ready: Bool
     /// Known false matches, not reported (``NegativeList``); nil: none given.
     public var negative: NegativeList? = nil
+    /// Frees the sets on the reload queue when the last snapshot holding them goes.
+    /// (Declared last: released after `sets`.)
+    var keeper: Keeper? = nil
 
     /// Every match of `query` in every set, in the order the sets were given, without
     /// the known false matches.
@@ -177,12 +208,11 @@ public final class HashSetRegistry: Sendable {
     }
     let changed = !report.reloaded.isEmpty || !old.ready || !negativePaths.isEmpty
     let generation = changed ? old.generation + 1 : old.generation
-    state.withLock { $0 = Snapshot(sets: sets, generation: generation, ready: true, negative: negative) }
-    // Requests still holding the replaced sets let go of them as they finish, and the last
-    // to let go would free them (arrays of millions of entries, a file's unmapping) on its
-    // own thread: an event loop, stalling its connections. Held here a while longer, they
-    // are freed on this queue instead.
-    reloads.asyncAfter(deadline: .now() + Self.retiredSetsKeptFor) { withExtendedLifetime(old) {} }
+    let keeper = Keeper(sets: sets, negative: negative, queue: reloads)
+    state.withLock { $0 = Snapshot(sets: sets, generation: generation, ready: true, negative: negative, keeper: keeper) }
+    // Requests still holding the replaced sets let go of them as they finish; the last to
+    // let go, on whatever thread, leaves the freeing to this queue (Keeper). Unchanged sets
+    // live on in the new snapshot.
     report.generation = generation
     return report
   }

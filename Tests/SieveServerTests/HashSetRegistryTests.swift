@@ -108,6 +108,30 @@ import Testing
     let broken = HashSetRegistry(paths: [dir.path + "/known.sieveset"], negativePaths: [dir.path + "/none.sieveset"])
     await #expect(throws: (any Error).self) { try await broken.loadAll() }
   }
+
+  /// The last snapshot holding a set lets go of it on whatever thread, but the set is freed
+  /// on the reload queue: held (here, while that queue is suspended) until it runs there.
+  @Test func replacedSetsAreFreedOnTheReloadQueue() async throws {
+    let queue = DispatchQueue(label: "test.reloads")
+    queue.suspend()
+    weak var matcher: Matcher?
+    do {
+      let set = Self.randomSet("kept", count: 100, seed: 9)
+      let served = HashSetRegistry.ServedSet(
+        path: "/nonexistent", set: set, matcher: Matcher(sets: [set]), videoMatcher: nil, checksum: "c", format: "sieveset",
+        loadedAt: Date(), loadSeconds: 0, counts: [:])
+      matcher = served.matcher
+      var snapshot: HashSetRegistry.Snapshot? = HashSetRegistry.Snapshot(
+        sets: [served], generation: 1, ready: true, negative: nil,
+        keeper: HashSetRegistry.Keeper(sets: [served], negative: nil, queue: queue))
+      #expect(snapshot?.sets.count == 1)
+      snapshot = nil
+    }
+    #expect(matcher != nil, "freed on the thread that let go of it last")
+    queue.resume()
+    for _ in 0..<200 where matcher != nil { try await Task.sleep(for: .milliseconds(10)) }
+    #expect(matcher == nil, "never freed")
+  }
 }
 
 @Suite struct HashingPoolTests {

@@ -15,17 +15,20 @@ public final class MultiIndexTables: @unchecked Sendable {
   /// The number of bytes.
   public let byteCount: Int
   private let allocated: UnsafeMutableRawPointer?
+  /// The bytes allocated (at least ``byteCount``; 0 for a view).
+  private let capacity: Int
   /// What keeps viewed bytes alive (a mapped file), nil for owned storage.
   public let owner: AnyObject?
 
   /// Zeroed storage of `byteCount` bytes, owned by this object.
   init(zeroed byteCount: Int) {
-    let memory = UnsafeMutableRawPointer.allocate(byteCount: max(byteCount, 8), alignment: 64)
-    sieve_advise_huge_pages(memory, byteCount)
+    let (memory, capacity) = RecycledTableMemory.shared.take(byteCount: byteCount)
+    sieve_advise_huge_pages(memory, capacity)
     memory.initializeMemory(as: UInt8.self, repeating: 0, count: max(byteCount, 8))
     base = UnsafeRawPointer(memory)
     self.byteCount = byteCount
     allocated = memory
+    self.capacity = capacity
     owner = nil
   }
 
@@ -35,21 +38,28 @@ public final class MultiIndexTables: @unchecked Sendable {
     base = bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 8)!
     byteCount = bytes.count
     allocated = nil
+    capacity = 0
     self.owner = owner
   }
 
   /// A copy of `bytes` owned by this object.
+  ///
+  /// The memory comes from tables freed earlier when some of about this size were
+  /// (``RecycledTableMemory``): a reloaded set takes the memory of the version it replaced.
   public init(copying bytes: UnsafeRawBufferPointer) {
-    let memory = UnsafeMutableRawPointer.allocate(byteCount: max(bytes.count, 8), alignment: 64)
-    sieve_advise_huge_pages(memory, bytes.count)
+    let (memory, capacity) = RecycledTableMemory.shared.take(byteCount: bytes.count)
+    sieve_advise_huge_pages(memory, capacity)
     if let source = bytes.baseAddress { memory.copyMemory(from: source, byteCount: bytes.count) }
     base = UnsafeRawPointer(memory)
     byteCount = bytes.count
     allocated = memory
+    self.capacity = capacity
     owner = nil
   }
 
-  deinit { allocated?.deallocate() }
+  deinit {
+    if let allocated { RecycledTableMemory.shared.give(allocated, capacity: capacity) }
+  }
 
   /// The storage's bytes, for writing them to a file.
   public var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: byteCount) }
