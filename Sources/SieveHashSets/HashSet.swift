@@ -32,10 +32,8 @@ public struct HashSet: Sendable {
   /// - Returns: whether the tables were copied.
   @discardableResult
   public mutating func copyPDQIndexIntoMemory(upTo limit: Int) -> Bool {
-    guard let index = pdqIndex, index.tables.owner != nil, index.tables.byteCount <= limit,
-      let copy = MultiIndexHashTable(hashes: pdqHashes, layout: index.layout, tables: MultiIndexTables(copying: index.tables.bytes))
-    else { return false }
-    pdqIndex = copy
+    guard let index = pdqIndex, index.tables.owner != nil, index.tables.byteCount <= limit else { return false }
+    pdqIndex = index.copyingTablesIntoMemory()
     return true
   }
 

@@ -31,7 +31,7 @@ public struct MultiIndexHashTable<Hash: HammingHash>: HashIndex {
   /// How the hashes are cut and the tables stored.
   public let layout: MultiIndexLayout
   /// The tables' bytes.
-  public let tables: MultiIndexTables
+  public private(set) var tables: MultiIndexTables
   /// Per table: where its offsets start (in UInt32s) and its ids (in bytes).
   private let offsetStarts: [Int]
   private let postingStarts: [Int]
@@ -113,6 +113,16 @@ public struct MultiIndexHashTable<Hash: HammingHash>: HashIndex {
     self.tables = tables
     self.offsetStarts = offsetStarts
     self.postingStarts = postingStarts
+  }
+
+  /// The same index with its tables copied into memory of the process's own
+  /// (``MultiIndexTables/init(copying:)``): the hashes are shared, not copied again, and
+  /// the directories, checked when the tables were taken, are not checked again (queries
+  /// clamp what they read in any case).
+  public func copyingTablesIntoMemory() -> MultiIndexHashTable {
+    var copy = self
+    copy.tables = MultiIndexTables(copying: tables.bytes)
+    return copy
   }
 
   private static func starts(_ layout: MultiIndexLayout) -> ([Int], [Int]) {

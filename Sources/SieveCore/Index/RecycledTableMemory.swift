@@ -101,8 +101,12 @@ final class RecycledTableMemory: Sendable {
 
   private func dropExpired(_ buffers: inout [Kept]) -> [Kept] {
     let now = ContinuousClock.now
-    let expired = buffers.filter { now - $0.freedAt > keptFor }
-    if !expired.isEmpty { buffers.removeAll { now - $0.freedAt > keptFor } }
+    var expired: [Kept] = []
+    buffers.removeAll { buffer in
+      guard now - buffer.freedAt > keptFor else { return false }
+      expired.append(buffer)
+      return true
+    }
     return expired
   }
 
