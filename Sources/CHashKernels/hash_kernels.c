@@ -179,22 +179,39 @@ void sieve_resample_row_offset(
   sk_resample_row_offset_portable(input, output, output_count, first, count, shifted, offset, kernel_size);
 }
 
+void sieve_resample_columns(
+  const uint8_t *input, size_t columns, uint8_t *output, size_t output_count,
+  const int32_t *first, const int32_t *count, const int32_t *weights, size_t kernel_size) {
+#if SK_HAVE_X86
+  switch (sieve_kernels_level()) {
+  case 3: sk_resample_columns_avx512(input, columns, output, output_count, first, count, weights, kernel_size); return;
+  case 2: sk_resample_columns_avx2(input, columns, output, output_count, first, count, weights, kernel_size); return;
+  default: break;
+  }
+#endif
+  sk_resample_columns_portable(input, columns, output, output_count, first, count, weights, kernel_size);
+}
+
 /// Widest vector: 16 floats (64 bytes); scratch is aligned to it inside.
 #define SK_MAX_LANES 16
 
 /// Rows a band holds: two vectors' lanes.
 #define SK_MAX_BAND (2 * SK_MAX_LANES)
 
-/// Ring rows. The first vertical pass subtracts the row `window_v` rows back; a band of
-/// it (sk_vbox_band) waits until its last row's inputs are in, so it lags the first
-/// horizontal pass by up to band + half − 2 rows; and the caller writes up to a band of
-/// rows ahead between passes: wv + 2 · band − 1 rows in all (wv + 63 at 16 lanes), two
-/// to spare here.
-static int sk_ring_rows(int height) {
+/// Ring rows for bands of `band` rows. The first vertical pass subtracts the row
+/// `window_v` rows back; a band of it (sk_vbox_band) waits until its last row's inputs
+/// are in, so it lags the first horizontal pass by up to band + half − 2 rows; and the
+/// caller writes up to a band of rows ahead between passes: wv + 2 · band − 1 rows in all
+/// (wv + 31 at 8 lanes), two to spare here. No more than that, since every row the ring
+/// cycles through is memory written and read again for each image (12 MP: 16 KB a row).
+static int sk_ring_rows(int height, int band) {
   const int wv = (height + 127) / 128;
-  const int rows = wv + 2 * SK_MAX_BAND + 1;
+  const int rows = wv + 2 * band + 1;
   return rows < height ? rows : height;
 }
+
+/// Rows a band holds at a kernel level: two vectors' lanes.
+static int sk_band_rows(int level) { return 2 * (level == 3 ? 16 : level == 2 ? 8 : 4); }
 
 size_t sieve_pdq_stream_scratch_count(int width, int height, int column_count) {
   const size_t w = (size_t)width, c = (size_t)column_count;
@@ -204,7 +221,7 @@ size_t sieve_pdq_stream_scratch_count(int width, int height, int column_count) {
     + 2 * w * SK_MAX_LANES                         // gathered columns
     + 2 * circular * SK_MAX_LANES                  // the first horizontal pass's circular buffers
     + 2 * c * SK_MAX_LANES                         // picked columns
-    + (size_t)sk_ring_rows(height) * w             // the ring
+    + (size_t)sk_ring_rows(height, SK_MAX_BAND) * w  // the ring, at the widest level
     + SK_MAX_BAND * w + w                          // the first vertical pass's band and sums
     + wv * c + c;                                  // the second vertical pass's ring and sums
 }
@@ -226,7 +243,7 @@ void sieve_pdq_stream_begin(
   s->gathered = p; p += 2 * w * SK_MAX_LANES;
   s->circular = p; p += 2 * (size_t)sk_circular_count(s->window_h) * SK_MAX_LANES;
   s->picked = p; p += 2 * c * SK_MAX_LANES;
-  s->ring_rows = sk_ring_rows(height);
+  s->ring_rows = sk_ring_rows(height, sk_band_rows(s->level));
   s->ring = p; p += (size_t)s->ring_rows * w;
   s->band = p; p += SK_MAX_BAND * w;
   s->sum = p; p += w;
@@ -258,7 +275,7 @@ float *sieve_pdq_stream_row(sieve_pdq_stream *s) { return sk_ring_row(s, s->rece
 
 void sieve_pdq_stream_push(sieve_pdq_stream *s) {
   s->received++;
-  const int band = 2 * (s->level == 3 ? 16 : s->level == 2 ? 8 : 4);
+  const int band = sk_band_rows(s->level);
   if (s->received - s->filtered1 < band && s->received < s->height) return;
 #if SK_HAVE_X86
   switch (s->level) {

@@ -745,6 +745,27 @@ static SK_TARGET void SK_FN(sk_resample_row_offset)(
   }
 }
 
+/// sieve_resample_columns: plain loops over a block of up to 64 columns, which the
+/// compiler turns into this width's vectors (integer sums: any order is exact).
+static SK_TARGET void SK_FN(sk_resample_columns)(
+  const uint8_t *restrict input, size_t columns, uint8_t *restrict output, size_t output_count,
+  const int32_t *first, const int32_t *count, const int32_t *weights, size_t kernel_size) {
+  for (size_t x0 = 0; x0 < columns; x0 += 64) {
+    const size_t block = columns - x0 < 64 ? columns - x0 : 64;
+    for (size_t i = 0; i < output_count; i++) {
+      // Unsigned, so that wrapping is defined; the true sum lies within ±2^31.
+      uint32_t sum[64] = {0};
+      const int32_t *w = weights + i * kernel_size;
+      for (int32_t t = 0; t < count[i]; t++) {
+        const uint8_t *row = input + (size_t)(first[i] + t) * columns + x0;
+        const uint32_t weight = (uint32_t)w[t];
+        for (size_t x = 0; x < block; x++) sum[x] += (uint32_t)row[x] * weight;
+      }
+      for (size_t x = 0; x < block; x++) output[i * columns + x0 + x] = SK_FN(sk_pillow_round)(sum[x]);
+    }
+  }
+}
+
 #undef SK_HBOX_PHASES
 #undef SK_BLOCK
 #undef SK_BY_WINDOW

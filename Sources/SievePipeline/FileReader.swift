@@ -149,12 +149,19 @@ public enum FileReader {
     (times.modified, times.changed, times.accessed) = (metadata.modified, metadata.changed, metadata.accessed)
     let size = metadata.size
     guard size <= maxBytes else { throw .tooLarge(bytes: size, limit: maxBytes) }
-    var bytes = [UInt8](repeating: 0, count: size)
-    let done: Int
-    do throws(SystemError) { done = try handle.readFully(into: &bytes) } catch {
-      throw .system(error.description)
+    // Read straight into the array's storage: zeroing it first would cost a pass over
+    // every byte (and its page faults) for nothing.
+    var failure: SystemError?
+    let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
+      do throws(SystemError) {
+        initialized = try handle.readFully(into: UnsafeMutableRawBufferPointer(buffer))
+      } catch {
+        failure = error
+        initialized = 0
+      }
     }
-    guard done == size else { throw .changed }  // shorter than fstat said
+    if let failure { throw .system(failure.description) }
+    guard bytes.count == size else { throw .changed }  // shorter than fstat said
     try checkUnchanged(handle, since: metadata)
     return bytes
   }

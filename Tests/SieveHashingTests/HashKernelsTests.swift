@@ -99,6 +99,37 @@ import Testing
     }
   }
 
+  @Test("Pillow's Lanczos down columns, every column at once, as one column at a time")
+  func columnResampling() {
+    var rng = SplitMix64(seed: 23)
+    for (inputSize, columns) in [(32, 32), (33, 32), (100, 32), (3000, 32), (4000, 32), (257, 7), (640, 70), (12_000, 65)] {
+      let resampler = LanczosResampler(inputSize: inputSize, outputSize: 32)
+      let block = (0..<inputSize * columns).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+      // The reference: each column alone, Pillow's 32-bit fixed-point sum.
+      var expected = [UInt8](repeating: 0, count: 32 * columns)
+      for x in 0..<columns {
+        for (out, bound) in resampler.bounds.enumerated() {
+          var sum: Int32 = 0
+          for t in 0..<bound.count {
+            sum &+= Int32(block[(bound.first + t) * columns + x]) &* resampler.weights[out * resampler.kernelSize + t]
+          }
+          expected[out * columns + x] = LanczosResampler.clip8(sum &+ (1 << 21))
+        }
+      }
+      for level in Self.levels {
+        var output = [UInt8](repeating: 0, count: 32 * columns)
+        Self.atLevel(level) {
+          block.withUnsafeBufferPointer { input in
+            output.withUnsafeMutableBufferPointer {
+              resampler.resampleColumns(input.baseAddress!, columns: columns, into: $0.baseAddress!)
+            }
+          }
+        }
+        #expect(output == expected, "\(inputSize) rows of \(columns) → 32, level \(level)")
+      }
+    }
+  }
+
   @Test("resamplers are kept per size, but not a very wide picture's (tens of MB each)")
   func resamplerCacheIsBounded() {
     // (Other suites add sizes meanwhile, and 64 sizes empty the cache: three tries.)

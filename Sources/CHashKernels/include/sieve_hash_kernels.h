@@ -50,6 +50,14 @@ void sieve_resample_row_offset(
   const uint8_t *input, uint8_t *output, size_t output_count,
   const int32_t *first, const int32_t *count, const int16_t *shifted, int32_t offset, size_t kernel_size);
 
+/// The same resampling down the columns of a block of rows, `columns` bytes a row, for
+/// every column at once: output row `i` (`columns` bytes at `output + i * columns`) sums
+/// input rows `first[i]` … `first[i] + count[i] − 1` times the 32-bit weights from
+/// `weights[i * kernel_size]`.
+void sieve_resample_columns(
+  const uint8_t *input, size_t columns, uint8_t *output, size_t output_count,
+  const int32_t *first, const int32_t *count, const int32_t *weights, size_t kernel_size);
+
 /// PDQ's Jarosz filter fed row by row: two rounds of a horizontal box filter with window
 /// `ceil(width / 128)` then a vertical one with window `ceil(height / 128)`, in the
 /// reference's `box1DFloat` order of float32 operations, computed only where it is read:

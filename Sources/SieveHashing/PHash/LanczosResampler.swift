@@ -153,18 +153,15 @@ struct LanczosResampler: Sendable {
     }
   }
 
-  /// Resamples one line of `stride`-spaced samples into `output[0..<outputSize]`.
+  /// Resamples every column of `input` (rows of `columns` bytes, `inputSize` of them) at
+  /// once into `output` (`outputSize` rows of `columns` bytes).
   @inline(__always)
-  func resample(_ input: UnsafePointer<UInt8>, stride: Int, into output: UnsafeMutablePointer<UInt8>, outputStride: Int) {
-    weights.withUnsafeBufferPointer { w in
-      for (out, bound) in bounds.enumerated() {
-        var sum: Int32 = 1 << Int32(Self.precisionBits - 1)
-        let k = w.baseAddress! + out * kernelSize
-        let base = input + bound.first * stride
-        for x in 0..<bound.count {
-          sum &+= Int32(base[x * stride]) &* k[x]
+  func resampleColumns(_ input: UnsafePointer<UInt8>, columns: Int, into output: UnsafeMutablePointer<UInt8>) {
+    firsts.withUnsafeBufferPointer { f in
+      counts.withUnsafeBufferPointer { c in
+        weights.withUnsafeBufferPointer { w in
+          sieve_resample_columns(input, columns, output, bounds.count, f.baseAddress, c.baseAddress, w.baseAddress, kernelSize)
         }
-        output[out * outputStride] = Self.clip8(sum)
       }
     }
   }

@@ -67,9 +67,7 @@ public struct PHasher: Sendable {
       let vertical = vertical!
       columns.withUnsafeBufferPointer { input in
         small.withUnsafeMutableBufferPointer { output in
-          for x in 0..<Self.size {
-            vertical.resample(input.baseAddress! + x, stride: Self.size, into: output.baseAddress! + x, outputStride: Self.size)
-          }
+          vertical.resampleColumns(input.baseAddress!, columns: Self.size, into: output.baseAddress!)
         }
       }
     }
