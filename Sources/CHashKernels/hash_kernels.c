@@ -111,7 +111,7 @@ void sieve_kernels_set_level(int level) {
   atomic_store_explicit(&sk_forced_level, level < 0 ? 0 : level, memory_order_relaxed);
 }
 
-uint8_t sieve_luma_from_rgb(const uint8_t *rgb, float *luma, uint8_t *gray, size_t count, int check_gray) {
+uint8_t sieve_luma_from_rgb(const uint8_t *rgb, float *luma, uint16_t *gray, size_t count, int check_gray) {
 #if SK_HAVE_X86
   switch (sieve_kernels_level()) {
   case 3: return sk_luma_from_rgb_avx512(rgb, luma, gray, count, check_gray);
@@ -154,7 +154,7 @@ long sieve_reciprocal_mismatches(int window) {
 }
 
 void sieve_resample_row(
-  const uint8_t *input, uint8_t *output, size_t output_count,
+  const uint16_t *input, uint8_t *output, size_t output_count,
   const int32_t *first, const int32_t *count, const int16_t *high, const int16_t *low, size_t kernel_size) {
 #if SK_HAVE_X86
   switch (sieve_kernels_level()) {
@@ -167,7 +167,7 @@ void sieve_resample_row(
 }
 
 void sieve_resample_row_offset(
-  const uint8_t *input, uint8_t *output, size_t output_count,
+  const uint16_t *input, uint8_t *output, size_t output_count,
   const int32_t *first, const int32_t *count, const int16_t *shifted, int32_t offset, size_t kernel_size) {
 #if SK_HAVE_X86
   switch (sieve_kernels_level()) {

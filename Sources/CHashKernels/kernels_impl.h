@@ -511,7 +511,7 @@ static SK_TARGET void SK_FN(sk_stream_advance)(sieve_pdq_stream *s) {
 
 /// sieve_luma_from_rgb, with `check` a constant in each copy (see below).
 static inline __attribute__((always_inline)) SK_TARGET uint8_t SK_FN(sk_luma_from_rgb_with)(
-  const uint8_t *restrict rgb, float *restrict luma, uint8_t *restrict gray, size_t count, const int check) {
+  const uint8_t *restrict rgb, float *restrict luma, uint16_t *restrict gray, size_t count, const int check) {
   uint8_t difference = 0;
   size_t i = 0;
 #if SK_LANES == 16
@@ -541,7 +541,7 @@ static inline __attribute__((always_inline)) SK_TARGET uint8_t SK_FN(sk_luma_fro
                                    _mm512_mullo_epi32(G, _mm512_set1_epi32(38470)));
       y = _mm512_add_epi32(y, _mm512_mullo_epi32(B, _mm512_set1_epi32(7471)));
       y = _mm512_srli_epi32(_mm512_add_epi32(y, _mm512_set1_epi32(0x8000)), 16);
-      _mm_storeu_si128((__m128i *)(gray + i), _mm512_cvtepi32_epi8(y));
+      _mm256_storeu_si256((__m256i *)(gray + i), _mm512_cvtepi32_epi16(y));
     }
   }
   difference = _mm512_reduce_or_epi32(differs) != 0 ? 1 : 0;
@@ -563,7 +563,6 @@ static inline __attribute__((always_inline)) SK_TARGET uint8_t SK_FN(sk_luma_fro
   const __m256i weights_rg = _mm256_set1_epi32(19595 | (22086 << 16));
   const __m256i weights_bg = _mm256_set1_epi32(7471 | (16384 << 16));
   const __m256i rounding = _mm256_set1_epi32(0x8000);
-  const __m256i gray_order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
   const __m256 cr = _mm256_set1_ps(0.299f), cg = _mm256_set1_ps(0.587f), cb = _mm256_set1_ps(0.114f);
   __m256i differs = _mm256_setzero_si256();
 #define SK_LOAD8(p)                                                                                                     \
@@ -591,11 +590,10 @@ static inline __attribute__((always_inline)) SK_TARGET uint8_t SK_FN(sk_luma_fro
     SK_LUMA8(first, luma + i);
     SK_LUMA8(second, luma + i + 8);
     if (gray) {
-      // Pixels 0…3 | 4…7 and 8…11 | 12…15 packed to bytes 0…3, 8…11 | 4…7, 12…15, then
-      // their 32-bit groups put in order.
+      // Pixels 0…3 | 4…7 and 8…11 | 12…15 packed to words 0…3, 8…11 | 4…7, 12…15, then
+      // their 64-bit groups put in order.
       const __m256i words = _mm256_packus_epi32(SK_GRAY8(first), SK_GRAY8(second));
-      const __m256i bytes = _mm256_permutevar8x32_epi32(_mm256_packus_epi16(words, words), gray_order);
-      _mm_storeu_si128((__m128i *)(gray + i), _mm256_castsi256_si128(bytes));
+      _mm256_storeu_si256((__m256i *)(gray + i), _mm256_permute4x64_epi64(words, 0xd8));
     }
   }
   // 8 pixels: reads 28 bytes, so 10 pixels must remain.
@@ -604,8 +602,7 @@ static inline __attribute__((always_inline)) SK_TARGET uint8_t SK_FN(sk_luma_fro
     SK_LUMA8(bytes, luma + i);
     if (gray) {
       const __m256i words = _mm256_packus_epi32(SK_GRAY8(bytes), _mm256_setzero_si256());
-      const __m256i packed = _mm256_permutevar8x32_epi32(_mm256_packus_epi16(words, words), gray_order);
-      _mm_storel_epi64((__m128i *)(gray + i), _mm256_castsi256_si128(packed));
+      _mm_storeu_si128((__m128i *)(gray + i), _mm256_castsi256_si128(_mm256_permute4x64_epi64(words, 0xd8)));
     }
   }
 #undef SK_LOAD8
@@ -618,7 +615,7 @@ static inline __attribute__((always_inline)) SK_TARGET uint8_t SK_FN(sk_luma_fro
       const uint8_t r = rgb[3 * i], g = rgb[3 * i + 1], b = rgb[3 * i + 2];
       if (check) difference |= (uint8_t)((r ^ g) | (r ^ b));
       luma[i] = ((float)r * 0.299f + (float)g * 0.587f) + (float)b * 0.114f;
-      gray[i] = (uint8_t)(((uint32_t)r * 19595u + (uint32_t)g * 38470u + (uint32_t)b * 7471u + 0x8000u) >> 16);
+      gray[i] = (uint16_t)(((uint32_t)r * 19595u + (uint32_t)g * 38470u + (uint32_t)b * 7471u + 0x8000u) >> 16);
     }
   } else {
     for (; i < count; i++) {
@@ -633,7 +630,7 @@ static inline __attribute__((always_inline)) SK_TARGET uint8_t SK_FN(sk_luma_fro
 /// Two copies: with the all-gray check, and without it (about a sixth of luma's time) for
 /// the rows after one that is not gray, when the answer is known.
 static SK_TARGET uint8_t SK_FN(sk_luma_from_rgb)(
-  const uint8_t *restrict rgb, float *restrict luma, uint8_t *restrict gray, size_t count, int check_gray) {
+  const uint8_t *restrict rgb, float *restrict luma, uint16_t *restrict gray, size_t count, int check_gray) {
   return check_gray ? SK_FN(sk_luma_from_rgb_with)(rgb, luma, gray, count, 1)
                     : SK_FN(sk_luma_from_rgb_with)(rgb, luma, gray, count, 0);
 }
@@ -658,10 +655,10 @@ static inline SK_TARGET uint32_t SK_FN(sk_lane_sum)(__m256i v) {
 #endif
 
 static SK_TARGET void SK_FN(sk_resample_row)(
-  const uint8_t *restrict input, uint8_t *restrict output, size_t output_count,
+  const uint16_t *restrict input, uint8_t *restrict output, size_t output_count,
   const int32_t *first, const int32_t *count, const int16_t *high, const int16_t *low, size_t kernel_size) {
   for (size_t i = 0; i < output_count; i++) {
-    const uint8_t *in = input + first[i];
+    const uint16_t *in = input + first[i];
     const int16_t *kh = high + i * kernel_size, *kl = low + i * kernel_size;
     const int32_t n = count[i];
     // Unsigned sums, so that wrapping is defined: Σ v·low alone passes 2^31 on a very wide
@@ -670,11 +667,11 @@ static SK_TARGET void SK_FN(sk_resample_row)(
     uint32_t sum_high = 0, sum_low = 0;
     int32_t x = 0;
 #if SK_LANES == 16
-    // 32 pixels a step: widened to 16 bits, multiplied by both halves of the weights and
-    // summed in pairs into 32-bit lanes (vpmaddwd). Integer sums: any order is exact.
+    // 32 pixels a step, multiplied by both halves of the weights and summed in pairs into
+    // 32-bit lanes (vpmaddwd). Integer sums: any order is exact.
     __m512i high512 = _mm512_setzero_si512(), low512 = _mm512_setzero_si512();
     for (; x + 32 <= n; x += 32) {
-      const __m512i v = _mm512_cvtepu8_epi16(_mm256_loadu_si256((const __m256i *)(in + x)));
+      const __m512i v = _mm512_loadu_si512((const void *)(in + x));
       high512 = _mm512_add_epi32(high512, _mm512_madd_epi16(v, _mm512_loadu_si512((const void *)(kh + x))));
       low512 = _mm512_add_epi32(low512, _mm512_madd_epi16(v, _mm512_loadu_si512((const void *)(kl + x))));
     }
@@ -683,7 +680,7 @@ static SK_TARGET void SK_FN(sk_resample_row)(
 #elif SK_LANES == 8
     __m256i high256 = _mm256_setzero_si256(), low256 = _mm256_setzero_si256();
     for (; x + 16 <= n; x += 16) {
-      const __m256i v = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(in + x)));
+      const __m256i v = _mm256_loadu_si256((const __m256i *)(in + x));
       high256 = _mm256_add_epi32(high256, _mm256_madd_epi16(v, _mm256_loadu_si256((const __m256i *)(kh + x))));
       low256 = _mm256_add_epi32(low256, _mm256_madd_epi16(v, _mm256_loadu_si256((const __m256i *)(kl + x))));
     }
@@ -704,10 +701,10 @@ static SK_TARGET void SK_FN(sk_resample_row)(
 /// offset · Σ v, the same integer modulo 2^32 as Σ v·w (and the true sum lies within
 /// ±2^31), with one 16-bit multiply-add per two pixels instead of two.
 static SK_TARGET void SK_FN(sk_resample_row_offset)(
-  const uint8_t *restrict input, uint8_t *restrict output, size_t output_count,
+  const uint16_t *restrict input, uint8_t *restrict output, size_t output_count,
   const int32_t *first, const int32_t *count, const int16_t *shifted, int32_t offset, size_t kernel_size) {
   for (size_t i = 0; i < output_count; i++) {
-    const uint8_t *in = input + first[i];
+    const uint16_t *in = input + first[i];
     const int16_t *k = shifted + i * kernel_size;
     const int32_t n = count[i];
     uint32_t products = 0, pixels = 0;
@@ -721,8 +718,8 @@ static SK_TARGET void SK_FN(sk_resample_row_offset)(
       const int32_t end = x + 2048 < n ? x + 2048 : n;
       __m256i p0 = _mm256_setzero_si256(), p1 = p0, s0 = p0, s1 = p0;
       for (; x + 32 <= end; x += 32) {
-        const __m256i v0 = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(in + x)));
-        const __m256i v1 = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(in + x + 16)));
+        const __m256i v0 = _mm256_loadu_si256((const __m256i *)(in + x));
+        const __m256i v1 = _mm256_loadu_si256((const __m256i *)(in + x + 16));
         p0 = _mm256_add_epi32(p0, _mm256_madd_epi16(v0, _mm256_loadu_si256((const __m256i *)(k + x))));
         p1 = _mm256_add_epi32(p1, _mm256_madd_epi16(v1, _mm256_loadu_si256((const __m256i *)(k + x + 16))));
         s0 = _mm256_add_epi16(s0, v0);

@@ -29,7 +29,8 @@ public struct HashingSink: PixelRowSink {
   private var sourceRowOf: [Int] = []
   private var nextSquashRow = 0
   private var phasher = PHasher()
-  private var grayRow: [UInt8] = []
+  /// Pillow's gray of the row being consumed, in 16 bits (see ``PHasher/consume(grayRow:row:)``).
+  private var grayRow: [UInt16] = []
   /// The blur fed as rows are decoded, when the picture is hashed that way.
   private var stream: BlurredColumns?
   /// While every row of an RGB picture has been gray, the same blur fed the gray values
@@ -166,7 +167,7 @@ public struct HashingSink: PixelRowSink {
     }
     if options.phash {
       phasher.begin(width: width, height: height)
-      grayRow = [UInt8](repeating: 0, count: width)
+      grayRow = [UInt16](repeating: 0, count: width)
     }
   }
 
@@ -217,7 +218,7 @@ public struct HashingSink: PixelRowSink {
               } else if options.pdq {
                 squashRow(row, y, tr, tg, tb)
               }
-              if options.phash { phasher.consume(grayRow: row, row: y) }
+              if options.phash { phasher.consume(grayBytes: row, row: y) }
               continue
             }
             // RGB: one pass computes luma, Pillow's gray and the all-gray check (until a row
@@ -249,7 +250,7 @@ public struct HashingSink: PixelRowSink {
                 for x in 0..<width {
                   let p = row + 3 * x
                   difference |= (p[0] ^ p[1]) | (p[0] ^ p[2])
-                  if let gray { gray[x] = Self.pillowGray(p) }
+                  if let gray { gray[x] = UInt16(Self.pillowGray(p)) }
                 }
                 if options.pdq { squashRow(row, y, tr, tg, tb) }
               }

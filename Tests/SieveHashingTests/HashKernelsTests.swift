@@ -28,17 +28,17 @@ import Testing
         let (r, g, b) = (Float(rgb[3 * i]), Float(rgb[3 * i + 1]), Float(rgb[3 * i + 2]))
         return ((r * (0.299 as Float)) + (g * (0.587 as Float))) + (b * (0.114 as Float))
       }
-      let expectedGray = (0..<count).map { i -> UInt8 in
+      let expectedGray = (0..<count).map { i -> UInt16 in
         let r: UInt32 = UInt32(rgb[3 * i]) * 19595
         let g: UInt32 = UInt32(rgb[3 * i + 1]) * 38470
         let b: UInt32 = UInt32(rgb[3 * i + 2]) * 7471
-        return UInt8((r + g + b + 0x8000) >> 16)
+        return UInt16((r + g + b + 0x8000) >> 16)
       }
       var allGray = true
       for i in 0..<count where rgb[3 * i] != rgb[3 * i + 1] || rgb[3 * i] != rgb[3 * i + 2] { allGray = false }
       for level in Self.levels {
         var luma = [Float](repeating: -1, count: count)
-        var gray = [UInt8](repeating: 0, count: count)
+        var gray = [UInt16](repeating: 0xffff, count: count)
         let difference = Self.atLevel(level) { sieve_luma_from_rgb(rgb, &luma, &gray, count, 1) }
         #expect(luma.map(\.bitPattern) == expectedLuma.map(\.bitPattern), "luma, \(count) pixels, level \(level)")
         #expect(gray == expectedGray, "gray, \(count) pixels, level \(level)")
@@ -48,7 +48,7 @@ import Testing
         #expect(lumaOnly.map(\.bitPattern) == expectedLuma.map(\.bitPattern))
         // Without the gray check: the same luma and gray, and 1 whatever the pixels.
         var unchecked = [Float](repeating: -1, count: count)
-        var uncheckedGray = [UInt8](repeating: 0, count: count)
+        var uncheckedGray = [UInt16](repeating: 0xffff, count: count)
         let skipped = Self.atLevel(level) { sieve_luma_from_rgb(rgb, &unchecked, &uncheckedGray, count, 0) }
         #expect(unchecked.map(\.bitPattern) == expectedLuma.map(\.bitPattern) && uncheckedGray == expectedGray)
         #expect(skipped == 1, "unchecked, \(count) pixels, level \(level)")
@@ -62,7 +62,7 @@ import Testing
     // 300,000: the low halves' sum passes 2^31 (it wraps, as the reference's does not need to).
     for inputSize in [32, 33, 40, 64, 100, 257, 640, 1000, 4000, 12_000, 300_000] {
       let resampler = LanczosResampler(inputSize: inputSize, outputSize: 32)
-      let row = (0..<inputSize).map { i in inputSize > 100_000 ? 255 : UInt8(truncatingIfNeeded: rng.next()) }
+      let row = (0..<inputSize).map { i in inputSize > 100_000 ? 255 : UInt16(truncatingIfNeeded: rng.next() % 256) }
       // The reference: Pillow's 32-bit fixed-point sum, wrapping as C's int32 would not need to.
       let expected = resampler.bounds.enumerated().map { out, bound -> UInt8 in
         var sum: Int32 = 0

@@ -27,27 +27,27 @@ long sieve_reciprocal_mismatches(int window);
 
 /// One row of interleaved RGB (3 bytes a pixel) to PDQ's float32 luma
 /// `((R·0.299f + G·0.587f) + B·0.114f)` and, when `gray` is not NULL, Pillow's
-/// `convert("L")` gray. With `check_gray`, returns 0 when every pixel is gray (R = G = B),
+/// `convert("L")` gray (0…255, in 16 bits: what the resampler reads). With `check_gray`, returns 0 when every pixel is gray (R = G = B),
 /// else nonzero; without, skips that check (a caller that already knows the picture is not
 /// all gray) and returns 1.
-uint8_t sieve_luma_from_rgb(const uint8_t *rgb, float *luma, uint8_t *gray, size_t count, int check_gray);
+uint8_t sieve_luma_from_rgb(const uint8_t *rgb, float *luma, uint16_t *gray, size_t count, int check_gray);
 
 /// One row of 8-bit gray to float32.
 void sieve_luma_from_gray(const uint8_t *gray, float *luma, size_t count);
 
-/// Pillow's 8-bit fixed-point resampling of one contiguous row (22 fractional bits,
-/// round half up, clipped to 0…255): output `i` sums `count[i]` inputs from `first[i]`
+/// Pillow's 8-bit fixed-point resampling of one contiguous row of samples 0…255 held in 16
+/// bits (22 fractional bits, round half up, clipped to 0…255): output `i` sums `count[i]` inputs from `first[i]`
 /// times weights `w = 256 · high + low`, given from `high[i * kernel_size]` and
 /// `low[i * kernel_size]` (`low` in 0…255), as 16-bit multiply-adds.
 void sieve_resample_row(
-  const uint8_t *input, uint8_t *output, size_t output_count,
+  const uint16_t *input, uint8_t *output, size_t output_count,
   const int32_t *first, const int32_t *count, const int16_t *high, const int16_t *low, size_t kernel_size);
 
 /// `sieve_resample_row` for weights that all lie within 65,536 of each other (the large
 /// reductions, where this pass costs most), given as `w − offset` in 16 bits: the same
 /// outputs, with half the multiplies.
 void sieve_resample_row_offset(
-  const uint8_t *input, uint8_t *output, size_t output_count,
+  const uint16_t *input, uint8_t *output, size_t output_count,
   const int32_t *first, const int32_t *count, const int16_t *shifted, int32_t offset, size_t kernel_size);
 
 /// The same resampling down the columns of a block of rows, `columns` bytes a row, for

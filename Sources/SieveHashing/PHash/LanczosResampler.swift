@@ -131,9 +131,11 @@ struct LanczosResampler: Sendable {
     UInt8(clamping: sum >> Int32(precisionBits))
   }
 
-  /// Resamples one contiguous line (a row) into `output[0..<outputSize]`.
+  /// Resamples one contiguous line (a row) of samples 0…255 into `output[0..<outputSize]`.
+  /// The samples are held in 16 bits, as the kernels multiply them, so that each is widened
+  /// once rather than by every output that reads it.
   @inline(__always)
-  func resampleRow(_ input: UnsafePointer<UInt8>, into output: UnsafeMutablePointer<UInt8>) {
+  func resampleRow(_ input: UnsafePointer<UInt16>, into output: UnsafeMutablePointer<UInt8>) {
     firsts.withUnsafeBufferPointer { f in
       counts.withUnsafeBufferPointer { c in
         if !weightsShifted.isEmpty {

@@ -18,14 +18,16 @@ import Darwin
 ///    middle values); bit = value > median, row-major, first coefficient the MSB.
 ///
 /// Rows can be fed one at a time while an image decodes, so no gray frame is kept:
-/// call ``begin(width:height:)``, then ``consume(grayRow:row:)`` for every row, then
-/// ``finish()``.
+/// call ``begin(width:height:)``, then ``consume(grayRow:row:)`` (or
+/// ``consume(grayBytes:row:)``) for every row, then ``finish()``.
 public struct PHasher: Sendable {
   private var width = 0
   private var height = 0
   private var horizontal: LanczosResampler?
   private var vertical: LanczosResampler?
   private var columns: [UInt8] = []
+  /// A row of bytes widened for the resampler (``consume(grayBytes:row:)``).
+  private var widened: [UInt16] = []
 
   /// The side of the square the image is reduced to.
   public static let size = 32
@@ -44,17 +46,30 @@ public struct PHasher: Sendable {
     columns = [UInt8](repeating: 0, count: Self.size * height)
   }
 
-  /// Takes row `row` of the gray image (`width` samples).
-  public mutating func consume(grayRow: UnsafePointer<UInt8>, row: Int) {
+  /// Takes row `row` of the gray image: `width` samples, each 0…255, in 16 bits (as
+  /// `sieve_luma_from_rgb` gives them).
+  public mutating func consume(grayRow: UnsafePointer<UInt16>, row: Int) {
     precondition(row >= 0 && row < height, "row \(row) outside 0..<\(height)")
     columns.withUnsafeMutableBufferPointer { out in
       let dst = out.baseAddress! + row * Self.size
       if let horizontal {
         horizontal.resampleRow(grayRow, into: dst)
       } else {
-        dst.update(from: grayRow, count: Self.size)
+        for x in 0..<Self.size { dst[x] = UInt8(truncatingIfNeeded: grayRow[x]) }
       }
     }
+  }
+
+  /// Takes row `row` of the gray image as `width` bytes.
+  public mutating func consume(grayBytes: UnsafePointer<UInt8>, row: Int) {
+    if widened.count != width { widened = [UInt16](repeating: 0, count: width) }
+    var wide = widened
+    widened = []
+    wide.withUnsafeMutableBufferPointer { w in
+      for x in 0..<width { w[x] = UInt16(grayBytes[x]) }
+      consume(grayRow: UnsafePointer(w.baseAddress!), row: row)
+    }
+    widened = wide
   }
 
   /// Finishes the image: the vertical pass, the DCT and the bits.
@@ -78,12 +93,12 @@ public struct PHasher: Sendable {
   public static func hash(_ image: PixelImage) -> PHash {
     var hasher = PHasher()
     hasher.begin(width: image.width, height: image.height)
-    var gray = [UInt8](repeating: 0, count: image.width)
+    var gray = [UInt16](repeating: 0, count: image.width)
     image.pixels.withUnsafeBufferPointer { pixels in
       for y in 0..<image.height {
         let row = pixels.baseAddress! + y * image.rowBytes
         if image.layout == .gray {
-          hasher.consume(grayRow: row, row: y)
+          hasher.consume(grayBytes: row, row: y)
         } else {
           gray.withUnsafeMutableBufferPointer { Self.grayFromRGB(row, into: $0.baseAddress!, count: image.width) }
           gray.withUnsafeBufferPointer { hasher.consume(grayRow: $0.baseAddress!, row: y) }
@@ -95,10 +110,10 @@ public struct PHasher: Sendable {
 
   /// Pillow's `convert("L")` for one RGB row (ITU-R 601-2 luma in 16-bit fixed point).
   @inline(__always)
-  static func grayFromRGB(_ rgb: UnsafePointer<UInt8>, into gray: UnsafeMutablePointer<UInt8>, count: Int) {
+  static func grayFromRGB(_ rgb: UnsafePointer<UInt8>, into gray: UnsafeMutablePointer<UInt16>, count: Int) {
     for x in 0..<count {
       let r = UInt32(rgb[3 * x]), g = UInt32(rgb[3 * x + 1]), b = UInt32(rgb[3 * x + 2])
-      gray[x] = UInt8(truncatingIfNeeded: (r &* 19595 &+ g &* 38470 &+ b &* 7471 &+ 0x8000) >> 16)
+      gray[x] = UInt16(truncatingIfNeeded: (r &* 19595 &+ g &* 38470 &+ b &* 7471 &+ 0x8000) >> 16)
     }
   }
 
