@@ -18,8 +18,8 @@ import Darwin
 ///    middle values); bit = value > median, row-major, first coefficient the MSB.
 ///
 /// Rows can be fed one at a time while an image decodes, so no gray frame is kept:
-/// call ``begin(width:height:)``, then ``consume(grayRow:row:)`` (or
-/// ``consume(grayBytes:row:)``) for every row, then ``finish()``.
+/// call ``begin(width:height:)``, then ``consume(grayBytes:row:)`` for every row, then
+/// ``finish()``.
 public struct PHasher: Sendable {
   private var width = 0
   private var height = 0
@@ -47,8 +47,9 @@ public struct PHasher: Sendable {
   }
 
   /// Takes row `row` of the gray image: `width` samples, each 0…255, in 16 bits (as
-  /// `sieve_luma_from_rgb` gives them).
-  public mutating func consume(grayRow: UnsafePointer<UInt16>, row: Int) {
+  /// `sieve_luma_from_rgb` gives them). Internal: the resampling kernels' sums are exact
+  /// only for samples under 256, which the public ``consume(grayBytes:row:)`` guarantees.
+  mutating func consume(grayRow: UnsafePointer<UInt16>, row: Int) {
     precondition(row >= 0 && row < height, "row \(row) outside 0..<\(height)")
     columns.withUnsafeMutableBufferPointer { out in
       let dst = out.baseAddress! + row * Self.size
