@@ -111,26 +111,21 @@ void sieve_kernels_set_level(int level) {
   atomic_store_explicit(&sk_forced_level, level < 0 ? 0 : level, memory_order_relaxed);
 }
 
-uint8_t sieve_luma_from_rgb(const uint8_t *rgb, float *luma, uint16_t *gray, size_t count, int check_gray) {
+/// The copy of kernel `name` for the vector width in use: `name##_avx512`, `_avx2` or
+/// `_portable` (every copy has the same signature).
 #if SK_HAVE_X86
-  switch (sieve_kernels_level()) {
-  case 3: return sk_luma_from_rgb_avx512(rgb, luma, gray, count, check_gray);
-  case 2: return sk_luma_from_rgb_avx2(rgb, luma, gray, count, check_gray);
-  default: break;
-  }
+#define SK_KERNEL(name) \
+  (sieve_kernels_level() == 3 ? name##_avx512 : sieve_kernels_level() == 2 ? name##_avx2 : name##_portable)
+#else
+#define SK_KERNEL(name) name##_portable
 #endif
-  return sk_luma_from_rgb_portable(rgb, luma, gray, count, check_gray);
+
+uint8_t sieve_luma_from_rgb(const uint8_t *rgb, float *luma, uint16_t *gray, size_t count, int check_gray) {
+  return SK_KERNEL(sk_luma_from_rgb)(rgb, luma, gray, count, check_gray);
 }
 
 void sieve_luma_from_gray(const uint8_t *gray, float *luma, size_t count) {
-#if SK_HAVE_X86
-  switch (sieve_kernels_level()) {
-  case 3: sk_luma_from_gray_avx512(gray, luma, count); return;
-  case 2: sk_luma_from_gray_avx2(gray, luma, count); return;
-  default: break;
-  }
-#endif
-  sk_luma_from_gray_portable(gray, luma, count);
+  SK_KERNEL(sk_luma_from_gray)(gray, luma, count);
 }
 
 long sieve_reciprocal_mismatches(int window) {
@@ -156,40 +151,19 @@ long sieve_reciprocal_mismatches(int window) {
 void sieve_resample_row(
   const uint16_t *input, uint8_t *output, size_t output_count,
   const int32_t *first, const int32_t *count, const int16_t *high, const int16_t *low, size_t kernel_size) {
-#if SK_HAVE_X86
-  switch (sieve_kernels_level()) {
-  case 3: sk_resample_row_avx512(input, output, output_count, first, count, high, low, kernel_size); return;
-  case 2: sk_resample_row_avx2(input, output, output_count, first, count, high, low, kernel_size); return;
-  default: break;
-  }
-#endif
-  sk_resample_row_portable(input, output, output_count, first, count, high, low, kernel_size);
+  SK_KERNEL(sk_resample_row)(input, output, output_count, first, count, high, low, kernel_size);
 }
 
 void sieve_resample_row_offset(
   const uint16_t *input, uint8_t *output, size_t output_count,
   const int32_t *first, const int32_t *count, const int16_t *shifted, int32_t offset, size_t kernel_size) {
-#if SK_HAVE_X86
-  switch (sieve_kernels_level()) {
-  case 3: sk_resample_row_offset_avx512(input, output, output_count, first, count, shifted, offset, kernel_size); return;
-  case 2: sk_resample_row_offset_avx2(input, output, output_count, first, count, shifted, offset, kernel_size); return;
-  default: break;
-  }
-#endif
-  sk_resample_row_offset_portable(input, output, output_count, first, count, shifted, offset, kernel_size);
+  SK_KERNEL(sk_resample_row_offset)(input, output, output_count, first, count, shifted, offset, kernel_size);
 }
 
 void sieve_resample_columns(
   const uint8_t *input, size_t columns, uint8_t *output, size_t output_count,
   const int32_t *first, const int32_t *count, const int32_t *weights, size_t kernel_size) {
-#if SK_HAVE_X86
-  switch (sieve_kernels_level()) {
-  case 3: sk_resample_columns_avx512(input, columns, output, output_count, first, count, weights, kernel_size); return;
-  case 2: sk_resample_columns_avx2(input, columns, output, output_count, first, count, weights, kernel_size); return;
-  default: break;
-  }
-#endif
-  sk_resample_columns_portable(input, columns, output, output_count, first, count, weights, kernel_size);
+  SK_KERNEL(sk_resample_columns)(input, columns, output, output_count, first, count, weights, kernel_size);
 }
 
 /// Widest vector: 16 floats (64 bytes); scratch is aligned to it inside.
