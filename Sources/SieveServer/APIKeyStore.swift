@@ -54,7 +54,7 @@ public struct APIKeyStore: Sendable, Equatable {
   }
 
   /// The record of `id`.
-  public func record(id: String) -> Record? {
+  public func record(id: some StringProtocol) -> Record? {
     records.first { $0.id == id }
   }
 
@@ -95,12 +95,12 @@ public struct APIKeyStore: Sendable, Equatable {
     guard parts.count == 3, parts[0] == "sieve", parts[1].utf8.count == 8, parts[2].utf8.count == 64 else { return nil }
     // An unknown or revoked id costs the same digest and comparison as a known one, so
     // that answer times do not tell which key ids exist.
-    let usable = record(id: String(parts[1])).flatMap { $0.revoked == nil ? $0 : nil }
-    let presented = Array(Self.digest(salt: usable?.salt ?? Self.decoySalt, secret: String(parts[2])).utf8)
-    let stored = Array((usable?.sha256 ?? Self.decoyDigest).utf8)
-    guard presented.count == stored.count else { return nil }
+    let usable = record(id: parts[1]).flatMap { $0.revoked == nil ? $0 : nil }
+    let presented = Self.digest(salt: usable?.salt ?? Self.decoySalt, secret: parts[2])
+    let stored = usable?.sha256 ?? Self.decoyDigest
+    guard presented.utf8.count == stored.utf8.count else { return nil }
     var difference: UInt8 = 0
-    for i in presented.indices { difference |= presented[i] ^ stored[i] }
+    for (a, b) in zip(presented.utf8, stored.utf8) { difference |= a ^ b }
     return difference == 0 ? usable : nil
   }
 
@@ -190,10 +190,12 @@ public struct APIKeyStore: Sendable, Equatable {
 
   // MARK: Helpers
 
-  static func digest(salt: String, secret: String) -> String {
+  static func digest(salt: String, secret: some StringProtocol) -> String {
     var hasher = SHA256()
-    hasher.update(data: Array(salt.utf8))
-    hasher.update(data: Array(secret.utf8))
+    var salt = salt
+    salt.withUTF8 { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+    var secret = String(secret)
+    secret.withUTF8 { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
     return Hex.string(hasher.finalize())
   }
 

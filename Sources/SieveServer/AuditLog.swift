@@ -60,12 +60,15 @@ final class AuditLog: Sendable {
       bytes.append(0x0A)
     }
     let ok = writing.withLock { file -> Bool in
-      let end = try? file.endOffset()
+      var written = 0
       do {
-        try file.write(bytes)
+        try file.write(bytes, written: &written)
         return true
       } catch {
-        if let end { try? file.truncate(to: end) }
+        // Cut a partial line back. The lock keeps this process's other appends out, so
+        // the end is this write's; it is found only on failure, not with a `lseek` on
+        // every append.
+        if written > 0, let end = try? file.endOffset() { try? file.truncate(to: end - Int64(written)) }
         return false
       }
     }

@@ -22,6 +22,8 @@ struct AuthMiddleware: RouterMiddleware {
   /// (a burst of as many), so that a client without a key cannot fill the disk with them
   /// (the rest are counted in the metrics only).
   let refusalLog = RateLimiter()
+  /// Keys that passed lately (``VerifiedKeyCache``).
+  let verified = VerifiedKeyCache()
   static let refusalLinesPerSecond = 10.0
   /// The longest request path written in a refusal line.
   static let maxLoggedPath = 256
@@ -38,7 +40,7 @@ struct AuthMiddleware: RouterMiddleware {
         .unauthorized, headers: [.wwwAuthenticate: "Bearer realm=\"sieve\""],
         message: "this route needs an API key: send Authorization: Bearer <key> (keys are made with `sieve serve keys add`)")
     }
-    guard let record = keys.current.authenticate(presented) else {
+    guard let record = verified.authenticate(presented, in: keys.current) else {
       refuse(request, context, status: 401, reason: "bad_key", key: nil)
       throw HTTPError(
         .unauthorized, headers: [.wwwAuthenticate: "Bearer realm=\"sieve\", error=\"invalid_token\""],
@@ -76,8 +78,8 @@ struct AuthMiddleware: RouterMiddleware {
   }
 
   static func presentedKey(_ request: Request) -> String? {
-    if let authorization = request.headers[.authorization] { return bearerToken(authorization) }
-    return request.headers[apiKeyHeader]
+    if let authorization = request.headers.value(.authorization) { return bearerToken(authorization) }
+    return request.headers.value(apiKeyHeader)
   }
 
   /// The token of an `Authorization: Bearer <token>` value (the scheme in any case, the

@@ -279,7 +279,7 @@ extension SieveService {
 
   /// An upload of bytes to hash: a picture or a video (found by its first bytes).
   static func isImage(_ request: Request) -> Bool {
-    guard let type = request.headers[.contentType] else { return false }
+    guard let type = request.headers.value(.contentType) else { return false }
     return type.hasASCIIPrefixIgnoringCase("image/") || type.hasASCIIPrefixIgnoringCase("video/")
       || type.hasASCIIPrefixIgnoringCase("application/octet-stream")
   }
@@ -298,7 +298,7 @@ extension SieveService {
     switch route {
     case .hash, .batch: return true
     case .match:
-      guard !isImage(request), let length = request.headers[.contentLength].flatMap({ Int($0) }) else { return true }
+      guard !isImage(request), let length = request.headers.value(.contentLength).flatMap({ Int($0) }) else { return true }
       return length > shortBodyBytes
     default: return false
     }
@@ -308,7 +308,7 @@ extension SieveService {
   static let shortBodyBytes = 4096
 
   static func isJSON(_ request: Request) -> Bool {
-    request.headers[.contentType]?.hasASCIIPrefixIgnoringCase("application/json") == true
+    request.headers.value(.contentType)?.hasASCIIPrefixIgnoringCase("application/json") == true
   }
 
   static func text(_ string: String) -> Response {
@@ -335,8 +335,9 @@ extension SieveService {
     return encoder
   }
 
+  /// The time now, as audit lines give it (``UTCTimestamp``).
   static func now() -> String {
-    Date().formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
+    UTCTimestamp.now()
   }
 
 }

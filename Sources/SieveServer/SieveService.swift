@@ -115,7 +115,7 @@ public final class SieveService: Sendable {
       keys = nil
     }
     audit = try configuration.auditLog.map { path throws(ServiceError) in try AuditLog(path: path) }
-    uploads = UploadReader(budget: UploadBudget(capacity: configuration.maxBodyMemory), timeout: configuration.bodyTimeout)
+    uploads = UploadReader(budget: UploadBudget(capacity: configuration.maxBodyMemory))
     pool = HashingPool(
       workers: configuration.workers, queueDepth: configuration.queueDepth, limits: configuration.limits,
       memoryBudget: configuration.memoryBudget, strategy: configuration.strategy, video: configuration.video)
@@ -137,11 +137,14 @@ public final class SieveService: Sendable {
   /// 503 until every set is loaded), loads the sets, then serves; SIGHUP reloads.
   /// Throws when the first load fails, after which nothing is served.
   public func run(onRunning: @escaping @Sendable (Int) -> Void) async throws {
-    var logger = Logger(label: "sieve")
-    logger.logLevel = .warning
+    let bodyTimeout = configuration.bodyTimeout
+    let logger = Logger(label: "sieve") { ServiceLogHandler(label: $0, logLevel: .warning) }
     let app = Application(
       router: router(),
-      server: .http1OnEventLoops(configuration: .init(idleTimeout: TimeAmount(configuration.idleTimeout))),
+      server: .http1OnEventLoops(
+        configuration: .init(
+          additionalChannelHandlers: [BodyDeadlineHandler(timeout: bodyTimeout)],
+          idleTimeout: TimeAmount(configuration.idleTimeout))),
       configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "sieve"),
       services: [Maintenance(service: self)],
       onServerRunning: { channel in onRunning(channel.localAddress?.port ?? self.configuration.port) },

@@ -35,7 +35,7 @@ struct UnreadBodyMiddleware: RouterMiddleware {
 
   /// A body follows the head: chunked, or a Content-Length over 0.
   static func hasBody(_ request: Request) -> Bool {
-    if request.headers[.transferEncoding] != nil { return true }
-    return request.headers[.contentLength].flatMap { Int($0) }.map { $0 > 0 } ?? false
+    if request.headers.value(.transferEncoding) != nil { return true }
+    return request.headers.value(.contentLength).flatMap { Int($0) }.map { $0 > 0 } ?? false
   }
 }

@@ -5,7 +5,8 @@ import NIOCore
 /// Reads request bodies for the service within a deadline and a shared byte budget, so
 /// that slow or stalled clients cost neither a hashing worker nor much memory.
 ///
-/// - The whole body must arrive within ``timeout``; a client that trickles bytes gets 408
+/// - The whole body must arrive within the service's body timeout of its head
+///   (``BodyDeadlineHandler``, on the event loop); a client that trickles bytes gets 408
 ///   and its connection is closed.
 /// - Every body being read or waiting for a worker holds its bytes in ``UploadBudget``,
 ///   reserved as they arrive (not as declared): when the budget is spent the request gets
@@ -13,7 +14,6 @@ import NIOCore
 /// - Hashing workers are taken only after the body is complete (``HashingPool/admit()``).
 struct UploadReader: Sendable {
   let budget: UploadBudget
-  let timeout: Duration
 
   /// The body, whose bytes stay reserved in the budget until ``Body/release()`` (or deinit).
   final class Body: Sendable {
@@ -31,85 +31,75 @@ struct UploadReader: Sendable {
   /// Reads `request`'s body, at most `limit` bytes.
   ///
   /// - Throws: `HTTPError` 413 (over `limit`, from Content-Length before reading), 408
-  ///   (not complete within ``timeout``), 503 (the budget is spent), 400 (a read error).
+  ///   (not complete within the body timeout), 503 (the budget is spent), 400 (a read error).
   ///
   /// - Parameter owner: who the bytes are counted against (the key id, or the client's
   ///   address when the service runs without keys).
   func read(_ request: Request, limit: Int, owner: String, reading: BodyReading) async throws -> Body {
-    if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
+    if let length = request.headers.value(.contentLength).flatMap(Int.init), length > limit {
       // Left unread: UnreadBodyMiddleware ends the stream, and the connection with it.
       throw HTTPError(.contentTooLarge, message: "the body is \(length) bytes; the limit is \(limit)")
     }
     reading.start()
     let reservation = UploadBudget.Reservation(budget: budget, owner: owner, limit: limit)
-    let body = request.body
-    let timeout = timeout
-    let buffer: ByteBuffer?
+    var collected = ByteBuffer()
     do {
-      buffer = try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
-      group.addTask {
-        var collected = ByteBuffer()
-        var chunks = body.makeAsyncIterator()
-        while let chunk = try await chunks.next() {
-          var refusal: HTTPError?
-          if collected.readableBytes + chunk.readableBytes > limit {
-            refusal = HTTPError(.contentTooLarge, headers: [.connection: "close"], message: "the body is over the \(limit)-byte limit")
-          } else if !reservation.grow(by: chunk.readableBytes) {
-            refusal = HTTPError(
-              .serviceUnavailable, headers: [.retryAfter: "1", .connection: "close"],
-              message: "the service holds its \(budget.capacity) bytes of uploads, or this client its share of them, already; retry shortly")
-          }
-          if let refusal {
-            // The rest of the body is not read: the stream ends, and the connection
-            // closes once the answer is written (else it would be drained without end).
-            await Self.endStream(&chunks)
-            throw refusal
-          }
-          var chunk = chunk
-          collected.writeBuffer(&chunk)
+      var chunks = request.body.makeAsyncIterator()
+      while let chunk = try await chunks.next() {
+        var refusal: HTTPError?
+        if collected.readableBytes + chunk.readableBytes > limit {
+          refusal = HTTPError(.contentTooLarge, headers: [.connection: "close"], message: "the body is over the \(limit)-byte limit")
+        } else if !reservation.grow(by: chunk.readableBytes) {
+          refusal = HTTPError(
+            .serviceUnavailable, headers: [.retryAfter: "1", .connection: "close"],
+            message: "the service holds its \(budget.capacity) bytes of uploads, or this client its share of them, already; retry shortly")
         }
-        return collected
+        if let refusal {
+          // The rest of the body is not read: the stream ends, and the connection
+          // closes once the answer is written (else it would be drained without end).
+          await Self.endStream(chunks)
+          throw refusal
+        }
+        var chunk = chunk
+        collected.writeBuffer(&chunk)
       }
-      group.addTask {
-        try await Task.sleep(for: timeout)
-        return nil
-      }
-      defer { group.cancelAll() }
-      guard let first = try await group.next() else { return nil as ByteBuffer? }
-      return first
-      }
+    } catch let late as BodyDeadlineHandler.Exceeded {
+      reservation.release()
+      // The stream has ended with the error: Hummingbird closes the connection once this
+      // answer is written.
+      throw HTTPError(.requestTimeout, headers: [.connection: "close"], message: "\(late); send it at once")
     } catch {
       reservation.release()
       throw error
     }
-    guard let buffer else {
-      reservation.release()
-      // Cancelling the read ends the request's inbound stream: Hummingbird closes the
-      // connection once this answer is written.
-      throw HTTPError(
-        .requestTimeout, headers: [.connection: "close"],
-        message: "the body did not arrive within \(Self.seconds(timeout)) s; send it at once")
-    }
-    return Body(buffer: buffer, reservation: reservation)
+    return Body(buffer: collected, reservation: reservation)
   }
 
   /// Ends a request's inbound stream without reading the rest of its body: a `next()`
   /// made from a cancelled task terminates the NIO stream (its reads stop), so
   /// Hummingbird closes the connection after the response instead of draining the body,
-  /// which a client can trickle for as long as it likes.
-  static func endStream(_ iterator: inout RequestBody.AsyncIterator) async {
-    withUnsafeCurrentTask { $0?.cancel() }
-    _ = try? await iterator.next()
+  /// which a client can trickle for as long as it likes. The iterator is driven from a
+  /// child task, cancelled, so that the request's own task is not.
+  static func endStream(_ iterator: RequestBody.AsyncIterator) async {
+    let box = UncheckedIterator(iterator: iterator)
+    await withTaskGroup(of: Void.self) { group in
+      group.addTask {
+        var iterator = box.iterator
+        withUnsafeCurrentTask { $0?.cancel() }
+        _ = try? await iterator.next()
+      }
+    }
+  }
+
+  /// An iterator handed to the child task of ``endStream(_:)``, which the caller awaits
+  /// without touching the iterator meanwhile.
+  private struct UncheckedIterator: @unchecked Sendable {
+    let iterator: RequestBody.AsyncIterator
   }
 
   /// Ends the inbound stream of a body nothing has read (see ``endStream(_:)``).
   static func abandon(_ body: RequestBody) async {
-    await withTaskGroup(of: Void.self) { group in
-      group.addTask {
-        var iterator = body.makeAsyncIterator()
-        await endStream(&iterator)
-      }
-    }
+    await endStream(body.makeAsyncIterator())
   }
 
   static func seconds(_ duration: Duration) -> String {

@@ -107,6 +107,13 @@ public final class OpenFile: Sendable {
   /// Writes all of `bytes` (retrying when interrupted or short).
   public func write(_ bytes: UnsafeRawBufferPointer) throws(SystemError) {
     var done = 0
+    try write(bytes, written: &done)
+  }
+
+  /// Writes all of `bytes`, counting in `written` the bytes written so far: when it
+  /// throws, how many went out before the error (to cut a partial append back).
+  public func write(_ bytes: UnsafeRawBufferPointer, written done: inout Int) throws(SystemError) {
+    done = 0
     while done < bytes.count {
       let n = systemWrite(descriptor, bytes.baseAddress! + done, bytes.count - done)
       if n < 0 {
@@ -139,6 +146,14 @@ public final class OpenFile: Sendable {
   /// Writes all of `bytes`.
   public func write(_ bytes: [UInt8]) throws(SystemError) {
     try bytes.withUnsafeBytes { raw in Result { () throws(SystemError) in try write(raw) } }.get()
+  }
+
+  /// Writes all of `bytes`, counting in `written` the bytes written so far (see
+  /// ``write(_:written:)-(UnsafeRawBufferPointer,_)``).
+  public func write(_ bytes: [UInt8], written: inout Int) throws(SystemError) {
+    var done = 0
+    defer { written = done }
+    try bytes.withUnsafeBytes { raw in Result { () throws(SystemError) in try write(raw, written: &done) } }.get()
   }
 
   /// Reads up to `buffer.count` bytes into `buffer`; 0 at the end.

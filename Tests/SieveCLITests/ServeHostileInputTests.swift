@@ -58,6 +58,27 @@ import Glibc
     #expect(server.process.isRunning)
   }
 
+  /// A body sent in pieces within its deadline is answered, and its connection stays
+  /// usable after that deadline has passed (the timer ended with the body); a small body
+  /// sent with its head is answered too.
+  @Test func bodiesInPiecesWithinTheirDeadline() throws {
+    let server = try ServiceProcess(["--hashset", ServeCommandTests.sample, "--no-auth", "--body-timeout", "2"])
+    defer { server.stop() }
+    let port = try #require(server.base.port)
+    let c = try RawConnection(port: port)
+    let body = #"{"pdq":"\#(String(repeating: "5a", count: 32))"}"#
+    let head = "POST /v1/match HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n"
+    try c.send(head + body.prefix(10))
+    Thread.sleep(forTimeInterval: 1)
+    try c.send(String(body.dropFirst(10)))
+    Thread.sleep(forTimeInterval: 2.5)
+    try c.send(head + body)
+    let reply = c.readAll(timeout: 3)
+    #expect(reply.components(separatedBy: "HTTP/1.1 200 OK\r\n").count - 1 == 2, "\(reply)")
+    #expect(!reply.contains("408"))
+    #expect(!c.closed)
+  }
+
   /// Decompression bombs uploaded: each refused with 422 and its reason, at once, and the
   /// service goes on.
   @Test func decompressionBombsAreRefused() throws {
