@@ -159,7 +159,11 @@ public final class HashSetRegistry: Sendable {
     await withCheckedContinuation { continuation in
       reloads.async {
         let value = first()
-        continuation.resume(returning: (self.reloadNow(), value))
+        // Once serving, a reload's reading and copying is paced (``Pacing``): requests
+        // wait behind it half a millisecond at most, not several. The first load runs
+        // at full speed, with nothing to answer meanwhile.
+        let report = Pacing.run(self.state.current.ready ? Pacing.background : nil) { self.reloadNow() }
+        continuation.resume(returning: (report, value))
       }
     }
   }

@@ -13,42 +13,87 @@ import Dispatch
 ///
 /// - Complexity: O(n) per query; O(n) memory.
 public struct LinearScanIndex<Hash: HammingHash>: HashIndex {
-  @usableFromInline let words: [UInt64]
+  /// The entries. ``PDQHash`` and ``PHash`` are their words in order, so this array's
+  /// memory is what the scans read (``withWords(_:)``); other hash types are read from
+  /// ``copiedWords``.
+  @usableFromInline let hashes: [Hash]
+  /// The words of hash types whose memory is not their words in order; nil for PDQ and
+  /// pHash.
+  @usableFromInline let copiedWords: [UInt64]?
   /// The number of entries.
   public let count: Int
   /// Sets at least this large are scanned on all cores.
   public var parallelThreshold = 1 << 18
 
-  /// Builds the index; entry ids are positions in `hashes`.
+  /// Whether `Hash`'s memory is its words, word 0 first (frozen structs of them).
+  @usableFromInline static var hashesAreWords: Bool {
+    (Hash.self == PDQHash.self || Hash.self == PHash.self) && MemoryLayout<Hash>.stride == Hash.wordCount * 8
+  }
+
+  /// Builds the index over a copy of `hashes` in memory of its own (in huge pages where
+  /// the system has them); entry ids are positions in `hashes`.
   ///
   /// - Complexity: O(n).
   @_specialize(where Hash == PDQHash)
   @_specialize(where Hash == PHash)
   public init(_ hashes: [Hash]) {
-    let total = hashes.count * Hash.wordCount
-    self.words = [UInt64](unsafeUninitializedCapacity: total) { words, initialized in
+    guard Self.hashesAreWords else {
+      self.init(copyingWordsOf: hashes)
+      return
+    }
+    let copy = [Hash](unsafeUninitializedCapacity: hashes.count) { buffer, initialized in
       // Indexes read entries at random (the multi-index table's candidates): huge pages
       // spare most of those reads a TLB miss.
-      sieve_advise_huge_pages(words.baseAddress, total * 8)
-      if Hash.self == PDQHash.self || Hash.self == PHash.self {
-        // Frozen structs of their words in order: the array's memory is the words.
-        hashes.withUnsafeBytes { UnsafeMutableRawBufferPointer(words).copyMemory(from: $0) }
-      } else {
-        for (i, hash) in hashes.enumerated() {
-          for w in 0..<Hash.wordCount { words[i * Hash.wordCount + w] = hash.word(w) }
-        }
-      }
-      initialized = total
+      sieve_advise_huge_pages(buffer.baseAddress, hashes.count * MemoryLayout<Hash>.stride)
+      hashes.withUnsafeBytes { UnsafeMutableRawBufferPointer(buffer).copyMemory(from: $0) }
+      initialized = hashes.count
     }
+    self.init(sharing: copy)
+  }
+
+  /// Builds the index over `hashes` as they are, sharing the array's memory: no copy. For
+  /// hashes already where queries should read them, as a set file's are once loaded
+  /// (in huge pages): a reload of a served set then copies its 32 bytes an entry once,
+  /// not twice.
+  init(sharing hashes: [Hash]) {
+    guard Self.hashesAreWords else {
+      self.init(copyingWordsOf: hashes)
+      return
+    }
+    self.init(hashes: hashes, copiedWords: nil)
+  }
+
+  private init(copyingWordsOf hashes: [Hash]) {
+    let w = Hash.wordCount
+    var words = [UInt64](repeating: 0, count: hashes.count * w)
+    for (i, hash) in hashes.enumerated() {
+      for k in 0..<w { words[i * w + k] = hash.word(k) }
+    }
+    self.init(hashes: hashes, copiedWords: words)
+  }
+
+  private init(hashes: [Hash], copiedWords: [UInt64]?) {
+    self.hashes = hashes
+    self.copiedWords = copiedWords
     self.count = hashes.count
   }
+
+  /// Calls `body` with every entry's words, `count × wordCount` of them, entry 0 first.
+  @inlinable
+  func withWords<R>(_ body: (UnsafeBufferPointer<UInt64>) throws -> R) rethrows -> R {
+    if let copiedWords { return try copiedWords.withUnsafeBufferPointer(body) }
+    return try hashes.withUnsafeBytes { raw in try raw.withMemoryRebound(to: UInt64.self, body) }
+  }
+
+  /// The entries' words (for tests).
+  var words: [UInt64] { withWords { Array($0) } }
 
   /// Bytes of storage per entry.
   public static var bytesPerEntry: Int { Hash.wordCount * 8 }
 
   /// The hash of entry `id`.
   public subscript(id: Int) -> Hash {
-    words.withUnsafeBufferPointer { buffer in
+    withWords { buffer in
       Hash(words: UnsafeBufferPointer(rebasing: buffer[(id * Hash.wordCount)..<((id + 1) * Hash.wordCount)]))
     }
   }
@@ -66,7 +111,7 @@ public struct LinearScanIndex<Hash: HammingHash>: HashIndex {
     into results: inout [[IndexMatch]]
   ) {
     let w = Hash.wordCount
-    words.withUnsafeBufferPointer { entries in
+    withWords { entries in
       let base = entries.baseAddress!
       // Blocks of entries that stay in L1 while every query passes over them.
       let block = 1024
@@ -148,7 +193,7 @@ public struct LinearScanIndex<Hash: HammingHash>: HashIndex {
     let w = Hash.wordCount
     var q = [UInt64](repeating: 0, count: w)
     for i in 0..<w { q[i] = query.word(i) }
-    words.withUnsafeBufferPointer { entries in
+    withWords { entries in
       q.withUnsafeBufferPointer { qp in
         for id in 0..<count { histogram[Self.distance(entries.baseAddress! + id * w, qp.baseAddress!)] += 1 }
       }

@@ -85,7 +85,7 @@ public struct MultiIndexHashTable<Hash: HammingHash>: HashIndex {
           postings: base.value + postingStarts[j])
       }
     }
-    self.hashes = LinearScanIndex(hashes)
+    self.hashes = LinearScanIndex(sharing: hashes)
     self.layout = layout
     self.tables = tables
     self.offsetStarts = offsetStarts
@@ -99,6 +99,9 @@ public struct MultiIndexHashTable<Hash: HammingHash>: HashIndex {
   ///
   /// Tables that fit but were built for other hashes make queries miss entries, never
   /// read outside memory: a file's checksum is what tells a damaged file.
+  ///
+  /// The hashes are shared, not copied: queries read them in the array given, so it
+  /// should be in huge pages (as a set file's hashes are once loaded).
   public init?(hashes: [Hash], layout: MultiIndexLayout, tables: MultiIndexTables) {
     guard layout.count == hashes.count, tables.byteCount == layout.storageBytes else { return nil }
     let (offsetStarts, postingStarts) = Self.starts(layout)
@@ -108,7 +111,7 @@ public struct MultiIndexHashTable<Hash: HammingHash>: HashIndex {
       guard offsets[0] == 0, offsets[size] == UInt32(layout.count) else { return nil }
       for v in 0..<size where offsets[v] > offsets[v + 1] { return nil }
     }
-    self.hashes = LinearScanIndex(hashes)
+    self.hashes = LinearScanIndex(sharing: hashes)
     self.layout = layout
     self.tables = tables
     self.offsetStarts = offsetStarts
@@ -248,7 +251,7 @@ public struct MultiIndexHashTable<Hash: HammingHash>: HashIndex {
       }
       withUnsafeTemporaryAllocation(of: UInt64.self, capacity: Hash.wordCount) { q in
         for i in 0..<Hash.wordCount { q[i] = query.word(i) }
-        hashes.words.withUnsafeBufferPointer { entryWords in
+        hashes.withWords { entryWords in
           let words = entryWords.baseAddress!
           let qp = UnsafePointer(q.baseAddress!)
           let w = Hash.wordCount

@@ -49,7 +49,7 @@ public final class MultiIndexTables: @unchecked Sendable {
   public init(copying bytes: UnsafeRawBufferPointer) {
     let (memory, capacity) = RecycledTableMemory.shared.take(byteCount: bytes.count)
     sieve_advise_huge_pages(memory, capacity)
-    if let source = bytes.baseAddress { memory.copyMemory(from: source, byteCount: bytes.count) }
+    if let source = bytes.baseAddress { memory.pacedCopyMemory(from: source, byteCount: bytes.count) }
     base = UnsafeRawPointer(memory)
     byteCount = bytes.count
     allocated = memory

@@ -183,7 +183,7 @@ public enum BinaryHashSet {
       }
       let out = [T](unsafeUninitializedCapacity: count) { buffer, initialized in
         MemoryAdvice.hugePages(UnsafeMutableRawBufferPointer(buffer))
-        UnsafeMutableRawBufferPointer(buffer).copyMemory(from: UnsafeRawBufferPointer(rebasing: section[offset..<offset + count * size]))
+        if count > 0 { UnsafeMutableRawPointer(buffer.baseAddress!).pacedCopyMemory(from: section.baseAddress! + offset, byteCount: count * size) }
         initialized = count
       }
       offset += count * size

@@ -1,3 +1,5 @@
+import SieveCore
+
 /// A fast 64-bit checksum of a byte buffer (four independent multiply-xor lanes over
 /// 8-byte words, then the tail), for spotting damaged or altered hash-set files. It is
 /// not cryptographic: it detects accidents, not forgery.
@@ -13,9 +15,16 @@ enum Checksum64 {
   }
 
   /// The checksum of `bytes` (``Stream`` given them at once).
+  /// Read in chunks, with ``Pacing/step()`` between them (a service's reload).
   static func of(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
     var stream = Stream()
-    stream.update(bytes)
+    var offset = 0
+    repeat {
+      let n = min(Pacing.chunkBytes, bytes.count - offset)
+      stream.update(UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + n]))
+      offset += n
+      Pacing.step()
+    } while offset < bytes.count
     return stream.finalize()
   }
 }
