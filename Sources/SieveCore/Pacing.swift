@@ -34,12 +34,12 @@ public struct Pacing: Sendable {
   /// The bytes a bulk loop should handle between calls to ``step()``.
   public static let chunkBytes = 64 << 10
 
-  /// Runs `body` on this thread with `pacing` in force for the ``step()`` calls it makes.
+  /// Runs `body` on this thread with `pacing` in force for the ``step()`` calls it makes;
+  /// nil: no pacing (even inside another run). The pacing before is restored after.
   public static func run<T, E: Error>(_ pacing: Pacing?, _ body: () throws(E) -> T) throws(E) -> T {
-    guard let pacing else { return try body() }
-    let state = State(pacing: pacing, sliceStart: now())
+    let state = pacing.map { State(pacing: $0, sliceStart: now()) }
     let previous = pthread_getspecific(key)
-    pthread_setspecific(key, Unmanaged.passUnretained(state).toOpaque())
+    pthread_setspecific(key, state.map { UnsafeRawPointer(Unmanaged.passUnretained($0).toOpaque()) })
     defer {
       pthread_setspecific(key, previous)
       withExtendedLifetime(state) {}

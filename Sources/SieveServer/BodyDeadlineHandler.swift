@@ -14,9 +14,15 @@ import NIOHTTPTypes
 /// The deadline counts from the head, whether or not a route reads the body: a body no
 /// route reads is ended by ``UnreadBodyMiddleware`` first. Requests without a body (no
 /// `Content-Length` over 0, no `Transfer-Encoding`) arm nothing.
-final class BodyDeadlineHandler: ChannelInboundHandler, RemovableChannelHandler {
+///
+/// Pipelined requests: a head read while earlier requests are still being answered starts
+/// its clock only when their responses are written (the reads of its body wait for them
+/// too), so a slow answer does not make the next request late.
+final class BodyDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandler {
   typealias InboundIn = HTTPRequestPart
   typealias InboundOut = HTTPRequestPart
+  typealias OutboundIn = HTTPResponsePart
+  typealias OutboundOut = HTTPResponsePart
 
   /// The error a late body's stream ends with.
   struct Exceeded: Error, CustomStringConvertible {
@@ -33,17 +39,38 @@ final class BodyDeadlineHandler: ChannelInboundHandler, RemovableChannelHandler 
     self.timeout = timeout
   }
 
+  /// Requests read whose responses are not written yet.
+  private var unanswered = 0
+  /// Whether the last head read has a body not read in full yet.
+  private var bodyIncomplete = false
+
   func channelRead(context: ChannelHandlerContext, data: NIOAny) {
     switch unwrapInboundIn(data) {
     case .head(let head):
       disarm()
-      if Self.hasBody(head) { bodyStarted = .now() }
+      unanswered += 1
+      bodyIncomplete = Self.hasBody(head)
+      if bodyIncomplete, unanswered == 1 { bodyStarted = .now() }
     case .body:
       break
     case .end:
+      bodyIncomplete = false
       disarm()
     }
     context.fireChannelRead(data)
+  }
+
+  func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+    if case .end = unwrapOutboundIn(data) {
+      unanswered = max(0, unanswered - 1)
+      // The request whose body is still coming is now the one being answered.
+      if unanswered == 1, bodyIncomplete, bodyStarted == nil {
+        let started = NIODeadline.now()
+        bodyStarted = started
+        arm(context, deadline: started + TimeAmount(timeout))
+      }
+    }
+    context.write(data, promise: promise)
   }
 
   /// The timer is armed here, at the end of a read from the socket, and only when a body

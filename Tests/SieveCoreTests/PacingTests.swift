@@ -13,11 +13,13 @@ import Testing
       Pacing.run(Pacing(slice: .zero, pause: .milliseconds(3))) { for _ in 0..<10 { Pacing.step() } }
     }
     #expect(paced >= .milliseconds(30))
-    // Nested runs restore the outer pacing; after the outermost, steps no longer pause.
-    Pacing.run(Pacing(slice: .seconds(60), pause: .seconds(60))) {
-      Pacing.run(nil) { Pacing.step() }
-      Pacing.step()
+    // A nil run inside a paced one does not pause (one pause alone would take 300 ms);
+    // the outer pacing is back after it.
+    Pacing.run(Pacing(slice: .zero, pause: .milliseconds(300))) {
+      #expect(clock.measure { Pacing.run(nil) { for _ in 0..<10 { Pacing.step() } } } < .milliseconds(300))
+      #expect(clock.measure { Pacing.step() } >= .milliseconds(300))
     }
+    // After the outermost run, steps no longer pause.
     #expect(clock.measure { Pacing.step() } < .milliseconds(20))
 
     let source = (0..<(3 * Pacing.chunkBytes + 123)).map { UInt8(truncatingIfNeeded: $0 &* 31) }

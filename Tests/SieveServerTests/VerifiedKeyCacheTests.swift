@@ -37,6 +37,12 @@ import Testing
     let otherSecret = otherKey.split(separator: "_")[2]
     #expect(cache.authenticate("sieve_\(record.id)_\(otherSecret)", in: edited)?.name == "uploads")
 
+    // Only the salt changed: the full check refuses the key, and so does the cache.
+    var resalted = store.records
+    resalted[0].salt = String(repeating: "7", count: 32)
+    #expect(cache.authenticate(key, in: store) != nil)
+    #expect(cache.authenticate(key, in: APIKeyStore(records: resalted)) == nil)
+
     // Back to the first keys: the key is good again.
     #expect(cache.authenticate(key, in: store)?.id == record.id)
   }

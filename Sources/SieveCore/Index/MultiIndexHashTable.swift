@@ -85,7 +85,9 @@ public struct MultiIndexHashTable<Hash: HammingHash>: HashIndex {
           postings: base.value + postingStarts[j])
       }
     }
-    self.hashes = LinearScanIndex(sharing: hashes)
+    // Built from hashes anywhere (a text set's, appended one by one): copied into huge
+    // pages for the candidates' random reads.
+    self.hashes = LinearScanIndex(hashes)
     self.layout = layout
     self.tables = tables
     self.offsetStarts = offsetStarts
