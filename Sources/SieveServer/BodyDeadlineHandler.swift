@@ -49,7 +49,7 @@ final class BodyDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandler {
     case .head(let head):
       disarm()
       unanswered += 1
-      bodyIncomplete = Self.hasBody(head)
+      bodyIncomplete = head.headerFields.announcesBody
       if bodyIncomplete, unanswered == 1 { bodyStarted = .now() }
     case .body:
       break
@@ -104,11 +104,5 @@ final class BodyDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandler {
     bodyStarted = nil
     pending?.cancel()
     pending = nil
-  }
-
-  /// A body follows the head: chunked, or a Content-Length over 0.
-  static func hasBody(_ head: HTTPRequest) -> Bool {
-    if head.headerFields.value(.transferEncoding) != nil { return true }
-    return head.headerFields.value(.contentLength).flatMap { Int($0) }.map { $0 > 0 } ?? false
   }
 }

@@ -12,4 +12,10 @@ extension HTTPFields {
     }
     return found
   }
+
+  /// Whether a body follows a head with these fields: chunked, or a Content-Length over 0.
+  var announcesBody: Bool {
+    if value(.transferEncoding) != nil { return true }
+    return value(.contentLength).flatMap { Int($0) }.map { $0 > 0 } ?? false
+  }
 }

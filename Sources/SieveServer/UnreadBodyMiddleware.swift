@@ -28,14 +28,8 @@ struct UnreadBodyMiddleware: RouterMiddleware {
 
   /// Ends the body's stream when the request has a body nothing read; true if it did.
   private func closeIfUnread(_ request: Request, _ context: Context) async -> Bool {
-    guard Self.hasBody(request), !context.bodyReading.hasStarted else { return false }
+    guard request.headers.announcesBody, !context.bodyReading.hasStarted else { return false }
     await UploadReader.abandon(request.body)
     return true
-  }
-
-  /// A body follows the head: chunked, or a Content-Length over 0.
-  static func hasBody(_ request: Request) -> Bool {
-    if request.headers.value(.transferEncoding) != nil { return true }
-    return request.headers.value(.contentLength).flatMap { Int($0) }.map { $0 > 0 } ?? false
   }
 }
