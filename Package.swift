@@ -248,6 +248,7 @@ let package = Package(
         "SieveServer", "SieveCore", "SieveHashSets", "SieveMatching", "SieveImaging", "SieveTestSupport",
         .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdTesting", package: "hummingbird"),
         .product(name: "HTTPTypes", package: "swift-http-types"), .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOEmbedded", package: "swift-nio"), .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
       ],
       swiftSettings: swiftSettings
     ),

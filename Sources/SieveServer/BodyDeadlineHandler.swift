@@ -18,6 +18,9 @@ import NIOHTTPTypes
 /// Pipelined requests: a head read while earlier requests are still being answered starts
 /// its clock only when their responses are written (the reads of its body wait for them
 /// too), so a slow answer does not make the next request late.
+///
+/// Times are the event loop's (`EventLoop.now`), so that a test can drive the clock
+/// (`BodyDeadlineHandlerTests`, on an embedded channel).
 final class BodyDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandler {
   typealias InboundIn = HTTPRequestPart
   typealias InboundOut = HTTPRequestPart
@@ -50,7 +53,7 @@ final class BodyDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandler {
       disarm()
       unanswered += 1
       bodyIncomplete = head.headerFields.announcesBody
-      if bodyIncomplete, unanswered == 1 { bodyStarted = .now() }
+      if bodyIncomplete, unanswered == 1 { bodyStarted = context.eventLoop.now }
     case .body:
       break
     case .end:
@@ -65,7 +68,7 @@ final class BodyDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandler {
       unanswered = max(0, unanswered - 1)
       // The request whose body is still coming is now the one being answered.
       if unanswered == 1, bodyIncomplete, bodyStarted == nil {
-        let started = NIODeadline.now()
+        let started = context.eventLoop.now
         bodyStarted = started
         arm(context, deadline: started + TimeAmount(timeout))
       }

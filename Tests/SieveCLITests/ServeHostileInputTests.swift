@@ -43,7 +43,9 @@ import Glibc
     while Date().timeIntervalSince(started) < 3 {
       statuses.append(server.request("POST", "/v1/hash", body: image, type: "image/jpeg").status)
     }
-    #expect(statuses.count >= 5 && statuses.allSatisfy { $0 == 200 }, "\(statuses)")
+    // Answered while every trickler still holds its connection (their deadline is 4 s):
+    // before, none was. Two at least, so that a machine busy with other tests passes.
+    #expect(statuses.count >= 2 && statuses.allSatisfy { $0 == 200 }, "\(statuses)")
 
     // Each trickler: 408 once its 4 s are up, then the connection closes.
     var answers: [String: Int] = [:]
@@ -79,6 +81,35 @@ import Glibc
     #expect(!c.closed)
   }
 
+  /// Pipelined requests against the real service: two sent in one write are both
+  /// answered, in order, on a connection that stays open; a pipelined request whose body
+  /// never comes gets 408 after the request before it got its 200, and its connection
+  /// closes. (When each deadline starts is tested on a clock the test moves, in
+  /// `BodyDeadlineHandlerTests`.)
+  @Test func pipelinedRequestsAndTheirDeadlines() throws {
+    let server = try ServiceProcess(["--hashset", ServeCommandTests.sample, "--no-auth", "--body-timeout", "1"])
+    defer { server.stop() }
+    let port = try #require(server.base.port)
+    let body = #"{"pdq":"\#(String(repeating: "5a", count: 32))"}"#
+    let head = "POST /v1/match HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n"
+
+    let both = try RawConnection(port: port)
+    try both.send(head + body + head + body)
+    let replies = both.readAll(timeout: 3)
+    #expect(replies.components(separatedBy: "HTTP/1.1 200 OK\r\n").count - 1 == 2, "\(replies)")
+    #expect(!both.closed)
+
+    let late = try RawConnection(port: port)
+    try late.send(head + body + head + body.prefix(10))
+    let reply = late.readAll(timeout: 6)
+    // Each status line, in order (a body ends without a line break, so a reply's status
+    // line may follow the previous body on its line).
+    let statuses = reply.components(separatedBy: "HTTP/1.1 ").dropFirst().map { "HTTP/1.1 " + $0.prefix { !$0.isNewline } }
+    #expect(statuses == ["HTTP/1.1 200 OK", "HTTP/1.1 408 Request Timeout"], "\(reply)")
+    #expect(late.closed)
+    #expect(server.request("POST", "/v1/match", body: Data(body.utf8), type: "application/json").status == 200)
+  }
+
   /// Decompression bombs uploaded: each refused with 422 and its reason, at once, and the
   /// service goes on.
   @Test func decompressionBombsAreRefused() throws {
@@ -93,7 +124,9 @@ import Glibc
       let started = Date()
       let reply = server.request("POST", "/v1/hash", body: try Data(contentsOf: folder.appendingPathComponent(name)), type: "image/png")
       #expect(reply.status == 422 && reply.errorMessage.contains(reason), "\(name): \(reply.status) \(reply.text)")
-      #expect(Date().timeIntervalSince(started) < 2, "\(name)")
+      // Refused by the limits before any decoding (a 225 MP decode and hash takes far
+      // longer), with room for a machine whose cores other tests hold.
+      #expect(Date().timeIntervalSince(started) < 8, "\(name)")
     }
     let metrics = server.request("GET", "/metrics").text
     #expect(metrics.contains(#"sieve_decode_errors_total{reason="implausible_size"} 1"#), "\(metrics)")
