@@ -14,9 +14,10 @@ public struct HashSet: Sendable {
   public var hasPDQIndex: Bool { pdqIndex != nil }
 
   /// Builds multi-index tables for the PDQ hashes now (in parallel), so that they are
-  /// written with the set and a reader need not build them.
+  /// written with the set and a reader need not build them. (The index reads the set's
+  /// own hashes, not a copy: it is built to be written.)
   public mutating func buildPDQIndex() {
-    if pdqIndex == nil, !pdqHashes.isEmpty { pdqIndex = MultiIndexHashTable(pdqHashes) }
+    if pdqIndex == nil, !pdqHashes.isEmpty { pdqIndex = MultiIndexHashTable(pdqHashes, copyingHashes: false) }
   }
 
   /// Copies a prebuilt PDQ index whose tables are used where they lie in a mapped set file
@@ -50,7 +51,7 @@ public struct HashSet: Sendable {
   /// damage; this tells tables written for other hashes.
   public func pdqIndexIsExact() -> Bool {
     guard let index = pdqIndex else { return true }
-    let rebuilt = MultiIndexHashTable(pdqHashes, layout: index.layout)
+    let rebuilt = MultiIndexHashTable(pdqHashes, layout: index.layout, copyingHashes: false)
     return rebuilt.tables.bytes.elementsEqual(index.tables.bytes)
   }
 
@@ -222,6 +223,34 @@ public struct HashSet: Sendable {
     }
     idOffsets.append(UInt64(idBytes.count))
     count += 1
+  }
+
+  /// Reserves room for `more` entries beyond ``count`` in the columns the set's entries
+  /// use so far (and in the ids, at their mean length so far and a byte), so that a
+  /// long list read line by line fills its columns once instead of copying them each time
+  /// they double: at 10M entries that was gigabytes of fresh memory written. Columns no
+  /// entry uses yet are left alone.
+  package mutating func reserveCapacity(forMore more: Int) {
+    guard more > 0, count > 0 else { return }
+    func reserve<T>(_ column: inout [T]) {
+      if !column.isEmpty { column.reserveCapacity(column.count + more) }
+    }
+    reserve(&pdqHashes)
+    reserve(&pdqEntries)
+    reserve(&pdqQualities)
+    reserve(&pdqVariants)
+    reserve(&phashes)
+    reserve(&phashEntries)
+    for kind in digests.keys {
+      reserve(&digests[kind]!)
+      reserve(&digestEntries[kind]!)
+    }
+    reserve(&labelIndex)
+    reserve(&idOffsets)
+    if !idBytes.isEmpty {
+      let (bytes, overflow) = (idBytes.count / count + 1).multipliedReportingOverflow(by: more)
+      if !overflow { idBytes.reserveCapacity(idBytes.count + bytes) }
+    }
   }
 
   /// Entry `index`'s id.

@@ -109,4 +109,38 @@ import Testing
   @Test func unknownFormatIsAnError() {
     #expect(throws: HashSetError.self) { try read("hello world, this is prose\n") }
   }
+
+  /// A list longer than one read block: once the first block's entries are in, the
+  /// columns are reserved for the rest of the file at that density (a quarter more), so
+  /// they are filled once instead of doubling (20,000 entries would have doubled from
+  /// 16,384 to 32,768). Nothing read changes.
+  @Test func longListsReserveTheirColumnsOnce() throws {
+    var rng = SplitMix64(seed: 14)
+    func hex(_ words: Int) -> String {
+      (0..<words).map { _ in
+        let digits = String(rng.next(), radix: 16)
+        return String(repeating: "0", count: 16 - digits.count) + digits
+      }.joined()
+    }
+    let rows = (0..<20_000).map { n in (id: "case/\(n).jpg", pdq: hex(4), md5: hex(2)) }
+    let text = "id,label,pdq,md5\n" + rows.map { "\($0.id),series,\($0.pdq),\($0.md5)\n" }.joined()
+    #expect(text.utf8.count > 2 << 20, "longer than two read blocks")
+    let dir = try TemporaryDirectory()
+    defer { dir.remove() }
+    let path = try dir.write("set.csv", Array(text.utf8))
+    var set = HashSet(name: "long")
+    let report = try TextHashSetReader().read(path, into: &set)
+    #expect(report.entries == 20_000 && report.badLines.isEmpty)
+    for (name, capacity) in [
+      ("pdq", set.pdqHashes.capacity), ("md5", set.digests[.md5]?.capacity ?? 0), ("labels", set.labelIndex.capacity),
+      ("id offsets", set.idOffsets.capacity),
+    ] {
+      #expect((20_000...25_500).contains(capacity), "\(name): capacity \(capacity)")
+    }
+    #expect((set.idBytes.count...(set.idBytes.count * 13 / 10)).contains(set.idBytes.capacity), "ids: \(set.idBytes.capacity)")
+    let entries = set.entries
+    #expect(entries.map(\.id) == rows.map(\.id))
+    #expect(entries.map { $0.pdq?.hexString } == rows.map(\.pdq))
+    #expect(entries.map { $0.md5?.hexString } == rows.map(\.md5))
+  }
 }

@@ -57,21 +57,26 @@ public struct MultiIndexHashTable<Hash: HammingHash>: HashIndex {
 
   /// Builds the tables with narrow `substringBits`-bit parts.
   ///
-  /// - Parameter substringBits: the substring width (at most 24); nil for the
-  ///   standard layout (``MultiIndexLayout/standard(bitCount:count:)``).
-  public init(_ hashes: [Hash], substringBits: Int? = nil) {
+  /// - Parameters:
+  ///   - substringBits: the substring width (at most 24); nil for the standard layout
+  ///     (``MultiIndexLayout/standard(bitCount:count:)``).
+  ///   - copyingHashes: whether queries read a copy of the hashes in huge pages (for an
+  ///     index that answers many queries) or the array given (for tables built to be
+  ///     written: at 10M entries the copy is 320 MB of fresh memory).
+  public init(_ hashes: [Hash], substringBits: Int? = nil, copyingHashes: Bool = true) {
     let layout = substringBits.map { MultiIndexLayout.narrow(bitCount: Hash.bitCount, count: hashes.count, substringBits: $0) }
       ?? .standard(bitCount: Hash.bitCount, count: hashes.count)
-    self.init(hashes, layout: layout)
+    self.init(hashes, layout: layout, copyingHashes: copyingHashes)
   }
 
   /// Builds the tables of `layout` (whose count must be `hashes.count`); entry ids are
-  /// positions in `hashes`. Tables are built in parallel on all cores.
+  /// positions in `hashes`. Tables are built in parallel on all cores. With
+  /// `copyingHashes` false queries read the hashes in the array given.
   ///
   /// - Complexity: O(m · (n + 2^k)).
   @_specialize(where Hash == PDQHash)
   @_specialize(where Hash == PHash)
-  public init(_ hashes: [Hash], layout: MultiIndexLayout) {
+  public init(_ hashes: [Hash], layout: MultiIndexLayout, copyingHashes: Bool = true) {
     precondition(layout.count == hashes.count, "the layout is for \(layout.count) entries, not \(hashes.count)")
     let tables = MultiIndexTables(zeroed: layout.storageBytes)
     let (offsetStarts, postingStarts) = Self.starts(layout)
@@ -86,8 +91,8 @@ public struct MultiIndexHashTable<Hash: HammingHash>: HashIndex {
       }
     }
     // Built from hashes anywhere (a text set's, appended one by one): copied into huge
-    // pages for the candidates' random reads.
-    self.hashes = LinearScanIndex(hashes)
+    // pages for the candidates' random reads, unless the tables are only to be written.
+    self.hashes = copyingHashes ? LinearScanIndex(hashes) : LinearScanIndex(sharing: hashes)
     self.layout = layout
     self.tables = tables
     self.offsetStarts = offsetStarts

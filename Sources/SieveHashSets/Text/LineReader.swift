@@ -45,12 +45,22 @@ struct LineReader {
     self.init(file: file, path: path, prefix: [], observe: observe)
   }
 
+  /// The file's size when it was opened, for a regular file (nil for a pipe): what a
+  /// reader may reserve memory by.
+  let sizeHint: Int?
+  /// Bytes read from the file so far, the prefix included.
+  private var bytesRead = 0
+  /// Bytes of the lines handed out so far (read, less what waits in the buffer).
+  var bytesConsumed: Int { bytesRead - (buffer.count - start) }
+
   /// Reads an open file whose first bytes, `prefix`, were already read from it.
   init(file: OpenFile, path: String, prefix: [UInt8], observe: ((UnsafeRawBufferPointer) -> Void)? = nil) {
     self.file = file
+    sizeHint = (try? file.metadata()).flatMap { $0.kind == .regular ? $0.size : nil }
     self.path = path
     self.observe = observe
     buffer = prefix
+    bytesRead = prefix.count
     prefix.withUnsafeBytes { bytes in
       checksum.update(bytes)
       if !bytes.isEmpty { observe?(bytes) }
@@ -110,6 +120,7 @@ struct LineReader {
         throw .io(file: path, reason: "read failed after line \(lineNumber): \(error)")
       }
       buffer.removeLast((1 << 20) - n)
+      bytesRead += n
       buffer.withUnsafeBytes { raw in
         let chunk = UnsafeRawBufferPointer(rebasing: raw[old...])
         checksum.update(chunk)

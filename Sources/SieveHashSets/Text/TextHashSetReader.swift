@@ -70,6 +70,16 @@ public struct TextHashSetReader: Sendable {
     return try read(&lines, path: path, into: &set)
   }
 
+  /// How many more entries to reserve room for in a file of `fileBytes` whose first
+  /// `bytesRead` gave `entriesRead`: those the rest of the file holds at the same density,
+  /// and a quarter more, so that shorter lines still fit. Room reserved and not used is
+  /// address space only (its pages are never touched); room too small grows as before.
+  static func entriesToReserve(fileBytes: Int, bytesRead: Int, entriesRead: Int) -> Int {
+    guard bytesRead > 0, fileBytes > bytesRead else { return 0 }
+    let rest = Double(fileBytes - bytesRead) * Double(entriesRead) / Double(bytesRead) * 1.25
+    return Int(min(rest, Double(Int32.max)))
+  }
+
   /// Whether the file at `path` starts a JSON object (a VICS list).
   /// (Only a regular file is looked at: a pipe cannot be read twice, a folder not at all;
   /// the line reader reports those.)
@@ -86,7 +96,16 @@ public struct TextHashSetReader: Sendable {
     var report: Report?
     var video = VideoLines(path: path, label: label)
     var fast: FastLineParser?
+    // Once a thousand entries are in, the columns they use are reserved for the whole
+    // file, at the density of entries in the bytes read so far.
+    let countBefore = set.count
+    var reserved = lines.sizeHint == nil
     while true {
+      if !reserved, set.count - countBefore >= 1000, let size = lines.sizeHint {
+        reserved = true
+        set.reserveCapacity(
+          forMore: Self.entriesToReserve(fileBytes: size, bytesRead: lines.bytesConsumed, entriesRead: set.count - countBefore))
+      }
       // Once the format is known, the lines already read go to the fast path, in place
       // (the parser changed where it lies: a copy would share its buffers and copy them
       // again on the next write). The first it declines, a line split between two reads,
