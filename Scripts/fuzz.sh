@@ -66,7 +66,7 @@ build() {
   # (The linker warns once per sanitizer symbol it cannot export: kept in a log, shown
   # only when the link fails.)
   if ! swiftc "${flags[@]}" "${includes[@]}" -module-name SieveFuzz \
-    Fuzz/FuzzTargets.swift Sources/SieveServer/APIRequests.swift Sources/SieveEvidence/Carving/PictureCarver.swift \
+    Fuzz/FuzzTargets.swift Sources/SieveServer/API/APIRequests.swift Sources/SieveEvidence/Carving/PictureCarver.swift \
     Sources/SieveEvidence/Archives/ArchiveReader.swift Sources/SievePipeline/ArchiveMember.swift \
     Sources/SievePipeline/ContainerOutcome.swift \
     -L "$out/lib" -lSieveMatching -lSieveHashSets -lSieveVideo -lSieveHashing -lSieveImaging -lSieveCore -lSieveSystem "$out"/lib/sieve_*.o \
