@@ -241,15 +241,16 @@ public struct HashSet: Sendable {
     reserve(&pdqVariants)
     reserve(&phashes)
     reserve(&phashEntries)
-    for kind in digests.keys {
+    for kind in Array(digests.keys) {
       reserve(&digests[kind]!)
       reserve(&digestEntries[kind]!)
     }
     reserve(&labelIndex)
     reserve(&idOffsets)
     if !idBytes.isEmpty {
+      // Ids are up to a line long: at most a GiB of them is reserved ahead.
       let (bytes, overflow) = (idBytes.count / count + 1).multipliedReportingOverflow(by: more)
-      if !overflow { idBytes.reserveCapacity(idBytes.count + bytes) }
+      idBytes.reserveCapacity(idBytes.count + (overflow ? 1 << 30 : min(bytes, 1 << 30)))
     }
   }
 

@@ -72,13 +72,19 @@ public struct TextHashSetReader: Sendable {
 
   /// How many more entries to reserve room for in a file of `fileBytes` whose first
   /// `bytesRead` gave `entriesRead`: those the rest of the file holds at the same density,
-  /// and a quarter more, so that shorter lines still fit. Room reserved and not used is
-  /// address space only (its pages are never touched); room too small grows as before.
-  static func entriesToReserve(fileBytes: Int, bytesRead: Int, entriesRead: Int) -> Int {
-    guard bytesRead > 0, fileBytes > bytesRead else { return 0 }
+  /// and a quarter more, so that shorter lines still fit, up to ``maxReservedEntries``.
+  /// Room reserved and not used is address space only (its pages are never touched);
+  /// room too small grows as before.
+  package static func entriesToReserve(fileBytes: Int, bytesRead: Int, entriesRead: Int) -> Int {
+    guard bytesRead > 0, entriesRead > 0, fileBytes > bytesRead else { return 0 }
     let rest = Double(fileBytes - bytesRead) * Double(entriesRead) / Double(bytesRead) * 1.25
-    return Int(min(rest, Double(Int32.max)))
+    return Int(min(rest, Double(maxReservedEntries)))
   }
+
+  /// The most entries reserved ahead (2^26, some 67 million): a file's size is only a
+  /// claim (a sparse file can say a terabyte), and one allocation that large could fail
+  /// where columns grown as they fill would not be asked for. Longer lists grow past it.
+  package static let maxReservedEntries = 1 << 26
 
   /// Whether the file at `path` starts a JSON object (a VICS list).
   /// (Only a regular file is looked at: a pipe cannot be read twice, a folder not at all;
