@@ -225,32 +225,49 @@ public struct HashSet: Sendable {
     count += 1
   }
 
-  /// Reserves room for `more` entries beyond ``count`` in the columns the set's entries
-  /// use so far (and in the ids, at their mean length so far and a byte), so that a
-  /// long list read line by line fills its columns once instead of copying them each time
-  /// they double: at 10M entries that was gigabytes of fresh memory written. Columns no
-  /// entry uses yet are left alone.
-  package mutating func reserveCapacity(forMore more: Int) {
-    guard more > 0, count > 0 else { return }
-    func reserve<T>(_ column: inout [T]) {
-      if !column.isEmpty { column.reserveCapacity(column.count + more) }
+  /// How long the set's columns are: taken before a list is read, so that only the
+  /// columns its entries use are reserved (``reserveCapacity(forMore:usedSince:)``).
+  package struct ColumnLengths: Sendable {
+    var pdq = 0, phash = 0, entries = 0
+    var digests: [HashKind: Int] = [:]
+  }
+
+  /// The columns' lengths now.
+  package var columnLengths: ColumnLengths {
+    ColumnLengths(pdq: pdqHashes.count, phash: phashes.count, entries: count, digests: digests.mapValues(\.count))
+  }
+
+  /// Reserves room for `more` entries beyond ``count`` in the columns that entries added
+  /// since `before` use (and in the ids, at their mean length so far and a byte), so that
+  /// a long list read line by line fills its columns in a few steps instead of copying
+  /// them each time they double: at 10M entries that was gigabytes of fresh memory
+  /// written. A column that must move grows by half its room at least, so that lists
+  /// read one after another into one set still cost amortized constant time an entry.
+  package mutating func reserveCapacity(forMore more: Int, usedSince before: ColumnLengths) {
+    guard more > 0 else { return }
+    func reserve<T>(_ column: inout [T], grewFrom length: Int) {
+      guard column.count > length else { return }
+      let (target, overflow) = column.count.addingReportingOverflow(more)
+      guard !overflow, column.capacity < target else { return }
+      column.reserveCapacity(max(target, column.capacity + column.capacity / 2))
     }
-    reserve(&pdqHashes)
-    reserve(&pdqEntries)
-    reserve(&pdqQualities)
-    reserve(&pdqVariants)
-    reserve(&phashes)
-    reserve(&phashEntries)
+    reserve(&pdqHashes, grewFrom: before.pdq)
+    reserve(&pdqEntries, grewFrom: before.pdq)
+    reserve(&pdqQualities, grewFrom: before.pdq)
+    reserve(&pdqVariants, grewFrom: before.pdq)
+    reserve(&phashes, grewFrom: before.phash)
+    reserve(&phashEntries, grewFrom: before.phash)
     for kind in Array(digests.keys) {
-      reserve(&digests[kind]!)
-      reserve(&digestEntries[kind]!)
+      reserve(&digests[kind]!, grewFrom: before.digests[kind] ?? 0)
+      reserve(&digestEntries[kind]!, grewFrom: before.digests[kind] ?? 0)
     }
-    reserve(&labelIndex)
-    reserve(&idOffsets)
-    if !idBytes.isEmpty {
+    reserve(&labelIndex, grewFrom: before.entries)
+    reserve(&idOffsets, grewFrom: before.entries + 1)
+    if count > before.entries, !idBytes.isEmpty {
       // Ids are up to a line long: at most a GiB of them is reserved ahead.
       let (bytes, overflow) = (idBytes.count / count + 1).multipliedReportingOverflow(by: more)
-      idBytes.reserveCapacity(idBytes.count + (overflow ? 1 << 30 : min(bytes, 1 << 30)))
+      let target = idBytes.count + (overflow ? 1 << 30 : min(bytes, 1 << 30))
+      if idBytes.capacity < target { idBytes.reserveCapacity(max(target, idBytes.capacity + idBytes.capacity / 2)) }
     }
   }
 

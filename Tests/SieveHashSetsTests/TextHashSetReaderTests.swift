@@ -106,6 +106,14 @@ import Testing
     #expect(throws: HashSetError.self) { try TextHashSetReader().read(dir.path, into: &empty) }
   }
 
+  /// `words` random 64-bit words in hex, 16 digits each.
+  static func hex(_ words: Int, _ rng: inout SplitMix64) -> String {
+    (0..<words).map { _ in
+      let digits = String(rng.next(), radix: 16)
+      return String(repeating: "0", count: 16 - digits.count) + digits
+    }.joined()
+  }
+
   @Test func unknownFormatIsAnError() {
     #expect(throws: HashSetError.self) { try read("hello world, this is prose\n") }
   }
@@ -116,12 +124,7 @@ import Testing
   /// 16,384 to 32,768). Nothing read changes.
   @Test func longListsReserveTheirColumnsOnce() throws {
     var rng = SplitMix64(seed: 14)
-    func hex(_ words: Int) -> String {
-      (0..<words).map { _ in
-        let digits = String(rng.next(), radix: 16)
-        return String(repeating: "0", count: 16 - digits.count) + digits
-      }.joined()
-    }
+    func hex(_ words: Int) -> String { Self.hex(words, &rng) }
     let rows = (0..<20_000).map { n in (id: "case/\(n).jpg", pdq: hex(4), md5: hex(2)) }
     let text = "id,label,pdq,md5\n" + rows.map { "\($0.id),series,\($0.pdq),\($0.md5)\n" }.joined()
     #expect(text.utf8.count > 2 << 20, "longer than two read blocks")
@@ -142,8 +145,10 @@ import Testing
     #expect(entries.map(\.id) == rows.map(\.id))
     #expect(entries.map { $0.pdq?.hexString } == rows.map(\.pdq))
     #expect(entries.map { $0.md5?.hexString } == rows.map(\.md5))
-    // A file's size is a claim (a sparse file can say anything): what is reserved ahead is capped.
-    #expect(TextHashSetReader.entriesToReserve(fileBytes: 1 << 40, bytesRead: 1 << 20, entriesRead: 16_000) == TextHashSetReader.maxReservedEntries)
+    // A file's size is a claim (a sparse file can say anything): what is reserved ahead
+    // is at most 64 times the entries read, and 2^26.
+    #expect(TextHashSetReader.entriesToReserve(fileBytes: 1 << 40, bytesRead: 1 << 20, entriesRead: 16_000) == 1_024_000)
+    #expect(TextHashSetReader.entriesToReserve(fileBytes: 1 << 40, bytesRead: 1 << 30, entriesRead: 1 << 24) == 1 << 26)
     #expect(TextHashSetReader.entriesToReserve(fileBytes: 1 << 20, bytesRead: 1 << 20, entriesRead: 16_000) == 0)
     #expect(TextHashSetReader.entriesToReserve(fileBytes: 3 << 20, bytesRead: 1 << 20, entriesRead: 1_000) == 2_500)
   }
@@ -154,20 +159,34 @@ import Testing
   /// alone asked for 68 GB, and the process died: "failed to allocate 68719992960 bytes".)
   @Test func aSparseListOfATerabyteIsAnErrorNotACrash() throws {
     var rng = SplitMix64(seed: 40)
-    let text = (0..<20_000).map { _ in
-      (0..<4).map { _ in
-        let digits = String(rng.next(), radix: 16)
-        return String(repeating: "0", count: 16 - digits.count) + digits
-      }.joined() + "\n"
-    }.joined()
+    let text = (0..<20_000).map { _ in Self.hex(4, &rng) + "\n" }.joined()
     let dir = try TemporaryDirectory()
     defer { dir.remove() }
     let path = try dir.write("huge.txt", Array(text.utf8))
-    // A file system without sparse files this large has nothing to test here.
-    guard truncate(path, 1 << 40) == 0 else { return }
+    try #require(truncate(path, 1 << 40) == 0, "a sparse file of a terabyte: errno \(errno)")
     var set = HashSet(name: "huge")
-    #expect(throws: HashSetError.self) { try TextHashSetReader(type: .pdq).read(path, into: &set) }
+    let error = #expect(throws: HashSetError.self) { try TextHashSetReader(type: .pdq).read(path, into: &set) }
+    #expect("\(error.map { "\($0)" } ?? "")".contains("line longer than"), "\(String(describing: error))")
     #expect(set.count == 20_000)
-    #expect(set.pdqHashes.capacity <= 20_000 + (1 << 26), "\(set.pdqHashes.capacity)")
+    // Reserved in steps the entries read bear out: at most 64 times them ahead.
+    #expect(set.pdqHashes.capacity <= 65 * 20_000, "\(set.pdqHashes.capacity)")
+  }
+
+  /// Lists read one after another into one set: each reserves only the columns its own
+  /// entries use (an MD5 list leaves the PDQ column's room as the PDQ list left it).
+  @Test func listsReadIntoOneSetReserveOnlyTheirColumns() throws {
+    var rng = SplitMix64(seed: 41)
+    func hex(_ words: Int) -> String { Self.hex(words, &rng) }
+    let dir = try TemporaryDirectory()
+    defer { dir.remove() }
+    let pdqs = try dir.write("pdq.txt", Array((0..<20_000).map { _ in hex(4) + "\n" }.joined().utf8))
+    let md5s = try dir.write("md5.txt", Array((0..<40_000).map { n in hex(2) + "  file\(n).jpg\n" }.joined().utf8))
+    var set = HashSet(name: "two")
+    _ = try TextHashSetReader(type: .pdq).read(pdqs, into: &set)
+    let pdqRoom = set.pdqHashes.capacity
+    _ = try TextHashSetReader().read(md5s, into: &set)
+    #expect(set.count == 60_000 && set.pdqHashes.count == 20_000 && set.digests[.md5]?.count == 40_000)
+    #expect(set.pdqHashes.capacity == pdqRoom)
+    #expect((40_000...52_000).contains(set.digests[.md5]?.capacity ?? 0), "\(set.digests[.md5]?.capacity ?? 0)")
   }
 }

@@ -72,18 +72,20 @@ public struct TextHashSetReader: Sendable {
 
   /// How many more entries to reserve room for in a file of `fileBytes` whose first
   /// `bytesRead` gave `entriesRead`: those the rest of the file holds at the same density,
-  /// and a quarter more, so that shorter lines still fit, up to ``maxReservedEntries``.
-  /// Room reserved and not used is address space only (its pages are never touched);
-  /// room too small grows as before.
+  /// and a quarter more, so that shorter lines still fit; but never more than 64 times
+  /// the entries read, nor ``maxReservedEntries``. A file's size is only a claim (a sparse
+  /// file can say a terabyte, and strict overcommit or a `ulimit -v` refuses address space
+  /// never touched), so room is reserved in steps the entries read so far bear out: a
+  /// 10M-line list in two (the first a few hundred thousand entries), where doubling
+  /// took a dozen or more. (Steps of 8 times took about a second longer on a 10M-line
+  /// set CSV, with 80 MB more at the peak.)
   package static func entriesToReserve(fileBytes: Int, bytesRead: Int, entriesRead: Int) -> Int {
     guard bytesRead > 0, entriesRead > 0, fileBytes > bytesRead else { return 0 }
     let rest = Double(fileBytes - bytesRead) * Double(entriesRead) / Double(bytesRead) * 1.25
-    return Int(min(rest, Double(maxReservedEntries)))
+    return Int(min(rest, Double(entriesRead) * 64, Double(maxReservedEntries)))
   }
 
-  /// The most entries reserved ahead (2^26, some 67 million): a file's size is only a
-  /// claim (a sparse file can say a terabyte), and one allocation that large could fail
-  /// where columns grown as they fill would not be asked for. Longer lists grow past it.
+  /// The most entries reserved ahead in one step (2^26, some 67 million).
   package static let maxReservedEntries = 1 << 26
 
   /// Whether the file at `path` starts a JSON object (a VICS list).
@@ -102,15 +104,18 @@ public struct TextHashSetReader: Sendable {
     var report: Report?
     var video = VideoLines(path: path, label: label)
     var fast: FastLineParser?
-    // Once a thousand entries are in, the columns they use are reserved for the whole
-    // file, at the density of entries in the bytes read so far.
+    // Once a thousand entries are in, the columns they use are reserved for the rest of
+    // the file, at the density of entries in the bytes read so far, and again whenever
+    // that room is used up (``entriesToReserve(fileBytes:bytesRead:entriesRead:)``).
     let countBefore = set.count
-    var reserved = lines.sizeHint == nil
+    let lengthsBefore = set.columnLengths
+    var reserveAt = lines.sizeHint == nil ? Int.max : 1000
     while true {
-      if !reserved, set.count - countBefore >= 1000, let size = lines.sizeHint {
-        reserved = true
-        set.reserveCapacity(
-          forMore: Self.entriesToReserve(fileBytes: size, bytesRead: lines.bytesConsumed, entriesRead: set.count - countBefore))
+      if set.count - countBefore >= reserveAt, let size = lines.sizeHint {
+        let read = set.count - countBefore
+        let more = Self.entriesToReserve(fileBytes: size, bytesRead: lines.bytesConsumed, entriesRead: read)
+        set.reserveCapacity(forMore: more, usedSince: lengthsBefore)
+        reserveAt = more > 0 ? read + more : Int.max
       }
       // Once the format is known, the lines already read go to the fast path, in place
       // (the parser changed where it lies: a copy would share its buffers and copy them
