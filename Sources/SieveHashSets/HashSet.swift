@@ -245,11 +245,14 @@ public struct HashSet: Sendable {
   /// read one after another into one set still cost amortized constant time an entry.
   package mutating func reserveCapacity(forMore more: Int, usedSince before: ColumnLengths) {
     guard more > 0 else { return }
+    /// Room for `target` elements, grown by half at least when the column must move.
+    func grow<T>(_ column: inout [T], toHold target: Int) {
+      if column.capacity < target { column.reserveCapacity(max(target, column.capacity + column.capacity / 2)) }
+    }
     func reserve<T>(_ column: inout [T], grewFrom length: Int) {
       guard column.count > length else { return }
       let (target, overflow) = column.count.addingReportingOverflow(more)
-      guard !overflow, column.capacity < target else { return }
-      column.reserveCapacity(max(target, column.capacity + column.capacity / 2))
+      if !overflow { grow(&column, toHold: target) }
     }
     reserve(&pdqHashes, grewFrom: before.pdq)
     reserve(&pdqEntries, grewFrom: before.pdq)
@@ -266,8 +269,7 @@ public struct HashSet: Sendable {
     if count > before.entries, !idBytes.isEmpty {
       // Ids are up to a line long: at most a GiB of them is reserved ahead.
       let (bytes, overflow) = (idBytes.count / count + 1).multipliedReportingOverflow(by: more)
-      let target = idBytes.count + (overflow ? 1 << 30 : min(bytes, 1 << 30))
-      if idBytes.capacity < target { idBytes.reserveCapacity(max(target, idBytes.capacity + idBytes.capacity / 2)) }
+      grow(&idBytes, toHold: idBytes.count + (overflow ? 1 << 30 : min(bytes, 1 << 30)))
     }
   }
 

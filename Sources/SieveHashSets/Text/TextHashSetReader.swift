@@ -111,8 +111,8 @@ public struct TextHashSetReader: Sendable {
     let lengthsBefore = set.columnLengths
     var reserveAt = lines.sizeHint == nil ? Int.max : 1000
     while true {
-      if set.count - countBefore >= reserveAt, let size = lines.sizeHint {
-        let read = set.count - countBefore
+      let read = set.count - countBefore
+      if read >= reserveAt, let size = lines.sizeHint {
         let more = Self.entriesToReserve(fileBytes: size, bytesRead: lines.bytesConsumed, entriesRead: read)
         set.reserveCapacity(forMore: more, usedSince: lengthsBefore)
         reserveAt = more > 0 ? read + more : Int.max
