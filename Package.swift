@@ -55,9 +55,11 @@ let package = Package(
 
     // The system calls Sieve makes (open, read, write, stat, sync, realpath, directory
     // listings, read-only mappings), in one place, with typed errors.
-    .target(name: "SieveSystem", dependencies: ["CMappedFile", "CLibraryLoader"], swiftSettings: swiftSettings),
+    .target(name: "SieveSystem", dependencies: ["CMappedFile", "CDirectIO", "CLibraryLoader"], swiftSettings: swiftSettings),
     // Read-only file mappings guarded against SIGBUS when the file is truncated under them.
     .target(name: "CMappedFile"),
+    // Direct I/O (O_DIRECT) switched on an open file: Swift's Glibc does not export the flag.
+    .target(name: "CDirectIO"),
     // The Sleuth Kit, libewf, libarchive and libheif loaded at first use (dlopen) instead
     // of linked: every function Sieve calls in them, defined here under its own name.
     // Linked, they would load about 40 shared objects into every process at start-up.

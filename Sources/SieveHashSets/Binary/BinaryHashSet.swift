@@ -74,19 +74,23 @@ public enum BinaryHashSet {
   /// Writes `set` to `path` atomically (a new file beside it, synced, renamed into place):
   /// a service reloading `path` meanwhile reads the old set or the new one.
   ///
-  /// The file is written as it is made, in blocks of a MiB or straight from the set's
-  /// columns, never held whole in memory; its header, which carries the checksum, last.
+  /// The file is written as it is made, never held whole in memory, in blocks that go to
+  /// the disk directly where the file system allows it (``SequentialFileWriter``: it is
+  /// synced anyway, and a 10M-entry set's 1.6 GB need not pass through the page cache);
+  /// its header, which carries the checksum, last.
   public static func write(_ set: HashSet, to path: String) throws(HashSetError) {
     precondition(UInt32(1).littleEndian == 1, "binary hash sets are written on little-endian machines")
     do {
       try FileSystem.writeAtomically(to: path, mode: 0o644) { file throws(SystemError) in
-        try file.write([UInt8](repeating: 0, count: headerSize))
+        let out = SequentialFileWriter(file)
+        try out.write([UInt8](repeating: 0, count: headerSize))
         var failure: SystemError?
         let header = Writer.write(set) { bytes in
           guard failure == nil else { return }
-          do throws(SystemError) { try file.write(bytes) } catch { failure = error }
+          do throws(SystemError) { try out.write(bytes) } catch { failure = error }
         }
         if let failure { throw failure }
+        try out.finish()
         try file.write(header, at: 0)
       }
     } catch {
