@@ -27,6 +27,22 @@ public struct ExactDigest: Hashable, Sendable, CustomStringConvertible {
     (w0, w1, w2, w3) = (words[0], words[1], words[2], words[3])
   }
 
+  /// Creates a digest from its bytes, which must be exactly `kind`'s number of bytes.
+  public init(kind: HashKind, bytes: UnsafeRawBufferPointer) {
+    precondition(!kind.isPerceptual && bytes.count * 2 == kind.hexDigits, "\(bytes.count) bytes is not a \(kind) digest")
+    var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+    withUnsafeMutableBytes(of: &words) { $0.copyMemory(from: bytes) }
+    self.kind = kind
+    (w0, w1, w2, w3) = (UInt64(bigEndian: words.0), UInt64(bigEndian: words.1), UInt64(bigEndian: words.2), UInt64(bigEndian: words.3))
+  }
+
+  /// Calls `body` with the digest's bytes (16, 20 or 32), without allocating.
+  public func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+    try withUnsafeBytes(of: (w0.bigEndian, w1.bigEndian, w2.bigEndian, w3.bigEndian)) { words in
+      try body(UnsafeRawBufferPointer(rebasing: words[0..<(kind.hexDigits / 2)]))
+    }
+  }
+
   /// Parses the hex form (either case).
   ///
   /// - Throws: ``HashParseError`` naming the wrong length or the bad character.

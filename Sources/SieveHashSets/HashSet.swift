@@ -38,6 +38,17 @@ public struct HashSet: Sendable {
     return true
   }
 
+  /// Sorts the exact digests (MD5, SHA-1, SHA-256) by value, in place, so that a set file
+  /// written next carries them sorted and a set loaded from it finds a digest by binary
+  /// search with nothing built. (``BinaryHashSet/write(_:to:)`` sorts a copy of a set
+  /// whose digests are not sorted yet.)
+  public mutating func sortDigests() {
+    for kind in Array(digests.keys) { digests[kind]!.sort() }
+  }
+
+  /// Whether every exact-digest column is sorted (``sortDigests()``).
+  public var digestsAreSorted: Bool { digests.values.allSatisfy(\.isSorted) }
+
   /// Drops the prebuilt PDQ index (the set is then written without it).
   public mutating func removePDQIndex() { pdqIndex = nil }
 
@@ -80,8 +91,7 @@ public struct HashSet: Sendable {
   package internal(set) var videoVariantKinds: [UInt8] = []
   package internal(set) var videoVariantHashes: [PDQHash] = []
   /// Exact digests by kind, and the entry each belongs to.
-  package internal(set) var digests: [HashKind: [ExactDigest]] = [:]
-  package internal(set) var digestEntries: [HashKind: [Int32]] = [:]
+  package internal(set) var digests: [HashKind: DigestColumn] = [:]
 
   /// Distinct labels; entry `i` has label `labels[Int(labelIndex[i])]`.
   package internal(set) var labels: [String] = [""]
@@ -142,10 +152,7 @@ public struct HashSet: Sendable {
       videoVariantHashes.append(variant.hash)
     }
     for kind in [HashKind.md5, .sha1, .sha256] {
-      if let digest = entry.digest(kind) {
-        digests[kind, default: []].append(digest)
-        digestEntries[kind, default: []].append(index)
-      }
+      if let digest = entry.digest(kind) { digests[kind, default: DigestColumn(kind: kind)].append(digest, entry: index) }
     }
     labelIndex.append(indexOfLabel(entry.label))
     idBytes.append(contentsOf: entry.id.utf8)
@@ -195,18 +202,9 @@ public struct HashSet: Sendable {
       phashes.append(phash)
       phashEntries.append(index)
     }
-    if let md5 {
-      digests[.md5, default: []].append(md5)
-      digestEntries[.md5, default: []].append(index)
-    }
-    if let sha1 {
-      digests[.sha1, default: []].append(sha1)
-      digestEntries[.sha1, default: []].append(index)
-    }
-    if let sha256 {
-      digests[.sha256, default: []].append(sha256)
-      digestEntries[.sha256, default: []].append(index)
-    }
+    if let md5 { digests[.md5, default: DigestColumn(kind: .md5)].append(md5, entry: index) }
+    if let sha1 { digests[.sha1, default: DigestColumn(kind: .sha1)].append(sha1, entry: index) }
+    if let sha256 { digests[.sha256, default: DigestColumn(kind: .sha256)].append(sha256, entry: index) }
     labelIndex.append(label)
     idBytes.append(contentsOf: idPrefix)
     if var number = idNumber {
@@ -261,8 +259,12 @@ public struct HashSet: Sendable {
     reserve(&phashes, grewFrom: before.phash)
     reserve(&phashEntries, grewFrom: before.phash)
     for kind in Array(digests.keys) {
-      reserve(&digests[kind]!, grewFrom: before.digests[kind] ?? 0)
-      reserve(&digestEntries[kind]!, grewFrom: before.digests[kind] ?? 0)
+      let length = before.digests[kind] ?? 0
+      guard let column = digests[kind], column.count > length else { continue }
+      let (target, overflow) = column.count.addingReportingOverflow(more)
+      if !overflow, column.capacity < target {
+        digests[kind]!.reserveCapacity(max(target, column.capacity + column.capacity / 2))
+      }
     }
     reserve(&labelIndex, grewFrom: before.entries)
     reserve(&idOffsets, grewFrom: before.entries + 1)
@@ -356,9 +358,9 @@ public struct HashSet: Sendable {
     for (i, e) in phashEntries.enumerated() { out[Int(e)].phash = phashes[i] }
     for video in videos { out[video.entry].vpdq = video.features }
     for (entry, variants) in videoVariants { out[entry].vpdqVariants = variants }
-    for (kind, list) in digestEntries {
-      for (i, e) in list.enumerated() {
-        let digest = digests[kind]![i]
+    for (kind, column) in digests {
+      for (i, e) in column.entries.enumerated() {
+        let digest = column[i]
         switch kind {
         case .md5: out[Int(e)].md5 = digest
         case .sha1: out[Int(e)].sha1 = digest

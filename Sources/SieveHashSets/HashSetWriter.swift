@@ -35,7 +35,9 @@ public enum HashSetWriter {
       switch kind ?? .pdq {
       case .pdq: for (i, h) in set.pdqHashes.enumerated() where set.pdqVariants[i] == 0 { emit(h.hexString) }
       case .phash: for h in set.phashes { emit(h.hexString) }
-      case let k: for d in set.digests[k] ?? [] { emit(d.hexString) }
+      case let k:
+        guard let column = set.digests[k] else { break }
+        for row in column.rowsInEntryOrder { emit(column[row].hexString) }
       }
     case .pdqCLI:
       for (i, h) in set.pdqHashes.enumerated() where set.pdqVariants[i] == 0 {
@@ -52,9 +54,10 @@ public enum HashSetWriter {
       for (i, h) in set.pdqHashes.enumerated() where set.pdqVariants[i] == 0 {
         emit("pdq,\(h.hexString),\(CSVField.quote(set.name)),\(CSVField.quote(set.label(of: Int(set.pdqEntries[i])))),")
       }
-      for (i, d) in (set.digests[.md5] ?? []).enumerated() {
-        let entry = Int(set.digestEntries[.md5]![i])
-        emit("photo_md5,\(d.hexString),\(CSVField.quote(set.name)),\(CSVField.quote(set.label(of: entry))),")
+      let md5s = set.digests[.md5]
+      for row in md5s?.rowsInEntryOrder ?? [] {
+        let entry = Int(md5s!.entries[row])
+        emit("photo_md5,\(md5s![row].hexString),\(CSVField.quote(set.name)),\(CSVField.quote(set.label(of: entry))),")
       }
     }
   }

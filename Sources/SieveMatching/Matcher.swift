@@ -3,7 +3,7 @@ import SieveHashSets
 
 /// Matches queries against loaded hash sets: PDQ (optionally in all 8 orientations) and
 /// pHash by Hamming distance through an index per set and kind, exact digests by
-/// hash-table lookup. Immutable once built, so one matcher serves many threads.
+/// binary search in the sets' sorted digest columns. Immutable once built, so one matcher serves many threads.
 public final class Matcher: Sendable {
   /// The sets, in the order given.
   public let sets: [HashSet]
@@ -11,7 +11,9 @@ public final class Matcher: Sendable {
   public let options: MatchOptions
   private let pdqIndexes: [any HashIndex<PDQHash>]
   private let phashIndexes: [any HashIndex<PHash>]
-  private let digestTables: [[ExactDigest: [Int32]]]
+  /// Each set's exact-digest columns, sorted (as set files carry them; a column of a list
+  /// read as it was is sorted here, in a copy).
+  private let digestColumns: [[HashKind: DigestColumn]]
   /// PDQ hashes in all sets, variants included (for ``FalseMatchEstimate``).
   private let totalPDQHashes: Int
   /// Known false matches, not reported (``NegativeList``).
@@ -53,12 +55,12 @@ public final class Matcher: Sendable {
       return options.index.build(set.pdqHashes, radius: options.pdqMaxDistance)
     }
     phashIndexes = sets.map { options.index.build(options.phashMaxDistance == nil ? [] : $0.phashes, radius: options.phashMaxDistance ?? 0) }
-    digestTables = sets.map { set in
-      var table: [ExactDigest: [Int32]] = [:]
-      for (kind, digests) in set.digests {
-        for (i, d) in digests.enumerated() { table[d, default: []].append(set.digestEntries[kind]![i]) }
+    digestColumns = sets.map { set in
+      set.digests.mapValues { column in
+        var sorted = column
+        sorted.sort()
+        return sorted
       }
-      return table
     }
   }
 
@@ -88,8 +90,9 @@ public final class Matcher: Sendable {
         }
       }
       for digest in query.digests {
-        for entry in digestTables[s][digest] ?? [] {
-          let e = Int(entry)
+        guard let column = digestColumns[s][digest.kind] else { continue }
+        for row in column.rows(of: digest) {
+          let e = Int(column.entries[row])
           out.append(Match(set: set.name, entry: e, id: set.id(of: e), label: set.label(of: e), kind: digest.kind, distance: 0))
         }
       }

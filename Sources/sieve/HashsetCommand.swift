@@ -135,6 +135,7 @@ extension HashsetCommand {
         }
       }
       prebuilt.apply(to: &set)
+      set.sortDigests()  // in place, as the file carries them
       do {
         try BinaryHashSet.write(set, to: output)
       } catch {
@@ -276,6 +277,7 @@ extension HashsetCommand {
       }
       progress.clearLine()
       prebuilt.apply(to: &set)
+      set.sortDigests()  // in place, as the file carries them
       do {
         try BinaryHashSet.write(set, to: output)
       } catch {
@@ -335,6 +337,7 @@ extension HashsetCommand {
       // Always rebuilt from the hashes: tables a file carries may be stale or hostile.
       set.removePDQIndex()
       if !remove { set.buildPDQIndex() }
+      set.sortDigests()
       let target = output ?? input
       do { try BinaryHashSet.write(set, to: target) } catch {
         errors.write("\(error)")

@@ -40,6 +40,46 @@ import Testing
     #expect(found[0].label == "example label" && found[0].orientation == nil)
   }
 
+  /// Exact digests (MD5, SHA-1, SHA-256, some held by several entries) match exactly the
+  /// entries that hold them, whether the set's columns are sorted (as a set file carries
+  /// them) or as a list gave them.
+  @Test func digestsMatchTheEntriesThatHoldThem() {
+    var rng = SplitMix64(seed: 21)
+    var set = HashSet(name: "files")
+    var held: [ExactDigest] = []
+    for i in 0..<4000 {
+      var entry = HashSetEntry(id: "f\(i)", label: "example")
+      for kind in [HashKind.md5, .sha1, .sha256] where (i + kind.hexDigits) % 3 != 0 {
+        let digest =
+          i % 7 == 6 && !held.isEmpty
+          ? held.filter { $0.kind == kind }.randomElement(using: &rng) ?? held[0]
+          : ExactDigest(kind: kind, bytes: (0..<(kind.hexDigits / 2)).map { _ in UInt8(truncatingIfNeeded: rng.next()) })
+        guard digest.kind == kind else { continue }
+        held.append(digest)
+        switch kind {
+        case .md5: entry.md5 = digest
+        case .sha1: entry.sha1 = digest
+        default: entry.sha256 = digest
+        }
+      }
+      if entry.md5 == nil && entry.sha1 == nil && entry.sha256 == nil { entry.phash = PHash(rng.next()) }
+      set.append(entry)
+    }
+    var sorted = set
+    sorted.sortDigests()
+    #expect(!set.digestsAreSorted && sorted.digestsAreSorted)
+    let entries = set.entries
+    let queries = held.prefix(600) + (0..<100).map { _ in ExactDigest(kind: .sha1, bytes: (0..<20).map { _ in UInt8(truncatingIfNeeded: rng.next()) }) }
+    for candidate in [set, sorted] {
+      let matcher = Matcher(sets: [candidate])
+      for query in queries {
+        let found = matcher.matches(for: MatchQuery(digests: [query])).map(\.id)
+        let expected = entries.filter { [$0.md5, $0.sha1, $0.sha256].contains(query) }.map(\.id)
+        #expect(found == expected)
+      }
+    }
+  }
+
   @Test func lowQualityPDQIsNotMatched() {
     let (a, b, target, _, _) = Self.sets(seed: 12)
     let matcher = Matcher(sets: [a, b])

@@ -65,6 +65,8 @@ public enum BinaryHashSet {
   /// The file bytes for `set`.
   public static func encode(_ set: HashSet) -> [UInt8] {
     precondition(UInt32(1).littleEndian == 1, "binary hash sets are written on little-endian machines")
+    var set = set
+    set.sortDigests()
     var out = [UInt8](repeating: 0, count: headerSize)
     let header = Writer.write(set) { out.append(contentsOf: $0) }
     out.replaceSubrange(0..<headerSize, with: header)
@@ -74,12 +76,15 @@ public enum BinaryHashSet {
   /// Writes `set` to `path` atomically (a new file beside it, synced, renamed into place):
   /// a service reloading `path` meanwhile reads the old set or the new one.
   ///
-  /// The file is written as it is made, never held whole in memory, in blocks that go to
+  /// The exact digests are written sorted (``HashSet/sortDigests()``). The file is written
+  /// as it is made, never held whole in memory, in blocks that go to
   /// the disk directly where the file system allows it (``SequentialFileWriter``: it is
   /// synced anyway, and a 10M-entry set's 1.6 GB need not pass through the page cache);
   /// its header, which carries the checksum, last.
   public static func write(_ set: HashSet, to path: String) throws(HashSetError) {
     precondition(UInt32(1).littleEndian == 1, "binary hash sets are written on little-endian machines")
+    var set = set
+    set.sortDigests()  // a copy of the columns only when they are not sorted yet
     do {
       try FileSystem.writeAtomically(to: path, mode: 0o644) { file throws(SystemError) in
         let out = SequentialFileWriter(file)
@@ -295,11 +300,12 @@ public enum BinaryHashSet {
       case "MD5 ", "SHA1", "S256":
         let kind: HashKind = tag == "MD5 " ? .md5 : tag == "SHA1" ? .sha1 : .sha256
         let count = try count64()
-        set.digestEntries[kind] = try read(Int32.self, count: count, from: body, at: &at)
+        let entries = try read(Int32.self, count: count, from: body, at: &at)
         align(&at)
-        let size = kind.hexDigits / 2
-        let flat = try read(UInt8.self, count: count * size, from: body, at: &at)
-        set.digests[kind] = (0..<count).map { ExactDigest(kind: kind, bytes: Array(flat[($0 * size)..<(($0 + 1) * size)])) }
+        let rows = try read(UInt8.self, count: count * (kind.hexDigits / 2), from: body, at: &at)
+        // Written sorted since 2026-12 (found out, not assumed: an earlier file's are sorted
+        // when a matcher needs them).
+        set.digests[kind] = DigestColumn(kind: kind, bytes: rows, entries: entries)
       default:
         continue  // a section from a later version
       }
@@ -327,7 +333,7 @@ public enum BinaryHashSet {
       throw fail("section \(required) is missing")
     }
     // Cross-checks: every entry index and label index in range.
-    let entryLists = [set.pdqEntries, set.phashEntries, set.videoEntries] + Array(set.digestEntries.values)
+    let entryLists = [set.pdqEntries, set.phashEntries, set.videoEntries] + set.digests.values.map(\.entries)
     for list in entryLists where list.contains(where: { $0 < 0 || Int($0) >= n }) {
       throw fail("an entry index is out of range")
     }

@@ -142,21 +142,12 @@ extension BinaryHashSet {
         }
       }
       for (kind, tag) in [(HashKind.md5, "MD5 "), (.sha1, "SHA1"), (.sha256, "S256")] {
-        guard let digests = set.digests[kind], !digests.isEmpty else { continue }
+        guard let digests = set.digests[kind], digests.count > 0 else { continue }
         section(tag) { w in
           w.u64(UInt64(digests.count))
-          w.array(set.digestEntries[kind]!)
+          w.array(digests.entries)
           w.pad()
-          var block: [UInt8] = []
-          block.reserveCapacity(min(digests.count, 1 << 14) * 32)
-          for d in digests {
-            d.appendBytes(to: &block)
-            if block.count >= 1 << 19 {
-              w.bytes(block)
-              block.removeAll(keepingCapacity: true)
-            }
-          }
-          w.bytes(block)
+          w.array(digests.bytes)  // the rows, sorted by digest
         }
         sections += 1
       }
