@@ -46,7 +46,8 @@ public final class SieveService: Sendable {
     /// batch counts one request per query.
     public var defaultRatePerSecond: Double? = 1000
     /// How long a connection may stay idle (no request, or no bytes of one) before it is
-    /// closed. Default 30 s.
+    /// closed; also how long a response may wait for its client to take any of it
+    /// (``ResponseDeadlineHandler``). Default 30 s.
     public var idleTimeout: Duration = .seconds(30)
     /// How long a request body may take to arrive in full; slower uploads get 408 and their
     /// connection is closed. Default 30 s.
@@ -137,13 +138,15 @@ public final class SieveService: Sendable {
   /// 503 until every set is loaded), loads the sets, then serves; SIGHUP reloads.
   /// Throws when the first load fails, after which nothing is served.
   public func run(onRunning: @escaping @Sendable (Int) -> Void) async throws {
-    let bodyTimeout = configuration.bodyTimeout
+    let (bodyTimeout, responseTimeout) = (configuration.bodyTimeout, configuration.idleTimeout)
     let logger = Logger(label: "sieve") { ServiceLogHandler(label: $0, logLevel: .warning) }
     let app = Application(
       router: router(),
       server: .http1OnEventLoops(
         configuration: .init(
-          additionalChannelHandlers: [BodyDeadlineHandler(timeout: bodyTimeout)],
+          additionalChannelHandlers: [
+            BodyDeadlineHandler(timeout: bodyTimeout), ResponseDeadlineHandler(timeout: responseTimeout),
+          ],
           idleTimeout: TimeAmount(configuration.idleTimeout))),
       configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "sieve"),
       services: [Maintenance(service: self)],

@@ -81,7 +81,11 @@ struct ServeStartCommand: ParsableCommand {
   @Option(help: "Requests per second per key, for keys without their own rate; each query of a batch counts as one (0: unlimited).")
   var rateLimit: Double = 1000
 
-  @Option(help: "Close a connection idle for this many seconds (no request, or no bytes of one).")
+  @Option(
+    help: """
+      Close a connection idle for this many seconds (no request, or no bytes of one), or \
+      whose client takes none of its response for as long.
+      """)
   var idleTimeout: Double = 30
 
   @Option(help: "Answer 408 and close the connection when a request body takes longer than this many seconds to arrive.")

@@ -196,6 +196,26 @@ import Glibc
     #expect(c.closed && Date().timeIntervalSince(started) < 8)
   }
 
+  /// A client that asks for answers and never reads them is disconnected once the socket
+  /// takes nothing more for the idle timeout: before, its connection stayed open for as
+  /// long as it liked (Hummingbird's idle timeout does not run during a response). Another
+  /// client is answered meanwhile.
+  @Test func clientsThatNeverReadAreDisconnected() throws {
+    let server = try ServiceProcess(["--hashset", ServeCommandTests.sample, "--no-auth", "--idle-timeout", "1"])
+    defer { server.stop() }
+    let port = try #require(server.base.port)
+    let c = try RawConnection(port: port, receiveBuffer: 4096)
+    // 200 answers of 76 KB each: far more than the sockets' buffers hold.
+    try c.send(String(repeating: "GET /openapi.json HTTP/1.1\r\nHost: localhost\r\n\r\n", count: 200))
+    Thread.sleep(forTimeInterval: 6)
+    let other = try RawConnection(port: port)
+    try other.send("GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+    #expect(other.readAll(timeout: 10).hasPrefix("HTTP/1.1 200"))
+    let received = c.readAll(timeout: 20)
+    let answers = received.components(separatedBy: "HTTP/1.1 200").count - 1
+    #expect(c.closed && answers < 200, "\(answers) answers, closed: \(c.closed)")
+  }
+
   /// Each query of a batch counts against the key's rate: a 50-query batch at 10/s leaves
   /// the key about 5 s in debt.
   @Test func batchQueriesCountAgainstTheRate() throws {
@@ -301,9 +321,14 @@ final class RawConnection: @unchecked Sendable {
   let fd: Int32
   private(set) var closed = false
 
-  init(port: Int) throws {
+  /// Connects to the service at `port`, with a receive buffer of `receiveBuffer` bytes if
+  /// given (a client that reads little).
+  init(port: Int, receiveBuffer: Int32? = nil) throws {
     fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard fd >= 0 else { throw ServiceProcess.Failure("socket: \(errno)") }
+    if var size = receiveBuffer {
+      _ = setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+    }
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
     address.sin_port = in_port_t(UInt16(port).bigEndian)
