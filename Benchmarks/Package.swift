@@ -49,6 +49,18 @@ let package = Package(
       path: "Benchmarks/VideoMatchBenchmarks",
       plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
     ),
+    // A 1M-entry set file with MD5s loaded and made ready to match: sorted digest columns
+    // against the dictionary built before.
+    .executableTarget(
+      name: "SetLoadBenchmarks",
+      dependencies: [
+        .product(name: "Benchmark", package: "benchmark"), "BenchmarkSupport",
+        .product(name: "SieveCore", package: "sieve"), .product(name: "SieveHashSets", package: "sieve"),
+        .product(name: "SieveMatching", package: "sieve"),
+      ],
+      path: "Benchmarks/SetLoadBenchmarks",
+      plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+    ),
     // Text hash lists read into sets: the fast path against the line-by-line parser.
     .executableTarget(
       name: "HashListBenchmarks",

@@ -170,18 +170,18 @@ package struct DigestColumn: Sendable {
     memcpy(copy.baseAddress!, rows + range.lowerBound * width, n * width)
     _ = copiedEntries.initialize(from: UnsafeBufferPointer(start: entries + range.lowerBound, count: n))
     // Keys: the first 8 bytes as a big-endian number, and the row; ties compared whole.
-    var keys = (0..<n).map { i -> (UInt64, Int32) in
-      (UInt64(bigEndian: copy.loadUnaligned(fromByteOffset: i * width, as: UInt64.self)), Int32(i))
+    var keys = (0..<n).map { i -> (UInt64, Int) in
+      (UInt64(bigEndian: copy.loadUnaligned(fromByteOffset: i * width, as: UInt64.self)), i)
     }
     let source = UnsafeRawBufferPointer(copy)
     let owners = UnsafeBufferPointer(copiedEntries)
     keys.sort { a, b in
       if a.0 != b.0 { return a.0 < b.0 }
-      return order(source, Int(a.1), Int(b.1), width, owners) < 0
+      return order(source, a.1, b.1, width, owners) < 0
     }
     for (place, key) in keys.enumerated() {
-      memcpy(rows + (range.lowerBound + place) * width, copy.baseAddress! + Int(key.1) * width, width)
-      entries[range.lowerBound + place] = copiedEntries[Int(key.1)]
+      memcpy(rows + (range.lowerBound + place) * width, copy.baseAddress! + key.1 * width, width)
+      entries[range.lowerBound + place] = copiedEntries[key.1]
     }
   }
 

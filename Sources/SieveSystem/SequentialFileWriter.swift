@@ -69,7 +69,9 @@ public final class SequentialFileWriter: @unchecked Sendable {
   }
 
   deinit {
-    inFlight.wait()
+    // No block is being written now: one in flight holds the writer (its closure does), so
+    // the writer goes away only once that block is written. (Waiting here would wait forever
+    // when the last reference is the closure's own, released on the writing thread.)
     if isDirect { _ = sieve_set_direct_io(file.descriptor, 0) }
     for buffer in buffers { buffer.deallocate() }
   }
@@ -138,7 +140,9 @@ public final class SequentialFileWriter: @unchecked Sendable {
       }
       let code = n < 0 ? errno : EIO
       if code == EINTR { continue }
-      if code == EINVAL && isDirect && sieve_set_direct_io(file.descriptor, 0) == 0 {
+      // EINVAL: alignment the file system will not take; EOPNOTSUPP (FUSE, some network
+      // file systems): no direct I/O after all.
+      if (code == EINVAL || code == EOPNOTSUPP) && isDirect && sieve_set_direct_io(file.descriptor, 0) == 0 {
         isDirect = false
         continue
       }

@@ -89,6 +89,43 @@ import Testing
     #expect(!channel.isActive, "no progress in the next")
   }
 
+  /// One large answer read slowly: the bytes waiting in the channel go down between
+  /// deadlines, and that is progress; once they stop going down, the connection is closed.
+  @Test func aSlowReaderOfOneLargeAnswerIsNotCut() throws {
+    let channel = EmbeddedChannel()
+    try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 80)).wait()
+    let socket = StuckSocket()
+    let handler = ResponseDeadlineHandler(timeout: timeout)
+    var waiting = 10_000_000
+    handler.bufferedBytes = { _ in waiting }
+    try channel.pipeline.syncOperations.addHandler(socket)
+    try channel.pipeline.syncOperations.addHandler(handler)
+    answer(channel)
+    for _ in 0..<5 {
+      waiting -= 100_000  // the client took some
+      advance(channel, 2.1)
+      #expect(channel.isActive)
+    }
+    advance(channel, 2.1)
+    #expect(!channel.isActive, "nothing taken in the last period")
+  }
+
+  /// Pipelined answers: one finished is progress for those still waiting.
+  @Test func aFinishedAnswerIsProgressForTheNext() throws {
+    let (channel, socket) = try channel()
+    answer(channel)
+    answer(channel)
+    advance(channel, 1.5)
+    // The client takes the first answer (its three parts), not the second.
+    for promise in socket.held.prefix(3) { promise?.succeed() }
+    advance(channel, 1.0)
+    #expect(channel.isActive)
+    advance(channel, 1.1)
+    #expect(channel.isActive)
+    advance(channel, 2.0)
+    #expect(!channel.isActive)
+  }
+
   /// Writes the socket takes at once arm nothing (no timer on the fast path).
   @Test func responsesWrittenAtOnceArmNothing() throws {
     let (channel, _) = try channel(stuck: false)

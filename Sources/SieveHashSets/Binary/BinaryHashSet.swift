@@ -303,9 +303,11 @@ public enum BinaryHashSet {
         let entries = try read(Int32.self, count: count, from: body, at: &at)
         align(&at)
         let rows = try read(UInt8.self, count: count * (kind.hexDigits / 2), from: body, at: &at)
-        // Written sorted since 2026-12 (found out, not assumed: an earlier file's are sorted
-        // when a matcher needs them).
-        set.digests[kind] = DigestColumn(kind: kind, bytes: rows, entries: entries)
+        // Written sorted since 2026-12; found out, not assumed: an earlier file's rows are
+        // sorted here, once, so that every matcher of the set shares them.
+        var column = DigestColumn(kind: kind, bytes: rows, entries: entries)
+        column.sort()
+        set.digests[kind] = column
       default:
         continue  // a section from a later version
       }

@@ -12,9 +12,10 @@ import NIOHTTPTypes
 /// service without sending a byte more.
 ///
 /// Costs nothing while clients read: the timer is armed only when a response's end was not
-/// written by the flush that sent it. Progress (the socket taking enough for the channel to
-/// become writable again) counts as life: a large answer read slowly by a slow link is not
-/// cut, one that is not read at all is.
+/// written by the flush that sent it. Progress counts as life, and the deadline starts over
+/// after it: fewer bytes waiting in the channel than when the timer was armed, a response
+/// finished (of several pipelined), or the channel writable again. A large answer read
+/// slowly over a slow link is not cut; one that is not read at all is.
 ///
 /// Times are the event loop's (`EventLoop.now`), so that a test can drive the clock
 /// (`ResponseDeadlineHandlerTests`, on an embedded channel).
@@ -28,8 +29,16 @@ final class ResponseDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandl
   /// Responses whose end was written to the channel but is not on the socket yet.
   private var unfinished = 0
   private var pending: Scheduled<Void>?
-  /// Whether the channel became writable again since the timer was armed.
+  /// Whether a response was finished, or the channel became writable again, since the
+  /// timer was armed.
   private var progressed = false
+  /// The bytes waiting in the channel when the timer was armed.
+  private var bufferedWhenArmed: Int?
+  /// The bytes the channel holds that the socket has not taken yet, or nil where the
+  /// channel cannot say (a test stands in for the socket with this).
+  var bufferedBytes: (ChannelHandlerContext) -> Int? = { context in
+    try? context.channel.syncOptions?.getOption(.bufferedWritableBytes)
+  }
 
   init(timeout: Duration) {
     self.timeout = timeout
@@ -45,7 +54,7 @@ final class ResponseDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandl
     written.futureResult.assumeIsolated().whenComplete { [weak self] _ in
       guard let self else { return }
       self.unfinished -= 1
-      if self.unfinished == 0 { self.disarm() }
+      if self.unfinished == 0 { self.disarm() } else { self.progressed = true }
     }
     context.write(data, promise: written)
   }
@@ -71,11 +80,12 @@ final class ResponseDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandl
 
   private func arm(_ context: ChannelHandlerContext) {
     progressed = false
+    bufferedWhenArmed = bufferedBytes(context)
     pending = context.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(timeout)) { [weak self] in
       guard let self, self.pending != nil else { return }
       self.pending = nil
       guard self.unfinished > 0 else { return }
-      if self.progressed {
+      if self.progressed || self.bufferedBytes(context).map({ $0 < (self.bufferedWhenArmed ?? 0) }) == true {
         self.arm(context)
       } else {
         context.close(promise: nil)
