@@ -36,12 +36,18 @@ build() {
     "$PWD/Sources/CHashKernels/include/sieve_hash_kernels.h" > "$out/cmodules/CHashKernels/module.modulemap"
   clang -c -g -O1 -fsanitize=fuzzer-no-link,address -ISources/CHashKernels/include Sources/CHashKernels/hash_kernels.c \
     -o "$out/lib/sieve_hash_kernels.o"
-  # Read-only mappings and their SIGBUS guard (SieveSystem's one C part).
+  # Read-only mappings and their SIGBUS guard (one of SieveSystem's C parts).
   mkdir -p "$out/cmodules/CMappedFile"
   printf 'module CMappedFile [system] {\n  header "%s"\n  export *\n}\n' \
     "$PWD/Sources/CMappedFile/include/sieve_mapped_file.h" > "$out/cmodules/CMappedFile/module.modulemap"
   clang -c -g -O1 -fsanitize=fuzzer-no-link,address -ISources/CMappedFile/include Sources/CMappedFile/mapped_file.c \
     -o "$out/lib/sieve_mapped_file.o"
+  # Direct I/O switched on an open file (SieveSystem's third C part, for SequentialFileWriter).
+  mkdir -p "$out/cmodules/CDirectIO"
+  printf 'module CDirectIO [system] {\n  header "%s"\n  export *\n}\n' \
+    "$PWD/Sources/CDirectIO/include/sieve_direct_io.h" > "$out/cmodules/CDirectIO/module.modulemap"
+  clang -c -g -O1 -fsanitize=fuzzer-no-link,address -ISources/CDirectIO/include Sources/CDirectIO/direct_io.c \
+    -o "$out/lib/sieve_direct_io.o"
   # The on-demand libraries' loader (SieveSystem's other C part): libheif and libarchive
   # are loaded through it, as in sieve, not linked.
   mkdir -p "$out/cmodules/CLibraryLoader"
@@ -56,7 +62,7 @@ build() {
   printf 'module CIndexKernels [system] {\n  header "%s"\n  export *\n}\n' \
     "$PWD/Sources/CIndexKernels/include/sieve_index_kernels.h" > "$out/cmodules/CIndexKernels/module.modulemap"
   local includes=(-I "$out/modules" -I "$out/cmodules/CJPEG" -I "$out/cmodules/CPNG" -I "$out/cmodules/CTIFF" -I "$out/cmodules/CVideo"
-    -I "$out/cmodules/CHashKernels" -I "$out/cmodules/CMappedFile" -I "$out/cmodules/CIndexKernels" -I "$out/cmodules/CLibraryLoader" -I Sources/CWebP -I Sources/CGIF -I Sources/CHeif -I Sources/CArchive)
+    -I "$out/cmodules/CHashKernels" -I "$out/cmodules/CMappedFile" -I "$out/cmodules/CDirectIO" -I "$out/cmodules/CIndexKernels" -I "$out/cmodules/CLibraryLoader" -I Sources/CWebP -I Sources/CGIF -I Sources/CHeif -I Sources/CArchive)
   # The library modules, in dependency order, each a static library of its own.
   for module in SieveSystem SieveCore SieveImaging SieveHashing SieveVideo SieveHashSets SieveMatching; do
     swiftc "${flags[@]}" "${includes[@]}" -module-name "$module" -emit-library -static \
