@@ -9,7 +9,7 @@
 
 import Foundation
 import SieveCore
-import SieveHashSets
+@testable import SieveHashSets
 @testable import SieveImaging
 import SieveMatching
 import SieveVideo
@@ -64,12 +64,31 @@ enum FuzzTarget: String, CaseIterable {
     case .textHashSet:
       Self.readTextSet(data)
     case .sieveset:
-      if let (set, _) = try? BinaryHashSet.decode(Array(data), file: "fuzz.sieveset") {
-        // A set that decodes must be usable: every entry and index reachable.
+      // The header's payload length and checksum are made to fit what follows, so that
+      // mutations reach the sections (a unit test covers the checksum's refusals).
+      var bytes = Array(data)
+      if bytes.count >= BinaryHashSet.headerSize {
+        withUnsafeBytes(of: UInt64(bytes.count - BinaryHashSet.headerSize).littleEndian) { bytes.replaceSubrange(24..<32, with: $0) }
+        let sum = bytes.withUnsafeBytes { raw in
+          BinaryHashSet.checksum(
+            head: UnsafeRawBufferPointer(rebasing: raw[0..<32]), payload: UnsafeRawBufferPointer(rebasing: raw[BinaryHashSet.headerSize...]))
+        }
+        withUnsafeBytes(of: sum.littleEndian) { bytes.replaceSubrange(32..<40, with: $0) }
+      }
+      if let (set, _) = try? BinaryHashSet.decode(bytes, file: "fuzz.sieveset") {
+        // A set that decodes must be usable: every entry and index reachable, every digest
+        // found where it lies.
         for i in 0..<set.count { _ = (set.id(of: i), set.label(of: i)) }
         _ = set.entries
         let matcher = Matcher(sets: [set], options: MatchOptions())
         _ = matcher.matches(for: MatchQuery(pdq: set.pdqHashes.first, pdqQuality: 100, phash: set.phashes.first))
+        for column in set.digests.values where column.count > 0 {
+          for row in [0, column.count / 2, column.count - 1] {
+            let digest = column[row]
+            precondition(column.rows(of: digest).contains(row), "a digest not found where it lies")
+            precondition(!matcher.matches(for: MatchQuery(digests: [digest])).isEmpty, "a digest held but not matched")
+          }
+        }
       }
     case .carver:
       // Every 16 bytes a boundary, so that headers anywhere in a short input are tried;
