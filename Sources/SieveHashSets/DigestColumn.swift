@@ -76,10 +76,10 @@ package struct DigestColumn: Sendable {
     }
   }
 
-  /// Room for `rows` rows in all.
-  package mutating func reserveCapacity(_ rows: Int) {
-    entries.reserveCapacity(rows)
-    bytes.reserveCapacity(rows * width)
+  /// Room for `rows` rows in all, each array grown by the columns' rule (``Swift/Array/grow(toHold:)``).
+  mutating func grow(toHold rows: Int) {
+    entries.grow(toHold: rows)
+    bytes.grow(toHold: rows * width)
   }
 
   /// How many rows fit without moving.

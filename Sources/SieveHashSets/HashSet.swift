@@ -243,14 +243,10 @@ public struct HashSet: Sendable {
   /// read one after another into one set still cost amortized constant time an entry.
   package mutating func reserveCapacity(forMore more: Int, usedSince before: ColumnLengths) {
     guard more > 0 else { return }
-    /// Room for `target` elements, grown by half at least when the column must move.
-    func grow<T>(_ column: inout [T], toHold target: Int) {
-      if column.capacity < target { column.reserveCapacity(max(target, column.capacity + column.capacity / 2)) }
-    }
     func reserve<T>(_ column: inout [T], grewFrom length: Int) {
       guard column.count > length else { return }
       let (target, overflow) = column.count.addingReportingOverflow(more)
-      if !overflow { grow(&column, toHold: target) }
+      if !overflow { column.grow(toHold: target) }
     }
     reserve(&pdqHashes, grewFrom: before.pdq)
     reserve(&pdqEntries, grewFrom: before.pdq)
@@ -260,18 +256,16 @@ public struct HashSet: Sendable {
     reserve(&phashEntries, grewFrom: before.phash)
     for kind in Array(digests.keys) {
       let length = before.digests[kind] ?? 0
-      guard let column = digests[kind], column.count > length else { continue }
-      let (target, overflow) = column.count.addingReportingOverflow(more)
-      if !overflow, column.capacity < target {
-        digests[kind]!.reserveCapacity(max(target, column.capacity + column.capacity / 2))
-      }
+      guard let count = digests[kind]?.count, count > length else { continue }
+      let (target, overflow) = count.addingReportingOverflow(more)
+      if !overflow { digests[kind]!.grow(toHold: target) }
     }
     reserve(&labelIndex, grewFrom: before.entries)
     reserve(&idOffsets, grewFrom: before.entries + 1)
     if count > before.entries, !idBytes.isEmpty {
       // Ids are up to a line long: at most a GiB of them is reserved ahead.
       let (bytes, overflow) = (idBytes.count / count + 1).multipliedReportingOverflow(by: more)
-      grow(&idBytes, toHold: idBytes.count + (overflow ? 1 << 30 : min(bytes, 1 << 30)))
+      idBytes.grow(toHold: idBytes.count + (overflow ? 1 << 30 : min(bytes, 1 << 30)))
     }
   }
 

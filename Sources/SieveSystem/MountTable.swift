@@ -11,6 +11,8 @@ public struct MountTable: Sendable {
     public var root: [UInt8]
     /// Where it is shown.
     public var mountPoint: [UInt8]
+    /// The file system's type (`ext4`, `tmpfs`, `nfs`…; empty where the line has none).
+    public var type: String = ""
   }
 
   /// The mounts, in the order of the file (a later mount at a path hides an earlier one).
@@ -23,10 +25,13 @@ public struct MountTable: Sendable {
     for line in mountinfo.split(separator: UInt8(ascii: "\n")) {
       let fields = line.split(separator: UInt8(ascii: " "), omittingEmptySubsequences: false)
       guard fields.count >= 5 else { continue }
+      // The optional fields end at a lone "-"; the type follows it.
+      let dash = fields.firstIndex { $0.elementsEqual([UInt8(ascii: "-")]) }
+      let type = dash.flatMap { $0 + 1 < fields.count ? String(decoding: fields[$0 + 1], as: UTF8.self) : nil } ?? ""
       mounts.append(
         Mount(
           device: String(decoding: fields[2], as: UTF8.self), root: Self.unescape(fields[3]),
-          mountPoint: Self.unescape(fields[4])))
+          mountPoint: Self.unescape(fields[4]), type: type))
     }
     self.mounts = mounts
   }
@@ -44,11 +49,7 @@ public struct MountTable: Sendable {
   /// that file system: through the deepest mount point above it (the last one mounted
   /// there).
   public func location(of path: [UInt8]) -> (device: String, path: [UInt8])? {
-    var best: Mount?
-    for mount in mounts where Self.isInside(path, mount.mountPoint) {
-      if best.map({ mount.mountPoint.count >= $0.mountPoint.count }) ?? true { best = mount }
-    }
-    guard let best else { return nil }
+    guard let best = mount(holding: path) else { return nil }
     let rest = path.dropFirst(best.mountPoint.count).drop { $0 == Self.slash }
     var inside = best.root
     if !rest.isEmpty {
@@ -56,6 +57,16 @@ public struct MountTable: Sendable {
       inside += rest
     }
     return (best.device, inside)
+  }
+
+  /// The mount an absolute, resolved path lies on: the deepest mount point above it (the
+  /// last one mounted there).
+  public func mount(holding path: [UInt8]) -> Mount? {
+    var best: Mount?
+    for mount in mounts where Self.isInside(path, mount.mountPoint) {
+      if best.map({ mount.mountPoint.count >= $0.mountPoint.count }) ?? true { best = mount }
+    }
+    return best
   }
 
   private static let slash = UInt8(ascii: "/")

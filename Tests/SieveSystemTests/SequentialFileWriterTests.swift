@@ -40,18 +40,9 @@ import Testing
   /// Whether the folder's file system is one known to take direct I/O (ext2/3/4, XFS,
   /// Btrfs), by the mount table: there the writer must use it.
   static func takesDirectIO(_ folder: String) -> Bool {
-    guard let table = try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8) else { return false }
     let path = URL(fileURLWithPath: folder).resolvingSymlinksInPath().path
-    var best: (length: Int, type: String) = (-1, "")
-    for line in table.split(separator: "\n") {
-      // "id parent major:minor root mount-point options... - type source super-options"
-      let parts = line.split(separator: " ")
-      guard parts.count > 4, let dash = parts.firstIndex(of: "-"), dash + 1 < parts.count else { continue }
-      let mount = String(parts[4])
-      let inside = mount == "/" || path == mount || path.hasPrefix(mount + "/")
-      if inside && mount.count > best.length { best = (mount.count, String(parts[dash + 1])) }
-    }
-    return ["ext2", "ext3", "ext4", "xfs", "btrfs"].contains(best.type)
+    let type = MountTable.current()?.mount(holding: Array(path.utf8))?.type ?? ""
+    return ["ext2", "ext3", "ext4", "xfs", "btrfs"].contains(type)
   }
 
   /// How many of the file's pages are in the page cache.

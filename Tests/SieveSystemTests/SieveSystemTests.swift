@@ -72,6 +72,7 @@ import Testing
     let table = MountTable(mountinfo: Array(text.utf8))
     #expect(table.mounts.count == 4)
     #expect(table.mounts[2].root == Array("/evidence/phone 1".utf8))
+    #expect(table.mount(holding: Array("/mnt/p1/stacked/x".utf8))?.device == "8:1" && table.mounts.allSatisfy { $0.type == "ext4" })
     func location(_ path: String) -> String? {
       table.location(of: Array(path.utf8)).map { "\($0.device) \(String(decoding: $0.path, as: UTF8.self))" }
     }
