@@ -76,6 +76,30 @@ package struct DigestColumn: Sendable {
     }
   }
 
+  /// Adds `other`'s rows, in order, their entries shifted by `offset`.
+  package mutating func append(contentsOf other: DigestColumn, entriesShiftedBy offset: Int32) {
+    precondition(other.kind == kind, "a \(other.kind) column appended to the \(kind) column")
+    guard other.count > 0 else { return }
+    let before = count
+    bytes.append(contentsOf: other.bytes)
+    entries.append(contentsOf: other.entries.lazy.map { $0 + offset })
+    if isSorted {
+      isSorted =
+        other.isSorted
+        && (before == 0
+          || bytes.withUnsafeBytes { raw in
+            entries.withUnsafeBufferPointer { Self.order(raw, before - 1, before, width, $0) <= 0 }
+          })
+    }
+  }
+
+  /// Removes every row (a column emptied to be filled again).
+  package mutating func removeAll(keepingCapacity: Bool) {
+    bytes.removeAll(keepingCapacity: keepingCapacity)
+    entries.removeAll(keepingCapacity: keepingCapacity)
+    isSorted = true
+  }
+
   /// Room for `rows` rows in all, each array grown by the columns' rule (``Swift/Array/grow(toHold:)``).
   mutating func grow(toHold rows: Int) {
     entries.grow(toHold: rows)

@@ -202,9 +202,9 @@ public struct HashSet: Sendable {
       phashes.append(phash)
       phashEntries.append(index)
     }
-    if let md5 { digests[.md5, default: DigestColumn(kind: .md5)].append(md5, entry: index) }
-    if let sha1 { digests[.sha1, default: DigestColumn(kind: .sha1)].append(sha1, entry: index) }
-    if let sha256 { digests[.sha256, default: DigestColumn(kind: .sha256)].append(sha256, entry: index) }
+    if let md5 { appendDigest(md5, entry: index) }
+    if let sha1 { appendDigest(sha1, entry: index) }
+    if let sha256 { appendDigest(sha256, entry: index) }
     labelIndex.append(label)
     idBytes.append(contentsOf: idPrefix)
     if var number = idNumber {
@@ -221,6 +221,23 @@ public struct HashSet: Sendable {
     }
     idOffsets.append(UInt64(idBytes.count))
     count += 1
+  }
+
+  /// Adds `digest` to its kind's column. (The column is found by comparing the kinds of
+  /// the few there are: looking it up by hash cost more than the rest of the append, as
+  /// much as the hex digits' parsing.)
+  private mutating func appendDigest(_ digest: ExactDigest, entry: Int32) {
+    var i = digests.startIndex
+    while i != digests.endIndex {
+      if digests[i].key == digest.kind {
+        digests.values[i].append(digest, entry: entry)
+        return
+      }
+      digests.formIndex(after: &i)
+    }
+    var column = DigestColumn(kind: digest.kind)
+    column.append(digest, entry: entry)
+    digests[digest.kind] = column
   }
 
   /// How long the set's columns are: taken before a list is read, so that only the
@@ -363,6 +380,85 @@ public struct HashSet: Sendable {
       }
     }
     return out
+  }
+
+  /// Appends every entry of `other`, in order, as if each had been appended here: the
+  /// entries' indices, rows and id offsets shifted past this set's, and `other`'s labels
+  /// taken into this set's table in the order `other` first used them (so that lists read
+  /// in parts and joined give the same set, label table included, as one read whole).
+  package mutating func append(contentsOf other: HashSet) {
+    guard other.count > 0 else { return }
+    precondition(count + other.count <= Int(Int32.max), "a hash set holds at most 2^31 - 1 entries")
+    if pdqIndex != nil { pdqIndex = nil }
+    let base = Int32(count)
+    func shifted(_ column: [Int32], by offset: Int32) -> some Collection<Int32> {
+      column.lazy.map { $0 + offset }
+    }
+    pdqHashes.append(contentsOf: other.pdqHashes)
+    pdqEntries.append(contentsOf: shifted(other.pdqEntries, by: base))
+    pdqQualities.append(contentsOf: other.pdqQualities)
+    pdqVariants.append(contentsOf: other.pdqVariants)
+    phashes.append(contentsOf: other.phashes)
+    phashEntries.append(contentsOf: shifted(other.phashEntries, by: base))
+    let videoBase = Int32(videoHashes.count)
+    videoHashes.append(contentsOf: other.videoHashes)
+    videoEntries.append(contentsOf: shifted(other.videoEntries, by: base))
+    videoQualities.append(contentsOf: other.videoQualities)
+    videoFrames.append(contentsOf: other.videoFrames)
+    videoTimes.append(contentsOf: other.videoTimes)
+    videoVariantRows.append(contentsOf: shifted(other.videoVariantRows, by: videoBase))
+    videoVariantKinds.append(contentsOf: other.videoVariantKinds)
+    videoVariantHashes.append(contentsOf: other.videoVariantHashes)
+    for (kind, column) in other.digests where column.count > 0 {
+      digests[kind, default: DigestColumn(kind: kind)].append(contentsOf: column, entriesShiftedBy: base)
+    }
+    // Labels in the order `other` first used them, as appending entry by entry adds them.
+    var mapped = [UInt32?](repeating: nil, count: other.labels.count)
+    labelIndex.grow(toHold: labelIndex.count + other.count)
+    for label in other.labelIndex {
+      let i = Int(label)
+      if mapped[i] == nil { mapped[i] = indexOfLabel(other.labels[i]) }
+      labelIndex.append(mapped[i]!)
+    }
+    let idBase = UInt64(idBytes.count)
+    idBytes.append(contentsOf: other.idBytes)
+    idOffsets.append(contentsOf: other.idOffsets.dropFirst().lazy.map { $0 + idBase })
+    count += other.count
+  }
+
+  /// Empties the set, keeping its name and (with `keepingCapacity`) its columns' room:
+  /// a set filled, emptied and filled again allocates nothing the second time.
+  package mutating func removeAll(keepingCapacity: Bool) {
+    let name = name
+    guard keepingCapacity else {
+      self = HashSet(name: name)
+      return
+    }
+    pdqIndex = nil
+    pdqHashes.removeAll(keepingCapacity: true)
+    pdqEntries.removeAll(keepingCapacity: true)
+    pdqQualities.removeAll(keepingCapacity: true)
+    pdqVariants.removeAll(keepingCapacity: true)
+    phashes.removeAll(keepingCapacity: true)
+    phashEntries.removeAll(keepingCapacity: true)
+    videoHashes.removeAll(keepingCapacity: true)
+    videoEntries.removeAll(keepingCapacity: true)
+    videoQualities.removeAll(keepingCapacity: true)
+    videoFrames.removeAll(keepingCapacity: true)
+    videoTimes.removeAll(keepingCapacity: true)
+    videoVariantRows.removeAll(keepingCapacity: true)
+    videoVariantKinds.removeAll(keepingCapacity: true)
+    videoVariantHashes.removeAll(keepingCapacity: true)
+    for kind in Array(digests.keys) { digests[kind]!.removeAll(keepingCapacity: true) }
+    labels = [""]
+    labelIndex.removeAll(keepingCapacity: true)
+    labelLookup = ["": 0]
+    lastLabel = nil
+    lastLabelIndex = 0
+    idOffsets.removeAll(keepingCapacity: true)
+    idOffsets.append(0)
+    idBytes.removeAll(keepingCapacity: true)
+    count = 0
   }
 
   /// Rebuilds the label lookup after the columns were filled directly (binary load).

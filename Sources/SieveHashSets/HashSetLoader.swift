@@ -55,7 +55,8 @@ public enum HashSetLoader {
       let report = try VICSReader.read(&json, path: path, reader: text, into: &set)
       return Loaded(set: set, header: nil, report: report)
     }
-    var lines = LineReader(file: file, path: path, prefix: prefix, observe: observe)
+    var lines = LineReader(
+      file: file, path: path, prefix: prefix, checksums: text.computesChecksum, readAheadBytes: text.readAheadBytes, observe: observe)
     let report = try text.read(&lines, path: path, into: &set)
     return Loaded(set: set, header: nil, report: report)
   }

@@ -119,9 +119,11 @@ extension HashsetCommand {
       let setName = name ?? String((output.split(separator: "/").last ?? "set").split(separator: ".").first ?? "set")
       var set = HashSet(name: setName)
       var skipped = 0
+      var reader = text.reader
+      reader.computesChecksum = false  // the set file carries a checksum of its own
       for input in inputs {
         do {
-          let report = try text.reader.read(input, into: &set)
+          let report = try reader.read(input, into: &set)
           for line in report.badLines { errors.write(line) }
           skipped += report.badLines.count
           let others = report.otherSignals.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }

@@ -67,10 +67,15 @@ import Testing
     }
   }
 
-  /// Reads `path` with the fast path on or off.
-  static func read(_ path: String, _ reader: TextHashSetReader, fast: Bool) -> Result<(HashSet, TextHashSetReader.Report), HashSetError> {
+  /// Reads `path` with the fast path on or off, on one core or (`block` bytes, in `parts`
+  /// parts) on several.
+  static func read(
+    _ path: String, _ reader: TextHashSetReader, fast: Bool, block: Int = 0, parts: Int = 1
+  ) -> Result<(HashSet, TextHashSetReader.Report), HashSetError> {
     var reader = reader
     reader.usesFastPath = fast
+    reader.parallelBlockBytes = block
+    reader.parallelParts = parts
     var set = HashSet(name: "t")
     return Result { () throws(HashSetError) in
       let report = try reader.read(path, into: &set)
@@ -103,8 +108,24 @@ import Testing
     for skip in [true, false] {
       var reader = TextHashSetReader(format: format, type: type, label: "default-label", skipBadLines: skip)
       reader.vicsCategories = .current
-      let fast = Self.read(path, reader, fast: true)
       let slow = Self.read(path, reader, fast: false)
+      // One core, then every core in blocks of a few lines to a few hundred, in parts
+      // that hold a line or two to many.
+      for (block, parts) in [(0, 1), (300, 2), (1000, 3), (4096, 2), (65_536, 5)] {
+        let fast = Self.read(path, reader, fast: true, block: block, parts: parts)
+        compare(fast, slow, format: format, skip: skip, context: "block \(block), \(parts) parts")
+        if block > 0, case .success(let f) = fast, format != .vpdq {
+          #expect(f.1.linesOnEveryCore > 0, "\(format), block \(block): nothing read on every core")
+        }
+      }
+    }
+  }
+
+  /// Compares a fast read with the slow one.
+  func compare(
+    _ fast: Result<(HashSet, TextHashSetReader.Report), HashSetError>, _ slow: Result<(HashSet, TextHashSetReader.Report), HashSetError>,
+    format: HashSetFormat, skip: Bool, context: String
+  ) {
       switch (fast, slow) {
       case (.success(let f), .success(let s)):
         #expect(f.1 == s.1, "\(format): reports differ")
@@ -119,8 +140,38 @@ import Testing
         #expect("\(f)" == "\(s)", "\(format): errors differ")
         #expect(!skip)
       default:
-        Issue.record("\(format), skip \(skip): fast \(fast), slow \(slow)")
+        Issue.record("\(format), skip \(skip), \(context): fast \(fast), slow \(slow)")
       }
+  }
+
+  /// A clean list read on every core: every line after the header is taken there (a
+  /// block's last line, cut by the end of the bytes read, with the next block), and ids
+  /// that are line numbers are the lines' own. The set is the one line-by-line reading gives.
+  @Test(arguments: [HashSetFormat.setCSV, .plain, .md5sum, .pdqCLI, .threatExchange])
+  func cleanListsAreReadOnEveryCore(format: HashSetFormat) throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.remove() }
+    var rng = SplitMix64(seed: 77)
+    var lines = Self.header(format).map { [$0] } ?? []
+    for n in 0..<3000 {
+      let pdq = Self.hex(&rng, 64)
+      switch format {
+      case .setCSV: lines.append("case/\(n).jpg,series-\(n / 50),\(pdq),\(n % 101),\(Self.hex(&rng, 16)),\(Self.hex(&rng, 32)),,")
+      case .plain: lines.append(pdq)
+      case .md5sum: lines.append(Self.hex(&rng, 32) + (n % 3 == 0 ? " *b\(n).jpg" : "  f\(n).jpg"))
+      case .pdqCLI: lines.append("\(pdq),\(n % 101)" + (n % 2 == 0 ? ",f\(n).jpg" : ""))
+      default: lines.append("pdq,\(pdq),\(n % 4 == 0 ? "" : "collab"),series-\(n / 70),")
+      }
+    }
+    let path = try dir.write("list.txt", Array((lines.joined(separator: "\n") + "\n").utf8))
+    let reader = TextHashSetReader(format: format, type: format == .plain ? .pdq : format == .md5sum ? .md5 : nil, label: "l")
+    let slow = Self.read(path, reader, fast: false)
+    for (block, parts) in [(512, 2), (5000, 3), (1 << 20, 2)] {
+      let fast = Self.read(path, reader, fast: true, block: block, parts: parts)
+      compare(fast, slow, format: format, skip: false, context: "block \(block), \(parts) parts")
+      let report = try fast.get().1
+      #expect(report.entries == 3000)
+      #expect(report.linesOnEveryCore == 3000 - (Self.header(format) == nil ? 1 : 0), "\(format), block \(block)")
     }
   }
 }

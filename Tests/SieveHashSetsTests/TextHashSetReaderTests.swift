@@ -190,3 +190,64 @@ import Testing
     #expect((40_000...52_000).contains(set.digests[.md5]?.capacity ?? 0), "\(set.digests[.md5]?.capacity ?? 0)")
   }
 }
+
+/// Large lists are read a block ahead on a thread of their own (``SequentialFileReader``),
+/// from the disk directly when they are not in the page cache: what is read, and the
+/// checksum of the bytes read, are what reading as the lines are wanted gives, on one core
+/// or on several, from the file's start or after a first few bytes already read (the
+/// loader's sniffing of the format).
+@Suite struct ReadAheadTests {
+  @Test func aListReadAheadIsTheListReadAsWanted() throws {
+    var rng = SplitMix64(seed: 90)
+    // 9 MiB and more: three of the reader's 4 MiB blocks, lines cut by every block's end.
+    var text = "id,label,pdq,md5\r\n"
+    var n = 0
+    while text.utf8.count < 9 << 20 + 12_345 {
+      let md5 = n % 1000 == 7 ? "00000000000000000000000000000000" : TextHashSetReaderTests.hex(2, &rng)
+      text += "case/\(n).jpg,series-\((n * 7919) % 1013),\(TextHashSetReaderTests.hex(4, &rng)),\(md5)\(n % 3 == 0 ? "\r\n" : "\n")"
+      n += 1
+    }
+    let dir = try TemporaryDirectory()
+    defer { dir.remove() }
+    let path = try dir.write("big.csv", Array(text.utf8))
+    /// Drops the list from the page cache, so that it is read from the disk (directly).
+    func uncache() throws {
+      let fd = open(path, O_RDONLY)
+      try #require(fd >= 0)
+      defer { close(fd) }
+      _ = fsync(fd)
+      _ = posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED)
+    }
+    var results: [(HashSet, TextHashSetReader.Report)] = []
+    for (ahead, block, cold) in [(Int.max, 0, false), (0, 0, false), (0, 1 << 20, true), (Int.max, 1 << 20, false), (0, 100_000, true)] {
+      var reader = TextHashSetReader()
+      reader.readAheadBytes = ahead
+      reader.parallelBlockBytes = block
+      reader.parallelParts = 2
+      if cold { try uncache() }
+      var set = HashSet(name: "big")
+      let report = try reader.read(path, into: &set)
+      results.append((set, report))
+    }
+    #expect(results[0].1.entries == n && n > 70_000, "\(n) lines")
+    #expect(results[0].1.checksum != 0 && results[0].1.linesOnEveryCore == 0)
+    for (k, (set, report)) in results.enumerated().dropFirst() {
+      #expect(report == results[0].1, "the same entries and checksum")
+      HashSetAppendTests.expectSame(set, results[0].0, "way \(k)")
+    }
+    #expect(results[2].1.linesOnEveryCore == n && results[4].1.linesOnEveryCore == n)
+    // Read without a checksum where none is wanted: the same set.
+    var reader = TextHashSetReader()
+    reader.computesChecksum = false
+    var set = HashSet(name: "big")
+    #expect(try reader.read(path, into: &set).checksum == 0)
+    #expect(set.count == n)
+    // Through the loader, which reads the first bytes to tell the format, then the rest.
+    try uncache()
+    var ahead = TextHashSetReader()
+    ahead.readAheadBytes = 0
+    var loaded = try HashSetLoader.load(path, text: ahead).set
+    loaded.name = "big"
+    HashSetAppendTests.expectSame(loaded, results[0].0, "loaded")
+  }
+}

@@ -10,4 +10,10 @@ int sieve_set_direct_io(int fd, int enabled);
 /// Whether direct I/O is on for `fd` (1), off (0), or -1 with errno set.
 int sieve_direct_io_enabled(int fd);
 
+/// How many of the pages holding bytes `offset` to `offset + length` of the open file
+/// `fd` are in the page cache (`mincore` over a read-only mapping, unmapped again); the
+/// pages counted are stored in `*pages`. Returns the resident pages, or -1 with errno set
+/// (a file that cannot be mapped: a pipe, a file system without mappings).
+long sieve_resident_pages(int fd, long long offset, long long length, long *pages);
+
 #endif

@@ -45,6 +45,14 @@ struct FastLineParser {
     return index
   }
 
+  /// This parser, to parse into a set of its own: everything it learned of the list kept,
+  /// bar the index of its default label, which is the set's.
+  var forAnotherSet: FastLineParser {
+    var copy = self
+    copy.labelIndex = nil
+    return copy
+  }
+
   /// Takes the CSV header's columns (``ParseState/columns``).
   mutating func useColumns(_ names: [String: Int]) {
     columns = Columns(

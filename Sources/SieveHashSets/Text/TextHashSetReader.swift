@@ -26,6 +26,25 @@ public struct TextHashSetReader: Sendable {
   /// through the line-by-line parser the fast path falls back to: the same result, slower;
   /// for comparing the two (tests, benchmarks).
   public var usesFastPath = true
+  /// Whether the fast path runs on every core (the default), in blocks of lines cut into
+  /// one part a core and joined in order (``ParallelLineParser``). Off, on one core: the
+  /// same result, slower; for comparing the two (benchmarks).
+  public var usesEveryCore = true
+  /// The bytes of lines the fast path takes at a time on every core
+  /// (``ParallelLineParser``), a part a core; 0 keeps it on one core. The same result
+  /// either way; smaller blocks are for the tests.
+  /// (4 MiB a part, at most 32 MiB.)
+  package var parallelBlockBytes = ProcessInfo.processInfo.activeProcessorCount > 1
+    ? (4 << 20) * min(ProcessInfo.processInfo.activeProcessorCount, 8) : 0
+  /// Whether the report carries the file's checksum (``Report/checksum``, a text set's
+  /// version). Off, it is 0, and a large list is read a little faster (`sieve hashset
+  /// import`, which writes a set file with a checksum of its own).
+  public var computesChecksum = true
+  /// Lists at least this large are read a block ahead, on a thread of their own
+  /// (``LineReader``); for the tests.
+  package var readAheadBytes = LineReader.readAheadBytes
+  /// The parts a block is cut into (by default, one a core, at most 8).
+  package var parallelParts = min(ProcessInfo.processInfo.activeProcessorCount, 8)
 
   /// Which Project VIC category scheme a VICS list uses.
   public enum VICSCategories: String, Sendable, CaseIterable {
@@ -52,8 +71,17 @@ public struct TextHashSetReader: Sendable {
     public var badLines: [String] = []
     /// ThreatExchange lines of other signal types, by type.
     public var otherSignals: [String: Int] = [:]
-    /// A checksum of every byte of the file as it was read (the set's version).
+    /// A checksum of every byte of the file as it was read (the set's version; 0 when
+    /// read without, ``TextHashSetReader/computesChecksum``).
     public var checksum: UInt64 = 0
+    /// Lines the fast path took on every core (``ParallelLineParser``): how a list was
+    /// read, not what it gave, so not compared by `==` (for tests and benchmarks).
+    package var linesOnEveryCore = 0
+
+    public static func == (a: Report, b: Report) -> Bool {
+      a.format == b.format && a.entries == b.entries && a.badLines == b.badLines && a.otherSignals == b.otherSignals
+        && a.checksum == b.checksum
+    }
   }
 
   /// Reads `path` and appends its entries to `set`.
@@ -66,7 +94,7 @@ public struct TextHashSetReader: Sendable {
       for entry in loaded.set.entries { set.append(entry) }
       return loaded.report ?? Report(format: .vics)
     }
-    var lines = try LineReader(path: path)
+    var lines = try LineReader(path: path, checksums: computesChecksum, readAheadBytes: readAheadBytes)
     return try read(&lines, path: path, into: &set)
   }
 
@@ -110,6 +138,11 @@ public struct TextHashSetReader: Sendable {
     let countBefore = set.count
     let lengthsBefore = set.columnLengths
     var reserveAt = lines.sizeHint == nil ? Int.max : 1000
+    var parallel: ParallelLineParser?
+    // Where a block of lines the fast path took on every core ended early (at a line it
+    // declined), the rest of that block goes on one core: a list of many such lines then
+    // costs what it did, not a block's work a line.
+    var oneCoreUntil = 0
     while true {
       let read = set.count - countBefore
       if read >= reserveAt, let size = lines.sizeHint {
@@ -124,6 +157,27 @@ public struct TextHashSetReader: Sendable {
       // as they always were.
       if usesFastPath, report != nil, fast != nil {
         if !fast!.hasColumns, let columns = state.columns { fast!.useColumns(columns) }
+        if usesEveryCore, parallelBlockBytes > 0, state.format != .vpdq, lines.bytesConsumed >= oneCoreUntil {
+          lines.fill(toHold: parallelBlockBytes)
+          if parallel == nil { parallel = ParallelLineParser(parts: parallelParts, path: path) }
+          let blockStart = lines.bytesConsumed
+          var blockEnd = blockStart
+          var taken = (bytes: 0, lines: 0)
+          var complete = false
+          lines.forEachReadBlock(upTo: parallelBlockBytes) { block, numberBefore in
+            blockEnd = blockStart + block.count
+            taken = parallel!.parse(block, after: numberBefore, with: fast!, into: &set, report: &report!)
+            report!.linesOnEveryCore += taken.lines
+            complete = taken.bytes == block.count
+            return taken
+          }
+          // Every line of the block taken: the next block (the line cut by the end of
+          // this one included) is read before anything is added here.
+          if complete { continue }
+          oneCoreUntil = blockEnd
+        }
+        // What the parts gave goes in before anything is added one line at a time.
+        parallel?.flush(into: &set, report: &report!)
         lines.forEachReadLine { line, number in
           fast!.parse(line, number: number, into: &set, report: &report!, video: &video)
         }
@@ -185,7 +239,7 @@ public struct TextHashSetReader: Sendable {
     }
     video.finish(into: &set, report: &report)
     var result = report ?? Report(format: format ?? .plain)
-    result.checksum = lines.checksum.finalize()
+    result.checksum = computesChecksum ? lines.checksum.finalize() : 0
     return result
   }
 }
