@@ -152,7 +152,7 @@ public struct HashSet: Sendable {
       videoVariantHashes.append(variant.hash)
     }
     for kind in [HashKind.md5, .sha1, .sha256] {
-      if let digest = entry.digest(kind) { digests[kind, default: DigestColumn(kind: kind)].append(digest, entry: index) }
+      if let digest = entry.digest(kind) { appendDigest(digest, entry: index) }
     }
     labelIndex.append(indexOfLabel(entry.label))
     idBytes.append(contentsOf: entry.id.utf8)

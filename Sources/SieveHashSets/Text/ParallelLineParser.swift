@@ -28,7 +28,6 @@ final class ParallelLineParser {
     var parser: FastLineParser?
     var set = HashSet(name: "")
     var report = TextHashSetReader.Report(format: .plain)
-    var video: VideoLines
     /// The part's bytes in the block, and the number of the line before its first.
     var range = 0..<0
     var numberBefore = 0
@@ -38,8 +37,6 @@ final class ParallelLineParser {
     var bytes = 0
     var lines = 0
     var complete = false
-
-    init(path: String) { video = VideoLines(path: path, label: "") }
   }
 
   /// Two banks of parts: one parsed into while the other's sets wait to be joined.
@@ -49,8 +46,8 @@ final class ParallelLineParser {
   private var unjoined: [Part] = []
 
   /// A parser of blocks cut into `parts` parts (at least one).
-  init(parts: Int, path: String) {
-    banks = (0..<2).map { _ in (0..<max(parts, 1)).map { _ in Part(path: path) } }
+  init(parts: Int) {
+    banks = (0..<2).map { _ in (0..<max(parts, 1)).map { _ in Part() } }
   }
 
   /// Parses the complete lines `block` (it ends with a line end), whose first line is
@@ -128,7 +125,8 @@ final class ParallelLineParser {
 
   /// Parses `part`'s lines of the block at `base` until one is declined. (The part's state
   /// is moved into locals for the loop: a class's properties, each accessed in place
-  /// line after line, cost an exclusivity check an access.)
+  /// line after line, cost an exclusivity check an access. vPDQ files, the one format
+  /// whose lines add to a video, are never read here: `video` stays empty.)
   private static func parse(_ part: Part, _ base: UnsafePointer<UInt8>) {
     var parser = part.parser!
     var set = HashSet(name: "")
@@ -136,11 +134,9 @@ final class ParallelLineParser {
     var video = VideoLines(path: "", label: "")
     swap(&set, &part.set)
     swap(&report, &part.report)
-    swap(&video, &part.video)
     defer {
       swap(&set, &part.set)
       swap(&report, &part.report)
-      swap(&video, &part.video)
     }
     var at = part.range.lowerBound
     var number = part.numberBefore

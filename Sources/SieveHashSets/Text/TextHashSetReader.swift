@@ -34,8 +34,7 @@ public struct TextHashSetReader: Sendable {
   /// (``ParallelLineParser``), a part a core; 0 keeps it on one core. The same result
   /// either way; smaller blocks are for the tests.
   /// (4 MiB a part, at most 32 MiB.)
-  package var parallelBlockBytes = ProcessInfo.processInfo.activeProcessorCount > 1
-    ? (4 << 20) * min(ProcessInfo.processInfo.activeProcessorCount, 8) : 0
+  package var parallelBlockBytes = defaultParts > 1 ? (4 << 20) * defaultParts : 0
   /// Whether the report carries the file's checksum (``Report/checksum``, a text set's
   /// version). Off, it is 0, and a large list is read a little faster (`sieve hashset
   /// import`, which writes a set file with a checksum of its own).
@@ -44,7 +43,8 @@ public struct TextHashSetReader: Sendable {
   /// (``LineReader``); for the tests.
   package var readAheadBytes = LineReader.readAheadBytes
   /// The parts a block is cut into (by default, one a core, at most 8).
-  package var parallelParts = min(ProcessInfo.processInfo.activeProcessorCount, 8)
+  package var parallelParts = defaultParts
+  private static let defaultParts = min(ProcessInfo.processInfo.activeProcessorCount, 8)
 
   /// Which Project VIC category scheme a VICS list uses.
   public enum VICSCategories: String, Sendable, CaseIterable {
@@ -159,7 +159,7 @@ public struct TextHashSetReader: Sendable {
         if !fast!.hasColumns, let columns = state.columns { fast!.useColumns(columns) }
         if usesEveryCore, parallelBlockBytes > 0, state.format != .vpdq, lines.bytesConsumed >= oneCoreUntil {
           lines.fill(toHold: parallelBlockBytes)
-          if parallel == nil { parallel = ParallelLineParser(parts: parallelParts, path: path) }
+          if parallel == nil { parallel = ParallelLineParser(parts: parallelParts) }
           let blockStart = lines.bytesConsumed
           var blockEnd = blockStart
           var taken = (bytes: 0, lines: 0)
